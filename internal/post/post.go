@@ -1,0 +1,46 @@
+// Package post defines the normalized post that flows through geoheat:
+// every source turns its payloads into a Post, the language detector fills
+// in Lang, and the store records it. It has no dependencies on purpose.
+package post
+
+import "time"
+
+// Point is a WGS84 position in degrees.
+type Point struct {
+	Lat float64
+	Lon float64
+}
+
+// Valid reports whether p lies on the globe. NaN and ±Inf fail both
+// comparisons and are therefore rejected too.
+func (p Point) Valid() bool {
+	return p.Lat >= -90 && p.Lat <= 90 && p.Lon >= -180 && p.Lon <= 180
+}
+
+// Post is one social-media post reduced to what geoheat analyses.
+//
+// Hashtags keep their original text and order (as in entities.hashtags);
+// analyses lower-case them. A Post owns its slices: a stage that hands a Post
+// on must not modify them afterwards.
+type Post struct {
+	ID       string    // platform id (decimal string for tweets)
+	Time     time.Time // created_at, UTC
+	Text     string
+	Hashtags []string
+
+	HasPoint bool
+	Point    Point
+
+	UserID     string
+	ScreenName string
+
+	// PlatformLang is the language tag the platform attached (X "lang",
+	// Bluesky "langs"[0], Mastodon "language"); empty when absent.
+	PlatformLang string
+
+	// Lang is the detected language key (ISO 639-1 code, or the NLTK name
+	// when the language has no code), set by the detection stage. A source
+	// that already knows the language (the seed's static format) sets it and
+	// detection is skipped.
+	Lang string
+}

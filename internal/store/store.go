@@ -1,0 +1,148 @@
+// Package store defines what geoheat records and how it is queried. The
+// embedded store (memstore) and later the Redis store implement these
+// interfaces; storetest holds the conformance suite both must pass.
+//
+// Time: every window is measured back from the store's head time, the newest
+// post time recorded, clamped to the store clock's now. That keeps windows
+// meaningful when an archive from 2013 is replayed today, and equals "now"
+// for a live stream.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/post"
+)
+
+// Sentinel errors. Implementations wrap them; callers use errors.Is.
+var (
+	// ErrClosed is returned by calls made after Close.
+	ErrClosed = errors.New("store: closed")
+	// ErrBadQuery is returned for queries whose parameters are invalid.
+	ErrBadQuery = errors.New("store: bad query")
+)
+
+// Recorder accepts detected posts.
+type Recorder interface {
+	// Record appends posts, in order, under their Lang (posts with an empty
+	// Lang are ignored). It returns once the posts are visible to queries and
+	// handed to the persistence layer. Safe for concurrent use; the pipeline
+	// calls it from one writer so that order is the stream's order. Record
+	// does not retain the slice, only copies of what it needs.
+	Record(ctx context.Context, posts []post.Post) error
+}
+
+// Querier answers the seed notebook's analyses. All methods are safe for
+// concurrent use with Record and never wait for ingest beyond a short lock.
+// Returned slices are owned by the caller.
+type Querier interface {
+	Counts(ctx context.Context) ([]LangCount, error)
+	Top(ctx context.Context, q TopQuery) ([]LangTop, error)
+	Points(ctx context.Context, q PointsQuery) ([]post.Point, error)
+	Heat(ctx context.Context, q HeatQuery) (HeatResult, error)
+	Stats(ctx context.Context) (Stats, error)
+}
+
+// Store is the whole store; only the app wiring and storetest see it.
+type Store interface {
+	Recorder
+	Querier
+	// Flush makes everything recorded so far durable.
+	Flush(ctx context.Context) error
+	// Close flushes and releases resources. Further calls return ErrClosed.
+	Close() error
+}
+
+// LangCount is one row of the seed's llen table, for posts currently held.
+type LangCount struct {
+	Lang     string `json:"lang"`     // language key
+	Posts    int64  `json:"posts"`    // posts held
+	Geo      int64  `json:"geo"`      // posts held with a point (seed: llen geo_<lang>)
+	Hashtags int64  `json:"hashtags"` // hashtags held (seed: llen hashtag_<lang>)
+}
+
+// TopQuery selects the most used hashtags.
+type TopQuery struct {
+	Lang string // language key; "" means every language with hashtags
+	N    int    // how many tags per language (seed: 3)
+	// Last counts over the last Last hashtags of the language (seed: 5000).
+	Last int
+	// Window, when > 0, counts over posts whose time is within Window of the
+	// head time instead of Last.
+	Window time.Duration
+}
+
+// TagCount is a lower-cased hashtag and how often it occurred.
+type TagCount struct {
+	Tag   string `json:"tag"`
+	Count int64  `json:"count"`
+}
+
+// LangTop is the top list of one language. Tags are ordered by count
+// descending; ties keep the tag first seen in the counted range first, as
+// Python's Counter.most_common does.
+type LangTop struct {
+	Lang string     `json:"lang"`
+	Tags []TagCount `json:"tags"`
+}
+
+// PointsQuery selects the most recent points of a language.
+type PointsQuery struct {
+	Lang string // required
+	N    int    // seed: 400
+}
+
+// BBox is a lon/lat box. West > East means the box crosses the antimeridian.
+// The zero value (all zero) is treated as the whole world.
+type BBox struct {
+	West, South, East, North float64
+}
+
+// World is the whole globe.
+var World = BBox{West: -180, South: -90, East: 180, North: 90}
+
+// IsZero reports whether b is the zero value.
+func (b BBox) IsZero() bool { return b == BBox{} }
+
+// HeatQuery selects points and aggregates them into grid cells.
+type HeatQuery struct {
+	Lang   string        // "" means every language
+	Tag    string        // hashtag, matched lower-cased; "" means any post
+	Window time.Duration // > 0: posts within Window of the head time
+	Last   int           // > 0: only the Last most recent matching points
+	BBox   BBox          // zero value: the world
+	Zoom   int           // 0..22; sets the cell size (see analysis.CellDegrees)
+	Limit  int           // at most Limit cells, the heaviest kept; 0 means no limit
+}
+
+// HeatCell is one aggregated grid cell: the mean position of its points and
+// how many points it holds.
+type HeatCell struct {
+	Lat    float64 `json:"lat"`
+	Lon    float64 `json:"lon"`
+	Weight int64   `json:"weight"`
+}
+
+// HeatResult is the answer to a HeatQuery.
+type HeatResult struct {
+	Cells     []HeatCell `json:"cells"`
+	Points    int64      `json:"points"`     // points aggregated (before Limit)
+	CellDeg   float64    `json:"cell_deg"`   // cell edge in degrees
+	Truncated bool       `json:"truncated"`  // Limit dropped cells
+	MaxWeight int64      `json:"max_weight"` // heaviest cell
+}
+
+// Stats describes what the store holds.
+type Stats struct {
+	Posts       int64     `json:"posts"`        // posts held
+	Points      int64     `json:"points"`       // posts held with a point
+	Hashtags    int64     `json:"hashtags"`     // hashtags held
+	Languages   int       `json:"languages"`    // languages with posts
+	MemoryBytes int64     `json:"memory_bytes"` // estimated bytes held for the data
+	Head        time.Time `json:"head"`         // head time (see package doc)
+	Oldest      time.Time `json:"oldest"`       // oldest post time held
+	Dropped     int64     `json:"dropped"`      // posts dropped by retention or max-posts
+	Written     int64     `json:"written"`      // posts recorded since start
+}
