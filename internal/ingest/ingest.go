@@ -1,0 +1,39 @@
+// Package ingest defines the source contract: a source produces raw
+// messages (one JSON payload each) and the pipeline parses, detects and
+// records them.
+package ingest
+
+import (
+	"context"
+	"time"
+)
+
+// Message is one raw payload as the source read it: a JSON object such as a
+// Twitter v1.1 stream line, a delete notice, or an element of the seed's
+// static array. It may be malformed; the parse stage counts and skips those.
+//
+// Data is owned by the receiver: a source must not reuse the backing array
+// after sending a Message.
+type Message struct {
+	Data []byte
+}
+
+// Source produces messages.
+type Source interface {
+	// Run sends messages on out until the source is exhausted (it returns
+	// nil) or ctx is cancelled (it returns ctx.Err()). Every send must sit in
+	// a select with <-ctx.Done(). Run is called once. Run does not close out.
+	Run(ctx context.Context, out chan<- Message) error
+	// Progress reports how far the source is; safe to call concurrently
+	// with Run.
+	Progress() Progress
+}
+
+// Progress describes a source's position.
+type Progress struct {
+	Name      string    // e.g. "file:tweets.jsonl.gz", "demo"
+	Messages  int64     // messages sent so far
+	Bytes     int64     // input bytes consumed so far (compressed bytes for compressed files)
+	Total     int64     // total input bytes when known (files), else 0
+	LastEvent time.Time // when the last message was sent; zero before the first
+}
