@@ -1,0 +1,287 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/store"
+)
+
+// Zoom bounds. Zoom 0 cells are 22.5° (16×8 cells cover the globe), every
+// zoom level halves the edge, and zoom 22 cells are about 0.6 m at the
+// equator, finer than any post's coordinates.
+const (
+	MinZoom = 0
+	MaxZoom = 22
+)
+
+// CellDegrees is the edge, in degrees of longitude and of latitude, of a heat
+// cell at zoom: 22.5 / 2^zoom, with zoom clamped to MinZoom..MaxZoom. The
+// value is exact in float64 (a power of two times 22.5).
+func CellDegrees(zoom int) float64 {
+	zoom = min(max(zoom, MinZoom), MaxZoom)
+	return math.Ldexp(22.5, -zoom)
+}
+
+// gridSize returns how many cell columns (longitude) and rows (latitude)
+// cover the globe at zoom: 360/deg and 180/deg, computed in integers.
+func gridSize(zoom int) (cols, rows uint32) {
+	return 16 << zoom, 8 << zoom
+}
+
+// CellIndex returns the column and row of the cell holding p at zoom (clamped
+// to MinZoom..MaxZoom): floor((lon+180)/deg) and floor((lat+90)/deg). The
+// east edge (lon 180) and the north pole (lat 90) would index one past the
+// grid; they are kept in the last column and row, so that their points are
+// averaged with their neighbours rather than with the other side of the
+// globe (a mean of lon 180 and lon -180 would be 0). p must be Valid.
+func CellIndex(p post.Point, zoom int) (col, row uint32) {
+	zoom = min(max(zoom, MinZoom), MaxZoom)
+	deg := CellDegrees(zoom)
+	cols, rows := gridSize(zoom)
+	return clampIndex((p.Lon+180)/deg, cols), clampIndex((p.Lat+90)/deg, rows)
+}
+
+func clampIndex(f float64, n uint32) uint32 {
+	// Points are valid, so f >= 0; rounding can still push the last edge to
+	// n itself.
+	i := math.Floor(f)
+	if i <= 0 {
+		return 0
+	}
+	if i >= float64(n) {
+		return n - 1
+	}
+	return uint32(i)
+}
+
+// Box is a validated bounding box. Build it with NewBox.
+type Box struct {
+	west, south, east, north float64
+	crosses                  bool // West > East: the box spans the antimeridian
+}
+
+// NewBox validates b and returns it as a Box. The zero BBox means the whole
+// world. Longitudes must lie in -180..180 and latitudes in -90..90 with
+// South <= North; West > East is a box crossing the antimeridian (from West
+// eastwards over ±180 to East). Invalid boxes (NaN included) yield an error
+// wrapping store.ErrBadQuery.
+func NewBox(b store.BBox) (Box, error) {
+	if b.IsZero() {
+		b = store.World
+	}
+	inRange := func(v, lim float64) bool { return v >= -lim && v <= lim } // false for NaN
+	switch {
+	case !inRange(b.West, 180) || !inRange(b.East, 180):
+		return Box{}, fmt.Errorf("%w: bbox longitudes must be within -180..180, got west %v east %v", store.ErrBadQuery, b.West, b.East)
+	case !inRange(b.South, 90) || !inRange(b.North, 90):
+		return Box{}, fmt.Errorf("%w: bbox latitudes must be within -90..90, got south %v north %v", store.ErrBadQuery, b.South, b.North)
+	case b.South > b.North:
+		return Box{}, fmt.Errorf("%w: bbox south %v is north of north %v", store.ErrBadQuery, b.South, b.North)
+	}
+	return Box{west: b.West, south: b.South, east: b.East, north: b.North, crosses: b.West > b.East}, nil
+}
+
+// BBox returns the box's bounds.
+func (b Box) BBox() store.BBox {
+	return store.BBox{West: b.west, South: b.south, East: b.east, North: b.north}
+}
+
+// IsWorld reports whether the box holds every valid point, so callers can
+// skip the test.
+func (b Box) IsWorld() bool {
+	return !b.crosses && b.west <= -180 && b.east >= 180 && b.south <= -90 && b.north >= 90
+}
+
+// CrossesAntimeridian reports whether the box spans lon ±180 (West > East).
+func (b Box) CrossesAntimeridian() bool { return b.crosses }
+
+// Contains reports whether p lies in the box, edges included. A box crossing
+// the antimeridian holds longitudes >= West or <= East, so both -180 and 180
+// are inside it.
+func (b Box) Contains(p post.Point) bool {
+	if p.Lat < b.south || p.Lat > b.north {
+		return false
+	}
+	if b.crosses {
+		return p.Lon >= b.west || p.Lon <= b.east
+	}
+	return p.Lon >= b.west && p.Lon <= b.east
+}
+
+// ValidateZoom returns an error wrapping store.ErrBadQuery when zoom is
+// outside MinZoom..MaxZoom. CellDegrees clamps instead; queries reject.
+func ValidateZoom(zoom int) error {
+	if zoom < MinZoom || zoom > MaxZoom {
+		return fmt.Errorf("%w: zoom %d outside %d..%d", store.ErrBadQuery, zoom, MinZoom, MaxZoom)
+	}
+	return nil
+}
+
+// cellSum accumulates one cell. key orders cells row-major from the
+// south-west corner (row in the high 32 bits), the documented tie order.
+//
+// The mean is taken relative to the cell's first point (lat0, lon0 plus the
+// mean offset from it): a cell whose points all sit at one place reports
+// exactly that place (summing 0.1 three times and dividing by 3 would not),
+// and the offsets are small, so little precision is lost to large sums.
+type cellSum struct {
+	key        uint64
+	lat0, lon0 float64
+	dLat, dLon float64 // sums of offsets from (lat0, lon0)
+	n          int64
+}
+
+// heavier orders cells by weight descending, ties by key ascending (southern
+// row first, then western column), so that Limit keeps the same cells on
+// every store whatever order the points came in.
+func heavier(a, b cellSum) bool {
+	if a.n != b.n {
+		return a.n > b.n
+	}
+	return a.key < b.key
+}
+
+// Grid bins points into the cells of one zoom level and reports each cell at
+// the mean position of its points. The zero Grid is not usable; call
+// NewGrid. A Grid is reusable via Reset and not safe for concurrent use.
+type Grid struct {
+	zoom int
+	deg  float64
+	cols uint32
+	rows uint32
+	// Cell key -> position in cells. Coarse grids (the usual world view)
+	// use a dense table, one slot per cell, because a map lookup per point
+	// dominated the cost; finer grids, with up to billions of possible cells,
+	// use the map.
+	dense  []int32 // row*cols+col -> position+1; 0 = empty
+	index  map[uint64]int32
+	cells  []cellSum
+	points int64
+	// Consecutive posts often come from the same place (a city, one user's
+	// phone), so the last cell is checked before the map.
+	lastKey uint64
+	lastPos int32
+}
+
+// denseCells is the largest grid indexed by a dense table (zoom 5: 512×256
+// cells, a 512 KiB table).
+const denseCells = 1 << 17
+
+// NewGrid returns an empty grid at zoom, clamped to MinZoom..MaxZoom.
+func NewGrid(zoom int) *Grid {
+	g := &Grid{index: make(map[uint64]int32)}
+	g.Reset(zoom)
+	return g
+}
+
+// Reset empties the grid and sets its zoom (clamped), keeping its memory.
+func (g *Grid) Reset(zoom int) {
+	g.forgetIndex()
+	g.zoom = min(max(zoom, MinZoom), MaxZoom)
+	g.deg = CellDegrees(g.zoom)
+	g.cols, g.rows = gridSize(g.zoom)
+	if n := int(g.cols) * int(g.rows); n <= denseCells {
+		if len(g.dense) < n {
+			g.dense = make([]int32, n)
+		}
+	}
+	g.cells = g.cells[:0]
+	g.points = 0
+}
+
+// forgetIndex empties the key -> position index, touching only the slots
+// of the cells present.
+func (g *Grid) forgetIndex() {
+	if g.usesDense() {
+		for _, c := range g.cells {
+			g.dense[g.denseSlot(c.key)] = 0
+		}
+	} else {
+		clear(g.index)
+	}
+	g.lastPos = -1
+}
+
+func (g *Grid) usesDense() bool { return int(g.cols)*int(g.rows) <= denseCells }
+
+func (g *Grid) denseSlot(key uint64) int {
+	return int(key>>32)*int(g.cols) + int(uint32(key))
+}
+
+// lookup returns the position of the cell with key in cells, adding it
+// (starting at p) when new.
+func (g *Grid) lookup(key uint64, p post.Point) int32 {
+	if g.usesDense() {
+		slot := g.denseSlot(key)
+		if pos := g.dense[slot]; pos > 0 {
+			return pos - 1
+		}
+		g.dense[slot] = int32(len(g.cells)) + 1
+	} else {
+		if pos, ok := g.index[key]; ok {
+			return pos
+		}
+		g.index[key] = int32(len(g.cells))
+	}
+	g.cells = append(g.cells, cellSum{key: key, lat0: p.Lat, lon0: p.Lon})
+	return int32(len(g.cells) - 1)
+}
+
+// Add bins one point. p must be Valid (stores only hold valid points).
+func (g *Grid) Add(p post.Point) {
+	col := clampIndex((p.Lon+180)/g.deg, g.cols)
+	row := clampIndex((p.Lat+90)/g.deg, g.rows)
+	key := uint64(row)<<32 | uint64(col)
+	g.points++
+	pos := g.lastPos
+	if pos < 0 || g.lastKey != key {
+		pos = g.lookup(key, p)
+		g.lastKey, g.lastPos = key, pos
+	}
+	c := &g.cells[pos]
+	c.dLat += p.Lat - c.lat0
+	c.dLon += p.Lon - c.lon0
+	c.n++
+}
+
+// AddAll bins every point of ps.
+func (g *Grid) AddAll(ps []post.Point) {
+	for _, p := range ps {
+		g.Add(p)
+	}
+}
+
+// Points reports how many points were added.
+func (g *Grid) Points() int64 { return g.points }
+
+// Result returns the cells, heaviest first (ties: southern row first, then
+// western column). limit > 0 keeps only the limit heaviest and sets
+// Truncated when that dropped cells; Points and MaxWeight describe all cells
+// before the limit. Cells is never nil. Result empties the grid (its zoom
+// is kept).
+func (g *Grid) Result(limit int) store.HeatResult {
+	res := store.HeatResult{Points: g.points, CellDeg: g.deg}
+	k := len(g.cells)
+	if limit > 0 && limit < k {
+		k = limit
+		res.Truncated = true
+	}
+	best := selectBest(g.cells, k, heavier)
+	res.Cells = make([]store.HeatCell, len(best))
+	for i, c := range best {
+		n := float64(c.n)
+		// Rounding could nudge a mean of valid points past a pole or ±180.
+		lat := min(max(c.lat0+c.dLat/n, -90), 90)
+		lon := min(max(c.lon0+c.dLon/n, -180), 180)
+		res.Cells[i] = store.HeatCell{Lat: lat, Lon: lon, Weight: c.n}
+	}
+	if len(best) > 0 {
+		res.MaxWeight = best[0].n
+	}
+	// The index no longer matches the reordered cells.
+	g.forgetIndex()
+	g.cells = g.cells[:0]
+	return res
+}

@@ -1,0 +1,148 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/pipeline"
+)
+
+// Summary is what `geoheat ingest` prints when the source ends.
+type Summary struct {
+	Messages    int64            `json:"messages"`
+	Posts       int64            `json:"posts"`
+	Notices     int64            `json:"notices_skipped"`
+	NoticeKinds map[string]int64 `json:"notice_kinds"`
+	Malformed   int64            `json:"malformed"`
+	GeoRejected int64            `json:"geo_rejected"`
+	Undetected  int64            `json:"undetected"`
+	Written     int64            `json:"written"`
+	Seconds     float64          `json:"seconds"`
+	PostsPerSec float64          `json:"posts_per_s"`
+	Source      string           `json:"source"`
+	State       string           `json:"source_state"`
+	Error       string           `json:"error,omitempty"`
+}
+
+func summarize(s pipeline.Stats) Summary {
+	sum := Summary{
+		Messages: s.Messages, Posts: s.Posts, Notices: s.NoticeCount(), NoticeKinds: s.Notices,
+		Malformed: s.Malformed, GeoRejected: s.GeoRejected, Undetected: s.Undetected, Written: s.Written,
+		Seconds: s.Seconds, Source: s.Source.Name, State: s.Source.State, Error: s.Source.Error,
+	}
+	if s.Seconds > 0 {
+		sum.PostsPerSec = float64(s.Posts) / s.Seconds
+	}
+	return sum
+}
+
+func runIngest(ctx context.Context, env Env, args []string) error {
+	cfg, _, err := parseFlags("ingest", groupIngest|groupStore|groupSummary, env, args, "--source demo|file:PATH [flags]")
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(env.Stderr, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	src, err := openSource(cfg, env, false)
+	if err != nil {
+		return err
+	}
+	if cfg.Source == "demo" && cfg.Limit == 0 {
+		return fmt.Errorf("%w: ingest --source demo needs --limit N (the demo is endless)", ErrUsage)
+	}
+	det, err := openDetector(cfg, env, log)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(cfg, env, log)
+	if err != nil {
+		return err
+	}
+	p, err := newPipeline(cfg, src, det, st, env, log)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	var runErr error
+	if env.IsTerminal {
+		tick := time.NewTicker(250 * time.Millisecond)
+	loop:
+		for {
+			select {
+			case runErr = <-done:
+				break loop
+			case <-tick.C:
+				printProgress(env.Stderr, p.Stats())
+			}
+		}
+		tick.Stop()
+		fmt.Fprint(env.Stderr, "\r\033[K")
+	} else {
+		runErr = <-done
+	}
+	closeErr := st.Close()
+	sum := summarize(p.Stats())
+	if cfg.JSON {
+		b, _ := json.MarshalIndent(sum, "", "  ")
+		fmt.Fprintln(env.Stdout, string(b))
+	} else {
+		printSummary(env.Stdout, sum)
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if closeErr != nil {
+		return fmt.Errorf("ingest: closing the store: %w", closeErr)
+	}
+	return nil
+}
+
+func printProgress(w io.Writer, s pipeline.Stats) {
+	rate := 0.0
+	if s.Seconds > 0 {
+		rate = float64(s.Messages) / s.Seconds
+	}
+	line := fmt.Sprintf("%s  %d messages  %.0f msg/s  %d written", s.Source.Name, s.Messages, rate, s.Written)
+	if s.Source.Total > 0 {
+		line += fmt.Sprintf("  %.1f%%", 100*float64(s.Source.Bytes)/float64(s.Source.Total))
+	}
+	fmt.Fprintf(w, "\r\033[K%s", line)
+}
+
+func printSummary(w io.Writer, s Summary) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(name string, v any, note string) { fmt.Fprintf(tw, "%s\t%12v\t%s\n", name, v, note) }
+	row("messages read", s.Messages, "")
+	row("posts", s.Posts, "")
+	kinds := make([]string, 0, len(s.NoticeKinds))
+	for k, n := range s.NoticeKinds {
+		kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+	}
+	sort.Strings(kinds)
+	row("notices skipped", s.Notices, strings.Join(kinds, ", "))
+	row("malformed lines", s.Malformed, "")
+	row("geo rejected", s.GeoRejected, "points out of range, post kept")
+	row("undetected", s.Undetected, "no language with more than one match")
+	row("written", s.Written, "")
+	row("seconds", fmt.Sprintf("%.3f", s.Seconds), "")
+	row("posts/s", fmt.Sprintf("%.0f", s.PostsPerSec), "")
+	if s.Error != "" {
+		row("source error", s.Error, "")
+	}
+	tw.Flush()
+}

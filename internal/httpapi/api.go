@@ -1,0 +1,162 @@
+// Package httpapi serves geoheat's JSON API. It depends only on a
+// store.Querier and a few functions, never on the ingest pipeline's queues,
+// so queries never wait for ingest.
+//
+// Every answer uses one envelope, as Prometheus' API does:
+//
+//	{"status":"success","data":...}
+//	{"status":"error","errorType":"bad_data","error":"..."}
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/langid"
+	"github.com/geoheat/geoheat/internal/pipeline"
+	"github.com/geoheat/geoheat/internal/store"
+)
+
+// Options configures the API.
+type Options struct {
+	Querier store.Querier
+	// Ingest returns the pipeline's statistics, or nil when this process
+	// does not ingest (a query-only process).
+	Ingest func() *pipeline.Stats
+	// Explainer answers /api/detect; nil disables the endpoint (503).
+	Explainer langid.Explainer
+	// Detector names the detector in /api/detect answers.
+	Detector string
+	Now      func() time.Time
+	Started  time.Time
+	Logger   *slog.Logger
+}
+
+// API is the HTTP handler.
+type API struct {
+	opts Options
+	mux  *http.ServeMux
+}
+
+// New returns the API handler.
+func New(opts Options) *API {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Started.IsZero() {
+		opts.Started = opts.Now()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	a := &API{opts: opts, mux: http.NewServeMux()}
+	a.mux.HandleFunc("GET /healthz", a.healthz)
+	a.mux.HandleFunc("GET /api/status", a.wrap(a.status))
+	a.mux.HandleFunc("GET /api/counts", a.wrap(a.counts))
+	a.mux.HandleFunc("GET /api/top", a.wrap(a.top))
+	a.mux.HandleFunc("GET /api/points", a.wrap(a.points))
+	a.mux.HandleFunc("GET /api/heat", a.wrap(a.heat))
+	a.mux.HandleFunc("GET /api/detect", a.wrap(a.detect))
+	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, &apiError{typ: errNotFound, err: errors.New("no such endpoint: " + r.URL.Path)})
+	})
+	return a
+}
+
+// Handle registers another handler (the dashboard) on the API's mux.
+func (a *API) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, h) }
+
+// ServeHTTP implements http.Handler.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	a.mux.ServeHTTP(w, r)
+}
+
+type errorType string
+
+const (
+	errBadData     errorType = "bad_data"
+	errNotFound    errorType = "not_found"
+	errUnavailable errorType = "unavailable"
+	errInternal    errorType = "internal"
+	errCanceled    errorType = "canceled"
+)
+
+type apiError struct {
+	typ errorType
+	err error
+}
+
+func (e *apiError) Error() string { return string(e.typ) + ": " + e.err.Error() }
+
+func badData(err error) *apiError { return &apiError{typ: errBadData, err: err} }
+
+// envelope is the one response shape.
+type envelope struct {
+	Status    string    `json:"status"`
+	Data      any       `json:"data,omitempty"`
+	ErrorType errorType `json:"errorType,omitempty"`
+	Error     string    `json:"error,omitempty"`
+}
+
+type handlerFunc func(r *http.Request) (any, *apiError)
+
+func (a *API) wrap(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		data, aerr := h(r)
+		if aerr != nil {
+			if aerr.typ == errInternal {
+				a.opts.Logger.Error("api", "path", r.URL.Path, "err", aerr.err)
+			}
+			writeError(w, aerr)
+			return
+		}
+		writeJSON(w, http.StatusOK, envelope{Status: "success", Data: data})
+	}
+}
+
+// storeError maps a store error onto the error-to-status table.
+func storeError(err error) *apiError {
+	switch {
+	case errors.Is(err, store.ErrBadQuery):
+		return badData(err)
+	case errors.Is(err, store.ErrClosed):
+		return &apiError{typ: errUnavailable, err: err}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &apiError{typ: errCanceled, err: err}
+	default:
+		return &apiError{typ: errInternal, err: err}
+	}
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	code := http.StatusInternalServerError
+	switch e.typ {
+	case errBadData:
+		code = http.StatusBadRequest
+	case errNotFound:
+		code = http.StatusNotFound
+	case errUnavailable:
+		code = http.StatusServiceUnavailable
+	case errCanceled:
+		code = 499 // client closed request, as nginx and Prometheus report it
+	}
+	writeJSON(w, code, envelope{Status: "error", ErrorType: e.typ, Error: e.err.Error()})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true) // hashtags are attacker-controlled; keep <>& escaped even in JSON
+	_ = enc.Encode(v)
+}
+
+func (a *API) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}

@@ -1,0 +1,184 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/langid"
+	"github.com/geoheat/geoheat/internal/pipeline"
+	"github.com/geoheat/geoheat/internal/store"
+)
+
+// StatusData is /api/status.
+type StatusData struct {
+	Time    time.Time       `json:"time"`
+	UptimeS float64         `json:"uptime_s"`
+	Ingest  *pipeline.Stats `json:"ingest"` // null when this process does not ingest
+	Store   store.Stats     `json:"store"`
+}
+
+// CountRow is one row of /api/counts.
+type CountRow struct {
+	Lang     string `json:"lang"`
+	Name     string `json:"name"`
+	Posts    int64  `json:"posts"`
+	Geo      int64  `json:"geo"`
+	Hashtags int64  `json:"hashtags"`
+}
+
+// TopRow is one language of /api/top.
+type TopRow struct {
+	Lang string           `json:"lang"`
+	Name string           `json:"name"`
+	Tags []store.TagCount `json:"tags"`
+}
+
+// PointsData is /api/points: points oldest first, each [lat, lon].
+type PointsData struct {
+	Lang   string       `json:"lang"`
+	Name   string       `json:"name"`
+	Points [][2]float64 `json:"points"`
+}
+
+// HeatData is /api/heat: cells as [lat, lon, weight].
+type HeatData struct {
+	Cells     [][3]float64 `json:"cells"`
+	Points    int64        `json:"points"`
+	CellDeg   float64      `json:"cell_deg"`
+	Truncated bool         `json:"truncated"`
+	MaxWeight int64        `json:"max_weight"`
+}
+
+// LangRef names a language.
+type LangRef struct {
+	Lang string `json:"lang"`
+	Name string `json:"name"`
+}
+
+// DetectData is /api/detect.
+type DetectData struct {
+	Text     string    `json:"text"`
+	Detector string    `json:"detector"`
+	Lang     string    `json:"lang"` // "" when nothing matched
+	Name     string    `json:"name"`
+	Matches  int       `json:"matches"`
+	Total    int       `json:"total"`
+	Kept     bool      `json:"kept"` // would be recorded
+	Tied     []LangRef `json:"tied"` // every language at the top score
+}
+
+func ref(key string) LangRef {
+	if key == "" {
+		return LangRef{Lang: "", Name: "unknown"}
+	}
+	l := langid.Describe(key)
+	return LangRef{Lang: key, Name: l.Name}
+}
+
+func (a *API) status(r *http.Request) (any, *apiError) {
+	st, err := a.opts.Querier.Stats(r.Context())
+	if err != nil {
+		return nil, storeError(err)
+	}
+	now := a.opts.Now()
+	d := StatusData{Time: now, UptimeS: now.Sub(a.opts.Started).Seconds(), Store: st}
+	if a.opts.Ingest != nil {
+		d.Ingest = a.opts.Ingest()
+	}
+	return d, nil
+}
+
+func (a *API) counts(r *http.Request) (any, *apiError) {
+	rows, err := a.opts.Querier.Counts(r.Context())
+	if err != nil {
+		return nil, storeError(err)
+	}
+	out := make([]CountRow, 0, len(rows))
+	for _, c := range rows {
+		out = append(out, CountRow{Lang: c.Lang, Name: ref(c.Lang).Name, Posts: c.Posts, Geo: c.Geo, Hashtags: c.Hashtags})
+	}
+	return out, nil
+}
+
+func (a *API) top(r *http.Request) (any, *apiError) {
+	q, aerr := parseTop(r.URL.Query())
+	if aerr != nil {
+		return nil, aerr
+	}
+	res, err := a.opts.Querier.Top(r.Context(), q)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	out := make([]TopRow, 0, len(res))
+	for _, t := range res {
+		tags := t.Tags
+		if tags == nil {
+			tags = []store.TagCount{}
+		}
+		out = append(out, TopRow{Lang: t.Lang, Name: ref(t.Lang).Name, Tags: tags})
+	}
+	return out, nil
+}
+
+func (a *API) points(r *http.Request) (any, *apiError) {
+	q, aerr := parsePoints(r.URL.Query())
+	if aerr != nil {
+		return nil, aerr
+	}
+	pts, err := a.opts.Querier.Points(r.Context(), q)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	d := PointsData{Lang: q.Lang, Name: ref(q.Lang).Name, Points: make([][2]float64, len(pts))}
+	for i, p := range pts {
+		d.Points[i] = [2]float64{p.Lat, p.Lon}
+	}
+	return d, nil
+}
+
+func (a *API) heat(r *http.Request) (any, *apiError) {
+	q, aerr := parseHeat(r.URL.Query())
+	if aerr != nil {
+		return nil, aerr
+	}
+	res, err := a.opts.Querier.Heat(r.Context(), q)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	d := HeatData{Cells: make([][3]float64, len(res.Cells)), Points: res.Points, CellDeg: res.CellDeg,
+		Truncated: res.Truncated, MaxWeight: res.MaxWeight}
+	for i, c := range res.Cells {
+		d.Cells[i] = [3]float64{c.Lat, c.Lon, float64(c.Weight)}
+	}
+	return d, nil
+}
+
+func (a *API) detect(r *http.Request) (any, *apiError) {
+	if a.opts.Explainer == nil {
+		return nil, &apiError{typ: errUnavailable, err: errors.New("no language detector is configured")}
+	}
+	texts, ok := r.URL.Query()["text"]
+	if !ok || len(texts) != 1 {
+		return nil, badData(errors.New("give exactly one text parameter"))
+	}
+	if len(texts[0]) > maxTextBytes {
+		return nil, badData(errors.New("text is longer than 64 KiB"))
+	}
+	return Detect(a.opts.Explainer, a.opts.Detector, texts[0]), nil
+}
+
+const maxTextBytes = 64 << 10
+
+// Detect builds a DetectData; the CLI uses it for local detection so both
+// print the same thing.
+func Detect(e langid.Explainer, detector, text string) DetectData {
+	res, tied := e.Explain(text)
+	l := ref(res.Lang)
+	d := DetectData{Text: text, Detector: detector, Lang: l.Lang, Name: l.Name,
+		Matches: res.Matches, Total: res.Total, Kept: res.Kept, Tied: make([]LangRef, 0, len(tied))}
+	for _, k := range tied {
+		d.Tied = append(d.Tied, ref(k))
+	}
+	return d
+}

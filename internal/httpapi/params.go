@@ -1,0 +1,203 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/langid"
+	"github.com/geoheat/geoheat/internal/store"
+)
+
+// Limits on query parameters, so one request cannot ask for unbounded work.
+const (
+	maxN      = 1_000_000
+	maxLast   = 10_000_000
+	maxLimit  = 100_000
+	maxZoom   = 22
+	defLimit  = 5000
+	defTopN   = 3
+	defLast   = 5000
+	defPoints = 400
+)
+
+// ParseLang resolves a language parameter: an ISO 639-1 code or an NLTK
+// name ("english") maps to the store key; other keys are accepted when they
+// look like one, so languages a later detector adds keep working.
+func ParseLang(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.EqualFold(s, "all") {
+		return "", nil
+	}
+	if l, ok := langid.Lookup(s); ok {
+		return l.Key(), nil
+	}
+	if len(s) > 32 {
+		return "", fmt.Errorf("unknown language %.32q…", s)
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-') {
+			return "", fmt.Errorf("unknown language %q: use an ISO 639-1 code (en) or an NLTK name (english)", s)
+		}
+	}
+	return strings.ToLower(s), nil
+}
+
+// ParseWindow reads "15m", "1h", "24h", "7d"; "", "0" and "all" mean no window.
+func ParseWindow(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	switch s {
+	case "", "0", "all":
+		return 0, nil
+	}
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseFloat(d, 64)
+		if err != nil || n <= 0 || n > 3650 {
+			return 0, fmt.Errorf("bad window %q: want a duration like 15m, 1h, 24h or 7d", s)
+		}
+		return time.Duration(n * float64(24*time.Hour)), nil
+	}
+	w, err := time.ParseDuration(s)
+	if err != nil || w <= 0 {
+		return 0, fmt.Errorf("bad window %q: want a duration like 15m, 1h, 24h or 7d", s)
+	}
+	return w, nil
+}
+
+func intParam(v url.Values, name string, def, lo, hi int) (int, error) {
+	s := strings.TrimSpace(v.Get(name))
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("bad %s %q: want an integer from %d to %d", name, s, lo, hi)
+	}
+	return n, nil
+}
+
+func parseTop(v url.Values) (store.TopQuery, *apiError) {
+	var q store.TopQuery
+	var err error
+	if q.Lang, err = ParseLang(v.Get("lang")); err != nil {
+		return q, badData(err)
+	}
+	if q.N, err = intParam(v, "n", defTopN, 1, maxN); err != nil {
+		return q, badData(err)
+	}
+	if q.Window, err = ParseWindow(v.Get("window")); err != nil {
+		return q, badData(err)
+	}
+	if q.Window > 0 && v.Get("last") != "" {
+		return q, badData(errors.New("give last or window, not both"))
+	}
+	if q.Last, err = intParam(v, "last", defLast, 1, maxLast); err != nil {
+		return q, badData(err)
+	}
+	if q.Window > 0 {
+		q.Last = 0
+	}
+	return q, nil
+}
+
+func parsePoints(v url.Values) (store.PointsQuery, *apiError) {
+	var q store.PointsQuery
+	var err error
+	if q.Lang, err = ParseLang(v.Get("lang")); err != nil {
+		return q, badData(err)
+	}
+	if q.Lang == "" {
+		return q, badData(errors.New("lang is required (an ISO 639-1 code such as en, or an NLTK name such as english)"))
+	}
+	if q.N, err = intParam(v, "n", defPoints, 1, maxN); err != nil {
+		return q, badData(err)
+	}
+	return q, nil
+}
+
+func parseHeat(v url.Values) (store.HeatQuery, *apiError) {
+	var q store.HeatQuery
+	var err error
+	if q.Lang, err = ParseLang(v.Get("lang")); err != nil {
+		return q, badData(err)
+	}
+	q.Tag = strings.TrimPrefix(strings.TrimSpace(v.Get("tag")), "#")
+	if len(q.Tag) > 280 {
+		return q, badData(errors.New("tag is too long"))
+	}
+	if q.Window, err = ParseWindow(v.Get("window")); err != nil {
+		return q, badData(err)
+	}
+	if q.Last, err = intParam(v, "n", 0, 1, maxN); err != nil {
+		return q, badData(err)
+	}
+	if q.Zoom, err = intParam(v, "zoom", 2, 0, maxZoom); err != nil {
+		return q, badData(err)
+	}
+	if q.Limit, err = intParam(v, "limit", defLimit, 1, maxLimit); err != nil {
+		return q, badData(err)
+	}
+	if q.BBox, err = ParseBBox(v.Get("bbox")); err != nil {
+		return q, badData(err)
+	}
+	return q, nil
+}
+
+// ParseBBox reads "west,south,east,north" in degrees. West may exceed East
+// for a box across the antimeridian (GeoJSON's convention), or East may
+// exceed 180 as a map reports it; longitudes outside ±180 (a map panned
+// round the world) are wrapped. Empty means the world.
+func ParseBBox(s string) (store.BBox, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return store.World, nil
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 {
+		return store.BBox{}, fmt.Errorf("bad bbox %q: want west,south,east,north", s)
+	}
+	var f [4]float64
+	for i, p := range parts {
+		x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || x != x || x > 1e6 || x < -1e6 {
+			return store.BBox{}, fmt.Errorf("bad bbox %q: %q is not a number", s, p)
+		}
+		f[i] = x
+	}
+	west, south, east, north := f[0], f[1], f[2], f[3]
+	if south < -90 || north > 90 || south > north {
+		return store.BBox{}, fmt.Errorf("bad bbox %q: want -90 <= south <= north <= 90", s)
+	}
+	if east-west >= 360 {
+		return store.BBox{West: -180, South: south, East: 180, North: north}, nil
+	}
+	if east < west {
+		// GeoJSON's convention for a box across the antimeridian.
+		if west > 180 || east < -180 {
+			return store.BBox{}, fmt.Errorf("bad bbox %q: east < west outside ±180", s)
+		}
+		return store.BBox{West: west, South: south, East: east, North: north}, nil
+	}
+	west, east = wrapLon(west), wrapLon(east)
+	return store.BBox{West: west, South: south, East: east, North: north}, nil
+}
+
+// wrapLon maps a longitude to [-180, 180], keeping +180 as is.
+func wrapLon(x float64) float64 {
+	if x >= -180 && x <= 180 {
+		return x
+	}
+	x = mod(x+180, 360) - 180
+	return x
+}
+
+func mod(a, b float64) float64 {
+	r := a - b*float64(int64(a/b))
+	if r < 0 {
+		r += b
+	}
+	return r
+}

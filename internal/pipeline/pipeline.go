@@ -1,0 +1,316 @@
+// Package pipeline joins a source, the parser, the language workers and the
+// store writer with bounded queues:
+//
+//	source -> raw (messages) -> parse -> detect (batches) -> N language workers
+//	                                  \-> write (same batches, in order) -> writer
+//
+// Backpressure per edge: every queue is bounded and every send blocks, so a
+// slow store slows the source rather than growing memory; the queue lengths
+// in Stats show where it is waiting. Queries never touch these queues.
+//
+// Order: the parse stage puts every batch on both the detect queue and the
+// write queue; the writer takes batches from the write queue in stream order
+// and waits for each to be detected. Stored order is therefore the stream's
+// order, whatever the number of workers, and the number of batches in flight
+// is bounded by the write queue's capacity.
+//
+// Shutdown: cancelling Run's context stops only the source. Everything it had
+// already emitted is parsed, detected and recorded before Run returns, so
+// nothing accepted is lost.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/ingest"
+	"github.com/geoheat/geoheat/internal/langid"
+	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/store"
+	"golang.org/x/sync/errgroup"
+)
+
+// Outcome is what parsing one message produced.
+type Outcome struct {
+	Kind        Kind
+	Notice      string // notice kind ("delete", "limit", ...) for KindNotice
+	GeoRejected bool   // the post carried an invalid point, which was dropped
+	Err         error  // why a message is malformed
+}
+
+// Kind classifies a parsed message.
+type Kind uint8
+
+// Kinds of message.
+const (
+	KindPost Kind = iota
+	KindNotice
+	KindMalformed
+)
+
+// Parser turns one raw message into a post. Implementations need not be
+// goroutine-safe: the pipeline makes one per parsing goroutine.
+type Parser interface {
+	Parse(data []byte, dst *post.Post) Outcome
+}
+
+// Config wires a pipeline. Zero values take the documented defaults.
+type Config struct {
+	Source    ingest.Source
+	NewParser func() Parser
+	Detector  langid.Detector
+	Recorder  store.Recorder
+
+	Workers   int // language workers; default runtime.NumCPU()
+	BatchSize int // posts per batch; default 256
+	RawQueue  int // raw messages buffered between source and parser; default 8192
+	Queue     int // batches buffered on the detect and write queues; default 4*Workers+4
+
+	Now    func() time.Time // default time.Now
+	Logger *slog.Logger     // default slog.Default()
+}
+
+// batch is the unit of work after parsing. ready is closed by the worker
+// that detected it; the writer waits on it.
+type batch struct {
+	posts []post.Post
+	ready chan struct{}
+}
+
+// Pipeline runs one ingestion. Create it with New, call Run once; Stats may
+// be called at any time from any goroutine.
+type Pipeline struct {
+	cfg Config
+
+	raw    chan ingest.Message
+	detect chan *batch
+	write  chan *batch
+
+	state       atomic.Value // sourceState
+	workersLive atomic.Int32
+
+	messages    atomic.Int64
+	posts       atomic.Int64
+	malformed   atomic.Int64
+	geoRejected atomic.Int64
+	undetected  atomic.Int64
+	detected    atomic.Int64
+	written     atomic.Int64
+	recordErrs  atomic.Int64
+
+	noticesMu sync.Mutex
+	notices   map[string]int64
+
+	rate *RateMeter
+
+	started atomic.Int64 // unix nanos when Run started; 0 before
+	ended   atomic.Int64 // unix nanos when Run returned; 0 while running
+}
+
+type sourceState struct {
+	state string // "starting", "running", "done", "error", "stopped"
+	err   string
+}
+
+// New validates cfg and returns a pipeline ready to Run.
+func New(cfg Config) (*Pipeline, error) {
+	if cfg.Source == nil || cfg.NewParser == nil || cfg.Detector == nil || cfg.Recorder == nil {
+		return nil, errors.New("pipeline: source, parser, detector and recorder are required")
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.NumCPU()
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 256
+	}
+	if cfg.RawQueue <= 0 {
+		cfg.RawQueue = 8192
+	}
+	if cfg.Queue <= 0 {
+		cfg.Queue = 4*cfg.Workers + 4
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	p := &Pipeline{
+		cfg:     cfg,
+		raw:     make(chan ingest.Message, cfg.RawQueue),
+		detect:  make(chan *batch, cfg.Queue),
+		write:   make(chan *batch, cfg.Queue),
+		notices: make(map[string]int64),
+		rate:    NewRateMeter(cfg.Now, time.Minute),
+	}
+	p.state.Store(sourceState{state: "starting"})
+	return p, nil
+}
+
+// Run ingests until the source ends or ctx is cancelled, then drains every
+// queue into the recorder. It returns the source's error, if any (not the
+// cancellation), or the first record error.
+func (p *Pipeline) Run(ctx context.Context) error {
+	p.started.Store(p.cfg.Now().UnixNano())
+	defer func() { p.ended.Store(p.cfg.Now().UnixNano()) }()
+
+	// Downstream stages drain whatever the source emitted even after ctx is
+	// cancelled; they stop when their input closes.
+	drain := context.WithoutCancel(ctx)
+	var g errgroup.Group
+	var sourceErr error
+
+	g.Go(func() error {
+		defer close(p.raw)
+		p.state.Store(sourceState{state: "running"})
+		err := p.cfg.Source.Run(ctx, p.raw)
+		switch {
+		case err == nil:
+			p.state.Store(sourceState{state: "done"})
+		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+			p.state.Store(sourceState{state: "stopped"})
+		default:
+			p.state.Store(sourceState{state: "error", err: err.Error()})
+			p.cfg.Logger.Error("source failed", "source", p.cfg.Source.Progress().Name, "err", err)
+			sourceErr = fmt.Errorf("pipeline: source: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		defer close(p.detect)
+		defer close(p.write)
+		p.parseStage()
+		return nil
+	})
+	var workers sync.WaitGroup
+	for i := 0; i < p.cfg.Workers; i++ {
+		workers.Add(1)
+		p.workersLive.Add(1)
+		go func() {
+			defer workers.Done()
+			defer p.workersLive.Add(-1)
+			p.detectStage()
+		}()
+	}
+	var recordErr error
+	g.Go(func() error {
+		recordErr = p.writeStage(drain)
+		return nil
+	})
+	_ = g.Wait()
+	workers.Wait()
+	if sourceErr != nil {
+		return sourceErr
+	}
+	return recordErr
+}
+
+// parseStage groups raw messages into batches without waiting for a batch to
+// fill: whatever is queued is taken, so a slow live stream still flows.
+func (p *Pipeline) parseStage() {
+	parser := p.cfg.NewParser()
+	for {
+		m, ok := <-p.raw
+		if !ok {
+			return
+		}
+		b := &batch{posts: make([]post.Post, 0, p.cfg.BatchSize), ready: make(chan struct{})}
+		p.parseOne(parser, m, b)
+	fill:
+		for len(b.posts) < p.cfg.BatchSize {
+			select {
+			case m, ok = <-p.raw:
+				if !ok {
+					break fill
+				}
+				p.parseOne(parser, m, b)
+			default:
+				break fill
+			}
+		}
+		if len(b.posts) == 0 {
+			continue
+		}
+		// The write queue is bounded: this is where a slow store pushes back.
+		p.write <- b
+		p.detect <- b
+	}
+}
+
+func (p *Pipeline) parseOne(parser Parser, m ingest.Message, b *batch) {
+	p.messages.Add(1)
+	b.posts = append(b.posts, post.Post{})
+	dst := &b.posts[len(b.posts)-1]
+	out := parser.Parse(m.Data, dst)
+	switch out.Kind {
+	case KindPost:
+		p.posts.Add(1)
+		if out.GeoRejected {
+			p.geoRejected.Add(1)
+		}
+		return
+	case KindNotice:
+		p.noticesMu.Lock()
+		p.notices[out.Notice]++
+		p.noticesMu.Unlock()
+	default:
+		p.malformed.Add(1)
+	}
+	b.posts = b.posts[:len(b.posts)-1]
+}
+
+func (p *Pipeline) detectStage() {
+	for b := range p.detect {
+		var detected, undetected int64
+		for i := range b.posts {
+			ps := &b.posts[i]
+			if ps.Lang != "" { // the source already knew the language
+				detected++
+				continue
+			}
+			r := p.cfg.Detector.Detect(ps.Text)
+			if r.Kept {
+				ps.Lang = r.Lang
+				detected++
+			} else {
+				undetected++
+			}
+		}
+		p.detected.Add(detected)
+		p.undetected.Add(undetected)
+		close(b.ready)
+	}
+}
+
+func (p *Pipeline) writeStage(ctx context.Context) error {
+	var firstErr error
+	for b := range p.write {
+		<-b.ready
+		kept := b.posts[:0]
+		for _, ps := range b.posts {
+			if ps.Lang != "" {
+				kept = append(kept, ps)
+			}
+		}
+		if len(kept) == 0 {
+			continue
+		}
+		if err := p.cfg.Recorder.Record(ctx, kept); err != nil {
+			p.recordErrs.Add(1)
+			p.cfg.Logger.Error("record failed", "posts", len(kept), "err", err)
+			if firstErr == nil {
+				firstErr = fmt.Errorf("pipeline: record: %w", err)
+			}
+			continue
+		}
+		p.written.Add(int64(len(kept)))
+		p.rate.Add(int64(len(kept)))
+	}
+	return firstErr
+}

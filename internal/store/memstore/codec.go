@@ -1,0 +1,378 @@
+package memstore
+
+import (
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"math"
+	"strconv"
+	"time"
+	"unsafe"
+
+	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/pytext"
+)
+
+// batch is one Record call reduced to what the store keeps: times resolved,
+// hashtags lower-cased, strings tabled once per batch. Record builds it from
+// posts and encodes it into the log; replay decodes it; both hand it to the
+// same apply, so a restarted store is built exactly as the live one was.
+type batch struct {
+	langs []string // batch-local language table
+	tags  []string // batch-local table of lower-cased hashtags
+	posts []batchPost
+	refs  []uint32 // tag table indexes; each post's tags are consecutive
+}
+
+type batchPost struct {
+	time     int64  // unix nanoseconds
+	lang     uint32 // index into batch.langs
+	nTags    uint32 // the post's tags are the next nTags of batch.refs
+	hasPoint bool
+	point    post.Point
+	id       string // kept in the log for tracing a post back; not held in memory
+}
+
+func (b *batch) reset() {
+	b.langs, b.tags, b.posts, b.refs = b.langs[:0], b.tags[:0], b.posts[:0], b.refs[:0]
+}
+
+// batchBuilder turns posts into a batch, reusing its tables between calls.
+type batchBuilder struct {
+	langIdx map[string]uint32
+	tagIdx  map[string]uint32
+}
+
+func newBatchBuilder() *batchBuilder {
+	return &batchBuilder{langIdx: make(map[string]uint32), tagIdx: make(map[string]uint32)}
+}
+
+// build fills b from posts. Posts without a language are skipped (the
+// Recorder contract). A zero Time becomes now. A point that is not Valid is
+// not recorded (the post is, without its point): a NaN or off-globe point
+// cannot be placed on a map and would poison cell means.
+func (bb *batchBuilder) build(b *batch, posts []post.Post, now int64) {
+	b.reset()
+	clear(bb.langIdx)
+	clear(bb.tagIdx)
+	for i := range posts {
+		p := &posts[i]
+		if p.Lang == "" {
+			continue
+		}
+		li, ok := bb.langIdx[p.Lang]
+		if !ok {
+			li = uint32(len(b.langs))
+			bb.langIdx[p.Lang] = li
+			b.langs = append(b.langs, p.Lang)
+		}
+		bp := batchPost{time: now, lang: li, nTags: uint32(len(p.Hashtags)), id: p.ID}
+		if !p.Time.IsZero() {
+			bp.time = unixNanos(p.Time)
+		}
+		if p.HasPoint && p.Point.Valid() {
+			bp.hasPoint, bp.point = true, p.Point
+		}
+		for _, tag := range p.Hashtags {
+			tag = pytext.Lower(tag)
+			ti, ok := bb.tagIdx[tag]
+			if !ok {
+				ti = uint32(len(b.tags))
+				bb.tagIdx[tag] = ti
+				b.tags = append(b.tags, tag)
+			}
+			b.refs = append(b.refs, ti)
+		}
+		b.posts = append(b.posts, bp)
+	}
+}
+
+// unixNanos converts t to unix nanoseconds, saturating outside the years
+// 1678..2261 that int64 nanoseconds can represent.
+func unixNanos(t time.Time) int64 {
+	const maxSec = math.MaxInt64 / int64(time.Second)
+	switch s := t.Unix(); {
+	case s >= maxSec:
+		return math.MaxInt64
+	case s <= -maxSec:
+		return math.MinInt64
+	}
+	return t.UnixNano()
+}
+
+// Log entry encoding, version 1. All integers are varints (encoding/binary
+// Uvarint; signed ones zig-zag), strings are a length then bytes.
+//
+//	byte     version (1)
+//	byte     flags: bit 0 = times are whole seconds and encoded in seconds
+//	uvarint  number of languages, then each language string
+//	uvarint  number of distinct tags, then each lower-cased tag string
+//	uvarint  number of posts, then per post:
+//	  uvarint  nTags<<3 | idKind<<1 | hasPoint
+//	           idKind 0: no id, 1: canonical decimal uint64, 2: string
+//	  varint   time minus the previous post's time (the first: minus 0)
+//	  uvarint  language index
+//	  uvarint  × nTags: tag indexes
+//	  id       idKind 1: uvarint value; idKind 2: string
+//	  8+8 B    latitude and longitude as IEEE-754 bits, little endian, when
+//	           hasPoint (so points come back bit-exact)
+//	4 B      CRC-32C of everything above, little endian
+//
+// Tweets have second-precision times and decimal ids, so a post without a
+// point typically takes 12–14 bytes and one with a point 28–30.
+const (
+	entryVersion     = 1
+	flagWholeSeconds = 1 << 0
+	idNone           = 0
+	idDecimal        = 1
+	idString         = 2
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// errBadEntry reports a log entry that does not decode: torn, overwritten
+// or from an unknown version.
+var errBadEntry = errors.New("bad log entry")
+
+// encode appends b's encoding to dst.
+func encode(dst []byte, b *batch) []byte {
+	start := len(dst)
+	whole := true
+	for i := range b.posts {
+		if b.posts[i].time%1e9 != 0 {
+			whole = false
+			break
+		}
+	}
+	var flags byte
+	if whole {
+		flags |= flagWholeSeconds
+	}
+	dst = append(dst, entryVersion, flags)
+	dst = binary.AppendUvarint(dst, uint64(len(b.langs)))
+	for _, s := range b.langs {
+		dst = appendString(dst, s)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(b.tags)))
+	for _, s := range b.tags {
+		dst = appendString(dst, s)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(b.posts)))
+	var prev int64
+	refs := b.refs
+	for i := range b.posts {
+		p := &b.posts[i]
+		var idKind uint64 = idNone
+		var idNum uint64
+		if p.id != "" {
+			idKind = idString
+			if v, ok := canonicalDecimal(p.id); ok {
+				idKind, idNum = idDecimal, v
+			}
+		}
+		var hasPoint uint64
+		if p.hasPoint {
+			hasPoint = 1
+		}
+		dst = binary.AppendUvarint(dst, uint64(p.nTags)<<3|idKind<<1|hasPoint)
+		t := p.time
+		if whole {
+			t /= 1e9
+		}
+		// Wrapping subtraction: the decoder adds it back the same way, so
+		// extreme times (saturated to ±MaxInt64) round-trip too.
+		dst = binary.AppendVarint(dst, int64(uint64(t)-uint64(prev)))
+		prev = t
+		dst = binary.AppendUvarint(dst, uint64(p.lang))
+		for _, r := range refs[:p.nTags] {
+			dst = binary.AppendUvarint(dst, uint64(r))
+		}
+		refs = refs[p.nTags:]
+		switch idKind {
+		case idDecimal:
+			dst = binary.AppendUvarint(dst, idNum)
+		case idString:
+			dst = appendString(dst, p.id)
+		}
+		if p.hasPoint {
+			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(p.point.Lat))
+			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(p.point.Lon))
+		}
+	}
+	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
+}
+
+func appendString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+// canonicalDecimal parses s as a decimal uint64 if formatting the value
+// gives s back (no sign, no leading zeros), so the id round-trips as text.
+func canonicalDecimal(s string) (uint64, bool) {
+	if len(s) == 0 || len(s) > 20 || (s[0] == '0' && len(s) > 1) {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	return v, err == nil
+}
+
+// decoder reads entries. It is hand-written (no reflection, no per-post
+// allocation) because replay decodes every held post at startup.
+type decoder struct {
+	data []byte
+	pos  int
+	err  bool
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.data[d.pos:])
+	if n <= 0 {
+		d.err = true
+		d.pos = len(d.data)
+		return 0
+	}
+	d.pos += n
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.data[d.pos:])
+	if n <= 0 {
+		d.err = true
+		d.pos = len(d.data)
+		return 0
+	}
+	d.pos += n
+	return v
+}
+
+// view returns the next n bytes, or nil and marks the error when short.
+func (d *decoder) view(n uint64) []byte {
+	if n > uint64(len(d.data)-d.pos) {
+		d.err = true
+		d.pos = len(d.data)
+		return nil
+	}
+	b := d.data[d.pos : d.pos+int(n)]
+	d.pos += int(n)
+	return b
+}
+
+// str returns the next string as a view of the entry, without copying: the
+// batch is applied before the entry buffer is reused, and apply clones what
+// it keeps (interner, language keys).
+func (d *decoder) str() string {
+	b := d.view(d.uvarint())
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// decode parses one entry into b (reusing its slices). Strings in b are
+// views of data. Post ids are only decoded when withIDs is set (replay does
+// not need them). Any inconsistency, including a checksum mismatch, returns
+// errBadEntry.
+func decode(data []byte, b *batch, withIDs bool) error {
+	b.reset()
+	if len(data) < 2+4 {
+		return errBadEntry
+	}
+	body := data[:len(data)-4]
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+		return errBadEntry
+	}
+	if body[0] != entryVersion {
+		return errBadEntry
+	}
+	whole := body[1]&flagWholeSeconds != 0
+	d := decoder{data: body, pos: 2}
+	// Counts are bounded by the remaining bytes (every element takes at
+	// least one byte) before they size anything, so a corrupt count cannot
+	// make us allocate gigabytes.
+	count := func() int {
+		n := d.uvarint()
+		if n > uint64(len(d.data)-d.pos) {
+			d.err = true
+			return 0
+		}
+		return int(n)
+	}
+	nLangs := count()
+	for range nLangs {
+		b.langs = append(b.langs, d.str())
+	}
+	nTags := count()
+	for range nTags {
+		b.tags = append(b.tags, d.str())
+	}
+	nPosts := count()
+	if d.err {
+		return errBadEntry
+	}
+	b.posts = append(b.posts, make([]batchPost, nPosts)...)[:nPosts]
+	var prev int64
+	for i := range b.posts {
+		p := &b.posts[i]
+		head := d.uvarint()
+		prev = int64(uint64(prev) + uint64(d.varint()))
+		p.time = prev
+		if whole {
+			p.time = prev * 1e9
+		}
+		p.lang = uint32(d.uvarint())
+		p.nTags = uint32(head >> 3)
+		if uint64(p.lang) >= uint64(nLangs) || head>>3 > uint64(len(d.data)-d.pos) {
+			return errBadEntry
+		}
+		for range p.nTags {
+			r := d.uvarint()
+			if r >= uint64(nTags) {
+				return errBadEntry
+			}
+			b.refs = append(b.refs, uint32(r))
+		}
+		p.id = ""
+		switch (head >> 1) & 3 {
+		case idNone:
+		case idDecimal:
+			v := d.uvarint()
+			if withIDs {
+				p.id = strconv.FormatUint(v, 10)
+			}
+		case idString:
+			if s := d.str(); withIDs {
+				p.id = s
+			}
+		default:
+			return errBadEntry
+		}
+		p.hasPoint = head&1 != 0
+		if p.hasPoint {
+			raw := d.view(16)
+			if raw == nil {
+				return errBadEntry
+			}
+			p.point.Lat = math.Float64frombits(binary.LittleEndian.Uint64(raw))
+			p.point.Lon = math.Float64frombits(binary.LittleEndian.Uint64(raw[8:]))
+			if !p.point.Valid() {
+				return errBadEntry
+			}
+		} else {
+			p.point = post.Point{}
+		}
+		if d.err {
+			return errBadEntry
+		}
+	}
+	if d.err || d.pos != len(d.data) {
+		return errBadEntry
+	}
+	return nil
+}

@@ -1,0 +1,192 @@
+package memstore
+
+import (
+	"math"
+	"unsafe"
+)
+
+// Columns are chunked deques: fixed-size chunks so that appending never
+// copies what is held (a slice doubling at 10 million posts would briefly
+// need twice the memory and stall the writer), and dropping from the front
+// frees whole chunks. Chunks are small enough that a language with a few
+// posts costs little.
+const (
+	chunkShift = 10
+	chunkLen   = 1 << chunkShift
+	chunkMask  = chunkLen - 1
+)
+
+// chunk holds chunkLen elements. lo and hi bound the times of the elements
+// held in it, for deques whose elements have a time (zero otherwise); a
+// window query skips chunks entirely older than its cutoff and takes chunks
+// entirely newer without looking at each element, so it stays exact even
+// when posts arrive out of time order.
+type chunk[T any] struct {
+	v      [chunkLen]T
+	lo, hi int64
+}
+
+// deque is a FIFO of T with random access. The zero value is empty.
+type deque[T any] struct {
+	chunks []*chunk[T]
+	head   int // index of element 0 within chunks[0]
+	n      int
+}
+
+// Len reports how many elements are held.
+func (d *deque[T]) Len() int { return d.n }
+
+// At returns element i, 0 <= i < Len().
+func (d *deque[T]) At(i int) T {
+	j := d.head + i
+	return d.chunks[j>>chunkShift].v[j&chunkMask]
+}
+
+// Ptr returns a pointer to element i, valid until the element is dropped.
+func (d *deque[T]) Ptr(i int) *T {
+	j := d.head + i
+	return &d.chunks[j>>chunkShift].v[j&chunkMask]
+}
+
+// Push appends v.
+func (d *deque[T]) Push(v T) { d.push(v) }
+
+// PushTimed appends v whose time is t, widening its chunk's time bounds.
+func (d *deque[T]) PushTimed(v T, t int64) {
+	c := d.push(v)
+	if (d.head+d.n-1)&chunkMask == 0 || d.n == 1 {
+		c.lo, c.hi = t, t
+		return
+	}
+	c.lo, c.hi = min(c.lo, t), max(c.hi, t)
+}
+
+func (d *deque[T]) push(v T) *chunk[T] {
+	j := d.head + d.n
+	if j>>chunkShift == len(d.chunks) {
+		d.chunks = append(d.chunks, new(chunk[T]))
+	}
+	c := d.chunks[j>>chunkShift]
+	c.v[j&chunkMask] = v
+	d.n++
+	return c
+}
+
+// DropFront drops the first k elements (all when k >= Len), releasing the
+// chunks they emptied.
+func (d *deque[T]) DropFront(k int) {
+	if k >= d.n {
+		clear(d.chunks)
+		d.chunks, d.head, d.n = d.chunks[:0], 0, 0
+		return
+	}
+	d.head += k
+	d.n -= k
+	if full := d.head >> chunkShift; full > 0 {
+		// Nil the released slots so the chunks can be collected before
+		// append reallocates the slice.
+		clear(d.chunks[:full])
+		d.chunks = d.chunks[full:]
+		d.head &= chunkMask
+	}
+}
+
+// DropBack drops the last k elements (all when k >= Len). Time bounds of
+// the last chunk are left as they were: wider than needed, still correct.
+func (d *deque[T]) DropBack(k int) {
+	if k >= d.n {
+		d.DropFront(d.n)
+		return
+	}
+	d.n -= k
+	keep := (d.head + d.n + chunkMask) >> chunkShift
+	clear(d.chunks[keep:])
+	d.chunks = d.chunks[:keep]
+}
+
+// RefreshFrontBounds recomputes the time bounds of the first chunk from the
+// elements it still holds, so that bounds stay tight after drops (the
+// dropped elements may have been its oldest).
+func (d *deque[T]) RefreshFrontBounds(timeOf func(*T) int64) {
+	if d.n == 0 {
+		return
+	}
+	c := d.chunks[0]
+	end := min(chunkLen, d.head+d.n)
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for i := d.head; i < end; i++ {
+		t := timeOf(&c.v[i])
+		lo, hi = min(lo, t), max(hi, t)
+	}
+	c.lo, c.hi = lo, hi
+}
+
+// Segments calls fn with the elements [from, to) as consecutive slices of
+// the chunks that hold them, stopping early if fn returns false.
+func (d *deque[T]) Segments(from, to int, fn func(seg []T) bool) {
+	for from < to {
+		j := d.head + from
+		c := d.chunks[j>>chunkShift]
+		off := j & chunkMask
+		n := min(to-from, chunkLen-off)
+		if !fn(c.v[off : off+n]) {
+			return
+		}
+		from += n
+	}
+}
+
+// span is a run [from, to) of element indexes.
+type span struct{ from, to int }
+
+// After appends to dst the runs of elements whose time (per timeOf) is
+// greater than cutoff, in order, and returns the extended slice. Chunks
+// whose bounds say all or none qualify are decided without reading their
+// elements, so for posts recorded in time order the cost is one test per
+// chunk plus one pass over the boundary chunk.
+func (d *deque[T]) After(cutoff int64, timeOf func(*T) int64, dst []span) []span {
+	add := func(from, to int) {
+		if n := len(dst); n > 0 && dst[n-1].to == from {
+			dst[n-1].to = to
+			return
+		}
+		dst = append(dst, span{from, to})
+	}
+	for ci, c := range d.chunks {
+		// Element indexes held by this chunk.
+		first := max(ci*chunkLen-d.head, 0)
+		last := min((ci+1)*chunkLen-d.head, d.n)
+		if first >= last || c.hi <= cutoff {
+			continue
+		}
+		if c.lo > cutoff {
+			add(first, last)
+			continue
+		}
+		for i := first; i < last; i++ {
+			if timeOf(d.Ptr(i)) > cutoff {
+				add(i, i+1)
+			}
+		}
+	}
+	return dst
+}
+
+// memBytes reports the bytes allocated for the deque: its chunks and the
+// slice pointing at them.
+func (d *deque[T]) memBytes() int64 {
+	return int64(len(d.chunks))*int64(unsafe.Sizeof(chunk[T]{})) + int64(cap(d.chunks))*8
+}
+
+// MinTime returns the lowest time bound over all chunks, and false when
+// the deque is empty.
+func (d *deque[T]) MinTime() (int64, bool) {
+	if d.n == 0 {
+		return 0, false
+	}
+	lo := int64(math.MaxInt64)
+	for _, c := range d.chunks {
+		lo = min(lo, c.lo)
+	}
+	return lo, true
+}

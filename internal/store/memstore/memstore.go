@@ -1,0 +1,545 @@
+// Package memstore is geoheat's embedded store: everything held in memory
+// in compact columns, optionally persisted to a write-ahead log so that a
+// restart resumes with what it had.
+//
+// # What is held per post
+//
+// Posts are held in arrival (Record) order. Each language has its own
+// columns, chunked deques of 1024 elements:
+//
+//   - times:   8 bytes per post (unix nanoseconds)
+//   - tagEnds: 4 bytes per post (where the post's hashtags end in tags)
+//   - tags:    4 bytes per hashtag (interned id of the lower-cased tag)
+//   - geo:     32 bytes per post with a point (lat and lon float64 exactly
+//     as given, time, arrival number, position of the post)
+//
+// plus 2 bytes per post for the global arrival order (which language each
+// post went to), used to drop the oldest posts first across languages. A
+// post without a point and with one hashtag costs 18 bytes, one with a point
+// 50 bytes, each further hashtag 4 bytes; chunk slack adds at most one chunk
+// per column and language. Hashtag strings are interned once, reference
+// counted and forgotten when their last occurrence is dropped. Post ids,
+// texts and users are not held (ids are kept in the log only).
+//
+// Window queries do not need per-minute aggregates: every chunk records the
+// time bounds of what it holds, so a window query skips chunks older than the
+// cutoff, takes newer ones whole and reads only the chunks that straddle it,
+// then counts the window's hashtag ids in a dense array (a few nanoseconds
+// per hashtag). That is exact for any arrival order and costs no memory per
+// post; aggregates would cost at least 12 bytes per distinct tag and minute
+// and lose Counter.most_common's first-seen tie order.
+//
+// # Time
+//
+// A post with a zero Time is recorded at the store clock's now at Record
+// time (and logged with that time, so replay agrees). Times outside what
+// int64 nanoseconds represent (years 1678..2261) saturate. The head is the
+// newest post time recorded, clamped to the clock's now when queried, so a
+// future-dated post does not move windows past now. Windows hold posts with
+// time > head − Window.
+//
+// # Drops
+//
+// Retention drops, after every Record, the posts whose time is before
+// head − Retention; MaxPosts drops the oldest posts beyond the limit. Both
+// drop from the oldest-recorded end: a post recorded late with an old time
+// is dropped when it reaches the front, not before. At most 2^31−1 posts are
+// held (positions are 32-bit); beyond that the oldest are dropped as if
+// MaxPosts were set. Every column, the interner and the log follow a drop.
+//
+// # Persistence and crashes
+//
+// With Options.Dir set, every Record appends one entry (the batch, see
+// codec.go) to a tidwall/wal log in Dir/wal with a write(2) before Record
+// returns, and Dir/LOCK is flock'ed so that two processes cannot share the
+// directory. The log is fsynced at most once a second: in Record when the
+// last sync is a second old, one second after an unsynced Record otherwise,
+// and on Flush and Close. So:
+//
+//   - a process crash (kill -9, panic, OOM kill) loses nothing Record
+//     returned for: the bytes are in the kernel's page cache;
+//   - a power loss or kernel crash loses at most about the last second of
+//     Records (and a batch being written may be torn).
+//
+// Replay on Open rebuilds the columns from the log. A torn or garbage tail
+// (a partial entry, zeros after a power loss) is cut off and reported
+// through the logger, never a reason to refuse to start; an entry that fails
+// its checksum in the middle of the log is skipped and reported. Entries
+// whose posts have all been dropped are removed from the front of the log
+// (TruncateFront) once they add up to a segment (8 MiB), so the log stays
+// bounded by what is held plus one segment, and rewriting costs at most one
+// segment per segment dropped.
+package memstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/tidwall/wal"
+
+	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/store"
+)
+
+// Options configures Open.
+type Options struct {
+	// Dir is the data directory; "" keeps everything in memory only.
+	Dir string
+	// Retention drops posts older than head − Retention; 0 keeps them.
+	Retention time.Duration
+	// MaxPosts drops the oldest posts beyond this many; 0 means no limit.
+	MaxPosts int
+	// Now is the store clock (default time.Now). Tests inject one.
+	Now func() time.Time
+	// Logger reports recovery and log maintenance (default slog.Default()).
+	Logger *slog.Logger
+
+	// segmentSize is the log segment size and the truncation threshold
+	// (default 8 MiB); tests shrink it.
+	segmentSize int
+}
+
+// ErrLocked is returned by Open when another process holds the data
+// directory. The error wrapping it names the directory.
+var ErrLocked = errors.New("memstore: data dir is locked by another process")
+
+// Query defaults, from the seed notebook.
+const (
+	defaultTopN   = 3
+	defaultLast   = 5000
+	defaultPoints = 400
+)
+
+const (
+	// maxHeld bounds the posts held so that 32-bit wrapping positions stay
+	// unambiguous.
+	maxHeld            = math.MaxInt32
+	defaultSegmentSize = 8 << 20
+	syncInterval       = time.Second
+)
+
+var _ store.Store = (*Store)(nil)
+
+// Store is the embedded store. Create it with Open.
+type Store struct {
+	now       func() time.Time
+	log       *slog.Logger
+	retention int64 // nanoseconds; 0 = forever
+	maxPosts  int
+	dir       string
+
+	// writeMu serializes Record, Flush and Close, so the log's order is the
+	// order posts are applied in. It also guards the fields below it; the
+	// slow parts of a Record (lower-casing, encoding, the log write, log
+	// maintenance) run under writeMu only, not under mu.
+	writeMu      sync.Mutex
+	writerClosed bool
+	builder      *batchBuilder
+	wbatch       batch
+	encBuf       []byte
+	wal          *wal.Log // nil when not persisted
+	lockFile     *os.File
+	walNext      uint64         // index of the next entry
+	walSpans     deque[walSpan] // entries held in the log, oldest first
+	walCursor    int            // walSpans[:walCursor] hold only dropped posts
+	walDroppable int64          // bytes of walSpans[:walCursor]
+	segmentSize  int
+	dirty        bool // written since the last fsync
+	lastSync     time.Time
+	syncTimer    *time.Timer
+	syncArmed    bool
+
+	// mu guards the data. Record holds it only to apply a prepared batch;
+	// queries hold it for reading while they scan.
+	mu       sync.RWMutex
+	closed   bool
+	langs    []*lang           // by language id
+	langIDs  map[string]uint16 // key -> language id
+	sorted   []uint16          // language ids ordered by key
+	order    deque[uint16]     // language id of every held post, in arrival order
+	seqNext  uint64            // arrival number of the next post
+	tags     *interner
+	maxTime  int64 // newest post time recorded, unix ns
+	hasTime  bool
+	dropped  int64
+	written  int64
+	touched  []*lang  // scratch for drops
+	tagIDBuf []uint32 // scratch for apply
+	counting bool     // false while replaying: drops and writes are not counted
+}
+
+// lang holds one language's columns. Positions in tagEnds and geo.post
+// are absolute counts since the language was created, truncated to 32 bits;
+// differences between them are exact because fewer than 2^31 are held.
+type lang struct {
+	key      string
+	times    deque[int64]  // post times, unix ns
+	tagEnds  deque[uint32] // per post: absolute position after its last tag
+	tags     deque[uint32] // interned tag ids in order
+	geo      deque[geoRec] // posts with a point
+	postNext uint64        // posts ever appended
+	tagNext  uint64        // tags ever appended
+	touched  bool
+}
+
+// geoRec is a post with a point. seq orders points across languages for
+// Heat's Last; post finds the post's hashtags for a tag filter.
+type geoRec struct {
+	lat, lon float64
+	time     int64
+	seq      uint32 // arrival number, wrapping
+	post     uint32 // absolute position of the post in its language, wrapping
+}
+
+// walSpan maps a log entry to the posts it recorded: those with arrival
+// numbers below seqEnd (and at or above the previous entry's seqEnd).
+type walSpan struct {
+	index  uint64
+	seqEnd uint64
+	size   int64
+}
+
+func timeOfPost(t *int64) int64     { return *t }
+func timeOfGeo(g *geoRec) int64     { return g.time }
+func (g *geoRec) point() post.Point { return post.Point{Lat: g.lat, Lon: g.lon} }
+
+func (l *lang) postFront() uint64 { return l.postNext - uint64(l.times.Len()) }
+func (l *lang) tagFront() uint64  { return l.tagNext - uint64(l.tags.Len()) }
+
+// tagSpan returns the indexes in l.tags of post i's hashtags.
+func (l *lang) tagSpan(i int) (from, to int) {
+	front := uint32(l.tagFront())
+	if i > 0 {
+		from = int(l.tagEnds.At(i-1) - front)
+	}
+	return from, int(l.tagEnds.At(i) - front)
+}
+
+// postIndex returns the index in l.times of the post a point belongs to.
+func (l *lang) postIndex(g *geoRec) int { return int(g.post - uint32(l.postFront())) }
+
+// Open opens a store. With opts.Dir set it locks the directory (ErrLocked
+// when another process has it), replays the log and returns once the store
+// holds everything the log had.
+func Open(opts Options) (*Store, error) {
+	if opts.Retention < 0 {
+		return nil, fmt.Errorf("memstore: negative retention %v", opts.Retention)
+	}
+	if opts.MaxPosts < 0 {
+		return nil, fmt.Errorf("memstore: negative max posts %d", opts.MaxPosts)
+	}
+	s := &Store{
+		now:         opts.Now,
+		log:         opts.Logger,
+		retention:   int64(opts.Retention),
+		maxPosts:    opts.MaxPosts,
+		dir:         opts.Dir,
+		builder:     newBatchBuilder(),
+		segmentSize: opts.segmentSize,
+		langIDs:     make(map[string]uint16),
+		tags:        newInterner(),
+		counting:    true,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.maxPosts == 0 || s.maxPosts > maxHeld {
+		s.maxPosts = maxHeld
+	}
+	if s.segmentSize <= 0 {
+		s.segmentSize = defaultSegmentSize
+	}
+	if s.dir == "" {
+		return s, nil
+	}
+	if err := s.openDir(); err != nil {
+		if s.wal != nil {
+			s.wal.Close()
+		}
+		if s.lockFile != nil {
+			s.lockFile.Close()
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) openDir() error {
+	if err := os.MkdirAll(s.dir, 0o750); err != nil {
+		return fmt.Errorf("memstore: create data dir: %w", err)
+	}
+	f, err := lockDir(s.dir)
+	if err != nil {
+		return err
+	}
+	s.lockFile = f
+	walDir := filepath.Join(s.dir, "wal")
+	s.wal, err = openLog(walDir, s.segmentSize, s.log)
+	if err != nil {
+		return fmt.Errorf("memstore: open log %s: %w", walDir, err)
+	}
+	if err := s.replay(); err != nil {
+		return fmt.Errorf("memstore: replay %s: %w", walDir, err)
+	}
+	s.lastSync = time.Now()
+	return nil
+}
+
+// Record implements store.Recorder.
+func (s *Store) Record(ctx context.Context, posts []post.Post) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if s.writerClosed {
+		return store.ErrClosed
+	}
+	now := unixNanos(s.now())
+	b := &s.wbatch
+	s.builder.build(b, posts, now)
+	if len(b.posts) == 0 {
+		return nil
+	}
+	if s.wal != nil {
+		// Log first: a batch that could not be logged is not applied, so
+		// memory never holds what a restart would not.
+		s.encBuf = encode(s.encBuf[:0], b)
+		if err := s.wal.Write(s.walNext, s.encBuf); err != nil {
+			return fmt.Errorf("memstore: write log entry %d: %w", s.walNext, err)
+		}
+		s.dirty = true
+	}
+	s.mu.Lock()
+	s.apply(b, now)
+	seqEnd, seqFront := s.seqNext, s.seqFront()
+	s.mu.Unlock()
+	if s.wal != nil {
+		s.walSpans.Push(walSpan{index: s.walNext, seqEnd: seqEnd, size: int64(len(s.encBuf))})
+		s.walNext++
+		s.maintainLog(seqFront, false)
+		s.syncIfDue()
+	}
+	return nil
+}
+
+func (s *Store) seqFront() uint64 { return s.seqNext - uint64(s.order.Len()) }
+
+// apply adds a batch to the columns and enforces retention and MaxPosts.
+// Caller holds mu for writing.
+func (s *Store) apply(b *batch, now int64) {
+	// Resolve the batch's tables once: a language id per batch language, an
+	// interned id per batch tag.
+	var langBuf [8]uint16
+	langIDs := langBuf[:0]
+	for _, key := range b.langs {
+		langIDs = append(langIDs, s.langID(key))
+	}
+	tagIDs := s.scratchTagIDs(len(b.tags))
+	for i, tag := range b.tags {
+		tagIDs[i] = s.tags.Intern(tag)
+	}
+	refs := b.refs
+	for i := range b.posts {
+		p := &b.posts[i]
+		li := langIDs[p.lang]
+		l := s.langs[li]
+		for _, r := range refs[:p.nTags] {
+			id := tagIDs[r]
+			l.tags.Push(id)
+			s.tags.Ref(id)
+		}
+		refs = refs[p.nTags:]
+		l.tagNext += uint64(p.nTags)
+		l.times.PushTimed(p.time, p.time)
+		l.tagEnds.Push(uint32(l.tagNext))
+		if p.hasPoint {
+			l.geo.PushTimed(geoRec{
+				lat: p.point.Lat, lon: p.point.Lon, time: p.time,
+				seq: uint32(s.seqNext), post: uint32(l.postNext),
+			}, p.time)
+		}
+		l.postNext++
+		s.order.Push(li)
+		s.seqNext++
+		if !s.hasTime || p.time > s.maxTime {
+			s.maxTime, s.hasTime = p.time, true
+		}
+	}
+	if s.counting {
+		s.written += int64(len(b.posts))
+	}
+	s.enforceLimits(now)
+}
+
+// scratchTagIDs returns apply's reusable slice of n tag ids.
+func (s *Store) scratchTagIDs(n int) []uint32 {
+	if cap(s.tagIDBuf) < n {
+		s.tagIDBuf = make([]uint32, n)
+	}
+	return s.tagIDBuf[:n]
+}
+
+// langID returns the id of the language key, creating it.
+func (s *Store) langID(key string) uint16 {
+	if id, ok := s.langIDs[key]; ok {
+		return id
+	}
+	if len(s.langs) > math.MaxUint16 {
+		// 65536 distinct language keys means the keys are not languages;
+		// fold the excess into one bucket rather than fail the stream.
+		key = "overflow"
+		if id, ok := s.langIDs[key]; ok {
+			return id
+		}
+	}
+	id := uint16(len(s.langs))
+	key = strings.Clone(key) // the batch's string may be a view of a log buffer
+	s.langs = append(s.langs, &lang{key: key})
+	s.langIDs[key] = id
+	at, _ := slices.BinarySearchFunc(s.sorted, key, func(i uint16, k string) int {
+		return strings.Compare(s.langs[i].key, k)
+	})
+	s.sorted = slices.Insert(s.sorted, at, id)
+	return id
+}
+
+// enforceLimits drops the oldest posts while they are past retention or
+// beyond MaxPosts. Caller holds mu for writing.
+func (s *Store) enforceLimits(now int64) {
+	if s.order.Len() == 0 {
+		return
+	}
+	if s.retention > 0 && s.hasTime {
+		head := min(s.maxTime, now)
+		cutoff := head - s.retention
+		if cutoff < head { // no underflow
+			for s.order.Len() > 0 && s.frontTime() < cutoff {
+				s.dropOldest()
+			}
+		}
+	}
+	for s.order.Len() > s.maxPosts {
+		s.dropOldest()
+	}
+	for _, l := range s.touched {
+		l.times.RefreshFrontBounds(timeOfPost)
+		l.geo.RefreshFrontBounds(timeOfGeo)
+		l.touched = false
+	}
+	s.touched = s.touched[:0]
+}
+
+func (s *Store) frontTime() int64 {
+	return s.langs[s.order.At(0)].times.At(0)
+}
+
+// dropOldest drops the oldest held post from every structure.
+func (s *Store) dropOldest() {
+	l := s.langs[s.order.At(0)]
+	_, nTags := l.tagSpan(0)
+	for i := range nTags {
+		s.tags.Unref(l.tags.At(i))
+	}
+	l.tags.DropFront(nTags)
+	if l.geo.Len() > 0 && l.geo.Ptr(0).post == uint32(l.postFront()) {
+		l.geo.DropFront(1)
+	}
+	l.times.DropFront(1)
+	l.tagEnds.DropFront(1)
+	s.order.DropFront(1)
+	if s.counting {
+		s.dropped++
+	}
+	if !l.touched {
+		l.touched = true
+		s.touched = append(s.touched, l)
+	}
+}
+
+// headNanos returns the head time: the newest post time recorded, clamped to
+// now. Caller holds mu.
+func (s *Store) headNanos(now int64) (int64, bool) {
+	if !s.hasTime {
+		return 0, false
+	}
+	return min(s.maxTime, now), true
+}
+
+// windowCutoff returns head − window, saturating.
+func windowCutoff(head int64, window time.Duration) int64 {
+	c := head - int64(window)
+	if c > head {
+		return math.MinInt64
+	}
+	return c
+}
+
+// Flush implements store.Store: it fsyncs the log.
+func (s *Store) Flush(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if s.writerClosed {
+		return store.ErrClosed
+	}
+	return s.syncLog()
+}
+
+// Close implements store.Store: it fsyncs and closes the log and releases
+// the directory lock and the data.
+func (s *Store) Close() error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if s.writerClosed {
+		return store.ErrClosed
+	}
+	s.writerClosed = true
+	if s.syncTimer != nil {
+		s.syncTimer.Stop()
+	}
+	var errs []error
+	if s.wal != nil {
+		// wal.Close fsyncs the tail segment.
+		if err := s.wal.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("memstore: close log: %w", err))
+		}
+	}
+	if s.lockFile != nil {
+		if err := s.lockFile.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("memstore: release lock: %w", err))
+		}
+	}
+	s.mu.Lock()
+	s.closed = true
+	s.langs, s.langIDs, s.sorted, s.order, s.tags = nil, nil, nil, deque[uint16]{}, newInterner()
+	s.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// memoryBytes estimates the bytes held for the data: allocated chunks,
+// slices of chunk pointers, the interner, per-language overhead. Caller
+// holds mu.
+func (s *Store) memoryBytes() int64 {
+	n := s.order.memBytes() + s.tags.memoryBytes() + int64(cap(s.langs))*8 + int64(cap(s.sorted))*2
+	for _, l := range s.langs {
+		n += int64(unsafe.Sizeof(*l)) + int64(len(l.key))
+		n += l.times.memBytes() + l.tagEnds.memBytes() + l.tags.memBytes() + l.geo.memBytes()
+	}
+	return n
+}
