@@ -3,16 +3,18 @@ module github.com/geoheat/geoheat
 go 1.26.8
 
 require (
-	github.com/mattn/go-isatty v0.0.24 // indirect
-	github.com/peterbourgon/ff/v3 v3.4.0 // indirect
+	github.com/mattn/go-isatty v0.0.24
+	github.com/peterbourgon/ff/v3 v3.4.0
+	github.com/tidwall/wal v1.2.1
+	github.com/valyala/fastjson v1.6.10
+	go.uber.org/goleak v1.3.0
+	golang.org/x/sync v0.25.0
+)
+
+require (
 	github.com/tidwall/gjson v1.10.2 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.2.0 // indirect
 	github.com/tidwall/tinylru v1.1.0 // indirect
-	github.com/tidwall/wal v1.2.1 // indirect
-	github.com/valyala/fastjson v1.6.10 // indirect
-	go.uber.org/goleak v1.3.0 // indirect
-	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.28.0 // indirect
-	golang.org/x/text v0.44.0 // indirect
 )

@@ -259,8 +259,8 @@ func (g *Grid) Points() int64 { return g.points }
 // Result returns the cells, heaviest first (ties: southern row first, then
 // western column). limit > 0 keeps only the limit heaviest and sets
 // Truncated when that dropped cells; Points and MaxWeight describe all cells
-// before the limit. Cells is never nil. Result empties the grid (its zoom
-// is kept).
+// before the limit. Cells is never nil. Result leaves the grid empty, at
+// the same zoom, ready for new points.
 func (g *Grid) Result(limit int) store.HeatResult {
 	res := store.HeatResult{Points: g.points, CellDeg: g.deg}
 	k := len(g.cells)
@@ -283,5 +283,6 @@ func (g *Grid) Result(limit int) store.HeatResult {
 	// The index no longer matches the reordered cells.
 	g.forgetIndex()
 	g.cells = g.cells[:0]
+	g.points = 0
 	return res
 }

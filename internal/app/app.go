@@ -26,6 +26,9 @@ type Env struct {
 	// IsTerminal reports whether stderr is an interactive terminal (for the
 	// progress line).
 	IsTerminal bool
+	// OnListen, when set, is told the server's URL once it listens (tests
+	// serve on 127.0.0.1:0).
+	OnListen func(url string)
 }
 
 // ErrUsage marks command-line mistakes; main exits 2 for them.

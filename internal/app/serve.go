@@ -82,6 +82,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("geoheat serving", "url", url, "source", src.Progress().Name, "store", cfg.Store, "data_dir", cfg.DataDir)
 	fmt.Fprintf(env.Stderr, "geoheat: serving %s (Ctrl-C to stop)\n", url)
+	if env.OnListen != nil {
+		env.OnListen(url)
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	pipelineDone := make(chan struct{})

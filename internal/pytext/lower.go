@@ -10,6 +10,7 @@
 package pytext
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 )
@@ -38,32 +39,50 @@ func Lower(s string) string {
 func AppendLower(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		if s[i] < utf8.RuneSelf {
-			// Copy the whole ASCII run at once, then fix its upper case in
-			// place: much faster than appending byte by byte.
-			j := i + 1
-			for j < len(s) && s[j] < utf8.RuneSelf {
-				j++
-			}
+			// An ASCII run: reserve room for all of the rest of s and lower
+			// byte by byte into it, without a per-byte append (which made
+			// this loop twice as slow).
+			dst = slices.Grow(dst, len(s)-i)
 			n := len(dst)
-			dst = append(dst, s[i:j]...)
-			for k, c := range dst[n:] {
-				if 'A' <= c && c <= 'Z' {
-					dst[n+k] = c + ('a' - 'A')
+			out := dst[n : n+len(s)-i]
+			j := i
+			for ; j < len(s); j++ {
+				c := s[j]
+				if c >= utf8.RuneSelf {
+					break
 				}
+				if c-'A' <= 'Z'-'A' {
+					c += 'a' - 'A'
+				}
+				out[j-i] = c
 			}
+			dst = dst[:n+j-i]
 			i = j
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case !changesOnLower(r):
-			// Includes invalid bytes (RuneError of size 1): copied verbatim.
-			dst = append(dst, s[i:i+size]...)
-		case r == 'İ':
+		// A non-ASCII run of characters that lower-case to themselves (CJK,
+		// Arabic, emoji, lower-case accented letters): appended in one piece.
+		// Invalid bytes (RuneError of size 1) are kept verbatim this way.
+		j := i
+		var r rune
+		var size int
+		for j < len(s) && s[j] >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[j:])
+			if changesOnLower(r) {
+				break
+			}
+			j += size
+		}
+		dst = append(dst, s[i:j]...)
+		if i = j; i == len(s) || s[i] < utf8.RuneSelf {
+			continue
+		}
+		switch r {
+		case 'İ':
 			// SpecialCasing.txt's only unconditional multi-rune lower-case
 			// mapping; Go's simple mapping gives a plain "i".
 			dst = append(dst, "i\u0307"...)
-		case r == 'Σ':
+		case 'Σ':
 			if finalSigma(s, i) {
 				dst = append(dst, "ς"...)
 			} else {
@@ -87,9 +106,19 @@ const lowerTableLimit = 0x20000
 // binary search.
 var lowerBits = func() *[lowerTableLimit / 64]uint64 {
 	var bits [lowerTableLimit / 64]uint64
+	// Read the deltas the way unicode.ToLower does, rather than calling it
+	// (a binary search) for each of the few thousand cased code points, to
+	// keep package initialisation short. The exhaustive test checks the
+	// result against Python for every code point.
 	for _, cr := range unicode.CaseRanges {
+		delta := cr.Delta[unicode.LowerCase]
 		for r := rune(cr.Lo); r <= rune(cr.Hi) && r < lowerTableLimit; r++ {
-			if unicode.ToLower(r) != r {
+			changes := delta != 0
+			if delta == unicode.UpperLower {
+				// Alternating upper/lower pairs starting with an upper.
+				changes = (r-rune(cr.Lo))%2 == 0
+			}
+			if changes {
 				bits[r>>6] |= 1 << (r & 63)
 			}
 		}

@@ -63,22 +63,37 @@ const wordTableLimit = 0x20000
 // against Python.
 var wordBits = func() *[wordTableLimit / 64]uint64 {
 	var bits [wordTableLimit / 64]uint64
-	set := func(r rune) { bits[r>>6] |= 1 << (r & 63) }
 	for _, table := range []*unicode.RangeTable{unicode.L, unicode.N} {
 		for _, rg := range table.R16 {
-			for r := rune(rg.Lo); r <= rune(rg.Hi); r += rune(rg.Stride) {
-				set(r)
-			}
+			setBits(&bits, rune(rg.Lo), rune(rg.Hi), rune(rg.Stride))
 		}
 		for _, rg := range table.R32 {
-			for r := rune(rg.Lo); r <= rune(rg.Hi) && r < wordTableLimit; r += rune(rg.Stride) {
-				set(r)
+			if rune(rg.Lo) < wordTableLimit {
+				setBits(&bits, rune(rg.Lo), min(rune(rg.Hi), wordTableLimit-1), rune(rg.Stride))
 			}
 		}
 	}
-	set('_')
+	setBits(&bits, '_', '_', 1)
 	return &bits
 }()
+
+// setBits sets the bits lo, lo+stride, ... up to hi. Stride-1 ranges (most
+// of the code points: CJK, Hangul) are set a word at a time, which keeps
+// package initialisation short.
+func setBits(bits *[wordTableLimit / 64]uint64, lo, hi, stride rune) {
+	r := lo
+	if stride == 1 {
+		for ; r <= hi && r&63 != 0; r++ {
+			bits[r>>6] |= 1 << (r & 63)
+		}
+		for ; r+63 <= hi; r += 64 {
+			bits[r>>6] = ^uint64(0)
+		}
+	}
+	for ; r <= hi; r += stride {
+		bits[r>>6] |= 1 << (r & 63)
+	}
+}
 
 // ClassOf returns how Python's re classifies r in `\w+|[^\w\s]+`.
 //
@@ -152,11 +167,17 @@ func classAtNonASCII(s string, i int) (Class, int) {
 // character the first alternative matches greedily; at a Punct character the
 // second does; Space characters start no match.
 func NextToken(s string, from int) (start, end int) {
+	// The ASCII tests are spelled out rather than left to classAt, which
+	// the compiler does not inline here; they are most of the characters.
 	i := from
 	var class Class
-	var size int
+	size := 1
 	for ; i < len(s); i += size {
-		class, size = classAt(s, i)
+		if c := s[i]; c < utf8.RuneSelf {
+			class, size = asciiClass[c], 1
+		} else {
+			class, size = classAtNonASCII(s, i)
+		}
 		if class != Space {
 			break
 		}
@@ -167,7 +188,11 @@ func NextToken(s string, from int) (start, end int) {
 	start = i
 	for i += size; i < len(s); i += size {
 		var next Class
-		next, size = classAt(s, i)
+		if c := s[i]; c < utf8.RuneSelf {
+			next, size = asciiClass[c], 1
+		} else {
+			next, size = classAtNonASCII(s, i)
+		}
 		if next != class {
 			break
 		}

@@ -23,8 +23,8 @@ type Parser struct {
 	// num receives the literal text of numbers (ids, coordinates), which
 	// fastjson exposes only through MarshalTo.
 	num []byte
-	// ids collects ID, UserID, ScreenName and an unknown PlatformLang so that
-	// they cost one allocation together.
+	// ids collects ID, UserID and ScreenName so that they cost one
+	// allocation together.
 	ids []byte
 	// tags collects hashtag texts, tagEnd their end offsets, for the same
 	// reason.
@@ -38,8 +38,6 @@ func NewParser() *Parser { return &Parser{} }
 // fields are the top-level values Parse looks at, gathered in one pass.
 // Later duplicates overwrite earlier ones, which is encoding/json's rule.
 type fields struct {
-	keys int
-
 	idStr, id, user                     *fastjson.Value
 	text, fullText, truncated, extended *fastjson.Value
 	entities, coordinates, geo          *fastjson.Value
@@ -107,7 +105,6 @@ func (p *Parser) Parse(data []byte, dst *post.Post) (Result, error) {
 
 // collect records one top-level key.
 func (f *fields) collect(key []byte, v *fastjson.Value) {
-	f.keys++
 	switch string(key) {
 	case "id_str":
 		f.idStr = v
@@ -154,9 +151,12 @@ func (f *fields) collect(key []byte, v *fastjson.Value) {
 	}
 }
 
-// fillRaw fills dst from a raw v1.1 status.
+// fillRaw fills dst from a raw v1.1 status. id may alias p.num, which
+// reading coordinates overwrites, so it is copied first.
 func (p *Parser) fillRaw(f *fields, id []byte, dst *post.Post) Result {
 	res := Result{Kind: KindPost}
+	p.ids = appendUTF8(p.ids[:0], id)
+	idEnd := len(p.ids)
 
 	text, entities := f.text, f.entities
 	if !isType(text, fastjson.TypeString) {
@@ -191,8 +191,6 @@ func (p *Parser) fillRaw(f *fields, id []byte, dst *post.Post) Result {
 		}
 	})
 	// ids: one allocation for the three short identifiers.
-	p.ids = appendUTF8(p.ids[:0], id)
-	idEnd := len(p.ids)
 	p.ids = appendUTF8(p.ids, p.idText(userIDStr, userID))
 	userEnd := len(p.ids)
 	p.ids = appendString(p.ids, screenName)

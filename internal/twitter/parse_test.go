@@ -117,8 +117,11 @@ func TestParseFixtures(t *testing.T) {
 			// literal text is kept. Same for the user id, beyond int64.
 			file: "tweet_big_numeric_id.json",
 			want: Result{Kind: KindPost},
+			// The coordinates are read after the id, through the same number
+			// buffer: a regression test for the id being overwritten.
 			post: post.Post{
 				ID: "936862158732128257", Time: utc("2017-12-02T10:00:00Z"), Text: "no id_str here",
+				HasPoint: true, Point: post.Point{Lat: 48.8566, Lon: 2.3522},
 				UserID: "18446744073709551615", ScreenName: "numeric",
 			},
 		},

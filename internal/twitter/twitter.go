@@ -29,30 +29,39 @@
 //     "extended_tweet" is present; else "text"; else "full_text" (REST
 //     calls made with tweet_mode=extended).
 //   - Hashtags: entities.hashtags[].text in order and as written, taken from
-//     extended_tweet.entities when the text came from extended_tweet.
+//     extended_tweet.entities when the text came from extended_tweet;
+//     entries without a non-empty string text are skipped.
 //   - Point: "coordinates" (GeoJSON, [lon, lat]) first, else "geo"
 //     ([lat, lon], the field the seed stored): the first of the two that is
 //     an array of exactly two finite numbers on the globe (and whose "type",
 //     if any, is "Point"). When a field is non-null but neither gives such a
 //     point, the post has no point and Result.GeoRejected is set; the post
-//     is still a post. Values are
-//     parsed with strconv.ParseFloat, so they round exactly as Python's json
-//     module does and json.dumps([lat, lon]) comparisons hold.
+//     is still a post. Values are parsed with strconv.ParseFloat, so they
+//     round exactly as Python's json module does and json.dumps([lat, lon])
+//     comparisons hold.
 //   - Time: "created_at" ("Mon Jan 02 15:04:05 -0700 2006"), else
-//     "timestamp_ms" (milliseconds, string or number), converted to UTC. When neither is usable Time is left
-//     zero: a post without a usable time is still counted and analysed, and
-//     the store treats the zero time as "unknown".
+//     "timestamp_ms" (milliseconds, string or number), in UTC. When neither
+//     is usable Time is left zero, meaning unknown: the post is still a
+//     post, since its text, hashtags and point are what geoheat analyses.
 //   - PlatformLang: "lang". UserID, ScreenName: user.id_str (else user.id)
 //     and user.screen_name.
 //
-// # Divergences from encoding/json (documented, tested)
+// A static-format post takes "id", "text", "hashtags" (strings), "geo"
+// ([lat, lon] or null), "timestamp" (Python's isoformat of a naive UTC
+// time, "2014-06-10T12:34:56[.ffffff]"), "screen_name" and "user_id";
+// Lang is the langid key of "language" (an NLTK name such as "english"),
+// or the name itself when langid does not know it, so that detection is
+// skipped as the notebook's data already carries its language.
 //
-// Duplicate keys resolve to the last occurrence, as in encoding/json.
-// Invalid UTF-8 is replaced by U+FFFD byte by byte, as in encoding/json.
-// Two differences remain, both only for inputs no Twitter server produced:
-// nesting deeper than fastjson.MaxDepth (300) is malformed here (encoding/json
-// allows 10000), and escaped lone UTF-16 surrogates are decoded by fastjson's
-// best-effort rules instead of becoming U+FFFD.
+// # Divergences from encoding/json
+//
+// Duplicate keys resolve to the last occurrence and invalid UTF-8 is
+// replaced by U+FFFD byte by byte, both as in encoding/json (FuzzParse
+// compares every result with an encoding/json reference). Two differences
+// remain, both for inputs no Twitter server produced: more than 299 nested
+// arrays and objects are malformed here (fastjson's limit; encoding/json
+// allows 10000), and escaped lone UTF-16 surrogates are decoded by
+// fastjson's best-effort rules instead of becoming U+FFFD.
 package twitter
 
 import "errors"

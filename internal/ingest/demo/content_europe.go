@@ -10,7 +10,7 @@ var latinJoiners = []string{" ", ". ", "! ", ", ", "\n", "... ", " - ", "\n\n"}
 var latinEnders = []string{"", "", "", "", "!", "!!", ".", "...", " :)"}
 
 var english = languageSpec{
-	code: "en", userLang: "en", permille: 354,
+	code: "en", userLang: "en", permille: 350,
 	sentences: []string{
 		"i can't believe how fast this week went by",
 		"just finished my shift and all i want is {food} and my bed",
@@ -560,9 +560,9 @@ var dutch = languageSpec{
 		{name: "Antwerpen", region: "België", countryCode: "BE", country: "België", lat: 51.2194, lon: 4.4025, weight: 0.53, spreadKm: 3},
 		{name: "Gent", region: "België", countryCode: "BE", country: "België", lat: 51.0543, lon: 3.7174, weight: 0.26, spreadKm: 3},
 	},
-	zones:     []timeZone{{"Amsterdam", 3600}, {"Brussels", 3600}},
-	locations: []string{"Nederland", "ergens in Brabant", "030", "Vlaanderen"},
-	bios:      []string{"koffie, muziek en goede vrienden ☕", "student | voetbal | gezelligheid", "leef en laat leven ✨", "mama van twee 💕", ""},
+	zones:      []timeZone{{"Amsterdam", 3600}, {"Brussels", 3600}},
+	locations:  []string{"Nederland", "ergens in Brabant", "030", "Vlaanderen"},
+	bios:       []string{"koffie, muziek en goede vrienden ☕", "student | voetbal | gezelligheid", "leef en laat leven ✨", "mama van twee 💕", ""},
 	firstNames: []string{"Emma", "Sanne", "Lotte", "Fleur", "Anouk", "Iris", "Sophie", "Lieke", "Daan", "Sem", "Lucas", "Milan", "Thijs", "Jesse", "Bram", "Ruben", "Lars", "Stijn", "Jelle", "Noor"},
 	surnames:   []string{"de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Janssen", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks", "Peeters", "Maes"},
 }

@@ -34,6 +34,8 @@ type languageSpec struct {
 	enders  []string
 	// turkishCase selects Turkish upper-casing (i → İ) for capitals.
 	turkishCase bool
+	// emojiTight: emoji follow the words without a space (Japanese).
+	emojiTight bool
 
 	// tags are the language's own hashtags (without '#'), most used first;
 	// tagStems × tagSuffixes, when given, extend them with a long tail of
@@ -122,6 +124,7 @@ type tagForm struct {
 
 // language is a languageSpec compiled for fast generation.
 type language struct {
+	index    int // in catalog.langs
 	spec     *languageSpec
 	code     string
 	codeJSON string // the escaped code, quoted
@@ -198,6 +201,7 @@ func buildCatalog(specs []*languageSpec) (*catalog, error) {
 			return nil, fmt.Errorf("%s: duplicate language", spec.code)
 		}
 		c.byCode[l.code] = l
+		l.index = len(c.langs)
 		c.langs = append(c.langs, l)
 		total += l.weight
 		c.langCDF = append(c.langCDF, total)

@@ -115,17 +115,15 @@ func New(lists *Lists, ties TieMode, seed int64) *Detector {
 			}
 			e.langs |= 1 << i
 			d.index[w] = e
+			if w == "" {
+				// FromMap can pass one; it never equals a token, so it
+				// must not widen the filters.
+				continue
+			}
 			d.minLen = min(d.minLen, len(w))
 			d.maxLen = max(d.maxLen, len(w))
-			if w != "" {
-				d.firstByte[w[0]>>6] |= 1 << (w[0] & 63)
-			}
+			d.firstByte[w[0]>>6] |= 1 << (w[0] & 63)
 		}
-	}
-	if _, ok := d.index[""]; ok {
-		// An empty word never equals a token, but FromMap lets one in;
-		// keep the length filter simple by not letting it lower minLen.
-		d.minLen = max(d.minLen, 1)
 	}
 	return d
 }

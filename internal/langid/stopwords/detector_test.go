@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/geoheat/geoheat/internal/langid"
+	"github.com/geoheat/geoheat/internal/pytext"
 )
 
 // Detector must satisfy the interfaces the pipeline and the API use.
@@ -177,12 +178,43 @@ func TestLongTextSpills(t *testing.T) {
 	}
 }
 
+// naiveExplain is get_likely_language written the obvious way (sets of
+// strings, one intersection per list), as a reference for the optimized
+// scoring with bit masks, filters and de-duplication by id.
+func naiveExplain(lists *Lists, text string) (best, total int, tied []string) {
+	tokens := map[string]bool{}
+	for _, tok := range pytext.Tokens(pytext.Lower(text)) {
+		tokens[tok] = true
+	}
+	scores := make([]int, len(lists.All()))
+	for i, list := range lists.All() {
+		set := map[string]bool{}
+		for _, w := range list.Words {
+			set[w] = true
+		}
+		for tok := range tokens {
+			if set[tok] {
+				scores[i]++
+			}
+		}
+		total += scores[i]
+		best = max(best, scores[i])
+	}
+	for i, list := range lists.All() {
+		if best > 0 && scores[i] == best {
+			tied = append(tied, langid.ByName(list.Name).Key())
+		}
+	}
+	return best, total, tied
+}
+
 func FuzzDetect(f *testing.F) {
 	for _, s := range []string{"", "the and", "de la", "ΩΣ ΤΟΥΣ", "İçin ve", "😂 !", "\xff\xfe the", "a\u0307b"} {
 		f.Add(s)
 	}
-	d := New(mustLoadMini(f), TiesRandom, 7)
-	first := New(mustLoadMini(f), TiesFirst, 0)
+	lists := mustLoadMini(f)
+	d := New(lists, TiesRandom, 7)
+	first := New(lists, TiesFirst, 0)
 	f.Fuzz(func(t *testing.T, text string) {
 		r, tied := d.Explain(text)
 		if r.Matches > r.Total || r.Matches < 0 {
@@ -199,6 +231,9 @@ func FuzzDetect(f *testing.F) {
 		}
 		if f := first.Detect(text); f.Matches != r.Matches || f.Total != r.Total || (len(tied) > 0 && f.Lang != tied[0]) {
 			t.Fatalf("TiesFirst %+v vs TiesRandom %+v tied %q", f, r, tied)
+		}
+		if best, total, want := naiveExplain(lists, text); r.Matches != best || r.Total != total || !slices.Equal(tied, want) {
+			t.Fatalf("Explain(%+q) = %+v %q; reference: %d of %d, tied %q", text, r, tied, best, total, want)
 		}
 	})
 }

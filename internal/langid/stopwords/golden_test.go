@@ -83,7 +83,7 @@ type fixtureDoc struct {
 	Results map[string][]golden `json:"results"`
 }
 
-func loadFixture(t *testing.T) fixtureDoc {
+func loadFixture(t testing.TB) fixtureDoc {
 	t.Helper()
 	data, err := os.ReadFile("testdata/fixture.json")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -236,7 +237,7 @@ func parseList(data []byte) ([]string, error) {
 // splitLines yields the lines of s as Python's str.splitlines() does: the
 // separators are \n, \r, \r\n, \v, \f, \x1c, \x1d, \x1e, \x85, U+2028 and
 // U+2029, and a final separator does not start an empty line.
-func splitLines(s string) func(yield func(string) bool) {
+func splitLines(s string) iter.Seq[string] {
 	return func(yield func(string) bool) {
 		start := 0
 		for i := 0; i < len(s); {

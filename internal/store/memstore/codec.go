@@ -3,6 +3,7 @@ package memstore
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"math"
 	"strconv"
@@ -37,6 +38,16 @@ func (b *batch) reset() {
 	b.langs, b.tags, b.posts, b.refs = b.langs[:0], b.tags[:0], b.posts[:0], b.refs[:0]
 }
 
+// release drops the batch's references to the caller's strings, so that a
+// reused batch does not keep, say, the JSON buffer a hashtag was sliced
+// from alive until the next Record.
+func (b *batch) release() {
+	clear(b.langs)
+	clear(b.tags)
+	clear(b.posts)
+	b.reset()
+}
+
 // batchBuilder turns posts into a batch, reusing its tables between calls.
 type batchBuilder struct {
 	langIdx map[string]uint32
@@ -45,6 +56,12 @@ type batchBuilder struct {
 
 func newBatchBuilder() *batchBuilder {
 	return &batchBuilder{langIdx: make(map[string]uint32), tagIdx: make(map[string]uint32)}
+}
+
+// release drops the tables' references to the caller's strings.
+func (bb *batchBuilder) release() {
+	clear(bb.langIdx)
+	clear(bb.tagIdx)
 }
 
 // build fills b from posts. Posts without a language are skipped (the
@@ -130,9 +147,14 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// errBadEntry reports a log entry that does not decode: torn, overwritten
-// or from an unknown version.
+// errBadEntry reports a log entry that does not decode: torn, overwritten,
+// bit-flipped.
 var errBadEntry = errors.New("bad log entry")
+
+// errNewerVersion reports an intact entry (its checksum holds) of a version
+// this build does not know: the log was written by a newer geoheat. Replay
+// refuses to start rather than treat the entries as damage and cut them.
+var errNewerVersion = errors.New("log entry version unknown to this build (written by a newer geoheat?)")
 
 // encode appends b's encoding to dst.
 func encode(dst []byte, b *batch) []byte {
@@ -209,17 +231,23 @@ func appendString(dst []byte, s string) []byte {
 
 // canonicalDecimal parses s as a decimal uint64 if formatting the value
 // gives s back (no sign, no leading zeros), so the id round-trips as text.
+// Hand-rolled: it runs for every post Record logs.
 func canonicalDecimal(s string) (uint64, bool) {
 	if len(s) == 0 || len(s) > 20 || (s[0] == '0' && len(s) > 1) {
 		return 0, false
 	}
+	var v uint64
 	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
+		c := s[i] - '0'
+		if c > 9 {
 			return 0, false
 		}
+		if v > (math.MaxUint64-uint64(c))/10 {
+			return 0, false // overflows uint64
+		}
+		v = v*10 + uint64(c)
 	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	return v, err == nil
+	return v, true
 }
 
 // decoder reads entries. It is hand-written (no reflection, no per-post
@@ -289,7 +317,7 @@ func decode(data []byte, b *batch, withIDs bool) error {
 		return errBadEntry
 	}
 	if body[0] != entryVersion {
-		return errBadEntry
+		return fmt.Errorf("%w: version %d", errNewerVersion, body[0])
 	}
 	whole := body[1]&flagWholeSeconds != 0
 	d := decoder{data: body, pos: 2}

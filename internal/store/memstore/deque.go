@@ -16,20 +16,25 @@ const (
 	chunkMask  = chunkLen - 1
 )
 
-// chunk holds chunkLen elements. lo and hi bound the times of the elements
-// held in it, for deques whose elements have a time (zero otherwise); a
-// window query skips chunks entirely older than its cutoff and takes chunks
-// entirely newer without looking at each element, so it stays exact even
-// when posts arrive out of time order.
-type chunk[T any] struct {
-	v      [chunkLen]T
-	lo, hi int64
-}
+// chunk holds chunkLen elements; its size is a power of two, so it fills
+// an allocator size class exactly.
+type chunk[T any] [chunkLen]T
+
+// bounds bound the times of the elements in a chunk, for deques whose
+// elements have a time. A window query skips chunks entirely older than its
+// cutoff and takes chunks entirely newer without looking at each element,
+// so it stays exact even when posts arrive out of time order. Bounds may be
+// wider than the elements held: drops from the front and DropBack leave
+// them as they were (recomputing them on every drop cost more than the
+// occasional extra scan of the front chunk it saves); never narrower.
+type bounds struct{ lo, hi int64 }
 
 // deque is a FIFO of T with random access. The zero value is empty.
+// Deques filled with PushTimed keep one bounds per chunk; others keep none.
 type deque[T any] struct {
 	chunks []*chunk[T]
-	head   int // index of element 0 within chunks[0]
+	bounds []bounds // parallel to chunks, for timed deques
+	head   int      // index of element 0 within chunks[0]
 	n      int
 }
 
@@ -39,37 +44,40 @@ func (d *deque[T]) Len() int { return d.n }
 // At returns element i, 0 <= i < Len().
 func (d *deque[T]) At(i int) T {
 	j := d.head + i
-	return d.chunks[j>>chunkShift].v[j&chunkMask]
+	return d.chunks[j>>chunkShift][j&chunkMask]
 }
 
 // Ptr returns a pointer to element i, valid until the element is dropped.
 func (d *deque[T]) Ptr(i int) *T {
 	j := d.head + i
-	return &d.chunks[j>>chunkShift].v[j&chunkMask]
+	return &d.chunks[j>>chunkShift][j&chunkMask]
 }
 
 // Push appends v.
 func (d *deque[T]) Push(v T) { d.push(v) }
 
 // PushTimed appends v whose time is t, widening its chunk's time bounds.
+// A deque must be filled with PushTimed only or Push only.
 func (d *deque[T]) PushTimed(v T, t int64) {
-	c := d.push(v)
-	if (d.head+d.n-1)&chunkMask == 0 || d.n == 1 {
-		c.lo, c.hi = t, t
+	ci := d.push(v)
+	if ci == len(d.bounds) {
+		d.bounds = append(d.bounds, bounds{t, t})
 		return
 	}
-	c.lo, c.hi = min(c.lo, t), max(c.hi, t)
+	b := &d.bounds[ci]
+	b.lo, b.hi = min(b.lo, t), max(b.hi, t)
 }
 
-func (d *deque[T]) push(v T) *chunk[T] {
+// push appends v and returns the index of the chunk it went to.
+func (d *deque[T]) push(v T) int {
 	j := d.head + d.n
-	if j>>chunkShift == len(d.chunks) {
+	ci := j >> chunkShift
+	if ci == len(d.chunks) {
 		d.chunks = append(d.chunks, new(chunk[T]))
 	}
-	c := d.chunks[j>>chunkShift]
-	c.v[j&chunkMask] = v
+	d.chunks[ci][j&chunkMask] = v
 	d.n++
-	return c
+	return ci
 }
 
 // DropFront drops the first k elements (all when k >= Len), releasing the
@@ -77,7 +85,7 @@ func (d *deque[T]) push(v T) *chunk[T] {
 func (d *deque[T]) DropFront(k int) {
 	if k >= d.n {
 		clear(d.chunks)
-		d.chunks, d.head, d.n = d.chunks[:0], 0, 0
+		d.chunks, d.bounds, d.head, d.n = d.chunks[:0], d.bounds[:0], 0, 0
 		return
 	}
 	d.head += k
@@ -87,6 +95,9 @@ func (d *deque[T]) DropFront(k int) {
 		// append reallocates the slice.
 		clear(d.chunks[:full])
 		d.chunks = d.chunks[full:]
+		if len(d.bounds) > 0 {
+			d.bounds = d.bounds[full:]
+		}
 		d.head &= chunkMask
 	}
 }
@@ -102,23 +113,9 @@ func (d *deque[T]) DropBack(k int) {
 	keep := (d.head + d.n + chunkMask) >> chunkShift
 	clear(d.chunks[keep:])
 	d.chunks = d.chunks[:keep]
-}
-
-// RefreshFrontBounds recomputes the time bounds of the first chunk from the
-// elements it still holds, so that bounds stay tight after drops (the
-// dropped elements may have been its oldest).
-func (d *deque[T]) RefreshFrontBounds(timeOf func(*T) int64) {
-	if d.n == 0 {
-		return
+	if len(d.bounds) > keep {
+		d.bounds = d.bounds[:keep]
 	}
-	c := d.chunks[0]
-	end := min(chunkLen, d.head+d.n)
-	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-	for i := d.head; i < end; i++ {
-		t := timeOf(&c.v[i])
-		lo, hi = min(lo, t), max(hi, t)
-	}
-	c.lo, c.hi = lo, hi
 }
 
 // Segments calls fn with the elements [from, to) as consecutive slices of
@@ -129,7 +126,7 @@ func (d *deque[T]) Segments(from, to int, fn func(seg []T) bool) {
 		c := d.chunks[j>>chunkShift]
 		off := j & chunkMask
 		n := min(to-from, chunkLen-off)
-		if !fn(c.v[off : off+n]) {
+		if !fn(c[off : off+n]) {
 			return
 		}
 		from += n
@@ -143,7 +140,7 @@ type span struct{ from, to int }
 // greater than cutoff, in order, and returns the extended slice. Chunks
 // whose bounds say all or none qualify are decided without reading their
 // elements, so for posts recorded in time order the cost is one test per
-// chunk plus one pass over the boundary chunk.
+// chunk plus one pass over the boundary chunk. The deque must be timed.
 func (d *deque[T]) After(cutoff int64, timeOf func(*T) int64, dst []span) []span {
 	add := func(from, to int) {
 		if n := len(dst); n > 0 && dst[n-1].to == from {
@@ -152,14 +149,14 @@ func (d *deque[T]) After(cutoff int64, timeOf func(*T) int64, dst []span) []span
 		}
 		dst = append(dst, span{from, to})
 	}
-	for ci, c := range d.chunks {
+	for ci, b := range d.bounds {
 		// Element indexes held by this chunk.
 		first := max(ci*chunkLen-d.head, 0)
 		last := min((ci+1)*chunkLen-d.head, d.n)
-		if first >= last || c.hi <= cutoff {
+		if first >= last || b.hi <= cutoff {
 			continue
 		}
-		if c.lo > cutoff {
+		if b.lo > cutoff {
 			add(first, last)
 			continue
 		}
@@ -175,18 +172,24 @@ func (d *deque[T]) After(cutoff int64, timeOf func(*T) int64, dst []span) []span
 // memBytes reports the bytes allocated for the deque: its chunks and the
 // slice pointing at them.
 func (d *deque[T]) memBytes() int64 {
-	return int64(len(d.chunks))*int64(unsafe.Sizeof(chunk[T]{})) + int64(cap(d.chunks))*8
+	return int64(len(d.chunks))*int64(unsafe.Sizeof(chunk[T]{})) + int64(cap(d.chunks))*8 +
+		int64(cap(d.bounds))*int64(unsafe.Sizeof(bounds{}))
 }
 
-// MinTime returns the lowest time bound over all chunks, and false when
-// the deque is empty.
-func (d *deque[T]) MinTime() (int64, bool) {
-	if d.n == 0 {
+// MinTime returns the lowest time held, and false when the deque is empty
+// or not timed. The front chunk's bounds may be stale after drops, so its
+// held elements are read; the other chunks' bounds are exact.
+func (d *deque[T]) MinTime(timeOf func(*T) int64) (int64, bool) {
+	if d.n == 0 || len(d.bounds) == 0 {
 		return 0, false
 	}
 	lo := int64(math.MaxInt64)
-	for _, c := range d.chunks {
-		lo = min(lo, c.lo)
+	front := d.chunks[0]
+	for i := d.head; i < min(chunkLen, d.head+d.n); i++ {
+		lo = min(lo, timeOf(&front[i]))
+	}
+	for _, b := range d.bounds[1:] {
+		lo = min(lo, b.lo)
 	}
 	return lo, true
 }

@@ -117,7 +117,7 @@ func fill(tb testing.TB, opts Options, n int) *Store {
 	return s
 }
 
-func dirSize(t *testing.T, dir string) int64 {
+func dirSize(t testing.TB, dir string) int64 {
 	t.Helper()
 	var n int64
 	ents, err := os.ReadDir(dir)

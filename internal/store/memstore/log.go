@@ -171,6 +171,9 @@ func (s *Store) replay() error {
 			continue
 		}
 		if err := decode(data, &b, false); err != nil {
+			if errors.Is(err, errNewerVersion) {
+				return fmt.Errorf("entry %d: %w", i, err)
+			}
 			bad++
 			s.walSpans.Push(walSpan{index: i, seqEnd: s.seqNext, size: int64(len(data))})
 			continue

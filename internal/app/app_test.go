@@ -1,0 +1,191 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// run executes one command line in-process and returns stdout and stderr.
+func run(t *testing.T, ctx context.Context, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
+		Getenv: func(string) string { return "" }, Environ: func() []string { return nil }}
+	err := Run(ctx, env, args)
+	return out.String(), errb.String(), err
+}
+
+// sharedDir returns ../shared/data or skips the test.
+func sharedDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs("../../../shared/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("shared data not found at %s (a fresh clone has none): %v", dir, err)
+	}
+	return dir
+}
+
+// miniStopwords is a self-written stopword directory, so CLI tests run
+// without NLTK data.
+const miniStopwords = "testdata/stopwords"
+
+func TestUsageErrors(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"no command", nil},
+		{"unknown command", []string{"frobnicate"}},
+		{"unknown flag", []string{"counts", "--frob"}},
+		{"missing source", []string{"ingest", "--stopwords-dir", miniStopwords, "--data-dir", t.TempDir()}},
+		{"bad source", []string{"ingest", "--source", "ftp:nowhere", "--data-dir", t.TempDir()}},
+		{"endless demo ingest", []string{"ingest", "--source", "demo", "--stopwords-dir", miniStopwords, "--data-dir", t.TempDir()}},
+		{"bad ties", []string{"detect", "--stopwords-dir", miniStopwords, "--ties", "coin", "x"}},
+		{"points without lang", []string{"points", "--data-dir", t.TempDir()}},
+		{"bad detector", []string{"detect", "--detector", "magic", "x"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := run(t, ctx, "", tc.args...)
+			if !errors.Is(err, ErrUsage) {
+				t.Fatalf("err = %v, want a usage error", err)
+			}
+		})
+	}
+}
+
+func TestUnknownEnvironmentVariableRejected(t *testing.T) {
+	var out bytes.Buffer
+	env := Env{Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" },
+		Environ: func() []string { return []string{"GEOHEAT_DATA_DIR=x", "GEOHEAT_DATADIR=y", "HOME=/root"} }}
+	err := Run(context.Background(), env, []string{"counts"})
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "GEOHEAT_DATADIR") || strings.Contains(err.Error(), "GEOHEAT_DATA_DIR,") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestEnvironmentSetsFlags(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	env := Env{Stdout: &out, Stderr: &errb, Getenv: os.Getenv,
+		Environ: func() []string { return []string{"GEOHEAT_DATA_DIR=" + dir} }}
+	t.Setenv("GEOHEAT_DATA_DIR", dir)
+	err := Run(context.Background(), env, []string{"counts"})
+	// The directory exists but holds no store yet: opening it is fine and
+	// the table is empty.
+	if err != nil {
+		t.Fatalf("counts with GEOHEAT_DATA_DIR: %v (%s)", err, errb.String())
+	}
+}
+
+func TestQueryWithoutDataSaysWhatToDo(t *testing.T) {
+	_, _, err := run(t, context.Background(), "", "counts", "--data-dir", filepath.Join(t.TempDir(), "none"))
+	if err == nil || !strings.Contains(err.Error(), "geoheat ingest") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDetectCommand(t *testing.T) {
+	ctx := context.Background()
+	out, _, err := run(t, ctx, "", "detect", "--stopwords-dir", miniStopwords, "--json", "the cat and the dog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Lang    string `json:"lang"`
+		Name    string `json:"name"`
+		Matches int    `json:"matches"`
+		Total   int    `json:"total"`
+		Kept    bool   `json:"kept"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatalf("%v in %q", err, out)
+	}
+	if d.Lang != "en" || d.Name != "english" || d.Matches != 2 || !d.Kept {
+		t.Fatalf("detect = %+v", d)
+	}
+	// One text per line on stdin, a table out.
+	out, _, err = run(t, ctx, "el perro y el gato\nthe end\n", "detect", "--stopwords-dir", miniStopwords)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[1], "spanish") || !strings.Contains(lines[2], "english") {
+		t.Fatalf("table:\n%s", out)
+	}
+}
+
+// A replay through the whole CLI: ingest a file, then every query command
+// answers from the data directory, and again after a restart.
+func TestIngestThenQueryFixture(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	out, errs, err := run(t, ctx, "", "ingest", "--source", "file:testdata/stream.jsonl", "--data-dir", dir,
+		"--stopwords-dir", miniStopwords, "--json")
+	if err != nil {
+		t.Fatalf("ingest: %v\n%s", err, errs)
+	}
+	var sum Summary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	want := Summary{Messages: 9, Posts: 6, Notices: 2, Malformed: 1, Undetected: 1, Written: 5}
+	if sum.Messages != want.Messages || sum.Posts != want.Posts || sum.Notices != want.Notices ||
+		sum.Malformed != want.Malformed || sum.Undetected != want.Undetected || sum.Written != want.Written ||
+		sum.NoticeKinds["delete"] != 1 || sum.NoticeKinds["limit"] != 1 {
+		t.Fatalf("summary %+v", sum)
+	}
+	out, _, err = run(t, ctx, "", "counts", "--data-dir", dir, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counts []struct {
+		Lang     string
+		Posts    int64
+		Geo      int64
+		Hashtags int64
+	}
+	if err := json.Unmarshal([]byte(out), &counts); err != nil {
+		t.Fatal(err)
+	}
+	if len(counts) != 2 || counts[0].Lang != "en" || counts[0].Posts != 3 || counts[0].Geo != 2 || counts[0].Hashtags != 4 ||
+		counts[1].Lang != "es" || counts[1].Posts != 2 || counts[1].Geo != 1 || counts[1].Hashtags != 1 {
+		t.Fatalf("counts %+v", counts)
+	}
+	out, _, err = run(t, ctx, "", "top", "--data-dir", dir, "--lang", "english")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// #Rio 2 (Rio and RIO lower-case alike), then #goal and #İstanbul once
+	// each, first seen first.
+	if !strings.Contains(out, "rio 2, goal 1, i̇stanbul 1") {
+		t.Fatalf("top table:\n%s", out)
+	}
+	out, _, err = run(t, ctx, "", "points", "--data-dir", dir, "--lang", "en", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pts struct{ Points [][2]float64 }
+	if err := json.Unmarshal([]byte(out), &pts); err != nil {
+		t.Fatal(err)
+	}
+	if len(pts.Points) != 2 || pts.Points[0] != [2]float64{40.7128, -74.006} || pts.Points[1] != [2]float64{51.5072, -0.1276} {
+		t.Fatalf("points %v", pts.Points)
+	}
+	out, _, err = run(t, ctx, "", "status", "--data-dir", dir)
+	if err != nil || !strings.Contains(out, "posts held") || !strings.Contains(out, "5 (points 3") {
+		t.Fatalf("status: %v\n%s", err, out)
+	}
+}
+
+var _ = time.Second

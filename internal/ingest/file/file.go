@@ -1,0 +1,227 @@
+// Package file is the source that replays messages from a file or stdin.
+//
+// # Input
+//
+// Compression is detected from the magic bytes (1f 8b: gzip, concatenated
+// members included), not from the name. A UTF-8 byte order mark at the
+// start is ignored. The layout is detected from the first non-whitespace
+// byte of the decompressed stream:
+//
+//   - '[': a stream of JSON values, normally one array (a REST response, the
+//     seed's static_tweet_data.json) or several ("[...]\n[...]"). Each
+//     element of a top-level array is one message; a top-level value that
+//     is not an array is one message. Values are split structurally (string
+//     and escape aware) without being parsed, in constant memory whatever
+//     the size of the array.
+//   - '{' whose first value spans several lines (a pretty-printed object, or
+//     several): the same stream of JSON values. This is not JSON lines,
+//     and splitting it at newlines would turn one object into dozens of
+//     malformed fragments.
+//   - anything else: JSON lines. One message per line; a trailing "\r" is
+//     removed; blank lines are skipped. A line that is a JSON array (some
+//     REST captures are one response per line) is split into its elements,
+//     provided it is one well-formed array; otherwise the whole line is one
+//     message, left for the parser to count as malformed. A broken line is
+//     never fatal: it becomes a malformed message and the next line is read.
+//
+// # Limits and damage
+//
+// A message (line or array element) longer than the maximum size (16 MiB by
+// default, WithMaxMessageSize) is skipped without being buffered, counted
+// (Skipped) and logged, and reading continues after it.
+//
+// Errors stop Run after everything before them was emitted, and say where:
+// a read error, such as a truncated or corrupt gzip stream
+// (io.ErrUnexpectedEOF, gzip.ErrChecksum), or a JSON-value stream that ends
+// inside a value or loses its structure (ErrCorrupt, with the byte offset
+// in the decompressed stream). A truncated value is dropped rather than
+// emitted: it cannot be a valid message, and the error is what tells the
+// user the file is damaged. In JSON lines, the last line without a newline
+// is emitted as usual, unless a read error cut it short.
+package file
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/ingest"
+)
+
+// DefaultMaxMessageSize is the longest message emitted by default.
+const DefaultMaxMessageSize = 16 << 20
+
+// maxMaxMessageSize bounds WithMaxMessageSize: the window holds a whole
+// message in memory.
+const maxMaxMessageSize = 1 << 30
+
+// ErrCorrupt reports a JSON-value stream (an array file) that ends inside a
+// value or whose structure cannot be followed any more. Run wraps it as
+// "file: <path>: corrupt JSON stream: ... at byte N".
+var ErrCorrupt = errors.New("corrupt JSON stream")
+
+// Source reads messages from one file or reader. Create it with New; Run
+// may be called once. Progress and Skipped are safe for concurrent use.
+type Source struct {
+	path   string
+	reader io.Reader // WithReader, or nil to open path
+	maxMsg int
+	logger *slog.Logger
+	now    func() time.Time
+
+	total int64 // file size for regular files, else 0
+
+	started   atomic.Bool
+	messages  atomic.Int64
+	bytesRead atomic.Int64
+	skipped   atomic.Int64
+	lastEvent atomic.Int64 // unix nanoseconds, 0 before the first message
+}
+
+var _ ingest.Source = (*Source)(nil)
+
+// Option configures a Source.
+type Option func(*Source)
+
+// WithReader makes the source read r instead of opening path, which then
+// only names the source. Use it for tests and for streams that are not
+// files; path "-" without it reads os.Stdin.
+func WithReader(r io.Reader) Option { return func(s *Source) { s.reader = r } }
+
+// WithMaxMessageSize sets the longest message emitted (default
+// DefaultMaxMessageSize). Longer ones are skipped and counted.
+func WithMaxMessageSize(n int) Option { return func(s *Source) { s.maxMsg = n } }
+
+// WithLogger sets where skipped messages are reported (default
+// slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(s *Source) { s.logger = l } }
+
+// WithClock sets the clock for Progress.LastEvent (default time.Now).
+func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = now } }
+
+// New returns a source for path ("-" for stdin). It checks that the file
+// exists and is readable now, so that a typo fails at startup rather than
+// when the pipeline starts; the file is opened by Run.
+func New(path string, opts ...Option) (*Source, error) {
+	if path == "" {
+		return nil, errors.New("file: empty path")
+	}
+	s := &Source{path: path, maxMsg: DefaultMaxMessageSize, logger: slog.Default(), now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.maxMsg <= 0 || s.maxMsg > maxMaxMessageSize {
+		return nil, fmt.Errorf("file: max message size %d outside 1..%d", s.maxMsg, maxMaxMessageSize)
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	switch {
+	case s.reader != nil:
+		if f, ok := s.reader.(*os.File); ok {
+			s.total = regularSize(f)
+		}
+	case path == "-":
+		s.total = regularSize(os.Stdin)
+	default:
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("file: %w", err)
+		}
+		info, err := f.Stat()
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("file: %w", err)
+		}
+		if info.IsDir() {
+			return nil, fmt.Errorf("file: %s is a directory", path)
+		}
+		if info.Mode().IsRegular() {
+			s.total = info.Size()
+		}
+	}
+	return s, nil
+}
+
+// regularSize is f's size when it is a regular file (stdin redirected from
+// a file), else 0 (a pipe or a terminal has no known size).
+func regularSize(f *os.File) int64 {
+	info, err := f.Stat()
+	if err != nil || !info.Mode().IsRegular() {
+		return 0
+	}
+	return info.Size()
+}
+
+// Progress reports how far Run has got. Bytes counts input bytes read from
+// the file, compressed bytes for a gzip file, so that Bytes/Total is the
+// fraction done; reading ahead makes it run slightly ahead of Messages.
+func (s *Source) Progress() ingest.Progress {
+	p := ingest.Progress{
+		Name:     "file:" + s.path,
+		Messages: s.messages.Load(),
+		Bytes:    s.bytesRead.Load(),
+		Total:    s.total,
+	}
+	if ns := s.lastEvent.Load(); ns != 0 {
+		p.LastEvent = time.Unix(0, ns)
+	}
+	return p
+}
+
+// Skipped returns how many messages were skipped for exceeding the
+// maximum message size.
+func (s *Source) Skipped() int64 { return s.skipped.Load() }
+
+// Run reads the input and sends one message per line or array element. It
+// returns nil at the end of the input, ctx.Err() when cancelled, or an
+// error saying what is wrong with the input and where. Run starts no
+// goroutines; cancellation is noticed at every send and every read (a read
+// from a terminal or a pipe blocks until data or EOF arrives).
+func (s *Source) Run(ctx context.Context, out chan<- ingest.Message) error {
+	if !s.started.CompareAndSwap(false, true) {
+		return errors.New("file: Run called twice")
+	}
+	in := s.reader
+	if in == nil {
+		if s.path == "-" {
+			in = os.Stdin
+		} else {
+			f, err := os.Open(s.path)
+			if err != nil {
+				return fmt.Errorf("file: %w", err)
+			}
+			defer f.Close()
+			in = f
+		}
+	}
+	r := &reader{src: s, ctx: ctx, out: out}
+	if err := r.run(&countingReader{r: in, n: &s.bytesRead}); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+			return ctxErr
+		}
+		return fmt.Errorf("file: %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// countingReader counts the bytes read from the underlying input for
+// Progress.Bytes.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}

@@ -1,0 +1,174 @@
+package memstore
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/store/storetest"
+)
+
+// BenchmarkRecord measures ingest in batches of 256 realistic posts, the
+// pipeline's batch size, in memory and with the log. MaxPosts keeps memory
+// bounded however long it runs, so drops are part of the cost.
+func BenchmarkRecord(b *testing.B) {
+	gen := newGenerator(7)
+	const per = 256
+	batches := make([][]post.Post, 256)
+	for i := range batches {
+		batches[i] = gen.batch(per, storetest.T0.Add(time.Duration(i)*5*time.Second), 5*time.Second)
+	}
+	for _, persisted := range []bool{false, true} {
+		name := "memory"
+		if persisted {
+			name = "wal"
+		}
+		b.Run(name, func(b *testing.B) {
+			opts := Options{MaxPosts: 1_000_000, Logger: quiet}
+			if persisted {
+				opts.Dir = b.TempDir()
+			}
+			s := open(b, opts)
+			defer s.Close()
+			ctx := context.Background()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if err := s.Record(ctx, batches[i%len(batches)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(i*per)/b.Elapsed().Seconds(), "posts/s")
+		})
+	}
+}
+
+// replayPosts is how many posts BenchmarkReplay writes;
+// GEOHEAT_REPLAY_POSTS overrides it (e.g. 10000000 for the 10 M target).
+func replayPosts() int {
+	if v, err := strconv.Atoi(os.Getenv("GEOHEAT_REPLAY_POSTS")); err == nil && v > 0 {
+		return v
+	}
+	return 1_000_000
+}
+
+// BenchmarkReplay measures Open on a log of replayPosts() posts: reading,
+// decoding and rebuilding every column.
+func BenchmarkReplay(b *testing.B) {
+	n := replayPosts()
+	dir := b.TempDir()
+	s := fill(b, Options{Dir: dir}, n)
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var held int64
+	for b.Loop() {
+		s := open(b, Options{Dir: dir})
+		st, _ := s.Stats(context.Background())
+		held = st.Posts
+		s.Close()
+	}
+	if held != int64(n) {
+		b.Fatalf("replayed %d posts, want %d", held, n)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+	b.ReportMetric(float64(dirSize(b, dir+"/wal"))/float64(n), "logB/post")
+}
+
+var (
+	millionOnce  sync.Once
+	millionStore *Store
+)
+
+// million returns a store holding 1 M generated posts (about 5.5 h of post
+// time at 50 posts/s), built once and shared by the query benchmarks. It is
+// in memory only, so leaving it open holds no goroutine or file.
+func million(b *testing.B) *Store {
+	millionOnce.Do(func() { millionStore = fill(b, Options{}, 1_000_000) })
+	return millionStore
+}
+
+func BenchmarkTop1M(b *testing.B) {
+	s := million(b)
+	ctx := context.Background()
+	for _, q := range []struct {
+		name string
+		q    store.TopQuery
+	}{
+		{"all/last5000", store.TopQuery{}},
+		{"en/last5000", store.TopQuery{Lang: "en"}},
+		{"en/last1M", store.TopQuery{Lang: "en", Last: 1_000_000}},
+		{"en/window1h", store.TopQuery{Lang: "en", Window: time.Hour}},
+		{"all/window1h", store.TopQuery{Window: time.Hour}},
+		{"all/windowAll", store.TopQuery{Window: 24 * time.Hour}},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.Top(ctx, q.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkHeat1M(b *testing.B) {
+	s := million(b)
+	ctx := context.Background()
+	for _, q := range []struct {
+		name string
+		q    store.HeatQuery
+	}{
+		{"world/zoom2", store.HeatQuery{Zoom: 2}},
+		{"world/zoom8/limit1000", store.HeatQuery{Zoom: 8, Limit: 1000}},
+		{"world/zoom14/limit1000", store.HeatQuery{Zoom: 14, Limit: 1000}},
+		{"en/zoom4", store.HeatQuery{Lang: "en", Zoom: 4}},
+		{"tag/zoom4", store.HeatQuery{Tag: "tag1", Zoom: 4}},
+		{"europe/zoom6", store.HeatQuery{Zoom: 6, BBox: store.BBox{West: -10, South: 35, East: 30, North: 60}}},
+		{"window1h/zoom4", store.HeatQuery{Window: time.Hour, Zoom: 4}},
+		{"last400/zoom4", store.HeatQuery{Last: 400, Zoom: 4}},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var res store.HeatResult
+			for b.Loop() {
+				var err error
+				if res, err = s.Heat(ctx, q.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(res.Points), "points")
+		})
+	}
+}
+
+func BenchmarkPointsAndCounts1M(b *testing.B) {
+	s := million(b)
+	ctx := context.Background()
+	b.Run("points400", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s.Points(ctx, store.PointsQuery{Lang: "en"})
+		}
+	})
+	b.Run("counts", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s.Counts(ctx)
+		}
+	})
+	b.Run("stats", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s.Stats(ctx)
+		}
+	})
+}
