@@ -182,9 +182,15 @@ func (g *generator) compose(s *status, l *language, author *user, reply bool) {
 	if r.Float64() < shareLong {
 		limit = extendedLimit
 	}
-	reserve := 0
+	// Keep the extras within half of the hard limit so that words always
+	// fit: drop trailing tags of a long list.
+	reserve := l.maxEnderRunes
 	for _, t := range tags {
 		reserve += 2 + t.text.runes
+	}
+	for len(tags) > 1 && reserve > extendedLimit/2 {
+		reserve -= 2 + tags[len(tags)-1].text.runes
+		tags = tags[:len(tags)-1]
 	}
 	if withURL {
 		reserve += 1 + tcoURLRunes
@@ -198,7 +204,10 @@ func (g *generator) compose(s *status, l *language, author *user, reply bool) {
 	if trailing != nil {
 		reserve += 2 + len(trailing.screenName)
 	}
+	// budget is the room for words under the post's limit; hardBudget under
+	// the 280 code points no post may exceed.
 	budget := limit - s.runes - reserve
+	hardBudget := extendedLimit - s.runes - reserve
 
 	tagsAt := r.Float64()
 	if len(tags) > 0 && tagsAt < shareTagsAtStart {
@@ -239,8 +248,14 @@ func (g *generator) compose(s *status, l *language, author *user, reply bool) {
 				capitalize = style == sentenceCase && (ended || terminates(l.joiners[j].s))
 			}
 			g.addSentence(s, l, l.sentences[r.IntN(len(l.sentences))], style, capitalize, author)
-			if i > 0 && s.runes-bodyStart > budget {
+			if words := s.runes - bodyStart; i > 0 && words > budget {
 				s.rollback(m)
+				break
+			} else if words > hardBudget {
+				// The first sentence alone is too long next to the
+				// extras: say something short instead.
+				s.rollback(m)
+				s.addCased(l.reactions[r.IntN(len(l.reactions))], style, false, l.upper)
 				break
 			}
 			if i == 0 && midTags && n > 1 {
@@ -309,7 +324,7 @@ func sentenceCountCDF(limit int) []float64 {
 }
 
 var (
-	shortSentenceCDF = []float64{0.45, 0.80, 0.95, 1}
+	shortSentenceCDF = []float64{0.62, 0.90, 0.98, 1}
 	longSentenceCDF  = []float64{0.05, 0.25, 0.65, 1}
 )
 

@@ -137,6 +137,8 @@ type language struct {
 	reactions  []frag
 	joiners    []frag
 	enders     []frag
+	// maxEnderRunes is the longest ender, reserved when sizing a post.
+	maxEnderRunes int
 
 	tags   []hashtag // ranked: shared and own tags interleaved, then the tail
 	tagCDF []float64 // Zipf over tags
@@ -264,6 +266,12 @@ func compileLanguage(spec *languageSpec, shared []hashtag) (*language, error) {
 	l.reactions = frags(spec.reactions)
 	l.joiners = frags(spec.joiners)
 	l.enders = frags(spec.enders)
+	for _, e := range l.enders {
+		l.maxEnderRunes = max(l.maxEnderRunes, e.runes)
+	}
+	if len(spec.cities) > 0 && len(spec.reactions) == 0 {
+		return nil, fmt.Errorf("needs reactions (also the fallback for over-long posts)")
+	}
 
 	l.tags = rankTags(shared, compileTags(ownTags(spec)))
 	l.tagCDF = zipfCDF(len(l.tags), zipfExponent)

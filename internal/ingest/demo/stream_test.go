@@ -491,7 +491,7 @@ var functionWords = map[string][]string{
 	"pt": strings.Fields("que de o a e do da em um uma é não no na me eu pra se com por mais minha meu você vocês a gente to só as os dos das quando"),
 	"fr": strings.Fields("je de la le les et à en un une est pas que qui on pour du des ce il mon ma vous tout au avec j n m l qu c d s"),
 	"de": strings.Fields("ich die der das und zu ist nicht es ein eine auf mit den dem mir mich so was wir ihr im in an für noch schon"),
-	"it": strings.Fields("che di la il e a non è un una per sono mi ho in con da i le del della ti ma mia mio tutti ci"),
+	"it": strings.Fields("che di la il e a non è un una per sono mi ho ha in con da dalla i le del della ti ma mia mio tutti ci si qui dove questa questo sto ancora abbiamo più così poi"),
 }
 
 func TestPostsCarrySeveralFunctionWords(t *testing.T) {
@@ -662,5 +662,44 @@ func TestIDsAreUnique(t *testing.T) {
 			t.Fatalf("duplicate id %d", p.ID)
 		}
 		ids[p.ID] = true
+	}
+}
+
+// TestManySeedsStayWellFormed widens the corpus checks to other seeds and
+// clocks, so that rare combinations (a tag at the truncation point, a
+// reply that is also extended...) are exercised.
+func TestManySeedsStayWellFormed(t *testing.T) {
+	n := 20
+	if testing.Short() {
+		n = 3
+	}
+	for seed := uint64(100); seed < uint64(100+n); seed++ {
+		epoch := corpusEpoch.Add(time.Duration(seed) * 97 * time.Hour)
+		g := newGenerator(seed, epoch)
+		var buf []byte
+		for i := 0; i < 2000; i++ {
+			var kind messageKind
+			buf, kind = g.next(buf[:0], epoch.UnixMilli()+int64(i))
+			if kind == kindMalformed {
+				continue
+			}
+			if kind != kindPost {
+				if !json.Valid(buf) {
+					t.Fatalf("seed %d message %d: invalid notice %s", seed, i, buf)
+				}
+				continue
+			}
+			var p testStatus
+			if err := json.Unmarshal(buf, &p); err != nil {
+				t.Fatalf("seed %d message %d: %v\n%s", seed, i, err, buf)
+			}
+			checkStatus(t, &p, true)
+			if p.RetweetedStatus != nil {
+				checkStatus(t, p.RetweetedStatus, false)
+			}
+			if t.Failed() {
+				t.Fatalf("seed %d message %d: %s", seed, i, buf)
+			}
+		}
 	}
 }
