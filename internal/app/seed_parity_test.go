@@ -70,7 +70,7 @@ type seedDoc struct {
 		Geo     int64 `json:"geo"`
 		Hashtag int64 `json:"hashtag"`
 	} `json:"counts"`
-	Top map[string][][2]any      `json:"top_hashtags"`
+	Top map[string][][2]any     `json:"top_hashtags"`
 	Geo map[string][][2]float64 `json:"geo_last_n"`
 }
 
@@ -167,9 +167,9 @@ func parityInput(t *testing.T, shared string, det *stopwords.Detector) (string, 
 	n, kept := 0, 0
 	for sc.Scan() {
 		var tw struct {
-			Text      *string         `json:"text"`
-			Truncated bool            `json:"truncated"`
-			CreatedAt *string         `json:"created_at"`
+			Text      *string `json:"text"`
+			Truncated bool    `json:"truncated"`
+			CreatedAt *string `json:"created_at"`
 			Entities  *struct {
 				Hashtags json.RawMessage `json:"hashtags"`
 			} `json:"entities"`

@@ -10,7 +10,7 @@
 package pytext
 
 import (
-	"slices"
+	"encoding/binary"
 	"unicode"
 	"unicode/utf8"
 )
@@ -39,25 +39,18 @@ func Lower(s string) string {
 func AppendLower(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		if s[i] < utf8.RuneSelf {
-			// An ASCII run: reserve room for all of the rest of s and lower
-			// byte by byte into it, without a per-byte append (which made
-			// this loop twice as slow).
-			dst = slices.Grow(dst, len(s)-i)
-			n := len(dst)
-			out := dst[n : n+len(s)-i]
-			j := i
-			for ; j < len(s); j++ {
-				c := s[j]
-				if c >= utf8.RuneSelf {
-					break
-				}
-				if c-'A' <= 'Z'-'A' {
-					c += 'a' - 'A'
-				}
-				out[j-i] = c
+			// An ASCII run. Copy a chunk of s, lower it in place eight bytes
+			// at a time, and cut it at the first non-ASCII byte; repeat while
+			// whole chunks are ASCII. Chunks bound the bytes copied in vain
+			// when short ASCII runs alternate with other text (spaces and
+			// colons in Japanese).
+			for i < len(s) && s[i] < utf8.RuneSelf {
+				n := len(dst)
+				dst = append(dst, s[i:min(i+asciiChunk, len(s))]...)
+				k := lowerASCIIPrefix(dst[n:])
+				dst = dst[:n+k]
+				i += k
 			}
-			dst = dst[:n+j-i]
-			i = j
 			continue
 		}
 		// A non-ASCII run of characters that lower-case to themselves (CJK,
@@ -94,6 +87,40 @@ func AppendLower(dst []byte, s string) []byte {
 		i += size
 	}
 	return dst
+}
+
+// asciiChunk is how many bytes AppendLower copies per step of an ASCII run.
+const asciiChunk = 64
+
+// lowerASCIIPrefix lower-cases b's leading ASCII bytes in place and returns
+// how many there are.
+func lowerASCIIPrefix(b []byte) int {
+	const highBits = 0x8080808080808080
+	k := 0
+	for ; k+8 <= len(b); k += 8 {
+		w := binary.LittleEndian.Uint64(b[k:])
+		if w&highBits != 0 {
+			break
+		}
+		// Every byte is below 0x80, so these sums cannot carry into the
+		// next byte: a byte's high bit ends up set in atLeastA when it is
+		// >= 'A' and in aboveZ when it is > 'Z'. Upper-case letters get
+		// 0x20 ('a' - 'A') added through the difference of the two.
+		atLeastA := w + 0x3f3f3f3f3f3f3f3f // 0x80 - 'A' per byte
+		aboveZ := w + 0x2525252525252525   // 0x80 - ('Z' + 1) per byte
+		upper := atLeastA &^ aboveZ & highBits
+		binary.LittleEndian.PutUint64(b[k:], w|upper>>2)
+	}
+	for ; k < len(b); k++ {
+		c := b[k]
+		if c >= utf8.RuneSelf {
+			break
+		}
+		if c-'A' <= 'Z'-'A' {
+			b[k] = c + ('a' - 'A')
+		}
+	}
+	return k
 }
 
 // lowerTableLimit bounds the lowerBits table. Every cased script lies below

@@ -188,3 +188,22 @@ func BenchmarkAppendLower(b *testing.B) {
 		})
 	}
 }
+
+// TestLowerASCIIBytes checks the eight-bytes-at-a-time ASCII path at every
+// byte value and alignment, including the letters' neighbours @ [ ` {.
+func TestLowerASCIIBytes(t *testing.T) {
+	for c := range 256 {
+		for pad := range 17 {
+			in := strings.Repeat("Q", pad) + string([]byte{byte(c)}) + "@AZ[`az{" + strings.Repeat("W", pad)
+			want := []byte(in)
+			for i, b := range want {
+				if 'A' <= b && b <= 'Z' {
+					want[i] = b + 'a' - 'A'
+				}
+			}
+			if got := Lower(in); got != string(want) {
+				t.Fatalf("Lower(%q) = %q, want %q", in, got, want)
+			}
+		}
+	}
+}

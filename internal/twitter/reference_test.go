@@ -275,20 +275,20 @@ func compareWithReference(t testing.TB, p *Parser, where string, line []byte) Ki
 }
 
 // sharedData returns ../shared/data next to the repository root (or
-// $GEOHEAT_SHARED_DATA), skipping the test when it is absent, as it is in a
+// $GEOHEAT_TEST_SHARED_DATA), skipping the test when it is absent, as it is in a
 // fresh clone.
 func sharedData(t testing.TB) string {
 	t.Helper()
 	dir := findSharedData()
 	if dir == "" {
-		t.Skip("shared data absent (../shared/data next to the repository): real-data tests skipped; set GEOHEAT_SHARED_DATA to run them")
+		t.Skip("shared data absent (../shared/data next to the repository): real-data tests skipped; set GEOHEAT_TEST_SHARED_DATA to run them")
 	}
 	return dir
 }
 
 // findSharedData returns the shared data directory, "" when there is none.
 func findSharedData() string {
-	if dir := os.Getenv("GEOHEAT_SHARED_DATA"); dir != "" {
+	if dir := os.Getenv("GEOHEAT_TEST_SHARED_DATA"); dir != "" {
 		return dir
 	}
 	dir, err := os.Getwd()

@@ -45,9 +45,9 @@ type Options struct {
 }
 
 // syntheticInterval spaces messages on the synthetic clock when no Rate is
-// set: 1,000 messages per second of stream time, near the v1.1 sample
-// stream's own rate, so that time windows over a replay hold a realistic
-// number of posts whatever the generation speed.
+// set: 1,000 messages per second of stream time (between the 1 % sample's
+// ~60/s and the firehose's ~6,000/s), so that time windows over a replay
+// hold a meaningful number of posts whatever the generation speed.
 const syntheticInterval = time.Millisecond
 
 // minPacingSleep: when a paced Run is less than this ahead of schedule it

@@ -534,7 +534,7 @@ func TestPostsCarrySeveralFunctionWords(t *testing.T) {
 func TestSeedDetectorKeepsMostEuropeanPosts(t *testing.T) {
 	dir := findStopwords()
 	if dir == "" {
-		t.Skip("NLTK stopword lists not found (set GEOHEAT_NLTK_STOPWORDS to a corpora/stopwords directory)")
+		t.Skip("NLTK stopword lists not found (set GEOHEAT_TEST_NLTK_STOPWORDS to a corpora/stopwords directory)")
 	}
 	names := map[string]string{"english": "en", "spanish": "es", "portuguese": "pt", "french": "fr", "german": "de", "italian": "it", "dutch": "nl", "swedish": "sv", "danish": "da", "norwegian": "no", "finnish": "fi", "hungarian": "hu", "russian": "ru", "turkish": "tr"}
 	lists := map[string]map[string]bool{}
@@ -596,7 +596,7 @@ func TestSeedDetectorKeepsMostEuropeanPosts(t *testing.T) {
 // findStopwords looks for the notebook-era lists in shared/ beside or above
 // the checkout.
 func findStopwords() string {
-	if d := os.Getenv("GEOHEAT_NLTK_STOPWORDS"); d != "" {
+	if d := os.Getenv("GEOHEAT_TEST_NLTK_STOPWORDS"); d != "" {
 		return d
 	}
 	dir, err := os.Getwd()

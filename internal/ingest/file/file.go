@@ -191,9 +191,11 @@ func (s *Source) Run(ctx context.Context, out chan<- ingest.Message) error {
 		return errors.New("file: Run called twice")
 	}
 	in := s.reader
-	if in == nil {
+	if in != nil {
+		in = newCtxReader(ctx, in)
+	} else {
 		if s.path == "-" {
-			in = os.Stdin
+			in = newCtxReader(ctx, os.Stdin)
 		} else {
 			f, err := os.Open(s.path)
 			if err != nil {
@@ -211,6 +213,70 @@ func (s *Source) Run(ctx context.Context, out chan<- ingest.Message) error {
 		return fmt.Errorf("file: %s: %w", s.path, err)
 	}
 	return nil
+}
+
+// ctxReader makes reads from a stream that may block forever (stdin, a
+// pipe) give way to ctx: the read runs in its own goroutine and Read
+// returns ctx.Err() as soon as ctx is done, so Ctrl-C stops a source waiting
+// on a quiet stdin. The abandoned read finishes (and its goroutine exits)
+// when the stream delivers data or is closed. Regular files never block, so
+// they are read directly.
+type ctxReader struct {
+	ctx     context.Context
+	r       io.Reader
+	buf     []byte
+	rest    []byte // read but not yet returned (a later Read asked for less)
+	restErr error
+	pending bool
+	res     chan readResult
+}
+
+type readResult struct {
+	n   int
+	err error
+}
+
+func newCtxReader(ctx context.Context, r io.Reader) *ctxReader {
+	return &ctxReader{ctx: ctx, r: r, res: make(chan readResult, 1)}
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if len(c.rest) > 0 || c.restErr != nil {
+		n := copy(p, c.rest)
+		c.rest = c.rest[n:]
+		if len(c.rest) > 0 {
+			return n, nil
+		}
+		err := c.restErr
+		c.restErr = nil
+		return n, err
+	}
+	if !c.pending {
+		if cap(c.buf) < len(p) {
+			c.buf = make([]byte, len(p))
+		}
+		buf := c.buf[:len(p)]
+		c.pending = true
+		go func() {
+			n, err := c.r.Read(buf)
+			c.res <- readResult{n, err}
+		}()
+	}
+	select {
+	case r := <-c.res:
+		c.pending = false
+		n := copy(p, c.buf[:r.n])
+		if n < r.n {
+			c.rest, c.restErr = c.buf[n:r.n], r.err
+			return n, nil
+		}
+		return n, r.err
+	case <-c.ctx.Done():
+		return 0, c.ctx.Err()
+	}
 }
 
 // countingReader counts the bytes read from the underlying input for

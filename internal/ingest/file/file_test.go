@@ -416,3 +416,51 @@ func TestTotalForFileReader(t *testing.T) {
 		t.Errorf("Total for a plain reader: %d, %v", src.Progress().Total, err)
 	}
 }
+
+// Cancelling a source that waits on a quiet stream (stdin, a pipe) returns
+// at once instead of waiting for data that may never come.
+func TestRunCancelWhileStreamIsQuiet(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	src, err := New("-", WithReader(pr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out := make(chan ingest.Message, 4)
+	done := make(chan error, 1)
+	go func() { done <- src.Run(ctx, out) }()
+	if _, err := pw.Write([]byte("{\"a\":1}\n")); err != nil {
+		t.Fatal(err)
+	}
+	if m := <-out; string(m.Data) != `{"a":1}` {
+		t.Fatalf("got %q", m.Data)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	pw.Close() // lets the abandoned read finish, for goleak
+}
+
+// Reads of different sizes through the cancellable reader lose nothing.
+func TestCtxReaderKeepsShortReads(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789"), 1000)
+	r := newCtxReader(context.Background(), bytes.NewReader(data))
+	var got []byte
+	sizes := []int{4096, 3, 1, 700, 8192}
+	for i := 0; ; i++ {
+		buf := make([]byte, sizes[i%len(sizes)])
+		n, err := r.Read(buf)
+		got = append(got, buf[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("read %d bytes, want %d", len(got), len(data))
+	}
+}

@@ -14,9 +14,9 @@ import (
 )
 
 // findSharedData returns ../shared/data next to the repository root (or
-// $GEOHEAT_SHARED_DATA), "" when absent, as in a fresh clone.
+// $GEOHEAT_TEST_SHARED_DATA), "" when absent, as in a fresh clone.
 func findSharedData() string {
-	if dir := os.Getenv("GEOHEAT_SHARED_DATA"); dir != "" {
+	if dir := os.Getenv("GEOHEAT_TEST_SHARED_DATA"); dir != "" {
 		return dir
 	}
 	dir, err := os.Getwd()
@@ -44,7 +44,7 @@ func sharedData(t testing.TB) string {
 	t.Helper()
 	dir := findSharedData()
 	if dir == "" {
-		t.Skip("shared data absent (../shared/data next to the repository): real-data tests skipped; set GEOHEAT_SHARED_DATA to run them")
+		t.Skip("shared data absent (../shared/data next to the repository): real-data tests skipped; set GEOHEAT_TEST_SHARED_DATA to run them")
 	}
 	return dir
 }

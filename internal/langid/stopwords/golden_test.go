@@ -18,10 +18,10 @@ import (
 // runs NLTK's own corpus reader and tokenizer (and cross-checks the seed's
 // get_likely_language); see its header for how to regenerate them.
 
-// sharedData is where the project's shared data lives; GEOHEAT_SHARED_DATA
+// sharedData is where the project's shared data lives; GEOHEAT_TEST_SHARED_DATA
 // overrides it. Tests that need it skip when it is absent.
 func sharedData() string {
-	if d := os.Getenv("GEOHEAT_SHARED_DATA"); d != "" {
+	if d := os.Getenv("GEOHEAT_TEST_SHARED_DATA"); d != "" {
 		return d
 	}
 	return "/work/shared/data"
@@ -43,7 +43,7 @@ func listSetDir(t testing.TB, set string) string {
 		t.Fatalf("unknown list set %q", set)
 	}
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("NLTK list set %q not available (%v); set GEOHEAT_SHARED_DATA to the shared data directory", set, err)
+		t.Skipf("NLTK list set %q not available (%v); set GEOHEAT_TEST_SHARED_DATA to the shared data directory", set, err)
 	}
 	return dir
 }
@@ -163,7 +163,7 @@ func tweetsPath() string {
 func loadTweets(t testing.TB) []tweet {
 	t.Helper()
 	if _, err := os.Stat(tweetsPath()); err != nil {
-		t.Skipf("tweet file not available (%v); set GEOHEAT_SHARED_DATA to the shared data directory", err)
+		t.Skipf("tweet file not available (%v); set GEOHEAT_TEST_SHARED_DATA to the shared data directory", err)
 	}
 	tweetsOnce.Do(func() { tweets, tweetsErr = readTweets(tweetsPath()) })
 	if tweetsErr != nil {

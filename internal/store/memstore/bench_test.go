@@ -50,9 +50,9 @@ func BenchmarkRecord(b *testing.B) {
 }
 
 // replayPosts is how many posts BenchmarkReplay writes;
-// GEOHEAT_REPLAY_POSTS overrides it (e.g. 10000000 for the 10 M target).
+// GEOHEAT_TEST_REPLAY_POSTS overrides it (e.g. 10000000 for the 10 M target).
 func replayPosts() int {
-	if v, err := strconv.Atoi(os.Getenv("GEOHEAT_REPLAY_POSTS")); err == nil && v > 0 {
+	if v, err := strconv.Atoi(os.Getenv("GEOHEAT_TEST_REPLAY_POSTS")); err == nil && v > 0 {
 		return v
 	}
 	return 1_000_000

@@ -1,0 +1,169 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/httpapi"
+	"github.com/geoheat/geoheat/internal/ingest/demo"
+)
+
+// demoCorpus returns n deterministic demo messages as JSON lines.
+func demoCorpus(t *testing.T, n int64) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	src := demo.New(demo.Options{Seed: 7, Now: func() time.Time { return time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC) }})
+	if err := src.WriteFile(&buf, n); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// stopwordDir prefers NLTK's real lists (shared data) and falls back to
+// the tiny self-written ones.
+func stopwordDir(t *testing.T) string {
+	dir, err := filepath.Abs("../../../shared/data/nltk_stopwords/notebook_era_2012")
+	if err == nil {
+		if _, err := filepath.Glob(dir + "/corpora/stopwords/english"); err == nil {
+			if m, _ := filepath.Glob(dir + "/corpora/stopwords/english"); len(m) == 1 {
+				return dir
+			}
+		}
+	}
+	return miniStopwords
+}
+
+func getJSON(t *testing.T, url string, v any) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("%s: %d %s", url, resp.StatusCode, body)
+	}
+	var env struct {
+		Status string          `json:"status"`
+		Data   json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil || env.Status != "success" {
+		return fmt.Errorf("%s: bad envelope %.200s", url, body)
+	}
+	return json.Unmarshal(env.Data, v)
+}
+
+// The API answers while ingestion runs: the source (stdin) is held open
+// half-way, the queries must answer then, and after Ctrl-C (cancel) every
+// accepted post is in the store.
+func TestServeAnswersWhileIngesting(t *testing.T) {
+	corpus := demoCorpus(t, 20_000)
+	half := bytes.Index(corpus[len(corpus)/2:], []byte("\n")) + len(corpus)/2 + 1
+	firstHalf := int64(bytes.Count(corpus[:half], []byte("\n")))
+	pr, pw := io.Pipe()
+	dataDir := t.TempDir()
+	listening := make(chan string, 1)
+	var stderr bytes.Buffer
+	env := Env{Stdin: pr, Stdout: io.Discard, Stderr: &syncWriter{w: &stderr},
+		Getenv: func(string) string { return "" }, Environ: func() []string { return nil },
+		OnListen: func(u string) { listening <- u }}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, env, []string{"serve", "--source", "-", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
+			"--stopwords-dir", stopwordDir(t), "--workers", "2"})
+	}()
+	var base string
+	select {
+	case base = <-listening:
+	case err := <-done:
+		t.Fatalf("serve exited: %v\n%s", err, stderr.String())
+	}
+	if _, err := pw.Write(corpus[:half]); err != nil {
+		t.Fatal(err)
+	}
+	// The first half is read; the source is still open: ingest is running.
+	var st httpapi.StatusData
+	for {
+		if err := getJSON(t, base+"/api/status", &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Ingest != nil && st.Ingest.Messages == firstHalf && st.Ingest.Written+st.Ingest.Undetected == st.Ingest.Posts {
+			break
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition
+	}
+	if st.Ingest.Source.State != "running" {
+		t.Fatalf("source state %q while stdin is open", st.Ingest.Source.State)
+	}
+	// Hammer every endpoint from several clients while the second half flows.
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	stop := make(chan struct{})
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for _, path := range []string{"/api/status", "/api/counts", "/api/top?n=5", "/api/top?lang=en&window=15m",
+					"/api/points?lang=english&n=400", "/api/heat?zoom=3&limit=500", "/api/heat?bbox=-10,35,5,45&zoom=6&window=1h",
+					"/api/detect?text=the+end+of+the+world"} {
+					var v any
+					if err := getJSON(t, base+path, &v); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	if _, err := pw.Write(corpus[half:]); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// Ctrl-C with stdin still open: drain, flush, exit cleanly.
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve after cancel: %v\n%s", err, stderr.String())
+	}
+	pw.Close()
+	out, _, err := run(t, context.Background(), "", "status", "--data-dir", dataDir, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var after httpapi.StatusData
+	mustUnmarshal(t, out, &after)
+	if after.Store.Posts == 0 || after.Store.Posts < st.Ingest.Written {
+		t.Fatalf("after restart the store holds %d posts; %d were written before the second half", after.Store.Posts, st.Ingest.Written)
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
