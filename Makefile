@@ -26,6 +26,7 @@ $(STOPWORDS)/english: web/package.json web/package-lock.json
 
 # The whole test suite, as CI runs it.
 test: stopwords
+	./scripts/test-deps.sh
 	$(GO) vet ./...
 	$(GO) test -race -timeout 15m ./...
 
