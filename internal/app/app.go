@@ -49,6 +49,7 @@ func commands() []command {
 		{"top", "top hashtags per language over the last K hashtags or a time window", runTop},
 		{"points", "the N most recent geo points of a language, oldest first", runPoints},
 		{"detect", "guess the language of texts (arguments, or one per line on stdin)", runDetect},
+		{"demo", "write the demo stream's raw messages to a file (JSON lines)", runDemo},
 	}
 }
 

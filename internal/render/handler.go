@@ -1,0 +1,161 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/png"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/geoheat/geoheat/internal/httpapi"
+	"github.com/geoheat/geoheat/internal/store"
+)
+
+// HeatSource is what rendering needs of the store.
+type HeatSource interface {
+	Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, error)
+}
+
+// Request is a parsed heat image request: what to select and how to draw it.
+type Request struct {
+	Query      store.HeatQuery
+	View       store.BBox // zero: DefaultView
+	Width      int
+	Height     int
+	Projection Projection
+}
+
+// maxCells bounds the cells one image aggregates; beyond it the lightest
+// cells are dropped, which a heatmap does not show anyway.
+const maxCells = 20000
+
+// ParseRequest reads lang, tag, window, n, bbox, width, height and proj
+// (equirect or mercator) with the API's own parameter rules.
+func ParseRequest(v url.Values) (Request, error) {
+	var r Request
+	var err error
+	if r.Query.Lang, err = httpapi.ParseLang(v.Get("lang")); err != nil {
+		return r, err
+	}
+	r.Query.Tag = strings.TrimPrefix(strings.TrimSpace(v.Get("tag")), "#")
+	if len(r.Query.Tag) > 280 {
+		return r, errors.New("tag is too long")
+	}
+	if r.Query.Window, err = httpapi.ParseWindow(v.Get("window")); err != nil {
+		return r, err
+	}
+	if r.Query.Last, err = intParam(v, "n", 0, 0, 1_000_000); err != nil {
+		return r, err
+	}
+	if s := v.Get("bbox"); s != "" {
+		if r.View, err = httpapi.ParseBBox(s); err != nil {
+			return r, err
+		}
+	}
+	if r.Width, err = intParam(v, "width", DefaultWidth, 16, MaxSize); err != nil {
+		return r, err
+	}
+	if r.Height, err = intParam(v, "height", 0, 0, MaxSize); err != nil {
+		return r, err
+	}
+	switch v.Get("proj") {
+	case "", "equirect", "equirectangular":
+	case "mercator", "webmercator":
+		r.Projection = WebMercator
+	default:
+		return r, fmt.Errorf("bad proj %q: want equirect or mercator", v.Get("proj"))
+	}
+	r.Query.BBox = r.View
+	if r.Query.BBox.IsZero() {
+		r.Query.BBox = store.World
+	}
+	r.Query.Zoom = ZoomFor(r.View, r.Width)
+	r.Query.Limit = maxCells
+	return r, nil
+}
+
+// ZoomFor picks the heat grid zoom whose cells are about 3 pixels wide when
+// view is drawn width pixels wide: finer would only cost time, coarser
+// would show blocks.
+func ZoomFor(view store.BBox, width int) int {
+	if view.IsZero() {
+		view = DefaultView
+	}
+	span := view.East - view.West
+	if span <= 0 {
+		span += 360
+	}
+	cellDeg := 3 * span / float64(max(width, 1))
+	z := int(math.Round(math.Log2(22.5 / cellDeg)))
+	return min(max(z, 0), 22)
+}
+
+func intParam(v url.Values, name string, def, lo, hi int) (int, error) {
+	s := strings.TrimSpace(v.Get(name))
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("bad %s %q: want an integer from %d to %d", name, s, lo, hi)
+	}
+	return n, nil
+}
+
+// RenderRequest queries src and draws the result.
+func RenderRequest(ctx context.Context, src HeatSource, r Request, outlines *Outlines) ([]byte, store.HeatResult, error) {
+	res, err := src.Heat(ctx, r.Query)
+	if err != nil {
+		return nil, res, err
+	}
+	img := Render(res.Cells, Options{Width: r.Width, Height: r.Height, View: r.View, Projection: r.Projection,
+		Outlines: outlines, CellDeg: res.CellDeg})
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
+		return nil, res, fmt.Errorf("render: encode png: %w", err)
+	}
+	return buf.Bytes(), res, nil
+}
+
+// Handler serves GET /api/heat.png. outlines is called per request so the
+// caller can load them lazily; it may return nil (no outlines drawn).
+// Errors use the API's JSON envelope.
+func Handler(src HeatSource, outlines func() *Outlines) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r, err := ParseRequest(req.URL.Query())
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_data", err)
+			return
+		}
+		b, res, err := RenderRequest(req.Context(), src, r, outlines())
+		if err != nil {
+			code, typ := http.StatusInternalServerError, "internal"
+			switch {
+			case errors.Is(err, store.ErrBadQuery):
+				code, typ = http.StatusBadRequest, "bad_data"
+			case errors.Is(err, store.ErrClosed):
+				code, typ = http.StatusServiceUnavailable, "unavailable"
+			}
+			writeError(w, code, typ, err)
+			return
+		}
+		w.Header().Set("Content-Type", "image/png")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Geoheat-Points", strconv.FormatInt(res.Points, 10))
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		_, _ = w.Write(b)
+	})
+}
+
+func writeError(w http.ResponseWriter, code int, typ string, err error) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]string{"status": "error", "errorType": typ, "error": err.Error()})
+}
