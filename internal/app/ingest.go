@@ -52,30 +52,11 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(env.Stderr, cfg.LogLevel)
+	in, err := openIngestion(cfg, env, false)
 	if err != nil {
 		return err
 	}
-	src, err := openSource(cfg, env, false)
-	if err != nil {
-		return err
-	}
-	if cfg.Source == "demo" && cfg.Limit == 0 {
-		return fmt.Errorf("%w: ingest --source demo needs --limit N (the demo is endless)", ErrUsage)
-	}
-	det, err := openDetector(cfg, env, log)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(cfg, env, log)
-	if err != nil {
-		return err
-	}
-	p, err := newPipeline(cfg, src, det, st, env, log)
-	if err != nil {
-		st.Close()
-		return err
-	}
+	p := in.p
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
 	var runErr error
@@ -95,7 +76,7 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 	} else {
 		runErr = <-done
 	}
-	closeErr := st.Close()
+	closeErr := in.Close()
 	sum := summarize(p.Stats())
 	if cfg.JSON {
 		b, _ := json.MarshalIndent(sum, "", "  ")
@@ -107,7 +88,7 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 		return runErr
 	}
 	if closeErr != nil {
-		return fmt.Errorf("ingest: closing the store: %w", closeErr)
+		return fmt.Errorf("ingest: %w", closeErr)
 	}
 	return nil
 }

@@ -34,31 +34,16 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(env.Stderr, cfg.LogLevel)
+	in, err := openIngestion(cfg, env, true)
 	if err != nil {
 		return err
 	}
-	src, err := openSource(cfg, env, true)
-	if err != nil {
-		return err
-	}
-	det, err := openDetector(cfg, env, log)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(cfg, env, log)
-	if err != nil {
-		return err
-	}
+	log, det, st, p := in.log, in.det, in.st, in.p
 	defer func() {
-		if err := st.Close(); err != nil {
-			log.Error("closing the store", "err", err)
+		if err := in.Close(); err != nil {
+			log.Error("stopping", "err", err)
 		}
 	}()
-	p, err := newPipeline(cfg, src, det, st, env, log)
-	if err != nil {
-		return err
-	}
 	api := httpapi.New(httpapi.Options{
 		Querier:   st,
 		Ingest:    func() *pipeline.Stats { s := p.Stats(); return &s },
@@ -80,7 +65,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		defer os.Remove(info)
 	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("geoheat serving", "url", url, "source", src.Progress().Name, "store", cfg.Store, "data_dir", cfg.DataDir)
+	log.Info("geoheat serving", "url", url, "source", p.Stats().Source.Name, "store", cfg.Store, "data_dir", cfg.DataDir)
 	fmt.Fprintf(env.Stderr, "geoheat: serving %s (Ctrl-C to stop)\n", url)
 	if env.OnListen != nil {
 		env.OnListen(url)
