@@ -189,3 +189,36 @@ func TestIngestThenQueryFixture(t *testing.T) {
 }
 
 var _ = time.Second
+
+// The notebook's static format (flattened tweets that already carry their
+// language) is recorded as it is, without detection.
+func TestIngestSeedStaticFormat(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	out, errs, err := run(t, ctx, "", "ingest", "--source", "file:testdata/static.json", "--data-dir", dir,
+		"--stopwords-dir", miniStopwords, "--json")
+	if err != nil {
+		t.Fatalf("ingest: %v\n%s", err, errs)
+	}
+	var sum Summary
+	mustUnmarshal(t, out, &sum)
+	if sum.Messages != 3 || sum.Written != 3 || sum.Undetected != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	out, _, err = run(t, ctx, "", "top", "--data-dir", dir, "--lang", "es", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `"tag": "mundial"`) || !strings.Contains(out, `"count": 2`) {
+		t.Fatalf("top:\n%s", out)
+	}
+	out, _, err = run(t, ctx, "", "points", "--data-dir", dir, "--lang", "spanish", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pts struct{ Points [][2]float64 }
+	mustUnmarshal(t, out, &pts)
+	if len(pts.Points) != 2 || pts.Points[1] != [2]float64{-22.9, -43.2} {
+		t.Fatalf("points %v", pts.Points)
+	}
+}

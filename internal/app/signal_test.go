@@ -118,4 +118,3 @@ func TestSignalDrainsAndPersists(t *testing.T) {
 		})
 	}
 }
-

@@ -31,9 +31,9 @@ type Source interface {
 
 // Progress describes a source's position.
 type Progress struct {
-	Name      string    // e.g. "file:tweets.jsonl.gz", "demo"
-	Messages  int64     // messages sent so far
-	Bytes     int64     // input bytes consumed so far (compressed bytes for compressed files)
-	Total     int64     // total input bytes when known (files), else 0
-	LastEvent time.Time // when the last message was sent; zero before the first
+	Name      string    `json:"name"`       // e.g. "file:tweets.jsonl.gz", "demo"
+	Messages  int64     `json:"messages"`   // messages sent so far
+	Bytes     int64     `json:"bytes"`      // input bytes consumed so far (compressed bytes for compressed files)
+	Total     int64     `json:"total"`      // total input bytes when known (files), else 0
+	LastEvent time.Time `json:"last_event"` // when the last message was sent; zero before the first
 }
