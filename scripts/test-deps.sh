@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the test suite drives for real, when it is missing: Redis,
-# and the seed's Python pipeline (for the side-by-side parity test).
+# the seed's Python pipeline (for the side-by-side parity test) and
+# Debian's Chromium (for the dashboard's browser test).
 # Without root or apt-get it only says what is missing; those tests then
 # skip with a message saying the same.
 set -euo pipefail
 
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
+command -v chromium >/dev/null || need+=(chromium)
 if ! /usr/bin/python3 -c 'import nltk, redis, numpy, dateutil' 2>/dev/null; then
   need+=(python3-nltk python3-redis python3-numpy python3-dateutil)
 fi

@@ -42,13 +42,17 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "ingest in the background and serve the HTTP API on 127.0.0.1:8080", runServe},
-		{"ingest", "run the pipeline until the source ends and print a summary", runIngest},
+		{"serve", "ingest in the background and serve the HTTP API on 127.0.0.1:8080", runServeCmd},
+		{"ingest", "run the pipeline until the source ends and print a summary", runIngestCmd},
+		{"work", "consume the Redis stream `ingest --to redis-stream` fills: detect and record", runWork},
 		{"status", "current time, uptime, source, counters, queues, store", runStatus},
 		{"counts", "posts, geo points and hashtags held per language", runCounts},
 		{"top", "top hashtags per language over the last K hashtags or a time window", runTop},
 		{"points", "the N most recent geo points of a language, oldest first", runPoints},
 		{"detect", "guess the language of texts (arguments, or one per line on stdin)", runDetect},
+		{"langid", "language identification: langid eval FILE.tsv|tweets:FILE measures accuracy and speed", runLangid},
+		{"map", "write a standalone HTML heatmap of a language, hashtag or window (-o file.html)", runMap},
+		{"render", "render a heatmap PNG over the country outlines (-o file.png)", runRender},
 		{"demo", "write the demo stream's raw messages to a file (JSON lines)", runDemo},
 	}
 }

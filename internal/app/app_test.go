@@ -48,10 +48,10 @@ func TestUsageErrors(t *testing.T) {
 		{"no command", nil},
 		{"unknown command", []string{"frobnicate"}},
 		{"unknown flag", []string{"counts", "--frob"}},
-		{"missing source", []string{"ingest", "--stopwords-dir", miniStopwords, "--data-dir", t.TempDir()}},
+		{"missing source", []string{"ingest", "--detector", "stopwords", "--stopwords-dir", miniStopwords, "--data-dir", t.TempDir()}},
 		{"bad source", []string{"ingest", "--source", "ftp:nowhere", "--data-dir", t.TempDir()}},
-		{"endless demo ingest", []string{"ingest", "--source", "demo", "--stopwords-dir", miniStopwords, "--data-dir", t.TempDir()}},
-		{"bad ties", []string{"detect", "--stopwords-dir", miniStopwords, "--ties", "coin", "x"}},
+		{"endless demo ingest", []string{"ingest", "--source", "demo", "--detector", "stopwords", "--stopwords-dir", miniStopwords, "--data-dir", t.TempDir()}},
+		{"bad ties", []string{"detect", "--detector", "stopwords", "--stopwords-dir", miniStopwords, "--ties", "coin", "x"}},
 		{"points without lang", []string{"points", "--data-dir", t.TempDir()}},
 		{"bad detector", []string{"detect", "--detector", "magic", "x"}},
 	} {
@@ -97,7 +97,7 @@ func TestQueryWithoutDataSaysWhatToDo(t *testing.T) {
 
 func TestDetectCommand(t *testing.T) {
 	ctx := context.Background()
-	out, _, err := run(t, ctx, "", "detect", "--stopwords-dir", miniStopwords, "--json", "the cat and the dog")
+	out, _, err := run(t, ctx, "", "detect", "--detector", "stopwords", "--stopwords-dir", miniStopwords, "--json", "the cat and the dog")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestDetectCommand(t *testing.T) {
 		t.Fatalf("detect = %+v", d)
 	}
 	// One text per line on stdin, a table out.
-	out, _, err = run(t, ctx, "el perro y el gato\nthe end\n", "detect", "--stopwords-dir", miniStopwords)
+	out, _, err = run(t, ctx, "el perro y el gato\nthe end\n", "detect", "--detector", "stopwords", "--stopwords-dir", miniStopwords)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestIngestThenQueryFixture(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	out, errs, err := run(t, ctx, "", "ingest", "--source", "file:testdata/stream.jsonl", "--data-dir", dir,
-		"--stopwords-dir", miniStopwords, "--json")
+		"--detector", "stopwords", "--stopwords-dir", miniStopwords, "--json")
 	if err != nil {
 		t.Fatalf("ingest: %v\n%s", err, errs)
 	}
@@ -196,7 +196,7 @@ func TestIngestSeedStaticFormat(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	out, errs, err := run(t, ctx, "", "ingest", "--source", "file:testdata/static.json", "--data-dir", dir,
-		"--stopwords-dir", miniStopwords, "--json")
+		"--detector", "stopwords", "--stopwords-dir", miniStopwords, "--json")
 	if err != nil {
 		t.Fatalf("ingest: %v\n%s", err, errs)
 	}

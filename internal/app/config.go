@@ -45,6 +45,24 @@ type Config struct {
 	Window string
 
 	LogLevel string
+
+	// Redis roles (redis.go, work.go; docs/redis.md)
+	RedisLayout string
+	To          string
+	NoIngest    bool
+	Group       string
+	Consumer    string
+	ClaimIdle   time.Duration
+
+	// dashboard and exports (web.go, render.go)
+	GoogleMapsKey string
+	WebDir        string
+	Tag           string
+	Output        string
+	Width         int
+	Height        int
+	BBox          string
+	Proj          string
 }
 
 type flagGroup uint
@@ -58,11 +76,13 @@ const (
 	groupTop
 	groupPoints
 	groupSummary
+	groupRender
+	groupWork
 )
 
 func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	if groups&(groupIngest|groupDetect) != 0 {
-		fs.StringVar(&c.Detector, "detector", "stopwords", "language detector: stopwords (the seed's NLTK stopword count)")
+		fs.StringVar(&c.Detector, "detector", "ngram", "language detector: ngram (character n-grams, 75+ languages, no NLTK lists needed), stopwords (the seed's NLTK stopword count), platform (the post's own language tag, else ngram) or auto (the tag when the text agrees, else ngram)")
 		fs.StringVar(&c.StopwordsDir, "stopwords-dir", "", "NLTK data directory (holding corpora/stopwords/) or a folder of stopword lists; default $NLTK_DATA, then NLTK's usual locations")
 		fs.StringVar(&c.Ties, "ties", "first", "stopword ties: first (alphabetical by NLTK name, reproducible) or random (the seed's behaviour)")
 	}
@@ -77,9 +97,22 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 		fs.StringVar(&c.DataDir, "data-dir", "./geoheat-data", "directory where the embedded store persists its data")
 	}
 	if groups&groupStore != 0 {
-		fs.StringVar(&c.Store, "store", "memory", "store: memory (embedded, persisted under --data-dir)")
+		fs.StringVar(&c.Store, "store", "memory", "store: memory (embedded, persisted under --data-dir) or redis://[user:pass@]host:port/db (see docs/redis.md)")
+		fs.StringVar(&c.RedisLayout, "redis-layout", "native", "Redis store layout: native, or seed (the 2014 notebook's hashtag_<language> and geo_<language> lists)")
 		fs.DurationVar(&c.Retention, "retention", 0, "drop posts older than this behind the newest post (0 = keep until --max-posts)")
 		fs.IntVar(&c.MaxPosts, "max-posts", 10_000_000, "hold at most this many posts, oldest dropped first (0 = unlimited)")
+	}
+	if groups&groupSummary != 0 {
+		fs.StringVar(&c.To, "to", "", "where posts go: store (default), or redis-stream (publish for `geoheat work`; needs --store redis://...)")
+	}
+	if groups&groupWork != 0 {
+		fs.StringVar(&c.Group, "group", "geoheat", "Redis stream consumer group; workers of one group share the posts")
+		fs.StringVar(&c.Consumer, "consumer", "", "this worker's name in the group (default host-pid); restart a worker under its name to resume its entries at once")
+		fs.DurationVar(&c.ClaimIdle, "claim-idle", defaultClaimIdle, "take over entries another consumer has held this long without acknowledging them")
+		fs.IntVar(&c.Workers, "workers", runtime.NumCPU(), "concurrent detect-and-record loops")
+	}
+	if groups&groupListen != 0 {
+		fs.BoolVar(&c.NoIngest, "no-ingest", false, "serve the store only (a shared Redis filled by `geoheat work` or the seed), without --source")
 	}
 	if groups&groupListen != 0 {
 		fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "HTTP address; loopback by default, widen it deliberately")
@@ -91,7 +124,14 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	if groups&(groupDetect|groupSummary) != 0 {
 		fs.BoolVar(&c.JSON, "json", false, "print JSON instead of a table")
 	}
-	if groups&(groupTop|groupPoints) != 0 {
+	if groups&groupListen != 0 {
+		fs.StringVar(&c.GoogleMapsKey, "google-maps-key", "", "Google Maps JavaScript API key: adds the Google basemap to the dashboard (default $GOOGLE_MAPS_API_KEY; never logged)")
+		fs.StringVar(&c.WebDir, "web-dir", "", "dev: serve the dashboard from this build directory (internal/web/dist) instead of the embedded copy")
+	}
+	if groups&groupRender != 0 {
+		c.registerRender(fs)
+	}
+	if groups&(groupTop|groupPoints|groupRender) != 0 {
 		fs.StringVar(&c.Lang, "lang", "", "language: ISO 639-1 code (en) or NLTK name (english)")
 	}
 	if groups&groupTop != 0 {
@@ -133,7 +173,7 @@ func allEnvNames() map[string]bool {
 	names := map[string]bool{}
 	fs := flag.NewFlagSet("all", flag.ContinueOnError)
 	var c Config
-	for _, g := range []flagGroup{groupIngest | groupStore | groupListen, groupQuery | groupTop, groupPoints, groupDetect} {
+	for _, g := range []flagGroup{groupIngest | groupStore | groupListen, groupQuery | groupTop, groupPoints, groupDetect, groupRender, groupWork | groupSummary} {
 		fs = flag.NewFlagSet("all", flag.ContinueOnError)
 		c.register(fs, g)
 		fs.VisitAll(func(f *flag.Flag) {

@@ -36,7 +36,7 @@ func TestIngestSharedTweetsMatchesReference(t *testing.T) {
 			dataDir := t.TempDir()
 			ctx := context.Background()
 			out, errs, err := run(t, ctx, "", "ingest", "--source", "file:"+input, "--data-dir", dataDir,
-				"--stopwords-dir", set.dir, "--json", "--workers", "3")
+				"--detector", "stopwords", "--stopwords-dir", set.dir, "--json", "--workers", "3")
 			if err != nil {
 				t.Fatalf("ingest: %v\n%s", err, errs)
 			}

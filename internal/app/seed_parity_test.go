@@ -51,7 +51,7 @@ func TestSeedParity(t *testing.T) {
 			dataDir := t.TempDir()
 			ctx := context.Background()
 			out, errs, err := run(t, ctx, "", "ingest", "--source", "file:"+input, "--data-dir", dataDir,
-				"--stopwords-dir", set.dir, "--json")
+				"--detector", "stopwords", "--stopwords-dir", set.dir, "--json")
 			if err != nil {
 				t.Fatalf("geoheat ingest: %v\n%s", err, errs)
 			}

@@ -52,6 +52,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		Now:       env.Now,
 		Logger:    log,
 	})
+	mountWeb(ctx, api, cfg, p, st, env, log)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", cfg.Listen, err)

@@ -80,7 +80,7 @@ func TestServeAnswersWhileIngesting(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, env, []string{"serve", "--source", "-", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
-			"--stopwords-dir", stopwordDir(t), "--workers", "2"})
+			"--detector", "stopwords", "--stopwords-dir", stopwordDir(t), "--workers", "2"})
 	}()
 	var base string
 	select {

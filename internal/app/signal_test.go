@@ -39,7 +39,7 @@ func TestSignalDrainsAndPersists(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			dataDir := t.TempDir()
 			cmd := exec.Command(bin, "serve", "--source", "demo", "--rate", "0", "--listen", "127.0.0.1:0",
-				"--data-dir", dataDir, "--stopwords-dir", lists)
+				"--data-dir", dataDir, "--detector", "stopwords", "--stopwords-dir", lists)
 			cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 			stderr, err := cmd.StderrPipe()
 			if err != nil {

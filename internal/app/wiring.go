@@ -58,9 +58,11 @@ type detector interface {
 
 func openDetector(cfg *Config, env Env, log *slog.Logger) (detector, error) {
 	switch cfg.Detector {
+	case "ngram", "platform", "auto":
+		return openNgramDetector(cfg.Detector, log) // langid.go
 	case "stopwords":
 	default:
-		return nil, fmt.Errorf("%w: unknown --detector %q: want stopwords", ErrUsage, cfg.Detector)
+		return nil, fmt.Errorf("%w: unknown --detector %q: want ngram, stopwords, platform or auto", ErrUsage, cfg.Detector)
 	}
 	var ties stopwords.TieMode
 	switch cfg.Ties {
@@ -85,10 +87,12 @@ func openDetector(cfg *Config, env Env, log *slog.Logger) (detector, error) {
 }
 
 func openStore(cfg *Config, env Env, log *slog.Logger) (store.Store, error) {
-	switch cfg.Store {
-	case "memory", "":
+	switch {
+	case cfg.Store == "memory" || cfg.Store == "":
+	case isRedisURL(cfg.Store):
+		return openRedisStore(cfg, env, log)
 	default:
-		return nil, fmt.Errorf("%w: unknown --store %q: want memory", ErrUsage, cfg.Store)
+		return nil, fmt.Errorf("%w: unknown --store %q: want memory or redis://host:port/db", ErrUsage, cfg.Store)
 	}
 	if cfg.MaxPosts < 0 || cfg.Retention < 0 {
 		return nil, fmt.Errorf("%w: --max-posts and --retention must not be negative", ErrUsage)

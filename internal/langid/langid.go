@@ -32,3 +32,13 @@ type Explainer interface {
 	// top score, in the detector's tie order. The slice is newly allocated.
 	Explain(text string) (Result, []string)
 }
+
+// PostDetector is implemented by detectors that also weigh the language tag
+// the platform attached to the post (X "lang", Bluesky "langs"[0], Mastodon
+// "language"; "" when absent). The pipeline calls DetectPost instead of
+// Detect when its detector implements it.
+//
+// DetectPost is safe for concurrent use and must not retain its arguments.
+type PostDetector interface {
+	DetectPost(text, platformLang string) Result
+}

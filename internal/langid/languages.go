@@ -38,6 +38,14 @@ var known = []Language{
 	{"lv", "latvian"}, {"et", "estonian"}, {"is", "icelandic"}, {"cy", "welsh"},
 	{"ta", "tamil"}, {"ht", "haitian"}, {"ms", "malay"}, {"sq", "albanian"},
 	{"be", "belarusian"}, {"mk", "macedonian"}, {"ka", "georgian"}, {"hy", "armenian"},
+	// The rest of the ngram detector's languages (lingua-go's models), and
+	// Galician, which the shared evaluation set labels.
+	{"af", "afrikaans"}, {"bs", "bosnian"}, {"eo", "esperanto"}, {"ga", "irish"},
+	{"gl", "galician"}, {"gu", "gujarati"}, {"la", "latin"}, {"lg", "ganda"},
+	{"mi", "maori"}, {"mn", "mongolian"}, {"mr", "marathi"}, {"nn", "nynorsk"},
+	{"pa", "punjabi"}, {"sn", "shona"}, {"so", "somali"}, {"st", "sotho"},
+	{"sw", "swahili"}, {"te", "telugu"}, {"tn", "tswana"}, {"ts", "tsonga"},
+	{"xh", "xhosa"}, {"yo", "yoruba"}, {"zu", "zulu"},
 }
 
 var byKey = func() map[string]Language {

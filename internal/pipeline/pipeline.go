@@ -266,6 +266,9 @@ func (p *Pipeline) parseOne(parser Parser, m ingest.Message, b *batch) {
 }
 
 func (p *Pipeline) detectStage() {
+	// Detectors that weigh the platform's own tag (--detector platform|auto)
+	// get it; asserted once, not per post.
+	postDetector, withTag := p.cfg.Detector.(langid.PostDetector)
 	for b := range p.detect {
 		var detected, undetected int64
 		for i := range b.posts {
@@ -274,7 +277,12 @@ func (p *Pipeline) detectStage() {
 				detected++
 				continue
 			}
-			r := p.cfg.Detector.Detect(ps.Text)
+			var r langid.Result
+			if withTag {
+				r = postDetector.DetectPost(ps.Text, ps.PlatformLang)
+			} else {
+				r = p.cfg.Detector.Detect(ps.Text)
+			}
 			if r.Kept {
 				ps.Lang = r.Lang
 				detected++

@@ -1,0 +1,53 @@
+package app
+
+import (
+	"context"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The exports work from a data directory: `render` writes a PNG, `map` a
+// standalone HTML page whose data block holds the heat.
+func TestRenderAndMapCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, stderr, err := run(t, ctx, "", "ingest", "--source", "demo", "--limit", "3000", "--data-dir", dir,
+		"--detector", "stopwords", "--stopwords-dir", stopwordDir(t)); err != nil {
+		t.Fatalf("ingest: %v\n%s", err, stderr)
+	}
+	pngPath := filepath.Join(dir, "heat.png")
+	if _, stderr, err := run(t, ctx, "", "render", "--data-dir", dir, "--lang", "en", "--width", "400", "-o", pngPath); err != nil {
+		t.Fatalf("render: %v\n%s", err, stderr)
+	}
+	f, err := os.Open(pngPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil || img.Bounds().Dx() != 400 {
+		t.Fatalf("png: %v %v", err, img)
+	}
+	htmlPath := filepath.Join(dir, "map.html")
+	if _, stderr, err := run(t, ctx, "", "map", "--data-dir", dir, "--lang", "english", "--n", "400", "-o", htmlPath); err != nil {
+		t.Fatalf("map: %v\n%s", err, stderr)
+	}
+	b, err := os.ReadFile(htmlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<script type="application/json" id="geoheat-data">{"cells":[[`, "400 most recent points", "geoheat: english heatmap"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("map page lacks %q", want)
+		}
+	}
+	if _, _, err := run(t, ctx, "", "map", "--data-dir", dir, "-o", htmlPath); err == nil {
+		t.Error("map without --lang was accepted")
+	}
+	if _, _, err := run(t, ctx, "", "render", "--data-dir", dir); err == nil {
+		t.Error("render without -o was accepted")
+	}
+}

@@ -1,0 +1,96 @@
+package ngram
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// skipNonLanguage returns how many bytes at text[i:] are not language and
+// must not be scored: a URL, an @mention, a #hashtag, an HTML entity
+// (&amp;), or the retweet marker "RT". prev is the rune before i
+// (utf8.RuneError at the start). It returns 0 when text[i:] starts with
+// ordinary text.
+//
+// Hashtags are skipped whole, not only their '#': in tweets they are mostly
+// names, brands and English-looking tags whatever the post's language, and
+// the eval on the shared tweets agrees (see docs/langid.md). Emoji, digits
+// and punctuation need no rule: they are not word characters.
+func skipNonLanguage(text string, i int, prev rune) int {
+	c := text[i]
+	atWordStart := !isWordRune(prev) && !isDigit(prev) && prev != '_'
+	switch {
+	case (c == '@' || c == '#' || c == 0xEF) && atWordStart:
+		// @user, #tag, and the full-width ＠ ＃ (U+FF20, U+FF03: EF BC A0 / EF BC 83).
+		n := 0
+		switch {
+		case c != 0xEF:
+			n = 1
+		case strings.HasPrefix(text[i:], "＠"), strings.HasPrefix(text[i:], "＃"):
+			n = 3
+		default:
+			return 0
+		}
+		j := i + n
+		for j < len(text) {
+			r, size := utf8.DecodeRuneInString(text[j:])
+			// Screen names are ASCII; hashtags take any letters.
+			mention := c == '@' || n == 3 && text[i+2] == 0xA0
+			if mention && (r >= 0x80 || !isASCIIAlnum(byte(r)) && r != '_') ||
+				!mention && !isWordRune(r) && !isDigit(r) && r != '_' {
+				break
+			}
+			j += size
+		}
+		if j == i+n {
+			return 0 // a lone '@' or '#' is punctuation
+		}
+		return j - i
+	case (c == 'h' || c == 'H' || c == 'w' || c == 'W') && atWordStart:
+		if hasPrefixFold(text[i:], "http://") || hasPrefixFold(text[i:], "https://") || hasPrefixFold(text[i:], "www.") {
+			return untilSpace(text, i)
+		}
+	case c == '&':
+		// &amp; &lt; &gt; &quot; &#39; as Twitter's API escapes them.
+		for j := i + 1; j < len(text) && j <= i+8; j++ {
+			if text[j] == ';' {
+				return j + 1 - i
+			}
+			if !isASCIIAlnum(text[j]) && text[j] != '#' {
+				break
+			}
+		}
+	case c == 'R' && atWordStart:
+		// "RT @user: ..." and "... RT" mark retweets in the text itself.
+		if strings.HasPrefix(text[i:], "RT") && (len(text) == i+2 || !isWordByte(text[i+2])) {
+			return 2
+		}
+	}
+	return 0
+}
+
+// untilSpace returns the length of the run of non-space bytes at text[i:].
+func untilSpace(text string, i int) int {
+	j := i
+	for j < len(text) {
+		r, size := utf8.DecodeRuneInString(text[j:])
+		if r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == 0x3000 || r == 0xA0 {
+			break
+		}
+		j += size
+	}
+	return j - i
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+func isDigit(r rune) bool { return '0' <= r && r <= '9' }
+
+func isASCIIAlnum(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+// isWordByte is isWordRune for the byte after an ASCII token: any non-ASCII
+// byte may start a letter, so it counts as one.
+func isWordByte(c byte) bool { return c >= 0x80 || isASCIIAlnum(c) || c == '_' }

@@ -1,0 +1,191 @@
+package ngram
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+)
+
+// newDetector shares one Detector across the package's tests; the model
+// itself is built once per process anyway.
+var testDetector = sync.OnceValues(func() (*Detector, error) { return New(Options{}) })
+
+func newDetector(tb testing.TB) *Detector {
+	tb.Helper()
+	d, err := testDetector()
+	if err != nil {
+		tb.Fatalf("ngram.New: %v", err)
+	}
+	return d
+}
+
+func TestDetect(t *testing.T) {
+	d := newDetector(t)
+	tests := []struct {
+		name, text string
+		lang       string
+		kept       bool
+	}{
+		{"english", "This is not the end of the world, we will meet again tomorrow", "en", true},
+		{"spanish", "El perro y el gato duermen juntos en la casa de mi abuela", "es", true},
+		{"portuguese", "Não sei se vou conseguir chegar a tempo para o jantar hoje", "pt", true},
+		{"french", "Je ne sais pas pourquoi il pleut toujours quand je sors", "fr", true},
+		{"german", "Ich habe heute keine Zeit, weil ich arbeiten muss", "de", true},
+		{"indonesian", "Saya tidak tahu apakah dia akan datang ke rumah kami besok", "id", true},
+		{"turkish", "Bugün hava çok güzel, dışarı çıkıp yürüyüş yapalım mı?", "tr", true},
+		{"russian", "Я не знаю, что делать с этим вопросом сегодня вечером", "ru", true},
+		{"ukrainian", "Я не знаю, що робити з цим питанням сьогодні ввечері", "uk", true},
+		{"arabic", "لا أعرف ماذا أفعل بهذا السؤال هذا المساء", "ar", true},
+		{"persian", "من نمی دانم امشب با این سوال چه کار کنم", "fa", true},
+		{"hindi", "मुझे नहीं पता कि आज शाम इस सवाल का क्या करना है", "hi", true},
+		{"japanese kana and kanji", "今日はとても暑いですね。明日は雨が降るそうです", "ja", true},
+		{"chinese", "我不知道今天晚上该怎么处理这个问题", "zh", true},
+		{"korean", "오늘 날씨가 정말 좋네요 산책하러 갈까요", "ko", true},
+		{"thai", "วันนี้อากาศดีมาก ไปเดินเล่นกันไหม", "th", true},
+		{"greek", "Δεν ξέρω τι να κάνω με αυτή την ερώτηση απόψε", "el", true},
+		{"hebrew", "אני לא יודע מה לעשות עם השאלה הזאת הערב", "he", true},
+		{"tajik by its letters", "Ман намедонам, ки бо ин савол чӣ кор кунам ҳоло", "tg", true},
+		{"norwegian is reported as no", "Jeg vet ikke hva jeg skal gjøre med dette spørsmålet i kveld", "no", true},
+		{"tweet noise stripped", "RT @someone: Esta noche vamos todos a la playa con mis amigos #fiesta https://t.co/abc123 😂😂", "es", true},
+		{"japanese with an English mention", "@amazon_jp 明日の予定はどうなっていますか？", "ja", true},
+		{"only noise is und", "@user #tag https://t.co/x 😂 123 !!!", "", false},
+		{"empty", "", "", false},
+		{"too short to keep", "ok", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := d.Detect(tt.text)
+			if res.Kept != tt.kept || (tt.lang != "" && res.Lang != tt.lang) {
+				_, near := d.Explain(tt.text)
+				t.Errorf("Detect(%q) = %+v (near: %v), want lang %q kept %v", tt.text, res, near, tt.lang, tt.kept)
+			}
+			if res.Total != 100 || res.Matches < 0 || res.Matches > 100 {
+				t.Errorf("Detect(%q) = %+v: Matches must be a percentage of Total 100", tt.text, res)
+			}
+		})
+	}
+}
+
+func TestExplain(t *testing.T) {
+	d := newDetector(t)
+	res, near := d.Explain("Bosnian or Croatian: dobro jutro")
+	if len(near) < 2 || near[0] != res.Lang {
+		t.Errorf("Explain of an ambiguous text = %+v, %v; want the winner first and its close rivals", res, near)
+	}
+	res, near = d.Explain("The quick brown fox jumps over the lazy dog and runs away")
+	if len(near) != 1 || near[0] != "en" || !res.Kept {
+		t.Errorf("Explain of a clear English text = %+v, %v; want [en]", res, near)
+	}
+	if _, near = d.Explain("1234 !!"); near != nil {
+		t.Errorf("Explain without letters = %v, want nil", near)
+	}
+}
+
+func TestDetectHint(t *testing.T) {
+	d := newDetector(t)
+	tests := []struct {
+		text, hint string
+		plausible  bool
+	}{
+		{"Saya tidak tahu apakah dia akan datang", "id", true},
+		{"Saya tidak tahu apakah dia akan datang", "ms", true}, // Malay and Indonesian are close
+		{"This is clearly an English sentence about the weather today", "es", false},
+		{"lol", "tl", true}, // too short to contradict any tag
+		{"ดีมาก ไปเดินเล่นกันไหม", "th", true},
+		{"Jeg vet ikke hva jeg skal gjøre i kveld", "no", true},
+	}
+	for _, tt := range tests {
+		if _, got := d.DetectHint(tt.text, tt.hint); got != tt.plausible {
+			t.Errorf("DetectHint(%q, %q) plausible = %v, want %v", tt.text, tt.hint, got, tt.plausible)
+		}
+	}
+}
+
+func TestSkipNonLanguage(t *testing.T) {
+	tests := []struct {
+		text string
+		want string // what remains as word characters, space-separated
+	}{
+		{"RT @user_1: hola amigos", "hola amigos"},
+		{"see https://t.co/AbC and www.example.com now", "see and now"},
+		{"fish &amp; chips &lt;3", "fish chips"},
+		{"#FelizNavidad a todos", "a todos"},
+		{"mail me@example.com", "mail me example com"}, // '@' inside a word is not a mention
+		{"@amazonさんから", "さんから"},                        // screen names are ASCII
+		{"＠user 今日は", "今日は"},
+		{"＃タグ 今日は", "今日は"},
+		{"ARTE y RTVE", "arte y rtve"}, // RT only as a word of its own
+		{"# alone @ alone", "alone alone"},
+	}
+	for _, tt := range tests {
+		if got := keptWords(tt.text); got != tt.want {
+			t.Errorf("cleaned %q = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}
+
+// keptWords replays analyse's scan and returns the lower-cased words it
+// would score.
+func keptWords(text string) string {
+	var b strings.Builder
+	prev := rune(-1)
+	inWord := false
+	for i := 0; i < len(text); {
+		if n := skipNonLanguage(text, i, prev); n > 0 {
+			i += n
+			prev = ' '
+			inWord = false
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		i += size
+		prev = r
+		if !isWordRune(r) {
+			inWord = false
+			continue
+		}
+		if !inWord && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		inWord = true
+		b.WriteRune(toLower(r))
+	}
+	return b.String()
+}
+
+func TestLanguages(t *testing.T) {
+	langs := newDetector(t).Languages()
+	if len(langs) < 70 {
+		t.Errorf("%d languages, want at least 70", len(langs))
+	}
+	have := map[string]bool{}
+	for _, l := range langs {
+		have[l] = true
+	}
+	// The list, and every NLTK stopword language with a code except
+	// Nepali (no model; see docs/langid.md).
+	for _, l := range strings.Fields("ja zh ko th ar hi az eu bn ca da nl en fi fr de el he hu id it kk no pt ro ru sl es sv tg tr") {
+		if !have[l] {
+			t.Errorf("language %s not covered", l)
+		}
+	}
+}
+
+func TestModelMemory(t *testing.T) {
+	m := newDetector(t).m
+	if mb := m.memoryBytes() >> 20; mb > 150 {
+		t.Errorf("model takes %d MB, want at most 150", mb)
+	}
+}
+
+func TestDetectDoesNotAllocate(t *testing.T) {
+	d := newDetector(t)
+	text := "RT @user: Esta noche vamos todos a la playa #fiesta https://t.co/abc 😂"
+	if n := testing.AllocsPerRun(100, func() { d.Detect(text) }); n != 0 {
+		t.Errorf("Detect allocates %v times per text, want 0", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { d.DetectHint(text, "es") }); n != 0 {
+		t.Errorf("DetectHint allocates %v times per text, want 0", n)
+	}
+}

@@ -1,0 +1,123 @@
+package ngram
+
+import "unicode"
+
+// script is the writing system of a letter. Several scripts belong to one
+// language only (Hangul, Thai, ...), so a text written in them needs no
+// n-gram model at all; the others narrow the candidates before scoring.
+type script uint8
+
+const (
+	scriptOther script = iota // letters of scripts no supported language uses
+	scriptLatin
+	scriptCyrillic
+	scriptArabic
+	scriptDevanagari
+	scriptHan
+	scriptKana
+	scriptHangul
+	scriptThai
+	scriptGreek
+	scriptHebrew
+	scriptGeorgian
+	scriptArmenian
+	scriptBengali
+	scriptGurmukhi
+	scriptGujarati
+	scriptTamil
+	scriptTelugu
+	numScripts
+)
+
+// singleLanguage maps scripts that (among the supported languages) only one
+// language writes to that language. Han is resolved separately: Chinese,
+// or Japanese when the text also has kana.
+var singleLanguage = [numScripts]string{
+	scriptKana:     "ja",
+	scriptHangul:   "ko",
+	scriptThai:     "th",
+	scriptGreek:    "el",
+	scriptHebrew:   "he",
+	scriptGeorgian: "ka",
+	scriptArmenian: "hy",
+	scriptBengali:  "bn",
+	scriptGurmukhi: "pa",
+	scriptGujarati: "gu",
+	scriptTamil:    "ta",
+	scriptTelugu:   "te",
+}
+
+var scriptTables = [numScripts]*unicode.RangeTable{
+	scriptLatin:      unicode.Latin,
+	scriptCyrillic:   unicode.Cyrillic,
+	scriptArabic:     unicode.Arabic,
+	scriptDevanagari: unicode.Devanagari,
+	scriptHan:        unicode.Han,
+	scriptKana:       nil, // Hiragana or Katakana, see scriptOf
+	scriptHangul:     unicode.Hangul,
+	scriptThai:       unicode.Thai,
+	scriptGreek:      unicode.Greek,
+	scriptHebrew:     unicode.Hebrew,
+	scriptGeorgian:   unicode.Georgian,
+	scriptArmenian:   unicode.Armenian,
+	scriptBengali:    unicode.Bengali,
+	scriptGurmukhi:   unicode.Gurmukhi,
+	scriptGujarati:   unicode.Gujarati,
+	scriptTamil:      unicode.Tamil,
+	scriptTelugu:     unicode.Telugu,
+}
+
+// scriptOf classifies a word character. The common ranges are tested first
+// with plain comparisons; unicode.Is is the fallback for the rest.
+func scriptOf(r rune) script {
+	switch {
+	case r < 0x250:
+		return scriptLatin // ASCII and Latin-1/Extended-A/B letters (callers pass letters only)
+	case r >= 0x400 && r < 0x530:
+		return scriptCyrillic
+	case r >= 0x600 && r < 0x700:
+		return scriptArabic
+	case r >= 0x900 && r < 0x980:
+		return scriptDevanagari
+	case r >= 0x3040 && r < 0x3100: // Hiragana, Katakana
+		return scriptKana
+	case r >= 0x4E00 && r < 0xA000:
+		return scriptHan
+	case r >= 0xAC00 && r < 0xD7B0:
+		return scriptHangul
+	case r >= 0xE00 && r < 0xE80:
+		return scriptThai
+	case r >= 0x1E00 && r < 0x1F00:
+		return scriptLatin // Latin Extended Additional (Vietnamese)
+	}
+	if unicode.In(r, unicode.Hiragana, unicode.Katakana) {
+		return scriptKana
+	}
+	for s := scriptLatin; s < numScripts; s++ {
+		if t := scriptTables[s]; t != nil && unicode.Is(t, r) {
+			return s
+		}
+	}
+	return scriptOther
+}
+
+// isWordRune reports whether r belongs inside a word: letters and the
+// combining marks of scripts such as Devanagari or Thai, whose vowel signs
+// are marks (lingua's models keep them inside n-grams).
+func isWordRune(r rune) bool {
+	if r < 0x80 {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
+	}
+	return unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
+}
+
+// toLower lower-cases one rune, with an ASCII fast path.
+func toLower(r rune) rune {
+	if r < 0x80 {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}
+	return unicode.ToLower(r)
+}

@@ -1,0 +1,241 @@
+package redisstore
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/post"
+)
+
+// Times travel to Lua as 20-digit decimal strings of the unix nanoseconds
+// shifted by 2^63 (so every int64 is non-negative): equal-length digit
+// strings compare like the numbers, and Lua compares strings exactly where
+// its doubles would round nanoseconds (2013 in ns needs 61 bits).
+const timeWidth = 20
+
+func encodeTime(ns int64) string {
+	var b [timeWidth]byte
+	u := uint64(ns) ^ (1 << 63)
+	for i := timeWidth - 1; i >= 0; i-- {
+		b[i] = byte('0' + u%10)
+		u /= 10
+	}
+	return string(b[:])
+}
+
+func decodeTime(s string) (int64, error) {
+	if len(s) != timeWidth {
+		return 0, errors.New("bad time width")
+	}
+	u, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return int64(u ^ (1 << 63)), nil
+}
+
+// encodeDuration writes a non-negative duration as 20 digits, unshifted:
+// the retention the record script subtracts from the head.
+func encodeDuration(d time.Duration) string {
+	s := strconv.FormatUint(uint64(d), 10)
+	return strings.Repeat("0", timeWidth-len(s)) + s
+}
+
+// unixNanos saturates times outside what int64 nanoseconds hold, as the
+// embedded store does.
+func unixNanos(t time.Time) int64 {
+	switch {
+	case t.Before(minTime):
+		return math.MinInt64
+	case t.After(maxTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// A post record, one list element per post (docs/redis.md):
+//
+//	<time, 20 digits> SP <seq> SP <tag count> SP <0|1 has point> LF
+//	[<lat> SP <lon> LF]            when it has a point
+//	(<byte length> ":" <tag>)*     lower-cased hashtags
+//
+// The script writes the header (it assigns seq); Go writes the payload.
+// Floats use strconv's shortest round-trip form, so points come back
+// bit-exact (-0 included). Tags are length-prefixed because a hashtag given
+// to Record may hold any byte.
+
+// appendPayload appends the payload of a record for a post with the given
+// (lower-cased) tags and, when hasPoint, point.
+func appendPayload(dst []byte, hasPoint bool, p post.Point, tags []string) []byte {
+	if hasPoint {
+		dst = strconv.AppendFloat(dst, p.Lat, 'g', -1, 64)
+		dst = append(dst, ' ')
+		dst = strconv.AppendFloat(dst, p.Lon, 'g', -1, 64)
+		dst = append(dst, '\n')
+	}
+	for _, t := range tags {
+		dst = strconv.AppendInt(dst, int64(len(t)), 10)
+		dst = append(dst, ':')
+		dst = append(dst, t...)
+	}
+	return dst
+}
+
+// record is a decoded post record. Tags alias the record string.
+type record struct {
+	time     string // 20-digit encoded time, comparable as a string
+	seq      uint64
+	hasPoint bool
+	point    post.Point
+	tags     []string
+}
+
+var errBadRecord = errors.New("redisstore: malformed post record")
+
+// parseRecord decodes a post record. With wantTags false the tags are
+// skipped (Points and untagged heat do not need them).
+func parseRecord(s string, wantTags bool, r *record) error {
+	*r = record{tags: r.tags[:0]}
+	if len(s) < timeWidth+1 || s[timeWidth] != ' ' {
+		return errBadRecord
+	}
+	r.time = s[:timeWidth]
+	hdr, payload, ok := strings.Cut(s[timeWidth+1:], "\n")
+	if !ok {
+		return errBadRecord
+	}
+	seqS, rest, ok1 := strings.Cut(hdr, " ")
+	ntS, g, ok2 := strings.Cut(rest, " ")
+	if !ok1 || !ok2 {
+		return errBadRecord
+	}
+	seq, err1 := strconv.ParseUint(seqS, 10, 64)
+	nt, err2 := strconv.Atoi(ntS)
+	if err1 != nil || err2 != nil || nt < 0 || (g != "0" && g != "1") {
+		return errBadRecord
+	}
+	r.seq = seq
+	if g == "1" {
+		line, more, ok := strings.Cut(payload, "\n")
+		latS, lonS, ok2 := strings.Cut(line, " ")
+		if !ok || !ok2 {
+			return errBadRecord
+		}
+		lat, err1 := strconv.ParseFloat(latS, 64)
+		lon, err2 := strconv.ParseFloat(lonS, 64)
+		if err1 != nil || err2 != nil {
+			return errBadRecord
+		}
+		r.hasPoint, r.point = true, post.Point{Lat: lat, Lon: lon}
+		payload = more
+	}
+	if !wantTags {
+		return nil
+	}
+	for range nt {
+		lenS, rest, ok := strings.Cut(payload, ":")
+		n, err := strconv.Atoi(lenS)
+		if !ok || err != nil || n < 0 || n > len(rest) {
+			return errBadRecord
+		}
+		r.tags = append(r.tags, rest[:n])
+		payload = rest[n:]
+	}
+	return nil
+}
+
+// pyFloatRepr formats f as Python 3's repr(float) does, which is what
+// json.dumps writes: the shortest round-trip digits, positional notation
+// for decimal exponents in [-4, 16) with ".0" added to integral values,
+// scientific otherwise with a signed exponent of at least two digits
+// (1e-05, 1.5e+16). Non-finite values never reach it (points are valid).
+func pyFloatRepr(f float64) string {
+	if f == 0 {
+		if math.Signbit(f) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	// d.ddde±XX: the shortest digits and the decimal exponent.
+	e := strconv.FormatFloat(f, 'e', -1, 64)
+	neg := e[0] == '-'
+	if neg {
+		e = e[1:]
+	}
+	mant, expS, _ := strings.Cut(e, "e")
+	exp, _ := strconv.Atoi(expS)
+	digits := strings.Replace(mant, ".", "", 1)
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	switch {
+	case exp >= 16 || exp < -4:
+		b.WriteByte(digits[0])
+		if len(digits) > 1 {
+			b.WriteByte('.')
+			b.WriteString(digits[1:])
+		}
+		b.WriteByte('e')
+		if exp < 0 {
+			b.WriteByte('-')
+			exp = -exp
+		} else {
+			b.WriteByte('+')
+		}
+		if exp < 10 {
+			b.WriteByte('0')
+		}
+		b.WriteString(strconv.Itoa(exp))
+	case exp < 0:
+		b.WriteString("0.")
+		b.WriteString(strings.Repeat("0", -exp-1))
+		b.WriteString(digits)
+	default:
+		intLen := exp + 1
+		if len(digits) <= intLen {
+			b.WriteString(digits)
+			b.WriteString(strings.Repeat("0", intLen-len(digits)))
+			b.WriteString(".0")
+		} else {
+			b.WriteString(digits[:intLen])
+			b.WriteByte('.')
+			b.WriteString(digits[intLen:])
+		}
+	}
+	return b.String()
+}
+
+// seedGeo is the seed's stored point: json.dumps([lat, lon]).
+func seedGeo(p post.Point) string {
+	return "[" + pyFloatRepr(p.Lat) + ", " + pyFloatRepr(p.Lon) + "]"
+}
+
+// parseSeedGeo reads a seed point, "[lat, lon]" as json.dumps wrote it (or
+// any JSON array of two numbers).
+func parseSeedGeo(s string) (post.Point, error) {
+	s = strings.TrimSpace(s)
+	inner, ok1 := strings.CutPrefix(s, "[")
+	inner, ok2 := strings.CutSuffix(inner, "]")
+	if !ok1 || !ok2 {
+		return post.Point{}, errors.New("redisstore: seed point is not a JSON pair")
+	}
+	latS, lonS, ok := strings.Cut(inner, ",")
+	if !ok {
+		return post.Point{}, errors.New("redisstore: seed point is not a JSON pair")
+	}
+	lat, err1 := strconv.ParseFloat(strings.TrimSpace(latS), 64)
+	lon, err2 := strconv.ParseFloat(strings.TrimSpace(lonS), 64)
+	if err1 != nil || err2 != nil {
+		return post.Point{}, errors.New("redisstore: seed point holds a non-number")
+	}
+	return post.Point{Lat: lat, Lon: lon}, nil
+}

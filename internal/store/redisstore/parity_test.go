@@ -1,0 +1,153 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/store/memstore"
+	"github.com/geoheat/geoheat/internal/store/redisstore"
+	"github.com/geoheat/geoheat/internal/store/redisstore/redistest"
+	"github.com/geoheat/geoheat/internal/store/storetest"
+)
+
+// genPosts makes n posts starting at start: a skewed language mix, mixed
+// case tags from a small vocabulary (many ties), a third with a point, and
+// times that mostly advance but sometimes jump back (late posts) or ahead.
+func genPosts(rng *rand.Rand, n int, start time.Time, step time.Duration) []post.Post {
+	langs := []string{"en", "en", "en", "es", "es", "fr", "de", "hinglish"}
+	tags := []string{"Go", "go", "redis", "Redis", "heat", "map", "İstanbul", "ΟΔΟΣ", "x", "y"}
+	out := make([]post.Post, n)
+	t := start
+	for i := range out {
+		t = t.Add(step)
+		pt := t
+		switch rng.IntN(20) {
+		case 0:
+			pt = t.Add(-time.Duration(rng.IntN(600)) * time.Second) // late
+		case 1:
+			pt = t.Add(time.Duration(rng.IntN(60)) * time.Second) // ahead
+		}
+		p := post.Post{ID: fmt.Sprint(i), Lang: langs[rng.IntN(len(langs))], Time: pt}
+		for range rng.IntN(4) {
+			p.Hashtags = append(p.Hashtags, tags[rng.IntN(len(tags))])
+		}
+		if rng.IntN(3) == 0 {
+			p.HasPoint, p.Point = true, post.Point{Lat: rng.Float64()*170 - 85, Lon: rng.Float64()*358 - 179}
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// TestMatchesMemstore feeds the same posts to the embedded store and to
+// Redis, with retention and a post limit dropping along the way, and
+// compares every query; windows span many 256-post chunks and out-of-order
+// posts.
+func TestMatchesMemstore(t *testing.T) {
+	srv := redistest.Start(t)
+	for _, tc := range []struct {
+		name      string
+		retention time.Duration
+		maxPosts  int
+	}{
+		{"keep all", 0, 0},
+		{"retention", 20 * time.Minute, 0},
+		{"max posts", 0, 1500},
+		{"both", 30 * time.Minute, 2000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			clock := storetest.NewClock(storetest.T0.Add(24 * time.Hour))
+			mem, err := memstore.Open(memstore.Options{Retention: tc.retention, MaxPosts: tc.maxPosts, Now: clock.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer mem.Close()
+			rs := open(t, srv.URL(""), redisstore.Options{Retention: tc.retention, MaxPosts: tc.maxPosts, Now: clock.Now})
+			rng := rand.New(rand.NewPCG(1, 2))
+			all := genPosts(rng, 6000, storetest.T0, time.Second)
+			for len(all) > 0 {
+				n := min(len(all), 1+rng.IntN(700))
+				for _, s := range []store.Store{mem, rs} {
+					if err := s.Record(ctx, all[:n]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				all = all[n:]
+				compareStores(t, ctx, mem, rs)
+				if t.Failed() {
+					return
+				}
+			}
+			st, err := rs.Stats(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The comparison means something only if limits dropped posts
+			// and what is held spans many 256-post chunks.
+			if dropping := tc.retention > 0 || tc.maxPosts > 0; dropping != (st.Dropped > 0) || st.Posts < 1000 {
+				t.Errorf("after the run: %d held, %d dropped", st.Posts, st.Dropped)
+			}
+			t.Logf("held %d, dropped %d, oldest %v, head %v", st.Posts, st.Dropped, st.Oldest, st.Head)
+		})
+	}
+}
+
+func compareStores(t *testing.T, ctx context.Context, want, got store.Store) {
+	t.Helper()
+	check := func(what string, w, g any, werr, gerr error) {
+		t.Helper()
+		if werr != nil || gerr != nil {
+			t.Fatalf("%s: memstore err %v, redis err %v", what, werr, gerr)
+		}
+		if !reflect.DeepEqual(w, g) {
+			t.Errorf("%s:\nmemstore %+v\nredis    %+v", what, w, g)
+		}
+	}
+	wc, werr := want.Counts(ctx)
+	gc, gerr := got.Counts(ctx)
+	check("Counts", wc, gc, werr, gerr)
+	for _, q := range []store.TopQuery{
+		{}, {N: 5}, {N: 3, Last: 100}, {N: 10, Last: 1},
+		{N: 5, Window: time.Minute}, {N: 5, Window: 7 * time.Minute}, {N: 4, Window: 25 * time.Minute}, {N: 4, Window: 48 * time.Hour},
+		{Lang: "es", N: 4, Window: 3 * time.Minute}, {Lang: "zz"},
+	} {
+		w, werr := want.Top(ctx, q)
+		g, gerr := got.Top(ctx, q)
+		check(fmt.Sprintf("Top(%+v)", q), normTop(w), normTop(g), werr, gerr)
+	}
+	for _, q := range []store.PointsQuery{{Lang: "en"}, {Lang: "fr", N: 7}, {Lang: "hinglish", N: 10000}} {
+		w, werr := want.Points(ctx, q)
+		g, gerr := got.Points(ctx, q)
+		check(fmt.Sprintf("Points(%+v)", q), w, g, werr, gerr)
+	}
+	for _, q := range []store.HeatQuery{
+		{}, {Zoom: 3, Limit: 20}, {Lang: "en", Zoom: 2}, {Tag: "GO", Zoom: 1}, {Window: 10 * time.Minute, Zoom: 4},
+		{Last: 50, Zoom: 2}, {Last: 30, Tag: "redis", Zoom: 2}, {Last: 40, Window: 15 * time.Minute, Zoom: 3},
+		{BBox: store.BBox{West: 150, South: -60, East: -150, North: 60}, Zoom: 2, Last: 25},
+	} {
+		w, werr := want.Heat(ctx, q)
+		g, gerr := got.Heat(ctx, q)
+		check(fmt.Sprintf("Heat(%+v)", q), w, g, werr, gerr)
+	}
+	ws, werr := want.Stats(ctx)
+	gs, gerr := got.Stats(ctx)
+	ws.MemoryBytes, gs.MemoryBytes = 0, 0
+	check("Stats", ws, gs, werr, gerr)
+}
+
+// normTop treats nil and empty tag lists alike.
+func normTop(r []store.LangTop) []store.LangTop {
+	for i := range r {
+		if len(r[i].Tags) == 0 {
+			r[i].Tags = nil
+		}
+	}
+	return r
+}

@@ -1,0 +1,591 @@
+package redisstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/geoheat/geoheat/internal/analysis"
+	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/pytext"
+	"github.com/geoheat/geoheat/internal/store"
+)
+
+// Query defaults, from the seed notebook (as the embedded store's).
+const (
+	defaultTopN   = 3
+	defaultLast   = 5000
+	defaultPoints = 400
+)
+
+// Reads that must agree with each other (a language's posts, points and
+// hashtags) run in one MULTI/EXEC, which Redis executes between two record
+// scripts, never during one. On a Cluster every key of a MULTI shares the
+// prefix's hash tag, so it is one slot.
+
+var gridPool = sync.Pool{New: func() any { return analysis.NewGrid(0) }}
+
+func badQuery(format string, args ...any) error {
+	return fmt.Errorf("redisstore: %w: "+format, append([]any{store.ErrBadQuery}, args...)...)
+}
+
+// languages returns the native layout's language keys, sorted.
+func (s *Store) languages(ctx context.Context) ([]string, error) {
+	langs, err := s.rdb.SMembers(ctx, s.key("langs")).Result()
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(langs)
+	return langs, nil
+}
+
+// Counts implements store.Querier: one row per language with posts held,
+// ordered by key. In the seed layout Posts is 0: the seed stored no posts,
+// only their hashtags and points.
+func (s *Store) Counts(ctx context.Context) ([]store.LangCount, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	if s.layout == LayoutSeed {
+		return s.seedCounts(ctx)
+	}
+	langs, err := s.languages(ctx)
+	if err != nil {
+		return nil, s.queryErr("counts", err)
+	}
+	cmds := make([]*redis.IntCmd, 0, 3*len(langs))
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, l := range langs {
+			cmds = append(cmds, p.LLen(ctx, s.key("p", l)), p.LLen(ctx, s.key("g", l)), p.LLen(ctx, s.key("t", l)))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.queryErr("counts", err)
+	}
+	out := make([]store.LangCount, 0, len(langs))
+	for i, l := range langs {
+		posts := cmds[3*i].Val()
+		if posts == 0 {
+			continue
+		}
+		out = append(out, store.LangCount{Lang: l, Posts: posts, Geo: cmds[3*i+1].Val(), Hashtags: cmds[3*i+2].Val()})
+	}
+	return out, nil
+}
+
+// validTop checks a top query and fills in its defaults.
+func validTop(q store.TopQuery) (store.TopQuery, error) {
+	switch {
+	case q.N < 0:
+		return q, badQuery("top n %d is negative", q.N)
+	case q.Last < 0:
+		return q, badQuery("top last %d is negative", q.Last)
+	case q.Window < 0:
+		return q, badQuery("top window %v is negative", q.Window)
+	}
+	if q.N == 0 {
+		q.N = defaultTopN
+	}
+	if q.Last == 0 && q.Window == 0 {
+		q.Last = defaultLast
+	}
+	return q, nil
+}
+
+// tagCounter counts tag strings with Counter.most_common's order, interning
+// them into the dense ids analysis.Counter wants.
+type tagCounter struct {
+	ids   map[string]uint32
+	names []string
+	c     analysis.Counter
+}
+
+func newTagCounter() *tagCounter { return &tagCounter{ids: make(map[string]uint32)} }
+
+func (tc *tagCounter) add(tag string) {
+	id, ok := tc.ids[tag]
+	if !ok {
+		id = uint32(len(tc.names))
+		tc.ids[tag] = id
+		tc.names = append(tc.names, tag)
+	}
+	tc.c.Add(id)
+}
+
+// top returns the n most common tags and resets the counter.
+func (tc *tagCounter) top(n int) []store.TagCount {
+	best := tc.c.MostCommon(n, nil)
+	out := make([]store.TagCount, len(best))
+	for i, b := range best {
+		out[i] = store.TagCount{Tag: tc.names[b.ID], Count: b.Count}
+	}
+	tc.c.Reset()
+	clear(tc.ids)
+	tc.names = tc.names[:0]
+	return out
+}
+
+// Top implements store.Querier, exactly as the embedded store answers: N
+// defaults to 3, Last to 5000 (when Window is 0 too); Lang "" lists every
+// language holding hashtags, by key; a named language that holds none gets
+// one entry with no tags; Window > 0 counts the posts with time >
+// head − Window and ignores Last.
+func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, error) {
+	q, err := validTop(q)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	if s.layout == LayoutSeed {
+		return s.seedTop(ctx, q)
+	}
+	now := unixNanos(s.now())
+	var langs []string
+	if q.Lang == "" {
+		if langs, err = s.languages(ctx); err != nil {
+			return nil, s.queryErr("top", err)
+		}
+	} else {
+		langs = []string{q.Lang}
+	}
+	var out []store.LangTop
+	if q.Window > 0 {
+		out, err = s.topWindow(ctx, q, langs, now)
+	} else {
+		out, err = s.topLast(ctx, q, langs)
+	}
+	if err != nil {
+		return nil, s.queryErr("top", err)
+	}
+	if q.Lang != "" && len(out) == 0 {
+		out = append(out, store.LangTop{Lang: q.Lang, Tags: []store.TagCount{}})
+	}
+	return out, nil
+}
+
+// topLast counts each language's last q.Last hashtags.
+func (s *Store) topLast(ctx context.Context, q store.TopQuery, langs []string) ([]store.LangTop, error) {
+	cmds := make([]*redis.StringSliceCmd, len(langs))
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for i, l := range langs {
+			cmds[i] = p.LRange(ctx, s.key("t", l), -int64(q.Last), -1)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.LangTop, 0, len(langs))
+	tc := newTagCounter()
+	for i, l := range langs {
+		tags := cmds[i].Val()
+		if len(tags) == 0 {
+			continue // holds no hashtags
+		}
+		for _, t := range tags {
+			tc.add(t)
+		}
+		out = append(out, store.LangTop{Lang: l, Tags: tc.top(q.N)})
+	}
+	return out, nil
+}
+
+// topWindow counts the hashtags of each language's posts in the window.
+func (s *Store) topWindow(ctx context.Context, q store.TopQuery, langs []string, now int64) ([]store.LangTop, error) {
+	// Only languages holding hashtags are listed, even with none in the
+	// window.
+	lens := make([]*redis.IntCmd, len(langs))
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for i, l := range langs {
+			lens[i] = p.LLen(ctx, s.key("t", l))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var held []string
+	for i, l := range langs {
+		if lens[i].Val() > 0 {
+			held = append(held, l)
+		}
+	}
+	if len(held) == 0 {
+		return nil, nil
+	}
+	head, ok, err := s.head(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.LangTop, 0, len(held))
+	if !ok {
+		for _, l := range held {
+			out = append(out, store.LangTop{Lang: l, Tags: []store.TagCount{}})
+		}
+		return out, nil
+	}
+	cutoff := encodeTime(windowCutoff(head, q.Window))
+	perLang, err := s.window(ctx, cutoff, held)
+	if err != nil {
+		return nil, err
+	}
+	tc := newTagCounter()
+	var r record
+	for i, l := range held {
+		for _, raw := range perLang[i] {
+			if err := parseRecord(raw, true, &r); err != nil {
+				return nil, err
+			}
+			if r.time <= cutoff {
+				continue
+			}
+			for _, t := range r.tags {
+				tc.add(t)
+			}
+		}
+		out = append(out, store.LangTop{Lang: l, Tags: tc.top(q.N)})
+	}
+	return out, nil
+}
+
+// head returns the head time: the newest post time recorded, clamped to
+// now; ok is false when nothing was recorded.
+func (s *Store) head(ctx context.Context, now int64) (head int64, ok bool, err error) {
+	v, err := s.rdb.Get(ctx, s.key("head")).Result()
+	if err == redis.Nil {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	t, err := decodeTime(v)
+	if err != nil {
+		return 0, false, fmt.Errorf("head %q: %w", v, err)
+	}
+	return min(t, now), true, nil
+}
+
+// windowCutoff returns head − window, saturating.
+func windowCutoff(head int64, window time.Duration) int64 {
+	c := head - int64(window)
+	if c > head {
+		return math.MinInt64
+	}
+	return c
+}
+
+// window runs windowScript: for each language, the records of the chunks
+// that may hold posts newer than cutoff, in arrival order.
+func (s *Store) window(ctx context.Context, cutoff string, langs []string) ([][]string, error) {
+	args := make([]any, 0, len(langs)+1)
+	args = append(args, cutoff)
+	for _, l := range langs {
+		args = append(args, l)
+	}
+	v, err := windowScript.Run(ctx, s.rdb, []string{s.base}, args...).Slice()
+	if err != nil {
+		return nil, err
+	}
+	if len(v) != len(langs) {
+		return nil, fmt.Errorf("window script returned %d languages, want %d", len(v), len(langs))
+	}
+	out := make([][]string, len(v))
+	for i, x := range v {
+		recs, _ := x.([]any)
+		out[i] = make([]string, len(recs))
+		for j, r := range recs {
+			out[i][j], _ = r.(string)
+		}
+	}
+	return out, nil
+}
+
+// Points implements store.Querier: the language's last N points (N
+// defaults to 400), oldest first, bit-exact as recorded.
+func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]post.Point, error) {
+	switch {
+	case q.Lang == "":
+		return nil, badQuery("points need a language")
+	case q.N < 0:
+		return nil, badQuery("points n %d is negative", q.N)
+	}
+	if q.N == 0 {
+		q.N = defaultPoints
+	}
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	if s.layout == LayoutSeed {
+		return s.seedPoints(ctx, q)
+	}
+	recs, err := s.rdb.LRange(ctx, s.key("g", q.Lang), -int64(q.N), -1).Result()
+	if err != nil {
+		return nil, s.queryErr("points", err)
+	}
+	out := make([]post.Point, 0, len(recs))
+	var r record
+	for _, raw := range recs {
+		if err := parseRecord(raw, false, &r); err != nil {
+			return nil, s.queryErr("points", err)
+		}
+		out = append(out, r.point)
+	}
+	return out, nil
+}
+
+// heatFilter is what a point must pass besides the window.
+type heatFilter struct {
+	box   analysis.Box
+	world bool
+	tag   string // lower-cased; "" = any
+}
+
+func (f *heatFilter) match(r *record) bool {
+	if !r.hasPoint || (!f.world && !f.box.Contains(r.point)) {
+		return false
+	}
+	return f.tag == "" || slices.Contains(r.tags, f.tag)
+}
+
+// validHeat checks a heat query and returns its filter.
+func validHeat(q store.HeatQuery) (heatFilter, error) {
+	if err := analysis.ValidateZoom(q.Zoom); err != nil {
+		return heatFilter{}, fmt.Errorf("redisstore: %w", err)
+	}
+	switch {
+	case q.Last < 0:
+		return heatFilter{}, badQuery("heat last %d is negative", q.Last)
+	case q.Limit < 0:
+		return heatFilter{}, badQuery("heat limit %d is negative", q.Limit)
+	case q.Window < 0:
+		return heatFilter{}, badQuery("heat window %v is negative", q.Window)
+	}
+	box, err := analysis.NewBox(q.BBox)
+	if err != nil {
+		return heatFilter{}, fmt.Errorf("redisstore: %w", err)
+	}
+	f := heatFilter{box: box, world: box.IsWorld()}
+	if q.Tag != "" {
+		f.tag = pytext.Lower(q.Tag)
+	}
+	return f, nil
+}
+
+// Heat implements store.Querier exactly as the embedded store does: points
+// filtered by language, tag (lower-cased), window and bbox; Last keeps the
+// most recent matches across the chosen languages (by arrival); the grid
+// aggregates them, languages in key order and oldest first within each, or
+// in arrival order with Last, so cell means are summed in the same order.
+func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, error) {
+	f, err := validHeat(q)
+	if err != nil {
+		return store.HeatResult{}, err
+	}
+	if err := s.begin(ctx); err != nil {
+		return store.HeatResult{}, err
+	}
+	var points []post.Point
+	if s.layout == LayoutSeed {
+		points, err = s.seedHeatPoints(ctx, q, &f)
+	} else {
+		points, err = s.heatPoints(ctx, q, &f)
+	}
+	if err != nil {
+		return store.HeatResult{}, err
+	}
+	g := gridPool.Get().(*analysis.Grid)
+	defer gridPool.Put(g)
+	g.Reset(q.Zoom)
+	g.AddAll(points)
+	return g.Result(q.Limit), nil
+}
+
+// heatPoints collects the points a native heat query aggregates, in the
+// order the embedded store adds them to the grid.
+func (s *Store) heatPoints(ctx context.Context, q store.HeatQuery, f *heatFilter) ([]post.Point, error) {
+	now := unixNanos(s.now())
+	var langs []string
+	if q.Lang == "" {
+		var err error
+		if langs, err = s.languages(ctx); err != nil {
+			return nil, s.queryErr("heat", err)
+		}
+	} else {
+		langs = []string{q.Lang}
+	}
+	if len(langs) == 0 {
+		return nil, nil
+	}
+	var perLang [][]string
+	cutoff := ""
+	if q.Window > 0 {
+		head, ok, err := s.head(ctx, now)
+		if err != nil {
+			return nil, s.queryErr("heat", err)
+		}
+		if !ok {
+			return nil, nil
+		}
+		cutoff = encodeTime(windowCutoff(head, q.Window))
+		if perLang, err = s.window(ctx, cutoff, langs); err != nil {
+			return nil, s.queryErr("heat", err)
+		}
+	} else {
+		// Without filters the last Last points are all that Last can keep.
+		from := int64(0)
+		if q.Last > 0 && f.world && f.tag == "" {
+			from = -int64(q.Last)
+		}
+		cmds := make([]*redis.StringSliceCmd, len(langs))
+		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			for i, l := range langs {
+				cmds[i] = p.LRange(ctx, s.key("g", l), from, -1)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, s.queryErr("heat", err)
+		}
+		perLang = make([][]string, len(langs))
+		for i := range cmds {
+			perLang[i] = cmds[i].Val()
+		}
+	}
+	type recent struct {
+		seq uint64
+		p   post.Point
+	}
+	var points []post.Point
+	var recents []recent
+	var r record
+	wantTags := f.tag != ""
+	for _, recs := range perLang {
+		taken := 0
+		for k := range recs {
+			raw := recs[k]
+			if q.Last > 0 {
+				raw = recs[len(recs)-1-k] // newest first
+			}
+			if err := parseRecord(raw, wantTags, &r); err != nil {
+				return nil, s.queryErr("heat", err)
+			}
+			if (cutoff != "" && r.time <= cutoff) || !f.match(&r) {
+				continue
+			}
+			if q.Last == 0 {
+				points = append(points, r.point)
+				continue
+			}
+			recents = append(recents, recent{r.seq, r.point})
+			if taken++; taken == q.Last {
+				break
+			}
+		}
+	}
+	if q.Last == 0 {
+		return points, nil
+	}
+	slices.SortFunc(recents, func(a, b recent) int { return cmp.Compare(a.seq, b.seq) })
+	if n := len(recents); n > q.Last {
+		recents = recents[n-q.Last:]
+	}
+	points = make([]post.Point, len(recents))
+	for i, rp := range recents {
+		points[i] = rp.p
+	}
+	return points, nil
+}
+
+// Stats implements store.Querier. Written and Dropped count every post
+// recorded into and dropped from this prefix by any process, since the
+// data was created; MemoryBytes is what Redis reports for the prefix's
+// data keys (MEMORY USAGE, sampled).
+func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	if err := s.begin(ctx); err != nil {
+		return store.Stats{}, err
+	}
+	if s.layout == LayoutSeed {
+		return s.seedStats(ctx)
+	}
+	now := unixNanos(s.now())
+	langs, err := s.languages(ctx)
+	if err != nil {
+		return store.Stats{}, s.queryErr("stats", err)
+	}
+	var head, written, dropped *redis.StringCmd
+	type langCmds struct {
+		p, g, t *redis.IntCmd
+		bounds  *redis.StringSliceCmd
+	}
+	lc := make([]langCmds, len(langs))
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		head, written, dropped = p.Get(ctx, s.key("head")), p.Get(ctx, s.key("written")), p.Get(ctx, s.key("dropped"))
+		for i, l := range langs {
+			lc[i] = langCmds{p.LLen(ctx, s.key("p", l)), p.LLen(ctx, s.key("g", l)), p.LLen(ctx, s.key("t", l)), p.HVals(ctx, s.key("b", l))}
+		}
+		return nil
+	})
+	if err != nil && err != redis.Nil {
+		return store.Stats{}, s.queryErr("stats", err)
+	}
+	var st store.Stats
+	st.Written, _ = written.Int64()
+	st.Dropped, _ = dropped.Int64()
+	oldest := ""
+	for _, c := range lc {
+		if c.p.Val() == 0 {
+			continue
+		}
+		st.Languages++
+		st.Posts += c.p.Val()
+		st.Points += c.g.Val()
+		st.Hashtags += c.t.Val()
+		for _, b := range c.bounds.Val() {
+			if len(b) == 2*timeWidth && (oldest == "" || b[:timeWidth] < oldest) {
+				oldest = b[:timeWidth]
+			}
+		}
+	}
+	if h, err := head.Result(); err == nil {
+		if t, err := decodeTime(h); err == nil {
+			st.Head = time.Unix(0, min(t, now)).UTC()
+		}
+	}
+	if oldest != "" {
+		if t, err := decodeTime(oldest); err == nil {
+			st.Oldest = time.Unix(0, t).UTC()
+		}
+	}
+	keys := []string{s.key("order"), s.key("langs"), s.key("ever")}
+	for _, l := range langs {
+		keys = append(keys, s.key("p", l), s.key("g", l), s.key("t", l), s.key("b", l))
+	}
+	st.MemoryBytes = s.memoryUsage(ctx, keys)
+	return st, nil
+}
+
+// memoryUsage sums MEMORY USAGE over keys; missing keys count 0 and errors
+// leave the estimate short rather than failing Stats.
+func (s *Store) memoryUsage(ctx context.Context, keys []string) int64 {
+	cmds := make([]*redis.IntCmd, len(keys))
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.MemoryUsage(ctx, k)
+		}
+		return nil
+	})
+	var n int64
+	for _, c := range cmds {
+		n += c.Val()
+	}
+	return n
+}

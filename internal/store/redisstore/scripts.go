@@ -1,0 +1,279 @@
+package redisstore
+
+import "github.com/redis/go-redis/v9"
+
+// Writes run as Lua scripts so that a batch is applied atomically: a query
+// never sees half a batch (Counts' geo and hashtag counts always agree with
+// its posts), a retried batch is recognised by its token and not applied
+// twice, and acknowledging stream entries happens in the same step as
+// recording their posts. Every key a script touches starts with KEYS[1], the
+// hash-tagged prefix, so on a Redis Cluster they all live in KEYS[1]'s slot.
+//
+// Lua numbers are doubles: counters and sequence numbers stay far below
+// 2^53, but nanosecond times do not, so times are compared as fixed-width
+// digit strings (codec.go) and the retention cutoff is subtracted in two
+// 10-digit halves.
+
+// chunkPosts is how many consecutive posts of a language share one entry of
+// the time-bounds index (the ":b:" hash). The value is baked into the
+// scripts and the key layout: changing it needs a fresh prefix.
+const chunkPosts = 256
+
+// recordScript appends batches of posts in the native layout.
+//
+//	KEYS[1]  prefix, e.g. "{geoheat}"
+//	ARGV[1]  batch token ("" = none); ARGV[2] its TTL in seconds
+//	ARGV[3]  now (encoded time; clamps the head for retention)
+//	ARGV[4]  retention (20-digit ns) or "" for none
+//	ARGV[5]  max posts (0 = no limit)
+//	ARGV[6]  dedupe TTL in seconds ("0" = post ids are not checked)
+//	ARGV[7]  consumer group whose stream entries are acknowledged ("" = none)
+//	then per entry: stream entry id ("" = not from the stream), post count,
+//	and per post: lang, dedupe id ("" = none), time, has point (0|1),
+//	tag count, payload, tags (lower-cased).
+//
+// An entry whose XACK returns 0 was already acknowledged (another worker
+// claimed and recorded it): its posts are skipped. Returns {written,
+// duplicates skipped, dropped by retention or max posts, 1 if the token had
+// been applied before}.
+var recordScript = redis.NewScript(`
+local b = KEYS[1]
+local C = 256
+if ARGV[1] ~= '' then
+  if not redis.call('SET', b .. ':batch:' .. ARGV[1], '1', 'NX', 'EX', ARGV[2]) then
+    return {0, 0, 0, 1}
+  end
+end
+local now, ret, maxposts, dttl, group = ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7]
+local seq = tonumber(redis.call('GET', b .. ':seq') or '0')
+local head = redis.call('GET', b .. ':head') or ''
+local ever, bnd, langs = {}, {}, {}
+local written, dups = 0, 0
+local i, n = 8, #ARGV
+while i <= n do
+  local eid, np = ARGV[i], tonumber(ARGV[i + 1])
+  i = i + 2
+  local take = true
+  if eid ~= '' then
+    take = redis.call('XACK', b .. ':stream', group, eid) == 1
+  end
+  for _ = 1, np do
+    local L, did, t, g, nts, payload = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+    local nt = tonumber(nts)
+    local t0 = i + 6
+    i = t0 + nt
+    local ok = take
+    if ok and did ~= '' and dttl ~= '0' then
+      if not redis.call('SET', b .. ':seen:' .. did, '1', 'NX', 'EX', dttl) then
+        ok = false
+        dups = dups + 1
+      end
+    end
+    if ok then
+      seq = seq + 1
+      local rec = t .. ' ' .. string.format('%d', seq) .. ' ' .. nts .. ' ' .. g .. '\n' .. payload
+      redis.call('RPUSH', b .. ':p:' .. L, rec)
+      if g == '1' then redis.call('RPUSH', b .. ':g:' .. L, rec) end
+      if nt > 0 then redis.call('RPUSH', b .. ':t:' .. L, unpack(ARGV, t0, t0 + nt - 1)) end
+      redis.call('RPUSH', b .. ':order', L)
+      local e = ever[L]
+      if e == nil then
+        e = tonumber(redis.call('HGET', b .. ':ever', L) or '0')
+        langs[#langs + 1] = L
+      end
+      local c = math.floor(e / C)
+      local cb = bnd[L]
+      if cb == nil or cb[1] ~= c then
+        if cb ~= nil then redis.call('HSET', b .. ':b:' .. L, cb[1], cb[2] .. cb[3]) end
+        local v = redis.call('HGET', b .. ':b:' .. L, c)
+        if v then cb = {c, string.sub(v, 1, 20), string.sub(v, 21, 40)} else cb = {c, t, t} end
+        bnd[L] = cb
+      end
+      if t < cb[2] then cb[2] = t end
+      if t > cb[3] then cb[3] = t end
+      ever[L] = e + 1
+      if t > head then head = t end
+      written = written + 1
+    end
+  end
+end
+for _, L in ipairs(langs) do
+  local cb = bnd[L]
+  redis.call('HSET', b .. ':b:' .. L, cb[1], cb[2] .. cb[3])
+  redis.call('HSET', b .. ':ever', L, string.format('%d', ever[L]))
+  redis.call('SADD', b .. ':langs', L)
+end
+if written > 0 then
+  redis.call('SET', b .. ':seq', string.format('%d', seq))
+  redis.call('SET', b .. ':head', head)
+  redis.call('INCRBY', b .. ':written', written)
+end
+
+-- Drops: the oldest recorded posts first, across languages.
+local dropped = 0
+local fronts = {}
+local function drop()
+  local L = redis.call('LPOP', b .. ':order')
+  local pk = b .. ':p:' .. L
+  if fronts[L] == nil then
+    fronts[L] = tonumber(redis.call('HGET', b .. ':ever', L)) - redis.call('LLEN', pk)
+  end
+  local rec = redis.call('LPOP', pk)
+  local nt, g = string.match(rec, '^%d+ %d+ (%d+) ([01])')
+  if g == '1' then redis.call('LPOP', b .. ':g:' .. L) end
+  nt = tonumber(nt)
+  if nt > 0 then redis.call('LTRIM', b .. ':t:' .. L, nt, -1) end
+  dropped = dropped + 1
+end
+local function sub20(a, r)
+  local ah, al = tonumber(string.sub(a, 1, 10)), tonumber(string.sub(a, 11, 20))
+  local rh, rl = tonumber(string.sub(r, 1, 10)), tonumber(string.sub(r, 11, 20))
+  local lo, hi = al - rl, ah - rh
+  if lo < 0 then
+    lo = lo + 10000000000
+    hi = hi - 1
+  end
+  if hi < 0 then return nil end
+  return string.format('%010d%010d', hi, lo)
+end
+if ret ~= '' and head ~= '' then
+  local h = head
+  if now < h then h = now end
+  local cutoff = sub20(h, ret)
+  if cutoff then
+    while true do
+      local L = redis.call('LINDEX', b .. ':order', 0)
+      if not L then break end
+      local rec = redis.call('LINDEX', b .. ':p:' .. L, 0)
+      if string.sub(rec, 1, 20) < cutoff then drop() else break end
+    end
+  end
+end
+if maxposts > 0 then
+  local held = redis.call('LLEN', b .. ':order')
+  while held > maxposts do
+    drop()
+    held = held - 1
+  end
+end
+-- Keep the time-bounds index exact at the front: forget emptied chunks and
+-- recompute the low bound of the chunk the front now sits in, so Stats'
+-- oldest time is exact.
+for L, front0 in pairs(fronts) do
+  local pk, bk = b .. ':p:' .. L, b .. ':b:' .. L
+  local e = tonumber(redis.call('HGET', b .. ':ever', L))
+  local held = redis.call('LLEN', pk)
+  local front = e - held
+  local c1 = math.floor(front / C)
+  for c = math.floor(front0 / C), c1 - 1 do redis.call('HDEL', bk, c) end
+  if held == 0 then
+    redis.call('DEL', bk)
+  else
+    local recs = redis.call('LRANGE', pk, 0, math.min((c1 + 1) * C, e) - front - 1)
+    local lo = string.sub(recs[1], 1, 20)
+    for k = 2, #recs do
+      local t = string.sub(recs[k], 1, 20)
+      if t < lo then lo = t end
+    end
+    local v = redis.call('HGET', bk, c1)
+    redis.call('HSET', bk, c1, lo .. string.sub(v, 21, 40))
+  end
+end
+if dropped > 0 then redis.call('INCRBY', b .. ':dropped', dropped) end
+return {written, dups, dropped, 0}
+`)
+
+// windowScript returns, for each language, the post records of every chunk
+// whose newest time is after the cutoff, in arrival order. Chunks entirely
+// older are skipped without reading them; the caller filters the boundary
+// chunks' records exactly. Running it as one script keeps the chunk
+// positions and the list consistent while other writers append and drop.
+//
+//	KEYS[1] prefix; ARGV[1] cutoff (encoded time); ARGV[2...] languages
+var windowScript = redis.NewScript(`
+local b, C, cutoff = KEYS[1], 256, ARGV[1]
+local out = {}
+for k = 2, #ARGV do
+  local L = ARGV[k]
+  local pk = b .. ':p:' .. L
+  local held = redis.call('LLEN', pk)
+  local recs = {}
+  if held > 0 then
+    local e = tonumber(redis.call('HGET', b .. ':ever', L))
+    local front = e - held
+    local kv = redis.call('HGETALL', b .. ':b:' .. L)
+    local cs = {}
+    for j = 1, #kv, 2 do
+      if string.sub(kv[j + 1], 21, 40) > cutoff then cs[#cs + 1] = tonumber(kv[j]) end
+    end
+    table.sort(cs)
+    local from, to = -1, -2
+    local function take()
+      for _, r in ipairs(redis.call('LRANGE', pk, from, to)) do recs[#recs + 1] = r end
+    end
+    for _, c in ipairs(cs) do
+      local s = math.max(c * C, front) - front
+      local t = math.min((c + 1) * C, e) - front - 1
+      if s <= t then
+        if s == to + 1 then
+          to = t
+        else
+          if from >= 0 then take() end
+          from, to = s, t
+        end
+      end
+    end
+    if from >= 0 then take() end
+  end
+  out[#out + 1] = recs
+end
+return out
+`)
+
+// seedRecordScript appends batches in the seed's layout: hashtag_<name>
+// gets the post's hashtags as written, geo_<name> its point as the seed's
+// JSON. Token, dedupe and stream acknowledgement work as in recordScript.
+// The seed's keys carry no hash tag, so this needs a single Redis (Open
+// refuses the seed layout on a Cluster).
+//
+//	KEYS[1] prefix; ARGV[1] token; ARGV[2] its TTL; ARGV[3] dedupe TTL;
+//	ARGV[4] group; then per entry: id, post count, and per post: NLTK name,
+//	dedupe id, point JSON ("" = none), tag count, tags.
+//
+// Returns {written, duplicates skipped, 0, 1 if the token had been applied}.
+var seedRecordScript = redis.NewScript(`
+local b = KEYS[1]
+if ARGV[1] ~= '' then
+  if not redis.call('SET', b .. ':batch:' .. ARGV[1], '1', 'NX', 'EX', ARGV[2]) then
+    return {0, 0, 0, 1}
+  end
+end
+local dttl, group = ARGV[3], ARGV[4]
+local i, n, written, dups = 5, #ARGV, 0, 0
+while i <= n do
+  local eid, np = ARGV[i], tonumber(ARGV[i + 1])
+  i = i + 2
+  local take = true
+  if eid ~= '' then
+    take = redis.call('XACK', b .. ':stream', group, eid) == 1
+  end
+  for _ = 1, np do
+    local name, did, geo, nt = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+    local t0 = i + 4
+    i = t0 + nt
+    local ok = take
+    if ok and did ~= '' and dttl ~= '0' then
+      if not redis.call('SET', b .. ':seen:' .. did, '1', 'NX', 'EX', dttl) then
+        ok = false
+        dups = dups + 1
+      end
+    end
+    if ok then
+      if nt > 0 then redis.call('RPUSH', 'hashtag_' .. name, unpack(ARGV, t0, t0 + nt - 1)) end
+      if geo ~= '' then redis.call('RPUSH', 'geo_' .. name, geo) end
+      written = written + 1
+    end
+  end
+end
+return {written, dups, 0, 0}
+`)

@@ -1,0 +1,204 @@
+// Package web serves geoheat's dashboard: the page at /, the embeddable
+// view at /embed, their bundled assets, and /api/config, which tells the
+// page which basemaps it may use. The assets are built from web/ by npm
+// (esbuild) into dist/ and embedded in the binary; nothing third-party is
+// committed. A dev option serves them from disk instead.
+package web
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/http"
+	"os"
+	"path"
+	"strings"
+)
+
+//go:embed all:dist
+var embedded embed.FS
+
+// OutlinesFile is the Natural Earth TopoJSON copied into the build from
+// the world-atlas npm package; the page and the PNG renderer both draw it.
+const OutlinesFile = "countries-50m.json"
+
+// ErrNotBuilt is returned when the dashboard build is missing.
+var ErrNotBuilt = errors.New("web: dashboard not built: run `make build` (npm ci && npm run build in web/)")
+
+// Basemaps the page offers.
+const (
+	BasemapOSM     = "osm"     // OpenStreetMap raster tiles over the outlines
+	BasemapOutline = "outline" // bundled country outlines only: works offline
+	BasemapGoogle  = "google"  // Google Maps + deck.gl HeatmapLayer; needs a key
+)
+
+// TileURL is the OpenStreetMap raster tile template; its host is the only
+// tile host the Content-Security-Policy allows.
+const (
+	TileURL         = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+	tileOrigin      = "https://tile.openstreetmap.org"
+	TileAttribution = "© OpenStreetMap contributors"
+)
+
+// Options configure the dashboard.
+type Options struct {
+	// GoogleMapsKey enables the Google basemap. It is handed to the page
+	// (a Maps JavaScript API key is a browser key by design; restrict it by
+	// HTTP referrer) and must never be logged.
+	GoogleMapsKey string
+	// Basemap is the default basemap; "" means osm.
+	Basemap string
+	// Dir, when set, serves the build from this directory (dev: rebuild
+	// with `npm run --prefix web watch` and reload) instead of the
+	// embedded copy.
+	Dir    string
+	FS     fs.FS // tests: the build to serve; overrides Dir and the embedded copy
+	Logger *slog.Logger
+}
+
+// Dashboard is the handler set. Mount it with Register.
+type Dashboard struct {
+	opts  Options
+	files fs.FS
+}
+
+// New returns the dashboard.
+func New(opts Options) *Dashboard {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	switch opts.Basemap {
+	case BasemapOSM, BasemapOutline:
+	case BasemapGoogle:
+		if opts.GoogleMapsKey == "" {
+			opts.Basemap = BasemapOSM
+		}
+	default:
+		opts.Basemap = BasemapOSM
+	}
+	return &Dashboard{opts: opts, files: Files(opts.Dir, opts.FS)}
+}
+
+// Files returns the build: fsys when set, else dir when set, else the
+// embedded copy.
+func Files(dir string, fsys fs.FS) fs.FS {
+	switch {
+	case fsys != nil:
+		return fsys
+	case dir != "":
+		return os.DirFS(dir)
+	}
+	sub, err := fs.Sub(embedded, "dist")
+	if err != nil {
+		panic(err) // the embed pattern guarantees dist exists
+	}
+	return sub
+}
+
+// Outlines returns the Natural Earth TopoJSON of the build, or ErrNotBuilt.
+func Outlines(files fs.FS) ([]byte, error) {
+	b, err := fs.ReadFile(files, OutlinesFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotBuilt
+	}
+	return b, err
+}
+
+// Mux is where the dashboard mounts (httpapi.API or http.ServeMux).
+type Mux interface {
+	Handle(pattern string, h http.Handler)
+}
+
+// Register mounts /, /embed, /assets/, the outlines and /api/config.
+func (d *Dashboard) Register(m Mux) {
+	m.Handle("GET /{$}", d.page("index.html", false))
+	m.Handle("GET /embed", d.page("embed.html", true))
+	m.Handle("GET /assets/", http.HandlerFunc(d.asset))
+	m.Handle("GET /"+OutlinesFile, http.HandlerFunc(d.asset))
+	m.Handle("GET /api/config", http.HandlerFunc(d.config))
+}
+
+// Config is /api/config: what the page may draw. The key is the one secret
+// here, and it is a browser key by nature (the Maps JavaScript API is
+// loaded with it from the browser).
+type Config struct {
+	Basemap         string   `json:"basemap"`
+	Basemaps        []string `json:"basemaps"`
+	GoogleMapsKey   string   `json:"google_maps_key,omitempty"`
+	TileURL         string   `json:"tile_url"`
+	TileAttribution string   `json:"tile_attribution"`
+	Outlines        string   `json:"outlines"`
+}
+
+func (d *Dashboard) config(w http.ResponseWriter, r *http.Request) {
+	c := Config{Basemap: d.opts.Basemap, Basemaps: []string{BasemapOSM, BasemapOutline},
+		TileURL: TileURL, TileAttribution: TileAttribution, Outlines: "/" + OutlinesFile}
+	if d.opts.GoogleMapsKey != "" {
+		c.Basemaps = append(c.Basemaps, BasemapGoogle)
+		c.GoogleMapsKey = d.opts.GoogleMapsKey
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(map[string]any{"status": "success", "data": c})
+}
+
+// page serves one HTML entry point with the dashboard's security headers.
+func (d *Dashboard) page(name string, embeddable bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := fs.ReadFile(d.files, name)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				d.opts.Logger.Error("dashboard page", "page", name, "err", err)
+			}
+			http.Error(w, "geoheat: dashboard not built: run `make build` (npm ci && npm run build in web/); the JSON API under /api/ works without it", http.StatusServiceUnavailable)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Security-Policy", CSP(d.opts.GoogleMapsKey != "", embeddable))
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		if !embeddable {
+			h.Set("X-Frame-Options", "DENY")
+		}
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Cache-Control", "no-cache")
+		_, _ = w.Write(b)
+	})
+}
+
+// asset serves a file of the build. Names are fixed (not content-hashed),
+// so browsers revalidate (no-cache) rather than keep a stale bundle.
+func (d *Dashboard) asset(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+	if name == "" || strings.HasSuffix(name, ".html") || !fs.ValidPath(name) {
+		http.NotFound(w, r)
+		return
+	}
+	b, err := fs.ReadFile(d.files, name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	ct := mime.TypeByExtension(path.Ext(name))
+	switch path.Ext(name) {
+	case ".js", ".mjs":
+		ct = "text/javascript; charset=utf-8" // module workers insist on a JS type
+	case ".json":
+		ct = "application/json"
+	case ".map":
+		ct = "application/json"
+	}
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-cache")
+	http.ServeContent(w, r, name, zeroTime, strings.NewReader(string(b)))
+}

@@ -1,0 +1,93 @@
+// The open basemaps: MapLibre GL JS with OpenStreetMap raster tiles over the
+// bundled country outlines ("osm"), or the outlines alone ("outline",
+// offline). Heat is MapLibre's own heatmap layer over server-aggregated
+// cells, so a million stored points cost the browser a few thousand.
+import * as maplibregl from "maplibre-gl";
+import { loadOutlines } from "./outlines.js";
+
+// Same ramp as the PNG renderer (internal/render/ramp.go).
+export const RAMP = [
+  [0.0, "rgba(0,0,255,0)"],
+  [0.1, "rgba(0,40,255,0.47)"],
+  [0.3, "rgba(0,200,255,0.75)"],
+  [0.5, "rgba(40,230,60,0.84)"],
+  [0.7, "rgba(255,230,0,0.9)"],
+  [1.0, "rgba(255,30,0,0.96)"],
+];
+
+const EMPTY = { type: "FeatureCollection", features: [] };
+
+export async function createMapLibre(container, cfg, basemap, at, onTilesFailed) {
+  // MapLibre 6 runs its worker as a module from our own origin, so the CSP
+  // needs no blob: workers.
+  maplibregl.setWorkerUrl(new URL("/assets/maplibre-gl-worker.mjs", location.href).href);
+  const countries = await loadOutlines(cfg.outlines);
+  const sources = {
+    countries: { type: "geojson", data: countries },
+    heat: { type: "geojson", data: EMPTY },
+  };
+  const layers = [
+    { id: "sea", type: "background", paint: { "background-color": "#0f1c2b" } },
+    { id: "land", type: "fill", source: "countries", paint: { "fill-color": "#2a3847" } },
+    { id: "borders", type: "line", source: "countries", paint: { "line-color": "#5a6e84", "line-width": 0.6 } },
+  ];
+  if (basemap === "osm") {
+    sources.osm = { type: "raster", tiles: [cfg.tile_url], tileSize: 256, maxzoom: 19, attribution: cfg.tile_attribution };
+    layers.push({ id: "osm", type: "raster", source: "osm", paint: { "raster-opacity": 0.9 } });
+  }
+  layers.push({
+    id: "heat",
+    type: "heatmap",
+    source: "heat",
+    paint: {
+      "heatmap-weight": ["get", "w"],
+      "heatmap-intensity": ["interpolate", ["linear"], ["zoom"], 0, 1.6, 10, 3],
+      "heatmap-radius": ["interpolate", ["linear"], ["zoom"], 0, 12, 6, 20, 12, 28],
+      "heatmap-opacity": 0.9,
+      "heatmap-color": ["interpolate", ["linear"], ["heatmap-density"], ...RAMP.flat()],
+    },
+  });
+  const map = new maplibregl.Map({
+    container,
+    style: { version: 8, sources, layers },
+    center: at ? [at.lon, at.lat] : [10, 30],
+    zoom: at ? at.zoom : 1,
+    minZoom: 0,
+    maxZoom: 18,
+    attributionControl: { compact: true },
+  });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  let tileErrors = 0;
+  map.on("error", (e) => {
+    // Tiles that cannot load (offline) leave the outlines visible beneath.
+    if (e && e.sourceId === "osm" && ++tileErrors === 1) onTilesFailed?.();
+  });
+  await new Promise((resolve) => map.once("load", resolve));
+
+  return {
+    kind: "maplibre",
+    view() {
+      const b = map.getBounds();
+      return { bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], zoom: map.getZoom(),
+        center: map.getCenter() };
+    },
+    onMove(cb) {
+      map.on("moveend", cb);
+    },
+    // setCells draws [lat, lon, weight] cells; resolves once painted.
+    setCells(cells, maxWeight) {
+      const logMax = Math.log1p(Math.max(1, maxWeight));
+      const features = cells.map(([lat, lon, w]) => ({
+        type: "Feature",
+        geometry: { type: "Point", coordinates: [lon, lat] },
+        // Log weights: cells range from 1 post to tens of thousands.
+        properties: { w: 0.1 + 0.9 * (Math.log1p(w) / logMax) },
+      }));
+      map.getSource("heat").setData({ type: "FeatureCollection", features });
+      return new Promise((resolve) => map.once("idle", resolve));
+    },
+    destroy() {
+      map.remove();
+    },
+  };
+}

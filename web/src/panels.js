@@ -1,0 +1,101 @@
+// Side panels: status, sparklines, top hashtags, counts. Built with
+// createElement/textContent only (see dom.js).
+import { $, el, fmtBytes, fmtInt } from "./dom.js";
+
+export function renderStatus(snap) {
+  const dl = $("status");
+  if (!dl) return;
+  const s = snap.status || {};
+  const src = snap.source;
+  const rows = [];
+  if (src) {
+    const state = src.state + (src.error ? ": " + src.error : "");
+    rows.push(["source", `${src.name || "?"} (${state})`, src.state === "error"]);
+  } else {
+    rows.push(["source", "none: this process does not ingest"]);
+  }
+  rows.push(["posts/s", (s.posts_per_s || 0).toFixed(1)]);
+  rows.push(["messages", fmtInt(s.messages)]);
+  rows.push(["written", fmtInt(s.written)]);
+  if (s.queues) rows.push(["queues", s.queues.map((q) => `${q.name} ${q.len}/${q.cap}`).join(", ")]);
+  if (s.workers) rows.push(["workers", `${s.workers.alive} of ${s.workers.total} alive`, s.workers.total && s.workers.alive < s.workers.total && src?.state === "running"]);
+  rows.push(["store", `${fmtBytes(snap.store?.memory_bytes)}, ${fmtInt(snap.store?.posts)} posts, ${fmtInt(snap.store?.points)} points`]);
+  dl.replaceChildren(...rows.flatMap(([k, v, bad]) => [el("dt", { text: k }), el("dd", { text: v, class: bad ? "bad" : "" })]));
+  spark($("spark-s"), snap.per_second || []);
+  spark($("spark-m"), snap.per_minute || []);
+}
+
+function spark(canvas, series) {
+  if (!canvas) return;
+  const dpr = window.devicePixelRatio || 1;
+  const w = (canvas.width = Math.round(canvas.clientWidth * dpr) || 300);
+  const h = (canvas.height = Math.round(40 * dpr));
+  const g = canvas.getContext("2d");
+  g.clearRect(0, 0, w, h);
+  if (!series.length) return;
+  const max = Math.max(1, ...series);
+  g.beginPath();
+  series.forEach((v, i) => {
+    const x = (i / Math.max(1, series.length - 1)) * (w - 2) + 1;
+    const y = h - 2 - (v / max) * (h - 4);
+    i ? g.lineTo(x, y) : g.moveTo(x, y);
+  });
+  g.strokeStyle = "#ffb000";
+  g.lineWidth = 1.5 * dpr;
+  g.stroke();
+}
+
+// renderTop lists each language's top hashtags as buttons; a click maps
+// that tag in that language.
+export function renderTop(snap, state, onPick) {
+  const box = $("top");
+  if (!box) return;
+  const rows = (snap.top || []).filter((r) => r.tags.length);
+  if (!rows.length) {
+    box.replaceChildren(el("p", { text: "No hashtags yet for this selection." }));
+    return;
+  }
+  box.replaceChildren(...rows.map((r) => el("div", { class: "toplang" }, [
+    el("span", { class: "name", text: r.name }),
+    ...r.tags.map((t) => {
+      const b = el("button", { type: "button", class: "tag" + (t.tag === state.tag.toLowerCase() ? " selected" : ""),
+        title: `map #${t.tag} in ${r.name}` }, [
+        document.createTextNode("#" + t.tag),
+        el("span", { class: "count", text: fmtInt(t.count) }),
+      ]);
+      b.dataset.tag = t.tag;
+      b.dataset.lang = r.lang;
+      b.addEventListener("click", () => onPick(r.lang, t.tag));
+      return b;
+    }),
+  ])));
+}
+
+export function renderCounts(snap, state) {
+  const tbody = document.querySelector("#counts tbody");
+  if (!tbody) return;
+  tbody.replaceChildren(...(snap.counts || []).map((c) => el("tr", { class: c.lang === state.lang ? "selected" : "" }, [
+    el("td", { text: c.name }), el("td", { text: fmtInt(c.posts) }), el("td", { text: fmtInt(c.geo) }), el("td", { text: fmtInt(c.hashtags) }),
+  ])));
+}
+
+// fillLanguages keeps the language select in step with the languages held;
+// a language from the URL that holds nothing stays selectable, marked.
+export function fillLanguages(select, counts, current) {
+  const opts = [["", "all languages"]];
+  const known = new Set();
+  for (const c of [...counts].sort((a, b) => b.posts - a.posts)) {
+    opts.push([c.lang, `${c.name} (${fmtInt(c.posts)})`]);
+    known.add(c.lang);
+  }
+  if (current && !known.has(current)) opts.push([current, `${current} (no posts)`]);
+  const sig = opts.map((o) => o[0]).join(",");
+  if (select.dataset.sig !== sig) {
+    select.replaceChildren(...opts.map(([v, t]) => el("option", { value: v, text: t })));
+    select.dataset.sig = sig;
+  } else {
+    [...select.options].forEach((o, i) => (o.textContent = opts[i][1]));
+  }
+  select.value = current;
+  return known;
+}

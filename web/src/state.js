@@ -1,0 +1,47 @@
+// The selection lives in the URL so a view can be shared or bookmarked:
+// ?lang=es&tag=futbol&window=1h (or n=400)&basemap=outline&at=zoom/lat/lon
+
+const WINDOWS = new Set(["5m", "1h", "24h", "all"]);
+
+export function readState(search = location.search) {
+  const q = new URLSearchParams(search);
+  const s = {
+    lang: (q.get("lang") || "").trim(),
+    tag: (q.get("tag") || "").trim().replace(/^#/, ""),
+    window: q.get("window") || "1h",
+    n: 0,
+    basemap: q.get("basemap") || "",
+    at: null,
+  };
+  if (s.lang === "all") s.lang = "";
+  const n = parseInt(q.get("n") || "", 10);
+  if (n > 0) { s.n = Math.min(n, 1000000); s.window = "n"; }
+  else if (!WINDOWS.has(s.window)) s.window = q.has("window") ? s.window : "1h";
+  const at = (q.get("at") || "").split("/").map(Number);
+  if (at.length === 3 && at.every(Number.isFinite)) s.at = { zoom: at[0], lat: at[1], lon: at[2] };
+  return s;
+}
+
+export function writeState(s, push) {
+  const q = new URLSearchParams();
+  if (s.lang) q.set("lang", s.lang);
+  if (s.tag) q.set("tag", s.tag);
+  if (s.window === "n") q.set("n", String(s.n || 400));
+  else q.set("window", s.window);
+  if (s.basemap) q.set("basemap", s.basemap);
+  if (s.at) q.set("at", [s.at.zoom.toFixed(2), s.at.lat.toFixed(3), s.at.lon.toFixed(3)].join("/"));
+  const url = location.pathname + "?" + q.toString();
+  if (url === location.pathname + location.search) return;
+  if (push) history.pushState(null, "", url);
+  else history.replaceState(null, "", url);
+}
+
+// selectionParams are the query parameters /api/heat and /api/live share.
+export function selectionParams(s) {
+  const q = new URLSearchParams();
+  if (s.lang) q.set("lang", s.lang);
+  if (s.tag) q.set("tag", s.tag);
+  if (s.window === "n") q.set("n", String(s.n || 400));
+  else if (s.window !== "all") q.set("window", s.window);
+  return q;
+}
