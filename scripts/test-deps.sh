@@ -8,6 +8,7 @@ set -euo pipefail
 
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
+command -v redis-cli >/dev/null || need+=(redis-tools)
 command -v chromium >/dev/null || need+=(chromium)
 if ! /usr/bin/python3 -c 'import nltk, redis, numpy, dateutil' 2>/dev/null; then
   need+=(python3-nltk python3-redis python3-numpy python3-dateutil)

@@ -74,7 +74,7 @@ func TestSeedLayoutRoundTrip(t *testing.T) {
 	})
 
 	t.Run("geoheat serves the seed's Redis", func(t *testing.T) {
-		url := serveInProcess(t, "--no-ingest", "--store", seedSrv.URL(""), "--redis-layout", "seed")
+		url := serveInProcess(t, "--no-ingest", "--store", seedSrv.URL(""), "--redis-layout", "seed", "--detector", "stopwords", "--stopwords-dir", listDir)
 		compareServerWithSeed(t, ctx, url, fromSeed)
 	})
 }

@@ -13,8 +13,11 @@
 // The answer is kept when the winner beats the runner-up by a margin
 // (Options.MinMargin); otherwise the text counts as undetermined ("und").
 //
-// The model is built once per process, on first use (about 2 s on one
-// core, about 50 MB), and shared by every Detector. Detect does not allocate.
+// Galician (no lingua-go model) is scored from the Portuguese and Spanish
+// models plus word lists (galician.go); Tajik by its own Cyrillic letters.
+//
+// The model is built once per process, on first use (about 3 s, about
+// 70 MB), and shared by every Detector. Detect does not allocate.
 package ngram
 
 import (
@@ -29,8 +32,8 @@ import (
 type Options struct {
 	// MinMargin is how much more likely, in nats of summed log-probability,
 	// the winner must be than the runner-up for the answer to be kept.
-	// Default 2.5, chosen on the shared tweets (docs/langid.md). A negative
-	// value keeps every answer that has letters.
+	// Default 2.5 nats: a posterior of about 92 % against the runner-up.
+	// A negative value keeps every answer that has letters.
 	MinMargin float64
 	// MinLetters is the fewest letters (after cleaning) a text needs for a
 	// kept answer. Default 3.

@@ -54,7 +54,7 @@ es hola`
 func buildGalicianWords() map[uint64]int8 {
 	words := make(map[uint64]int8)
 	add := func(list string, v int8) {
-		for _, w := range strings.Fields(list) {
+		for _, w := range splitWords(list) {
 			words[hashRunes([]rune(w))] = v
 		}
 	}
@@ -62,3 +62,5 @@ func buildGalicianWords() map[uint64]int8 {
 	add(iberianOnly, -1)
 	return words
 }
+
+func splitWords(list string) []string { return strings.Fields(list) }

@@ -4,14 +4,16 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"runtime/debug"
 	"sync"
 	"unicode/utf8"
 )
 
 // maxOrder is the longest n-gram used. lingua-go also has 5-grams, but
 // they hold 5.7 million distinct n-grams (13.4 million language entries):
-// about 120 MB more in this layout, for no measurable gain on tweet-length
-// text (see docs/langid.md). Orders 1 to 4 fit in about 50 MB.
+// more than 120 MB in this layout, which would break the 150 MB budget,
+// and the 4-gram model already beats lingua-go's own 5-gram inference on
+// the shared data (docs/langid.md). Orders 1 to 4 take about 70 MB.
 const maxOrder = 4
 
 // maxLangs bounds the language ids; a langSet has one bit per language.
@@ -99,7 +101,13 @@ var (
 // Building takes a few seconds (decompressing lingua's zipped protobufs is
 // most of it), so it happens on first use, not at package init.
 func loadShared() (*model, error) {
-	sharedOnce.Do(func() { sharedModel, sharedErr = buildModel() })
+	sharedOnce.Do(func() {
+		sharedModel, sharedErr = buildModel()
+		// Building leaves several times the model's size in garbage
+		// (decompressed protobufs, the build maps); hand it back to the OS
+		// now rather than keep a resident size far above the model's.
+		debug.FreeOSMemory()
+	})
 	return sharedModel, sharedErr
 }
 
