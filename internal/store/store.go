@@ -145,4 +145,16 @@ type Stats struct {
 	Oldest      time.Time `json:"oldest"`       // oldest post time held
 	Dropped     int64     `json:"dropped"`      // posts dropped by retention or max-posts
 	Written     int64     `json:"written"`      // posts recorded since start
+	// LogRepair reports what opening the store had to cut or skip from a
+	// damaged write-ahead log (a torn tail after a crash, corrupt entries);
+	// nil when the log was intact or the store keeps no log.
+	LogRepair *LogRepair `json:"log_repair,omitempty"`
+}
+
+// LogRepair is the loss found in a store's log when it was opened. The
+// posts in the cut or skipped entries are gone; the store started anyway.
+type LogRepair struct {
+	TornBytes      int64 `json:"torn_bytes"`      // partial entry cut off the last segment
+	CutEntries     int64 `json:"cut_entries"`     // undecodable entries cut off the end
+	SkippedEntries int64 `json:"skipped_entries"` // undecodable entries skipped mid-log
 }

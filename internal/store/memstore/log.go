@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/tidwall/wal"
+
+	"github.com/geoheat/geoheat/internal/store"
 )
 
 // lockDir takes an exclusive, non-blocking flock on dir/LOCK and writes the
@@ -44,10 +46,50 @@ func lockDir(dir string) (*os.File, error) {
 	return f, nil
 }
 
+// Fsync says when the log is fsynced, as Redis' appendfsync does. The zero
+// value is FsyncEverySec.
+type Fsync int
+
+const (
+	// FsyncEverySec fsyncs at most once a second, and within a second of
+	// any unsynced Record.
+	FsyncEverySec Fsync = iota
+	// FsyncAlways fsyncs before every Record returns.
+	FsyncAlways
+	// FsyncNo leaves write-back to the kernel (Flush and Close still sync).
+	FsyncNo
+)
+
+// ParseFsync parses "always", "everysec" or "no".
+func ParseFsync(s string) (Fsync, error) {
+	switch s {
+	case "everysec", "":
+		return FsyncEverySec, nil
+	case "always":
+		return FsyncAlways, nil
+	case "no":
+		return FsyncNo, nil
+	}
+	return 0, fmt.Errorf("memstore: unknown fsync mode %q: want always, everysec or no", s)
+}
+
+func (f Fsync) String() string {
+	switch f {
+	case FsyncEverySec:
+		return "everysec"
+	case FsyncAlways:
+		return "always"
+	case FsyncNo:
+		return "no"
+	}
+	return "Fsync(" + strconv.Itoa(int(f)) + ")"
+}
+
 // openLog opens the write-ahead log in dir. tidwall/wal refuses to open a
 // log whose last segment ends in a partial entry (what a crash mid-write
-// leaves); openLog then cuts the partial entry off and opens again.
-func openLog(dir string, segmentSize int, log *slog.Logger) (*wal.Log, error) {
+// leaves); openLog then cuts the partial entry off, opens again and returns
+// how many bytes it cut.
+func openLog(dir string, segmentSize int, log *slog.Logger) (*wal.Log, int64, error) {
 	opts := &wal.Options{
 		// fsync is ours to schedule (see the package doc): once per Record
 		// would cap ingest at the disk's sync rate.
@@ -64,18 +106,19 @@ func openLog(dir string, segmentSize int, log *slog.Logger) (*wal.Log, error) {
 	}
 	l, err := wal.Open(dir, opts)
 	if err == nil || !errors.Is(err, wal.ErrCorrupt) {
-		return l, err
+		return l, 0, err
 	}
 	cut, rerr := cutTornTail(dir)
 	if rerr != nil {
-		return nil, fmt.Errorf("%w (repairing the tail: %v)", err, rerr)
+		return nil, 0, fmt.Errorf("%w (repairing the tail: %v)", err, rerr)
 	}
 	if cut == 0 {
-		return nil, err // not a torn tail; nothing we know how to repair
+		return nil, 0, err // not a torn tail; nothing we know how to repair
 	}
 	log.Warn("memstore: cut a torn entry off the end of the log (a crash interrupted a write)",
 		"dir", dir, "bytes", cut)
-	return wal.Open(dir, opts)
+	l, err = wal.Open(dir, opts)
+	return l, cut, err
 }
 
 // cutTornTail truncates the last segment file of the log in dir after its
@@ -197,8 +240,10 @@ func (s *Store) replay() error {
 		s.log.Warn("memstore: cut unreadable entries off the end of the log",
 			"dir", s.dir, "entries", fmt.Sprintf("%d..%d", lastGood+1, last))
 		bad -= int(last - lastGood)
+		s.repair.CutEntries = int64(last - lastGood)
 		last = lastGood
 	}
+	s.repair.SkippedEntries = int64(bad)
 	if bad > 0 {
 		s.log.Error("memstore: skipped unreadable log entries", "dir", s.dir, "entries", bad)
 	}
@@ -279,6 +324,31 @@ func (s *Store) syncIfDue() {
 	} else {
 		s.syncTimer.Reset(syncInterval - since)
 	}
+}
+
+// syncAfterRecord applies the fsync mode after a Record wrote its entry.
+// Only FsyncAlways reports a failed fsync to the caller: it promised
+// durability before returning. Caller holds writeMu.
+func (s *Store) syncAfterRecord() error {
+	switch s.fsync {
+	case FsyncAlways:
+		return s.syncLog()
+	case FsyncNo:
+		return nil
+	default:
+		s.syncIfDue()
+		return nil
+	}
+}
+
+// logRepair returns what Open cut or skipped from the log, nil if nothing.
+// The repair is written before Open returns and never after, so no lock.
+func (s *Store) logRepair() *store.LogRepair {
+	if s.repair == (store.LogRepair{}) {
+		return nil
+	}
+	r := s.repair
+	return &r
 }
 
 // syncLater is the timer's side of syncIfDue.

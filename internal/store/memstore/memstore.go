@@ -55,18 +55,29 @@
 // With Options.Dir set, every Record appends one entry (the batch, see
 // codec.go) to a tidwall/wal log in Dir/wal with a write(2) before Record
 // returns, and Dir/LOCK is flock'ed so that two processes cannot share the
-// directory. The log is fsynced at most once a second: in Record when the
-// last sync is a second old, one second after an unsynced Record otherwise,
-// and on Flush and Close. So:
+// directory. When the log is fsynced is Options.Fsync, after Redis'
+// appendfsync:
+//
+//   - FsyncEverySec (the default): at most once a second: in Record when the
+//     last sync is a second old, one second after an unsynced Record
+//     otherwise;
+//   - FsyncAlways: before every Record returns (ingest is then bounded by the
+//     disk's sync rate, one sync per batch of up to 256 posts);
+//   - FsyncNo: never on its own; the kernel writes back when it chooses
+//     (typically within 30 s on Linux).
+//
+// Flush and Close fsync in every mode, so a graceful stop loses nothing. So:
 //
 //   - a process crash (kill -9, panic, OOM kill) loses nothing Record
-//     returned for: the bytes are in the kernel's page cache;
-//   - a power loss or kernel crash loses at most about the last second of
-//     Records (and a batch being written may be torn).
+//     returned for, in every mode: the bytes are in the kernel's page cache;
+//   - a power loss or kernel crash loses nothing Record returned for with
+//     FsyncAlways, at most about the last second of Records with
+//     FsyncEverySec, and whatever the kernel had not written back with
+//     FsyncNo (a batch being written may be torn in every mode).
 //
 // Replay on Open rebuilds the columns from the log. A torn or garbage tail
 // (a partial entry, zeros after a power loss) is cut off and reported
-// through the logger, never a reason to refuse to start; an entry that fails
+// through the logger and Stats.LogRepair, never a reason to refuse to start; an entry that fails
 // its checksum in the middle of the log is skipped and reported. Entries
 // whose posts have all been dropped are removed from the front of the log
 // (TruncateFront) once they add up to a segment (8 MiB), so the log stays
@@ -107,6 +118,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger reports recovery and log maintenance (default slog.Default()).
 	Logger *slog.Logger
+	// Fsync is when the log is fsynced (default FsyncEverySec); see the
+	// package doc for what each mode guarantees.
+	Fsync Fsync
 
 	// segmentSize is the log segment size and the truncation threshold
 	// (default 8 MiB); tests shrink it.
@@ -116,13 +130,6 @@ type Options struct {
 // ErrLocked is returned by Open when another process holds the data
 // directory. The error wrapping it names the directory.
 var ErrLocked = errors.New("memstore: data dir is locked by another process")
-
-// Query defaults, from the seed notebook.
-const (
-	defaultTopN   = 3
-	defaultLast   = 5000
-	defaultPoints = 400
-)
 
 const (
 	// maxHeld bounds the posts held so that 32-bit wrapping positions stay
@@ -162,6 +169,8 @@ type Store struct {
 	lastSync     time.Time
 	syncTimer    *time.Timer
 	syncArmed    bool
+	fsync        Fsync
+	repair       store.LogRepair // loss found by Open; written only before Open returns
 
 	// mu guards the data. Record holds it only to apply a prepared batch;
 	// queries hold it for reading while they scan.
@@ -240,6 +249,9 @@ func Open(opts Options) (*Store, error) {
 	if opts.MaxPosts < 0 {
 		return nil, fmt.Errorf("memstore: negative max posts %d", opts.MaxPosts)
 	}
+	if opts.Fsync < FsyncEverySec || opts.Fsync > FsyncNo {
+		return nil, fmt.Errorf("memstore: unknown fsync mode %d", opts.Fsync)
+	}
 	s := &Store{
 		now:         opts.Now,
 		log:         opts.Logger,
@@ -248,6 +260,7 @@ func Open(opts Options) (*Store, error) {
 		dir:         opts.Dir,
 		builder:     newBatchBuilder(),
 		segmentSize: opts.segmentSize,
+		fsync:       opts.Fsync,
 		langIDs:     make(map[string]uint16),
 		tags:        newInterner(),
 		counting:    true,
@@ -289,7 +302,7 @@ func (s *Store) openDir() error {
 	}
 	s.lockFile = f
 	walDir := filepath.Join(s.dir, "wal")
-	s.wal, err = openLog(walDir, s.segmentSize, s.log)
+	s.wal, s.repair.TornBytes, err = openLog(walDir, s.segmentSize, s.log)
 	if err != nil {
 		return fmt.Errorf("memstore: open log %s: %w", walDir, err)
 	}
@@ -340,7 +353,11 @@ func (s *Store) Record(ctx context.Context, posts []post.Post) error {
 		s.walSpans.Push(walSpan{index: s.walNext, seqEnd: seqEnd, size: int64(len(s.encBuf))})
 		s.walNext++
 		s.maintainLog(seqFront, false)
-		s.syncIfDue()
+		if err := s.syncAfterRecord(); err != nil {
+			// The batch is applied and written, but not durable as
+			// promised: the caller counts it as a record error.
+			return err
+		}
 	}
 	return nil
 }

@@ -85,19 +85,9 @@ func (s *Store) Counts(ctx context.Context) ([]store.LangCount, error) {
 // every language). Window > 0 counts the posts with time > head − Window
 // and ignores Last.
 func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, error) {
-	switch {
-	case q.N < 0:
-		return nil, badQuery("top n %d is negative", q.N)
-	case q.Last < 0:
-		return nil, badQuery("top last %d is negative", q.Last)
-	case q.Window < 0:
-		return nil, badQuery("top window %v is negative", q.Window)
-	}
-	if q.N == 0 {
-		q.N = defaultTopN
-	}
-	if q.Last == 0 && q.Window == 0 {
-		q.Last = defaultLast
+	q, err := q.Normalize()
+	if err != nil {
+		return nil, fmt.Errorf("memstore: %w", err)
 	}
 	now := unixNanos(s.now())
 	c := counterPool.Get().(*analysis.Counter)
@@ -156,14 +146,9 @@ func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, err
 // Points implements store.Querier: the language's last N points (N
 // defaults to 400), oldest first, bit-exact as recorded.
 func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]post.Point, error) {
-	switch {
-	case q.Lang == "":
-		return nil, badQuery("points need a language")
-	case q.N < 0:
-		return nil, badQuery("points n %d is negative", q.N)
-	}
-	if q.N == 0 {
-		q.N = defaultPoints
+	q, err := q.Normalize()
+	if err != nil {
+		return nil, fmt.Errorf("memstore: %w", err)
 	}
 	if err := s.begin(ctx); err != nil {
 		return nil, err
@@ -218,13 +203,8 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 	if err := analysis.ValidateZoom(q.Zoom); err != nil {
 		return store.HeatResult{}, fmt.Errorf("memstore: %w", err)
 	}
-	switch {
-	case q.Last < 0:
-		return store.HeatResult{}, badQuery("heat last %d is negative", q.Last)
-	case q.Limit < 0:
-		return store.HeatResult{}, badQuery("heat limit %d is negative", q.Limit)
-	case q.Window < 0:
-		return store.HeatResult{}, badQuery("heat window %v is negative", q.Window)
+	if err := q.Check(); err != nil {
+		return store.HeatResult{}, fmt.Errorf("memstore: %w", err)
 	}
 	box, err := analysis.NewBox(q.BBox)
 	if err != nil {
@@ -341,6 +321,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		MemoryBytes: s.memoryBytes(),
 		Dropped:     s.dropped,
 		Written:     s.written,
+		LogRepair:   s.logRepair(),
 	}
 	oldest, hasOldest := int64(0), false
 	for _, l := range s.langs {

@@ -17,13 +17,6 @@ import (
 	"github.com/geoheat/geoheat/internal/store"
 )
 
-// Query defaults, from the seed notebook (as the embedded store's).
-const (
-	defaultTopN   = 3
-	defaultLast   = 5000
-	defaultPoints = 400
-)
-
 // Reads that must agree with each other (a language's posts, points and
 // hashtags) run in one MULTI/EXEC, which Redis executes between two record
 // scripts, never during one. On a Cluster every key of a MULTI shares the
@@ -82,19 +75,9 @@ func (s *Store) Counts(ctx context.Context) ([]store.LangCount, error) {
 
 // validTop checks a top query and fills in its defaults.
 func validTop(q store.TopQuery) (store.TopQuery, error) {
-	switch {
-	case q.N < 0:
-		return q, badQuery("top n %d is negative", q.N)
-	case q.Last < 0:
-		return q, badQuery("top last %d is negative", q.Last)
-	case q.Window < 0:
-		return q, badQuery("top window %v is negative", q.Window)
-	}
-	if q.N == 0 {
-		q.N = defaultTopN
-	}
-	if q.Last == 0 && q.Window == 0 {
-		q.Last = defaultLast
+	q, err := q.Normalize()
+	if err != nil {
+		return q, fmt.Errorf("redisstore: %w", err)
 	}
 	return q, nil
 }
@@ -312,14 +295,9 @@ func (s *Store) window(ctx context.Context, cutoff string, langs []string) ([][]
 // Points implements store.Querier: the language's last N points (N
 // defaults to 400), oldest first, bit-exact as recorded.
 func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]post.Point, error) {
-	switch {
-	case q.Lang == "":
-		return nil, badQuery("points need a language")
-	case q.N < 0:
-		return nil, badQuery("points n %d is negative", q.N)
-	}
-	if q.N == 0 {
-		q.N = defaultPoints
+	q, err := q.Normalize()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: %w", err)
 	}
 	if err := s.begin(ctx); err != nil {
 		return nil, err
@@ -361,13 +339,8 @@ func validHeat(q store.HeatQuery) (heatFilter, error) {
 	if err := analysis.ValidateZoom(q.Zoom); err != nil {
 		return heatFilter{}, fmt.Errorf("redisstore: %w", err)
 	}
-	switch {
-	case q.Last < 0:
-		return heatFilter{}, badQuery("heat last %d is negative", q.Last)
-	case q.Limit < 0:
-		return heatFilter{}, badQuery("heat limit %d is negative", q.Limit)
-	case q.Window < 0:
-		return heatFilter{}, badQuery("heat window %v is negative", q.Window)
+	if err := q.Check(); err != nil {
+		return heatFilter{}, fmt.Errorf("redisstore: %w", err)
 	}
 	box, err := analysis.NewBox(q.BBox)
 	if err != nil {
