@@ -68,17 +68,23 @@ type Config struct {
 	Recorder  store.Recorder
 
 	Workers   int // language workers; default runtime.NumCPU()
-	BatchSize int // posts per batch; default 256
-	RawQueue  int // raw messages buffered between source and parser; default 8192
-	Queue     int // batches buffered on the detect and write queues; default 4*Workers+4
+	Parsers   int // parsing goroutines; default runtime.NumCPU()
+	BatchSize int // messages per batch; default 256
+	RawQueue  int // raw messages buffered between source and batcher; default 8192
+	Queue     int // batches buffered on the parse, detect and write queues; default 4*Workers+4
 
 	Now    func() time.Time // default time.Now
 	Logger *slog.Logger     // default slog.Default()
+	// Observer, when set, is told how long each batch took to detect and
+	// to record (metrics); see observer.go.
+	Observer Observer
 }
 
-// batch is the unit of work after parsing. ready is closed by the worker
-// that detected it; the writer waits on it.
+// batch is the unit of work: raw messages grouped by the batcher, parsed
+// into posts by a parser, detected by a worker. ready is closed by the
+// worker that detected it; the writer waits on it.
 type batch struct {
+	raw   []ingest.Message
 	posts []post.Post
 	ready chan struct{}
 }
@@ -89,6 +95,7 @@ type Pipeline struct {
 	cfg Config
 
 	raw    chan ingest.Message
+	parse  chan *batch
 	detect chan *batch
 	write  chan *batch
 
@@ -129,6 +136,9 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 256
 	}
+	if cfg.Parsers <= 0 {
+		cfg.Parsers = runtime.NumCPU()
+	}
 	if cfg.RawQueue <= 0 {
 		cfg.RawQueue = 8192
 	}
@@ -144,6 +154,7 @@ func New(cfg Config) (*Pipeline, error) {
 	p := &Pipeline{
 		cfg:     cfg,
 		raw:     make(chan ingest.Message, cfg.RawQueue),
+		parse:   make(chan *batch, cfg.Queue),
 		detect:  make(chan *batch, cfg.Queue),
 		write:   make(chan *batch, cfg.Queue),
 		notices: make(map[string]int64),
@@ -183,11 +194,23 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		return nil
 	})
 	g.Go(func() error {
-		defer close(p.detect)
+		defer close(p.parse)
 		defer close(p.write)
-		p.parseStage()
+		p.batchStage()
 		return nil
 	})
+	var parsers sync.WaitGroup
+	for i := 0; i < p.cfg.Parsers; i++ {
+		parsers.Add(1)
+		go func() {
+			defer parsers.Done()
+			p.parseStage()
+		}()
+	}
+	go func() {
+		parsers.Wait()
+		close(p.detect)
+	}()
 	var workers sync.WaitGroup
 	for i := 0; i < p.cfg.Workers; i++ {
 		workers.Add(1)
@@ -211,58 +234,93 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	return recordErr
 }
 
-// parseStage groups raw messages into batches without waiting for a batch to
-// fill: whatever is queued is taken, so a slow live stream still flows.
-func (p *Pipeline) parseStage() {
-	parser := p.cfg.NewParser()
+// batchStage groups raw messages into batches without waiting for a batch
+// to fill: whatever is queued is taken, so a slow live stream still flows.
+// Each batch goes on the write queue first, which fixes the stream order,
+// then on the parse queue.
+func (p *Pipeline) batchStage() {
 	for {
 		m, ok := <-p.raw
 		if !ok {
 			return
 		}
-		b := &batch{posts: make([]post.Post, 0, p.cfg.BatchSize), ready: make(chan struct{})}
-		p.parseOne(parser, m, b)
+		b := &batch{raw: make([]ingest.Message, 1, p.cfg.BatchSize), ready: make(chan struct{})}
+		b.raw[0] = m
 	fill:
-		for len(b.posts) < p.cfg.BatchSize {
+		for len(b.raw) < p.cfg.BatchSize {
 			select {
 			case m, ok = <-p.raw:
 				if !ok {
 					break fill
 				}
-				p.parseOne(parser, m, b)
+				b.raw = append(b.raw, m)
 			default:
 				break fill
 			}
 		}
-		if len(b.posts) == 0 {
-			continue
-		}
 		// The write queue is bounded: this is where a slow store pushes back.
 		p.write <- b
+		p.parse <- b
+	}
+}
+
+// parseStage turns each batch's raw messages into posts; several run in
+// parallel, since parsing costs as much as detection.
+func (p *Pipeline) parseStage() {
+	parser := p.cfg.NewParser()
+	c := &parseCounts{notices: map[string]int64{}}
+	for b := range p.parse {
+		b.posts = make([]post.Post, 0, len(b.raw))
+		for _, m := range b.raw {
+			p.parseOne(parser, m, b, c)
+		}
+		b.raw = nil
+		p.addCounts(c)
 		p.detect <- b
 	}
 }
 
-func (p *Pipeline) parseOne(parser Parser, m ingest.Message, b *batch) {
-	p.messages.Add(1)
+// parseCounts are one batch's parse outcomes, added to the shared counters
+// once per batch rather than once per message.
+type parseCounts struct {
+	messages, posts, geoRejected, malformed int64
+	notices                                 map[string]int64
+}
+
+func (p *Pipeline) parseOne(parser Parser, m ingest.Message, b *batch, c *parseCounts) {
+	c.messages++
 	b.posts = append(b.posts, post.Post{})
 	dst := &b.posts[len(b.posts)-1]
 	out := parser.Parse(m.Data, dst)
 	switch out.Kind {
 	case KindPost:
-		p.posts.Add(1)
+		c.posts++
 		if out.GeoRejected {
-			p.geoRejected.Add(1)
+			c.geoRejected++
 		}
 		return
 	case KindNotice:
-		p.noticesMu.Lock()
-		p.notices[out.Notice]++
-		p.noticesMu.Unlock()
+		c.notices[out.Notice]++
 	default:
-		p.malformed.Add(1)
+		c.malformed++
 	}
 	b.posts = b.posts[:len(b.posts)-1]
+}
+
+func (p *Pipeline) addCounts(c *parseCounts) {
+	p.messages.Add(c.messages)
+	p.posts.Add(c.posts)
+	p.geoRejected.Add(c.geoRejected)
+	p.malformed.Add(c.malformed)
+	if len(c.notices) > 0 {
+		p.noticesMu.Lock()
+		for k, n := range c.notices {
+			p.notices[k] += n
+		}
+		p.noticesMu.Unlock()
+		clear(c.notices)
+	}
+	c.messages, c.posts, c.geoRejected, c.malformed = 0, 0, 0, 0
 }
 
 func (p *Pipeline) detectStage() {
@@ -270,6 +328,7 @@ func (p *Pipeline) detectStage() {
 	// get it; asserted once, not per post.
 	postDetector, withTag := p.cfg.Detector.(langid.PostDetector)
 	for b := range p.detect {
+		start := time.Now()
 		var detected, undetected int64
 		for i := range b.posts {
 			ps := &b.posts[i]
@@ -292,6 +351,9 @@ func (p *Pipeline) detectStage() {
 		}
 		p.detected.Add(detected)
 		p.undetected.Add(undetected)
+		if p.cfg.Observer != nil {
+			p.cfg.Observer.ObserveDetect(len(b.posts), time.Since(start))
+		}
 		close(b.ready)
 	}
 }
@@ -309,7 +371,12 @@ func (p *Pipeline) writeStage(ctx context.Context) error {
 		if len(kept) == 0 {
 			continue
 		}
-		if err := p.cfg.Recorder.Record(ctx, kept); err != nil {
+		start := time.Now()
+		err := p.cfg.Recorder.Record(ctx, kept)
+		if p.cfg.Observer != nil {
+			p.cfg.Observer.ObserveRecord(len(kept), time.Since(start), err)
+		}
+		if err != nil {
 			p.recordErrs.Add(1)
 			p.cfg.Logger.Error("record failed", "posts", len(kept), "err", err)
 			if firstErr == nil {

@@ -223,7 +223,7 @@ func TestPipelineBackpressureIsBounded(t *testing.T) {
 	// be read (the workers keep the detect queue empty).
 	for {
 		s := p.Stats()
-		if s.Queues[0].Len == s.Queues[0].Cap && s.Queues[2].Len == s.Queues[2].Cap {
+		if s.Queues[0].Len == s.Queues[0].Cap && s.Queues[3].Len == s.Queues[3].Cap {
 			break
 		}
 		time.Sleep(time.Millisecond) // polling a condition, not timing the test

@@ -74,6 +74,7 @@ func (p *Pipeline) Stats() Stats {
 		RecordErrs:  p.recordErrs.Load(),
 		Queues: []Queue{
 			{Name: "raw", Len: len(p.raw), Cap: cap(p.raw), Unit: "messages"},
+			{Name: "parse", Len: len(p.parse), Cap: cap(p.parse), Unit: "batches"},
 			{Name: "detect", Len: len(p.detect), Cap: cap(p.detect), Unit: "batches"},
 			{Name: "write", Len: len(p.write), Cap: cap(p.write), Unit: "batches"},
 		},
