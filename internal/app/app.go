@@ -54,6 +54,7 @@ func commands() []command {
 		{"map", "write a standalone HTML heatmap of a language, hashtag or window (-o file.html)", runMap},
 		{"render", "render a heatmap PNG over the country outlines (-o file.png)", runRender},
 		{"demo", "write the demo stream's raw messages to a file (JSON lines)", runDemo},
+		{"x", "X API v2: x rules list|add|delete manages the filtered stream's rules", runX},
 	}
 }
 

@@ -32,11 +32,13 @@ type Config struct {
 	DataDir   string
 	Retention time.Duration
 	MaxPosts  int
+	Fsync     string
 
 	// serving and querying
-	Listen string
-	Server string
-	JSON   bool
+	Listen    string
+	AuthToken string
+	Server    string
+	JSON      bool
 
 	// queries
 	Lang   string
@@ -53,6 +55,13 @@ type Config struct {
 	Group       string
 	Consumer    string
 	ClaimIdle   time.Duration
+
+	// live sources (x.go; tokens come from X_BEARER_TOKEN and
+	// MASTODON_TOKEN, never from flags, so they stay out of ps and history)
+	XBaseURL     string
+	Speed        float64 // file: replay at N× the posting pace
+	JetstreamURL string
+	MastodonURL  string
 
 	// dashboard and exports (web.go, render.go)
 	GoogleMapsKey string
@@ -78,6 +87,7 @@ const (
 	groupSummary
 	groupRender
 	groupWork
+	groupX // geoheat x rules (x.go)
 )
 
 func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
@@ -87,11 +97,19 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 		fs.StringVar(&c.Ties, "ties", "first", "stopword ties: first (alphabetical by NLTK name, reproducible) or random (the seed's behaviour)")
 	}
 	if groups&groupIngest != 0 {
-		fs.StringVar(&c.Source, "source", "", "where posts come from: demo, file:PATH (.gz ok; - for stdin)")
+		fs.StringVar(&c.Source, "source", "", "where posts come from: demo, file:PATH (a file, directory or quoted glob; .gz/.bz2/.zst/tar ok; - for stdin), x:filtered, x:sample, bluesky, mastodon (or mastodon:local, mastodon:hashtag:TAG)")
 		fs.Float64Var(&c.Rate, "rate", -1, "demo: posts per second (0 = unlimited; default 300 for serve, unlimited for ingest)")
 		fs.Uint64Var(&c.Seed, "seed", 1, "demo: random seed (same seed, same traffic); stopwords --ties random: tie seed")
 		fs.Int64Var(&c.Limit, "limit", 0, "demo: stop after this many messages (0 = endless)")
 		fs.IntVar(&c.Workers, "workers", runtime.NumCPU(), "language detection workers")
+	}
+	if groups&(groupIngest|groupX) != 0 {
+		fs.StringVar(&c.XBaseURL, "x-base-url", "https://api.x.com", "X API base URL (x:filtered, x:sample, geoheat x rules); bearer token from $X_BEARER_TOKEN")
+	}
+	if groups&groupIngest != 0 {
+		fs.StringVar(&c.JetstreamURL, "jetstream-url", "wss://jetstream1.us-east.bsky.network,wss://jetstream2.us-east.bsky.network,wss://jetstream1.us-west.bsky.network,wss://jetstream2.us-west.bsky.network", "bluesky: Jetstream hosts, comma-separated, tried in turn on failure")
+		fs.Float64Var(&c.Speed, "speed", 0, "file: replay at N times the pace the posts were made, by created_at (0 = as fast as possible)")
+		fs.StringVar(&c.MastodonURL, "mastodon-url", "https://mastodon.social", "mastodon: instance URL; token from $MASTODON_TOKEN")
 	}
 	if groups&(groupStore|groupQuery) != 0 {
 		fs.StringVar(&c.DataDir, "data-dir", "./geoheat-data", "directory where the embedded store persists its data")
@@ -101,6 +119,7 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 		fs.StringVar(&c.RedisLayout, "redis-layout", "native", "Redis store layout: native, or seed (the 2014 notebook's hashtag_<language> and geo_<language> lists)")
 		fs.DurationVar(&c.Retention, "retention", 0, "drop posts older than this behind the newest post (0 = keep until --max-posts)")
 		fs.IntVar(&c.MaxPosts, "max-posts", 10_000_000, "hold at most this many posts, oldest dropped first (0 = unlimited)")
+		fs.StringVar(&c.Fsync, "fsync", "everysec", "embedded store: fsync the log always (before each batch is acknowledged), everysec (lose at most ~1 s on power loss) or no (leave it to the OS); a process crash loses nothing acknowledged in any mode")
 	}
 	if groups&groupSummary != 0 {
 		fs.StringVar(&c.To, "to", "", "where posts go: store (default), or redis-stream (publish for `geoheat work`; needs --store redis://...)")
@@ -116,6 +135,7 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	}
 	if groups&groupListen != 0 {
 		fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "HTTP address; loopback by default, widen it deliberately")
+		fs.StringVar(&c.AuthToken, "auth-token", "", "bearer token the API requires (all but /healthz); required when --listen is not a loopback address (default $GEOHEAT_AUTH_TOKEN; never logged)")
 	}
 	if groups&groupQuery != 0 {
 		fs.StringVar(&c.Server, "server", "", "query a running geoheat at this URL (http://127.0.0.1:8080) instead of --data-dir")

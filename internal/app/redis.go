@@ -102,6 +102,9 @@ func runServeCmd(ctx context.Context, env Env, args []string) error {
 	if cfg.To != "" {
 		return fmt.Errorf("%w: --to is for geoheat ingest", ErrUsage)
 	}
+	if err := checkListenAuth(cfg, env); err != nil {
+		return err // before any source or store is opened
+	}
 	if !cfg.NoIngest {
 		return runServe(ctx, env, args)
 	}
@@ -318,7 +321,11 @@ func runServeNoIngest(ctx context.Context, env Env, cfg *Config) error {
 		return fmt.Errorf("serve: listen on %s: %w", cfg.Listen, err)
 	}
 	url := "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: withStoreHealth(api, st), ReadHeaderTimeout: 10 * time.Second}
+	srv, err := newHTTPServer(serverOptions{Config: cfg, Env: env, Handler: withStoreHealth(api, st), Store: st, Logger: log})
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	log.Info("geoheat serving the store only", "url", url, "store", redacted(cfg.Store))
 	fmt.Fprintf(env.Stderr, "geoheat: serving %s from %s, not ingesting (Ctrl-C to stop)\n", url, redacted(cfg.Store))
 	if env.OnListen != nil {

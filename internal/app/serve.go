@@ -65,7 +65,11 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		}
 		defer os.Remove(info)
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	srv, err := newHTTPServer(serverOptions{Config: cfg, Env: env, Handler: api, Store: st, Ingest: p, Logger: log})
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	log.Info("geoheat serving", "url", url, "source", p.Stats().Source.Name, "store", cfg.Store, "data_dir", cfg.DataDir)
 	fmt.Fprintf(env.Stderr, "geoheat: serving %s (Ctrl-C to stop)\n", url)
 	if env.OnListen != nil {

@@ -36,4 +36,20 @@ type Progress struct {
 	Bytes     int64     `json:"bytes"`      // input bytes consumed so far (compressed bytes for compressed files)
 	Total     int64     `json:"total"`      // total input bytes when known (files), else 0
 	LastEvent time.Time `json:"last_event"` // when the last message was sent; zero before the first
+	// Live is the connection state of a live source (x:, bluesky,
+	// mastodon); nil for files and the demo. It rides on Progress so that
+	// /api/status shows it without the pipeline knowing about live sources.
+	Live *LiveState `json:"live,omitempty"`
+}
+
+// LiveState is a live source's connection, as internal/ingest/live reports
+// it. Durations are seconds so the JSON reads well in `geoheat status`.
+type LiveState struct {
+	State        string  `json:"state"`                      // connecting, connected, reconnecting, stopped or failed
+	Endpoint     string  `json:"endpoint,omitempty"`         // the host or URL in use (never a token)
+	ReconnectIn  float64 `json:"reconnect_in_s,omitempty"`   // while reconnecting: seconds until the next attempt
+	LastError    string  `json:"last_error,omitempty"`       // why the last connection ended
+	LastEventAge float64 `json:"last_event_age_s,omitempty"` // seconds since the last payload or keep-alive; 0 before the first
+	Connects     int64   `json:"connects"`                   // connections established so far
+	Reconnects   int64   `json:"reconnects"`                 // connections lost and retried
 }

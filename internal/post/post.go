@@ -30,6 +30,10 @@ type Post struct {
 
 	HasPoint bool
 	Point    Point
+	// PointApprox marks a Point that is the centre of a place's bounding
+	// box (X v2 geo.place_id) rather than an exact position, so queries and
+	// the map can include or exclude it. Stores ignore it for now.
+	PointApprox bool
 
 	UserID     string
 	ScreenName string

@@ -17,7 +17,7 @@ var knownNotices = map[string]bool{
 	"delete": true, "limit": true, "scrub_geo": true, "status_withheld": true,
 	"user_withheld": true, "disconnect": true, "warning": true, "friends": true,
 	"friends_str": true, "event": true, "control": true, "direct_message": true,
-	"for_user": true, "other": true,
+	"for_user": true, "other": true, "error": true,
 }
 
 func FuzzParse(f *testing.F) {

@@ -45,6 +45,10 @@ type fields struct {
 	language, hashtags, timestamp       *fastjson.Value
 	screenName, userID                  *fastjson.Value
 
+	// X API v2 (v2.go): a stream envelope's parts, and what tells a flat
+	// v2 tweet from a DM event.
+	data, includes, errors, eventType *fastjson.Value
+
 	notice string // first known notice key, "" when none
 }
 
@@ -96,6 +100,9 @@ func (p *Parser) Parse(data []byte, dst *post.Post) (Result, error) {
 	if isType(f.language, fastjson.TypeString) && isType(f.hashtags, fastjson.TypeArray) && !isObject(f.user) {
 		return p.fillStatic(&f, dst), nil
 	}
+	if res, ok := p.parseV2(obj, &f, dst); ok {
+		return res, nil
+	}
 	notice := f.notice
 	if notice == "" {
 		notice = NoticeOther
@@ -142,6 +149,14 @@ func (f *fields) collect(key []byte, v *fastjson.Value) {
 		f.screenName = v
 	case "user_id":
 		f.userID = v
+	case "data":
+		f.data = v
+	case "includes":
+		f.includes = v
+	case "errors":
+		f.errors = v
+	case "event_type":
+		f.eventType = v
 	default:
 		if f.notice == "" {
 			if kind, ok := noticeKind(key); ok {

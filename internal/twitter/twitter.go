@@ -1,6 +1,7 @@
 // Package twitter turns raw Twitter payloads into post.Post values.
 //
-// It understands two shapes:
+// It understands three shapes, detected per message (X API v2 is
+// described in v2.go):
 //
 //   - Raw v1.1 objects as the streaming and REST APIs sent them: statuses,
 //     and the notices interleaved with them in a stream ({"delete":...},
@@ -109,6 +110,9 @@ type Result struct {
 	GeoRejected bool
 	// Static reports a post in the seed's static format; dst.Lang is set.
 	Static bool
+	// V2 reports an X API v2 payload (a post, or an "error" notice); see
+	// v2.go.
+	V2 bool
 }
 
 // Sentinel errors for malformed messages; Parse wraps them with detail.
@@ -119,6 +123,11 @@ var (
 	// ErrInvalidJSON: the message is not valid JSON.
 	ErrInvalidJSON = errors.New("twitter: invalid JSON")
 )
+
+// NoticeError is Result.Notice for an X API v2 "errors" object without
+// "data": a problem the stream reports in-band (a rule error, an
+// operational disconnect notice).
+const NoticeError = "error"
 
 // NoticeOther is Result.Notice for objects that are neither posts nor a
 // known stream notice.

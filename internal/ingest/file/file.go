@@ -2,8 +2,12 @@
 //
 // # Input
 //
-// Compression is detected from the magic bytes (1f 8b: gzip, concatenated
-// members included), not from the name. A UTF-8 byte order mark at the
+// The path may be a file, a directory (its regular files, recursively, in
+// lexical order) or a glob ("*.json.gz", quoted against the shell).
+// Compression is detected from the magic bytes (gzip, concatenated members
+// included; bzip2; zstd), not from the name; a tar archive (after
+// decompression) is replayed member by member, each member decompressed
+// and split on its own (compress.go). A UTF-8 byte order mark at the
 // start is ignored. The layout is detected from the first non-whitespace
 // byte of the decompressed stream:
 //
@@ -74,7 +78,10 @@ type Source struct {
 	logger *slog.Logger
 	now    func() time.Time
 
-	total int64 // file size for regular files, else 0
+	total int64    // file size for regular files (summed over files), else 0
+	files []string // the files path names, in replay order (expand)
+	speed float64  // WithSpeed; 0: as fast as possible
+	pace  *pacer   // set by Run when speed > 0; one origin across files
 
 	started   atomic.Bool
 	messages  atomic.Int64
@@ -115,6 +122,9 @@ func New(path string, opts ...Option) (*Source, error) {
 	for _, o := range opts {
 		o(s)
 	}
+	if s.speed < 0 {
+		return nil, fmt.Errorf("file: speed %v must not be negative", s.speed)
+	}
 	if s.maxMsg <= 0 || s.maxMsg > maxMaxMessageSize {
 		return nil, fmt.Errorf("file: max message size %d outside 1..%d", s.maxMsg, maxMaxMessageSize)
 	}
@@ -132,21 +142,11 @@ func New(path string, opts ...Option) (*Source, error) {
 	case path == "-":
 		s.total = regularSize(os.Stdin)
 	default:
-		f, err := os.Open(path)
+		files, total, err := expand(path)
 		if err != nil {
-			return nil, fmt.Errorf("file: %w", err)
+			return nil, err
 		}
-		info, err := f.Stat()
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("file: %w", err)
-		}
-		if info.IsDir() {
-			return nil, fmt.Errorf("file: %s is a directory", path)
-		}
-		if info.Mode().IsRegular() {
-			s.total = info.Size()
-		}
+		s.files, s.total = files, total
 	}
 	return s, nil
 }
@@ -190,6 +190,9 @@ func (s *Source) Run(ctx context.Context, out chan<- ingest.Message) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return errors.New("file: Run called twice")
 	}
+	if s.speed > 0 && s.pace == nil {
+		s.pace = &pacer{speed: s.speed, now: s.now, sleep: sleepCtx}
+	}
 	in := s.reader
 	if in != nil {
 		in = newCtxReader(ctx, in)
@@ -197,12 +200,7 @@ func (s *Source) Run(ctx context.Context, out chan<- ingest.Message) error {
 		if s.path == "-" {
 			in = newCtxReader(ctx, os.Stdin)
 		} else {
-			f, err := os.Open(s.path)
-			if err != nil {
-				return fmt.Errorf("file: %w", err)
-			}
-			defer f.Close()
-			in = f
+			return s.runFiles(ctx, out)
 		}
 	}
 	r := &reader{src: s, ctx: ctx, out: out}

@@ -191,7 +191,9 @@ func TestProgress(t *testing.T) {
 }
 
 func TestNewErrors(t *testing.T) {
-	for _, path := range []string{"", filepath.Join("testdata", "does-not-exist.jsonl"), "testdata"} {
+	// A directory is a valid source since issue 5 (TestDirectoriesAndGlobs);
+	// an empty glob is not.
+	for _, path := range []string{"", filepath.Join("testdata", "does-not-exist.jsonl"), filepath.Join("testdata", "*.none")} {
 		if _, err := New(path); err == nil || !strings.HasPrefix(err.Error(), "file: ") {
 			t.Errorf("New(%q) error %v", path, err)
 		}

@@ -3,7 +3,6 @@ package file
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -31,20 +30,18 @@ type reader struct {
 }
 
 func (r *reader) run(in io.Reader) error {
-	br := bufio.NewReaderSize(in, 64<<10)
-	var input io.Reader = br
-	magic, err := br.Peek(2)
-	if err != nil && err != io.EOF {
-		return fmt.Errorf("read: %w", err)
+	input, closeFn, err := decompress(in)
+	if err != nil {
+		return err
 	}
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return fmt.Errorf("gzip: %w", err)
-		}
-		defer zr.Close()
-		input = zr
+	defer closeFn()
+	// A tar archive (the Archive Team layout: one file per minute) is
+	// read member by member, each decompressed and split on its own.
+	tarred := bufio.NewReaderSize(input, 64<<10)
+	if isTar(tarred) {
+		return r.tar(tarred)
 	}
+	input = tarred
 	r.w = window{r: input, buf: make([]byte, max(minBuffer, min(initialBuffer, r.limit())))}
 
 	first, ok, err := r.firstByte()
@@ -322,6 +319,13 @@ func (r *reader) skipped(offset, size int64) {
 
 // emit sends a copy of data.
 func (r *reader) emit(data []byte) error {
+	if p := r.src.pace; p != nil {
+		if t, ok := peekCreatedAt(data); ok {
+			if err := p.wait(r.ctx, t); err != nil {
+				return err
+			}
+		}
+	}
 	m := ingest.Message{Data: r.arena.copy(data)}
 	select {
 	case r.out <- m:

@@ -94,3 +94,28 @@ func TestLogRepairInStats(t *testing.T) {
 		t.Errorf("clean reopen still reports a repair: %+v", st.LogRepair)
 	}
 }
+
+// TestEverySecSyncsWithinASecond: with everysec, a Record on a quiet store
+// is fsynced by the timer about a second later, without further Records;
+// that is what bounds a power loss to about the last second.
+func TestEverySecSyncsWithinASecond(t *testing.T) {
+	clock := storetest.NewClock(storetest.T0.Add(time.Hour))
+	s := open(t, Options{Dir: t.TempDir(), Now: clock.Now})
+	defer s.Close()
+	if err := s.Record(context.Background(), newGenerator(3).batch(10, storetest.T0, time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for {
+		s.writeMu.Lock()
+		dirty := s.dirty
+		s.writeMu.Unlock()
+		if !dirty {
+			break
+		}
+		if time.Since(start) > syncInterval+500*time.Millisecond {
+			t.Fatalf("log still unsynced %v after a Record", time.Since(start))
+		}
+		time.Sleep(10 * time.Millisecond) // polling the timer's effect
+	}
+}

@@ -1,0 +1,223 @@
+// Package jetstream reads Bluesky posts from Jetstream
+// (github.com/bluesky-social/jetstream): JSON events over a websocket,
+// filtered server-side to app.bsky.feed.post, resumable by a cursor (the
+// event's time_us).
+//
+// event.go turns one event into a post.Post; source.go runs the websocket
+// with host failover and cursor persistence.
+package jetstream
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/geoheat/geoheat/internal/post"
+)
+
+// PostCollection is the record type geoheat asks Jetstream for.
+const PostCollection = "app.bsky.feed.post"
+
+// Kind classifies an event.
+type Kind uint8
+
+// Kinds of event.
+const (
+	KindPost      Kind = iota + 1 // a created post: dst holds it
+	KindNotice                    // a well-formed event that is not a new post
+	KindMalformed                 // not a Jetstream event
+)
+
+// Notice kinds; constants, so safe as metric labels.
+const (
+	NoticeDelete   = "delete"   // a post deleted
+	NoticeUpdate   = "update"   // a post edited (the original was recorded)
+	NoticeIdentity = "identity" // handle or DID document change
+	NoticeAccount  = "account"  // account status change
+	NoticeOther    = "other"    // another collection or kind
+)
+
+// ErrNotEvent: the frame is not a Jetstream event (not JSON, not an
+// object, or without did/time_us/kind).
+var ErrNotEvent = errors.New("jetstream: not an event")
+
+// Result describes one event.
+type Result struct {
+	Kind   Kind
+	Notice string // for KindNotice
+	// TimeUS is the event's cursor (microseconds since the epoch, as the
+	// Jetstream instance stamped it); 0 when malformed.
+	TimeUS int64
+	// Key identifies the event across Jetstream instances (whose time_us
+	// differ): did/collection/rkey plus the commit's rev for commits;
+	// kind/did/time_us otherwise. Empty when malformed.
+	Key string
+}
+
+type event struct {
+	Did    string  `json:"did"`
+	TimeUS *int64  `json:"time_us"`
+	Kind   string  `json:"kind"`
+	Commit *commit `json:"commit"`
+}
+
+type commit struct {
+	Rev        string      `json:"rev"`
+	Operation  string      `json:"operation"`
+	Collection string      `json:"collection"`
+	RKey       string      `json:"rkey"`
+	Record     *postRecord `json:"record"`
+}
+
+type postRecord struct {
+	Text      string   `json:"text"`
+	Langs     []string `json:"langs"`
+	CreatedAt string   `json:"createdAt"`
+	Tags      []string `json:"tags"`
+	Facets    []struct {
+		Index struct {
+			ByteStart int `json:"byteStart"`
+			ByteEnd   int `json:"byteEnd"`
+		} `json:"index"`
+		Features []struct {
+			Type string `json:"$type"`
+			Tag  string `json:"tag"`
+		} `json:"features"`
+	} `json:"facets"`
+}
+
+// Parse classifies one Jetstream frame and, for a created post, fills dst
+// (reset first whatever the outcome). Input is untrusted: nothing in it
+// can make Parse panic, and the post's strings are valid UTF-8. The error
+// is non-nil exactly for KindMalformed and wraps ErrNotEvent.
+//
+// Fields: ID "at://did/app.bsky.feed.post/rkey"; UserID the did; Text;
+// PlatformLang langs[0]; Time createdAt (RFC 3339), else time_us;
+// Hashtags the tags of #tag facets in order, then the record's "tags"
+// (Bluesky's out-of-text tags), first occurrence kept. Bluesky has no geo.
+func Parse(data []byte, dst *post.Post) (Result, error) {
+	*dst = post.Post{}
+	var ev event
+	// Records may hold fields of any shape (embeds, unknown lexicons);
+	// only the fields above are typed, and a type mismatch in them makes
+	// the event malformed rather than a half-read post.
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return Result{Kind: KindMalformed}, fmt.Errorf("%w: %v", ErrNotEvent, err)
+	}
+	if ev.Did == "" || ev.TimeUS == nil || ev.Kind == "" {
+		return Result{Kind: KindMalformed}, fmt.Errorf("%w: no did, time_us or kind", ErrNotEvent)
+	}
+	res := Result{Kind: KindNotice, TimeUS: *ev.TimeUS}
+	// Identity and account events carry no record: their time_us is the
+	// best identity they have (exact on the instance that stamped it).
+	res.Key = ev.Kind + "/" + ev.Did + "/" + strconv.FormatInt(*ev.TimeUS, 10)
+	switch ev.Kind {
+	case "identity":
+		res.Notice = NoticeIdentity
+		return res, nil
+	case "account":
+		res.Notice = NoticeAccount
+		return res, nil
+	case "commit":
+	default:
+		res.Notice = NoticeOther
+		return res, nil
+	}
+	c := ev.Commit
+	if c == nil || c.Collection != PostCollection {
+		res.Notice = NoticeOther
+		return res, nil
+	}
+	res.Key = ev.Did + "/" + c.Collection + "/" + c.RKey + "#" + c.Rev
+	switch c.Operation {
+	case "delete":
+		res.Notice = NoticeDelete
+		return res, nil
+	case "update":
+		res.Notice = NoticeUpdate
+		return res, nil
+	case "create":
+	default:
+		res.Notice = NoticeOther
+		return res, nil
+	}
+	if c.Record == nil || c.RKey == "" {
+		res.Notice = NoticeOther
+		return res, nil
+	}
+	r := c.Record
+	dst.ID = validUTF8("at://" + ev.Did + "/" + PostCollection + "/" + c.RKey)
+	dst.UserID = validUTF8(ev.Did)
+	dst.Text = validUTF8(r.Text)
+	if len(r.Langs) > 0 {
+		dst.PlatformLang = validUTF8(r.Langs[0])
+	}
+	dst.Time = recordTime(r.CreatedAt, *ev.TimeUS)
+	dst.Hashtags = hashtags(r)
+	res.Kind = KindPost
+	return res, nil
+}
+
+// hashtags collects #tag facets, then "tags". A tag facet without its tag
+// falls back to the text its byte range covers, minus the '#'.
+func hashtags(r *postRecord) []string {
+	var tags []string
+	seen := map[string]bool{}
+	add := func(t string) {
+		t = strings.TrimPrefix(validUTF8(strings.TrimSpace(t)), "#")
+		if t == "" || seen[t] {
+			return
+		}
+		seen[t] = true
+		tags = append(tags, t)
+	}
+	for _, f := range r.Facets {
+		for _, feat := range f.Features {
+			if feat.Type != "app.bsky.richtext.facet#tag" {
+				continue
+			}
+			if feat.Tag != "" {
+				add(feat.Tag)
+				continue
+			}
+			// Offsets count UTF-8 bytes, so they index the Go string
+			// directly; out-of-range offsets are ignored.
+			s, e := f.Index.ByteStart, f.Index.ByteEnd
+			if s >= 0 && s < e && e <= len(r.Text) {
+				add(r.Text[s:e])
+			}
+		}
+	}
+	for _, t := range r.Tags {
+		add(t)
+	}
+	return tags
+}
+
+// recordTime is createdAt, which the posting client sets; time_us (when
+// Jetstream saw the event) when createdAt is absent or unparseable.
+func recordTime(createdAt string, timeUS int64) time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, createdAt); err == nil {
+		return t.UTC()
+	}
+	return time.UnixMicro(timeUS).UTC()
+}
+
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// Looks reports cheaply whether data could be a Jetstream event, for a
+// parser that must tell Jetstream frames from other payloads: Jetstream
+// writes "did" first.
+func Looks(data []byte) bool {
+	return bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte(`{"did":`))
+}
