@@ -30,12 +30,13 @@ PY
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "corpus: $N demo messages, $(( $(stat -c %s "$TMP/corpus.jsonl") / N )) bytes each on average"
 
-for set in newest 2012; do
+for set in newest 2012 ngram; do
   lists=$LISTS_NEWEST; [ $set = 2012 ] && lists=$LISTS_2012
+  detector=stopwords; [ $set = ngram ] && detector=ngram
   for i in 1 2 3; do
     rm -rf "$TMP/data"
-    "$TMP/geoheat" ingest --source "file:$TMP/corpus.jsonl" --data-dir "$TMP/data" --stopwords-dir "$lists" --json --log-level warn |
-      /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print('geoheat  lists=$set run=$i messages=%d written=%d seconds=%.3f messages/s=%.0f' % (d['messages'], d['written'], d['seconds'], d['messages']/d['seconds']))"
+    "$TMP/geoheat" ingest --source "file:$TMP/corpus.jsonl" --data-dir "$TMP/data" --detector $detector --stopwords-dir "$lists" --json --log-level warn |
+      /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print('geoheat  detector=$detector lists=$set run=$i messages=%d written=%d seconds=%.3f messages/s=%.0f' % (d['messages'], d['written'], d['seconds'], d['messages']/d['seconds']))"
   done
 done
 
