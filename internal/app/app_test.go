@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/geoheat/geoheat/internal/pipeline"
 )
 
 // run executes one command line in-process and returns stdout and stderr.
@@ -220,5 +222,22 @@ func TestIngestSeedStaticFormat(t *testing.T) {
 	mustUnmarshal(t, out, &pts)
 	if len(pts.Points) != 2 || pts.Points[1] != [2]float64{-22.9, -43.2} {
 		t.Fatalf("points %v", pts.Points)
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	var s pipeline.Stats
+	s.Source.Name = "file:x.jsonl.gz"
+	s.Messages, s.Written, s.Seconds = 1000, 600, 2
+	s.Source.Bytes, s.Source.Total = 250, 1000
+	got := progressLine(s)
+	for _, want := range []string{"500 msg/s", "600 written", "25.0%", "ETA 6s"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("progress line %q lacks %q", got, want)
+		}
+	}
+	s.Source.Total = 0 // a live source: no share, no ETA
+	if got := progressLine(s); strings.Contains(got, "%") || strings.Contains(got, "ETA") {
+		t.Errorf("live progress line %q", got)
 	}
 }

@@ -94,15 +94,25 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 }
 
 func printProgress(w io.Writer, s pipeline.Stats) {
+	fmt.Fprintf(w, "\r\033[K%s", progressLine(s))
+}
+
+// progressLine is the terminal progress line: rate, and for files the share
+// done and the time left at the average byte rate so far.
+func progressLine(s pipeline.Stats) string {
 	rate := 0.0
 	if s.Seconds > 0 {
 		rate = float64(s.Messages) / s.Seconds
 	}
 	line := fmt.Sprintf("%s  %d messages  %.0f msg/s  %d written", s.Source.Name, s.Messages, rate, s.Written)
-	if s.Source.Total > 0 {
-		line += fmt.Sprintf("  %.1f%%", 100*float64(s.Source.Bytes)/float64(s.Source.Total))
+	if total, done := s.Source.Total, s.Source.Bytes; total > 0 {
+		line += fmt.Sprintf("  %.1f%%", 100*float64(done)/float64(total))
+		if done > 0 && done < total && s.Seconds > 0 {
+			left := time.Duration(float64(total-done) / (float64(done) / s.Seconds) * float64(time.Second))
+			line += "  ETA " + left.Round(time.Second).String()
+		}
 	}
-	fmt.Fprintf(w, "\r\033[K%s", line)
+	return line
 }
 
 func printSummary(w io.Writer, s Summary) {
