@@ -2,16 +2,12 @@ package app
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 
-	"github.com/geoheat/geoheat/internal/httpapi"
-	"github.com/geoheat/geoheat/internal/langid"
 	"github.com/geoheat/geoheat/internal/langid/stopwords"
 	"github.com/geoheat/geoheat/internal/store/redisstore/redistest"
 )
@@ -70,12 +66,12 @@ func TestSeedLayoutRoundTrip(t *testing.T) {
 			"--detector", "stopwords", "--stopwords-dir", listDir, "--json"); err != nil {
 			t.Fatalf("geoheat ingest: %v\n%s", err, errs)
 		}
-		compareWithSeed(t, ctx, dataDir, doc)
+		compareWithSeed(t, ctx, []string{"--data-dir", dataDir}, doc)
 	})
 
 	t.Run("geoheat serves the seed's Redis", func(t *testing.T) {
 		url := serveInProcess(t, "--no-ingest", "--store", seedSrv.URL(""), "--redis-layout", "seed", "--detector", "stopwords", "--stopwords-dir", listDir)
-		compareServerWithSeed(t, ctx, url, fromSeed)
+		compareWithSeed(t, ctx, []string{"--server", url}, fromSeed)
 	})
 }
 
@@ -120,64 +116,3 @@ func serveInProcess(t *testing.T, args ...string) string {
 type safeDiscard struct{}
 
 func (*safeDiscard) Write(p []byte) (int, error) { return len(p), nil }
-
-// compareServerWithSeed checks counts, top and points that geoheat's CLI
-// gets from a server against the seed's read cells.
-func compareServerWithSeed(t *testing.T, ctx context.Context, server string, seed seedDoc) {
-	t.Helper()
-	out, _, err := run(t, ctx, "", "counts", "--server", server, "--json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var counts []httpapi.CountRow
-	mustUnmarshal(t, out, &counts)
-	byLang := map[string]httpapi.CountRow{}
-	for _, c := range counts {
-		byLang[c.Lang] = c
-	}
-	out, _, err = run(t, ctx, "", "top", "--server", server, "--json", "--n", "3", "--last", "5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tops []httpapi.TopRow
-	mustUnmarshal(t, out, &tops)
-	topBy := map[string]httpapi.TopRow{}
-	for _, r := range tops {
-		topBy[r.Lang] = r
-	}
-	compared := 0
-	for name, c := range seed.Counts {
-		key := langid.ByName(name).Key()
-		if got := byLang[key]; got.Geo != c.Geo || got.Hashtags != c.Hashtag {
-			t.Errorf("%s: geoheat geo %d hashtags %d, seed geo %d hashtags %d", name, got.Geo, got.Hashtags, c.Geo, c.Hashtag)
-		}
-		want, have := seed.Top[name], topBy[key].Tags
-		if fmt.Sprint(len(want)) != fmt.Sprint(len(have)) {
-			t.Errorf("%s top: geoheat %v, seed %v", name, have, want)
-		} else {
-			for i := range want {
-				if have[i].Tag != want[i][0].(string) || float64(have[i].Count) != want[i][1].(float64) {
-					t.Errorf("%s top: geoheat %v, seed %v", name, have, want)
-					break
-				}
-			}
-		}
-		if c.Geo > 0 {
-			out, _, err := run(t, ctx, "", "points", "--server", server, "--lang", name, "--n", "400", "--json")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var pts httpapi.PointsData
-			mustUnmarshal(t, out, &pts)
-			a, _ := json.Marshal(pts.Points)
-			b, _ := json.Marshal(seed.Geo[name])
-			if string(a) != string(b) {
-				t.Errorf("%s points differ:\ngeoheat %s\nseed    %s", name, a, b)
-			}
-			compared++
-		}
-	}
-	if compared < 5 {
-		t.Fatalf("only %d languages with points: the file is too thin to mean anything", compared)
-	}
-}

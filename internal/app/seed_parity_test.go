@@ -60,7 +60,7 @@ func TestSeedParity(t *testing.T) {
 			if sum.Written != seedWritten || sum.Written != int64(kept) {
 				t.Errorf("geoheat wrote %d posts, the seed %d (expected %d)", sum.Written, seedWritten, kept)
 			}
-			compareWithSeed(t, ctx, dataDir, seed)
+			compareWithSeed(t, ctx, []string{"--data-dir", dataDir}, seed)
 		})
 	}
 }
@@ -74,24 +74,26 @@ type seedDoc struct {
 	Geo map[string][][2]float64 `json:"geo_last_n"`
 }
 
-func compareWithSeed(t *testing.T, ctx context.Context, dataDir string, seed seedDoc) {
+// compareWithSeed checks what geoheat's CLI answers, from the store named by
+// where (--data-dir DIR or --server URL), against the seed's read cells.
+func compareWithSeed(t *testing.T, ctx context.Context, where []string, seed seedDoc) {
 	t.Helper()
-	out, _, err := run(t, ctx, "", "counts", "--data-dir", dataDir, "--json")
-	if err != nil {
-		t.Fatal(err)
+	cli := func(args ...string) string {
+		t.Helper()
+		out, _, err := run(t, ctx, "", append(args, where...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
 	}
 	var counts []httpapi.CountRow
-	mustUnmarshal(t, out, &counts)
+	mustUnmarshal(t, cli("counts", "--json"), &counts)
 	byLang := map[string]httpapi.CountRow{}
 	for _, c := range counts {
 		byLang[c.Lang] = c
 	}
-	out, _, err = run(t, ctx, "", "top", "--data-dir", dataDir, "--json", "--n", "3", "--last", "5000")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var tops []httpapi.TopRow
-	mustUnmarshal(t, out, &tops)
+	mustUnmarshal(t, cli("top", "--json", "--n", "3", "--last", "5000"), &tops)
 	topBy := map[string]httpapi.TopRow{}
 	for _, r := range tops {
 		topBy[r.Lang] = r
@@ -116,12 +118,8 @@ func compareWithSeed(t *testing.T, ctx context.Context, dataDir string, seed see
 			}
 		}
 		if c.Geo > 0 {
-			out, _, err := run(t, ctx, "", "points", "--data-dir", dataDir, "--lang", name, "--n", "400", "--json")
-			if err != nil {
-				t.Fatal(err)
-			}
 			var pts httpapi.PointsData
-			mustUnmarshal(t, out, &pts)
+			mustUnmarshal(t, cli("points", "--lang", name, "--n", "400", "--json"), &pts)
 			if fmt.Sprint(pts.Points) != fmt.Sprint(seed.Geo[name]) {
 				t.Errorf("%s points differ:\ngeoheat %v\nseed    %v", name, pts.Points, seed.Geo[name])
 			}
