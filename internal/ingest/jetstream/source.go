@@ -179,41 +179,57 @@ func (s *Source) connect(ctx context.Context, l *live.Link) (err error) {
 		if typ != websocket.MessageText {
 			continue // zstd frames need Jetstream's dictionary; never requested
 		}
-		if !s.admit(data) {
+		ev, ok := s.admit(data)
+		if !ok {
 			continue
 		}
 		if err := l.Emit(ctx, ingest.Message{Data: data}); err != nil {
 			return err
 		}
+		// Only an event the pipeline took moves the cursor: one cut off by
+		// Ctrl-C mid-send must be asked for again on resume.
+		s.commit(ev)
 		s.maybeSave()
 	}
 }
 
-// admit tracks the cursor and drops events already emitted (a resume
-// rewinds into them). Frames it cannot read go through: the parse stage
-// counts them as malformed.
-func (s *Source) admit(data []byte) bool {
+// admitted is what commit needs of an event admit let through.
+type admitted struct {
+	key    string
+	timeUS int64
+}
+
+// admit drops events already emitted (a resume rewinds into them). Frames
+// it cannot read go through: the parse stage counts them as malformed.
+func (s *Source) admit(data []byte) (admitted, bool) {
 	var p post.Post
 	res, err := Parse(data, &p)
 	if err != nil {
-		return true
+		return admitted{}, true
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if res.Key != "" && s.seen.has(res.Key) {
 		s.skipped++
-		return false
+		return admitted{}, false
 	}
-	if res.Key != "" {
-		s.seen.add(res.Key, res.TimeUS)
+	return admitted{key: res.Key, timeUS: res.TimeUS}, true
+}
+
+// commit records an emitted event: remembered for deduplication, and the
+// cursor moved past it.
+func (s *Source) commit(ev admitted) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ev.key != "" {
+		s.seen.add(ev.key, ev.timeUS)
 	}
-	if res.TimeUS > s.cursor.TimeUS {
-		s.cursor.TimeUS = res.TimeUS
+	if ev.timeUS > s.cursor.TimeUS {
+		s.cursor.TimeUS = ev.timeUS
 		s.cursor.Host = s.hosts[s.host]
 	}
 	// A reconnect resumes from here, rewound, on whichever host is next.
 	s.resume = max(0, s.cursor.TimeUS-s.opts.Rewind.Microseconds())
-	return true
 }
 
 // failover moves to the next host for the next attempt.
