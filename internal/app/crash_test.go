@@ -97,7 +97,7 @@ func TestSIGKILLDurability(t *testing.T) {
 				if err := p.cmd.Process.Kill(); err != nil {
 					t.Fatal(err)
 				}
-				_ = p.cmd.Wait()
+				_ = p.wait()
 				after := storeStatus(t, bin, dataDir)
 				acked := held + last.Ingest.Written
 				missing := acked - after.Store.Posts
@@ -134,7 +134,7 @@ func TestSIGKILLDurability(t *testing.T) {
 			if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
-			if err := p.cmd.Wait(); err != nil {
+			if err := p.wait(); err != nil {
 				t.Fatalf("exit after SIGTERM: %v\n%s", err, p.logs())
 			}
 			written := int64(-1)
@@ -159,6 +159,14 @@ type serveProc struct {
 }
 
 // logs returns the process's stderr; call it after Wait.
+// wait reads stderr to its end, then reaps the process: StderrPipe's reader
+// must be drained before Wait closes it, or the last lines (the "geoheat
+// stopped ... written=N" summary) can be lost.
+func (p *serveProc) wait() error {
+	p.logs()
+	return p.cmd.Wait()
+}
+
 func (p *serveProc) logs() string {
 	if p.out != nil {
 		p.all = append(p.all, <-p.out...)

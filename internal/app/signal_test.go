@@ -91,8 +91,10 @@ func TestSignalDrainsAndPersists(t *testing.T) {
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
-			err = cmd.Wait()
+			// Drain stderr before Wait closes the pipe (StderrPipe's rule), or
+			// the final summary line can be lost.
 			tail := <-rest
+			err = cmd.Wait()
 			if err != nil {
 				t.Fatalf("exit after %v: %v\n%s", sig, err, strings.Join(tail, "\n"))
 			}
