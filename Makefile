@@ -16,7 +16,7 @@ run: build
 build: web
 	$(GO) build -o bin/geoheat ./cmd/geoheat
 
-# The dashboard's bundle (internal/web/dist, embedded by go:embed).
+# The dashboard's bundle (internal/web/bundle, embedded by go:embed).
 web: stopwords
 	npm run --prefix web build
 

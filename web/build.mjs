@@ -1,15 +1,15 @@
-// Builds the dashboard into internal/web/dist, which the Go binary embeds:
+// Builds the dashboard into internal/web/bundle, which the Go binary embeds:
 // the page's own sources from src/, bundled with their npm dependencies by
 // esbuild, plus the files the page loads at run time (MapLibre's worker,
 // Natural Earth outlines from world-atlas). `node build.mjs --watch`
-// rebuilds on change, for `geoheat serve --web-dir internal/web/dist`.
+// rebuilds on change, for `geoheat serve --web-dir internal/web/bundle`.
 import * as esbuild from "esbuild";
 import { copyFile, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, "..", "internal", "web", "dist");
+const out = join(here, "..", "internal", "web", "bundle");
 const watch = process.argv.includes("--watch");
 
 // Clean everything but the committed README that keeps go:embed happy on a

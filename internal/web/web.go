@@ -1,7 +1,7 @@
 // Package web serves geoheat's dashboard: the page at /, the embeddable
 // view at /embed, their bundled assets, and /api/config, which tells the
 // page which basemaps it may use. The assets are built from web/ by npm
-// (esbuild) into dist/ and embedded in the binary; nothing third-party is
+// (esbuild) into bundle/ and embedded in the binary; nothing third-party is
 // committed. A dev option serves them from disk instead.
 package web
 
@@ -18,7 +18,7 @@ import (
 	"strings"
 )
 
-//go:embed all:dist
+//go:embed all:bundle
 var embedded embed.FS
 
 // OutlinesFile is the Natural Earth TopoJSON copied into the build from
@@ -91,9 +91,9 @@ func Files(dir string, fsys fs.FS) fs.FS {
 	case dir != "":
 		return os.DirFS(dir)
 	}
-	sub, err := fs.Sub(embedded, "dist")
+	sub, err := fs.Sub(embedded, "bundle")
 	if err != nil {
-		panic(err) // the embed pattern guarantees dist exists
+		panic(err) // the embed pattern guarantees bundle exists
 	}
 	return sub
 }
