@@ -77,8 +77,13 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 		runErr = <-done
 	}
 	closeErr := in.Close()
-	sum := summarize(p.Stats())
-	if cfg.JSON {
+	return finishIngest(env, cfg.JSON, summarize(p.Stats()), runErr, closeErr)
+}
+
+// finishIngest prints an ingest's summary (a table, or JSON) and returns its
+// error: the run's first, else the store's on close.
+func finishIngest(env Env, asJSON bool, sum Summary, runErr, closeErr error) error {
+	if asJSON {
 		b, _ := json.MarshalIndent(sum, "", "  ")
 		fmt.Fprintln(env.Stdout, string(b))
 	} else {
@@ -88,7 +93,7 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 		return runErr
 	}
 	if closeErr != nil {
-		return fmt.Errorf("ingest: %w", closeErr)
+		return fmt.Errorf("ingest: closing the store: %w", closeErr)
 	}
 	return nil
 }

@@ -49,8 +49,5 @@ func openIngestion(cfg *Config, env Env, serving bool) (*ingestion, error) {
 
 // Close closes the store, flushing it.
 func (in *ingestion) Close() error {
-	if err := in.st.Close(); err != nil {
-		return fmt.Errorf("closing the store: %w", err)
-	}
-	return nil
+	return in.st.Close()
 }

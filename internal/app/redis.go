@@ -136,20 +136,7 @@ func runPublish(ctx context.Context, env Env, cfg *Config) error {
 	pub := &publisher{src: src, st: st, log: log, now: env.Now}
 	runErr := pub.run(ctx)
 	closeErr := st.Close()
-	sum := pub.summary()
-	if cfg.JSON {
-		b, _ := json.MarshalIndent(sum, "", "  ")
-		fmt.Fprintln(env.Stdout, string(b))
-	} else {
-		printSummary(env.Stdout, sum)
-	}
-	if runErr != nil {
-		return runErr
-	}
-	if closeErr != nil {
-		return fmt.Errorf("ingest: closing the store: %w", closeErr)
-	}
-	return nil
+	return finishIngest(env, cfg.JSON, pub.summary(), runErr, closeErr)
 }
 
 // publisher is `ingest --to redis-stream`: source -> parse -> Publish.
