@@ -28,15 +28,22 @@ type Post struct {
 	Text     string
 	Hashtags []string
 
+	// HasPoint is true exactly when GeoSource is not GeoNone.
 	HasPoint bool
 	Point    Point
-	// PointApprox marks a Point that is the centre of a place's bounding
-	// box (X v2 geo.place_id) rather than an exact position, so queries and
-	// the map can include or exclude it. Stores ignore it for now.
-	PointApprox bool
+	// GeoSource says how Point was obtained (exact coordinates, a place's
+	// bounding-box centre, or inferred from the profile or the text), so
+	// queries and the map can include or exclude the less trusted kinds.
+	GeoSource GeoSource
+	// GeoConfidence is the resolver's confidence in Point, in (0, 1];
+	// 1 for exact coordinates and platform places.
+	GeoConfidence float32
 
 	UserID     string
 	ScreenName string
+	// UserLocation is the author's free-text profile location (X
+	// user.location), input to place resolution; empty when absent.
+	UserLocation string
 
 	// PlatformLang is the language tag the platform attached (X "lang",
 	// Bluesky "langs"[0], Mastodon "language"); empty when absent.

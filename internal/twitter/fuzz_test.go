@@ -75,7 +75,15 @@ func FuzzParse(f *testing.F) {
 			if dst.HasPoint && res.GeoRejected {
 				t.Fatal("GeoRejected with a point")
 			}
-			for _, s := range append([]string{dst.ID, dst.Text, dst.UserID, dst.ScreenName, dst.PlatformLang, dst.Lang}, dst.Hashtags...) {
+			// The parser only ever reports what the platform gave: exact
+			// coordinates (confidence 1) or a place (1 or 0.5 by its size).
+			if dst.HasPoint != (dst.GeoSource == post.GeoExact || dst.GeoSource == post.GeoPlace) ||
+				(dst.GeoSource == post.GeoExact && dst.GeoConfidence != 1) ||
+				(dst.GeoSource == post.GeoPlace && dst.GeoConfidence != 1 && dst.GeoConfidence != 0.5) ||
+				(!dst.HasPoint && dst.GeoConfidence != 0) {
+				t.Fatalf("provenance %v confidence %v with HasPoint=%v", dst.GeoSource, dst.GeoConfidence, dst.HasPoint)
+			}
+			for _, s := range append([]string{dst.ID, dst.Text, dst.UserID, dst.ScreenName, dst.UserLocation, dst.PlatformLang, dst.Lang}, dst.Hashtags...) {
 				if !utf8.ValidString(s) {
 					t.Fatalf("invalid UTF-8 in %q", s)
 				}
@@ -125,7 +133,8 @@ func isNonFinite(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }
 
 func isZeroPost(p post.Post) bool {
 	return p.ID == "" && p.Text == "" && p.Hashtags == nil && !p.HasPoint && p.Point == (post.Point{}) &&
-		p.Time.IsZero() && p.UserID == "" && p.ScreenName == "" && p.PlatformLang == "" && p.Lang == ""
+		p.Time.IsZero() && p.UserID == "" && p.ScreenName == "" && p.PlatformLang == "" && p.Lang == "" &&
+		p.GeoSource == post.GeoNone && p.GeoConfidence == 0 && p.UserLocation == ""
 }
 
 // nesting returns the deepest nesting of arrays and objects in valid JSON.

@@ -40,7 +40,7 @@ func NewParser() *Parser { return &Parser{} }
 type fields struct {
 	idStr, id, user                     *fastjson.Value
 	text, fullText, truncated, extended *fastjson.Value
-	entities, coordinates, geo          *fastjson.Value
+	entities, coordinates, geo, place   *fastjson.Value
 	createdAt, timestampMS, lang        *fastjson.Value
 	language, hashtags, timestamp       *fastjson.Value
 	screenName, userID                  *fastjson.Value
@@ -133,6 +133,8 @@ func (f *fields) collect(key []byte, v *fastjson.Value) {
 		f.coordinates = v
 	case "geo":
 		f.geo = v
+	case "place":
+		f.place = v
 	case "created_at":
 		f.createdAt = v
 	case "timestamp_ms":
@@ -190,11 +192,21 @@ func (p *Parser) fillRaw(f *fields, id []byte, dst *post.Post) Result {
 	dst.Hashtags = p.hashtagsFromEntities(entities)
 
 	dst.Point, dst.HasPoint, res.GeoRejected = p.rawPoint(f.coordinates, f.geo)
+	if dst.HasPoint {
+		dst.GeoSource, dst.GeoConfidence = post.GeoExact, 1
+	} else if pt, conf, ok := p.placeCentre(f.place); ok {
+		// A place is the platform's own statement of where the post was
+		// made, marked as a centre, with a confidence from its size (see
+		// boxCentre). As in v2, a usable place means nothing was lost: not
+		// rejected.
+		dst.Point, dst.HasPoint, res.GeoRejected = pt, true, false
+		dst.GeoSource, dst.GeoConfidence = post.GeoPlace, conf
+	}
 	dst.Time = rawTime(f.createdAt, f.timestampMS)
 	dst.PlatformLang = p.platformLang(f.lang)
 
-	// User objects have some forty keys: one pass picks the three we need.
-	var userIDStr, userID, screenName *fastjson.Value
+	// User objects have some forty keys: one pass picks the four we need.
+	var userIDStr, userID, screenName, location *fastjson.Value
 	f.user.GetObject().Visit(func(key []byte, v *fastjson.Value) {
 		switch string(key) {
 		case "id_str":
@@ -203,14 +215,20 @@ func (p *Parser) fillRaw(f *fields, id []byte, dst *post.Post) Result {
 			userID = v
 		case "screen_name":
 			screenName = v
+		case "location":
+			location = v
 		}
 	})
-	// ids: one allocation for the three short identifiers.
+	// ids: one allocation for the three short identifiers and the
+	// profile location (usually short too, and present on most users).
 	p.ids = appendUTF8(p.ids, p.idText(userIDStr, userID))
 	userEnd := len(p.ids)
 	p.ids = appendString(p.ids, screenName)
+	nameEnd := len(p.ids)
+	p.ids = appendString(p.ids, location)
 	all := string(p.ids)
-	dst.ID, dst.UserID, dst.ScreenName = all[:idEnd], all[idEnd:userEnd], all[userEnd:]
+	dst.ID, dst.UserID, dst.ScreenName = all[:idEnd], all[idEnd:userEnd], all[userEnd:nameEnd]
+	dst.UserLocation = all[nameEnd:]
 	return res
 }
 
@@ -221,6 +239,9 @@ func (p *Parser) fillStatic(f *fields, dst *post.Post) Result {
 	dst.Text = p.copyString(f.text)
 	dst.Hashtags = p.hashtagStrings(f.hashtags)
 	dst.Point, dst.HasPoint, res.GeoRejected = p.staticPoint(f.geo)
+	if dst.HasPoint {
+		dst.GeoSource, dst.GeoConfidence = post.GeoExact, 1
+	}
 	dst.Time = staticTime(f.timestamp)
 	dst.Lang = staticLang(f.language)
 

@@ -44,8 +44,40 @@ func TestParseFixtures(t *testing.T) {
 				ID: "476688798726504448", Time: utc("2014-06-10T12:34:56Z"),
 				Text:     "Sunset over the #Hudson with friends #NYC \u2600\ufe0f",
 				Hashtags: []string{"Hudson", "NYC"},
-				HasPoint: true, Point: post.Point{Lat: 40.7128, Lon: -74.006},
-				UserID: "1180001", ScreenName: "geoheat_test", PlatformLang: "en",
+				HasPoint: true, GeoSource: post.GeoExact, GeoConfidence: 1, Point: post.Point{Lat: 40.7128, Lon: -74.006},
+				UserID: "1180001", ScreenName: "geoheat_test", UserLocation: "New York", PlatformLang: "en",
+			},
+		},
+		{
+			// No coordinates: the place's bounding-box centre, marked as such.
+			file: "tweet_place_only.json",
+			want: Result{Kind: KindPost},
+			post: post.Post{
+				ID: "476900000000000011", Time: utc("2014-06-11T10:00:00Z"), Text: "Tapas time",
+				HasPoint: true, GeoSource: post.GeoPlace, GeoConfidence: 1,
+				Point:  post.Point{Lat: (40.312071 + 40.643518) / 2, Lon: (-3.888954 + -3.517520) / 2},
+				UserID: "31", ScreenName: "madrileña", UserLocation: "Madrid, España 🇪🇸", PlatformLang: "es",
+			},
+		},
+		{
+			// A bad coordinates field with a usable place is not a rejection;
+			// the box [177, -179] crosses 180: its centre is 179 east, not 1 west.
+			file: "tweet_place_antimeridian.json",
+			want: Result{Kind: KindPost},
+			post: post.Post{
+				ID: "476900000000000012", Text: "Bula",
+				HasPoint: true, GeoSource: post.GeoPlace, GeoConfidence: 0.5, // a box some 400 km across: a region
+				Point:  post.Point{Lat: -17.5, Lon: 179},
+				UserID: "32", ScreenName: "fiji", PlatformLang: "en",
+			},
+		},
+		{
+			// A place whose box is off the globe gives no point.
+			file: "tweet_place_bad_bbox.json",
+			want: Result{Kind: KindPost},
+			post: post.Post{
+				ID: "476900000000000013", Text: "nowhere",
+				UserID: "33", ScreenName: "nobbox", PlatformLang: "en",
 			},
 		},
 		{
@@ -54,7 +86,7 @@ func TestParseFixtures(t *testing.T) {
 			want: Result{Kind: KindPost},
 			post: post.Post{
 				ID: "476900000000000001", Time: utc("2014-06-11T06:00:00Z"),
-				Text: "Guten Morgen Berlin", HasPoint: true, Point: post.Point{Lat: 52.52, Lon: 13.405},
+				Text: "Guten Morgen Berlin", HasPoint: true, GeoSource: post.GeoExact, GeoConfidence: 1, Point: post.Point{Lat: 52.52, Lon: 13.405},
 				UserID: "22", ScreenName: "berliner", PlatformLang: "de",
 			},
 		},
@@ -88,7 +120,7 @@ func TestParseFixtures(t *testing.T) {
 			want: Result{Kind: KindPost},
 			post: post.Post{
 				ID: "476900000000000005", Time: utc("2014-06-11T08:00:00Z"), Text: "fallback",
-				HasPoint: true, Point: post.Point{Lat: -33.8688, Lon: 151.2093},
+				HasPoint: true, GeoSource: post.GeoExact, GeoConfidence: 1, Point: post.Point{Lat: -33.8688, Lon: 151.2093},
 				UserID: "26", ScreenName: "fb", PlatformLang: "en",
 			},
 		},
@@ -121,7 +153,7 @@ func TestParseFixtures(t *testing.T) {
 			// buffer: a regression test for the id being overwritten.
 			post: post.Post{
 				ID: "936862158732128257", Time: utc("2017-12-02T10:00:00Z"), Text: "no id_str here",
-				HasPoint: true, Point: post.Point{Lat: 48.8566, Lon: 2.3522},
+				HasPoint: true, GeoSource: post.GeoExact, GeoConfidence: 1, Point: post.Point{Lat: 48.8566, Lon: 2.3522},
 				UserID: "18446744073709551615", ScreenName: "numeric",
 			},
 		},
@@ -177,7 +209,7 @@ func TestParseFixtures(t *testing.T) {
 				ID: "476688798726504449", Time: utc("2014-06-10T12:34:56Z"),
 				Text:     "I love the sunshine in the park today #sunny #Summer",
 				Hashtags: []string{"sunny", "Summer"},
-				HasPoint: true, Point: post.Point{Lat: 40.78, Lon: -73.97},
+				HasPoint: true, GeoSource: post.GeoExact, GeoConfidence: 1, Point: post.Point{Lat: 40.78, Lon: -73.97},
 				UserID: "98765", ScreenName: "notebook_user", Lang: "en",
 			},
 		},

@@ -35,17 +35,20 @@
 //   - Point: "coordinates" (GeoJSON, [lon, lat]) first, else "geo"
 //     ([lat, lon], the field the seed stored): the first of the two that is
 //     an array of exactly two finite numbers on the globe (and whose "type",
-//     if any, is "Point"). When a field is non-null but neither gives such a
-//     point, the post has no point and Result.GeoRejected is set; the post
-//     is still a post. Values are parsed with strconv.ParseFloat, so they
-//     round exactly as Python's json module does and json.dumps([lat, lon])
-//     comparisons hold.
+//     if any, is "Point"), with GeoSource GeoExact. Else the centre of
+//     place.bounding_box (a Polygon of [lon, lat] corners; one crossing the
+//     antimeridian is centred across it), with GeoSource GeoPlace. When
+//     coordinates or geo is non-null but gives no such point and there is
+//     no usable place, the post has no point and Result.GeoRejected is set;
+//     the post is still a post. Values are parsed with strconv.ParseFloat,
+//     so they round exactly as Python's json module does and
+//     json.dumps([lat, lon]) comparisons hold.
 //   - Time: "created_at" ("Mon Jan 02 15:04:05 -0700 2006"), else
 //     "timestamp_ms" (milliseconds, string or number), in UTC. When neither
 //     is usable Time is left zero, meaning unknown: the post is still a
 //     post, since its text, hashtags and point are what geoheat analyses.
-//   - PlatformLang: "lang". UserID, ScreenName: user.id_str (else user.id)
-//     and user.screen_name.
+//   - PlatformLang: "lang". UserID, ScreenName, UserLocation: user.id_str
+//     (else user.id), user.screen_name and user.location.
 //
 // A static-format post takes "id", "text", "hashtags" (strings), "geo"
 // ([lat, lon] or null), "timestamp" (Python's isoformat of a naive UTC

@@ -21,10 +21,10 @@ package twitter
 //   - Point: geo.coordinates ({"type":"Point","coordinates":[lon, lat]}),
 //     exact; else the centre of the bbox ([west, south, east, north]) of
 //     the place in includes.places whose id is geo.place_id, with
-//     PointApprox set. A geo.coordinates that is present but not a point
+//     GeoSource GeoPlace. A geo.coordinates that is present but not a point
 //     sets GeoRejected, as for v1.1.
-//   - PlatformLang: lang. UserID: author_id; ScreenName: the username of
-//     includes.users[] with that id.
+//   - PlatformLang: lang. UserID: author_id; ScreenName and UserLocation:
+//     the username and location of includes.users[] with that id.
 
 import (
 	"time"
@@ -109,19 +109,42 @@ func (p *Parser) fillV2(f *v2Fields, includes *fastjson.Value, dst *post.Post) R
 	dst.Hashtags = p.v2Hashtags(f.entities)
 	dst.Time = v2Time(f.createdAt)
 	dst.PlatformLang = p.platformLang(f.lang)
-	dst.Point, dst.HasPoint, dst.PointApprox, res.GeoRejected = p.v2Point(f.geo, includes)
+	var approx bool
+	var conf float32
+	dst.Point, conf, dst.HasPoint, approx, res.GeoRejected = p.v2Point(f.geo, includes)
+	if dst.HasPoint {
+		dst.GeoSource, dst.GeoConfidence = post.GeoExact, conf
+		if approx {
+			dst.GeoSource = post.GeoPlace
+		}
+	}
 
-	var username *fastjson.Value
+	// The author's user object (requested with expansions=author_id)
+	// carries the username and, with user.fields=location, the free-text
+	// profile location.
+	var username, location *fastjson.Value
 	if author := nonEmptyString(f.authorID); author != nil {
-		username = v2Lookup(includes, "users", author, "username")
+		if u := v2Lookup(includes, "users", author, ""); isObject(u) {
+			u.GetObject().Visit(func(key []byte, v *fastjson.Value) {
+				switch string(key) {
+				case "username":
+					username = v
+				case "location":
+					location = v
+				}
+			})
+		}
 	}
 	p.ids = appendString(p.ids[:0], f.id)
 	idEnd := len(p.ids)
 	p.ids = appendString(p.ids, f.authorID)
 	userEnd := len(p.ids)
 	p.ids = appendString(p.ids, username)
+	nameEnd := len(p.ids)
+	p.ids = appendString(p.ids, location)
 	all := string(p.ids)
-	dst.ID, dst.UserID, dst.ScreenName = all[:idEnd], all[idEnd:userEnd], all[userEnd:]
+	dst.ID, dst.UserID, dst.ScreenName = all[:idEnd], all[idEnd:userEnd], all[userEnd:nameEnd]
+	dst.UserLocation = all[nameEnd:]
 	return res
 }
 
@@ -145,14 +168,14 @@ func (p *Parser) v2Hashtags(entities *fastjson.Value) []string {
 
 // v2Point returns the exact point of geo.coordinates, else the centre of
 // the place's bbox (approx).
-func (p *Parser) v2Point(geo, includes *fastjson.Value) (pt post.Point, ok, approx, rejected bool) {
+func (p *Parser) v2Point(geo, includes *fastjson.Value) (pt post.Point, conf float32, ok, approx, rejected bool) {
 	if !isObject(geo) {
-		return post.Point{}, false, false, false
+		return post.Point{}, 0, false, false, false
 	}
 	g := geo.GetObject()
 	if c := lastField(g, "coordinates"); !isNull(c) {
 		if pt, ok := p.geoJSONPoint(c, lonLat); ok {
-			return pt, true, false, false
+			return pt, 1, true, false, false
 		}
 		// Some payloads carry "coordinates": {"coordinates": {}}; the
 		// place, if any, still locates the post.
@@ -160,54 +183,41 @@ func (p *Parser) v2Point(geo, includes *fastjson.Value) (pt post.Point, ok, appr
 	}
 	placeID := nonEmptyString(lastField(g, "place_id"))
 	if placeID == nil {
-		return post.Point{}, false, false, rejected
+		return post.Point{}, 0, false, false, rejected
 	}
 	place := v2Lookup(includes, "places", placeID, "geo")
 	if !isObject(place) {
-		return post.Point{}, false, false, rejected
+		return post.Point{}, 0, false, false, rejected
 	}
-	if pt, ok := p.bboxCentre(lastField(place.GetObject(), "bbox")); ok {
-		return pt, true, true, false
+	if pt, conf, ok := p.bboxCentre(lastField(place.GetObject(), "bbox")); ok {
+		return pt, conf, true, true, false
 	}
-	return post.Point{}, false, false, rejected
+	return post.Point{}, 0, false, false, rejected
 }
 
 // bboxCentre returns the centre of a GeoJSON bbox [west, south, east,
-// north]. A box crossing the antimeridian (west > east) is centred across
-// it, not across the whole globe.
-func (p *Parser) bboxCentre(v *fastjson.Value) (post.Point, bool) {
+// north] (see boxCentre).
+func (p *Parser) bboxCentre(v *fastjson.Value) (post.Point, float32, bool) {
 	if !isType(v, fastjson.TypeArray) {
-		return post.Point{}, false
+		return post.Point{}, 0, false
 	}
 	a := v.GetArray()
 	if len(a) != 4 {
-		return post.Point{}, false
+		return post.Point{}, 0, false
 	}
 	var n [4]float64
 	for i, x := range a {
 		f, ok := p.float(x)
 		if !ok {
-			return post.Point{}, false
+			return post.Point{}, 0, false
 		}
 		n[i] = f
 	}
-	west, south, east, north := n[0], n[1], n[2], n[3]
-	if !(post.Point{Lat: south, Lon: west}).Valid() || !(post.Point{Lat: north, Lon: east}).Valid() {
-		return post.Point{}, false
-	}
-	if east < west {
-		east += 360
-	}
-	lon := (west + east) / 2
-	if lon > 180 {
-		lon -= 360
-	}
-	pt := post.Point{Lat: (south + north) / 2, Lon: lon}
-	return pt, pt.Valid()
+	return boxCentre(n[0], n[1], n[2], n[3])
 }
 
 // v2Lookup finds includes[list][i] whose "id" equals id and returns its
-// field named want; nil when absent.
+// field named want, or the whole item when want is ""; nil when absent.
 func v2Lookup(includes *fastjson.Value, list string, id []byte, want string) *fastjson.Value {
 	if !isObject(includes) {
 		return nil
@@ -222,6 +232,9 @@ func v2Lookup(includes *fastjson.Value, list string, id []byte, want string) *fa
 		}
 		o := it.GetObject()
 		if b := nonEmptyString(lastField(o, "id")); b != nil && string(b) == string(id) {
+			if want == "" {
+				return it
+			}
 			return lastField(o, want)
 		}
 	}

@@ -24,13 +24,18 @@ func TestParseV2Fixtures(t *testing.T) {
 			ID: "1377650090978992134", UserID: "4602771083", ScreenName: "beispiel",
 			Time: time.Date(2021, 4, 1, 15, 52, 31, 0, time.UTC), Text: "Hallo #Berlin #Sonne",
 			Hashtags: []string{"Berlin", "Sonne"}, PlatformLang: "de",
-			HasPoint: true, PointApprox: true,
+			HasPoint: true, GeoSource: post.GeoPlace, GeoConfidence: 1,
 			Point: post.Point{Lat: (52.338079 + 52.675323) / 2, Lon: (13.088304 + 13.760909) / 2},
+		}},
+		{file: "v2_envelope_user_location.json", kind: KindPost, want: post.Post{
+			// user.fields=location: the author's entry, not another user's.
+			ID: "1377650090978992135", UserID: "77", ScreenName: "porteña", UserLocation: "BsAs 🇦🇷",
+			Text: "Buenos días", PlatformLang: "es",
 		}},
 		{file: "v2_flat_coordinates.json", kind: KindPost, want: post.Post{
 			ID: "1224044675406925824", UserID: "42", Text: "#NYC here", Hashtags: []string{"NYC"},
 			Time: time.Date(2020, 2, 2, 18, 0, 1, 0, time.UTC), PlatformLang: "en",
-			HasPoint: true, Point: post.Point{Lat: 40.74168819, Lon: -73.99960455},
+			HasPoint: true, GeoSource: post.GeoExact, GeoConfidence: 1, Point: post.Point{Lat: 40.74168819, Lon: -73.99960455},
 		}},
 		{file: "v2_errors.json", kind: KindNotice, notice: NoticeError},
 		{file: "v2_dm_event.json", kind: KindNotice, notice: NoticeOther},
@@ -72,8 +77,8 @@ func TestV2BBoxAcrossAntimeridian(t *testing.T) {
 		t.Fatalf("Parse = %+v, %v", res, err)
 	}
 	// [177, -179] spans 4 degrees across 180: the centre is 179 east, not 1 west.
-	if !got.HasPoint || !got.PointApprox || math.Abs(got.Point.Lon-179) > 1e-9 || math.Abs(got.Point.Lat+17.5) > 1e-9 {
-		t.Fatalf("point %+v approx=%v, want (-17.5, 179) approximate", got.Point, got.PointApprox)
+	if !got.HasPoint || got.GeoSource != post.GeoPlace || math.Abs(got.Point.Lon-179) > 1e-9 || math.Abs(got.Point.Lat+17.5) > 1e-9 {
+		t.Fatalf("point %+v source=%v, want (-17.5, 179) place", got.Point, got.GeoSource)
 	}
 }
 
@@ -100,7 +105,7 @@ func TestParseV2RealData(t *testing.T) {
 				if got.HasPoint {
 					c.points++
 				}
-				if got.PointApprox {
+				if got.GeoSource == post.GeoPlace {
 					c.approx++
 				}
 				if len(got.Hashtags) > 0 {
@@ -173,7 +178,7 @@ func FuzzParseV2(f *testing.F) {
 		if got.HasPoint && !got.Point.Valid() {
 			t.Fatalf("invalid point %+v", got.Point)
 		}
-		if got.PointApprox && !got.HasPoint {
+		if got.GeoSource != post.GeoNone && !got.HasPoint {
 			t.Fatal("approximate without a point")
 		}
 		if res.Kind != KindPost && (got.ID != "" || got.Text != "") {

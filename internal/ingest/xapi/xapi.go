@@ -67,12 +67,13 @@ type Options struct {
 
 // streamQuery asks for what geoheat analyses: time, language, hashtags,
 // geo, the place's bounding box (for approximate points) and the author's
-// username.
+// username and free-text profile location (resolved offline into a point
+// when the post has none; see internal/geo).
 var streamQuery = url.Values{
 	"tweet.fields": {"created_at,lang,entities,geo,author_id,note_tweet"},
-	"expansions":   {"geo.place_id,author_id"},
+	"expansions":   {"author_id,geo.place_id"},
 	"place.fields": {"geo,full_name,country_code"},
-	"user.fields":  {"username"},
+	"user.fields":  {"username,location"},
 }.Encode()
 
 // New returns the stream as an ingest.Source.

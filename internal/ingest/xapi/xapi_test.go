@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -60,7 +61,9 @@ func (f *fakeX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.t.Errorf("Authorization %q", got)
 	}
 	q := r.URL.Query()
-	if r.URL.Path != "/2/tweets/search/stream" || !strings.Contains(q.Get("tweet.fields"), "geo") || !strings.Contains(q.Get("expansions"), "geo.place_id") || !strings.Contains(q.Get("place.fields"), "geo") {
+	if r.URL.Path != "/2/tweets/search/stream" || !hasAll(q.Get("tweet.fields"), "geo", "author_id") ||
+		!hasAll(q.Get("expansions"), "author_id", "geo.place_id") || !hasAll(q.Get("place.fields"), "geo") ||
+		!hasAll(q.Get("user.fields"), "username", "location") {
 		f.t.Errorf("request %s", r.URL)
 	}
 	f.mu.Lock()
@@ -330,7 +333,7 @@ func TestFixtureStream(t *testing.T) {
 	got := r.collect(t, len(lines))
 	var p twitter.Parser
 	var dst post.Post
-	if res, _ := p.Parse(got[0], &dst); res.Kind != twitter.KindPost || !dst.PointApprox {
+	if res, _ := p.Parse(got[0], &dst); res.Kind != twitter.KindPost || dst.GeoSource != post.GeoPlace || dst.UserLocation != "Berlin, Deutschland" {
 		t.Errorf("first: %+v %+v", res, dst)
 	}
 	if res, _ := p.Parse(got[1], &dst); res.Notice != twitter.NoticeError {
@@ -386,4 +389,16 @@ func advanceUntilReconnect(t *testing.T, r *run) time.Duration {
 	}
 	t.Fatal("no reconnect after 120 s of silence")
 	return 0
+}
+
+// hasAll reports whether the comma-separated list holds every one of want
+// as a whole item (so "geo" is not satisfied by "geo.place_id").
+func hasAll(list string, want ...string) bool {
+	items := strings.Split(list, ",")
+	for _, w := range want {
+		if !slices.Contains(items, w) {
+			return false
+		}
+	}
+	return true
 }
