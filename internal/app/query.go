@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -158,6 +159,17 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 		}
 		fmt.Fprintf(tw, "source\t%s (%s)\n", in.Source.Name, src)
 		fmt.Fprintf(tw, "messages\t%d (posts %d, notices %d, malformed %d)\n", in.Messages, in.Posts, in.NoticeCount(), in.Malformed)
+		if len(in.SourceDropped) > 0 {
+			var ds []string
+			for reason, n := range in.SourceDropped {
+				ds = append(ds, fmt.Sprintf("%s %d", reason, n))
+			}
+			sort.Strings(ds)
+			fmt.Fprintf(tw, "skipped by source\t%s\n", strings.Join(ds, ", "))
+		}
+		if len(in.Located) > 0 {
+			fmt.Fprintf(tw, "places inferred\tprofile %d, text %d\n", in.Located["profile"], in.Located["text"])
+		}
 		fmt.Fprintf(tw, "detected\t%d (undetected %d)\n", in.Detected, in.Undetected)
 		fmt.Fprintf(tw, "written\t%d\n", in.Written)
 		fmt.Fprintf(tw, "posts/s\t%.1f (last minute)\n", in.PostsPerSec)
@@ -171,7 +183,12 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(tw, "source\tnone (this process does not ingest)\n")
 	}
 	fmt.Fprintf(tw, "store memory\t%s\n", humanBytes(s.Store.MemoryBytes))
-	fmt.Fprintf(tw, "posts held\t%d (points %d, hashtags %d, languages %d)\n", s.Store.Posts, s.Store.Points, s.Store.Hashtags, s.Store.Languages)
+	// points as the default map draws them (exact, place), inferred apart.
+	pts := fmt.Sprint(s.Store.Points - s.Store.InferredPoints)
+	if s.Store.InferredPoints > 0 {
+		pts += fmt.Sprintf(" + %d inferred", s.Store.InferredPoints)
+	}
+	fmt.Fprintf(tw, "posts held\t%d (points %s, hashtags %d, languages %d)\n", s.Store.Posts, pts, s.Store.Hashtags, s.Store.Languages)
 	if !s.Store.Head.IsZero() {
 		fmt.Fprintf(tw, "newest post\t%s\n", s.Store.Head.UTC().Format(time.RFC3339))
 	}
@@ -275,14 +292,20 @@ func terminalSafe(s string) string {
 }
 
 func runPoints(ctx context.Context, env Env, args []string) error {
-	cfg, err := queryFlags("points", groupPoints, env, args, "--lang L [--n 400] [--server URL | --data-dir DIR] [--json]")
+	cfg, err := queryFlags("points", groupPoints, env, args, "--lang L [--n 400] [--geo exact,place] [--server URL | --data-dir DIR] [--json]")
 	if err != nil {
 		return helpOK(err)
 	}
 	if cfg.Lang == "" {
 		return fmt.Errorf("%w: geoheat points needs --lang (en or english)", ErrUsage)
 	}
+	if err := checkGeo("points", cfg); err != nil {
+		return err
+	}
 	q := url.Values{"lang": {cfg.Lang}, "n": {fmt.Sprint(cfg.N)}}
+	if cfg.Geo != "" {
+		q.Set("geo", cfg.Geo)
+	}
 	data, err := apiGet(ctx, env, cfg, "/api/points", q)
 	if err != nil {
 		return err
@@ -295,9 +318,13 @@ func runPoints(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "lat\tlon\t")
-	for _, p := range d.Points {
-		fmt.Fprintf(tw, "%v\t%v\t\n", p[0], p[1])
+	fmt.Fprintln(tw, "lat\tlon\tsource\tconfidence\t")
+	for i, p := range d.Points {
+		src, conf := "exact", float32(1) // a server from before provenance sends neither
+		if i < len(d.Sources) && i < len(d.Confidence) {
+			src, conf = d.Sources[i], d.Confidence[i]
+		}
+		fmt.Fprintf(tw, "%v\t%v\t%s\t%.2f\t\n", p[0], p[1], terminalSafe(src), conf)
 	}
 	return tw.Flush()
 }

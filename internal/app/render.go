@@ -26,6 +26,21 @@ func (c *Config) registerRender(fs *flag.FlagSet) {
 	fs.IntVar(&c.Height, "height", 0, "image height in pixels (0 = keep the area's aspect)")
 	fs.StringVar(&c.BBox, "bbox", "", "area drawn, as west,south,east,north (default: the world)")
 	fs.StringVar(&c.Proj, "proj", "equirect", "projection: equirect or mercator")
+	c.registerGeo(fs)
+}
+
+// registerGeo adds --geo, the provenance filter of `points`, `render` and
+// `map` (the API's geo= parameter).
+func (c *Config) registerGeo(fs *flag.FlagSet) {
+	fs.StringVar(&c.Geo, "geo", "", "point provenances: a comma list of exact, place, profile, text, or trusted (exact,place), inferred (profile,text), all (default trusted)")
+}
+
+// checkGeo rejects a bad --geo before anything is queried.
+func checkGeo(name string, cfg *Config) error {
+	if _, err := httpapi.ParseGeo(cfg.Geo); err != nil {
+		return fmt.Errorf("%w: geoheat %s: --geo: %v", ErrUsage, name, err)
+	}
+	return nil
 }
 
 // heatValues turns the flags into the heat query parameters the API and
@@ -49,13 +64,14 @@ func heatValues(cfg *Config) url.Values {
 		q.Set("height", strconv.Itoa(cfg.Height))
 	}
 	set("proj", cfg.Proj)
+	set("geo", cfg.Geo)
 	return q
 }
 
 // fetchHeat asks the API (local data dir or --server) for the cells of req.
 func fetchHeat(ctx context.Context, env Env, cfg *Config, req render.Request, q url.Values) (store.HeatResult, error) {
 	api := url.Values{}
-	for _, k := range []string{"lang", "tag", "window", "n", "bbox"} {
+	for _, k := range []string{"lang", "tag", "window", "n", "bbox", "geo"} {
 		if v := q.Get(k); v != "" {
 			api.Set(k, v)
 		}
@@ -103,7 +119,7 @@ func writeOutput(env Env, name string, b []byte) error {
 
 func runRender(ctx context.Context, env Env, args []string) error {
 	cfg, err := queryFlags("render", groupRender, env, args,
-		"[--lang L] [--tag T] [--window W | --n N] [--bbox W,S,E,N] [--width 1024] [--height H] [--proj equirect|mercator] -o file.png")
+		"[--lang L] [--tag T] [--window W | --n N] [--geo all] [--bbox W,S,E,N] [--width 1024] [--height H] [--proj equirect|mercator] -o file.png")
 	if err != nil {
 		return helpOK(err)
 	}
@@ -135,7 +151,7 @@ func (s staticHeat) Heat(context.Context, store.HeatQuery) (store.HeatResult, er
 
 func runMap(ctx context.Context, env Env, args []string) error {
 	cfg, err := queryFlags("map", groupRender, env, args,
-		"--lang L [--tag T] [--window W | --n N] [--server URL | --data-dir DIR] -o file.html")
+		"--lang L [--tag T] [--window W | --n N] [--geo all] [--server URL | --data-dir DIR] -o file.html")
 	if err != nil {
 		return helpOK(err)
 	}
@@ -165,7 +181,8 @@ func runMap(ctx context.Context, env Env, args []string) error {
 	if err := json.Unmarshal(data, &rows); err != nil {
 		return fmt.Errorf("unexpected /api/top answer: %w", err)
 	}
-	page := render.Page{Lang: cfg.Lang, Tag: cfg.Tag, Window: cfg.Window, N: cfg.N, Generated: env.Now(),
+	geo, _ := httpapi.ParseGeo(cfg.Geo) // ParseRequest checked it
+	page := render.Page{Lang: cfg.Lang, Tag: cfg.Tag, Window: cfg.Window, N: cfg.N, Geo: geo.String(), Generated: env.Now(),
 		Heat: res, Outlines: commandOutlines(env)}
 	if len(rows) > 0 {
 		page.Lang = rows[0].Name

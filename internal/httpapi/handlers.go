@@ -23,8 +23,10 @@ type CountRow struct {
 	Lang     string `json:"lang"`
 	Name     string `json:"name"`
 	Posts    int64  `json:"posts"`
-	Geo      int64  `json:"geo"`
+	Geo      int64  `json:"geo"` // points of trusted provenance (exact, place)
 	Hashtags int64  `json:"hashtags"`
+	// GeoBySource counts points per provenance, inferred ones included.
+	GeoBySource store.GeoCounts `json:"geo_by_source,omitzero"`
 }
 
 // TopRow is one language of /api/top.
@@ -34,15 +36,21 @@ type TopRow struct {
 	Tags []store.TagCount `json:"tags"`
 }
 
-// PointsData is /api/points: points oldest first, each [lat, lon].
+// PointsData is /api/points: points oldest first, each [lat, lon], and
+// parallel to them each point's provenance and confidence (kept apart so
+// that readers of the [lat, lon] pairs, the seed's format, keep working).
 type PointsData struct {
-	Lang   string       `json:"lang"`
-	Name   string       `json:"name"`
-	Points [][2]float64 `json:"points"`
+	Lang       string       `json:"lang"`
+	Name       string       `json:"name"`
+	Geo        string       `json:"geo"` // the provenances included, e.g. "exact,place"
+	Points     [][2]float64 `json:"points"`
+	Sources    []string     `json:"sources"`    // "exact", "place", "profile" or "text"
+	Confidence []float32    `json:"confidence"` // in (0, 1], 1/255 steps
 }
 
 // HeatData is /api/heat: cells as [lat, lon, weight].
 type HeatData struct {
+	Geo       string       `json:"geo"` // the provenances aggregated, e.g. "exact,place"
 	Cells     [][3]float64 `json:"cells"`
 	Points    int64        `json:"points"`
 	CellDeg   float64      `json:"cell_deg"`
@@ -96,7 +104,8 @@ func (a *API) counts(r *http.Request) (any, *apiError) {
 	}
 	out := make([]CountRow, 0, len(rows))
 	for _, c := range rows {
-		out = append(out, CountRow{Lang: c.Lang, Name: ref(c.Lang).Name, Posts: c.Posts, Geo: c.Geo, Hashtags: c.Hashtags})
+		out = append(out, CountRow{Lang: c.Lang, Name: ref(c.Lang).Name, Posts: c.Posts, Geo: c.Geo, Hashtags: c.Hashtags,
+			GeoBySource: c.GeoBySource})
 	}
 	return out, nil
 }
@@ -130,9 +139,11 @@ func (a *API) points(r *http.Request) (any, *apiError) {
 	if err != nil {
 		return nil, storeError(err)
 	}
-	d := PointsData{Lang: q.Lang, Name: ref(q.Lang).Name, Points: make([][2]float64, len(pts))}
+	d := PointsData{Lang: q.Lang, Name: ref(q.Lang).Name, Geo: q.Geo.String(), Points: make([][2]float64, len(pts)),
+		Sources: make([]string, len(pts)), Confidence: make([]float32, len(pts))}
 	for i, p := range pts {
 		d.Points[i] = [2]float64{p.Lat, p.Lon}
+		d.Sources[i], d.Confidence[i] = p.Source.String(), p.Confidence
 	}
 	return d, nil
 }
@@ -146,7 +157,7 @@ func (a *API) heat(r *http.Request) (any, *apiError) {
 	if err != nil {
 		return nil, storeError(err)
 	}
-	d := HeatData{Cells: make([][3]float64, len(res.Cells)), Points: res.Points, CellDeg: res.CellDeg,
+	d := HeatData{Geo: q.Geo.String(), Cells: make([][3]float64, len(res.Cells)), Points: res.Points, CellDeg: res.CellDeg,
 		Truncated: res.Truncated, MaxWeight: res.MaxWeight}
 	for i, c := range res.Cells {
 		d.Cells[i] = [3]float64{c.Lat, c.Lon, float64(c.Weight)}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/geoheat/geoheat/internal/langid"
+	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
 )
 
@@ -44,6 +45,24 @@ func ParseLang(s string) (string, error) {
 		}
 	}
 	return strings.ToLower(s), nil
+}
+
+// ParseGeo reads a provenance filter: a comma list of exact, place,
+// profile, text, or the groups trusted (exact,place), inferred
+// (profile,text) and all. Empty means trusted: inferred points are opt-in.
+func ParseGeo(s string) (post.GeoSet, error) {
+	if len(s) > 64 {
+		return 0, fmt.Errorf("bad geo %.32q…: want a comma list of exact, place, profile, text, or trusted, inferred, all", s)
+	}
+	g, err := post.ParseGeoSet(s)
+	if err != nil {
+		return 0, fmt.Errorf("bad geo %q: want a comma list of exact, place, profile, text, or trusted, inferred, all", s)
+	}
+	if g == 0 {
+		// ",," names nothing; an empty set would silently mean the default.
+		return 0, fmt.Errorf("bad geo %q: names no provenance", s)
+	}
+	return g, nil
 }
 
 // ParseWindow reads "15m", "1h", "24h", "7d"; "", "0" and "all" mean no window.
@@ -115,6 +134,9 @@ func parsePoints(v url.Values) (store.PointsQuery, *apiError) {
 	if q.N, err = intParam(v, "n", defPoints, 1, maxN); err != nil {
 		return q, badData(err)
 	}
+	if q.Geo, err = ParseGeo(v.Get("geo")); err != nil {
+		return q, badData(err)
+	}
 	return q, nil
 }
 
@@ -141,6 +163,9 @@ func parseHeat(v url.Values) (store.HeatQuery, *apiError) {
 		return q, badData(err)
 	}
 	if q.BBox, err = ParseBBox(v.Get("bbox")); err != nil {
+		return q, badData(err)
+	}
+	if q.Geo, err = ParseGeo(v.Get("geo")); err != nil {
 		return q, badData(err)
 	}
 	return q, nil

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
 )
 
@@ -107,7 +108,8 @@ func TestParseTopAndHeat(t *testing.T) {
 // accept is within the documented limits.
 func FuzzParams(f *testing.F) {
 	for _, s := range []string{"lang=en&n=3&last=5000", "window=15m", "bbox=170,-20,190,10&zoom=3&limit=5",
-		"bbox=-1e309,0,0,0", "n=-1", "tag=%3Cimg%20src%3Dx%3E", "lang=%00"} {
+		"bbox=-1e309,0,0,0", "n=-1", "tag=%3Cimg%20src%3Dx%3E", "lang=%00",
+		"lang=en&geo=all", "geo=exact,place", "geo=inferred", "geo=,", "geo=Profile%20,text"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -128,6 +130,19 @@ func FuzzParams(f *testing.F) {
 				t.Fatalf("accepted %+v", q)
 			}
 		}
-		_, _ = parsePoints(v)
+		// An accepted provenance filter is never empty and names only
+		// real provenances (an empty set would silently mean the default).
+		if q, err := parseHeat(v); err == nil && (q.Geo == 0 || q.Geo&^post.GeoSetAll != 0) {
+			t.Fatalf("heat accepted geo %#x", uint8(q.Geo))
+		}
+		if q, err := parsePoints(v); err == nil && (q.Geo == 0 || q.Geo&^post.GeoSetAll != 0 || q.N < 1 || q.N > maxN) {
+			t.Fatalf("points accepted %+v", q)
+		}
+		if g, err := ParseGeo(v.Get("geo")); err == nil && g.String() != "" {
+			// What the API echoes parses back to the same set.
+			if back, err := ParseGeo(g.String()); err != nil || back != g {
+				t.Fatalf("ParseGeo(%q) = %v, echo %q parses to %v, %v", v.Get("geo"), g, g.String(), back, err)
+			}
+		}
 	})
 }

@@ -35,7 +35,7 @@ type Request struct {
 // cells are dropped, which a heatmap does not show anyway.
 const maxCells = 20000
 
-// ParseRequest reads lang, tag, window, n, bbox, width, height and proj
+// ParseRequest reads lang, tag, window, n, geo, bbox, width, height and proj
 // (equirect or mercator) with the API's own parameter rules.
 func ParseRequest(v url.Values) (Request, error) {
 	var r Request
@@ -70,6 +70,10 @@ func ParseRequest(v url.Values) (Request, error) {
 		r.Projection = WebMercator
 	default:
 		return r, fmt.Errorf("bad proj %q: want equirect or mercator", v.Get("proj"))
+	}
+	// Inferred points are opt-in here as everywhere: geo= as the API reads it.
+	if r.Query.Geo, err = httpapi.ParseGeo(v.Get("geo")); err != nil {
+		return r, err
 	}
 	r.Query.BBox = r.View
 	if r.Query.BBox.IsZero() {

@@ -16,11 +16,15 @@ import (
 // Page is what `geoheat map` writes: one HTML file that draws the heatmap
 // on a canvas with no network, the seed notebook's output cell as a file.
 type Page struct {
-	Title     string
-	Lang      string // language name shown ("spanish"), "" for all
-	Tag       string
-	Window    string
-	N         int
+	Title  string
+	Lang   string // language name shown ("spanish"), "" for all
+	Tag    string
+	Window string
+	N      int
+	// Geo names the point provenances drawn ("exact,place"); "" or the
+	// trusted pair says nothing, anything else is stated on the page so a
+	// reader knows inferred points are in the map.
+	Geo       string
 	Generated time.Time
 	Heat      store.HeatResult
 	Top       []store.TagCount
@@ -87,6 +91,10 @@ func WritePage(w io.Writer, p Page) error {
 		sel += fmt.Sprintf(" · %d most recent points", p.N)
 	case p.Window != "" && p.Window != "all":
 		sel += " · last " + p.Window
+	}
+	if p.Geo != "" && p.Geo != "exact,place" {
+		// html/template escapes it with the rest of Selection.
+		sel += " · points: " + p.Geo
 	}
 	return pageTmpl.Execute(w, map[string]any{
 		"Title":     p.Title,

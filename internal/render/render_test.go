@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
 )
 
@@ -155,7 +156,15 @@ func TestHandler(t *testing.T) {
 	if q.Lang != "es" || q.Tag != "Futbol" || q.Window != time.Hour || q.BBox.West != -20 || q.Limit != maxCells || q.Zoom < 3 {
 		t.Errorf("query = %+v", q)
 	}
-	for _, bad := range []string{"width=99999", "bbox=1,2,3", "proj=globe", "lang=%3Cx%3E", "n=-1"} {
+	if src.got.Geo != post.GeoSetTrusted {
+		t.Errorf("default geo = %v, want exact,place", src.got.Geo)
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/heat.png?geo=inferred", nil))
+	if rec.Code != 200 || src.got.Geo != post.GeoSetInferred {
+		t.Errorf("geo=inferred: status %d, query geo %v", rec.Code, src.got.Geo)
+	}
+	for _, bad := range []string{"width=99999", "bbox=1,2,3", "proj=globe", "lang=%3Cx%3E", "n=-1", "geo=gps", "geo=,"} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/heat.png?"+bad, nil))
 		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `"errorType":"bad_data"`) {

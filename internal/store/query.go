@@ -1,6 +1,11 @@
 package store
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+
+	"github.com/geoheat/geoheat/internal/post"
+)
 
 // Defaults of the seed notebook's cells, shared by every store so that they
 // answer the same query the same way.
@@ -34,7 +39,8 @@ func (q TopQuery) Normalize() (TopQuery, error) {
 	return q, nil
 }
 
-// Normalize checks q (a language is required) and defaults N to 400.
+// Normalize checks q (a language is required) and defaults N to 400 and
+// Geo to post.GeoSetTrusted.
 func (q PointsQuery) Normalize() (PointsQuery, error) {
 	switch {
 	case q.Lang == "":
@@ -45,7 +51,74 @@ func (q PointsQuery) Normalize() (PointsQuery, error) {
 	if q.N == 0 {
 		q.N = DefaultPoints
 	}
-	return q, nil
+	var err error
+	q.Geo, err = normalizeGeo(q.Geo)
+	return q, err
+}
+
+// Normalize checks q (see Check) and defaults Geo to post.GeoSetTrusted.
+func (q HeatQuery) Normalize() (HeatQuery, error) {
+	if err := q.Check(); err != nil {
+		return q, err
+	}
+	var err error
+	q.Geo, err = normalizeGeo(q.Geo)
+	return q, err
+}
+
+// normalizeGeo defaults an empty set to the trusted provenances and
+// rejects bits that name no provenance (bit 0 is GeoNone).
+func normalizeGeo(g post.GeoSet) (post.GeoSet, error) {
+	if g == 0 {
+		return post.GeoSetTrusted, nil
+	}
+	if g&^post.GeoSetAll != 0 {
+		return g, badQuery("geo provenance set %#x names unknown provenances", uint8(g))
+	}
+	return g, nil
+}
+
+// Confidence is stored in one byte: 1/255 steps are far finer than any
+// resolver's calibration, and a byte keeps the embedded store's columns
+// small. Both stores quantise the same way so that they answer alike.
+
+// QuantizeConfidence maps a confidence to its stored byte, 1..255. Values
+// above 1 count as 1; 0, negative and NaN mean "not given" and count as 1
+// too (sources that predate provenance set none, and their points are the
+// platform's own); tiny positive values round up to the smallest step so
+// that they stay distinguishable from "not given".
+func QuantizeConfidence(c float32) uint8 {
+	if !(c > 0) || c >= 1 {
+		return 255
+	}
+	q := math.Round(float64(c) * 255)
+	if q < 1 {
+		return 1
+	}
+	return uint8(q)
+}
+
+// ConfidenceOf is the confidence a stored byte stands for.
+func ConfidenceOf(q uint8) float32 { return float32(q) / 255 }
+
+// PointSource is the provenance a store records for a post's point: the
+// post's GeoSource, or GeoExact for a post that has a point but no
+// provenance (sources written before provenance existed only had exact
+// coordinates). GeoNone when the post has no valid point. Unknown values
+// (from a newer build) count as the least trusted, GeoText, so they are
+// never shown by default.
+func PointSource(p *post.Post) post.GeoSource {
+	if !p.HasPoint || !p.Point.Valid() {
+		return post.GeoNone
+	}
+	switch g := p.GeoSource; {
+	case g == post.GeoNone:
+		return post.GeoExact
+	case g > post.GeoText:
+		return post.GeoText
+	default:
+		return g
+	}
 }
 
 // Check rejects negative counts and windows; the zoom and the box are

@@ -40,7 +40,7 @@ type Recorder interface {
 type Querier interface {
 	Counts(ctx context.Context) ([]LangCount, error)
 	Top(ctx context.Context, q TopQuery) ([]LangTop, error)
-	Points(ctx context.Context, q PointsQuery) ([]post.Point, error)
+	Points(ctx context.Context, q PointsQuery) ([]Point, error)
 	Heat(ctx context.Context, q HeatQuery) (HeatResult, error)
 	Stats(ctx context.Context) (Stats, error)
 }
@@ -57,10 +57,54 @@ type Store interface {
 
 // LangCount is one row of the seed's llen table, for posts currently held.
 type LangCount struct {
-	Lang     string `json:"lang"`     // language key
-	Posts    int64  `json:"posts"`    // posts held
-	Geo      int64  `json:"geo"`      // posts held with a point (seed: llen geo_<lang>)
-	Hashtags int64  `json:"hashtags"` // hashtags held (seed: llen hashtag_<lang>)
+	Lang  string `json:"lang"`  // language key
+	Posts int64  `json:"posts"` // posts held
+	// Geo counts the posts held with a trusted point (exact or place), what
+	// the default map shows (seed: llen geo_<lang>, which only had exact
+	// points).
+	Geo      int64 `json:"geo"`
+	Hashtags int64 `json:"hashtags"` // hashtags held (seed: llen hashtag_<lang>)
+	// GeoBySource counts the posts held with a point per provenance; in
+	// JSON provenances with none are left out, and the whole field when
+	// the language holds no point.
+	GeoBySource GeoCounts `json:"geo_by_source,omitzero"`
+}
+
+// GeoCounts counts points per provenance. A struct rather than a map:
+// Counts runs every second for the dashboard and should not allocate per
+// language.
+type GeoCounts struct {
+	Exact   int64 `json:"exact,omitempty"`
+	Place   int64 `json:"place,omitempty"`
+	Profile int64 `json:"profile,omitempty"`
+	Text    int64 `json:"text,omitempty"`
+}
+
+// Of returns the count of provenance g (0 for GeoNone).
+func (c GeoCounts) Of(g post.GeoSource) int64 {
+	switch g {
+	case post.GeoExact:
+		return c.Exact
+	case post.GeoPlace:
+		return c.Place
+	case post.GeoProfile:
+		return c.Profile
+	case post.GeoText:
+		return c.Text
+	}
+	return 0
+}
+
+// Trusted is the count of exact and place points, what Geo reports.
+func (c GeoCounts) Trusted() int64 { return c.Exact + c.Place }
+
+// Point is a stored point with its provenance.
+type Point struct {
+	post.Point
+	Source post.GeoSource // never GeoNone
+	// Confidence is the resolver's confidence as stored: quantised to
+	// 1/255 steps (see QuantizeConfidence), 1 for exact and place points.
+	Confidence float32
 }
 
 // TopQuery selects the most used hashtags.
@@ -92,6 +136,10 @@ type LangTop struct {
 type PointsQuery struct {
 	Lang string // required
 	N    int    // seed: 400
+	// Geo is the provenances included; the zero value means
+	// post.GeoSetTrusted (exact and place), so inferred points are opt-in.
+	// N counts matching points.
+	Geo post.GeoSet
 }
 
 // BBox is a lon/lat box. West > East means the box crosses the antimeridian.
@@ -115,6 +163,9 @@ type HeatQuery struct {
 	BBox   BBox          // zero value: the world
 	Zoom   int           // 0..22; sets the cell size (see analysis.CellDegrees)
 	Limit  int           // at most Limit cells, the heaviest kept; 0 means no limit
+	// Geo is the provenances included; the zero value means
+	// post.GeoSetTrusted. Last counts matching points only.
+	Geo post.GeoSet
 }
 
 // HeatCell is one aggregated grid cell: the mean position of its points and
@@ -136,15 +187,18 @@ type HeatResult struct {
 
 // Stats describes what the store holds.
 type Stats struct {
-	Posts       int64     `json:"posts"`        // posts held
-	Points      int64     `json:"points"`       // posts held with a point
-	Hashtags    int64     `json:"hashtags"`     // hashtags held
-	Languages   int       `json:"languages"`    // languages with posts
-	MemoryBytes int64     `json:"memory_bytes"` // estimated bytes held for the data
-	Head        time.Time `json:"head"`         // head time (see package doc)
-	Oldest      time.Time `json:"oldest"`       // oldest post time held
-	Dropped     int64     `json:"dropped"`      // posts dropped by retention or max-posts
-	Written     int64     `json:"written"`      // posts recorded since start
+	Posts  int64 `json:"posts"`  // posts held
+	Points int64 `json:"points"` // posts held with a point, any provenance
+	// InferredPoints is how many of Points geoheat placed itself (profile,
+	// text): Points − InferredPoints is what the default map draws.
+	InferredPoints int64     `json:"inferred_points"`
+	Hashtags       int64     `json:"hashtags"`     // hashtags held
+	Languages      int       `json:"languages"`    // languages with posts
+	MemoryBytes    int64     `json:"memory_bytes"` // estimated bytes held for the data
+	Head           time.Time `json:"head"`         // head time (see package doc)
+	Oldest         time.Time `json:"oldest"`       // oldest post time held
+	Dropped        int64     `json:"dropped"`      // posts dropped by retention or max-posts
+	Written        int64     `json:"written"`      // posts recorded since start
 	// LogRepair reports what opening the store had to cut or skip from a
 	// damaged write-ahead log (a torn tail after a crash, corrupt entries);
 	// nil when the log was intact or the store keeps no log.

@@ -4,7 +4,7 @@
 // module and deck.gl load only when this basemap is chosen.
 import { GoogleMapsOverlay } from "@deck.gl/google-maps";
 import { HeatmapLayer } from "@deck.gl/aggregation-layers";
-import { RAMP } from "./maplibre-map.js";
+import { INFERRED_RAMP, RAMP } from "./maplibre-map.js";
 
 let loading;
 
@@ -24,8 +24,8 @@ function loadMapsAPI(key) {
   return loading;
 }
 
-function rampColors() {
-  return RAMP.slice(1).map(([, c]) => {
+function rampColors(ramp) {
+  return ramp.slice(1).map(([, c]) => {
     const m = c.match(/[\d.]+/g).map(Number);
     return [m[0], m[1], m[2], Math.round(m[3] * 255)];
   });
@@ -56,18 +56,20 @@ export async function createGoogle(container, cfg, at) {
     onMove(cb) {
       map.addListener("idle", cb);
     },
-    setCells(cells) {
-      overlay.setProps({
-        layers: [new HeatmapLayer({
-          id: "heat",
-          data: cells,
-          getPosition: (c) => [c[1], c[0]],
-          getWeight: (c) => c[2],
-          radiusPixels: 30,
-          colorRange: rampColors(),
-          aggregation: "SUM",
-        })],
+    setCells(cells, _maxWeight, inferred) {
+      const layer = (id, data, ramp) => new HeatmapLayer({
+        id,
+        data,
+        getPosition: (c) => [c[1], c[0]],
+        getWeight: (c) => c[2],
+        radiusPixels: 30,
+        colorRange: rampColors(ramp),
+        aggregation: "SUM",
       });
+      // Inferred first, so the platform's heat draws over it.
+      const layers = inferred ? [layer("heat-inferred", inferred.cells, INFERRED_RAMP)] : [];
+      layers.push(layer("heat", cells, RAMP));
+      overlay.setProps({ layers });
       return Promise.resolve();
     },
     destroy() {

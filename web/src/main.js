@@ -1,10 +1,10 @@
 // geoheat's dashboard (/) and embeddable view (/embed): a live heatmap of
 // the selected language, hashtag and time window, with status, top
 // hashtags and counts. The selection lives in the URL.
-import { $, fmtInt } from "./dom.js";
+import { $, el, fmtInt } from "./dom.js";
 import { get } from "./api.js";
 import { readState, selectionParams, writeState } from "./state.js";
-import { createMapLibre } from "./maplibre-map.js";
+import { createMapLibre, INFERRED_RAMP, RAMP } from "./maplibre-map.js";
 import { fillLanguages, renderCounts, renderStatus, renderTop } from "./panels.js";
 import { subscribe } from "./live.js";
 
@@ -37,6 +37,7 @@ async function start() {
   }
   if (!cfg.basemaps.includes(state.basemap)) state.basemap = cfg.basemap;
   if (!embed) setupControls();
+  drawLegend();
   await openMap();
   resubscribe();
   window.addEventListener("popstate", () => {
@@ -86,7 +87,7 @@ async function openMap() {
 }
 
 function setupControls() {
-  const lang = $("lang"), tag = $("tag"), win = $("window"), n = $("n"), basemap = $("basemap");
+  const lang = $("lang"), tag = $("tag"), win = $("window"), n = $("n"), basemap = $("basemap"), inferred = $("inferred");
   basemap.replaceChildren(...cfg.basemaps.map((b) => {
     const o = document.createElement("option");
     o.value = b;
@@ -103,6 +104,7 @@ function setupControls() {
     selectionChanged(true);
   });
   n.addEventListener("change", () => { state.n = Math.max(1, Number(n.value) || 400); selectionChanged(true); });
+  inferred.addEventListener("change", () => { state.inferred = inferred.checked; selectionChanged(true); });
   basemap.addEventListener("change", () => { state.basemap = basemap.value; writeState(state, true); openMap(); });
   $("controls").addEventListener("submit", (e) => e.preventDefault());
 }
@@ -114,6 +116,7 @@ function syncControls() {
   $("window").value = state.window;
   $("n").value = String(state.n || 400);
   $("n-label").hidden = state.window !== "n";
+  $("inferred").checked = state.inferred;
   $("basemap").value = state.basemap;
 }
 
@@ -123,6 +126,7 @@ function selectionChanged(push) {
     syncControls();
     if (lastSnap) renderPanels(lastSnap);
   }
+  drawLegend();
   resubscribe();
   refreshHeat();
 }
@@ -188,16 +192,26 @@ async function refreshHeat() {
   q.set("bbox", v.bbox.map((x) => x.toFixed(4)).join(","));
   q.set("zoom", String(Math.max(0, Math.min(22, Math.round(v.zoom) + 2))));
   q.set("limit", "5000");
-  const key = selectionParams(state).toString();
+  const key = heatKey();
+  // The platform's points (exact coordinates, places) always; the inferred
+  // ones (profile, text) only when asked for, as a layer of their own.
+  q.set("geo", "trusted");
+  let qi;
+  if (state.inferred) {
+    qi = new URLSearchParams(q);
+    qi.set("geo", "inferred");
+  }
   try {
-    const d = await get("/api/heat", q, abort.signal);
-    await map.setCells(d.cells, d.max_weight);
+    const [d, di] = await Promise.all([get("/api/heat", q, abort.signal), qi ? get("/api/heat", qi, abort.signal) : null]);
+    await map.setCells(d.cells, d.max_weight, di && { cells: di.cells, maxWeight: di.max_weight });
     if (abort.signal.aborted) return;
-    lastHeat = { ...d, key };
+    lastHeat = { ...d, key, inferred: di ? di.points : 0 };
     const info = $("heat-info");
     info.textContent = `${fmtInt(d.points)} points in ${fmtInt(d.cells.length)} cells` +
-      (d.truncated ? " (the lightest cells are left out)" : "") + " · " + describe();
+      (di ? ` + ${fmtInt(di.points)} inferred points in ${fmtInt(di.cells.length)} cells` : "") +
+      (d.truncated || di?.truncated ? " (the lightest cells are left out)" : "") + " · " + describe();
     mark("heatPoints", d.points);
+    mark("heatInferred", di ? di.points : "off");
     mark("heatCells", d.cells.length);
     mark("heatKey", key);
     mark("heatSeq", Number(document.body.dataset.heatSeq || 0) + 1);
@@ -206,6 +220,32 @@ async function refreshHeat() {
     if (e.name === "AbortError") return;
     notice([`Heat: ${e.message}`], true);
   }
+}
+
+// heatKey identifies what the drawn heat selects (the live stream's
+// selection plus the inferred layer).
+function heatKey() {
+  const q = selectionParams(state);
+  if (state.inferred) q.set("inferred", "1");
+  return q.toString();
+}
+
+// drawLegend explains the two ramps while inferred points are drawn; with
+// only the platform's points there is one ramp and nothing to tell apart.
+function drawLegend() {
+  const box = $("legend");
+  if (!box) return;
+  box.hidden = !state.inferred;
+  if (box.hidden || box.childElementCount) return;
+  const row = (ramp, label) => {
+    const sw = el("span", { class: "swatch" });
+    sw.style.background = `linear-gradient(to right, ${ramp.slice(1).map(([, c]) => c).join(", ")})`;
+    return el("div", { class: "legend-row" }, [sw, el("span", { text: label })]);
+  };
+  box.replaceChildren(
+    row(RAMP, "platform location: exact coordinates, places"),
+    row(INFERRED_RAMP, "inferred: author's profile, place named in the text"),
+  );
 }
 
 function describe() {
@@ -222,7 +262,7 @@ function updateNotice() {
   let bad = false;
   if (state.lang && knownLangs && !knownLangs.has(state.lang)) {
     msgs.push(`No posts in language “${state.lang}”: unknown, or not seen yet.`);
-  } else if (lastHeat && lastHeat.points === 0 && lastHeat.key === selectionParams(state).toString()) {
+  } else if (lastHeat && lastHeat.points === 0 && !lastHeat.inferred && lastHeat.key === heatKey()) {
     msgs.push(state.tag ? `No geo-tagged posts with #${state.tag} here yet.` : "No geo-tagged posts for this selection here yet.");
   }
   const src = lastSnap?.source;

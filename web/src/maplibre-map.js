@@ -15,7 +15,31 @@ export const RAMP = [
   [1.0, "rgba(255,30,0,0.96)"],
 ];
 
+// Inferred points (profile, text) get a ramp of their own, violet to pale
+// pink, which no part of RAMP resembles: they are less certain and must
+// not pass for the platform's own locations.
+export const INFERRED_RAMP = [
+  [0.0, "rgba(120,0,255,0)"],
+  [0.1, "rgba(130,40,255,0.5)"],
+  [0.4, "rgba(175,60,255,0.78)"],
+  [0.7, "rgba(230,70,235,0.9)"],
+  [1.0, "rgba(255,180,250,0.96)"],
+];
+
 const EMPTY = { type: "FeatureCollection", features: [] };
+
+function features(cells, maxWeight) {
+  const logMax = Math.log1p(Math.max(1, maxWeight));
+  return {
+    type: "FeatureCollection",
+    features: cells.map(([lat, lon, w]) => ({
+      type: "Feature",
+      geometry: { type: "Point", coordinates: [lon, lat] },
+      // Log weights: cells range from 1 post to tens of thousands.
+      properties: { w: 0.1 + 0.9 * (Math.log1p(w) / logMax) },
+    })),
+  };
+}
 
 export async function createMapLibre(container, cfg, basemap, at, onTilesFailed) {
   // MapLibre 6 runs its worker as a module from our own origin, so the CSP
@@ -25,6 +49,7 @@ export async function createMapLibre(container, cfg, basemap, at, onTilesFailed)
   const sources = {
     countries: { type: "geojson", data: countries },
     heat: { type: "geojson", data: EMPTY },
+    inferred: { type: "geojson", data: EMPTY },
   };
   const layers = [
     { id: "sea", type: "background", paint: { "background-color": "#0f1c2b" } },
@@ -35,18 +60,17 @@ export async function createMapLibre(container, cfg, basemap, at, onTilesFailed)
     sources.osm = { type: "raster", tiles: [cfg.tile_url], tileSize: 256, maxzoom: 19, attribution: cfg.tile_attribution };
     layers.push({ id: "osm", type: "raster", source: "osm", paint: { "raster-opacity": 0.9 } });
   }
-  layers.push({
-    id: "heat",
-    type: "heatmap",
-    source: "heat",
-    paint: {
-      "heatmap-weight": ["get", "w"],
-      "heatmap-intensity": ["interpolate", ["linear"], ["zoom"], 0, 1.6, 10, 3],
-      "heatmap-radius": ["interpolate", ["linear"], ["zoom"], 0, 12, 6, 20, 12, 28],
-      "heatmap-opacity": 0.9,
-      "heatmap-color": ["interpolate", ["linear"], ["heatmap-density"], ...RAMP.flat()],
-    },
+  const heatPaint = (ramp) => ({
+    "heatmap-weight": ["get", "w"],
+    "heatmap-intensity": ["interpolate", ["linear"], ["zoom"], 0, 1.6, 10, 3],
+    "heatmap-radius": ["interpolate", ["linear"], ["zoom"], 0, 12, 6, 20, 12, 28],
+    "heatmap-opacity": 0.9,
+    "heatmap-color": ["interpolate", ["linear"], ["heatmap-density"], ...ramp.flat()],
   });
+  // Inferred heat under the platform's: where both are, the certain one
+  // shows; where only inferred points are, their own colours do.
+  layers.push({ id: "heat-inferred", type: "heatmap", source: "inferred", paint: heatPaint(INFERRED_RAMP) });
+  layers.push({ id: "heat", type: "heatmap", source: "heat", paint: heatPaint(RAMP) });
   const map = new maplibregl.Map({
     container,
     style: { version: 8, sources, layers },
@@ -74,16 +98,11 @@ export async function createMapLibre(container, cfg, basemap, at, onTilesFailed)
     onMove(cb) {
       map.on("moveend", cb);
     },
-    // setCells draws [lat, lon, weight] cells; resolves once painted.
-    setCells(cells, maxWeight) {
-      const logMax = Math.log1p(Math.max(1, maxWeight));
-      const features = cells.map(([lat, lon, w]) => ({
-        type: "Feature",
-        geometry: { type: "Point", coordinates: [lon, lat] },
-        // Log weights: cells range from 1 post to tens of thousands.
-        properties: { w: 0.1 + 0.9 * (Math.log1p(w) / logMax) },
-      }));
-      map.getSource("heat").setData({ type: "FeatureCollection", features });
+    // setCells draws [lat, lon, weight] cells, and the inferred layer's
+    // (null: none); resolves once painted.
+    setCells(cells, maxWeight, inferred) {
+      map.getSource("heat").setData(features(cells, maxWeight));
+      map.getSource("inferred").setData(inferred ? features(inferred.cells, inferred.maxWeight) : EMPTY);
       return new Promise((resolve) => map.once("idle", resolve));
     },
     destroy() {

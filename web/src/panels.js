@@ -19,7 +19,10 @@ export function renderStatus(snap) {
   rows.push(["written", fmtInt(s.written)]);
   if (s.queues) rows.push(["queues", s.queues.map((q) => `${q.name} ${q.len}/${q.cap}`).join(", ")]);
   if (s.workers) rows.push(["workers", `${s.workers.alive} of ${s.workers.total} alive`, s.workers.total && s.workers.alive < s.workers.total && src?.state === "running"]);
-  rows.push(["store", `${fmtBytes(snap.store?.memory_bytes)}, ${fmtInt(snap.store?.posts)} posts, ${fmtInt(snap.store?.points)} points`]);
+  // Points as the default map draws them (exact, place); inferred apart.
+  const inferred = snap.store?.inferred_points || 0;
+  rows.push(["store", `${fmtBytes(snap.store?.memory_bytes)}, ${fmtInt(snap.store?.posts)} posts, ${fmtInt((snap.store?.points || 0) - inferred)} points` +
+    (inferred ? ` + ${fmtInt(inferred)} inferred` : "")]);
   dl.replaceChildren(...rows.flatMap(([k, v, bad]) => [el("dt", { text: k }), el("dd", { text: v, class: bad ? "bad" : "" })]));
   spark($("spark-s"), snap.per_second || []);
   spark($("spark-m"), snap.per_minute || []);
@@ -75,8 +78,21 @@ export function renderCounts(snap, state) {
   const tbody = document.querySelector("#counts tbody");
   if (!tbody) return;
   tbody.replaceChildren(...(snap.counts || []).map((c) => el("tr", { class: c.lang === state.lang ? "selected" : "" }, [
-    el("td", { text: c.name }), el("td", { text: fmtInt(c.posts) }), el("td", { text: fmtInt(c.geo) }), el("td", { text: fmtInt(c.hashtags) }),
+    el("td", { text: c.name }), el("td", { text: fmtInt(c.posts) }), geoCell(c), el("td", { text: fmtInt(c.hashtags) }),
   ])));
+}
+
+// geoCell shows the trusted points (exact, place); its tooltip breaks the
+// points down by provenance, inferred ones included, when the server
+// sends the breakdown.
+function geoCell(c) {
+  const td = el("td", { text: fmtInt(c.geo) });
+  const by = c.geo_by_source;
+  if (by && typeof by === "object") {
+    const parts = ["exact", "place", "profile", "text"].filter((k) => by[k] > 0).map((k) => `${k} ${fmtInt(by[k])}`);
+    if (parts.length) td.title = "points by provenance: " + parts.join(" · ");
+  }
+  return td;
 }
 
 // fillLanguages keeps the language select in step with the languages held;

@@ -1,5 +1,7 @@
 // The selection lives in the URL so a view can be shared or bookmarked:
-// ?lang=es&tag=futbol&window=1h (or n=400)&basemap=outline&at=zoom/lat/lon
+// ?lang=es&tag=futbol&window=1h (or n=400)&inferred=1&basemap=outline&at=zoom/lat/lon
+// inferred=1 adds the points geoheat placed itself (from the author's
+// profile or a place named in the text), drawn apart from the platform's.
 
 const WINDOWS = new Set(["5m", "1h", "24h", "all"]);
 
@@ -10,6 +12,7 @@ export function readState(search = location.search) {
     tag: (q.get("tag") || "").trim().replace(/^#/, ""),
     window: q.get("window") || "1h",
     n: 0,
+    inferred: q.get("inferred") === "1",
     basemap: q.get("basemap") || "",
     at: null,
   };
@@ -28,6 +31,7 @@ export function writeState(s, push) {
   if (s.tag) q.set("tag", s.tag);
   if (s.window === "n") q.set("n", String(s.n || 400));
   else q.set("window", s.window);
+  if (s.inferred) q.set("inferred", "1");
   if (s.basemap) q.set("basemap", s.basemap);
   if (s.at) q.set("at", [s.at.zoom.toFixed(2), s.at.lat.toFixed(3), s.at.lon.toFixed(3)].join("/"));
   const url = location.pathname + "?" + q.toString();

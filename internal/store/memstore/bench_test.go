@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -171,4 +172,68 @@ func BenchmarkPointsAndCounts1M(b *testing.B) {
 			s.Stats(ctx)
 		}
 	})
+}
+
+var (
+	mixedOnce  sync.Once
+	mixedStore *Store
+)
+
+// millionMixed is million's stream with a quarter of the points of each
+// provenance (withProvenance), so half of them are inferred: the per-point
+// provenance check runs for every default query.
+func millionMixed(b *testing.B) *Store {
+	mixedOnce.Do(func() {
+		mixedStore = open(b, Options{Now: storetest.NewClock(storetest.T0.Add(30 * 24 * time.Hour)).Now})
+		gen := newGenerator(42)
+		ctx := context.Background()
+		const n, per = 1_000_000, 256
+		for i := 0; i < n; i += per {
+			k := min(per, n-i)
+			start := storetest.T0.Add(time.Duration(i) * time.Second / 50)
+			if err := mixedStore.Record(ctx, withProvenance(gen.batch(k, start, time.Duration(k)*time.Second/50))); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	return mixedStore
+}
+
+// BenchmarkProvenance1M: queries over a store where half the points are
+// inferred, by default (trusted only) and with every provenance.
+func BenchmarkProvenance1M(b *testing.B) {
+	s := millionMixed(b)
+	ctx := context.Background()
+	for _, q := range []struct {
+		name string
+		q    store.HeatQuery
+	}{
+		{"heat/world/zoom2/trusted", store.HeatQuery{Zoom: 2}},
+		{"heat/world/zoom2/all", store.HeatQuery{Zoom: 2, Geo: post.GeoSetAll}},
+		{"heat/window1h/zoom4/trusted", store.HeatQuery{Window: time.Hour, Zoom: 4}},
+		{"heat/last400/zoom4/trusted", store.HeatQuery{Last: 400, Zoom: 4}},
+		{"heat/last400/zoom4/inferred", store.HeatQuery{Last: 400, Zoom: 4, Geo: post.GeoSetInferred}},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var res store.HeatResult
+			for b.Loop() {
+				var err error
+				if res, err = s.Heat(ctx, q.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(res.Points), "points")
+		})
+	}
+	for _, g := range []post.GeoSet{post.GeoSetTrusted, post.GeoSetAll} {
+		b.Run("points400/"+strings.ReplaceAll(g.String(), ",", "+"), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.Points(ctx, store.PointsQuery{Lang: "en", Geo: g}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/pytext"
+	"github.com/geoheat/geoheat/internal/store"
 )
 
 // batch is one Record call reduced to what the store keeps: times resolved,
@@ -31,7 +32,15 @@ type batchPost struct {
 	nTags    uint32 // the post's tags are the next nTags of batch.refs
 	hasPoint bool
 	point    post.Point
-	id       string // kept in the log for tracing a post back; not held in memory
+	source   post.GeoSource // when hasPoint: never GeoNone
+	conf     uint8          // when hasPoint: store.QuantizeConfidence
+	id       string         // kept in the log for tracing a post back; not held in memory
+}
+
+// provenanced reports whether the point carries more than the version 1
+// encoding can say (anything but an exact point of confidence 1).
+func (p *batchPost) provenanced() bool {
+	return p.hasPoint && (p.source != post.GeoExact || p.conf != 255)
 }
 
 func (b *batch) reset() {
@@ -87,8 +96,9 @@ func (bb *batchBuilder) build(b *batch, posts []post.Post, now int64) {
 		if !p.Time.IsZero() {
 			bp.time = unixNanos(p.Time)
 		}
-		if p.HasPoint && p.Point.Valid() {
+		if src := store.PointSource(p); src != post.GeoNone {
 			bp.hasPoint, bp.point = true, p.Point
+			bp.source, bp.conf = src, store.QuantizeConfidence(p.GeoConfidence)
 		}
 		for _, tag := range p.Hashtags {
 			tag = pytext.Lower(tag)
@@ -117,10 +127,11 @@ func unixNanos(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// Log entry encoding, version 1. All integers are varints (encoding/binary
-// Uvarint; signed ones zig-zag), strings are a length then bytes.
+// Log entry encoding, versions 1 and 2. All integers are varints
+// (encoding/binary Uvarint; signed ones zig-zag), strings are a length then
+// bytes.
 //
-//	byte     version (1)
+//	byte     version (1 or 2)
 //	byte     flags: bit 0 = times are whole seconds and encoded in seconds
 //	uvarint  number of languages, then each language string
 //	uvarint  number of distinct tags, then each lower-cased tag string
@@ -133,12 +144,22 @@ func unixNanos(t time.Time) int64 {
 //	  id       idKind 1: uvarint value; idKind 2: string
 //	  8+8 B    latitude and longitude as IEEE-754 bits, little endian, when
 //	           hasPoint (so points come back bit-exact)
+//	1+1 B    version 2 only, when hasPoint: the provenance (post.GeoSource,
+//	           1..4) and the confidence byte (store.QuantizeConfidence, 1..255)
 //	4 B      CRC-32C of everything above, little endian
+//
+// Version 1 entries are points of exact coordinates with confidence 1: that
+// is all geoheat stored before provenance. A batch whose points are all such
+// is still written as version 1, byte for byte as before, so logs of
+// trusted-only streams stay readable by older builds; a batch with any other
+// point is written as version 2, which an older build refuses as newer
+// (errNewerVersion) instead of misreading or cutting it.
 //
 // Tweets have second-precision times and decimal ids, so a post without a
 // point typically takes 12–14 bytes and one with a point 28–30.
 const (
-	entryVersion     = 1
+	entryVersion     = 1 // exact points only
+	entryVersionProv = 2 // points carry provenance and confidence
 	flagWholeSeconds = 1 << 0
 	idNone           = 0
 	idDecimal        = 1
@@ -166,11 +187,18 @@ func encode(dst []byte, b *batch) []byte {
 			break
 		}
 	}
+	version := byte(entryVersion)
+	for i := range b.posts {
+		if b.posts[i].provenanced() {
+			version = entryVersionProv
+			break
+		}
+	}
 	var flags byte
 	if whole {
 		flags |= flagWholeSeconds
 	}
-	dst = append(dst, entryVersion, flags)
+	dst = append(dst, version, flags)
 	dst = binary.AppendUvarint(dst, uint64(len(b.langs)))
 	for _, s := range b.langs {
 		dst = appendString(dst, s)
@@ -219,6 +247,9 @@ func encode(dst []byte, b *batch) []byte {
 		if p.hasPoint {
 			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(p.point.Lat))
 			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(p.point.Lon))
+			if version == entryVersionProv {
+				dst = append(dst, byte(p.source), p.conf)
+			}
 		}
 	}
 	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
@@ -316,7 +347,8 @@ func decode(data []byte, b *batch, withIDs bool) error {
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
 		return errBadEntry
 	}
-	if body[0] != entryVersion {
+	version := body[0]
+	if version != entryVersion && version != entryVersionProv {
 		return fmt.Errorf("%w: version %d", errNewerVersion, body[0])
 	}
 	whole := body[1]&flagWholeSeconds != 0
@@ -392,8 +424,16 @@ func decode(data []byte, b *batch, withIDs bool) error {
 			if !p.point.Valid() {
 				return errBadEntry
 			}
+			p.source, p.conf = post.GeoExact, 255
+			if version == entryVersionProv {
+				raw := d.view(2)
+				if raw == nil || raw[0] < byte(post.GeoExact) || raw[0] > byte(post.GeoText) || raw[1] == 0 {
+					return errBadEntry
+				}
+				p.source, p.conf = post.GeoSource(raw[0]), raw[1]
+			}
 		} else {
-			p.point = post.Point{}
+			p.point, p.source, p.conf = post.Point{}, post.GeoNone, 0
 		}
 		if d.err {
 			return errBadEntry

@@ -133,6 +133,16 @@ func (d *deque[T]) Segments(from, to int, fn func(seg []T) bool) {
 	}
 }
 
+// Run returns the elements [from, from+n) as one slice; they must lie in
+// one chunk, as a segment Segments yields does. A deque filled and dropped
+// in step with another (geoMeta with geo) has the same chunk boundaries,
+// so Run gives the slice parallel to the other's segment.
+func (d *deque[T]) Run(from, n int) []T {
+	j := d.head + from
+	off := j & chunkMask
+	return d.chunks[j>>chunkShift][off : off+n]
+}
+
 // span is a run [from, to) of element indexes.
 type span struct{ from, to int }
 

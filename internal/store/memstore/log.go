@@ -58,7 +58,44 @@ const (
 	FsyncAlways
 	// FsyncNo leaves write-back to the kernel (Flush and Close still sync).
 	FsyncNo
+
+	// fsyncFailed is what FsyncAlways becomes after a failed fsync: every
+	// later write is refused (ErrFsyncFailed). Never set by Options.
+	fsyncFailed Fsync = -1
 )
+
+// ErrFsyncFailed is returned by Record and Flush once an fsync of the log
+// failed under FsyncAlways. After a failed fsync the kernel may already
+// have dropped the dirty pages, and a later fsync can succeed without them
+// ever reaching the disk (Linux reports a write-back error once), so no
+// later acknowledgement could be trusted: like Redis after a failed
+// appendfsync always, the store stops taking writes. Everything
+// acknowledged before is on disk; queries keep answering. Restart (and fix
+// the disk) to write again: the restart replays what the log holds.
+var ErrFsyncFailed = errors.New("memstore: writes refused: an fsync of the log failed (--fsync always); restart once the disk is fixed")
+
+// syncWAL is the log's fsync. Tests replace it to make fsync fail as a
+// failing disk does; nothing else does.
+var syncWAL = (*wal.Log).Sync
+
+// WritesRefused returns ErrFsyncFailed once the store refuses writes after
+// a failed fsync, nil otherwise: for status and readiness. Caller need not
+// hold any lock.
+func (s *Store) WritesRefused() error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.refuseWrites()
+}
+
+// refuseWrites is WritesRefused for callers that hold writeMu; Record calls
+// it before logging a batch, so a refused batch is neither logged nor
+// applied.
+func (s *Store) refuseWrites() error {
+	if s.fsync == fsyncFailed {
+		return ErrFsyncFailed
+	}
+	return nil
+}
 
 // ParseFsync parses "always", "everysec" or "no".
 func ParseFsync(s string) (Fsync, error) {
@@ -81,6 +118,8 @@ func (f Fsync) String() string {
 		return "always"
 	case FsyncNo:
 		return "no"
+	case fsyncFailed:
+		return "always (failed: writes refused)"
 	}
 	return "Fsync(" + strconv.Itoa(int(f)) + ")"
 }
@@ -331,7 +370,7 @@ func (s *Store) syncIfDue() {
 // durability before returning. Caller holds writeMu.
 func (s *Store) syncAfterRecord() error {
 	switch s.fsync {
-	case FsyncAlways:
+	case FsyncAlways, fsyncFailed:
 		return s.syncLog()
 	case FsyncNo:
 		return nil
@@ -365,12 +404,21 @@ func (s *Store) syncLater() {
 }
 
 // syncLog fsyncs the log if anything was written since the last fsync.
+// Under FsyncAlways a failure stops writes for good (ErrFsyncFailed).
 // Caller holds writeMu.
 func (s *Store) syncLog() error {
+	if err := s.refuseWrites(); err != nil {
+		return err
+	}
 	if s.wal == nil || !s.dirty {
 		return nil
 	}
-	if err := s.wal.Sync(); err != nil {
+	if err := syncWAL(s.wal); err != nil {
+		if s.fsync == FsyncAlways {
+			s.fsync = fsyncFailed
+			s.log.Error("memstore: fsync of the log failed: refusing writes from now on; what was acknowledged is on disk", "dir", s.dir, "err", err)
+			return fmt.Errorf("%w: %w", ErrFsyncFailed, err)
+		}
 		return fmt.Errorf("memstore: fsync log: %w", err)
 	}
 	s.dirty = false

@@ -12,11 +12,14 @@
 //   - tags:    4 bytes per hashtag (interned id of the lower-cased tag)
 //   - geo:     32 bytes per post with a point (lat and lon float64 exactly
 //     as given, time, arrival number, position of the post)
+//   - geoMeta: 2 bytes per post with a point (provenance and quantised
+//     confidence), a parallel column so that geo records stay 32 bytes and
+//     their chunks a power of two
 //
 // plus 2 bytes per post for the global arrival order (which language each
 // post went to), used to drop the oldest posts first across languages. A
 // post without a point and with one hashtag costs 18 bytes, one with a point
-// 50 bytes, each further hashtag 4 bytes; chunk slack adds at most one chunk
+// 52 bytes, each further hashtag 4 bytes; chunk slack adds at most one chunk
 // per column and language. Hashtag strings are interned once, reference
 // counted and forgotten when their last occurrence is dropped. Post ids,
 // texts and users are not held (ids are kept in the log only). The tests'
@@ -195,12 +198,35 @@ type Store struct {
 // differences between them are exact because fewer than 2^31 are held.
 type lang struct {
 	key      string
-	times    deque[int64]  // post times, unix ns
-	tagEnds  deque[uint32] // per post: absolute position after its last tag
-	tags     deque[uint32] // interned tag ids in order
-	geo      deque[geoRec] // posts with a point
-	postNext uint64        // posts ever appended
-	tagNext  uint64        // tags ever appended
+	times    deque[int64]   // post times, unix ns
+	tagEnds  deque[uint32]  // per post: absolute position after its last tag
+	tags     deque[uint32]  // interned tag ids in order
+	geo      deque[geoRec]  // posts with a point
+	geoMeta  deque[geoMeta] // parallel to geo: each point's provenance
+	postNext uint64         // posts ever appended
+	tagNext  uint64         // tags ever appended
+	// geoBySrc counts the points held per provenance: Counts reads it, and
+	// a query whose provenance set covers every provenance held skips the
+	// per-point check (the common case, a store of exact points, costs
+	// nothing more than before provenance existed).
+	geoBySrc [post.GeoText + 1]int64
+}
+
+// geoMeta is a point's provenance (post.GeoSource) and its confidence byte
+// (store.QuantizeConfidence).
+type geoMeta struct {
+	source post.GeoSource
+	conf   uint8
+}
+
+// covers reports whether every point l holds has a provenance in set.
+func (l *lang) covers(set post.GeoSet) bool {
+	for g := post.GeoExact; g <= post.GeoText; g++ {
+		if l.geoBySrc[g] > 0 && !set.Has(g) {
+			return false
+		}
+	}
+	return true
 }
 
 // geoRec is a post with a point. seq orders points across languages for
@@ -323,6 +349,11 @@ func (s *Store) Record(ctx context.Context, posts []post.Post) error {
 	if s.writerClosed {
 		return store.ErrClosed
 	}
+	// After a failed fsync under --fsync always nothing more is logged or
+	// applied (see refuseWrites).
+	if err := s.refuseWrites(); err != nil {
+		return err
+	}
 	now := unixNanos(s.now())
 	b := &s.wbatch
 	s.builder.build(b, posts, now)
@@ -417,6 +448,8 @@ func (s *Store) apply(b *batch, now int64) {
 				lat: p.point.Lat, lon: p.point.Lon, time: p.time,
 				seq: uint32(s.seqNext), post: uint32(l.postNext),
 			}, p.time)
+			l.geoMeta.Push(geoMeta{source: p.source, conf: p.conf})
+			l.geoBySrc[p.source]++
 		}
 		l.postNext++
 		s.order.Push(li)
@@ -489,6 +522,8 @@ func (s *Store) dropOldest() {
 	l.tags.DropFront(nTags)
 	if l.geo.Len() > 0 && l.geo.Ptr(0).post == uint32(l.postFront()) {
 		l.geo.DropFront(1)
+		l.geoBySrc[l.geoMeta.At(0).source]--
+		l.geoMeta.DropFront(1)
 	}
 	l.times.DropFront(1)
 	l.tagEnds.DropFront(1)
@@ -567,7 +602,7 @@ func (s *Store) memoryBytes() int64 {
 	n := s.order.memBytes() + s.tags.memoryBytes() + int64(cap(s.langs))*8 + int64(cap(s.sorted))*2
 	for _, l := range s.langs {
 		n += int64(unsafe.Sizeof(*l)) + int64(len(l.key))
-		n += l.times.memBytes() + l.tagEnds.memBytes() + l.tags.memBytes() + l.geo.memBytes()
+		n += l.times.memBytes() + l.tagEnds.memBytes() + l.tags.memBytes() + l.geo.memBytes() + l.geoMeta.memBytes()
 	}
 	return n
 }

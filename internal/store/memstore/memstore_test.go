@@ -106,7 +106,7 @@ func (r *reopening) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop,
 	defer unlock()
 	return s.Top(ctx, q)
 }
-func (r *reopening) Points(ctx context.Context, q store.PointsQuery) ([]post.Point, error) {
+func (r *reopening) Points(ctx context.Context, q store.PointsQuery) ([]store.Point, error) {
 	s, unlock := r.cur()
 	defer unlock()
 	return s.Points(ctx, q)
@@ -140,7 +140,7 @@ type snapshot struct {
 	Counts []store.LangCount
 	Top    []store.LangTop
 	TopWin []store.LangTop
-	Points map[string][]post.Point
+	Points map[string][]store.Point
 	Heat   store.HeatResult
 	HeatQ  store.HeatResult
 	Stats  store.Stats
@@ -163,7 +163,7 @@ func takeSnapshot(t *testing.T, s store.Store) snapshot {
 	must(err)
 	snap.TopWin, err = s.Top(ctx, store.TopQuery{N: 5, Window: 10 * time.Minute})
 	must(err)
-	snap.Points = map[string][]post.Point{}
+	snap.Points = map[string][]store.Point{}
 	for _, c := range snap.Counts {
 		snap.Points[c.Lang], err = s.Points(ctx, store.PointsQuery{Lang: c.Lang, N: 1000})
 		must(err)
@@ -551,7 +551,7 @@ func TestNewerVersionRefused(t *testing.T) {
 	dir := t.TempDir()
 	gen := newGenerator(9)
 	entry := encodePosts(gen.batch(3, storetest.T0, time.Minute))
-	entry[0] = entryVersion + 1
+	entry[0] = entryVersionProv + 1
 	binary.LittleEndian.PutUint32(entry[len(entry)-4:], crc32.Checksum(entry[:len(entry)-4], castagnoli))
 	writeRawLog(t, dir, encodePosts(gen.batch(3, storetest.T0, time.Minute)), entry)
 	_, err := Open(Options{Dir: dir, Logger: quiet})

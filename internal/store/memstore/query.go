@@ -70,10 +70,11 @@ func (s *Store) Counts(ctx context.Context) ([]store.LangCount, error) {
 			continue
 		}
 		out = append(out, store.LangCount{
-			Lang:     l.key,
-			Posts:    int64(l.times.Len()),
-			Geo:      int64(l.geo.Len()),
-			Hashtags: int64(l.tags.Len()),
+			Lang:        l.key,
+			Posts:       int64(l.times.Len()),
+			Geo:         l.geoBySrc[post.GeoExact] + l.geoBySrc[post.GeoPlace],
+			Hashtags:    int64(l.tags.Len()),
+			GeoBySource: l.geoBySource(),
 		})
 	}
 	return out, nil
@@ -143,9 +144,22 @@ func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, err
 	return out, nil
 }
 
-// Points implements store.Querier: the language's last N points (N
-// defaults to 400), oldest first, bit-exact as recorded.
-func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]post.Point, error) {
+// geoBySource is Counts' per-provenance breakdown.
+func (l *lang) geoBySource() store.GeoCounts {
+	b := &l.geoBySrc
+	return store.GeoCounts{Exact: b[post.GeoExact], Place: b[post.GeoPlace], Profile: b[post.GeoProfile], Text: b[post.GeoText]}
+}
+
+// storePoint returns point i of l with its provenance.
+func (l *lang) storePoint(i int) store.Point {
+	g, m := l.geo.Ptr(i), l.geoMeta.Ptr(i)
+	return store.Point{Point: g.point(), Source: m.source, Confidence: store.ConfidenceOf(m.conf)}
+}
+
+// Points implements store.Querier: the language's last N points of the
+// query's provenances (N defaults to 400, provenances to exact and place),
+// oldest first, bit-exact as recorded.
+func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]store.Point, error) {
 	q, err := q.Normalize()
 	if err != nil {
 		return nil, fmt.Errorf("memstore: %w", err)
@@ -156,17 +170,32 @@ func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]post.Point, 
 	defer s.mu.RUnlock()
 	id, ok := s.langIDs[q.Lang]
 	if !ok {
-		return []post.Point{}, nil
+		return []store.Point{}, nil
 	}
-	g := &s.langs[id].geo
-	n := g.Len()
-	out := make([]post.Point, 0, min(q.N, n))
-	g.Segments(max(n-q.N, 0), n, func(seg []geoRec) bool {
-		for i := range seg {
-			out = append(out, seg[i].point())
+	l := s.langs[id]
+	n := l.geo.Len()
+	if l.covers(q.Geo) {
+		out := make([]store.Point, 0, min(q.N, n))
+		at := max(n-q.N, 0)
+		l.geo.Segments(at, n, func(seg []geoRec) bool {
+			meta := l.geoMeta.Run(at, len(seg))
+			for i := range seg {
+				out = append(out, store.Point{Point: seg[i].point(), Source: meta[i].source, Confidence: store.ConfidenceOf(meta[i].conf)})
+			}
+			at += len(seg)
+			return true
+		})
+		return out, nil
+	}
+	// Some points held are excluded: walk back from the newest until N
+	// match, then restore oldest-first order.
+	out := make([]store.Point, 0, min(q.N, n))
+	for i := n - 1; i >= 0 && len(out) < q.N; i-- {
+		if q.Geo.Has(l.geoMeta.Ptr(i).source) {
+			out = append(out, l.storePoint(i))
 		}
-		return true
-	})
+	}
+	slices.Reverse(out)
 	return out, nil
 }
 
@@ -176,10 +205,16 @@ type heatFilter struct {
 	world bool
 	byTag bool
 	tag   uint32
+	geo   post.GeoSet
+	// checkGeo is set per language when it holds points outside geo.
+	checkGeo bool
 }
 
-// match reports whether the point g of language l passes the filter.
-func (f *heatFilter) match(l *lang, g *geoRec) bool {
+// matchPlace reports whether the point g of language l passes the box and
+// tag filters; callers check the provenance first, where it is cheapest
+// (a run of provenances in step with the points, or none when checkGeo is
+// off), so that this stays one call per point as before provenance.
+func (f *heatFilter) matchPlace(l *lang, g *geoRec) bool {
 	if !f.world && !f.box.Contains(g.point()) {
 		return false
 	}
@@ -203,14 +238,15 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 	if err := analysis.ValidateZoom(q.Zoom); err != nil {
 		return store.HeatResult{}, fmt.Errorf("memstore: %w", err)
 	}
-	if err := q.Check(); err != nil {
+	q, err := q.Normalize()
+	if err != nil {
 		return store.HeatResult{}, fmt.Errorf("memstore: %w", err)
 	}
 	box, err := analysis.NewBox(q.BBox)
 	if err != nil {
 		return store.HeatResult{}, fmt.Errorf("memstore: %w", err)
 	}
-	f := heatFilter{box: box, world: box.IsWorld()}
+	f := heatFilter{box: box, world: box.IsWorld(), geo: q.Geo}
 	tag := ""
 	if q.Tag != "" {
 		tag = pytext.Lower(q.Tag)
@@ -254,6 +290,7 @@ func (s *Store) collectHeat(q store.HeatQuery, f *heatFilter, now int64, sc *hea
 	head, hasHead := s.headNanos(now)
 	seqFront := uint32(s.seqFront())
 	for _, l := range langs {
+		f.checkGeo = !l.covers(f.geo)
 		// The posts to look at: the window's runs, or all.
 		sc.spans = sc.spans[:0]
 		if q.Window > 0 {
@@ -266,12 +303,25 @@ func (s *Store) collectHeat(q store.HeatQuery, f *heatFilter, now int64, sc *hea
 		}
 		if q.Last == 0 {
 			for _, sp := range sc.spans {
+				at := sp.from
 				l.geo.Segments(sp.from, sp.to, func(seg []geoRec) bool {
-					for i := range seg {
-						if f.match(l, &seg[i]) {
-							sc.points = append(sc.points, seg[i].point())
+					if f.checkGeo {
+						// The parallel run of provenances, read in step
+						// rather than looked up per point.
+						meta := l.geoMeta.Run(at, len(seg))
+						for i := range seg {
+							if f.geo.Has(meta[i].source) && f.matchPlace(l, &seg[i]) {
+								sc.points = append(sc.points, seg[i].point())
+							}
+						}
+					} else {
+						for i := range seg {
+							if f.matchPlace(l, &seg[i]) {
+								sc.points = append(sc.points, seg[i].point())
+							}
 						}
 					}
+					at += len(seg)
 					return true
 				})
 			}
@@ -284,8 +334,11 @@ func (s *Store) collectHeat(q store.HeatQuery, f *heatFilter, now int64, sc *hea
 		for k := len(sc.spans) - 1; k >= 0; k-- {
 			sp := sc.spans[k]
 			for i := sp.to - 1; i >= sp.from; i-- {
+				if f.checkGeo && !f.geo.Has(l.geoMeta.Ptr(i).source) {
+					continue
+				}
 				g := l.geo.Ptr(i)
-				if !f.match(l, g) {
+				if !f.matchPlace(l, g) {
 					continue
 				}
 				sc.recent = append(sc.recent, recentPoint{age: g.seq - seqFront, p: g.point()})
@@ -330,6 +383,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		}
 		st.Languages++
 		st.Points += int64(l.geo.Len())
+		st.InferredPoints += l.geoBySrc[post.GeoProfile] + l.geoBySrc[post.GeoText]
 		st.Hashtags += int64(l.tags.Len())
 		if t, ok := l.times.MinTime(timeOfPost); ok && (!hasOldest || t < oldest) {
 			oldest, hasOldest = t, true

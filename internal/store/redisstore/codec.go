@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/store"
 )
 
 // Times travel to Lua as 20-digit decimal strings of the unix nanoseconds
@@ -63,9 +64,16 @@ var (
 
 // A post record, one list element per post (docs/redis.md):
 //
-//	<time, 20 digits> SP <seq> SP <tag count> SP <0|1 has point> LF
-//	[<lat> SP <lon> LF]            when it has a point
-//	(<byte length> ":" <tag>)*     lower-cased hashtags
+//	<time, 20 digits> SP <seq> SP <tag count> SP <provenance> LF
+//	[<lat> SP <lon> [SP <confidence>] LF]   when it has a point
+//	(<byte length> ":" <tag>)*              lower-cased hashtags
+//
+// The provenance is the post.GeoSource digit: 0 no point, 1 exact, 2 place,
+// 3 profile, 4 text. Records written before provenance existed said 0 or 1
+// for "has a point", which reads the same: their points were exact. The
+// confidence is the store.QuantizeConfidence byte, written only when it is
+// not 255 (confidence 1), so an exact point's record is byte for byte what
+// it was.
 //
 // The script writes the header (it assigns seq); Go writes the payload.
 // Floats use strconv's shortest round-trip form, so points come back
@@ -73,12 +81,16 @@ var (
 // to Record may hold any byte.
 
 // appendPayload appends the payload of a record for a post with the given
-// (lower-cased) tags and, when hasPoint, point.
-func appendPayload(dst []byte, hasPoint bool, p post.Point, tags []string) []byte {
+// (lower-cased) tags and, when hasPoint, point and its confidence byte.
+func appendPayload(dst []byte, hasPoint bool, p post.Point, conf uint8, tags []string) []byte {
 	if hasPoint {
 		dst = strconv.AppendFloat(dst, p.Lat, 'g', -1, 64)
 		dst = append(dst, ' ')
 		dst = strconv.AppendFloat(dst, p.Lon, 'g', -1, 64)
+		if conf != 255 {
+			dst = append(dst, ' ')
+			dst = strconv.AppendUint(dst, uint64(conf), 10)
+		}
 		dst = append(dst, '\n')
 	}
 	for _, t := range tags {
@@ -95,7 +107,14 @@ type record struct {
 	seq      uint64
 	hasPoint bool
 	point    post.Point
+	source   post.GeoSource // GeoNone without a point
+	conf     uint8          // store.QuantizeConfidence byte; 255 = 1
 	tags     []string
+}
+
+// storePoint is the record's point with its provenance.
+func (r *record) storePoint() store.Point {
+	return store.Point{Point: r.point, Source: r.source, Confidence: store.ConfidenceOf(r.conf)}
 }
 
 var errBadRecord = errors.New("redisstore: malformed post record")
@@ -119,22 +138,32 @@ func parseRecord(s string, wantTags bool, r *record) error {
 	}
 	seq, err1 := strconv.ParseUint(seqS, 10, 64)
 	nt, err2 := strconv.Atoi(ntS)
-	if err1 != nil || err2 != nil || nt < 0 || (g != "0" && g != "1") {
+	if err1 != nil || err2 != nil || nt < 0 || len(g) != 1 || g[0] < '0' || g[0] > '0'+byte(post.GeoText) {
 		return errBadRecord
 	}
 	r.seq = seq
-	if g == "1" {
+	if g != "0" {
 		line, more, ok := strings.Cut(payload, "\n")
-		latS, lonS, ok2 := strings.Cut(line, " ")
+		latS, rest, ok2 := strings.Cut(line, " ")
 		if !ok || !ok2 {
 			return errBadRecord
+		}
+		lonS, confS, hasConf := strings.Cut(rest, " ")
+		r.conf = 255
+		if hasConf {
+			c, err := strconv.ParseUint(confS, 10, 8)
+			if err != nil || c == 0 {
+				return errBadRecord
+			}
+			r.conf = uint8(c)
 		}
 		lat, err1 := strconv.ParseFloat(latS, 64)
 		lon, err2 := strconv.ParseFloat(lonS, 64)
 		if err1 != nil || err2 != nil {
 			return errBadRecord
 		}
-		r.hasPoint, r.point = true, post.Point{Lat: lat, Lon: lon}
+		r.point = post.Point{Lat: lat, Lon: lon}
+		r.hasPoint, r.source = true, post.GeoSource(g[0]-'0')
 		payload = more
 	}
 	if !wantTags {

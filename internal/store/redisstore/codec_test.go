@@ -40,7 +40,7 @@ func TestRecordRoundTrip(t *testing.T) {
 	for _, hasPoint := range []bool{false, true} {
 		p := post.Point{Lat: math.Copysign(0, -1), Lon: 5e-324}
 		rec := encodeTime(42) + " 7 6 " + map[bool]string{false: "0", true: "1"}[hasPoint] + "\n" +
-			string(appendPayload(nil, hasPoint, p, tags))
+			string(appendPayload(nil, hasPoint, p, 255, tags))
 		var r record
 		if err := parseRecord(rec, true, &r); err != nil {
 			t.Fatalf("parseRecord(%q): %v", rec, err)
@@ -140,20 +140,31 @@ func TestWireRoundTrip(t *testing.T) {
 	posts := []post.Post{
 		{},
 		{ID: "1", Time: time.Date(2013, 6, 1, 12, 0, 0, 5, time.UTC), Text: "bad \xff utf8", Hashtags: []string{"A", ""},
-			HasPoint: true, Point: post.Point{Lat: math.Copysign(0, -1), Lon: 180}, UserID: "u", ScreenName: "s", PlatformLang: "en", Lang: "es"},
+			HasPoint: true, Point: post.Point{Lat: math.Copysign(0, -1), Lon: 180}, GeoSource: post.GeoExact, GeoConfidence: 1,
+			UserID: "u", ScreenName: "s", PlatformLang: "en", Lang: "es"},
 		{Text: "invalid point dropped", HasPoint: true, Point: post.Point{Lat: 91}},
+		{Text: "profile", HasPoint: true, Point: post.Point{Lat: 1, Lon: 2}, GeoSource: post.GeoProfile, GeoConfidence: 0.37},
+		{Text: "place", HasPoint: true, Point: post.Point{Lat: 3, Lon: 4}, GeoSource: post.GeoPlace, GeoConfidence: 1},
+		{Text: "to be located", UserLocation: "Madrid, España", Lang: "es"},
 	}
 	var b []byte
 	for i := range posts {
 		b = appendWirePost(b, &posts[i])
 	}
-	got, err := decodeEntry(map[string]any{"v": "1", "n": "3", "posts": string(b)})
+	got, err := decodeEntry(map[string]any{"v": "2", "n": "6", "posts": string(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	posts[2].HasPoint, posts[2].Point = false, post.Point{}
 	if !reflect.DeepEqual(got, posts) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", got, posts)
+	}
+	// A point without provenance (written by a build that had none, or a
+	// source that sets none) is exact with confidence 1.
+	legacy := post.Post{HasPoint: true, Point: post.Point{Lat: 5, Lon: 6}}
+	got, err = decodeEntry(map[string]any{"v": "1", "n": "1", "posts": string(appendWirePost(nil, &legacy))})
+	if err != nil || got[0].GeoSource != post.GeoExact || got[0].GeoConfidence != 1 {
+		t.Errorf("legacy point decoded as %+v, %v", got, err)
 	}
 }
 
@@ -163,7 +174,46 @@ func FuzzDecodeEntry(f *testing.F) {
 	p := post.Post{ID: "9", Text: "hola", Hashtags: []string{"x"}, HasPoint: true, Point: post.Point{Lat: 1, Lon: 2}, Time: time.Unix(1, 0)}
 	f.Add("1", string(appendWirePost(nil, &p)))
 	f.Add("2", "\x03\x00")
+	p.GeoSource, p.GeoConfidence = post.GeoText, 0.5
+	f.Add("1", string(appendWirePost(nil, &p)))
 	f.Fuzz(func(t *testing.T, n, data string) {
-		decodeEntry(map[string]any{"v": "1", "n": n, "posts": data})
+		decodeEntry(map[string]any{"v": "2", "n": n, "posts": data})
 	})
+}
+
+// TestRecordProvenance: the record's provenance digit and optional
+// confidence field round-trip; a record of an exact point is byte for byte
+// what it was before provenance (old records read as exact, confidence 1).
+func TestRecordProvenance(t *testing.T) {
+	p := post.Point{Lat: 40.4, Lon: -3.7}
+	old := encodeTime(42) + " 7 1 1\n40.4 -3.7\n1:a"
+	if got := encodeTime(42) + " 7 1 1\n" + string(appendPayload(nil, true, p, 255, []string{"a"})); got != old {
+		t.Errorf("exact record %q, want the old form %q", got, old)
+	}
+	var r record
+	if err := parseRecord(old, true, &r); err != nil || r.source != post.GeoExact || r.conf != 255 || r.storePoint().Confidence != 1 {
+		t.Errorf("old record parsed as %+v, %v", r, err)
+	}
+	for g := post.GeoExact; g <= post.GeoText; g++ {
+		for _, conf := range []uint8{1, 100, 254, 255} {
+			rec := encodeTime(42) + " 7 1 " + strconv.Itoa(int(g)) + "\n" + string(appendPayload(nil, true, p, conf, []string{"a"}))
+			if err := parseRecord(rec, true, &r); err != nil {
+				t.Fatalf("parseRecord(%q): %v", rec, err)
+			}
+			if r.source != g || r.conf != conf || r.point != p || !reflect.DeepEqual(r.tags, []string{"a"}) {
+				t.Errorf("parseRecord(%q) = %+v", rec, r)
+			}
+		}
+	}
+	for _, bad := range []string{
+		encodeTime(1) + " 1 0 5\n1 2\n",   // unknown provenance
+		encodeTime(1) + " 1 0 2\n1 2 0\n", // confidence 0
+		encodeTime(1) + " 1 0 2\n1 2 256\n",
+		encodeTime(1) + " 1 0 2\n1 2 x\n",
+		encodeTime(1) + " 1 0 3\n1\n",
+	} {
+		if err := parseRecord(bad, true, &r); !errors.Is(err, errBadRecord) {
+			t.Errorf("parseRecord(%q) = %v, want errBadRecord", bad, err)
+		}
+	}
 }

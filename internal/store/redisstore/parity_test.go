@@ -39,6 +39,9 @@ func genPosts(rng *rand.Rand, n int, start time.Time, step time.Duration) []post
 		}
 		if rng.IntN(3) == 0 {
 			p.HasPoint, p.Point = true, post.Point{Lat: rng.Float64()*170 - 85, Lon: rng.Float64()*358 - 179}
+			// Every provenance and many confidences, from the index so the
+			// random stream stays what it was.
+			p.GeoSource, p.GeoConfidence = post.GeoSource(1+i%4), float32(i%97+1)/97
 		}
 		out[i] = p
 	}
@@ -122,7 +125,8 @@ func compareStores(t *testing.T, ctx context.Context, want, got store.Store) {
 		g, gerr := got.Top(ctx, q)
 		check(fmt.Sprintf("Top(%+v)", q), normTop(w), normTop(g), werr, gerr)
 	}
-	for _, q := range []store.PointsQuery{{Lang: "en"}, {Lang: "fr", N: 7}, {Lang: "hinglish", N: 10000}} {
+	for _, q := range []store.PointsQuery{{Lang: "en"}, {Lang: "fr", N: 7}, {Lang: "hinglish", N: 10000},
+		{Lang: "en", Geo: post.GeoSetAll}, {Lang: "es", N: 9, Geo: post.GeoSetInferred}, {Lang: "de", N: 5000, Geo: 1 << post.GeoText}} {
 		w, werr := want.Points(ctx, q)
 		g, gerr := got.Points(ctx, q)
 		check(fmt.Sprintf("Points(%+v)", q), w, g, werr, gerr)
@@ -131,6 +135,8 @@ func compareStores(t *testing.T, ctx context.Context, want, got store.Store) {
 		{}, {Zoom: 3, Limit: 20}, {Lang: "en", Zoom: 2}, {Tag: "GO", Zoom: 1}, {Window: 10 * time.Minute, Zoom: 4},
 		{Last: 50, Zoom: 2}, {Last: 30, Tag: "redis", Zoom: 2}, {Last: 40, Window: 15 * time.Minute, Zoom: 3},
 		{BBox: store.BBox{West: 150, South: -60, East: -150, North: 60}, Zoom: 2, Last: 25},
+		{Zoom: 3, Geo: post.GeoSetAll}, {Last: 50, Zoom: 2, Geo: post.GeoSetInferred},
+		{Window: 10 * time.Minute, Zoom: 4, Geo: 1 << post.GeoProfile}, {Tag: "go", Zoom: 2, Geo: post.GeoSetAll, Last: 20},
 	} {
 		w, werr := want.Heat(ctx, q)
 		g, gerr := got.Heat(ctx, q)

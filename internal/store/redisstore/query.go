@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -53,9 +54,11 @@ func (s *Store) Counts(ctx context.Context) ([]store.LangCount, error) {
 		return nil, s.queryErr("counts", err)
 	}
 	cmds := make([]*redis.IntCmd, 0, 3*len(langs))
+	srcs := make([]*redis.MapStringStringCmd, 0, len(langs))
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for _, l := range langs {
 			cmds = append(cmds, p.LLen(ctx, s.key("p", l)), p.LLen(ctx, s.key("g", l)), p.LLen(ctx, s.key("t", l)))
+			srcs = append(srcs, p.HGetAll(ctx, s.key("gs", l)))
 		}
 		return nil
 	})
@@ -68,9 +71,45 @@ func (s *Store) Counts(ctx context.Context) ([]store.LangCount, error) {
 		if posts == 0 {
 			continue
 		}
-		out = append(out, store.LangCount{Lang: l, Posts: posts, Geo: cmds[3*i+1].Val(), Hashtags: cmds[3*i+2].Val()})
+		by, err := geoBySource(cmds[3*i+1].Val(), srcs[i].Val())
+		if err != nil {
+			return nil, s.queryErr("counts", err)
+		}
+		out = append(out, store.LangCount{
+			Lang: l, Posts: posts, Geo: by[post.GeoExact] + by[post.GeoPlace], Hashtags: cmds[3*i+2].Val(),
+			GeoBySource: store.GeoCounts{Exact: by[post.GeoExact], Place: by[post.GeoPlace], Profile: by[post.GeoProfile], Text: by[post.GeoText]},
+		})
 	}
 	return out, nil
+}
+
+// geoCounts is a language's points per provenance.
+type geoCounts [post.GeoText + 1]int64
+
+// geoBySource reads the ":gs:" hash: points is the ":g:" list's length,
+// the hash counts the points that are not exact.
+func geoBySource(points int64, gs map[string]string) (geoCounts, error) {
+	var by geoCounts
+	by[post.GeoExact] = points
+	for k, v := range gs {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || len(k) != 1 || k[0] < '2' || k[0] > '0'+byte(post.GeoText) {
+			return by, fmt.Errorf("bad provenance count %q=%q", k, v)
+		}
+		by[k[0]-'0'] = n
+		by[post.GeoExact] -= n
+	}
+	return by, nil
+}
+
+// covers reports whether every point counted has a provenance in set.
+func (by *geoCounts) covers(set post.GeoSet) bool {
+	for g := post.GeoExact; g <= post.GeoText; g++ {
+		if by[g] > 0 && !set.Has(g) {
+			return false
+		}
+	}
+	return true
 }
 
 // validTop checks a top query and fills in its defaults.
@@ -292,9 +331,10 @@ func (s *Store) window(ctx context.Context, cutoff string, langs []string) ([][]
 	return out, nil
 }
 
-// Points implements store.Querier: the language's last N points (N
-// defaults to 400), oldest first, bit-exact as recorded.
-func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]post.Point, error) {
+// Points implements store.Querier: the language's last N points of the
+// query's provenances (N defaults to 400, provenances to exact and place),
+// oldest first, bit-exact as recorded.
+func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]store.Point, error) {
 	q, err := q.Normalize()
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: %w", err)
@@ -305,19 +345,55 @@ func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]post.Point, 
 	if s.layout == LayoutSeed {
 		return s.seedPoints(ctx, q)
 	}
-	recs, err := s.rdb.LRange(ctx, s.key("g", q.Lang), -int64(q.N), -1).Result()
+	gk := s.key("g", q.Lang)
+	var last *redis.StringSliceCmd
+	var n *redis.IntCmd
+	var gs *redis.MapStringStringCmd
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		last, n, gs = p.LRange(ctx, gk, -int64(q.N), -1), p.LLen(ctx, gk), p.HGetAll(ctx, s.key("gs", q.Lang))
+		return nil
+	})
 	if err != nil {
 		return nil, s.queryErr("points", err)
 	}
-	out := make([]post.Point, 0, len(recs))
-	var r record
-	for _, raw := range recs {
-		if err := parseRecord(raw, false, &r); err != nil {
+	by, err := geoBySource(n.Val(), gs.Val())
+	if err != nil {
+		return nil, s.queryErr("points", err)
+	}
+	recs := last.Val()
+	if !by.covers(q.Geo) {
+		// Some points held are excluded, so the last N matching ones may
+		// lie further back (and the records read above may have changed
+		// since): the script finds them in one consistent step.
+		if recs, err = s.lastGeo(ctx, q.Lang, q.N, q.Geo); err != nil {
 			return nil, s.queryErr("points", err)
 		}
-		out = append(out, r.point)
+		slices.Reverse(recs)
 	}
+	out := make([]store.Point, 0, min(len(recs), q.N))
+	var r record
+	for k := len(recs) - 1; k >= 0 && len(out) < q.N; k-- {
+		if err := parseRecord(recs[k], false, &r); err != nil {
+			return nil, s.queryErr("points", err)
+		}
+		if q.Geo.Has(r.source) {
+			out = append(out, r.storePoint())
+		}
+	}
+	slices.Reverse(out)
 	return out, nil
+}
+
+// lastGeo runs lastGeoScript: the last n point records of lang whose
+// provenance is in set, newest first.
+func (s *Store) lastGeo(ctx context.Context, lang string, n int, set post.GeoSet) ([]string, error) {
+	var digits []byte
+	for g := post.GeoExact; g <= post.GeoText; g++ {
+		if set.Has(g) {
+			digits = append(digits, '0'+byte(g))
+		}
+	}
+	return lastGeoScript.Run(ctx, s.rdb, []string{s.base}, lang, n, string(digits)).StringSlice()
 }
 
 // heatFilter is what a point must pass besides the window.
@@ -325,32 +401,35 @@ type heatFilter struct {
 	box   analysis.Box
 	world bool
 	tag   string // lower-cased; "" = any
+	geo   post.GeoSet
 }
 
 func (f *heatFilter) match(r *record) bool {
-	if !r.hasPoint || (!f.world && !f.box.Contains(r.point)) {
+	if !r.hasPoint || !f.geo.Has(r.source) || (!f.world && !f.box.Contains(r.point)) {
 		return false
 	}
 	return f.tag == "" || slices.Contains(r.tags, f.tag)
 }
 
-// validHeat checks a heat query and returns its filter.
-func validHeat(q store.HeatQuery) (heatFilter, error) {
+// validHeat checks a heat query, fills in its defaults and returns its
+// filter.
+func validHeat(q store.HeatQuery) (store.HeatQuery, heatFilter, error) {
 	if err := analysis.ValidateZoom(q.Zoom); err != nil {
-		return heatFilter{}, fmt.Errorf("redisstore: %w", err)
+		return q, heatFilter{}, fmt.Errorf("redisstore: %w", err)
 	}
-	if err := q.Check(); err != nil {
-		return heatFilter{}, fmt.Errorf("redisstore: %w", err)
+	q, err := q.Normalize()
+	if err != nil {
+		return q, heatFilter{}, fmt.Errorf("redisstore: %w", err)
 	}
 	box, err := analysis.NewBox(q.BBox)
 	if err != nil {
-		return heatFilter{}, fmt.Errorf("redisstore: %w", err)
+		return q, heatFilter{}, fmt.Errorf("redisstore: %w", err)
 	}
-	f := heatFilter{box: box, world: box.IsWorld()}
+	f := heatFilter{box: box, world: box.IsWorld(), geo: q.Geo}
 	if q.Tag != "" {
 		f.tag = pytext.Lower(q.Tag)
 	}
-	return f, nil
+	return q, f, nil
 }
 
 // Heat implements store.Querier exactly as the embedded store does: points
@@ -359,7 +438,7 @@ func validHeat(q store.HeatQuery) (heatFilter, error) {
 // aggregates them, languages in key order and oldest first within each, or
 // in arrival order with Last, so cell means are summed in the same order.
 func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, error) {
-	f, err := validHeat(q)
+	q, f, err := validHeat(q)
 	if err != nil {
 		return store.HeatResult{}, err
 	}
@@ -413,15 +492,22 @@ func (s *Store) heatPoints(ctx context.Context, q store.HeatQuery, f *heatFilter
 			return nil, s.queryErr("heat", err)
 		}
 	} else {
-		// Without filters the last Last points are all that Last can keep.
+		// Without filters the last Last points are all that Last can keep;
+		// a language holding provenances the query leaves out gets its
+		// last Last matching points from a script instead.
 		from := int64(0)
 		if q.Last > 0 && f.world && f.tag == "" {
 			from = -int64(q.Last)
 		}
 		cmds := make([]*redis.StringSliceCmd, len(langs))
+		lens := make([]*redis.IntCmd, len(langs))
+		srcs := make([]*redis.MapStringStringCmd, len(langs))
 		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			for i, l := range langs {
 				cmds[i] = p.LRange(ctx, s.key("g", l), from, -1)
+				if from != 0 {
+					lens[i], srcs[i] = p.LLen(ctx, s.key("g", l)), p.HGetAll(ctx, s.key("gs", l))
+				}
 			}
 			return nil
 		})
@@ -431,6 +517,22 @@ func (s *Store) heatPoints(ctx context.Context, q store.HeatQuery, f *heatFilter
 		perLang = make([][]string, len(langs))
 		for i := range cmds {
 			perLang[i] = cmds[i].Val()
+		}
+		if from != 0 {
+			for i, l := range langs {
+				by, err := geoBySource(lens[i].Val(), srcs[i].Val())
+				if err != nil {
+					return nil, s.queryErr("heat", err)
+				}
+				if !by.covers(f.geo) {
+					// Newest first from the script; the loop below reads
+					// from the end, so restore list order.
+					if perLang[i], err = s.lastGeo(ctx, l, q.Last, f.geo); err != nil {
+						return nil, s.queryErr("heat", err)
+					}
+					slices.Reverse(perLang[i])
+				}
+			}
 		}
 	}
 	type recent struct {
@@ -498,12 +600,14 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	type langCmds struct {
 		p, g, t *redis.IntCmd
 		bounds  *redis.StringSliceCmd
+		gs      *redis.MapStringStringCmd
 	}
 	lc := make([]langCmds, len(langs))
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		head, written, dropped = p.Get(ctx, s.key("head")), p.Get(ctx, s.key("written")), p.Get(ctx, s.key("dropped"))
 		for i, l := range langs {
-			lc[i] = langCmds{p.LLen(ctx, s.key("p", l)), p.LLen(ctx, s.key("g", l)), p.LLen(ctx, s.key("t", l)), p.HVals(ctx, s.key("b", l))}
+			lc[i] = langCmds{p.LLen(ctx, s.key("p", l)), p.LLen(ctx, s.key("g", l)), p.LLen(ctx, s.key("t", l)), p.HVals(ctx, s.key("b", l)),
+				p.HGetAll(ctx, s.key("gs", l))}
 		}
 		return nil
 	})
@@ -521,6 +625,9 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		st.Languages++
 		st.Posts += c.p.Val()
 		st.Points += c.g.Val()
+		if by, err := geoBySource(c.g.Val(), c.gs.Val()); err == nil {
+			st.InferredPoints += by[post.GeoProfile] + by[post.GeoText]
+		}
 		st.Hashtags += c.t.Val()
 		for _, b := range c.bounds.Val() {
 			if len(b) == 2*timeWidth && (oldest == "" || b[:timeWidth] < oldest) {
@@ -540,7 +647,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	}
 	keys := []string{s.key("order"), s.key("langs"), s.key("ever")}
 	for _, l := range langs {
-		keys = append(keys, s.key("p", l), s.key("g", l), s.key("t", l), s.key("b", l))
+		keys = append(keys, s.key("p", l), s.key("g", l), s.key("t", l), s.key("b", l), s.key("gs", l))
 	}
 	st.MemoryBytes = s.memoryUsage(ctx, keys)
 	return st, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/geoheat/geoheat/internal/langid"
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/pytext"
+	"github.com/geoheat/geoheat/internal/store"
 )
 
 // entry is a unit the record scripts apply: posts from one stream entry
@@ -115,20 +116,20 @@ func (s *Store) nativeArgs(token, group string, now int64, entries []entry) (arg
 			if !p.Time.IsZero() {
 				t = unixNanos(p.Time)
 			}
-			hasPoint := p.HasPoint && p.Point.Valid()
+			src := store.PointSource(p)
+			hasPoint := src != post.GeoNone
 			tags = tags[:0]
 			for _, h := range p.Hashtags {
 				tags = append(tags, pytext.Lower(h))
 			}
-			payload = appendPayload(payload[:0], hasPoint, p.Point, tags)
+			payload = appendPayload(payload[:0], hasPoint, p.Point, store.QuantizeConfidence(p.GeoConfidence), tags)
 			did := ""
 			if e.dedupe {
 				did = p.ID
 			}
-			g := "0"
-			if hasPoint {
-				g = "1"
-			}
+			// The record's provenance digit (codec.go); the script keeps
+			// per-provenance counts from it.
+			g := strconv.Itoa(int(src))
 			args = append(args, p.Lang, did, encodeTime(t), g, strconv.Itoa(len(tags)), string(payload))
 			for _, t := range tags {
 				args = append(args, t)
@@ -154,8 +155,12 @@ func (s *Store) seedArgs(token, group string, entries []entry) (args []any, n in
 				continue
 			}
 			kept++
+			// The seed layout holds exact coordinates only, as the seed
+			// did: its readers cannot tell a place's centre or an inferred
+			// point from a coordinate, so those are not written
+			// (docs/redis.md).
 			geo := ""
-			if p.HasPoint && p.Point.Valid() {
+			if store.PointSource(p) == post.GeoExact {
 				geo = seedGeo(p.Point)
 			}
 			did := ""

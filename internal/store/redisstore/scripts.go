@@ -29,8 +29,13 @@ const chunkPosts = 256
 //	ARGV[6]  dedupe TTL in seconds ("0" = post ids are not checked)
 //	ARGV[7]  consumer group whose stream entries are acknowledged ("" = none)
 //	then per entry: stream entry id ("" = not from the stream), post count,
-//	and per post: lang, dedupe id ("" = none), time, has point (0|1),
-//	tag count, payload, tags (lower-cased).
+//	and per post: lang, dedupe id ("" = none), time, provenance (0 = no
+//	point, else the post.GeoSource digit), tag count, payload, tags
+//	(lower-cased).
+//
+// Points other than exact ones are counted per provenance in the ":gs:"
+// hash (exact = the ":g:" list's length minus the hash's sum), so Counts
+// can report trusted points and a breakdown without reading the points.
 //
 // An entry whose XACK returns 0 was already acknowledged (another worker
 // claimed and recorded it): its posts are skipped. Returns {written,
@@ -73,7 +78,10 @@ while i <= n do
       seq = seq + 1
       local rec = t .. ' ' .. string.format('%d', seq) .. ' ' .. nts .. ' ' .. g .. '\n' .. payload
       redis.call('RPUSH', b .. ':p:' .. L, rec)
-      if g == '1' then redis.call('RPUSH', b .. ':g:' .. L, rec) end
+      if g ~= '0' then
+        redis.call('RPUSH', b .. ':g:' .. L, rec)
+        if g ~= '1' then redis.call('HINCRBY', b .. ':gs:' .. L, g, 1) end
+      end
       if nt > 0 then redis.call('RPUSH', b .. ':t:' .. L, unpack(ARGV, t0, t0 + nt - 1)) end
       redis.call('RPUSH', b .. ':order', L)
       local e = ever[L]
@@ -119,8 +127,13 @@ local function drop()
     fronts[L] = tonumber(redis.call('HGET', b .. ':ever', L)) - redis.call('LLEN', pk)
   end
   local rec = redis.call('LPOP', pk)
-  local nt, g = string.match(rec, '^%d+ %d+ (%d+) ([01])')
-  if g == '1' then redis.call('LPOP', b .. ':g:' .. L) end
+  local nt, g = string.match(rec, '^%d+ %d+ (%d+) ([0-4])')
+  if g ~= '0' then
+    redis.call('LPOP', b .. ':g:' .. L)
+    if g ~= '1' then
+      if redis.call('HINCRBY', b .. ':gs:' .. L, g, -1) <= 0 then redis.call('HDEL', b .. ':gs:' .. L, g) end
+    end
+  end
   nt = tonumber(nt)
   if nt > 0 then redis.call('LTRIM', b .. ':t:' .. L, nt, -1) end
   dropped = dropped + 1
@@ -276,4 +289,34 @@ while i <= n do
   end
 end
 return {written, dups, 0, 0}
+`)
+
+// lastGeoScript returns, newest first, the last N records of a language's
+// points list whose provenance digit is in a set, for queries that leave
+// out provenances the language holds (the default map leaves out inferred
+// points). It walks back from the end in doubling pages, so it reads about
+// as many records as it must, and runs as one script so that concurrent
+// appends and drops cannot shift the pages under it.
+//
+//	KEYS[1] prefix; ARGV[1] language; ARGV[2] N; ARGV[3] the digits wanted, e.g. "12"
+var lastGeoScript = redis.NewScript(`
+local k = KEYS[1] .. ':g:' .. ARGV[1]
+local n, want = tonumber(ARGV[2]), ARGV[3]
+local out = {}
+local hi = redis.call('LLEN', k) - 1
+local page = math.max(n, 64)
+while hi >= 0 and #out < n do
+  local lo = math.max(0, hi - page + 1)
+  local recs = redis.call('LRANGE', k, lo, hi)
+  for j = #recs, 1, -1 do
+    local g = string.match(recs[j], '^%d+ %d+ %d+ (%d)')
+    if g and string.find(want, g, 1, true) then
+      out[#out + 1] = recs[j]
+      if #out == n then break end
+    end
+  end
+  hi = lo - 1
+  page = page * 2
+end
+return out
 `)

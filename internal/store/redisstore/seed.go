@@ -73,7 +73,8 @@ func (s *Store) seedCounts(ctx context.Context) ([]store.LangCount, error) {
 		if geo == 0 && tags == 0 {
 			continue
 		}
-		out = append(out, store.LangCount{Lang: l.key, Geo: geo, Hashtags: tags})
+		// The seed layout holds exact points only.
+		out = append(out, store.LangCount{Lang: l.key, Geo: geo, Hashtags: tags, GeoBySource: store.GeoCounts{Exact: geo}})
 	}
 	return out, nil
 }
@@ -116,12 +117,18 @@ func (s *Store) seedTop(ctx context.Context, q store.TopQuery) ([]store.LangTop,
 	return out, nil
 }
 
-func (s *Store) seedPoints(ctx context.Context, q store.PointsQuery) ([]post.Point, error) {
+// The seed layout holds exact points only (record.go writes no other
+// provenance there), so a query that leaves out exact points gets none.
+
+func (s *Store) seedPoints(ctx context.Context, q store.PointsQuery) ([]store.Point, error) {
+	if !q.Geo.Has(post.GeoExact) {
+		return []store.Point{}, nil
+	}
 	vals, err := s.rdb.LRange(ctx, "geo_"+seedName(q.Lang), -int64(q.N), -1).Result()
 	if err != nil {
 		return nil, s.queryErr("points", err)
 	}
-	out := make([]post.Point, 0, len(vals))
+	out := make([]store.Point, 0, len(vals))
 	for _, v := range vals {
 		p, err := parseSeedGeo(v)
 		if err != nil {
@@ -129,7 +136,7 @@ func (s *Store) seedPoints(ctx context.Context, q store.PointsQuery) ([]post.Poi
 			// untrusted data should.
 			continue
 		}
-		out = append(out, p)
+		out = append(out, store.Point{Point: p, Source: post.GeoExact, Confidence: 1})
 	}
 	return out, nil
 }
@@ -153,6 +160,9 @@ func (s *Store) seedHeatPoints(ctx context.Context, q store.HeatQuery, f *heatFi
 		langs = []seedLang{{key: q.Lang, name: seedName(q.Lang)}}
 	}
 	var points []post.Point
+	if !f.geo.Has(post.GeoExact) {
+		return nil, nil
+	}
 	for _, l := range langs {
 		vals, err := s.rdb.LRange(ctx, "geo_"+l.name, 0, -1).Result()
 		if err != nil {

@@ -28,7 +28,8 @@ import (
 // the stream) and before language detection, which is the workers' job.
 
 const (
-	streamVersion = "1"
+	streamVersion     = "1" // exact points only
+	streamVersionProv = "2" // posts may carry provenance (wireProv)
 	// entryPosts is the most posts one stream entry holds.
 	entryPosts = 256
 	// DefaultMaxBacklog is how many entries the stream may hold before
@@ -58,17 +59,22 @@ func (s *Store) Publish(ctx context.Context, posts []post.Post) error {
 		return err
 	}
 	type chunk struct {
-		n    int
-		data []byte
+		n       int
+		data    []byte
+		version string
 	}
 	var chunks []chunk
 	for len(posts) > 0 {
 		n := min(len(posts), entryPosts)
 		var buf []byte
+		version := streamVersion
 		for i := range posts[:n] {
 			buf = appendWirePost(buf, &posts[i])
+			if wireV2(&posts[i]) {
+				version = streamVersionProv
+			}
 		}
-		chunks = append(chunks, chunk{n, buf})
+		chunks = append(chunks, chunk{n, buf, version})
 		posts = posts[n:]
 	}
 	total := 0
@@ -79,7 +85,7 @@ func (s *Store) Publish(ctx context.Context, posts []post.Post) error {
 	return s.write(ctx, "publish", total, false, func(ctx context.Context) error {
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, c := range chunks {
-				p.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{"v", streamVersion, "n", c.n, "posts", c.data}})
+				p.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{"v", c.version, "n", c.n, "posts", c.data}})
 			}
 			return nil
 		})
@@ -130,10 +136,28 @@ func (s *Store) maxBacklog() int {
 // hashtag count (uvarint) followed by the hashtags. Binary rather than JSON
 // so that any byte of a text (even invalid UTF-8) reaches the detector as
 // the single-process pipeline would see it.
+//
+// Flag 4 (provenance) follows a point with its post.GeoSource byte and its
+// GeoConfidence as float32 bits (4 bytes, big-endian). Flag 8 (user
+// location) adds the author's profile location as one more string after
+// lang, for a worker's Locator. Entries holding a post with either flag are
+// version "2", which an older worker refuses instead of misreading; other
+// entries stay version "1", byte for byte, so mixed versions keep working
+// on streams without them.
 const (
-	wireTime  = 1
-	wirePoint = 2
+	wireTime    = 1
+	wirePoint   = 2
+	wireProv    = 4
+	wireUserLoc = 8
 )
+
+// wireV2 reports whether p needs a version 2 entry.
+func wireV2(p *post.Post) bool { return wireProvenanced(p) || p.UserLocation != "" }
+
+// wireProvenanced reports whether p's point needs the provenance flag.
+func wireProvenanced(p *post.Post) bool {
+	return p.HasPoint && p.Point.Valid() && (p.GeoSource != post.GeoNone && p.GeoSource != post.GeoExact || p.GeoConfidence != 0 && p.GeoConfidence != 1)
+}
 
 func appendWirePost(b []byte, p *post.Post) []byte {
 	var flags byte
@@ -144,6 +168,13 @@ func appendWirePost(b []byte, p *post.Post) []byte {
 	if hasPoint {
 		flags |= wirePoint
 	}
+	prov := wireProvenanced(p)
+	if prov {
+		flags |= wireProv
+	}
+	if p.UserLocation != "" {
+		flags |= wireUserLoc
+	}
 	b = append(b, flags)
 	if flags&wireTime != 0 {
 		b = binary.BigEndian.AppendUint64(b, uint64(unixNanos(p.Time)))
@@ -152,9 +183,17 @@ func appendWirePost(b []byte, p *post.Post) []byte {
 		b = binary.BigEndian.AppendUint64(b, math.Float64bits(p.Point.Lat))
 		b = binary.BigEndian.AppendUint64(b, math.Float64bits(p.Point.Lon))
 	}
+	if prov {
+		b = append(b, byte(p.GeoSource))
+		b = binary.BigEndian.AppendUint32(b, math.Float32bits(p.GeoConfidence))
+	}
 	for _, s := range []string{p.ID, p.Text, p.UserID, p.ScreenName, p.PlatformLang, p.Lang} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
+	}
+	if p.UserLocation != "" {
+		b = binary.AppendUvarint(b, uint64(len(p.UserLocation)))
+		b = append(b, p.UserLocation...)
 	}
 	b = binary.AppendUvarint(b, uint64(len(p.Hashtags)))
 	for _, h := range p.Hashtags {
@@ -168,7 +207,7 @@ var errBadEntry = errors.New("redisstore: malformed stream entry")
 
 // decodeEntry reads the posts of a stream entry's fields.
 func decodeEntry(values map[string]any) ([]post.Post, error) {
-	if v, _ := values["v"].(string); v != streamVersion {
+	if v, _ := values["v"].(string); v != streamVersion && v != streamVersionProv {
 		return nil, fmt.Errorf("%w: version %q", errBadEntry, v)
 	}
 	n, err := strconv.Atoi(fmt.Sprint(values["n"]))
@@ -225,6 +264,15 @@ func readWirePost(d string, p *post.Post) (string, error) {
 			return d, errBadEntry
 		}
 		p.HasPoint, p.Point = true, post.Point{Lat: math.Float64frombits(lat), Lon: math.Float64frombits(lon)}
+		p.GeoSource, p.GeoConfidence = post.GeoExact, 1
+	}
+	if flags&wireProv != 0 {
+		if flags&wirePoint == 0 || len(d) < 5 || d[0] == byte(post.GeoNone) {
+			return d, errBadEntry
+		}
+		p.GeoSource = post.GeoSource(d[0])
+		p.GeoConfidence = math.Float32frombits(binary.BigEndian.Uint32([]byte(d[1:5])))
+		d = d[5:]
 	}
 	for _, dst := range []*string{&p.ID, &p.Text, &p.UserID, &p.ScreenName, &p.PlatformLang, &p.Lang} {
 		s, ok := str()
@@ -232,6 +280,13 @@ func readWirePost(d string, p *post.Post) (string, error) {
 			return d, errBadEntry
 		}
 		*dst = s
+	}
+	if flags&wireUserLoc != 0 {
+		s, ok := str()
+		if !ok {
+			return d, errBadEntry
+		}
+		p.UserLocation = s
 	}
 	n, k := binary.Uvarint([]byte(d[:min(len(d), binary.MaxVarintLen64)]))
 	if k <= 0 || n > uint64(len(d)) {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/geoheat/geoheat/internal/langid"
+	"github.com/geoheat/geoheat/internal/post"
 )
 
 // A Worker consumes the stream through a consumer group: it detects each
@@ -59,6 +60,11 @@ type WorkerOptions struct {
 	Consumer string
 	// Detector detects the language of posts that arrive without one.
 	Detector langid.Detector
+	// Locator, when set, places the detected posts that carry no point, as
+	// the single-process pipeline's Locator does (pipeline.Locator and
+	// geo.Resolver satisfy it): after detection, only posts that will be
+	// recorded, so a scaled-out run stores the points one process would.
+	Locator interface{ Locate(p *post.Post) }
 	// Consumers is how many read-detect-record loops run (default
 	// runtime.NumCPU()): detection is CPU-bound.
 	Consumers int
@@ -279,6 +285,13 @@ func (w *Worker) process(ctx context.Context, msgs []redis.XMessage) error {
 				detected++
 			} else {
 				undetected++
+			}
+		}
+		if w.opts.Locator != nil {
+			for i := range ps {
+				if ps[i].Lang != "" && !ps[i].HasPoint {
+					w.opts.Locator.Locate(&ps[i])
+				}
 			}
 		}
 		entries = append(entries, entry{id: m.ID, posts: ps, dedupe: true})

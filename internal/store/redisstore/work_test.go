@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -12,8 +13,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/geoheat/geoheat/internal/geo"
 	"github.com/geoheat/geoheat/internal/langid"
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/memstore"
 	"github.com/geoheat/geoheat/internal/store/redisstore"
 	"github.com/geoheat/geoheat/internal/store/redisstore/redistest"
@@ -206,5 +209,78 @@ func TestWorkerStopsWhenRedisIsGone(t *testing.T) {
 	stop()
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run after stop: %v", err)
+	}
+}
+
+// TestWorkerLocates: a worker with a Locator places the posts that carry
+// no point exactly as one process would (the same resolver over the same
+// posts, recorded into memstore); the profile location travels on the
+// stream for it.
+func TestWorkerLocates(t *testing.T) {
+	g, err := geo.Default()
+	if errors.Is(err, geo.ErrNotBuilt) {
+		t.Skip("worker locator test skipped: no gazetteer in this build (npm run --prefix web gazetteer)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	prefix := redistest.Prefix(t)
+	pub := open(t, srv.URL(""), redisstore.Options{Prefix: prefix})
+	var posts []post.Post
+	for i, loc := range []string{"Madrid, Spain", "Tokyo", "somewhere over the rainbow", "", "Paris, France", "London"} {
+		p := post.Post{ID: fmt.Sprint(100 + i), Lang: "en", Time: storetest.T0.Add(time.Duration(i) * time.Second),
+			Text: "hello", UserLocation: loc, Hashtags: []string{"x"}}
+		if i == 3 {
+			p.HasPoint, p.Point, p.GeoSource, p.GeoConfidence = true, post.Point{Lat: 1, Lon: 2}, post.GeoExact, 1
+		}
+		posts = append(posts, p)
+	}
+	if err := pub.Publish(ctx, posts); err != nil {
+		t.Fatal(err)
+	}
+	resolver := geo.NewResolver(g, geo.Options{})
+	ws := open(t, srv.URL(""), redisstore.Options{Prefix: prefix})
+	w, err := ws.NewWorker(redisstore.WorkerOptions{Group: "g", Detector: prefixDetector{}, Locator: resolver, Consumers: 1, Block: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(wctx) }()
+	waitCaughtUp(t, pub)
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	want := append([]post.Post(nil), posts...)
+	for i := range want {
+		if !want[i].HasPoint {
+			resolver.Locate(&want[i])
+		}
+	}
+	mem, err := memstore.Open(memstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	if err := mem.Record(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	wp, _ := mem.Points(ctx, store.PointsQuery{Lang: "en", Geo: post.GeoSetAll})
+	gp, err := pub.Points(ctx, store.PointsQuery{Lang: "en", Geo: post.GeoSetAll})
+	if err != nil || !reflect.DeepEqual(wp, gp) {
+		t.Errorf("points after the worker:\n got %+v %v\nwant %+v", gp, err, wp)
+	}
+	var inferred int
+	for _, p := range gp {
+		if p.Source.Inferred() {
+			inferred++
+		}
+	}
+	if inferred == 0 {
+		t.Errorf("the worker placed no post from its profile location: %+v", gp)
 	}
 }

@@ -52,8 +52,8 @@ func testCounts(t *testing.T, e *env) {
 		at("en", sec(7), "c"),
 	)
 	want := []store.LangCount{
-		{Lang: "en", Posts: 3, Geo: 1, Hashtags: 3},
-		{Lang: "es", Posts: 3, Geo: 2, Hashtags: 4},
+		{Lang: "en", Posts: 3, Geo: 1, Hashtags: 3, GeoBySource: store.GeoCounts{Exact: 1}},
+		{Lang: "es", Posts: 3, Geo: 2, Hashtags: 4, GeoBySource: store.GeoCounts{Exact: 2}},
 		{Lang: "fr", Posts: 1, Geo: 0, Hashtags: 0},
 	}
 	if got := e.counts(); !reflect.DeepEqual(got, want) {

@@ -19,6 +19,9 @@ type env struct {
 	s     store.Store
 	clock *Clock
 	ctx   context.Context
+	// open opens another fresh store on the same clock, for comparisons
+	// between stores fed different streams; Run closes it.
+	open func() store.Store
 }
 
 func (e *env) record(posts ...post.Post) {
@@ -57,11 +60,25 @@ func (e *env) topOf(q store.TopQuery) []store.TagCount {
 	return r[0].Tags
 }
 
+// points returns the coordinates of Points' answer.
 func (e *env) points(q store.PointsQuery) []post.Point {
+	e.t.Helper()
+	var out []post.Point
+	for _, p := range e.provPoints(q) {
+		out = append(out, p.Point)
+	}
+	return out
+}
+
+// provPoints returns Points' answer with provenance.
+func (e *env) provPoints(q store.PointsQuery) []store.Point {
 	e.t.Helper()
 	r, err := e.s.Points(e.ctx, q)
 	if err != nil {
 		e.t.Fatalf("Points(%+v): %v", q, err)
+	}
+	if r == nil {
+		e.t.Fatalf("Points(%+v) = nil, want a non-nil slice", q)
 	}
 	return r
 }
@@ -93,6 +110,13 @@ func at(lang string, offset time.Duration, tags ...string) post.Post {
 func geo(lang string, offset time.Duration, lat, lon float64, tags ...string) post.Post {
 	p := at(lang, offset, tags...)
 	p.HasPoint, p.Point = true, post.Point{Lat: lat, Lon: lon}
+	return p
+}
+
+// inferred returns geo's post with the given provenance and confidence.
+func inferred(lang string, offset time.Duration, lat, lon float64, src post.GeoSource, conf float32, tags ...string) post.Post {
+	p := geo(lang, offset, lat, lon, tags...)
+	p.GeoSource, p.GeoConfidence = src, conf
 	return p
 }
 

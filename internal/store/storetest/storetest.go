@@ -14,6 +14,11 @@
 //     then column from the south-west (analysis.Grid), so Limit keeps the
 //     same cells on every store.
 //   - Methods given a cancelled context return its error.
+//   - Points and Heat include only exact and place points unless their Geo
+//     says otherwise; Counts' Geo counts those too, GeoBySource every
+//     provenance. A point recorded without a GeoSource is exact, without a
+//     confidence it has confidence 1; confidences come back quantised
+//     (store.QuantizeConfidence).
 package storetest
 
 import (
@@ -83,6 +88,10 @@ func Run(t *testing.T, newStore NewStore) {
 		{"HeatWindow", testHeatWindow},
 		{"HeatLast", testHeatLast},
 		{"Stats", testStats},
+		{"ProvenanceRoundTrip", testProvenanceRoundTrip},
+		{"ProvenanceDefaultExcludesInferred", testProvenanceDefault},
+		{"ProvenanceTrustedMapEqualsStoreWithoutInferred", testProvenanceTrustedMap},
+		{"ProvenanceCountsAgreeWithPoints", testProvenanceCounts},
 		{"BadQueries", testBadQueries},
 		{"CancelledContext", testCancelled},
 		{"Closed", testClosed},
@@ -93,7 +102,12 @@ func Run(t *testing.T, newStore NewStore) {
 			clock := NewClock(T0.Add(24 * time.Hour))
 			s := newStore(t, clock.Now)
 			t.Cleanup(func() { s.Close() })
-			tt.fn(t, &env{t: t, s: s, clock: clock, ctx: context.Background()})
+			open := func() store.Store {
+				o := newStore(t, clock.Now)
+				t.Cleanup(func() { o.Close() })
+				return o
+			}
+			tt.fn(t, &env{t: t, s: s, clock: clock, ctx: context.Background(), open: open})
 		})
 	}
 }
