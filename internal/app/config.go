@@ -26,6 +26,7 @@ type Config struct {
 	StopwordsDir string
 	Ties         string
 	Workers      int
+	GeoInfer     string
 
 	// store
 	Store     string
@@ -62,6 +63,8 @@ type Config struct {
 	Speed        float64 // file: replay at N× the posting pace
 	JetstreamURL string
 	MastodonURL  string
+	// bluesky: Jetstream's zstd dictionary file; set = compressed frames
+	JetstreamZstdDict string
 
 	// dashboard and exports (web.go, render.go)
 	GoogleMapsKey string
@@ -72,6 +75,8 @@ type Config struct {
 	Height        int
 	BBox          string
 	Proj          string
+	// points, render, map: provenances drawn (exact,place,profile,text; trusted, inferred, all)
+	Geo string
 }
 
 type flagGroup uint
@@ -94,6 +99,7 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	if groups&(groupIngest|groupDetect) != 0 {
 		fs.StringVar(&c.Detector, "detector", "ngram", "language detector: ngram (character n-grams, 75+ languages, no NLTK lists needed), stopwords (the seed's NLTK stopword count), platform (the post's own language tag, else ngram) or auto (the tag when the text agrees, else ngram)")
 		fs.StringVar(&c.StopwordsDir, "stopwords-dir", "", "NLTK data directory (holding corpora/stopwords/) or a folder of stopword lists; default $NLTK_DATA, then NLTK's usual locations")
+		fs.StringVar(&c.GeoInfer, "geo-infer", "profile,text", "place posts that carry no point from the author's profile location and/or places named in the text: profile, text, both comma-separated, or none; inferred points are stored with their provenance and shown only when asked for (geo=all)")
 		fs.StringVar(&c.Ties, "ties", "first", "stopword ties: first (alphabetical by NLTK name, reproducible) or random (the seed's behaviour)")
 	}
 	if groups&groupIngest != 0 {
@@ -108,6 +114,7 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	}
 	if groups&groupIngest != 0 {
 		fs.StringVar(&c.JetstreamURL, "jetstream-url", "wss://jetstream1.us-east.bsky.network,wss://jetstream2.us-east.bsky.network,wss://jetstream1.us-west.bsky.network,wss://jetstream2.us-west.bsky.network", "bluesky: Jetstream hosts, comma-separated, tried in turn on failure")
+		fs.StringVar(&c.JetstreamZstdDict, "jetstream-zstd-dict", "", "bluesky: request zstd-compressed frames, decoded with this file: Jetstream's dictionary (pkg/models/zstd_dictionary in github.com/bluesky-social/jetstream)")
 		fs.Float64Var(&c.Speed, "speed", 0, "file: replay at N times the pace the posts were made, by created_at (0 = as fast as possible)")
 		fs.StringVar(&c.MastodonURL, "mastodon-url", "https://mastodon.social", "mastodon: instance URL; token from $MASTODON_TOKEN")
 	}
@@ -161,6 +168,7 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	}
 	if groups&groupPoints != 0 {
 		fs.IntVar(&c.N, "n", 400, "how many points")
+		c.registerGeo(fs)
 	}
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 }

@@ -46,6 +46,7 @@ type serverOptions struct {
 	Handler http.Handler       // the API with the dashboard mounted
 	Store   store.Querier      // for /readyz and /metrics
 	Ingest  *pipeline.Pipeline // nil when this process does not ingest
+	Live    *httpapi.Live      // the dashboard's live stream, for its gauges
 	Logger  *slog.Logger
 }
 
@@ -97,6 +98,9 @@ func newHTTPServer(o serverOptions) (*http.Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	mopts := metrics.Options{Registry: reg, Store: o.Store, Logger: o.Logger}
+	if o.Live != nil {
+		mopts.Live = o.Live
+	}
 	if o.Ingest != nil {
 		mopts.Ingest = func() *pipeline.Stats { s := o.Ingest.Stats(); return &s }
 	}
@@ -187,6 +191,11 @@ func readyHandler(st store.Querier, ingest func() *pipeline.Stats, lastRecordErr
 			}
 		} else if _, err := st.Stats(ctx); err != nil {
 			reasons = append(reasons, "store: "+err.Error())
+		}
+		if wr, ok := st.(metrics.WritesRefuser); ok {
+			if err := wr.WritesRefused(); err != nil {
+				reasons = append(reasons, "store: "+err.Error())
+			}
 		}
 		if lastRecordErr != nil {
 			if at, err := lastRecordErr(); err != nil && time.Since(at) < recentRecordError {

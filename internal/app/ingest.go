@@ -23,6 +23,8 @@ type Summary struct {
 	NoticeKinds map[string]int64 `json:"notice_kinds"`
 	Malformed   int64            `json:"malformed"`
 	GeoRejected int64            `json:"geo_rejected"`
+	Located     map[string]int64 `json:"located,omitempty"`
+	HashtagsCut int64            `json:"hashtags_cut"`
 	Undetected  int64            `json:"undetected"`
 	Written     int64            `json:"written"`
 	Seconds     float64          `json:"seconds"`
@@ -35,7 +37,7 @@ type Summary struct {
 func summarize(s pipeline.Stats) Summary {
 	sum := Summary{
 		Messages: s.Messages, Posts: s.Posts, Notices: s.NoticeCount(), NoticeKinds: s.Notices,
-		Malformed: s.Malformed, GeoRejected: s.GeoRejected, Undetected: s.Undetected, Written: s.Written,
+		Malformed: s.Malformed, GeoRejected: s.GeoRejected, Located: s.Located, HashtagsCut: s.HashtagsCut, Undetected: s.Undetected, Written: s.Written,
 		Seconds: s.Seconds, Source: s.Source.Name, State: s.Source.State, Error: s.Source.Error,
 	}
 	if s.Seconds > 0 {
@@ -133,6 +135,13 @@ func printSummary(w io.Writer, s Summary) {
 	row("notices skipped", s.Notices, strings.Join(kinds, ", "))
 	row("malformed lines", s.Malformed, "")
 	row("geo rejected", s.GeoRejected, "points out of range, post kept")
+	if s.Located != nil {
+		row("places inferred", s.Located["profile"]+s.Located["text"],
+			fmt.Sprintf("profile %d, text %d (shown with geo=all)", s.Located["profile"], s.Located["text"]))
+	}
+	if s.HashtagsCut > 0 {
+		row("hashtags cut", s.HashtagsCut, "over the per-post cap")
+	}
 	row("undetected", s.Undetected, "no language with more than one match")
 	row("written", s.Written, "")
 	row("seconds", fmt.Sprintf("%.3f", s.Seconds), "")

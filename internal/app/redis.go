@@ -18,10 +18,8 @@ import (
 	"github.com/geoheat/geoheat/internal/ingest"
 	"github.com/geoheat/geoheat/internal/pipeline"
 	"github.com/geoheat/geoheat/internal/post"
-	"github.com/geoheat/geoheat/internal/render"
 	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/redisstore"
-	"github.com/geoheat/geoheat/internal/web"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -302,13 +300,13 @@ func runServeNoIngest(ctx context.Context, env Env, cfg *Config) error {
 		opts.Explainer = explainer
 	}
 	api := httpapi.New(opts)
-	mountDashboard(ctx, api, cfg, st, env, log)
+	live := mountWeb(ctx, api, cfg, nil, st, env, log)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", cfg.Listen, err)
 	}
 	url := "http://" + ln.Addr().String()
-	srv, err := newHTTPServer(serverOptions{Config: cfg, Env: env, Handler: withStoreHealth(api, st), Store: st, Logger: log})
+	srv, err := newHTTPServer(serverOptions{Config: cfg, Env: env, Handler: withStoreHealth(api, st), Store: st, Live: live, Logger: log})
 	if err != nil {
 		ln.Close()
 		return err
@@ -332,19 +330,6 @@ func runServeNoIngest(ctx context.Context, env Env, cfg *Config) error {
 		return srv.Shutdown(shutdownCtx)
 	})
 	return g.Wait()
-}
-
-// mountDashboard is mountWeb without a pipeline: the dashboard, live
-// snapshots without ingest counters, and heat images.
-func mountDashboard(ctx context.Context, api *httpapi.API, cfg *Config, st store.Querier, env Env, log *slog.Logger) {
-	key := cfg.GoogleMapsKey
-	if key == "" {
-		key = env.Getenv("GOOGLE_MAPS_API_KEY")
-	}
-	files := web.Files(cfg.WebDir, nil)
-	web.New(web.Options{GoogleMapsKey: key, Dir: cfg.WebDir, Logger: log}).Register(api)
-	api.Handle("GET /api/live", httpapi.NewLive(ctx, httpapi.LiveOptions{Querier: st, Now: env.Now, Logger: log}))
-	api.Handle("GET /api/heat.png", render.Handler(st, outlinesLoader(files, log)))
 }
 
 // withStoreHealth answers /healthz from the store's health when it has

@@ -52,7 +52,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		Now:       env.Now,
 		Logger:    log,
 	})
-	mountWeb(ctx, api, cfg, p, st, env, log)
+	live := mountWeb(ctx, api, cfg, p, st, env, log)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", cfg.Listen, err)
@@ -65,7 +65,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		}
 		defer os.Remove(info)
 	}
-	srv, err := newHTTPServer(serverOptions{Config: cfg, Env: env, Handler: api, Store: st, Ingest: p, Logger: log})
+	srv, err := newHTTPServer(serverOptions{Config: cfg, Env: env, Handler: api, Store: st, Ingest: p, Live: live, Logger: log})
 	if err != nil {
 		ln.Close()
 		return err

@@ -18,20 +18,19 @@ import (
 // stream (/api/live) and the PNG heatmap (/api/heat.png) to the API's mux.
 // Live streams end when ctx is cancelled (Ctrl-C), so they never hold up
 // the server's shutdown.
-func mountWeb(ctx context.Context, api *httpapi.API, cfg *Config, p *pipeline.Pipeline, st store.Querier, env Env, log *slog.Logger) {
+func mountWeb(ctx context.Context, api *httpapi.API, cfg *Config, p *pipeline.Pipeline, st store.Querier, env Env, log *slog.Logger) *httpapi.Live {
 	key := cfg.GoogleMapsKey
 	if key == "" {
 		key = env.Getenv("GOOGLE_MAPS_API_KEY")
 	}
 	files := web.Files(cfg.WebDir, nil)
 	web.New(web.Options{GoogleMapsKey: key, Dir: cfg.WebDir, Logger: log}).Register(api)
-	live := httpapi.NewLive(ctx, httpapi.LiveOptions{
-		Querier: st,
-		Ingest:  func() *pipeline.Stats { s := p.Stats(); return &s },
-		Series:  p.Series,
-		Now:     env.Now,
-		Logger:  log,
-	})
+	opts := httpapi.LiveOptions{Querier: st, Now: env.Now, Logger: log}
+	if p != nil { // else live snapshots carry no ingest counters
+		opts.Ingest = func() *pipeline.Stats { s := p.Stats(); return &s }
+		opts.Series = p.Series
+	}
+	live := httpapi.NewLive(ctx, opts)
 	api.Handle("GET /api/live", live)
 	api.Handle("GET /api/heat.png", render.Handler(st, outlinesLoader(files, log)))
 	_, err := fs.Stat(files, "index.html")
@@ -40,6 +39,7 @@ func mountWeb(ctx context.Context, api *httpapi.API, cfg *Config, p *pipeline.Pi
 	if err != nil {
 		log.Warn("dashboard not built: / answers 503; run `make build`")
 	}
+	return live
 }
 
 // outlinesLoader decodes the build's Natural Earth outlines once, on first

@@ -174,10 +174,15 @@ func newPipeline(cfg *Config, src ingest.Source, det langid.Detector, rec store.
 	if cfg.Workers < 1 {
 		return nil, fmt.Errorf("%w: --workers must be at least 1", ErrUsage)
 	}
+	loc, err := openLocator(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	return pipeline.New(pipeline.Config{
 		Source:    src,
 		NewParser: newTweetParser,
 		Detector:  det,
+		Locator:   loc,
 		Recorder:  rec,
 		Workers:   cfg.Workers,
 		Now:       env.Now,

@@ -42,7 +42,13 @@ func runWork(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	loc, err := openLocator(cfg, log)
+	if err != nil {
+		st.Close()
+		return err
+	}
 	w, err := st.NewWorker(redisstore.WorkerOptions{
+		Locator:   loc,
 		Group:     cfg.Group,
 		Consumer:  cfg.Consumer,
 		Detector:  det,

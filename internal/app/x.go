@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -50,10 +51,17 @@ func openLiveSource(cfg *Config, env Env, spec string) (ingest.Source, error) {
 	case spec == "bluesky":
 		// The cursor lives next to the store's files so that a restart
 		// with the same --data-dir resumes where the last run stopped.
+		var dict []byte
+		if cfg.JetstreamZstdDict != "" {
+			if dict, err = os.ReadFile(cfg.JetstreamZstdDict); err != nil {
+				return nil, fmt.Errorf("%w: --jetstream-zstd-dict: %v", ErrUsage, err)
+			}
+		}
 		src, err := jetstream.New(jetstream.Options{
-			Hosts:   strings.Split(cfg.JetstreamURL, ","),
-			DataDir: cfg.DataDir,
-			Logger:  log,
+			Hosts:    strings.Split(cfg.JetstreamURL, ","),
+			DataDir:  cfg.DataDir,
+			Logger:   log,
+			ZstdDict: dict,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("%w: --source bluesky: %v", ErrUsage, err)

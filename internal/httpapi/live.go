@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/geoheat/geoheat/internal/pipeline"
@@ -36,6 +38,8 @@ type Live struct {
 	seq     int64 // snapshots built
 	last    store.Stats
 	minutes minuteSeries
+
+	droppedSlow atomic.Int64 // subscribers cut off by the write deadline
 }
 
 // LiveOptions configures Live.
@@ -141,12 +145,19 @@ func NewLive(ctx context.Context, opts LiveOptions) *Live {
 	return l
 }
 
-// Subscribers reports how many streams are open.
+// Subscribers reports how many streams are open (the
+// geoheat_live_subscribers gauge).
 func (l *Live) Subscribers() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.subs)
 }
+
+// DroppedSlow reports how many subscribers were cut off because their
+// connection did not take a snapshot within WriteTimeout: browsers (or
+// proxies) that stopped reading. Clients that left on their own are not
+// counted.
+func (l *Live) DroppedSlow() int64 { return l.droppedSlow.Load() }
 
 func (l *Live) run() {
 	t := time.NewTicker(l.opts.Interval)
@@ -206,7 +217,7 @@ func (l *Live) base(ctx context.Context) (Snapshot, error) {
 	now := l.opts.Now()
 	snap := Snapshot{Time: now, Store: st, Counts: make([]CountRow, 0, len(counts))}
 	for _, c := range counts {
-		snap.Counts = append(snap.Counts, CountRow{Lang: c.Lang, Name: ref(c.Lang).Name, Posts: c.Posts, Geo: c.Geo, Hashtags: c.Hashtags})
+		snap.Counts = append(snap.Counts, CountRow{Lang: c.Lang, Name: ref(c.Lang).Name, Posts: c.Posts, Geo: c.Geo, Hashtags: c.Hashtags, GeoBySource: c.GeoBySource})
 	}
 	if l.opts.Ingest != nil {
 		if s := l.opts.Ingest(); s != nil {
@@ -362,11 +373,14 @@ func (l *Live) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (l *Live) write(rc *http.ResponseController, w http.ResponseWriter, b []byte) bool {
 	_ = rc.SetWriteDeadline(l.opts.Now().Add(l.opts.WriteTimeout))
-	if _, err := w.Write(b); err != nil {
-		l.opts.Logger.Debug("live subscriber dropped", "err", err)
-		return false
+	_, err := w.Write(b)
+	if err == nil {
+		err = rc.Flush()
 	}
-	if err := rc.Flush(); err != nil {
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			l.droppedSlow.Add(1)
+		}
 		l.opts.Logger.Debug("live subscriber dropped", "err", err)
 		return false
 	}

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
 )
 
@@ -32,7 +31,7 @@ func (q *liveQuerier) Top(_ context.Context, tq store.TopQuery) ([]store.LangTop
 	return []store.LangTop{{Lang: "en", Tags: []store.TagCount{{Tag: q.bigTag, Count: 1}, {Tag: "<b>x</b>", Count: 1}}}}, nil
 }
 
-func (q *liveQuerier) Points(context.Context, store.PointsQuery) ([]post.Point, error) {
+func (q *liveQuerier) Points(context.Context, store.PointsQuery) ([]store.Point, error) {
 	return nil, nil
 }
 func (q *liveQuerier) Heat(context.Context, store.HeatQuery) (store.HeatResult, error) {

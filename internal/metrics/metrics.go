@@ -32,8 +32,23 @@ type Options struct {
 	// not ingest.
 	Ingest func() *pipeline.Stats
 	// Store is asked for Stats on every scrape; nil leaves store gauges out.
-	Store  store.Querier
+	Store store.Querier
+	// Live is the dashboard's live stream (httpapi.Live); nil when none
+	// is served.
+	Live   LiveStats
 	Logger *slog.Logger
+}
+
+// WritesRefuser is implemented by stores that can stop taking writes
+// (memstore after a failed fsync under --fsync always).
+type WritesRefuser interface {
+	WritesRefused() error // nil while writes are taken
+}
+
+// LiveStats is what the metrics read from the live stream at scrape time.
+type LiveStats interface {
+	Subscribers() int   // open streams
+	DroppedSlow() int64 // streams cut off for not reading
 }
 
 // Metrics holds geoheat's collectors. It implements pipeline.Observer.
@@ -84,7 +99,7 @@ func New(opts Options) (*Metrics, error) {
 	}
 	cs := []prometheus.Collector{
 		m.detect, m.record, m.recordErrors,
-		&snapshotCollector{ingest: opts.Ingest, store: opts.Store, log: opts.Logger},
+		&snapshotCollector{ingest: opts.Ingest, store: opts.Store, live: opts.Live, log: opts.Logger},
 		prometheus.NewGoCollector(),
 		prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
 	}
@@ -140,7 +155,7 @@ var (
 	descRecorded = prometheus.NewDesc("geoheat_posts_recorded_total",
 		"Posts recorded in the store by this process's pipeline.", nil, nil)
 	descDropped = prometheus.NewDesc("geoheat_dropped_total",
-		"Messages or posts not recorded, by reason: malformed (unparseable message), notice (delete, limit, ... by kind), undetected (no kept language), geo_rejected (post kept, invalid point dropped), retention (dropped by --retention or --max-posts).",
+		"Messages or posts not recorded, by reason: malformed (unparseable message), notice (delete, limit, ... by kind), undetected (no kept language), geo_rejected (post kept, invalid point dropped), retention (dropped by --retention or --max-posts), oversize (a file message over the size limit, skipped unread).",
 		[]string{"reason", "kind"}, nil)
 	descQueueLen = prometheus.NewDesc("geoheat_queue_length",
 		"Items waiting on a bounded pipeline edge.", []string{"queue", "unit"}, nil)
@@ -154,6 +169,16 @@ var (
 		"Posts held by the store.", nil, nil)
 	descMemory = prometheus.NewDesc("geoheat_store_memory_bytes",
 		"Estimated bytes the store holds for its data.", nil, nil)
+	descLiveSubs = prometheus.NewDesc("geoheat_live_subscribers",
+		"Open /api/live streams (dashboards watching).", nil, nil)
+	descLiveDropped = prometheus.NewDesc("geoheat_live_dropped_slow_total",
+		"/api/live streams cut off because the client did not take a snapshot within the write timeout.", nil, nil)
+	descRefused = prometheus.NewDesc("geoheat_store_writes_refused",
+		"1 when the store refuses writes (the embedded store after a failed fsync with --fsync always; restart to recover).", nil, nil)
+	descLocated = prometheus.NewDesc("geoheat_places_inferred_total",
+		"Posts without a point that place inference located, by provenance (profile, text).", []string{"source"}, nil)
+	descTagsCut = prometheus.NewDesc("geoheat_hashtags_cut_total",
+		"Hashtags dropped from posts carrying more than the per-post cap.", nil, nil)
 	descRepair = prometheus.NewDesc("geoheat_store_log_repair_entries",
 		"Log entries cut or skipped as damaged when the store was opened (torn tail after a crash).", nil, nil)
 )
@@ -163,12 +188,14 @@ var (
 type snapshotCollector struct {
 	ingest func() *pipeline.Stats
 	store  store.Querier
+	live   LiveStats
 	log    *slog.Logger
 }
 
 func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descMessages, descPosts, descRecorded, descDropped,
-		descQueueLen, descQueueCap, descWorkers, descSourceUp, descHeld, descMemory, descRepair} {
+		descQueueLen, descQueueCap, descWorkers, descSourceUp, descHeld, descMemory, descRepair,
+		descLiveSubs, descLiveDropped, descRefused, descLocated, descTagsCut} {
 		ch <- d
 	}
 }
@@ -191,6 +218,13 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 			for kind, n := range s.Notices {
 				counter(descDropped, n, "notice", kind)
 			}
+			for reason, n := range s.SourceDropped {
+				counter(descDropped, n, reason, "")
+			}
+			for src, n := range s.Located {
+				counter(descLocated, n, src)
+			}
+			counter(descTagsCut, s.HashtagsCut)
 			for _, q := range s.Queues {
 				gauge(descQueueLen, float64(q.Len), q.Name, q.Unit)
 				gauge(descQueueCap, float64(q.Cap), q.Name, q.Unit)
@@ -202,6 +236,17 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 			gauge(descSourceUp, up, s.Source.State)
 		}
+	}
+	if c.live != nil {
+		gauge(descLiveSubs, float64(c.live.Subscribers()))
+		counter(descLiveDropped, c.live.DroppedSlow())
+	}
+	if wr, ok := c.store.(WritesRefuser); ok {
+		refused := 0.0
+		if wr.WritesRefused() != nil {
+			refused = 1
+		}
+		gauge(descRefused, refused)
 	}
 	if c.store != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

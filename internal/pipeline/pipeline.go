@@ -78,12 +78,51 @@ type Config struct {
 	// Observer, when set, is told how long each batch took to detect and
 	// to record (metrics); see observer.go.
 	Observer Observer
+	// Locator, when set, places posts that carry no point (profile
+	// location, places named in the text). It runs after detection so the
+	// detected language can serve as a prior, and only on posts that will
+	// be recorded.
+	Locator Locator
+	// MaxHashtags caps the hashtags kept per post (the rest are dropped and
+	// counted), so one hostile post cannot dominate a batch's memory or a
+	// language's top list; default 64, <0 means no cap.
+	MaxHashtags int
+	// OnDone, when set, is called by the writer after each batch with the
+	// number of the source's messages fully handled so far, in stream
+	// order: the first n messages were all recorded or deliberately
+	// dropped (malformed, notice, undetected). A source that resumes from
+	// a position (Jetstream's cursor) saves only what is behind n, so a
+	// crash never skips what was still queued. A failed Record stops n
+	// where it was: a restart then replays from there (duplicates rather
+	// than a gap). Calls come from the writer goroutine and must not
+	// block for long. When nil and the source implements HandledTracker,
+	// New sets it from the source.
+	OnDone func(n int64)
+}
+
+// DefaultMaxHashtags is Config.MaxHashtags' default. X allows no more than
+// fit in 280 characters (about 90); real posts rarely carry over 30.
+const DefaultMaxHashtags = 64
+
+// Locator places a post that has no point, setting Point, HasPoint,
+// GeoSource and GeoConfidence when it can (internal/geo.Resolver).
+type Locator interface {
+	Locate(p *post.Post)
+}
+
+// HandledTracker is implemented by sources that want to learn how many of
+// their messages the pipeline has fully handled (see Config.OnDone).
+// TrackHandled is called once, by New, before Run; it tells the source that
+// reports will follow and returns the function to report to.
+type HandledTracker interface {
+	TrackHandled() func(n int64)
 }
 
 // batch is the unit of work: raw messages grouped by the batcher, parsed
 // into posts by a parser, detected by a worker. ready is closed by the
 // worker that detected it; the writer waits on it.
 type batch struct {
+	n     int // messages in the batch (raw is released after parsing)
 	raw   []ingest.Message
 	posts []post.Post
 	ready chan struct{}
@@ -110,6 +149,9 @@ type Pipeline struct {
 	detected    atomic.Int64
 	written     atomic.Int64
 	recordErrs  atomic.Int64
+	located     [post.GeoText + 1]atomic.Int64 // points set by the Locator, by provenance
+	tagsCut     atomic.Int64                   // hashtags dropped by MaxHashtags
+	done        atomic.Int64                   // messages fully handled, in order (Config.OnDone)
 
 	noticesMu sync.Mutex
 	notices   map[string]int64
@@ -136,6 +178,9 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 256
 	}
+	if cfg.MaxHashtags == 0 {
+		cfg.MaxHashtags = DefaultMaxHashtags
+	}
 	if cfg.Parsers <= 0 {
 		cfg.Parsers = runtime.NumCPU()
 	}
@@ -150,6 +195,9 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if t, ok := cfg.Source.(HandledTracker); ok && cfg.OnDone == nil {
+		cfg.OnDone = t.TrackHandled()
 	}
 	p := &Pipeline{
 		cfg:     cfg,
@@ -258,6 +306,7 @@ func (p *Pipeline) batchStage() {
 				break fill
 			}
 		}
+		b.n = len(b.raw)
 		// The write queue is bounded: this is where a slow store pushes back.
 		p.write <- b
 		p.parse <- b
@@ -297,6 +346,10 @@ func (p *Pipeline) parseOne(parser Parser, m ingest.Message, b *batch, c *parseC
 		c.posts++
 		if out.GeoRejected {
 			c.geoRejected++
+		}
+		if max := p.cfg.MaxHashtags; max >= 0 && len(dst.Hashtags) > max {
+			p.tagsCut.Add(int64(len(dst.Hashtags) - max))
+			dst.Hashtags = dst.Hashtags[:max:max]
 		}
 		return
 	case KindNotice:
@@ -349,6 +402,18 @@ func (p *Pipeline) detectStage() {
 				undetected++
 			}
 		}
+		if p.cfg.Locator != nil {
+			for i := range b.posts {
+				ps := &b.posts[i]
+				if ps.Lang == "" || ps.HasPoint {
+					continue
+				}
+				p.cfg.Locator.Locate(ps)
+				if ps.HasPoint && ps.GeoSource <= post.GeoText {
+					p.located[ps.GeoSource].Add(1)
+				}
+			}
+		}
 		p.detected.Add(detected)
 		p.undetected.Add(undetected)
 		if p.cfg.Observer != nil {
@@ -369,6 +434,7 @@ func (p *Pipeline) writeStage(ctx context.Context) error {
 			}
 		}
 		if len(kept) == 0 {
+			p.handled(b, firstErr)
 			continue
 		}
 		start := time.Now()
@@ -386,6 +452,19 @@ func (p *Pipeline) writeStage(ctx context.Context) error {
 		}
 		p.written.Add(int64(len(kept)))
 		p.rate.Add(int64(len(kept)))
+		p.handled(b, firstErr)
 	}
 	return firstErr
+}
+
+// handled moves the done count past b, unless a Record failed before it:
+// done counts an unbroken prefix of the stream.
+func (p *Pipeline) handled(b *batch, recordErr error) {
+	if recordErr != nil {
+		return
+	}
+	n := p.done.Add(int64(b.n))
+	if p.cfg.OnDone != nil {
+		p.cfg.OnDone(n)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/geoheat/geoheat/internal/ingest"
+	"github.com/geoheat/geoheat/internal/post"
 )
 
 // Stats is a point-in-time view of a pipeline, for status and summaries.
@@ -19,10 +20,19 @@ type Stats struct {
 	Undetected  int64            `json:"undetected"`   // posts without one (not recorded)
 	Written     int64            `json:"written"`      // posts recorded in the store
 	RecordErrs  int64            `json:"record_errors"`
-	Queues      []Queue          `json:"queues"`
-	Workers     Workers          `json:"workers"`
-	PostsPerSec float64          `json:"posts_per_s"` // written over the last minute
-	Seconds     float64          `json:"seconds"`     // since Run started (until it ended)
+	// Located counts points the Locator inferred, by provenance
+	// ("profile", "text"); HashtagsCut counts hashtags over MaxHashtags.
+	Located     map[string]int64 `json:"located,omitempty"`
+	HashtagsCut int64            `json:"hashtags_cut"`
+	Handled     int64            `json:"handled"` // messages fully handled (recorded or dropped), an unbroken prefix of the stream
+	// SourceDropped counts what the source skipped before sending it, by
+	// reason ("oversize": a file message over the size limit); absent for
+	// sources that skip nothing.
+	SourceDropped map[string]int64 `json:"source_dropped,omitempty"`
+	Queues        []Queue          `json:"queues"`
+	Workers       Workers          `json:"workers"`
+	PostsPerSec   float64          `json:"posts_per_s"` // written over the last minute
+	Seconds       float64          `json:"seconds"`     // since Run started (until it ended)
 }
 
 // SourceStatus describes the source.
@@ -44,6 +54,15 @@ type Queue struct {
 type Workers struct {
 	Alive int `json:"alive"`
 	Total int `json:"total"`
+}
+
+// SourceDropper is implemented by sources that skip some input before it
+// becomes a message (the file source's oversized lines), so that what they
+// drop is counted with the pipeline's own drops in status and metrics.
+type SourceDropper interface {
+	// Dropped returns the skips so far by reason; safe to call
+	// concurrently with Run. The map is the caller's.
+	Dropped() map[string]int64
 }
 
 // Notices returns the total number of skipped notices.
@@ -72,6 +91,8 @@ func (p *Pipeline) Stats() Stats {
 		Undetected:  p.undetected.Load(),
 		Written:     p.written.Load(),
 		RecordErrs:  p.recordErrs.Load(),
+		Handled:     p.done.Load(),
+		HashtagsCut: p.tagsCut.Load(),
 		Queues: []Queue{
 			{Name: "raw", Len: len(p.raw), Cap: cap(p.raw), Unit: "messages"},
 			{Name: "parse", Len: len(p.parse), Cap: cap(p.parse), Unit: "batches"},
@@ -80,6 +101,17 @@ func (p *Pipeline) Stats() Stats {
 		},
 		Workers:     Workers{Alive: int(p.workersLive.Load()), Total: p.cfg.Workers},
 		PostsPerSec: p.rate.PerSecond(),
+	}
+	if p.cfg.Locator != nil {
+		s.Located = map[string]int64{}
+		for g := post.GeoExact; g <= post.GeoText; g++ {
+			if n := p.located[g].Load(); n > 0 {
+				s.Located[g.String()] = n
+			}
+		}
+	}
+	if d, ok := p.cfg.Source.(SourceDropper); ok {
+		s.SourceDropped = d.Dropped()
 	}
 	if start := p.started.Load(); start != 0 {
 		end := p.cfg.Now()

@@ -181,6 +181,16 @@ func (s *Source) Progress() ingest.Progress {
 // maximum message size.
 func (s *Source) Skipped() int64 { return s.skipped.Load() }
 
+// DropOversize is the reason Dropped gives for messages over the size limit.
+const DropOversize = "oversize"
+
+// Dropped implements pipeline.SourceDropper: the messages skipped, by
+// reason, for /api/status and geoheat_dropped_total. Zero counts are
+// included, so the metric exists before the first skip.
+func (s *Source) Dropped() map[string]int64 {
+	return map[string]int64{DropOversize: s.skipped.Load()}
+}
+
 // Run reads the input and sends one message per line or array element. It
 // returns nil at the end of the input, ctx.Err() when cancelled, or an
 // error saying what is wrong with the input and where. Run starts no

@@ -47,6 +47,9 @@ type Options struct {
 	DataDir string   // where the cursor is kept; "" keeps none (start live)
 	Rewind  time.Duration
 	Client  *http.Client
+	// ZstdDict, when set, is Jetstream's zstd dictionary: compressed frames
+	// are requested (compress=true) and decoded with it. See zstd.go.
+	ZstdDict []byte
 
 	Backoff   *live.Backoff
 	Stall     time.Duration
@@ -62,13 +65,39 @@ type Source struct {
 	opts  Options
 	hosts []string
 
+	dec    *frameDecoder // nil unless Options.ZstdDict is set
+	saveMu sync.Mutex    // serializes cursor file writes
+
 	mu      sync.Mutex
 	host    int         // index of the host in use; advances on failure
 	cursor  cursorState // last emitted event
 	seen    *recentKeys // keys emitted within the rewind window
 	skipped int64       // duplicates dropped after a resume
+	corrupt int64       // compressed frames that did not decode
 	saved   time.Time   // when the cursor was last written
 	resume  int64       // time_us to ask for on the next connection
+
+	// With a pipeline that reports handled messages (TrackHandled), the
+	// saved cursor is the last event the store has recorded, not the last
+	// one emitted: a crash (kill -9) then loses nothing still queued.
+	tracked  bool
+	emitted  int64          // messages sent to the pipeline
+	pending  []pendingEvent // emitted events not yet handled, in order
+	handled  cursorState    // last handled event: what is saved
+	doneKeys *recentKeys    // keys handled within the rewind window
+	ended    bool           // Run returned: the pipeline is draining
+}
+
+// maxPending bounds the emitted events waiting to be reported handled:
+// far more than the pipeline's queues hold (8192 raw messages plus a few
+// hundred batches).
+const maxPending = 1 << 20
+
+// pendingEvent is an emitted event waiting to be handled.
+type pendingEvent struct {
+	seq    int64 // its number among the emitted messages, from 1
+	key    string
+	timeUS int64
 }
 
 // cursorState is what CursorFile holds. Recent lists the keys of events
@@ -91,7 +120,14 @@ func New(opts Options) (*Source, error) {
 	if opts.Clock == nil {
 		opts.Clock = live.RealClock{}
 	}
-	s := &Source{opts: opts, seen: newRecentKeys(opts.Rewind)}
+	s := &Source{opts: opts, seen: newRecentKeys(opts.Rewind), doneKeys: newRecentKeys(opts.Rewind)}
+	if opts.ZstdDict != nil {
+		dec, err := newFrameDecoder(opts.ZstdDict)
+		if err != nil {
+			return nil, err
+		}
+		s.dec = dec
+	}
 	for _, h := range opts.Hosts {
 		h = strings.TrimRight(strings.TrimSpace(h), "/")
 		if h == "" {
@@ -122,15 +158,60 @@ func New(opts Options) (*Source, error) {
 	return s, nil
 }
 
-// Run runs the loop and saves the cursor when it ends. On a graceful stop
-// every emitted event is still drained into the store by the pipeline, so
-// the last emitted cursor is the right one to resume from.
+// Run runs the loop and saves the cursor when it ends. Untracked (no
+// pipeline reporting), every emitted event is still drained into the store
+// on a graceful stop, so the last emitted cursor is the one to resume from.
+// Tracked, the pipeline drains after Run returns and every later report
+// saves the cursor, so the last one leaves it at the last recorded event.
 func (s *Source) Run(ctx context.Context, out chan<- ingest.Message) error {
 	err := s.Loop.Run(ctx, out)
+	if s.dec != nil {
+		s.dec.close()
+	}
+	s.mu.Lock()
+	s.ended = true
+	s.mu.Unlock()
 	if serr := s.save(); serr != nil {
 		return errors.Join(err, serr)
 	}
 	return err
+}
+
+// TrackHandled implements pipeline.HandledTracker: from now on the cursor
+// saved is the last event the pipeline reports handled.
+func (s *Source) TrackHandled() func(n int64) {
+	s.mu.Lock()
+	s.tracked = true
+	s.mu.Unlock()
+	return s.Handled
+}
+
+// Handled is told that the first n emitted messages are recorded or
+// deliberately dropped. It moves the saved cursor past the events among
+// them, and saves it at most once a second (on every report once Run has
+// returned, so the drain's last report is saved).
+func (s *Source) Handled(n int64) {
+	s.mu.Lock()
+	i := 0
+	for ; i < len(s.pending) && s.pending[i].seq <= n; i++ {
+		ev := s.pending[i]
+		if ev.key != "" {
+			s.doneKeys.add(ev.key, ev.timeUS)
+		}
+		if ev.timeUS > s.handled.TimeUS {
+			s.handled.TimeUS = ev.timeUS
+			s.handled.Host = s.cursor.Host
+		}
+	}
+	if i > 0 {
+		clear(s.pending[:i]) // release the keys
+		s.pending = s.pending[i:]
+	}
+	due := s.ended || s.opts.Clock.Now().Sub(s.saved) >= time.Second
+	s.mu.Unlock()
+	if due && i > 0 {
+		s.saveLogged()
+	}
 }
 
 func (s *Source) currentHost() string {
@@ -144,6 +225,9 @@ func (s *Source) subscribeURL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := url.Values{"wantedCollections": {PostCollection}}
+	if s.dec != nil {
+		q.Set("compress", "true")
+	}
 	if s.resume > 0 {
 		q.Set("cursor", strconv.FormatInt(s.resume, 10))
 	}
@@ -176,14 +260,23 @@ func (s *Source) connect(ctx context.Context, l *live.Link) (err error) {
 			return fmt.Errorf("jetstream: read: %w", err)
 		}
 		l.Alive()
-		if typ != websocket.MessageText {
-			continue // zstd frames need Jetstream's dictionary; never requested
+		if typ == websocket.MessageBinary {
+			// A compressed event. One that does not decode (corrupt, or
+			// another dictionary) is passed on as it is: the parse stage
+			// counts it as malformed, as any unreadable event.
+			if dec, derr := s.decode(data); derr == nil {
+				data = dec
+			}
 		}
 		ev, ok := s.admit(data)
 		if !ok {
 			continue
 		}
+		// Counted before the send: the pipeline may record it and report
+		// before Emit returns here.
+		seq := s.sending(ev)
 		if err := l.Emit(ctx, ingest.Message{Data: data}); err != nil {
+			s.notSent(seq)
 			return err
 		}
 		// Only an event the pipeline took moves the cursor: one cut off by
@@ -191,6 +284,36 @@ func (s *Source) connect(ctx context.Context, l *live.Link) (err error) {
 		s.commit(ev)
 		s.maybeSave()
 	}
+}
+
+// decode decompresses a binary frame, counting the ones that fail.
+func (s *Source) decode(frame []byte) ([]byte, error) {
+	var err error
+	if s.dec == nil {
+		err = errors.New("jetstream: binary frame, but compression was not requested")
+	} else {
+		var out []byte
+		if out, err = s.dec.decode(frame); err == nil {
+			return out, nil
+		}
+	}
+	s.mu.Lock()
+	s.corrupt++
+	first := s.corrupt == 1
+	s.mu.Unlock()
+	if first && s.opts.Logger != nil {
+		// Once: a wrong dictionary fails every frame, and the malformed
+		// count in status shows the rest.
+		s.opts.Logger.Warn("jetstream: frame not decoded (counted as malformed)", "err", err)
+	}
+	return nil, err
+}
+
+// Corrupt returns how many binary frames could not be decoded.
+func (s *Source) Corrupt() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.corrupt
 }
 
 // admitted is what commit needs of an event admit let through.
@@ -232,6 +355,35 @@ func (s *Source) commit(ev admitted) {
 	s.resume = max(0, s.cursor.TimeUS-s.opts.Rewind.Microseconds())
 }
 
+// sending numbers a message about to be sent (every message counts in the
+// pipeline's reports, malformed ones too) and, tracked, queues its event to
+// wait for the report that it was handled.
+func (s *Source) sending(ev admitted) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.emitted++
+	if s.tracked && (ev.key != "" || ev.timeUS != 0) {
+		if len(s.pending) >= maxPending {
+			// Reports stopped (a failed Record stops them for the rest of
+			// the run): keep memory bounded. Forgetting the oldest only
+			// loses their keys for deduplication if reports resume.
+			s.pending = append(s.pending[:0], s.pending[len(s.pending)/2:]...)
+		}
+		s.pending = append(s.pending, pendingEvent{seq: s.emitted, key: ev.key, timeUS: ev.timeUS})
+	}
+	return s.emitted
+}
+
+// notSent undoes sending for a message the pipeline did not take.
+func (s *Source) notSent(seq int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.emitted--
+	if n := len(s.pending); n > 0 && s.pending[n-1].seq == seq {
+		s.pending = s.pending[:n-1]
+	}
+}
+
 // failover moves to the next host for the next attempt.
 func (s *Source) failover() {
 	s.mu.Lock()
@@ -251,12 +403,16 @@ func (s *Source) Skipped() int64 {
 // for a stream that is not backlogged.
 func (s *Source) maybeSave() {
 	s.mu.Lock()
-	due := s.opts.Clock.Now().Sub(s.saved) >= time.Second
+	due := !s.tracked && s.opts.Clock.Now().Sub(s.saved) >= time.Second
 	s.mu.Unlock()
 	if due {
-		if err := s.save(); err != nil && s.opts.Logger != nil {
-			s.opts.Logger.Warn("jetstream: cursor not saved", "err", err)
-		}
+		s.saveLogged()
+	}
+}
+
+func (s *Source) saveLogged() {
+	if err := s.save(); err != nil && s.opts.Logger != nil {
+		s.opts.Logger.Warn("jetstream: cursor not saved", "err", err)
 	}
 }
 
@@ -267,9 +423,17 @@ func (s *Source) save() error {
 	if s.opts.DataDir == "" {
 		return nil
 	}
+	// Saves run from the connection and the writer goroutines: saveMu keeps
+	// an older state from overwriting a newer one.
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
 	s.mu.Lock()
 	st := s.cursor
 	st.Recent = s.seen.keys()
+	if s.tracked {
+		st = s.handled
+		st.Recent = s.doneKeys.keys()
+	}
 	s.saved = s.opts.Clock.Now()
 	s.mu.Unlock()
 	if st.TimeUS == 0 {
@@ -309,8 +473,10 @@ func (s *Source) load() error {
 		return fmt.Errorf("jetstream: cursor file %s is corrupt (delete it to start live): %w", s.path(), err)
 	}
 	s.cursor = cursorState{TimeUS: st.TimeUS, Host: st.Host}
+	s.handled = s.cursor
 	for _, k := range st.Recent {
 		s.seen.add(k, st.TimeUS)
+		s.doneKeys.add(k, st.TimeUS)
 	}
 	// Prefer the host the cursor came from: its time_us are exact there.
 	for i, h := range s.hosts {

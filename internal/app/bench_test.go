@@ -1,0 +1,131 @@
+package app
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBenchIngestPrintsTable runs `geoheat bench --scenarios ingest
+// --messages 20000` through Run and checks the table's ingest row carries
+// a plausible rate and the four stage timings.
+func TestBenchIngestPrintsTable(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	out, errOut, err := run(t, ctx, "", "bench", "--scenarios", "ingest", "--messages", "20000", "--repeat", "1",
+		"--stopwords-dir", miniStopwords, "--work-dir", t.TempDir())
+	if err != nil {
+		t.Fatalf("bench: %v\n%s\n%s", err, out, errOut)
+	}
+	row := tableRow(t, out, "ingest (stopwords)")
+	rate, err := strconv.ParseFloat(row[1], 64)
+	if err != nil || rate < 100 || rate > 5e6 {
+		t.Errorf("msg/s %q is not a plausible rate\n%s", row[1], out)
+	}
+	for _, stage := range []string{"read ", "parse ", "detect ", "record "} {
+		if !strings.Contains(out, stage) {
+			t.Errorf("stage %q missing from the table:\n%s", stage, out)
+		}
+	}
+	if !regexp.MustCompile(`\d+ MB`).MatchString(out) {
+		t.Errorf("no RSS in the table:\n%s", out)
+	}
+}
+
+// tableRow returns the cells of the text table's row for scenario (cells
+// are separated by two or more spaces).
+func tableRow(t *testing.T, table, scenario string) []string {
+	t.Helper()
+	for _, line := range strings.Split(table, "\n") {
+		if strings.HasPrefix(line, scenario+"  ") {
+			return regexp.MustCompile(`\s{2,}`).Split(line, -1)
+		}
+	}
+	t.Fatalf("no row %q in:\n%s", scenario, table)
+	return nil
+}
+
+// TestBenchEveryScenarioTiny runs every scenario at a size that takes
+// seconds and checks each one's row in the markdown output: the numbers
+// the scenario exists to measure are there and non-zero.
+func TestBenchEveryScenarioTiny(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every bench scenario (about a minute under -race)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	md := filepath.Join(t.TempDir(), "bench.md")
+	args := []string{"bench", "--messages", "3000", "--posts", "30000", "--duration", "2s", "--load-phase", "1s",
+		"--overload-duration", "4s", "--repeat", "1", "--load-posts", "3000", "--query-iters", "20", "--seed-messages", "200",
+		"--stopwords-dir", miniStopwords, "--work-dir", t.TempDir(), "--out", md,
+		"--baseline-dir", "../../../shared/baseline", "--seed-nltk-data", "../../../shared/data/nltk_stopwords"}
+	out, errOut, err := run(t, ctx, "", args...)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s\n%s", err, out, errOut)
+	}
+	b, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, "| ") {
+			continue
+		}
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		rows[cells[0]] = cells
+	}
+	num := func(s string) float64 {
+		v, err := strconv.ParseFloat(strings.Fields(s)[0], 64)
+		if err != nil {
+			return 0
+		}
+		return v
+	}
+	get := func(name string) []string {
+		r, ok := rows[name]
+		if !ok {
+			t.Fatalf("no row %q in:\n%s", name, b)
+		}
+		return r
+	}
+	skipped := func(r []string) bool { return strings.HasPrefix(r[len(r)-1], "skipped") }
+	for _, name := range []string{"ingest (stopwords)", "ingest (ngram)", "ingest (stopwords) → redis", "load: serve, no clients", "load: 50 clients + 50 live", "load: 200 clients + 100 live", "overload (ngram, file replay)"} {
+		r := get(name)
+		if name == "ingest (stopwords) → redis" && skipped(r) {
+			continue
+		}
+		if num(r[1]) <= 0 {
+			t.Errorf("%s: msg/s %q", name, r[1])
+		}
+	}
+	for _, name := range []string{"load: 50 clients + 50 live", "load: 200 clients + 100 live"} {
+		r := get(name)
+		if !strings.Contains(r[4], "status ") || !strings.Contains(r[8], " 0 errors") {
+			t.Errorf("%s: latencies %q, notes %q", name, r[4], r[8])
+		}
+	}
+	q := get("query direct (30 k posts)")
+	for _, want := range []string{"top ", "top-24h ", "heat-world ", "status "} {
+		if !strings.Contains(q[4], want) {
+			t.Errorf("query row lacks %q: %q", want, q[4])
+		}
+	}
+	if bpp := num(q[5]); bpp <= 0 || bpp > 1000 {
+		t.Errorf("bytes per held post %q", q[5])
+	}
+	get("query HTTP (30 k posts)")
+	for _, name := range []string{"startup: serve --no-ingest", "startup: serve --no-ingest --detector stopwords"} {
+		if r := get(name); !strings.Contains(r[4], "to ready ") {
+			t.Errorf("%s: %q", name, r[4])
+		}
+	}
+	if r := get("seed (Python, Redis)"); !skipped(r) && num(r[1]) <= 0 {
+		t.Errorf("seed: msg/s %q", r[1])
+	}
+}

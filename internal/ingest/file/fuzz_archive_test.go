@@ -1,0 +1,106 @@
+package file
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"reflect"
+	"runtime"
+	"testing"
+	"testing/iotest"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// FuzzArchive is FuzzRun seeded with what the readers of compressed and
+// archived input see: gzip, zstd and tar streams, tar members that are
+// themselves compressed, and a tar cut short. Invariants: Run returns;
+// messages are non-empty and within the limit; reading one byte at a time
+// gives the same messages, skips and outcome.
+func FuzzArchive(f *testing.F) {
+	lines := []byte("{\"a\":1}\n{\"b\":[2,3]}\n")
+	gz := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w := gzip.NewWriter(&buf)
+		w.Write(b)
+		w.Close()
+		return buf.Bytes()
+	}
+	zst := func(b []byte) []byte {
+		enc, err := zstd.NewWriter(nil)
+		if err != nil {
+			f.Fatal(err)
+		}
+		defer enc.Close()
+		return enc.EncodeAll(b, nil)
+	}
+	tarOf := func(members map[string][]byte) []byte {
+		var buf bytes.Buffer
+		w := tar.NewWriter(&buf)
+		for _, name := range []string{"2013/06/01/00/00.json", "2013/06/01/00/01.json.gz", "2013/06/01/00/02.json.zst", "README"} {
+			b, ok := members[name]
+			if !ok {
+				continue
+			}
+			w.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
+			w.Write(b)
+		}
+		w.Close()
+		return buf.Bytes()
+	}
+	plainTar := tarOf(map[string][]byte{"2013/06/01/00/00.json": lines})
+	mixedTar := tarOf(map[string][]byte{
+		"2013/06/01/00/00.json": lines, "2013/06/01/00/01.json.gz": gz(lines),
+		"2013/06/01/00/02.json.zst": zst(lines), "README": []byte("not json\n"),
+	})
+	for _, seed := range [][]byte{
+		gz(lines), zst(lines), gz(gz(lines)), plainTar, mixedTar, gz(mixedTar), zst(plainTar),
+		mixedTar[:len(mixedTar)/2], gz(lines)[:20], zst(lines)[:10],
+	} {
+		f.Add(seed)
+	}
+
+	const max = 64
+	f.Fuzz(func(t *testing.T, in []byte) {
+		run := func(oneByte bool) ([]string, error, int64) {
+			var r = bytes.NewReader(in)
+			src, err := New("fuzz", WithReader(r), WithMaxMessageSize(max), WithLogger(quiet))
+			if oneByte {
+				src, err = New("fuzz", WithReader(iotest.OneByteReader(r)), WithMaxMessageSize(max), WithLogger(quiet))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A hang is a finding too: fail (and so save the input)
+			// rather than stall the fuzzer.
+			type result struct {
+				got []string
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				got, err := collect(t, src)
+				done <- result{got, err}
+			}()
+			select {
+			case r := <-done:
+				return r.got, r.err, src.Skipped()
+			case <-time.After(10 * time.Second):
+				buf := make([]byte, 1<<16)
+				t.Fatalf("Run did not return in 10 s (one byte at a time: %v)\n%s", oneByte, buf[:runtime.Stack(buf, true)])
+				return nil, nil, 0
+			}
+		}
+		got, err, skipped := run(false)
+		for _, m := range got {
+			if len(m) == 0 || len(m) > max {
+				t.Fatalf("message of %d bytes: %q", len(m), m)
+			}
+		}
+		got1, err1, skipped1 := run(true)
+		if !reflect.DeepEqual(got, got1) || (err == nil) != (err1 == nil) || skipped != skipped1 {
+			t.Fatalf("one byte at a time: %q, %v, %d skipped; at once: %q, %v, %d skipped", got1, err1, skipped1, got, err, skipped)
+		}
+	})
+}
