@@ -246,12 +246,16 @@ func TestDashboardEndToEnd(t *testing.T) {
 	t.Logf("page load to first heat and live snapshot: %v", time.Since(start).Round(time.Millisecond))
 
 	// 1. Heat where the data is, none on empty ocean.
-	shotAll := screenshot(t, bctx, "#map")
-	save(t, artifacts, "map-all.png", shotAll)
-	w, h := shotAll.Bounds().Dx(), shotAll.Bounds().Dy()
-	proj := mercator{zoom: 1.5, lat: 35, lon: 0, w: float64(w), h: float64(h)}
 	hot := heaviestCell(t, base, "window=all", xssLat, xssLon)
-	hx, hy := proj.px(hot[1], hot[0])
+	var proj mercator
+	var hx, hy int
+	shotAll := settledShot(t, bctx, "#map", func(img image.Image) bool {
+		w, h := img.Bounds().Dx(), img.Bounds().Dy()
+		proj = mercator{zoom: 1.5, lat: 35, lon: 0, w: float64(w), h: float64(h)}
+		hx, hy = proj.px(hot[1], hot[0])
+		return isHeat(patch(img, hx, hy, 3))
+	})
+	save(t, artifacts, "map-all.png", shotAll)
 	ox, oy := proj.px(-40, 30) // mid-Atlantic: no posts
 	if n := heatPoints(t, base, "bbox=-45,25,-35,35"); n != 0 {
 		t.Fatalf("fixture: the ocean patch holds %d points", n)
@@ -301,8 +305,8 @@ func TestDashboardEndToEnd(t *testing.T) {
 	if imgs != 0 {
 		t.Errorf("the hashtag became %d <img> elements", imgs)
 	}
-	shotTag := screenshot(t, bctx, "#map")
 	tx, ty := proj.px(xssLon, xssLat)
+	shotTag := settledShot(t, bctx, "#map", func(img image.Image) bool { return isHeat(patch(img, tx, ty, 3)) })
 	if c := patch(shotTag, tx, ty, 3); !isHeat(c) {
 		save(t, artifacts, "dashboard-fail.png", shotTag)
 		t.Errorf("the hashtag's heat is not drawn at Reykjavik: %v", c)
@@ -514,6 +518,21 @@ func writtenShown(t *testing.T, ctx context.Context) int64 {
 	var n int64
 	fmt.Sscan(strings.ReplaceAll(s, ",", ""), &n)
 	return n
+}
+
+// settledShot screenshots sel until ok accepts it or a few seconds pass,
+// and returns the last one: the page marks new heat as set before the map
+// has painted it, and under load a screenshot can catch a frame in between
+// (blank, or the old heat).
+func settledShot(t *testing.T, ctx context.Context, sel string, ok func(image.Image) bool) image.Image {
+	t.Helper()
+	var shot image.Image
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		if shot = screenshot(t, ctx, sel); ok(shot) {
+			break
+		}
+	}
+	return shot
 }
 
 func screenshot(t *testing.T, ctx context.Context, sel string) image.Image {
