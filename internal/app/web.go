@@ -32,7 +32,7 @@ func mountWeb(ctx context.Context, api *httpapi.API, cfg *Config, p *pipeline.Pi
 	}
 	live := httpapi.NewLive(ctx, opts)
 	api.Handle("GET /api/live", live)
-	api.Handle("GET /api/heat.png", render.Handler(st, outlinesLoader(files, log)))
+	api.Handle("GET /api/heat.png", render.GuardedHandler(st, outlinesLoader(files, log), api.Guard()))
 	_, err := fs.Stat(files, "index.html")
 	// The key itself is never logged, only whether one is set.
 	log.Info("dashboard", "built", err == nil, "google_basemap", key != "", "dev_dir", cfg.WebDir)

@@ -9,11 +9,14 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/geoheat/geoheat/internal/langid"
@@ -34,6 +37,10 @@ type Options struct {
 	Now      func() time.Time
 	Started  time.Time
 	Logger   *slog.Logger
+	// Guard caches and rate-limits the expensive endpoints (heat, points,
+	// windowed top); nil means a guard over Querier with the process-wide
+	// DefaultLimiter.
+	Guard *Guard
 }
 
 // API is the HTTP handler.
@@ -53,19 +60,28 @@ func New(opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Guard == nil && opts.Querier != nil {
+		opts.Guard = NewGuard(GuardOptions{Stats: opts.Querier.Stats})
+	}
 	a := &API{opts: opts, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /healthz", a.healthz)
+	// Status, counts, healthz and detect are cheap and never limited: a
+	// loaded server must still say how it is doing.
 	a.mux.HandleFunc("GET /api/status", a.wrap(a.status))
 	a.mux.HandleFunc("GET /api/counts", a.wrap(a.counts))
-	a.mux.HandleFunc("GET /api/top", a.wrap(a.top))
-	a.mux.HandleFunc("GET /api/points", a.wrap(a.points))
-	a.mux.HandleFunc("GET /api/heat", a.wrap(a.heat))
+	a.mux.HandleFunc("GET /api/top", a.top)
+	a.mux.HandleFunc("GET /api/points", a.points)
+	a.mux.HandleFunc("GET /api/heat", a.heat)
 	a.mux.HandleFunc("GET /api/detect", a.wrap(a.detect))
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{typ: errNotFound, err: errors.New("no such endpoint: " + r.URL.Path)})
 	})
 	return a
 }
+
+// Guard returns the API's answer cache and limiter, for other expensive
+// handlers on the same mux (the PNG heatmap) to share.
+func (a *API) Guard() *Guard { return a.opts.Guard }
 
 // Handle registers another handler (the dashboard) on the API's mux.
 func (a *API) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, h) }
@@ -89,6 +105,9 @@ const (
 type apiError struct {
 	typ errorType
 	err error
+	// retry asks the client to come back in a second (Retry-After: 1):
+	// the server was busy, not broken.
+	retry bool
 }
 
 func (e *apiError) Error() string { return string(e.typ) + ": " + e.err.Error() }
@@ -145,6 +164,9 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	case errCanceled:
 		code = 499 // client closed request, as nginx and Prometheus report it
 	}
+	if e.retry {
+		w.Header().Set("Retry-After", "1")
+	}
 	writeJSON(w, code, envelope{Status: "error", ErrorType: e.typ, Error: e.err.Error()})
 }
 
@@ -152,9 +174,77 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
+	_ = newEncoder(w).Encode(v)
+}
+
+func newEncoder(w io.Writer) *json.Encoder {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true) // hashtags are attacker-controlled; keep <>& escaped even in JSON
-	_ = enc.Encode(v)
+	return enc
+}
+
+// encodeSuccess encodes data in the success envelope, exactly as writeJSON
+// would send it, for the answer cache.
+func encodeSuccess(data any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := newEncoder(&buf).Encode(envelope{Status: "success", Data: data}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// guardError maps an error from a guarded computation: the limiter's
+// refusal, or the request's context ending while it waited, is a 503 with
+// Retry-After (a client that has gone never reads it; one whose deadline
+// passed learns to retry).
+func guardError(r *http.Request, err error) *apiError {
+	var aerr *apiError
+	switch {
+	case errors.As(err, &aerr):
+		return aerr
+	case errors.Is(err, ErrBusy), r.Context().Err() != nil:
+		return &apiError{typ: errUnavailable, err: ErrBusy, retry: true}
+	default:
+		return storeError(err)
+	}
+}
+
+// serveGuarded answers from the guard: key identifies the normalised query
+// (its type names the endpoint); compute builds the data on a miss.
+// Expensive computations take a limiter slot; cheap ones are only cached.
+func (a *API) serveGuarded(w http.ResponseWriter, r *http.Request, key any, expensive bool, compute func(ctx context.Context) (any, *apiError)) {
+	fn := func(ctx context.Context) (Answer, error) {
+		data, aerr := compute(ctx)
+		if aerr != nil {
+			return Answer{}, aerr
+		}
+		b, err := encodeSuccess(data)
+		if err != nil {
+			return Answer{}, &apiError{typ: errInternal, err: err}
+		}
+		return Answer{Body: b}, nil
+	}
+	var ans Answer
+	var err error
+	if expensive {
+		ans, err = a.opts.Guard.Do(r.Context(), key, fn)
+	} else {
+		ans, err = a.opts.Guard.DoCheap(r.Context(), key, fn)
+	}
+	if err != nil {
+		aerr := guardError(r, err)
+		if aerr.typ == errInternal {
+			a.opts.Logger.Error("api", "path", r.URL.Path, "err", aerr.err)
+		}
+		writeError(w, aerr)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(ans.Body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(ans.Body)
 }
 
 func (a *API) healthz(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -110,59 +111,81 @@ func (a *API) counts(r *http.Request) (any, *apiError) {
 	return out, nil
 }
 
-func (a *API) top(r *http.Request) (any, *apiError) {
+// Cache keys: one type per endpoint, holding the parsed (normalised) query,
+// so equivalent URLs share an entry and endpoints never collide.
+type (
+	topKey    store.TopQuery
+	pointsKey store.PointsQuery
+	heatKey   store.HeatQuery
+)
+
+// expensiveLast is the hashtag count beyond which a top query by count
+// takes a limiter slot like a windowed one: the seed's last=5000 is cheap,
+// last=10000000 is a scan.
+const expensiveLast = 50_000
+
+func (a *API) top(w http.ResponseWriter, r *http.Request) {
 	q, aerr := parseTop(r.URL.Query())
 	if aerr != nil {
-		return nil, aerr
+		writeError(w, aerr)
+		return
 	}
-	res, err := a.opts.Querier.Top(r.Context(), q)
-	if err != nil {
-		return nil, storeError(err)
-	}
-	out := make([]TopRow, 0, len(res))
-	for _, t := range res {
-		tags := t.Tags
-		if tags == nil {
-			tags = []store.TagCount{}
+	a.serveGuarded(w, r, topKey(q), q.Window > 0 || q.Last > expensiveLast, func(ctx context.Context) (any, *apiError) {
+		res, err := a.opts.Querier.Top(ctx, q)
+		if err != nil {
+			return nil, storeError(err)
 		}
-		out = append(out, TopRow{Lang: t.Lang, Name: ref(t.Lang).Name, Tags: tags})
-	}
-	return out, nil
+		out := make([]TopRow, 0, len(res))
+		for _, t := range res {
+			tags := t.Tags
+			if tags == nil {
+				tags = []store.TagCount{}
+			}
+			out = append(out, TopRow{Lang: t.Lang, Name: ref(t.Lang).Name, Tags: tags})
+		}
+		return out, nil
+	})
 }
 
-func (a *API) points(r *http.Request) (any, *apiError) {
+func (a *API) points(w http.ResponseWriter, r *http.Request) {
 	q, aerr := parsePoints(r.URL.Query())
 	if aerr != nil {
-		return nil, aerr
+		writeError(w, aerr)
+		return
 	}
-	pts, err := a.opts.Querier.Points(r.Context(), q)
-	if err != nil {
-		return nil, storeError(err)
-	}
-	d := PointsData{Lang: q.Lang, Name: ref(q.Lang).Name, Geo: q.Geo.String(), Points: make([][2]float64, len(pts)),
-		Sources: make([]string, len(pts)), Confidence: make([]float32, len(pts))}
-	for i, p := range pts {
-		d.Points[i] = [2]float64{p.Lat, p.Lon}
-		d.Sources[i], d.Confidence[i] = p.Source.String(), p.Confidence
-	}
-	return d, nil
+	a.serveGuarded(w, r, pointsKey(q), true, func(ctx context.Context) (any, *apiError) {
+		pts, err := a.opts.Querier.Points(ctx, q)
+		if err != nil {
+			return nil, storeError(err)
+		}
+		d := PointsData{Lang: q.Lang, Name: ref(q.Lang).Name, Geo: q.Geo.String(), Points: make([][2]float64, len(pts)),
+			Sources: make([]string, len(pts)), Confidence: make([]float32, len(pts))}
+		for i, p := range pts {
+			d.Points[i] = [2]float64{p.Lat, p.Lon}
+			d.Sources[i], d.Confidence[i] = p.Source.String(), p.Confidence
+		}
+		return d, nil
+	})
 }
 
-func (a *API) heat(r *http.Request) (any, *apiError) {
+func (a *API) heat(w http.ResponseWriter, r *http.Request) {
 	q, aerr := parseHeat(r.URL.Query())
 	if aerr != nil {
-		return nil, aerr
+		writeError(w, aerr)
+		return
 	}
-	res, err := a.opts.Querier.Heat(r.Context(), q)
-	if err != nil {
-		return nil, storeError(err)
-	}
-	d := HeatData{Geo: q.Geo.String(), Cells: make([][3]float64, len(res.Cells)), Points: res.Points, CellDeg: res.CellDeg,
-		Truncated: res.Truncated, MaxWeight: res.MaxWeight}
-	for i, c := range res.Cells {
-		d.Cells[i] = [3]float64{c.Lat, c.Lon, float64(c.Weight)}
-	}
-	return d, nil
+	a.serveGuarded(w, r, heatKey(q), true, func(ctx context.Context) (any, *apiError) {
+		res, err := a.opts.Querier.Heat(ctx, q)
+		if err != nil {
+			return nil, storeError(err)
+		}
+		d := HeatData{Geo: q.Geo.String(), Cells: make([][3]float64, len(res.Cells)), Points: res.Points, CellDeg: res.CellDeg,
+			Truncated: res.Truncated, MaxWeight: res.MaxWeight}
+		for i, c := range res.Cells {
+			d.Cells[i] = [3]float64{c.Lat, c.Lon, float64(c.Weight)}
+		}
+		return d, nil
+	})
 }
 
 func (a *API) detect(r *http.Request) (any, *apiError) {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -69,7 +70,13 @@ func benchQuerier(b *testing.B) *memstore.Store {
 // without the network: what each dashboard poll costs the server.
 func BenchmarkHandlers(b *testing.B) {
 	st := benchQuerier(b)
-	api := New(Options{Querier: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// uncached: what a poll costs when it has to be computed (the first of
+	// a second, or a query nobody else asks); cached: what every other
+	// identical poll costs.
+	uncached := New(Options{Querier: st, Logger: logger,
+		Guard: NewGuard(GuardOptions{Stats: st.Stats, Limiter: NewLimiter(1, time.Minute), NoCache: true})})
+	cached := New(Options{Querier: st, Logger: logger})
 	for _, tc := range []struct{ name, url string }{
 		{"top/all", "/api/top?n=3&last=5000"},
 		{"top/en-24h", "/api/top?lang=en&n=10&window=24h"},
@@ -78,18 +85,50 @@ func BenchmarkHandlers(b *testing.B) {
 		{"status", "/api/status"},
 		{"counts", "/api/counts"},
 	} {
-		b.Run(tc.name, func(b *testing.B) {
-			req := httptest.NewRequest(http.MethodGet, tc.url, nil)
-			b.ReportAllocs()
-			for b.Loop() {
-				w := httptest.NewRecorder()
-				api.ServeHTTP(w, req)
-				if w.Code != http.StatusOK {
-					b.Fatalf("%s: %d %s", tc.url, w.Code, w.Body.String())
+		for _, v := range []struct {
+			name string
+			api  *API
+		}{{"uncached", uncached}, {"cached", cached}} {
+			name := tc.name + "/" + v.name
+			if !strings.HasPrefix(tc.name, "top/") && !strings.HasPrefix(tc.name, "heat/") {
+				if v.name == "cached" {
+					continue // never cached
 				}
+				name = tc.name
 			}
-		})
+			b.Run(name, func(b *testing.B) {
+				req := httptest.NewRequest(http.MethodGet, tc.url, nil)
+				b.ReportAllocs()
+				for b.Loop() {
+					w := httptest.NewRecorder()
+					v.api.ServeHTTP(w, req)
+					if w.Code != http.StatusOK {
+						b.Fatalf("%s: %d %s", tc.url, w.Code, w.Body.String())
+					}
+				}
+			})
+		}
 	}
+}
+
+// BenchmarkGuardHitParallel measures the cache's hit path under contention:
+// every core asking the same answer, as many dashboards on one view do.
+func BenchmarkGuardHitParallel(b *testing.B) {
+	g := NewGuard(GuardOptions{MaxAge: time.Hour})
+	body := make([]byte, 200<<10)
+	ctx := context.Background()
+	key := heatKey{Zoom: 3}
+	if _, err := g.Do(ctx, key, func(context.Context) (Answer, error) { return Answer{Body: body}, nil }); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := g.Do(ctx, key, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkLiveSnapshot measures one tick's work for one selection: the

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -127,20 +128,53 @@ func RenderRequest(ctx context.Context, src HeatSource, r Request, outlines *Out
 	return buf.Bytes(), res, nil
 }
 
+// pngKey is a parsed image request as a cache key: requests that parse
+// alike draw alike.
+type pngKey Request
+
 // Handler serves GET /api/heat.png. outlines is called per request so the
 // caller can load them lazily; it may return nil (no outlines drawn).
 // Errors use the API's JSON envelope.
+//
+// Images are cached and rate-limited like /api/heat (an image costs the
+// same heat query plus the drawing): when src also reports store.Stats, an
+// image is redrawn at most once a second while the store changes, and
+// drawings share httpapi.DefaultLimiter with the API's own queries.
 func Handler(src HeatSource, outlines func() *Outlines) http.Handler {
+	opts := httpapi.GuardOptions{}
+	if s, ok := src.(interface {
+		Stats(context.Context) (store.Stats, error)
+	}); ok {
+		opts.Stats = s.Stats
+	}
+	return GuardedHandler(src, outlines, httpapi.NewGuard(opts))
+}
+
+// GuardedHandler is Handler with the caller's guard (for example the API's
+// own, to share its cache bounds and limiter).
+func GuardedHandler(src HeatSource, outlines func() *Outlines, g *httpapi.Guard) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r, err := ParseRequest(req.URL.Query())
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "bad_data", err)
 			return
 		}
-		b, res, err := RenderRequest(req.Context(), src, r, outlines())
+		ans, err := g.Do(req.Context(), pngKey(r), func(ctx context.Context) (httpapi.Answer, error) {
+			b, res, err := RenderRequest(ctx, src, r, outlines())
+			if err != nil {
+				return httpapi.Answer{}, err
+			}
+			return httpapi.Answer{Body: b, Header: http.Header{"X-Geoheat-Points": {strconv.FormatInt(res.Points, 10)}}}, nil
+		})
 		if err != nil {
 			code, typ := http.StatusInternalServerError, "internal"
 			switch {
+			case errors.Is(err, httpapi.ErrBusy), req.Context().Err() != nil:
+				// The limiter had no slot in time, or the client gave up
+				// waiting: come back in a second.
+				code, typ = http.StatusServiceUnavailable, "unavailable"
+				w.Header().Set("Retry-After", "1")
+				err = httpapi.ErrBusy
 			case errors.Is(err, store.ErrBadQuery):
 				code, typ = http.StatusBadRequest, "bad_data"
 			case errors.Is(err, store.ErrClosed):
@@ -149,11 +183,13 @@ func Handler(src HeatSource, outlines func() *Outlines) http.Handler {
 			writeError(w, code, typ, err)
 			return
 		}
+		for k, v := range ans.Header {
+			w.Header()[k] = slices.Clone(v)
+		}
 		w.Header().Set("Content-Type", "image/png")
 		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Geoheat-Points", strconv.FormatInt(res.Points, 10))
-		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-		_, _ = w.Write(b)
+		w.Header().Set("Content-Length", strconv.Itoa(len(ans.Body)))
+		_, _ = w.Write(ans.Body)
 	})
 }
 
