@@ -45,15 +45,16 @@ func CellIndex(p post.Point, zoom int) (col, row uint32) {
 
 func clampIndex(f float64, n uint32) uint32 {
 	// Points are valid, so f >= 0; rounding can still push the last edge to
-	// n itself.
-	i := math.Floor(f)
-	if i <= 0 {
+	// n itself. For 0 < f < n the conversion truncates, which is floor for
+	// positive values: the same index as math.Floor without its call (the
+	// heat scan runs this twice per point). !(f > 0) also catches NaN.
+	if !(f > 0) {
 		return 0
 	}
-	if i >= float64(n) {
+	if f >= float64(n) {
 		return n - 1
 	}
-	return uint32(i)
+	return uint32(f)
 }
 
 // Box is a validated bounding box. Build it with NewBox.
@@ -163,6 +164,7 @@ type Grid struct {
 	// phone), so the last cell is checked before the map.
 	lastKey uint64
 	lastPos int32
+	isDense bool // the dense table indexes the cells (usesDense, cached)
 }
 
 // denseCells is the largest grid indexed by a dense table (zoom 5: 512×256
@@ -182,6 +184,7 @@ func (g *Grid) Reset(zoom int) {
 	g.zoom = min(max(zoom, MinZoom), MaxZoom)
 	g.deg = CellDegrees(g.zoom)
 	g.cols, g.rows = gridSize(g.zoom)
+	g.isDense = g.usesDense()
 	if n := int(g.cols) * int(g.rows); n <= denseCells {
 		if len(g.dense) < n {
 			g.dense = make([]int32, n)
@@ -211,45 +214,59 @@ func (g *Grid) denseSlot(key uint64) int {
 }
 
 // lookup returns the position of the cell with key in cells, adding it
-// (starting at p) when new.
-func (g *Grid) lookup(key uint64, p post.Point) int32 {
-	if g.usesDense() {
-		slot := g.denseSlot(key)
-		if pos := g.dense[slot]; pos > 0 {
-			return pos - 1
-		}
-		g.dense[slot] = int32(len(g.cells)) + 1
-	} else {
-		if pos, ok := g.index[key]; ok {
-			return pos
-		}
-		g.index[key] = int32(len(g.cells))
+// (starting at lat, lon) when new. Only grids too fine for the dense table
+// use it; AddLatLon indexes the dense table itself.
+func (g *Grid) lookup(key uint64, lat, lon float64) int32 {
+	if pos, ok := g.index[key]; ok {
+		return pos
 	}
-	g.cells = append(g.cells, cellSum{key: key, lat0: p.Lat, lon0: p.Lon})
+	g.index[key] = int32(len(g.cells))
+	g.cells = append(g.cells, cellSum{key: key, lat0: lat, lon0: lon})
 	return int32(len(g.cells) - 1)
 }
 
 // Add bins one point. p must be Valid (stores only hold valid points).
-func (g *Grid) Add(p post.Point) {
-	col := clampIndex((p.Lon+180)/g.deg, g.cols)
-	row := clampIndex((p.Lat+90)/g.deg, g.rows)
-	key := uint64(row)<<32 | uint64(col)
+func (g *Grid) Add(p post.Point) { g.AddLatLon(p.Lat, p.Lon) }
+
+// AddLatLon is Add for a point given as its coordinates, so that a store
+// scanning its own records bins them without building a post.Point (or a
+// copy of them all) first.
+func (g *Grid) AddLatLon(lat, lon float64) {
+	// The division (not a multiplication by 1/deg, which is inexact) keeps
+	// every point in the cell CellIndex documents.
+	col := clampIndex((lon+180)/g.deg, g.cols)
+	row := clampIndex((lat+90)/g.deg, g.rows)
 	g.points++
-	pos := g.lastPos
-	if pos < 0 || g.lastKey != key {
-		pos = g.lookup(key, p)
-		g.lastKey, g.lastPos = key, pos
+	var pos int32
+	if g.isDense {
+		// One load from a table of at most 512 KiB (8 KiB for the world
+		// view at zoom 2) is cheaper than comparing with the last key
+		// and then looking up anyway whenever consecutive points are in
+		// different cells, as they mostly are across a whole language.
+		slot := int(row)*int(g.cols) + int(col)
+		if pos = g.dense[slot] - 1; pos < 0 {
+			pos = int32(len(g.cells))
+			g.dense[slot] = pos + 1
+			g.cells = append(g.cells, cellSum{key: uint64(row)<<32 | uint64(col), lat0: lat, lon0: lon})
+		}
+	} else {
+		key := uint64(row)<<32 | uint64(col)
+		pos = g.lastPos
+		if pos < 0 || g.lastKey != key {
+			pos = g.lookup(key, lat, lon)
+			g.lastKey, g.lastPos = key, pos
+		}
 	}
 	c := &g.cells[pos]
-	c.dLat += p.Lat - c.lat0
-	c.dLon += p.Lon - c.lon0
+	c.dLat += lat - c.lat0
+	c.dLon += lon - c.lon0
 	c.n++
 }
 
 // AddAll bins every point of ps.
 func (g *Grid) AddAll(ps []post.Point) {
 	for _, p := range ps {
-		g.Add(p)
+		g.AddLatLon(p.Lat, p.Lon)
 	}
 }
 

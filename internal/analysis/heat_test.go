@@ -336,3 +336,34 @@ func BenchmarkBoxContains(b *testing.B) {
 	}
 	_ = n
 }
+
+// TestClampIndexMatchesFloor: the conversion-based clampIndex gives the
+// index math.Floor would, for edges, values just around them and random
+// quotients in and beyond the grid.
+func TestClampIndexMatchesFloor(t *testing.T) {
+	ref := func(f float64, n uint32) uint32 {
+		i := math.Floor(f)
+		if i <= 0 {
+			return 0
+		}
+		if i >= float64(n) {
+			return n - 1
+		}
+		return uint32(i)
+	}
+	var fs []float64
+	for _, n := range []float64{0, 1, 2, 15, 16, 17, 8 << 22, 16 << 22} {
+		fs = append(fs, n, math.Nextafter(n, -1), math.Nextafter(n, math.Inf(1)), n+0.5)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 100_000 {
+		fs = append(fs, r.Float64()*float64(16<<22)*1.01, r.Float64()*20)
+	}
+	for _, n := range []uint32{8, 16, 8 << 10, 16 << 22} {
+		for _, f := range fs {
+			if got, want := clampIndex(f, n), ref(f, n); got != want {
+				t.Fatalf("clampIndex(%v, %d) = %d, want %d", f, n, got, want)
+			}
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,6 +130,8 @@ func BenchmarkHeat1M(b *testing.B) {
 		q    store.HeatQuery
 	}{
 		{"world/zoom2", store.HeatQuery{Zoom: 2}},
+		// What the dashboard asks at world zoom (geoheat bench's query).
+		{"dashboard/24h/zoom3/limit5000", store.HeatQuery{Window: 24 * time.Hour, BBox: store.BBox{West: -180, South: -85, East: 180, North: 85}, Zoom: 3, Limit: 5000}},
 		{"world/zoom8/limit1000", store.HeatQuery{Zoom: 8, Limit: 1000}},
 		{"world/zoom14/limit1000", store.HeatQuery{Zoom: 14, Limit: 1000}},
 		{"en/zoom4", store.HeatQuery{Lang: "en", Zoom: 4}},
@@ -234,6 +237,58 @@ func BenchmarkProvenance1M(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkRecordUnderHeat measures ingest (batches of 256, as the pipeline
+// writes) while heat queries over 1 M posts (250k points) run back to back
+// in other goroutines: what 50 dashboards do to the writer. MaxPosts keeps
+// the store at 1 M, so drops run too. heats/s is the queries completed
+// meanwhile.
+func BenchmarkRecordUnderHeat(b *testing.B) {
+	for _, readers := range []int{0, 1, 2} {
+		b.Run(strconv.Itoa(readers)+"readers", func(b *testing.B) {
+			s := fill(b, Options{MaxPosts: 1_000_000}, 1_000_000)
+			defer s.Close()
+			gen := newGenerator(5)
+			batches := make([][]post.Post, 64)
+			for i := range batches {
+				batches[i] = gen.batch(256, storetest.T0.Add(24*time.Hour+time.Duration(i)*5*time.Second), 5*time.Second)
+			}
+			ctx := context.Background()
+			q := store.HeatQuery{Window: 24 * time.Hour, BBox: store.BBox{West: -180, South: -85, East: 180, North: 85}, Zoom: 3, Limit: 5000}
+			stop := make(chan struct{})
+			var heats atomic.Int64
+			var wg sync.WaitGroup
+			for range readers {
+				wg.Go(func() {
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						if _, err := s.Heat(ctx, q); err != nil {
+							b.Error(err)
+							return
+						}
+						heats.Add(1)
+					}
+				})
+			}
+			b.ResetTimer()
+			i := 0
+			for b.Loop() {
+				if err := s.Record(ctx, batches[i%len(batches)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(i*256)/b.Elapsed().Seconds(), "posts/s")
+			b.ReportMetric(float64(heats.Load())/b.Elapsed().Seconds(), "heats/s")
+			close(stop)
+			wg.Wait()
 		})
 	}
 }

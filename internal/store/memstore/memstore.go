@@ -176,7 +176,9 @@ type Store struct {
 	repair       store.LogRepair // loss found by Open; written only before Open returns
 
 	// mu guards the data. Record holds it only to apply a prepared batch;
-	// queries hold it for reading while they scan.
+	// queries hold it for reading while they scan, except Heat, which
+	// holds it only to snapshot the chunks it then scans without it
+	// (heatView in query.go says why that is safe).
 	mu       sync.RWMutex
 	closed   bool
 	langs    []*lang           // by language id

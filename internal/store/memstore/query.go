@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -14,8 +15,9 @@ import (
 	"github.com/geoheat/geoheat/internal/store"
 )
 
-// Queries scan under the read lock and copy out what they return. Scratch
-// space (dense counters, span lists, point buffers, grids) is pooled so that
+// Queries scan under the read lock and copy out what they return, except
+// Heat, which scans a snapshot without it (see Heat). Scratch space (dense
+// counters, span lists, chunk pointer buffers, grids) is pooled so that
 // a busy API does not allocate per query what it needs for millions of
 // posts.
 var (
@@ -24,11 +26,16 @@ var (
 	spanPool    = sync.Pool{New: func() any { return new([]span) }}
 )
 
+// heatScratch is one Heat query's scratch: the snapshot of the languages
+// it scans (views, with their chunk pointers and runs) and the grid.
 type heatScratch struct {
-	points []post.Point
-	recent []recentPoint
-	spans  []span
-	grid   *analysis.Grid
+	views    []heatView
+	geoPtrs  []*chunk[geoRec]
+	metaPtrs []*chunk[geoMeta]
+	u32Ptrs  []*chunk[uint32]
+	recent   []recentPoint
+	spans    []span
+	grid     *analysis.Grid
 }
 
 // recentPoint is a candidate for Heat's Last across languages: age orders
@@ -203,37 +210,99 @@ func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]store.Point,
 type heatFilter struct {
 	box   analysis.Box
 	world bool
-	byTag bool
-	tag   uint32
-	geo   post.GeoSet
-	// checkGeo is set per language when it holds points outside geo.
-	checkGeo bool
+	// latOnly: the box spans every longitude (the dashboard's world view,
+	// -180,-85,180,85, is such a box but not the world), so a point is in
+	// it when its latitude is: two comparisons inline instead of a call.
+	latOnly      bool
+	south, north float64
+	byTag        bool
+	tag          uint32
+	geo          post.GeoSet
 }
 
-// matchPlace reports whether the point g of language l passes the box and
-// tag filters; callers check the provenance first, where it is cheapest
-// (a run of provenances in step with the points, or none when checkGeo is
-// off), so that this stays one call per point as before provenance.
-func (f *heatFilter) matchPlace(l *lang, g *geoRec) bool {
-	if !f.world && !f.box.Contains(g.point()) {
-		return false
+// heatView is what Heat scans of one language once the lock is released:
+// copies of the column deques whose chunk pointer slices are copies too,
+// plus the runs of points to look at (computed under the lock, since the
+// chunk time bounds they read are written by Record).
+//
+// Why reading them without the lock is safe: Record only ever appends
+// (writing elements at index >= the length seen here, and the bounds of the
+// last chunk, which the view never reads) and drops (DropFront nils
+// released pointers in the live deque's own chunks slice, never in the
+// copy, and never writes a chunk's elements). A chunk is never reused:
+// push allocates a fresh one, a dropped one is only unreferenced (the view
+// keeps it alive until the scan ends), and DropBack, which would let a
+// later push overwrite held slots, is only used on the log's span list. So
+// the elements [0, Len) of a view do not change while it is scanned; the
+// race tests of heat_lock_test.go exercise this with drops.
+type heatView struct {
+	l        *lang // only while the snapshot is taken
+	geo      deque[geoRec]
+	geoMeta  deque[geoMeta] // only when checkGeo
+	tagEnds  deque[uint32]  // only with a tag filter
+	tags     deque[uint32]  // only with a tag filter
+	postFt   uint32         // l.postFront() at the snapshot, wrapping
+	tagFt    uint32         // l.tagFront() at the snapshot, wrapping
+	checkGeo bool           // the language holds points outside the query's provenances
+	spans    []span         // into heatScratch.spans
+}
+
+// snapshotDeque returns a view of d sharing its chunks (not its slice of
+// chunk pointers) and no bounds; ptrs is a reusable buffer, extended.
+func snapshotDeque[T any](d *deque[T], ptrs []*chunk[T]) (deque[T], []*chunk[T]) {
+	at := len(ptrs)
+	ptrs = append(ptrs, d.chunks...)
+	return deque[T]{chunks: ptrs[at:len(ptrs):len(ptrs)], head: d.head, n: d.n}, ptrs
+}
+
+// tagSpan is lang.tagSpan over the view.
+func (v *heatView) tagSpan(i int) (from, to int) {
+	if i > 0 {
+		from = int(v.tagEnds.At(i-1) - v.tagFt)
 	}
-	if !f.byTag {
-		return true
-	}
-	from, to := l.tagSpan(l.postIndex(g))
+	return from, int(v.tagEnds.At(i) - v.tagFt)
+}
+
+// hasTag reports whether the post of point g carries tag.
+func (v *heatView) hasTag(g *geoRec, tag uint32) bool {
+	from, to := v.tagSpan(int(g.post - v.postFt))
 	for i := from; i < to; i++ {
-		if l.tags.At(i) == f.tag {
+		if v.tags.At(i) == tag {
 			return true
 		}
 	}
 	return false
 }
 
+// matchPlace reports whether the point g passes the box and tag filters;
+// callers check the provenance first, where it is cheapest (a run of
+// provenances in step with the points, or none when checkGeo is off).
+func (f *heatFilter) matchPlace(v *heatView, g *geoRec) bool {
+	if !f.world && !f.box.Contains(post.Point{Lat: g.lat, Lon: g.lon}) {
+		return false
+	}
+	return !f.byTag || v.hasTag(g, f.tag)
+}
+
+// yieldChunks is how many runs of up to a chunk a heat scan reads between
+// yields to the scheduler.
+const yieldChunks = 16
+
+// heatScanHook, when set by a test, runs after the lock is released and
+// before every run of up to a chunk of points is scanned.
+var heatScanHook func()
+
 // Heat implements store.Querier. Points are filtered by language, tag
 // (lower-cased like recorded tags), window, bbox, then Last keeps the most
 // recent matches across the chosen languages, and the grid aggregates them
 // (see analysis.Grid for the cell order and the limit's tie rule).
+//
+// The read lock is held only to take a snapshot (heatView) of each
+// language: a copy of its chunk pointers and the runs to scan, tens of
+// microseconds at ten million posts. The scan, linear in the points in the
+// window, runs without it, so Record never waits for it, and bins each
+// point into the grid as it goes (no copy of the points). The context is
+// checked before every chunk, so a query whose client has gone stops.
 func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, error) {
 	if err := analysis.ValidateZoom(q.Zoom); err != nil {
 		return store.HeatResult{}, fmt.Errorf("memstore: %w", err)
@@ -247,14 +316,17 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 		return store.HeatResult{}, fmt.Errorf("memstore: %w", err)
 	}
 	f := heatFilter{box: box, world: box.IsWorld(), geo: q.Geo}
+	if bb := box.BBox(); !box.CrossesAntimeridian() && bb.West <= -180 && bb.East >= 180 {
+		f.latOnly, f.south, f.north = true, bb.South, bb.North
+	}
 	tag := ""
 	if q.Tag != "" {
 		tag = pytext.Lower(q.Tag)
 	}
 	now := unixNanos(s.now())
 	sc := heatPool.Get().(*heatScratch)
-	defer heatPool.Put(sc)
-	sc.points, sc.recent = sc.points[:0], sc.recent[:0]
+	defer sc.release()
+	sc.grid.Reset(q.Zoom)
 
 	if err := s.begin(ctx); err != nil {
 		return store.HeatResult{}, err
@@ -264,92 +336,184 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 		f.byTag = true
 		f.tag, found = s.tags.Lookup(tag)
 	}
+	var seqFront uint32
 	if found {
-		s.collectHeat(q, &f, now, sc)
+		seqFront = s.snapshotHeat(q, &f, now, sc)
 	}
 	s.mu.RUnlock()
 
-	// Aggregation runs outside the lock: it is the costly part at fine
-	// zooms, and the points are copied.
-	sc.grid.Reset(q.Zoom)
-	sc.grid.AddAll(sc.points)
+	if err := s.scanHeat(ctx, q, &f, seqFront, sc); err != nil {
+		return store.HeatResult{}, err
+	}
 	return sc.grid.Result(q.Limit), nil
 }
 
-// collectHeat copies the points a heat query aggregates into sc.points,
-// oldest first within a language. Caller holds mu for reading.
-func (s *Store) collectHeat(q store.HeatQuery, f *heatFilter, now int64, sc *heatScratch) {
-	var langs []*lang
+// release empties the scratch's chunk pointer buffers, so a pooled scratch
+// does not keep dropped chunks alive, and returns it to the pool.
+func (sc *heatScratch) release() {
+	clear(sc.geoPtrs)
+	clear(sc.metaPtrs)
+	clear(sc.u32Ptrs)
+	clear(sc.views)
+	sc.geoPtrs, sc.metaPtrs, sc.u32Ptrs, sc.views = sc.geoPtrs[:0], sc.metaPtrs[:0], sc.u32Ptrs[:0], sc.views[:0]
+	sc.recent, sc.spans = sc.recent[:0], sc.spans[:0]
+	heatPool.Put(sc)
+}
+
+// snapshotHeat fills sc.views with the languages a heat query reads and
+// returns the arrival number of the oldest post held (for Last's order).
+// Caller holds mu for reading.
+func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *heatScratch) uint32 {
+	add := func(l *lang) {
+		sc.views = append(sc.views, heatView{l: l})
+	}
 	if q.Lang == "" {
 		for _, id := range s.sorted {
-			langs = append(langs, s.langs[id])
+			add(s.langs[id])
 		}
 	} else if id, ok := s.langIDs[q.Lang]; ok {
-		langs = append(langs, s.langs[id])
+		add(s.langs[id])
 	}
 	head, hasHead := s.headNanos(now)
-	seqFront := uint32(s.seqFront())
-	for _, l := range langs {
-		f.checkGeo = !l.covers(f.geo)
-		// The posts to look at: the window's runs, or all.
-		sc.spans = sc.spans[:0]
+	views := sc.views[:0]
+	for _, v := range sc.views {
+		l := v.l
+		// The points to look at: the window's runs, or all.
+		from := len(sc.spans)
 		if q.Window > 0 {
 			if !hasHead {
 				continue
 			}
-			sc.spans = l.geo.After(windowCutoff(head, q.Window), timeOfGeo, sc.spans)
+			// A fresh dst: After merges a run with the last one of dst,
+			// which here would be another language's.
+			runs := l.geo.After(windowCutoff(head, q.Window), timeOfGeo, sc.spans[from:from])
+			sc.spans = append(sc.spans, runs...)
 		} else if l.geo.Len() > 0 {
 			sc.spans = append(sc.spans, span{0, l.geo.Len()})
 		}
-		if q.Last == 0 {
-			for _, sp := range sc.spans {
+		if len(sc.spans) == from {
+			continue
+		}
+		v.spans = sc.spans[from:len(sc.spans):len(sc.spans)]
+		v.geo, sc.geoPtrs = snapshotDeque(&l.geo, sc.geoPtrs)
+		if v.checkGeo = !l.covers(f.geo); v.checkGeo {
+			v.geoMeta, sc.metaPtrs = snapshotDeque(&l.geoMeta, sc.metaPtrs)
+		}
+		if f.byTag {
+			v.tagEnds, sc.u32Ptrs = snapshotDeque(&l.tagEnds, sc.u32Ptrs)
+			v.tags, sc.u32Ptrs = snapshotDeque(&l.tags, sc.u32Ptrs)
+			v.postFt, v.tagFt = uint32(l.postFront()), uint32(l.tagFront())
+		}
+		v.l = nil // the scan must not touch the live columns
+		views = append(views, v)
+	}
+	sc.views = views
+	return uint32(s.seqFront())
+}
+
+// scanHeat bins the points of sc.views into sc.grid, oldest first within a
+// language and languages in key order (the order the grid's sums have
+// always been taken in, so answers stay bit-identical), or with Last the
+// Last newest across languages, oldest first. It runs without the lock.
+func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, seqFront uint32, sc *heatScratch) error {
+	g := sc.grid
+	var err error
+	// check runs once per run of up to a chunk of points: cheap next to
+	// the 1024 points, frequent enough to stop within microseconds.
+	chunks := 0
+	check := func() bool {
+		if heatScanHook != nil {
+			heatScanHook()
+		}
+		// Yield now and then (every ~100 µs of scan): a Record woken
+		// when it got the lock is queued on this P, behind a scan that
+		// is otherwise only preempted after 10 ms, when every P is busy
+		// with heat scans (many dashboards). Measured by
+		// BenchmarkRecordUnderHeat.
+		if chunks++; chunks%yieldChunks == 0 {
+			runtime.Gosched()
+		}
+		err = ctx.Err()
+		return err == nil
+	}
+	if q.Last == 0 {
+		for i := range sc.views {
+			v := &sc.views[i]
+			for _, sp := range v.spans {
 				at := sp.from
-				l.geo.Segments(sp.from, sp.to, func(seg []geoRec) bool {
-					if f.checkGeo {
+				v.geo.Segments(sp.from, sp.to, func(seg []geoRec) bool {
+					if !check() {
+						return false
+					}
+					switch {
+					case v.checkGeo:
 						// The parallel run of provenances, read in step
 						// rather than looked up per point.
-						meta := l.geoMeta.Run(at, len(seg))
+						meta := v.geoMeta.Run(at, len(seg))
 						for i := range seg {
-							if f.geo.Has(meta[i].source) && f.matchPlace(l, &seg[i]) {
-								sc.points = append(sc.points, seg[i].point())
+							if f.geo.Has(meta[i].source) && f.matchPlace(v, &seg[i]) {
+								g.AddLatLon(seg[i].lat, seg[i].lon)
 							}
 						}
-					} else {
+					case f.world && !f.byTag:
+						// The usual dashboard query: every point counts.
 						for i := range seg {
-							if f.matchPlace(l, &seg[i]) {
-								sc.points = append(sc.points, seg[i].point())
+							g.AddLatLon(seg[i].lat, seg[i].lon)
+						}
+					case !f.byTag && f.latOnly:
+						for i := range seg {
+							if lat := seg[i].lat; lat >= f.south && lat <= f.north {
+								g.AddLatLon(lat, seg[i].lon)
+							}
+						}
+					case !f.byTag:
+						for i := range seg {
+							if f.box.Contains(post.Point{Lat: seg[i].lat, Lon: seg[i].lon}) {
+								g.AddLatLon(seg[i].lat, seg[i].lon)
+							}
+						}
+					default:
+						for i := range seg {
+							if f.matchPlace(v, &seg[i]) {
+								g.AddLatLon(seg[i].lat, seg[i].lon)
 							}
 						}
 					}
 					at += len(seg)
 					return true
 				})
+				if err != nil {
+					return err
+				}
 			}
-			continue
 		}
-		// Newest first, up to Last from this language; the merge below
-		// keeps the Last newest over all languages.
-		taken := 0
+		return nil
+	}
+	// Newest first, up to Last from each language; the merge below keeps
+	// the Last newest over all languages.
+	for i := range sc.views {
+		v := &sc.views[i]
+		taken, scanned := 0, 0
 	runs:
-		for k := len(sc.spans) - 1; k >= 0; k-- {
-			sp := sc.spans[k]
+		for k := len(v.spans) - 1; k >= 0; k-- {
+			sp := v.spans[k]
 			for i := sp.to - 1; i >= sp.from; i-- {
-				if f.checkGeo && !f.geo.Has(l.geoMeta.Ptr(i).source) {
+				if scanned++; scanned&chunkMask == 1 && !check() {
+					return err
+				}
+				if v.checkGeo && !f.geo.Has(v.geoMeta.Ptr(i).source) {
 					continue
 				}
-				g := l.geo.Ptr(i)
-				if !f.matchPlace(l, g) {
+				p := v.geo.Ptr(i)
+				if !f.matchPlace(v, p) {
 					continue
 				}
-				sc.recent = append(sc.recent, recentPoint{age: g.seq - seqFront, p: g.point()})
+				sc.recent = append(sc.recent, recentPoint{age: p.seq - seqFront, p: p.point()})
 				if taken++; taken == q.Last {
 					break runs
 				}
 			}
 		}
-	}
-	if q.Last == 0 {
-		return
 	}
 	// Oldest first, so that cell means are summed in arrival order.
 	slices.SortFunc(sc.recent, func(a, b recentPoint) int { return cmp.Compare(a.age, b.age) })
@@ -358,8 +522,9 @@ func (s *Store) collectHeat(q store.HeatQuery, f *heatFilter, now int64, sc *hea
 		recent = recent[n-q.Last:]
 	}
 	for _, r := range recent {
-		sc.points = append(sc.points, r.p)
+		g.AddLatLon(r.p.Lat, r.p.Lon)
 	}
+	return nil
 }
 
 // Stats implements store.Querier.
