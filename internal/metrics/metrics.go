@@ -174,7 +174,7 @@ var (
 	descLiveDropped = prometheus.NewDesc("geoheat_live_dropped_slow_total",
 		"/api/live streams cut off because the client did not take a snapshot within the write timeout.", nil, nil)
 	descRefused = prometheus.NewDesc("geoheat_store_writes_refused",
-		"1 when the store refuses writes (the embedded store after a failed fsync with --fsync always; restart to recover).", nil, nil)
+		"1 when the store refuses writes (the embedded store after a failed log write, or a failed fsync with --fsync always; restart to recover).", nil, nil)
 	descLocated = prometheus.NewDesc("geoheat_places_inferred_total",
 		"Posts without a point that place inference located, by provenance (profile, text).", []string{"source"}, nil)
 	descTagsCut = prometheus.NewDesc("geoheat_hashtags_cut_total",

@@ -74,12 +74,27 @@ const (
 // the disk) to write again: the restart replays what the log holds.
 var ErrFsyncFailed = errors.New("memstore: writes refused: an fsync of the log failed (--fsync always); restart once the disk is fixed")
 
+// ErrLogWriteFailed is returned by Record once a write to the log failed
+// (disk full, read-only file system, I/O error). The failed write may have
+// left part of an entry in the segment, and the log library keeps the
+// entry in its buffer, so a later write would land after that garbage and
+// a restart would cut the log there, losing batches acknowledged after
+// it. So, as Redis stops writes after a failed background save, the store
+// stops taking writes: everything acknowledged before is intact and
+// queries keep answering. Restart once there is room again.
+var ErrLogWriteFailed = errors.New("memstore: writes refused: a write to the log failed; restart once the disk has room again")
+
+// writeWAL is the log's append. Tests replace it to make writes fail as a
+// full disk does; nothing else does.
+var writeWAL = (*wal.Log).Write
+
 // syncWAL is the log's fsync. Tests replace it to make fsync fail as a
 // failing disk does; nothing else does.
 var syncWAL = (*wal.Log).Sync
 
-// WritesRefused returns ErrFsyncFailed once the store refuses writes after
-// a failed fsync, nil otherwise: for status and readiness. Caller need not
+// WritesRefused returns ErrFsyncFailed or ErrLogWriteFailed (wrapping the
+// cause) once the store refuses writes after a failed fsync or log write,
+// nil otherwise: for status and readiness. Caller need not
 // hold any lock.
 func (s *Store) WritesRefused() error {
 	s.writeMu.Lock()
@@ -94,7 +109,7 @@ func (s *Store) refuseWrites() error {
 	if s.fsync == fsyncFailed {
 		return ErrFsyncFailed
 	}
-	return nil
+	return s.logFailed
 }
 
 // ParseFsync parses "always", "everysec" or "no".

@@ -158,6 +158,7 @@ type Store struct {
 	// maintenance) run under writeMu only, not under mu.
 	writeMu      sync.Mutex
 	writerClosed bool
+	logFailed    error // set by a failed log write; every later write is refused
 	builder      *batchBuilder
 	wbatch       batch
 	encBuf       []byte
@@ -373,8 +374,10 @@ func (s *Store) Record(ctx context.Context, posts []post.Post) error {
 		// Log first: a batch that could not be logged is not applied, so
 		// memory never holds what a restart would not.
 		s.encBuf = encode(s.encBuf[:0], b)
-		if err := s.wal.Write(s.walNext, s.encBuf); err != nil {
-			return fmt.Errorf("memstore: write log entry %d: %w", s.walNext, err)
+		if err := writeWAL(s.wal, s.walNext, s.encBuf); err != nil {
+			s.logFailed = fmt.Errorf("%w (entry %d: %w)", ErrLogWriteFailed, s.walNext, err)
+			s.log.Error("memstore: log write failed; refusing writes until restart", "err", err)
+			return s.logFailed
 		}
 		s.dirty = true
 	}
