@@ -96,3 +96,27 @@ func TestInferredPointsAreOptIn(t *testing.T) {
 		t.Errorf("es default points: %v, want none", trusted)
 	}
 }
+
+// Bluesky posts carry no location at all: places named in their text are
+// their only way onto the map, as inferred points.
+func TestBlueskyPostsPlacedFromText(t *testing.T) {
+	dir := t.TempDir()
+	_, errs, err := run(t, context.Background(), "", "ingest", "--source", "file:testdata/bluesky_places.jsonl", "--data-dir", dir,
+		"--detector", "platform")
+	if err != nil {
+		t.Fatalf("ingest: %v\n%s", err, errs)
+	}
+	if pts := pointsOf(t, dir, "en"); len(pts) != 0 {
+		t.Errorf("default points of Bluesky posts: %v, want none (no platform geo)", pts)
+	}
+	en := pointsOf(t, dir, "en", "--geo", "all")
+	// Lisbon, then Chicago (from its hashtag); the third post names no place.
+	if len(en) != 2 || en[0].Source != "text" || math.Abs(en[0].Lat-38.72) > 0.3 || math.Abs(en[0].Lon+9.14) > 0.3 ||
+		en[1].Source != "text" || math.Abs(en[1].Lat-41.85) > 0.3 || math.Abs(en[1].Lon+87.65) > 0.3 {
+		t.Errorf("en geo=all: %+v, want Lisbon then Chicago from the text", en)
+	}
+	es := pointsOf(t, dir, "es", "--geo", "inferred")
+	if len(es) != 1 || math.Abs(es[0].Lat+34.6) > 0.3 {
+		t.Errorf("es geo=inferred: %+v, want Buenos Aires", es)
+	}
+}
