@@ -164,7 +164,7 @@ type Grid struct {
 	// phone), so the last cell is checked before the map.
 	lastKey uint64
 	lastPos int32
-	isDense bool // the dense table indexes the cells (usesDense, cached)
+	isDense bool // the dense table indexes the cells (cols×rows <= denseCells)
 }
 
 // denseCells is the largest grid indexed by a dense table (zoom 5: 512×256
@@ -184,11 +184,10 @@ func (g *Grid) Reset(zoom int) {
 	g.zoom = min(max(zoom, MinZoom), MaxZoom)
 	g.deg = CellDegrees(g.zoom)
 	g.cols, g.rows = gridSize(g.zoom)
-	g.isDense = g.usesDense()
-	if n := int(g.cols) * int(g.rows); n <= denseCells {
-		if len(g.dense) < n {
-			g.dense = make([]int32, n)
-		}
+	n := int(g.cols) * int(g.rows)
+	g.isDense = n <= denseCells
+	if g.isDense && len(g.dense) < n {
+		g.dense = make([]int32, n)
 	}
 	g.cells = g.cells[:0]
 	g.points = 0
@@ -197,7 +196,7 @@ func (g *Grid) Reset(zoom int) {
 // forgetIndex empties the key -> position index, touching only the slots
 // of the cells present.
 func (g *Grid) forgetIndex() {
-	if g.usesDense() {
+	if g.isDense {
 		for _, c := range g.cells {
 			g.dense[g.denseSlot(c.key)] = 0
 		}
@@ -206,8 +205,6 @@ func (g *Grid) forgetIndex() {
 	}
 	g.lastPos = -1
 }
-
-func (g *Grid) usesDense() bool { return int(g.cols)*int(g.rows) <= denseCells }
 
 func (g *Grid) denseSlot(key uint64) int {
 	return int(key>>32)*int(g.cols) + int(uint32(key))
