@@ -122,24 +122,17 @@ func BenchmarkTop1M(b *testing.B) {
 	}
 }
 
-func BenchmarkHeat1M(b *testing.B) {
-	s := million(b)
+// heatCase is one named heat query of a benchmark.
+type heatCase struct {
+	name string
+	q    store.HeatQuery
+}
+
+// benchHeat runs each query as a sub-benchmark on s, reporting the points
+// it aggregates.
+func benchHeat(b *testing.B, s *Store, cases []heatCase) {
 	ctx := context.Background()
-	for _, q := range []struct {
-		name string
-		q    store.HeatQuery
-	}{
-		{"world/zoom2", store.HeatQuery{Zoom: 2}},
-		// What the dashboard asks at world zoom (geoheat bench's query).
-		{"dashboard/24h/zoom3/limit5000", store.HeatQuery{Window: 24 * time.Hour, BBox: store.BBox{West: -180, South: -85, East: 180, North: 85}, Zoom: 3, Limit: 5000}},
-		{"world/zoom8/limit1000", store.HeatQuery{Zoom: 8, Limit: 1000}},
-		{"world/zoom14/limit1000", store.HeatQuery{Zoom: 14, Limit: 1000}},
-		{"en/zoom4", store.HeatQuery{Lang: "en", Zoom: 4}},
-		{"tag/zoom4", store.HeatQuery{Tag: "tag1", Zoom: 4}},
-		{"europe/zoom6", store.HeatQuery{Zoom: 6, BBox: store.BBox{West: -10, South: 35, East: 30, North: 60}}},
-		{"window1h/zoom4", store.HeatQuery{Window: time.Hour, Zoom: 4}},
-		{"last400/zoom4", store.HeatQuery{Last: 400, Zoom: 4}},
-	} {
+	for _, q := range cases {
 		b.Run(q.name, func(b *testing.B) {
 			b.ReportAllocs()
 			var res store.HeatResult
@@ -152,6 +145,21 @@ func BenchmarkHeat1M(b *testing.B) {
 			b.ReportMetric(float64(res.Points), "points")
 		})
 	}
+}
+
+func BenchmarkHeat1M(b *testing.B) {
+	benchHeat(b, million(b), []heatCase{
+		{"world/zoom2", store.HeatQuery{Zoom: 2}},
+		// What the dashboard asks at world zoom (geoheat bench's query).
+		{"dashboard/24h/zoom3/limit5000", store.HeatQuery{Window: 24 * time.Hour, BBox: store.BBox{West: -180, South: -85, East: 180, North: 85}, Zoom: 3, Limit: 5000}},
+		{"world/zoom8/limit1000", store.HeatQuery{Zoom: 8, Limit: 1000}},
+		{"world/zoom14/limit1000", store.HeatQuery{Zoom: 14, Limit: 1000}},
+		{"en/zoom4", store.HeatQuery{Lang: "en", Zoom: 4}},
+		{"tag/zoom4", store.HeatQuery{Tag: "tag1", Zoom: 4}},
+		{"europe/zoom6", store.HeatQuery{Zoom: 6, BBox: store.BBox{West: -10, South: 35, East: 30, North: 60}}},
+		{"window1h/zoom4", store.HeatQuery{Window: time.Hour, Zoom: 4}},
+		{"last400/zoom4", store.HeatQuery{Last: 400, Zoom: 4}},
+	})
 }
 
 func BenchmarkPointsAndCounts1M(b *testing.B) {
@@ -186,19 +194,7 @@ var (
 // provenance (withProvenance), so half of them are inferred: the per-point
 // provenance check runs for every default query.
 func millionMixed(b *testing.B) *Store {
-	mixedOnce.Do(func() {
-		mixedStore = open(b, Options{Now: storetest.NewClock(storetest.T0.Add(30 * 24 * time.Hour)).Now})
-		gen := newGenerator(42)
-		ctx := context.Background()
-		const n, per = 1_000_000, 256
-		for i := 0; i < n; i += per {
-			k := min(per, n-i)
-			start := storetest.T0.Add(time.Duration(i) * time.Second / 50)
-			if err := mixedStore.Record(ctx, withProvenance(gen.batch(k, start, time.Duration(k)*time.Second/50))); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	mixedOnce.Do(func() { mixedStore = fillWith(b, Options{}, 1_000_000, withProvenance) })
 	return mixedStore
 }
 
@@ -207,28 +203,13 @@ func millionMixed(b *testing.B) *Store {
 func BenchmarkProvenance1M(b *testing.B) {
 	s := millionMixed(b)
 	ctx := context.Background()
-	for _, q := range []struct {
-		name string
-		q    store.HeatQuery
-	}{
+	benchHeat(b, s, []heatCase{
 		{"heat/world/zoom2/trusted", store.HeatQuery{Zoom: 2}},
 		{"heat/world/zoom2/all", store.HeatQuery{Zoom: 2, Geo: post.GeoSetAll}},
 		{"heat/window1h/zoom4/trusted", store.HeatQuery{Window: time.Hour, Zoom: 4}},
 		{"heat/last400/zoom4/trusted", store.HeatQuery{Last: 400, Zoom: 4}},
 		{"heat/last400/zoom4/inferred", store.HeatQuery{Last: 400, Zoom: 4, Geo: post.GeoSetInferred}},
-	} {
-		b.Run(q.name, func(b *testing.B) {
-			b.ReportAllocs()
-			var res store.HeatResult
-			for b.Loop() {
-				var err error
-				if res, err = s.Heat(ctx, q.q); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(res.Points), "points")
-		})
-	}
+	})
 	for _, g := range []post.GeoSet{post.GeoSetTrusted, post.GeoSetAll} {
 		b.Run("points400/"+strings.ReplaceAll(g.String(), ",", "+"), func(b *testing.B) {
 			b.ReportAllocs()

@@ -100,6 +100,13 @@ func (g *generator) batch(n int, start time.Time, span time.Duration) []post.Pos
 // posts a second of post time starting at T0.
 func fill(tb testing.TB, opts Options, n int) *Store {
 	tb.Helper()
+	return fillWith(tb, opts, n, nil)
+}
+
+// fillWith is fill with each generated batch passed through mix (when not
+// nil) before it is recorded.
+func fillWith(tb testing.TB, opts Options, n int, mix func([]post.Post) []post.Post) *Store {
+	tb.Helper()
 	if opts.Now == nil {
 		opts.Now = storetest.NewClock(storetest.T0.Add(30 * 24 * time.Hour)).Now
 	}
@@ -110,7 +117,11 @@ func fill(tb testing.TB, opts Options, n int) *Store {
 	for i := 0; i < n; i += per {
 		k := min(per, n-i)
 		start := storetest.T0.Add(time.Duration(i) * time.Second / 50)
-		if err := s.Record(ctx, gen.batch(k, start, time.Duration(k)*time.Second/50)); err != nil {
+		batch := gen.batch(k, start, time.Duration(k)*time.Second/50)
+		if mix != nil {
+			batch = mix(batch)
+		}
+		if err := s.Record(ctx, batch); err != nil {
 			tb.Fatal(err)
 		}
 	}
