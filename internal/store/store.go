@@ -98,6 +98,21 @@ func (c GeoCounts) Of(g post.GeoSource) int64 {
 // Trusted is the count of exact and place points, what Geo reports.
 func (c GeoCounts) Trusted() int64 { return c.Exact + c.Place }
 
+// Inferred is the count of points geoheat placed itself (profile, text),
+// what Stats.InferredPoints reports.
+func (c GeoCounts) Inferred() int64 { return c.Profile + c.Text }
+
+// Covers reports whether every point counted has a provenance in set, so
+// that a query for set can take the points without checking each.
+func (c GeoCounts) Covers(set post.GeoSet) bool {
+	for g := post.GeoExact; g <= post.GeoText; g++ {
+		if c.Of(g) > 0 && !set.Has(g) {
+			return false
+		}
+	}
+	return true
+}
+
 // Point is a stored point with its provenance.
 type Point struct {
 	post.Point

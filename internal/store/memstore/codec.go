@@ -7,7 +7,6 @@ import (
 	"hash/crc32"
 	"math"
 	"strconv"
-	"time"
 	"unsafe"
 
 	"github.com/geoheat/geoheat/internal/post"
@@ -94,7 +93,7 @@ func (bb *batchBuilder) build(b *batch, posts []post.Post, now int64) {
 		}
 		bp := batchPost{time: now, lang: li, nTags: uint32(len(p.Hashtags)), id: p.ID}
 		if !p.Time.IsZero() {
-			bp.time = unixNanos(p.Time)
+			bp.time = store.UnixNanos(p.Time)
 		}
 		if src := store.PointSource(p); src != post.GeoNone {
 			bp.hasPoint, bp.point = true, p.Point
@@ -112,19 +111,6 @@ func (bb *batchBuilder) build(b *batch, posts []post.Post, now int64) {
 		}
 		b.posts = append(b.posts, bp)
 	}
-}
-
-// unixNanos converts t to unix nanoseconds, saturating outside the years
-// 1678..2261 that int64 nanoseconds can represent.
-func unixNanos(t time.Time) int64 {
-	const maxSec = math.MaxInt64 / int64(time.Second)
-	switch s := t.Unix(); {
-	case s >= maxSec:
-		return math.MaxInt64
-	case s <= -maxSec:
-		return math.MinInt64
-	}
-	return t.UnixNano()
 }
 
 // Log entry encoding, versions 1 and 2. All integers are varints

@@ -248,7 +248,7 @@ func (s *Store) replay() error {
 	start := time.Now()
 	s.counting = false
 	defer func() { s.counting = true }()
-	now := unixNanos(s.now())
+	now := store.UnixNanos(s.now())
 	var b batch
 	lastGood, bad := first-1, 0
 	for i := first; i <= last; i++ {

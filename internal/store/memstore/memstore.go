@@ -222,16 +222,6 @@ type geoMeta struct {
 	conf   uint8
 }
 
-// covers reports whether every point l holds has a provenance in set.
-func (l *lang) covers(set post.GeoSet) bool {
-	for g := post.GeoExact; g <= post.GeoText; g++ {
-		if l.geoBySrc[g] > 0 && !set.Has(g) {
-			return false
-		}
-	}
-	return true
-}
-
 // geoRec is a post with a point. seq orders points across languages for
 // Heat's Last; post finds the post's hashtags for a tag filter.
 type geoRec struct {
@@ -264,9 +254,6 @@ func (l *lang) tagSpan(i int) (from, to int) {
 	}
 	return from, int(l.tagEnds.At(i) - front)
 }
-
-// postIndex returns the index in l.times of the post a point belongs to.
-func (l *lang) postIndex(g *geoRec) int { return int(g.post - uint32(l.postFront())) }
 
 // Open opens a store. With opts.Dir set it locks the directory (ErrLocked
 // when another process has it), replays the log and returns once the store
@@ -357,7 +344,7 @@ func (s *Store) Record(ctx context.Context, posts []post.Post) error {
 	if err := s.refuseWrites(); err != nil {
 		return err
 	}
-	now := unixNanos(s.now())
+	now := store.UnixNanos(s.now())
 	b := &s.wbatch
 	s.builder.build(b, posts, now)
 	defer func() {
@@ -545,15 +532,6 @@ func (s *Store) headNanos(now int64) (int64, bool) {
 		return 0, false
 	}
 	return min(s.maxTime, now), true
-}
-
-// windowCutoff returns head − window, saturating.
-func windowCutoff(head int64, window time.Duration) int64 {
-	c := head - int64(window)
-	if c > head {
-		return math.MinInt64
-	}
-	return c
 }
 
 // Flush implements store.Store: it fsyncs the log.

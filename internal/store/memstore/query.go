@@ -45,10 +45,6 @@ type recentPoint struct {
 	p   post.Point
 }
 
-func badQuery(format string, args ...any) error {
-	return fmt.Errorf("memstore: %w: "+format, append([]any{store.ErrBadQuery}, args...)...)
-}
-
 // begin checks the context and takes the read lock, failing when closed.
 // The caller must RUnlock when err is nil.
 func (s *Store) begin(ctx context.Context) error {
@@ -76,12 +72,13 @@ func (s *Store) Counts(ctx context.Context) ([]store.LangCount, error) {
 		if l.times.Len() == 0 {
 			continue
 		}
+		by := l.geoBySource()
 		out = append(out, store.LangCount{
 			Lang:        l.key,
 			Posts:       int64(l.times.Len()),
-			Geo:         l.geoBySrc[post.GeoExact] + l.geoBySrc[post.GeoPlace],
+			Geo:         by.Trusted(),
 			Hashtags:    int64(l.tags.Len()),
-			GeoBySource: l.geoBySource(),
+			GeoBySource: by,
 		})
 	}
 	return out, nil
@@ -97,7 +94,7 @@ func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, err
 	if err != nil {
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
-	now := unixNanos(s.now())
+	now := store.UnixNanos(s.now())
 	c := counterPool.Get().(*analysis.Counter)
 	defer counterPool.Put(c)
 	spans := spanPool.Get().(*[]span)
@@ -126,7 +123,7 @@ func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, err
 		add := func(seg []uint32) bool { c.AddAll(seg); return true }
 		if q.Window > 0 {
 			if hasHead {
-				*spans = l.times.After(windowCutoff(head, q.Window), timeOfPost, (*spans)[:0])
+				*spans = l.times.After(store.WindowCutoff(head, q.Window), timeOfPost, (*spans)[:0])
 				for _, sp := range *spans {
 					// A run of consecutive posts has consecutive hashtags.
 					from, _ := l.tagSpan(sp.from)
@@ -157,9 +154,8 @@ func (l *lang) geoBySource() store.GeoCounts {
 	return store.GeoCounts{Exact: b[post.GeoExact], Place: b[post.GeoPlace], Profile: b[post.GeoProfile], Text: b[post.GeoText]}
 }
 
-// storePoint returns point i of l with its provenance.
-func (l *lang) storePoint(i int) store.Point {
-	g, m := l.geo.Ptr(i), l.geoMeta.Ptr(i)
+// storePoint returns the point g with its provenance m.
+func storePoint(g *geoRec, m geoMeta) store.Point {
 	return store.Point{Point: g.point(), Source: m.source, Confidence: store.ConfidenceOf(m.conf)}
 }
 
@@ -181,13 +177,13 @@ func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]store.Point,
 	}
 	l := s.langs[id]
 	n := l.geo.Len()
-	if l.covers(q.Geo) {
+	if l.geoBySource().Covers(q.Geo) {
 		out := make([]store.Point, 0, min(q.N, n))
 		at := max(n-q.N, 0)
 		l.geo.Segments(at, n, func(seg []geoRec) bool {
 			meta := l.geoMeta.Run(at, len(seg))
 			for i := range seg {
-				out = append(out, store.Point{Point: seg[i].point(), Source: meta[i].source, Confidence: store.ConfidenceOf(meta[i].conf)})
+				out = append(out, storePoint(&seg[i], meta[i]))
 			}
 			at += len(seg)
 			return true
@@ -198,8 +194,8 @@ func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]store.Point,
 	// match, then restore oldest-first order.
 	out := make([]store.Point, 0, min(q.N, n))
 	for i := n - 1; i >= 0 && len(out) < q.N; i-- {
-		if q.Geo.Has(l.geoMeta.Ptr(i).source) {
-			out = append(out, l.storePoint(i))
+		if m := l.geoMeta.At(i); q.Geo.Has(m.source) {
+			out = append(out, storePoint(l.geo.Ptr(i), m))
 		}
 	}
 	slices.Reverse(out)
@@ -236,7 +232,6 @@ type heatFilter struct {
 // the elements [0, Len) of a view do not change while it is scanned; the
 // race tests of heat_lock_test.go exercise this with drops.
 type heatView struct {
-	l        *lang // only while the snapshot is taken
 	geo      deque[geoRec]
 	geoMeta  deque[geoMeta] // only when checkGeo
 	tagEnds  deque[uint32]  // only with a tag filter
@@ -323,7 +318,7 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 	if q.Tag != "" {
 		tag = pytext.Lower(q.Tag)
 	}
-	now := unixNanos(s.now())
+	now := store.UnixNanos(s.now())
 	sc := heatPool.Get().(*heatScratch)
 	defer sc.release()
 	sc.grid.Reset(q.Zoom)
@@ -364,20 +359,19 @@ func (sc *heatScratch) release() {
 // returns the arrival number of the oldest post held (for Last's order).
 // Caller holds mu for reading.
 func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *heatScratch) uint32 {
-	add := func(l *lang) {
-		sc.views = append(sc.views, heatView{l: l})
-	}
-	if q.Lang == "" {
-		for _, id := range s.sorted {
-			add(s.langs[id])
+	ids := s.sorted
+	if q.Lang != "" {
+		id, ok := s.langIDs[q.Lang]
+		one := [1]uint16{id}
+		ids = one[:0]
+		if ok {
+			ids = one[:]
 		}
-	} else if id, ok := s.langIDs[q.Lang]; ok {
-		add(s.langs[id])
 	}
 	head, hasHead := s.headNanos(now)
-	views := sc.views[:0]
-	for _, v := range sc.views {
-		l := v.l
+	for _, id := range ids {
+		l := s.langs[id]
+		var v heatView
 		// The points to look at: the window's runs, or all.
 		from := len(sc.spans)
 		if q.Window > 0 {
@@ -386,7 +380,7 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 			}
 			// A fresh dst: After merges a run with the last one of dst,
 			// which here would be another language's.
-			runs := l.geo.After(windowCutoff(head, q.Window), timeOfGeo, sc.spans[from:from])
+			runs := l.geo.After(store.WindowCutoff(head, q.Window), timeOfGeo, sc.spans[from:from])
 			sc.spans = append(sc.spans, runs...)
 		} else if l.geo.Len() > 0 {
 			sc.spans = append(sc.spans, span{0, l.geo.Len()})
@@ -396,7 +390,7 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 		}
 		v.spans = sc.spans[from:len(sc.spans):len(sc.spans)]
 		v.geo, sc.geoPtrs = snapshotDeque(&l.geo, sc.geoPtrs)
-		if v.checkGeo = !l.covers(f.geo); v.checkGeo {
+		if v.checkGeo = !l.geoBySource().Covers(f.geo); v.checkGeo {
 			v.geoMeta, sc.metaPtrs = snapshotDeque(&l.geoMeta, sc.metaPtrs)
 		}
 		if f.byTag {
@@ -404,10 +398,8 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 			v.tags, sc.u32Ptrs = snapshotDeque(&l.tags, sc.u32Ptrs)
 			v.postFt, v.tagFt = uint32(l.postFront()), uint32(l.tagFront())
 		}
-		v.l = nil // the scan must not touch the live columns
-		views = append(views, v)
+		sc.views = append(sc.views, v)
 	}
-	sc.views = views
 	return uint32(s.seqFront())
 }
 
@@ -529,7 +521,7 @@ func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, 
 
 // Stats implements store.Querier.
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	now := unixNanos(s.now())
+	now := store.UnixNanos(s.now())
 	if err := s.begin(ctx); err != nil {
 		return store.Stats{}, err
 	}
@@ -548,7 +540,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		}
 		st.Languages++
 		st.Points += int64(l.geo.Len())
-		st.InferredPoints += l.geoBySrc[post.GeoProfile] + l.geoBySrc[post.GeoText]
+		st.InferredPoints += l.geoBySource().Inferred()
 		st.Hashtags += int64(l.tags.Len())
 		if t, ok := l.times.MinTime(timeOfPost); ok && (!hasOldest || t < oldest) {
 			oldest, hasOldest = t, true

@@ -45,23 +45,6 @@ func encodeDuration(d time.Duration) string {
 	return strings.Repeat("0", timeWidth-len(s)) + s
 }
 
-// unixNanos saturates times outside what int64 nanoseconds hold, as the
-// embedded store does.
-func unixNanos(t time.Time) int64 {
-	switch {
-	case t.Before(minTime):
-		return math.MinInt64
-	case t.After(maxTime):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-var (
-	minTime = time.Unix(0, math.MinInt64)
-	maxTime = time.Unix(0, math.MaxInt64)
-)
-
 // A post record, one list element per post (docs/redis.md):
 //
 //	<time, 20 digits> SP <seq> SP <tag count> SP <provenance> LF

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -76,49 +75,26 @@ func (s *Store) Counts(ctx context.Context) ([]store.LangCount, error) {
 			return nil, s.queryErr("counts", err)
 		}
 		out = append(out, store.LangCount{
-			Lang: l, Posts: posts, Geo: by[post.GeoExact] + by[post.GeoPlace], Hashtags: cmds[3*i+2].Val(),
-			GeoBySource: store.GeoCounts{Exact: by[post.GeoExact], Place: by[post.GeoPlace], Profile: by[post.GeoProfile], Text: by[post.GeoText]},
+			Lang: l, Posts: posts, Geo: by.Trusted(), Hashtags: cmds[3*i+2].Val(), GeoBySource: by,
 		})
 	}
 	return out, nil
 }
 
-// geoCounts is a language's points per provenance.
-type geoCounts [post.GeoText + 1]int64
-
 // geoBySource reads the ":gs:" hash: points is the ":g:" list's length,
 // the hash counts the points that are not exact.
-func geoBySource(points int64, gs map[string]string) (geoCounts, error) {
-	var by geoCounts
+func geoBySource(points int64, gs map[string]string) (store.GeoCounts, error) {
+	var by [post.GeoText + 1]int64 // by provenance digit
 	by[post.GeoExact] = points
 	for k, v := range gs {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || len(k) != 1 || k[0] < '2' || k[0] > '0'+byte(post.GeoText) {
-			return by, fmt.Errorf("bad provenance count %q=%q", k, v)
+			return store.GeoCounts{}, fmt.Errorf("bad provenance count %q=%q", k, v)
 		}
 		by[k[0]-'0'] = n
 		by[post.GeoExact] -= n
 	}
-	return by, nil
-}
-
-// covers reports whether every point counted has a provenance in set.
-func (by *geoCounts) covers(set post.GeoSet) bool {
-	for g := post.GeoExact; g <= post.GeoText; g++ {
-		if by[g] > 0 && !set.Has(g) {
-			return false
-		}
-	}
-	return true
-}
-
-// validTop checks a top query and fills in its defaults.
-func validTop(q store.TopQuery) (store.TopQuery, error) {
-	q, err := q.Normalize()
-	if err != nil {
-		return q, fmt.Errorf("redisstore: %w", err)
-	}
-	return q, nil
+	return store.GeoCounts{Exact: by[post.GeoExact], Place: by[post.GeoPlace], Profile: by[post.GeoProfile], Text: by[post.GeoText]}, nil
 }
 
 // tagCounter counts tag strings with Counter.most_common's order, interning
@@ -160,9 +136,9 @@ func (tc *tagCounter) top(n int) []store.TagCount {
 // one entry with no tags; Window > 0 counts the posts with time >
 // head − Window and ignores Last.
 func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, error) {
-	q, err := validTop(q)
+	q, err := q.Normalize()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("redisstore: %w", err)
 	}
 	if err := s.begin(ctx); err != nil {
 		return nil, err
@@ -170,7 +146,7 @@ func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, err
 	if s.layout == LayoutSeed {
 		return s.seedTop(ctx, q)
 	}
-	now := unixNanos(s.now())
+	now := store.UnixNanos(s.now())
 	var langs []string
 	if q.Lang == "" {
 		if langs, err = s.languages(ctx); err != nil {
@@ -255,7 +231,7 @@ func (s *Store) topWindow(ctx context.Context, q store.TopQuery, langs []string,
 		}
 		return out, nil
 	}
-	cutoff := encodeTime(windowCutoff(head, q.Window))
+	cutoff := encodeTime(store.WindowCutoff(head, q.Window))
 	perLang, err := s.window(ctx, cutoff, held)
 	if err != nil {
 		return nil, err
@@ -294,15 +270,6 @@ func (s *Store) head(ctx context.Context, now int64) (head int64, ok bool, err e
 		return 0, false, fmt.Errorf("head %q: %w", v, err)
 	}
 	return min(t, now), true, nil
-}
-
-// windowCutoff returns head − window, saturating.
-func windowCutoff(head int64, window time.Duration) int64 {
-	c := head - int64(window)
-	if c > head {
-		return math.MinInt64
-	}
-	return c
 }
 
 // window runs windowScript: for each language, the records of the chunks
@@ -361,7 +328,7 @@ func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]store.Point,
 		return nil, s.queryErr("points", err)
 	}
 	recs := last.Val()
-	if !by.covers(q.Geo) {
+	if !by.Covers(q.Geo) {
 		// Some points held are excluded, so the last N matching ones may
 		// lie further back (and the records read above may have changed
 		// since): the script finds them in one consistent step.
@@ -464,7 +431,7 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 // heatPoints collects the points a native heat query aggregates, in the
 // order the embedded store adds them to the grid.
 func (s *Store) heatPoints(ctx context.Context, q store.HeatQuery, f *heatFilter) ([]post.Point, error) {
-	now := unixNanos(s.now())
+	now := store.UnixNanos(s.now())
 	var langs []string
 	if q.Lang == "" {
 		var err error
@@ -487,7 +454,7 @@ func (s *Store) heatPoints(ctx context.Context, q store.HeatQuery, f *heatFilter
 		if !ok {
 			return nil, nil
 		}
-		cutoff = encodeTime(windowCutoff(head, q.Window))
+		cutoff = encodeTime(store.WindowCutoff(head, q.Window))
 		if perLang, err = s.window(ctx, cutoff, langs); err != nil {
 			return nil, s.queryErr("heat", err)
 		}
@@ -524,7 +491,7 @@ func (s *Store) heatPoints(ctx context.Context, q store.HeatQuery, f *heatFilter
 				if err != nil {
 					return nil, s.queryErr("heat", err)
 				}
-				if !by.covers(f.geo) {
+				if !by.Covers(f.geo) {
 					// Newest first from the script; the loop below reads
 					// from the end, so restore list order.
 					if perLang[i], err = s.lastGeo(ctx, l, q.Last, f.geo); err != nil {
@@ -591,7 +558,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	if s.layout == LayoutSeed {
 		return s.seedStats(ctx)
 	}
-	now := unixNanos(s.now())
+	now := store.UnixNanos(s.now())
 	langs, err := s.languages(ctx)
 	if err != nil {
 		return store.Stats{}, s.queryErr("stats", err)
@@ -626,7 +593,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		st.Posts += c.p.Val()
 		st.Points += c.g.Val()
 		if by, err := geoBySource(c.g.Val(), c.gs.Val()); err == nil {
-			st.InferredPoints += by[post.GeoProfile] + by[post.GeoText]
+			st.InferredPoints += by.Inferred()
 		}
 		st.Hashtags += c.t.Val()
 		for _, b := range c.bounds.Val() {

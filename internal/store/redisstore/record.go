@@ -57,7 +57,7 @@ func (s *Store) apply(ctx context.Context, group string, entries []entry) (appli
 // applyMode is apply; pending means the caller keeps the posts if this
 // fails (see write).
 func (s *Store) applyMode(ctx context.Context, group string, entries []entry, pending bool) (applied, error) {
-	now := unixNanos(s.now())
+	now := store.UnixNanos(s.now())
 	token := newToken()
 	var args []any
 	var n int
@@ -114,7 +114,7 @@ func (s *Store) nativeArgs(token, group string, now int64, entries []entry) (arg
 			kept++
 			t := now
 			if !p.Time.IsZero() {
-				t = unixNanos(p.Time)
+				t = store.UnixNanos(p.Time)
 			}
 			src := store.PointSource(p)
 			hasPoint := src != post.GeoNone

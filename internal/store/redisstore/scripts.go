@@ -14,10 +14,9 @@ import "github.com/redis/go-redis/v9"
 // digit strings (codec.go) and the retention cutoff is subtracted in two
 // 10-digit halves.
 
-// chunkPosts is how many consecutive posts of a language share one entry of
-// the time-bounds index (the ":b:" hash). The value is baked into the
-// scripts and the key layout: changing it needs a fresh prefix.
-const chunkPosts = 256
+// Every 256 consecutive posts of a language (C in the scripts) share one
+// entry of the time-bounds index (the ":b:" hash). The value is baked into
+// the scripts and the key layout: changing it needs a fresh prefix.
 
 // recordScript appends batches of posts in the native layout.
 //

@@ -26,6 +26,15 @@ type seedLang struct {
 	key, name string
 }
 
+// seedLangsOf returns the language key (one language) or, when key is
+// "", every language the database holds.
+func (s *Store) seedLangsOf(ctx context.Context, key string) ([]seedLang, error) {
+	if key == "" {
+		return s.seedLanguages(ctx)
+	}
+	return []seedLang{{key: key, name: seedName(key)}}, nil
+}
+
 // seedLanguages scans for hashtag_* and geo_* keys and returns their
 // languages ordered by geoheat key.
 func (s *Store) seedLanguages(ctx context.Context) ([]seedLang, error) {
@@ -83,17 +92,12 @@ func (s *Store) seedTop(ctx context.Context, q store.TopQuery) ([]store.LangTop,
 	if q.Window > 0 {
 		return nil, badQuery("the seed layout holds no post times: use last, not window")
 	}
-	var langs []seedLang
-	if q.Lang == "" {
-		var err error
-		if langs, err = s.seedLanguages(ctx); err != nil {
-			return nil, s.queryErr("top", err)
-		}
-	} else {
-		langs = []seedLang{{key: q.Lang, name: seedName(q.Lang)}}
+	langs, err := s.seedLangsOf(ctx, q.Lang)
+	if err != nil {
+		return nil, s.queryErr("top", err)
 	}
 	cmds := make([]*redis.StringSliceCmd, len(langs))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, l := range langs {
 			cmds[i] = p.LRange(ctx, "hashtag_"+l.name, -int64(q.Last), -1)
 		}
@@ -150,14 +154,9 @@ func (s *Store) seedHeatPoints(ctx context.Context, q store.HeatQuery, f *heatFi
 	case q.Last > 0 && q.Lang == "":
 		return nil, badQuery("the seed layout keeps no order across languages: heat's last needs a language")
 	}
-	var langs []seedLang
-	if q.Lang == "" {
-		var err error
-		if langs, err = s.seedLanguages(ctx); err != nil {
-			return nil, s.queryErr("heat", err)
-		}
-	} else {
-		langs = []seedLang{{key: q.Lang, name: seedName(q.Lang)}}
+	langs, err := s.seedLangsOf(ctx, q.Lang)
+	if err != nil {
+		return nil, s.queryErr("heat", err)
 	}
 	var points []post.Point
 	if !f.geo.Has(post.GeoExact) {

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/store"
 )
 
 // The stream "{prefix}:stream" carries normalized posts from `geoheat
@@ -177,7 +179,7 @@ func appendWirePost(b []byte, p *post.Post) []byte {
 	}
 	b = append(b, flags)
 	if flags&wireTime != 0 {
-		b = binary.BigEndian.AppendUint64(b, uint64(unixNanos(p.Time)))
+		b = binary.BigEndian.AppendUint64(b, uint64(store.UnixNanos(p.Time)))
 	}
 	if hasPoint {
 		b = binary.BigEndian.AppendUint64(b, math.Float64bits(p.Point.Lat))
@@ -356,22 +358,7 @@ func (s *Store) StreamStatus(ctx context.Context) (StreamStatus, error) {
 func compareIDs(a, b string) int {
 	am, as := splitID(a)
 	bm, bs := splitID(b)
-	switch {
-	case am != bm:
-		return cmpU(am, bm)
-	default:
-		return cmpU(as, bs)
-	}
-}
-
-func cmpU(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Or(cmp.Compare(am, bm), cmp.Compare(as, bs))
 }
 
 func splitID(id string) (ms, seq uint64) {
