@@ -189,7 +189,7 @@ func (p *Parser) fillRaw(f *fields, id []byte, dst *post.Post) Result {
 		}
 	}
 	dst.Text = p.copyString(text)
-	dst.Hashtags = p.hashtagsFromEntities(entities)
+	dst.Hashtags = p.hashtagsFromEntities(entities, "text")
 
 	dst.Point, dst.HasPoint, res.GeoRejected = p.rawPoint(f.coordinates, f.geo)
 	if dst.HasPoint {
@@ -281,8 +281,9 @@ func (p *Parser) idText(idStr, id *fastjson.Value) []byte {
 	return nil
 }
 
-// hashtagsFromEntities returns entities.hashtags[].text.
-func (p *Parser) hashtagsFromEntities(entities *fastjson.Value) []string {
+// hashtagsFromEntities returns entities.hashtags[].<key>: "text" in v1.1,
+// "tag" in v2.
+func (p *Parser) hashtagsFromEntities(entities *fastjson.Value, key string) []string {
 	if !isObject(entities) {
 		return nil
 	}
@@ -295,7 +296,7 @@ func (p *Parser) hashtagsFromEntities(entities *fastjson.Value) []string {
 		if !isObject(h) {
 			continue
 		}
-		p.addTag(lastField(h.GetObject(), "text"))
+		p.addTag(lastField(h.GetObject(), key))
 	}
 	return p.takeTags()
 }

@@ -106,7 +106,7 @@ func (p *Parser) fillV2(f *v2Fields, includes *fastjson.Value, dst *post.Post) R
 		}
 	}
 	dst.Text = p.copyString(text)
-	dst.Hashtags = p.v2Hashtags(f.entities)
+	dst.Hashtags = p.hashtagsFromEntities(f.entities, "tag")
 	dst.Time = v2Time(f.createdAt)
 	dst.PlatformLang = p.platformLang(f.lang)
 	var approx bool
@@ -146,24 +146,6 @@ func (p *Parser) fillV2(f *v2Fields, includes *fastjson.Value, dst *post.Post) R
 	dst.ID, dst.UserID, dst.ScreenName = all[:idEnd], all[idEnd:userEnd], all[userEnd:nameEnd]
 	dst.UserLocation = all[nameEnd:]
 	return res
-}
-
-// v2Hashtags returns entities.hashtags[].tag.
-func (p *Parser) v2Hashtags(entities *fastjson.Value) []string {
-	if !isObject(entities) {
-		return nil
-	}
-	list := lastField(entities.GetObject(), "hashtags")
-	if !isType(list, fastjson.TypeArray) {
-		return nil
-	}
-	p.tags, p.tagEnd = p.tags[:0], p.tagEnd[:0]
-	for _, h := range list.GetArray() {
-		if isObject(h) {
-			p.addTag(lastField(h.GetObject(), "tag"))
-		}
-	}
-	return p.takeTags()
 }
 
 // v2Point returns the exact point of geo.coordinates, else the centre of
