@@ -53,7 +53,6 @@ type langSet [maxLangs / 64]uint64
 func (s *langSet) add(id uint8)      { s[id>>6] |= 1 << (id & 63) }
 func (s *langSet) has(id uint8) bool { return s[id>>6]&(1<<(id&63)) != 0 }
 func (s *langSet) empty() bool       { return s[0]|s[1] == 0 }
-func (s *langSet) count() int        { return bits.OnesCount64(s[0]) + bits.OnesCount64(s[1]) }
 
 const (
 	hashSeed  = 0xcbf29ce484222325 // FNV-1a offset basis
