@@ -53,3 +53,17 @@ type LiveState struct {
 	Connects     int64   `json:"connects"`                   // connections established so far
 	Reconnects   int64   `json:"reconnects"`                 // connections lost and retried
 }
+
+// Sleep waits for d or until ctx is cancelled, whichever comes first; it
+// returns ctx.Err() in the latter case. Sources that pace their output use
+// it as their default sleep.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

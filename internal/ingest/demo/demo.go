@@ -96,7 +96,7 @@ func New(opts Options) *Source {
 		s.now = time.Now
 	}
 	if s.sleep == nil {
-		s.sleep = sleepContext
+		s.sleep = ingest.Sleep
 	}
 	if !(s.rate > 0) || math.IsInf(s.rate, 1) {
 		s.rate = 0
@@ -200,15 +200,4 @@ func (s *Source) record(n int) {
 	s.messages.Add(1)
 	s.bytes.Add(int64(n))
 	s.lastEvent.Store(s.now().UnixNano())
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -201,7 +201,7 @@ func (s *Source) Run(ctx context.Context, out chan<- ingest.Message) error {
 		return errors.New("file: Run called twice")
 	}
 	if s.speed > 0 && s.pace == nil {
-		s.pace = &pacer{speed: s.speed, now: s.now, sleep: sleepCtx}
+		s.pace = &pacer{speed: s.speed, now: s.now, sleep: ingest.Sleep}
 	}
 	in := s.reader
 	if in != nil {

@@ -38,17 +38,6 @@ func (p *pacer) wait(ctx context.Context, t time.Time) error {
 	return nil
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 var createdAtKey = []byte(`"created_at":`)
 
 // peekCreatedAt finds the first "created_at" string in a message without
