@@ -3,6 +3,9 @@ package live
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"time"
 )
 
@@ -24,6 +27,19 @@ func (e *HTTPError) Error() string {
 // RateLimited reports a status that asks the client to slow down: 429, and
 // 420 ("Enhance Your Calm"), which the old Twitter streams used for it.
 func (e *HTTPError) RateLimited() bool { return e.Status == 429 || e.Status == 420 }
+
+// StatusError turns a refused connection (a response other than 200) into
+// an *HTTPError, prefixed with the source's name and carrying the first 512
+// bytes of the body; 401 and 403 (bad token, no access) are Permanent,
+// since retrying cannot fix them.
+func StatusError(prefix string, resp *http.Response) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	err := fmt.Errorf("%s: %w", prefix, &HTTPError{Status: resp.StatusCode, Body: strings.TrimSpace(string(body))})
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		return Permanent(err)
+	}
+	return err
+}
 
 // Sentinel errors of the loop.
 var (

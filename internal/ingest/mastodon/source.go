@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -108,12 +107,7 @@ func (s *sse) connect(ctx context.Context, l *live.Link) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		herr := fmt.Errorf("mastodon: %w", &live.HTTPError{Status: resp.StatusCode, Body: strings.TrimSpace(string(body))})
-		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-			return live.Permanent(herr)
-		}
-		return herr
+		return live.StatusError("mastodon", resp)
 	}
 	l.Connected()
 

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/geoheat/geoheat/internal/ingest/live"
 )
 
 // Rule is a filtered-stream rule.
@@ -102,7 +104,7 @@ func (r *Rules) do(ctx context.Context, method string, body any) (*rulesResponse
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return nil, statusError(resp)
+		return nil, live.StatusError("xapi", resp)
 	}
 	var out rulesResponse
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(&out); err != nil {

@@ -142,7 +142,7 @@ func (s *stream) connect(ctx context.Context, l *live.Link) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return statusError(resp)
+		return live.StatusError("xapi", resp)
 	}
 	l.Connected()
 
@@ -184,19 +184,6 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 		}
 		return bytes.TrimRight(line, "\r\n"), err
 	}
-}
-
-// statusError turns a refused connection into a *live.HTTPError; 401 and
-// 403 (bad token, no access to this stream) are permanent, since retrying
-// cannot fix them.
-func statusError(resp *http.Response) error {
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	herr := &live.HTTPError{Status: resp.StatusCode, Body: strings.TrimSpace(string(body))}
-	err := fmt.Errorf("xapi: %w", herr)
-	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-		return live.Permanent(err)
-	}
-	return err
 }
 
 // redact removes the token from an error's text, should a transport ever
