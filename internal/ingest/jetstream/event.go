@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/geoheat/geoheat/internal/post"
 )
@@ -151,11 +150,13 @@ func Parse(data []byte, dst *post.Post) (Result, error) {
 		return res, nil
 	}
 	r := c.Record
-	dst.ID = validUTF8("at://" + ev.Did + "/" + PostCollection + "/" + c.RKey)
-	dst.UserID = validUTF8(ev.Did)
-	dst.Text = validUTF8(r.Text)
+	// json.Unmarshal has already replaced invalid UTF-8 in decoded strings
+	// with U+FFFD; only a facet's byte range (hashtags) can cut a character.
+	dst.ID = "at://" + ev.Did + "/" + PostCollection + "/" + c.RKey
+	dst.UserID = ev.Did
+	dst.Text = r.Text
 	if len(r.Langs) > 0 {
-		dst.PlatformLang = validUTF8(r.Langs[0])
+		dst.PlatformLang = r.Langs[0]
 	}
 	dst.Time = recordTime(r.CreatedAt, *ev.TimeUS)
 	dst.Hashtags = hashtags(r)
@@ -169,7 +170,7 @@ func hashtags(r *postRecord) []string {
 	var tags []string
 	seen := map[string]bool{}
 	add := func(t string) {
-		t = strings.TrimPrefix(validUTF8(strings.TrimSpace(t)), "#")
+		t = strings.TrimPrefix(strings.ToValidUTF8(strings.TrimSpace(t), "\uFFFD"), "#")
 		if t == "" || seen[t] {
 			return
 		}
@@ -206,13 +207,6 @@ func recordTime(createdAt string, timeUS int64) time.Time {
 		return t.UTC()
 	}
 	return time.UnixMicro(timeUS).UTC()
-}
-
-func validUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // Looks reports cheaply whether data could be a Jetstream event, for a

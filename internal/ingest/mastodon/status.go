@@ -16,7 +16,6 @@ import (
 	"html"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/geoheat/geoheat/internal/post"
 )
@@ -132,24 +131,26 @@ func parseStatus(data []byte, dst *post.Post) (Kind, string, error) {
 	if r := bytes.TrimSpace(s.Reblog); len(r) > 0 && !bytes.Equal(r, []byte("null")) {
 		return KindNotice, NoticeReblog, nil
 	}
-	dst.ID = valid(s.ID)
+	// json.Unmarshal has already replaced invalid UTF-8 in decoded strings
+	// with U+FFFD.
+	dst.ID = s.ID
 	if s.URI != "" {
-		dst.ID = valid(s.URI)
+		dst.ID = s.URI
 	}
 	dst.Text = HTMLText(s.Content)
 	if s.Language != nil {
-		dst.PlatformLang = valid(*s.Language)
+		dst.PlatformLang = *s.Language
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s.CreatedAt); err == nil {
 		dst.Time = t.UTC()
 	}
 	for _, t := range s.Tags {
-		if n := valid(t.Name); n != "" {
-			dst.Hashtags = append(dst.Hashtags, n)
+		if t.Name != "" {
+			dst.Hashtags = append(dst.Hashtags, t.Name)
 		}
 	}
-	dst.UserID = valid(s.Account.ID)
-	dst.ScreenName = valid(s.Account.Acct)
+	dst.UserID = s.Account.ID
+	dst.ScreenName = s.Account.Acct
 	return KindPost, "", nil
 }
 
@@ -182,12 +183,5 @@ func HTMLText(s string) string {
 		}
 		s = s[i+j+1:]
 	}
-	return valid(strings.TrimSpace(b.String()))
-}
-
-func valid(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+	return strings.ToValidUTF8(strings.TrimSpace(b.String()), "\uFFFD")
 }
