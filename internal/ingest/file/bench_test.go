@@ -95,22 +95,27 @@ func benchmarkFile(b *testing.B, array, compress bool) {
 	b.SetBytes(size) // MB/s of decompressed JSON
 	b.ReportAllocs()
 	for b.Loop() {
-		src, err := New(path, WithLogger(quiet))
-		if err != nil {
-			b.Fatal(err)
-		}
-		out := make(chan ingest.Message, 1024)
-		done := make(chan error, 1)
-		go func() { done <- src.Run(context.Background(), out); close(out) }()
-		n := 0
-		for range out {
-			n++
-		}
-		if err := <-done; err != nil || n != benchLines {
+		if n, err := countMessages(b, path); err != nil || n != benchLines {
 			b.Fatalf("%d messages, %v", n, err)
 		}
 	}
 	b.ReportMetric(float64(benchLines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// countMessages runs a source over path and counts the messages it sends.
+func countMessages(b *testing.B, path string) (int, error) {
+	src, err := New(path, WithLogger(quiet))
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := make(chan ingest.Message, 1024)
+	done := make(chan error, 1)
+	go func() { done <- src.Run(context.Background(), out); close(out) }()
+	n := 0
+	for range out {
+		n++
+	}
+	return n, <-done
 }
 
 func BenchmarkLinesGzip(b *testing.B)  { benchmarkFile(b, false, true) }
@@ -127,19 +132,11 @@ func BenchmarkRealUnique(b *testing.B) {
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
-		src, err := New(path, WithLogger(quiet))
+		m, err := countMessages(b, path)
 		if err != nil {
 			b.Fatal(err)
 		}
-		out := make(chan ingest.Message, 1024)
-		done := make(chan error, 1)
-		go func() { done <- src.Run(context.Background(), out); close(out) }()
-		for range out {
-			n++
-		}
-		if err := <-done; err != nil {
-			b.Fatal(err)
-		}
+		n += m
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "lines/s")
 }

@@ -4,10 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"reflect"
 	"runtime"
 	"testing"
-	"testing/iotest"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -63,15 +61,8 @@ func FuzzArchive(f *testing.F) {
 
 	const max = 64
 	f.Fuzz(func(t *testing.T, in []byte) {
-		run := func(oneByte bool) ([]string, error, int64) {
-			var r = bytes.NewReader(in)
-			src, err := New("fuzz", WithReader(r), WithMaxMessageSize(max), WithLogger(quiet))
-			if oneByte {
-				src, err = New("fuzz", WithReader(iotest.OneByteReader(r)), WithMaxMessageSize(max), WithLogger(quiet))
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+		checkFuzzRuns(t, max, func(oneByte bool) ([]string, error, int64) {
+			src := newFuzzSource(t, in, max, oneByte)
 			// A hang is a finding too: fail (and so save the input)
 			// rather than stall the fuzzer.
 			type result struct {
@@ -91,16 +82,6 @@ func FuzzArchive(f *testing.F) {
 				t.Fatalf("Run did not return in 10 s (one byte at a time: %v)\n%s", oneByte, buf[:runtime.Stack(buf, true)])
 				return nil, nil, 0
 			}
-		}
-		got, err, skipped := run(false)
-		for _, m := range got {
-			if len(m) == 0 || len(m) > max {
-				t.Fatalf("message of %d bytes: %q", len(m), m)
-			}
-		}
-		got1, err1, skipped1 := run(true)
-		if !reflect.DeepEqual(got, got1) || (err == nil) != (err1 == nil) || skipped != skipped1 {
-			t.Fatalf("one byte at a time: %q, %v, %d skipped; at once: %q, %v, %d skipped", got1, err1, skipped1, got, err, skipped)
-		}
+		})
 	})
 }

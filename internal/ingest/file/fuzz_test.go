@@ -3,6 +3,7 @@ package file
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -31,28 +32,11 @@ func FuzzRun(f *testing.F) {
 
 	const max = 64
 	f.Fuzz(func(t *testing.T, in []byte) {
-		run := func(oneByte bool) ([]string, error, int64) {
-			var r = bytes.NewReader(in)
-			src, err := New("fuzz", WithReader(r), WithMaxMessageSize(max), WithLogger(quiet))
-			if oneByte {
-				src, err = New("fuzz", WithReader(iotest.OneByteReader(r)), WithMaxMessageSize(max), WithLogger(quiet))
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+		got, err, skipped := checkFuzzRuns(t, max, func(oneByte bool) ([]string, error, int64) {
+			src := newFuzzSource(t, in, max, oneByte)
 			got, err := collect(t, src)
 			return got, err, src.Skipped()
-		}
-		got, err, skipped := run(false)
-		for _, m := range got {
-			if len(m) == 0 || len(m) > max {
-				t.Fatalf("message of %d bytes: %q", len(m), m)
-			}
-		}
-		got1, err1, skipped1 := run(true)
-		if !reflect.DeepEqual(got, got1) || (err == nil) != (err1 == nil) || skipped != skipped1 {
-			t.Fatalf("one byte at a time: %q, %v, %d skipped; at once: %q, %v, %d skipped", got1, err1, skipped1, got, err, skipped)
-		}
+		})
 		if err != nil && !strings.HasPrefix(err.Error(), "file: fuzz: ") {
 			t.Fatalf("error %q lacks the prefix", err)
 		}
@@ -71,4 +55,36 @@ func FuzzRun(f *testing.F) {
 			}
 		}
 	})
+}
+
+// newFuzzSource returns a source over in with a message limit of max,
+// reading one byte at a time when oneByte.
+func newFuzzSource(t *testing.T, in []byte, max int, oneByte bool) *Source {
+	var r io.Reader = bytes.NewReader(in)
+	if oneByte {
+		r = iotest.OneByteReader(r)
+	}
+	src, err := New("fuzz", WithReader(r), WithMaxMessageSize(max), WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// checkFuzzRuns runs the input at once and one byte at a time and checks
+// the invariants both fuzzers share: messages are non-empty and within max,
+// and both runs give the same messages, skips and outcome. It returns the
+// run at once.
+func checkFuzzRuns(t *testing.T, max int, run func(oneByte bool) ([]string, error, int64)) ([]string, error, int64) {
+	got, err, skipped := run(false)
+	for _, m := range got {
+		if len(m) == 0 || len(m) > max {
+			t.Fatalf("message of %d bytes: %q", len(m), m)
+		}
+	}
+	got1, err1, skipped1 := run(true)
+	if !reflect.DeepEqual(got, got1) || (err == nil) != (err1 == nil) || skipped != skipped1 {
+		t.Fatalf("one byte at a time: %q, %v, %d skipped; at once: %q, %v, %d skipped", got1, err1, skipped1, got, err, skipped)
+	}
+	return got, err, skipped
 }

@@ -90,11 +90,17 @@ func TestParseRealCapture(t *testing.T) {
 	}
 }
 
-func sharedData(t testing.TB) string {
-	dir := os.Getenv("GEOHEAT_TEST_SHARED_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data")
+// sharedDataDir is $GEOHEAT_TEST_SHARED_DATA, else the shared/data
+// directory beside the repository.
+func sharedDataDir() string {
+	if dir := os.Getenv("GEOHEAT_TEST_SHARED_DATA"); dir != "" {
+		return dir
 	}
+	return filepath.Join("..", "..", "..", "..", "shared", "data")
+}
+
+func sharedData(t testing.TB) string {
+	dir := sharedDataDir()
 	if _, err := os.Stat(filepath.Join(dir, "bluesky")); err != nil {
 		t.Skipf("shared data absent (%s): real-data tests skipped; set GEOHEAT_TEST_SHARED_DATA to run them", dir)
 	}

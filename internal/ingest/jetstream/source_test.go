@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -229,18 +228,12 @@ func captureLines(t *testing.T) [][]byte {
 	return fixtureLines(t, filepath.Join(dir, "bluesky", "jetstream_v1_capture_2026-07-04.jsonl"))
 }
 
+// sharedDataOrEmpty is sharedDataDir when it holds exactly one Jetstream
+// capture, else "".
 func sharedDataOrEmpty() string {
-	if dir := os.Getenv("GEOHEAT_TEST_SHARED_DATA"); dir != "" {
-		if m, _ := filepath.Glob(filepath.Join(dir, "bluesky", "jetstream_v1_capture_*.jsonl")); len(m) == 1 {
-			return dir
-		}
-		return ""
-	}
-	dir := filepath.Join("..", "..", "..", "..", "shared", "data", "bluesky")
-	if _, err := filepath.Glob(dir); err == nil {
-		if m, _ := filepath.Glob(filepath.Join(dir, "jetstream_v1_capture_*.jsonl")); len(m) == 1 {
-			return filepath.Dir(dir)
-		}
+	dir := sharedDataDir()
+	if m, _ := filepath.Glob(filepath.Join(dir, "bluesky", "jetstream_v1_capture_*.jsonl")); len(m) == 1 {
+		return dir
 	}
 	return ""
 }
