@@ -103,12 +103,32 @@ func (a *API) counts(r *http.Request) (any, *apiError) {
 	if err != nil {
 		return nil, storeError(err)
 	}
+	return countRows(rows), nil
+}
+
+// countRows names the store's per-language counts (/api/counts and the
+// live snapshot).
+func countRows(rows []store.LangCount) []CountRow {
 	out := make([]CountRow, 0, len(rows))
 	for _, c := range rows {
 		out = append(out, CountRow{Lang: c.Lang, Name: ref(c.Lang).Name, Posts: c.Posts, Geo: c.Geo, Hashtags: c.Hashtags,
 			GeoBySource: c.GeoBySource})
 	}
-	return out, nil
+	return out
+}
+
+// topRows names the store's top hashtags, an empty list for a language
+// without any (/api/top and the live snapshot).
+func topRows(res []store.LangTop) []TopRow {
+	out := make([]TopRow, 0, len(res))
+	for _, t := range res {
+		tags := t.Tags
+		if tags == nil {
+			tags = []store.TagCount{}
+		}
+		out = append(out, TopRow{Lang: t.Lang, Name: ref(t.Lang).Name, Tags: tags})
+	}
+	return out
 }
 
 // Cache keys: one type per endpoint, holding the parsed (normalised) query,
@@ -135,15 +155,7 @@ func (a *API) top(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, storeError(err)
 		}
-		out := make([]TopRow, 0, len(res))
-		for _, t := range res {
-			tags := t.Tags
-			if tags == nil {
-				tags = []store.TagCount{}
-			}
-			out = append(out, TopRow{Lang: t.Lang, Name: ref(t.Lang).Name, Tags: tags})
-		}
-		return out, nil
+		return topRows(res), nil
 	})
 }
 

@@ -3,11 +3,11 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -215,10 +215,7 @@ func (l *Live) base(ctx context.Context) (Snapshot, error) {
 		return Snapshot{}, err
 	}
 	now := l.opts.Now()
-	snap := Snapshot{Time: now, Store: st, Counts: make([]CountRow, 0, len(counts))}
-	for _, c := range counts {
-		snap.Counts = append(snap.Counts, CountRow{Lang: c.Lang, Name: ref(c.Lang).Name, Posts: c.Posts, Geo: c.Geo, Hashtags: c.Hashtags, GeoBySource: c.GeoBySource})
-	}
+	snap := Snapshot{Time: now, Store: st, Counts: countRows(counts)}
 	if l.opts.Ingest != nil {
 		if s := l.opts.Ingest(); s != nil {
 			src := s.Source
@@ -251,19 +248,10 @@ func (l *Live) event(ctx context.Context, snap Snapshot, s *subscriber) ([]byte,
 		return nil, err
 	}
 	snap.Selection = s.sel
-	snap.Top = make([]TopRow, 0, len(top))
-	for _, t := range top {
-		tags := t.Tags
-		if tags == nil {
-			tags = []store.TagCount{}
-		}
-		snap.Top = append(snap.Top, TopRow{Lang: t.Lang, Name: ref(t.Lang).Name, Tags: tags})
-	}
+	snap.Top = topRows(top)
 	var buf bytes.Buffer
 	buf.WriteString("event: snapshot\ndata: ")
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(true)
-	if err := enc.Encode(snap); err != nil { // Encode ends with '\n'; JSON has no raw newlines
+	if err := newEncoder(&buf).Encode(snap); err != nil { // Encode ends with '\n'; JSON has no raw newlines
 		return nil, err
 	}
 	buf.WriteString("\n")
@@ -272,12 +260,7 @@ func (l *Live) event(ctx context.Context, snap Snapshot, s *subscriber) ([]byte,
 
 // ParseSelection validates a live query.
 func ParseSelection(v map[string][]string) (Selection, store.TopQuery, error) {
-	get := func(k string) string {
-		if x := v[k]; len(x) > 0 {
-			return x[0]
-		}
-		return ""
-	}
+	get := url.Values(v).Get
 	var sel Selection
 	var q store.TopQuery
 	lang, err := ParseLang(get("lang"))
