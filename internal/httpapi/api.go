@@ -209,6 +209,18 @@ func guardError(r *http.Request, err error) *apiError {
 	}
 }
 
+// WriteError answers err in the API's envelope, mapped as the API maps the
+// errors of its guarded queries (for handlers outside the package that
+// serve from a Guard, such as the PNG heatmap): ErrBusy or the request
+// ending is a 503 with Retry-After, store errors as storeError says.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(w, guardError(r, err))
+}
+
+// BadData marks err as the client's mistake: WriteError answers it 400
+// bad_data.
+func BadData(err error) error { return badData(err) }
+
 // serveGuarded answers from the guard: key identifies the normalised query
 // (its type names the endpoint); compute builds the data on a miss.
 // Expensive computations take a limiter slot; cheap ones are only cached.

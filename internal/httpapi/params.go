@@ -65,6 +65,15 @@ func ParseGeo(s string) (post.GeoSet, error) {
 	return g, nil
 }
 
+// ParseTag reads a hashtag, with or without its '#'; empty means any.
+func ParseTag(s string) (string, error) {
+	tag := strings.TrimPrefix(strings.TrimSpace(s), "#")
+	if len(tag) > 280 {
+		return "", errors.New("tag is too long")
+	}
+	return tag, nil
+}
+
 // ParseWindow reads "15m", "1h", "24h", "7d"; "", "0" and "all" mean no window.
 func ParseWindow(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
@@ -86,7 +95,9 @@ func ParseWindow(s string) (time.Duration, error) {
 	return w, nil
 }
 
-func intParam(v url.Values, name string, def, lo, hi int) (int, error) {
+// IntParam reads the integer parameter name of v: def when absent, an error
+// unless it is from lo to hi.
+func IntParam(v url.Values, name string, def, lo, hi int) (int, error) {
 	s := strings.TrimSpace(v.Get(name))
 	if s == "" {
 		return def, nil
@@ -104,7 +115,7 @@ func parseTop(v url.Values) (store.TopQuery, *apiError) {
 	if q.Lang, err = ParseLang(v.Get("lang")); err != nil {
 		return q, badData(err)
 	}
-	if q.N, err = intParam(v, "n", defTopN, 1, maxN); err != nil {
+	if q.N, err = IntParam(v, "n", defTopN, 1, maxN); err != nil {
 		return q, badData(err)
 	}
 	if q.Window, err = ParseWindow(v.Get("window")); err != nil {
@@ -113,7 +124,7 @@ func parseTop(v url.Values) (store.TopQuery, *apiError) {
 	if q.Window > 0 && v.Get("last") != "" {
 		return q, badData(errors.New("give last or window, not both"))
 	}
-	if q.Last, err = intParam(v, "last", defLast, 1, maxLast); err != nil {
+	if q.Last, err = IntParam(v, "last", defLast, 1, maxLast); err != nil {
 		return q, badData(err)
 	}
 	if q.Window > 0 {
@@ -131,7 +142,7 @@ func parsePoints(v url.Values) (store.PointsQuery, *apiError) {
 	if q.Lang == "" {
 		return q, badData(errors.New("lang is required (an ISO 639-1 code such as en, or an NLTK name such as english)"))
 	}
-	if q.N, err = intParam(v, "n", defPoints, 1, maxN); err != nil {
+	if q.N, err = IntParam(v, "n", defPoints, 1, maxN); err != nil {
 		return q, badData(err)
 	}
 	if q.Geo, err = ParseGeo(v.Get("geo")); err != nil {
@@ -146,20 +157,19 @@ func parseHeat(v url.Values) (store.HeatQuery, *apiError) {
 	if q.Lang, err = ParseLang(v.Get("lang")); err != nil {
 		return q, badData(err)
 	}
-	q.Tag = strings.TrimPrefix(strings.TrimSpace(v.Get("tag")), "#")
-	if len(q.Tag) > 280 {
-		return q, badData(errors.New("tag is too long"))
+	if q.Tag, err = ParseTag(v.Get("tag")); err != nil {
+		return q, badData(err)
 	}
 	if q.Window, err = ParseWindow(v.Get("window")); err != nil {
 		return q, badData(err)
 	}
-	if q.Last, err = intParam(v, "n", 0, 1, maxN); err != nil {
+	if q.Last, err = IntParam(v, "n", 0, 1, maxN); err != nil {
 		return q, badData(err)
 	}
-	if q.Zoom, err = intParam(v, "zoom", 2, 0, maxZoom); err != nil {
+	if q.Zoom, err = IntParam(v, "zoom", 2, 0, maxZoom); err != nil {
 		return q, badData(err)
 	}
-	if q.Limit, err = intParam(v, "limit", defLimit, 1, maxLimit); err != nil {
+	if q.Limit, err = IntParam(v, "limit", defLimit, 1, maxLimit); err != nil {
 		return q, badData(err)
 	}
 	if q.BBox, err = ParseBBox(v.Get("bbox")); err != nil {

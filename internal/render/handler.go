@@ -3,8 +3,6 @@ package render
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"image/png"
 	"math"
@@ -12,7 +10,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/geoheat/geoheat/internal/httpapi"
 	"github.com/geoheat/geoheat/internal/store"
@@ -44,14 +41,13 @@ func ParseRequest(v url.Values) (Request, error) {
 	if r.Query.Lang, err = httpapi.ParseLang(v.Get("lang")); err != nil {
 		return r, err
 	}
-	r.Query.Tag = strings.TrimPrefix(strings.TrimSpace(v.Get("tag")), "#")
-	if len(r.Query.Tag) > 280 {
-		return r, errors.New("tag is too long")
+	if r.Query.Tag, err = httpapi.ParseTag(v.Get("tag")); err != nil {
+		return r, err
 	}
 	if r.Query.Window, err = httpapi.ParseWindow(v.Get("window")); err != nil {
 		return r, err
 	}
-	if r.Query.Last, err = intParam(v, "n", 0, 0, 1_000_000); err != nil {
+	if r.Query.Last, err = httpapi.IntParam(v, "n", 0, 0, 1_000_000); err != nil {
 		return r, err
 	}
 	if s := v.Get("bbox"); s != "" {
@@ -59,10 +55,10 @@ func ParseRequest(v url.Values) (Request, error) {
 			return r, err
 		}
 	}
-	if r.Width, err = intParam(v, "width", DefaultWidth, 16, MaxSize); err != nil {
+	if r.Width, err = httpapi.IntParam(v, "width", DefaultWidth, 16, MaxSize); err != nil {
 		return r, err
 	}
-	if r.Height, err = intParam(v, "height", 0, 0, MaxSize); err != nil {
+	if r.Height, err = httpapi.IntParam(v, "height", 0, 0, MaxSize); err != nil {
 		return r, err
 	}
 	switch v.Get("proj") {
@@ -99,18 +95,6 @@ func ZoomFor(view store.BBox, width int) int {
 	cellDeg := 3 * span / float64(max(width, 1))
 	z := int(math.Round(math.Log2(22.5 / cellDeg)))
 	return min(max(z, 0), 22)
-}
-
-func intParam(v url.Values, name string, def, lo, hi int) (int, error) {
-	s := strings.TrimSpace(v.Get(name))
-	if s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < lo || n > hi {
-		return 0, fmt.Errorf("bad %s %q: want an integer from %d to %d", name, s, lo, hi)
-	}
-	return n, nil
 }
 
 // RenderRequest queries src and draws the result.
@@ -156,7 +140,7 @@ func GuardedHandler(src HeatSource, outlines func() *Outlines, g *httpapi.Guard)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r, err := ParseRequest(req.URL.Query())
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "bad_data", err)
+			httpapi.WriteError(w, req, httpapi.BadData(err))
 			return
 		}
 		ans, err := g.Do(req.Context(), pngKey(r), func(ctx context.Context) (httpapi.Answer, error) {
@@ -167,20 +151,7 @@ func GuardedHandler(src HeatSource, outlines func() *Outlines, g *httpapi.Guard)
 			return httpapi.Answer{Body: b, Header: http.Header{"X-Geoheat-Points": {strconv.FormatInt(res.Points, 10)}}}, nil
 		})
 		if err != nil {
-			code, typ := http.StatusInternalServerError, "internal"
-			switch {
-			case errors.Is(err, httpapi.ErrBusy), req.Context().Err() != nil:
-				// The limiter had no slot in time, or the client gave up
-				// waiting: come back in a second.
-				code, typ = http.StatusServiceUnavailable, "unavailable"
-				w.Header().Set("Retry-After", "1")
-				err = httpapi.ErrBusy
-			case errors.Is(err, store.ErrBadQuery):
-				code, typ = http.StatusBadRequest, "bad_data"
-			case errors.Is(err, store.ErrClosed):
-				code, typ = http.StatusServiceUnavailable, "unavailable"
-			}
-			writeError(w, code, typ, err)
+			httpapi.WriteError(w, req, err)
 			return
 		}
 		for k, v := range ans.Header {
@@ -191,11 +162,4 @@ func GuardedHandler(src HeatSource, outlines func() *Outlines, g *httpapi.Guard)
 		w.Header().Set("Content-Length", strconv.Itoa(len(ans.Body)))
 		_, _ = w.Write(ans.Body)
 	})
-}
-
-func writeError(w http.ResponseWriter, code int, typ string, err error) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(map[string]string{"status": "error", "errorType": typ, "error": err.Error()})
 }
