@@ -27,7 +27,8 @@ func drawHeat(img *image.RGBA, v *view, cells []store.HeatCell, radius float64) 
 		}
 		weight := float32(c.Weight)
 		cy := int(math.Round(v.y(c.Lat)))
-		for _, off := range v.copies(c.Lon, offs) {
+		offs = v.copies(c.Lon, offs) // reuse the buffer across cells
+		for _, off := range offs {
 			cx := int(math.Round(v.x(c.Lon + off)))
 			if cx < -kr || cx >= w+kr || cy < -kr || cy >= h+kr {
 				continue
