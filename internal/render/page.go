@@ -10,6 +10,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
 )
 
@@ -92,7 +93,7 @@ func WritePage(w io.Writer, p Page) error {
 	case p.Window != "" && p.Window != "all":
 		sel += " · last " + p.Window
 	}
-	if p.Geo != "" && p.Geo != "exact,place" {
+	if p.Geo != "" && p.Geo != post.GeoSetTrusted.String() {
 		// html/template escapes it with the rest of Selection.
 		sel += " · points: " + p.Geo
 	}

@@ -83,11 +83,11 @@ func autoRadius(v *view, cellDeg float64) float64 {
 func drawGraticule(img *image.RGBA, v *view) {
 	for lon := -180.0; lon <= 180; lon += 30 {
 		ring := Ring{{lon, -89.9}, {lon, 89.9}}
-		strokeLine(img, v, ring, GraticuleColor)
+		strokeRing(img, v, ring, GraticuleColor)
 	}
 	for lat := -60.0; lat <= 60; lat += 30 {
 		ring := Ring{{-180, lat}, {180, lat}}
-		strokeLine(img, v, ring, GraticuleColor)
+		strokeRing(img, v, ring, GraticuleColor)
 	}
 }
 
@@ -99,11 +99,9 @@ func fillLand(img *image.RGBA, v *view, land []Polygon) {
 	r.DrawOp = draw.Over
 	var offs []float64
 	for k := -1.0; k <= 1; k++ {
-		off := k * 360
-		if v.west > 180+off || v.east < -180+off {
-			continue // this copy of the globe is out of view
+		if off := k * 360; v.globeInView(off) {
+			offs = append(offs, off)
 		}
-		offs = append(offs, off)
 	}
 	for _, off := range offs {
 		for _, p := range land {
@@ -126,7 +124,7 @@ func fillLand(img *image.RGBA, v *view, land []Polygon) {
 func strokeRing(img *image.RGBA, v *view, ring Ring, c color.RGBA) {
 	for k := -1.0; k <= 1; k++ {
 		off := k * 360
-		if v.west > 180+off || v.east < -180+off {
+		if !v.globeInView(off) {
 			continue
 		}
 		for i := 1; i < len(ring); i++ {
@@ -138,8 +136,6 @@ func strokeRing(img *image.RGBA, v *view, ring Ring, c color.RGBA) {
 		}
 	}
 }
-
-func strokeLine(img *image.RGBA, v *view, pts Ring, c color.RGBA) { strokeRing(img, v, pts, c) }
 
 // line draws a one-pixel line by stepping along its longer axis; borders
 // are decoration, so no anti-aliasing.

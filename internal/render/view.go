@@ -91,6 +91,12 @@ func newView(box store.BBox, width, height int, proj Projection) view {
 	return v
 }
 
+// globeInView reports whether the copy of the globe shifted by off degrees
+// of longitude (-360, 0 or 360) shows in the view.
+func (v *view) globeInView(off float64) bool {
+	return v.west <= 180+off && v.east >= -180+off
+}
+
 // copies returns the longitude offsets (multiples of 360°) at which
 // something at lon appears in the view, so that a view across the
 // antimeridian, or wider than the globe, shows it on every side.
