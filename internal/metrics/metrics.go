@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/geoheat/geoheat/internal/pipeline"
@@ -100,8 +101,8 @@ func New(opts Options) (*Metrics, error) {
 	cs := []prometheus.Collector{
 		m.detect, m.record, m.recordErrors,
 		&snapshotCollector{ingest: opts.Ingest, store: opts.Store, live: opts.Live, log: opts.Logger},
-		prometheus.NewGoCollector(),
-		prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	}
 	for _, c := range cs {
 		if err := opts.Registry.Register(c); err != nil {
