@@ -1,11 +1,6 @@
 package web
 
-import (
-	"strings"
-	"time"
-)
-
-var zeroTime time.Time
+import "strings"
 
 // CSP returns the dashboard's Content-Security-Policy. Scripts come only
 // from our own origin (no inline script, no eval) and data only from our

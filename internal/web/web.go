@@ -6,6 +6,7 @@
 package web
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 )
 
 //go:embed all:bundle
@@ -188,9 +190,7 @@ func (d *Dashboard) asset(w http.ResponseWriter, r *http.Request) {
 	switch path.Ext(name) {
 	case ".js", ".mjs":
 		ct = "text/javascript; charset=utf-8" // module workers insist on a JS type
-	case ".json":
-		ct = "application/json"
-	case ".map":
+	case ".json", ".map":
 		ct = "application/json"
 	}
 	if ct == "" {
@@ -200,5 +200,5 @@ func (d *Dashboard) asset(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", ct)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-cache")
-	http.ServeContent(w, r, name, zeroTime, strings.NewReader(string(b)))
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
 }
