@@ -3,8 +3,6 @@
 // inferred=1 adds the points geoheat placed itself (from the author's
 // profile or a place named in the text), drawn apart from the platform's.
 
-const WINDOWS = new Set(["5m", "1h", "24h", "all"]);
-
 export function readState(search = location.search) {
   const q = new URLSearchParams(search);
   const s = {
@@ -19,18 +17,14 @@ export function readState(search = location.search) {
   if (s.lang === "all") s.lang = "";
   const n = parseInt(q.get("n") || "", 10);
   if (n > 0) { s.n = Math.min(n, 1000000); s.window = "n"; }
-  else if (!WINDOWS.has(s.window)) s.window = q.has("window") ? s.window : "1h";
   const at = (q.get("at") || "").split("/").map(Number);
   if (at.length === 3 && at.every(Number.isFinite)) s.at = { zoom: at[0], lat: at[1], lon: at[2] };
   return s;
 }
 
 export function writeState(s, push) {
-  const q = new URLSearchParams();
-  if (s.lang) q.set("lang", s.lang);
-  if (s.tag) q.set("tag", s.tag);
-  if (s.window === "n") q.set("n", String(s.n || 400));
-  else q.set("window", s.window);
+  const q = selectionParams(s);
+  if (s.window === "all") q.set("window", "all"); // the default is 1h
   if (s.inferred) q.set("inferred", "1");
   if (s.basemap) q.set("basemap", s.basemap);
   if (s.at) q.set("at", [s.at.zoom.toFixed(2), s.at.lat.toFixed(3), s.at.lon.toFixed(3)].join("/"));
