@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -152,33 +153,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 	recent := corpus(t, 8, now.Add(-2*time.Minute), 6_000)
 	later := corpus(t, 9, now.Add(-time.Minute), 6_000)
 
-	pr, pw := io.Pipe()
-	defer pw.Close()
-	listening := make(chan string, 1)
-	stderr := &syncBuf{}
-	env := app.Env{Stdin: pr, Stdout: io.Discard, Stderr: stderr,
-		Getenv: func(string) string { return "" }, Environ: func() []string { return nil },
-		OnListen: func(u string) { listening <- u }}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- app.Run(ctx, env, []string{"serve", "--source", "-", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir(),
-			"--stopwords-dir", stopwordDir(t), "--workers", "2", "--log-level", "warn"})
-	}()
-	var base string
-	select {
-	case base = <-listening:
-	case err := <-done:
-		t.Fatalf("serve exited: %v\n%s", err, stderr.String())
-	}
-	defer func() {
-		cancel()
-		pw.Close()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
+	ctx, base, pw := serveStdin(t, t.TempDir(), 2)
 	feed := func(b []byte) {
 		t.Helper()
 		if _, err := pw.Write(b); err != nil {
@@ -333,9 +308,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 	}
 	t.Logf("live update shown %v after the posts were written to the source", time.Since(sent).Round(time.Millisecond))
 	waitAttrChange(t, bctx, "heatSeq", seq)
-	var marker int
-	marker = evalJSInto[int](t, bctx, `window.__noReload || 0`)
-	if marker != 1 {
+	if marker := evalJSInto[int](t, bctx, `window.__noReload || 0`); marker != 1 {
 		t.Error("the page reloaded")
 	}
 	save(t, artifacts, "dashboard.png", fullPage(t, bctx))
@@ -374,6 +347,39 @@ func (m mercator) px(lon, lat float64) (int, int) {
 	x, y := m.world(lon, lat)
 	cx, cy := m.world(m.lon, m.lat)
 	return int(math.Round(x - cx + m.w/2)), int(math.Round(y - cy + m.h/2))
+}
+
+// serveStdin runs `geoheat serve` reading posts from the returned pipe,
+// until the test ends; ctx ends then too.
+func serveStdin(t *testing.T, dataDir string, workers int) (ctx context.Context, base string, pw *io.PipeWriter) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	listening := make(chan string, 1)
+	stderr := &syncBuf{}
+	env := app.Env{Stdin: pr, Stdout: io.Discard, Stderr: stderr,
+		Getenv: func(string) string { return "" }, Environ: func() []string { return nil },
+		OnListen: func(u string) { listening <- u }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Run(ctx, env, []string{"serve", "--source", "-", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
+			"--stopwords-dir", stopwordDir(t), "--workers", strconv.Itoa(workers), "--log-level", "warn"})
+	}()
+	select {
+	case base = <-listening:
+	case err := <-done:
+		cancel()
+		pw.Close()
+		t.Fatalf("serve exited: %v\n%s", err, stderr.String())
+	}
+	t.Cleanup(func() {
+		cancel()
+		pw.Close()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return ctx, base, pw
 }
 
 func waitWritten(t *testing.T, base string, min int64) {

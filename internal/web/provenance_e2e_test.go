@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"image"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/geoheat/geoheat/internal/app"
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store/memstore"
 )
@@ -69,33 +67,7 @@ func TestDashboardInferredPoints(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	pr, pw := io.Pipe()
-	defer pw.Close()
-	listening := make(chan string, 1)
-	stderr := &syncBuf{}
-	env := app.Env{Stdin: pr, Stdout: io.Discard, Stderr: stderr,
-		Getenv: func(string) string { return "" }, Environ: func() []string { return nil },
-		OnListen: func(u string) { listening <- u }}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- app.Run(ctx, env, []string{"serve", "--source", "-", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
-			"--stopwords-dir", stopwordDir(t), "--workers", "1", "--log-level", "warn"})
-	}()
-	var base string
-	select {
-	case base = <-listening:
-	case err := <-done:
-		t.Fatalf("serve exited: %v\n%s", err, stderr.String())
-	}
-	defer func() {
-		cancel()
-		pw.Close()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
+	ctx, base, _ := serveStdin(t, dataDir, 1)
 	waitWritten(t, base, 1000)
 	if n := heatPoints(t, base, "window=all"); n != 500 {
 		t.Fatalf("the API's default heat holds %d points, want the 500 exact and place ones", n)
