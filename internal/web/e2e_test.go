@@ -526,14 +526,18 @@ func writtenShown(t *testing.T, ctx context.Context) int64 {
 	return n
 }
 
-// settledShot screenshots sel until ok accepts it or a few seconds pass,
+// settledShot screenshots sel until ok accepts it or settleTime passes,
 // and returns the last one: the page marks new heat as set before the map
 // has painted it, and under load a screenshot can catch a frame in between
 // (blank, or the old heat).
+// settleTime is generous: on a loaded 2-core machine a reload's first
+// paint has taken over 10 s.
+const settleTime = 25 * time.Second
+
 func settledShot(t *testing.T, ctx context.Context, sel string, ok func(image.Image) bool) image.Image {
 	t.Helper()
 	var shot image.Image
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+	for deadline := time.Now().Add(settleTime); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
 		if shot = screenshot(t, ctx, sel); ok(shot) {
 			break
 		}

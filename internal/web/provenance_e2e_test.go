@@ -141,17 +141,10 @@ func TestDashboardInferredPoints(t *testing.T) {
 	}
 	checkOn := func(what string) {
 		t.Helper()
-		// As below: a screenshot may catch a frame before the new heat is
-		// painted, so look again for a few seconds.
-		var shot image.Image
-		var cairo, ankara, madrid rgb
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-			shot = screenshot(t, bctx, "#map")
-			cairo, ankara, madrid = patch(shot, cx, cy, 3), patch(shot, ax, ay, 3), patch(shot, mx, my, 3)
-			if isHeat(cairo) && isHeat(ankara) && dist(madrid, madridOff) <= 40 {
-				break
-			}
-		}
+		shot := settledShot(t, bctx, "#map", func(img image.Image) bool {
+			return isHeat(patch(img, cx, cy, 3)) && isHeat(patch(img, ax, ay, 3)) && dist(patch(img, mx, my, 3), madridOff) <= 40
+		})
+		cairo, ankara, madrid := patch(shot, cx, cy, 3), patch(shot, ax, ay, 3), patch(shot, mx, my, 3)
 		save(t, artifacts, "provenance-"+what+".png", shot)
 		t.Logf("%s: madrid %v cairo %v ankara %v", what, madrid, cairo, ankara)
 		if !isHeat(cairo) || !isHeat(ankara) {
@@ -192,17 +185,8 @@ func TestDashboardInferredPoints(t *testing.T) {
 	seq = attr(t, bctx, "heatSeq")
 	evalJS(t, bctx, `(() => { const c = document.getElementById('inferred'); c.checked = false; c.dispatchEvent(new Event('change')); })()`)
 	waitAttrChange(t, bctx, "heatSeq", seq)
-	// The new heat is set, but under load the map may not have painted it
-	// (or anything: a frame in between is blank) when the screenshot is
-	// taken: look again for a few seconds before calling it different.
-	var shotBack image.Image
-	d := 1.0
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-		shotBack = screenshot(t, bctx, "#map")
-		if d = diffFraction(shotOff, shotBack); d <= 0.002 {
-			break
-		}
-	}
+	shotBack := settledShot(t, bctx, "#map", func(img image.Image) bool { return diffFraction(shotOff, img) <= 0.002 })
+	d := diffFraction(shotOff, shotBack)
 	if isHeat(patch(shotBack, cx, cy, 3)) || isHeat(patch(shotBack, ax, ay, 3)) {
 		t.Error("turning inferred places off left them drawn")
 	}
