@@ -104,26 +104,8 @@ func MeasureStages(ctx context.Context, in StageInputs) ([]Stage, error) {
 		return nil, err
 	}
 
-	kept := 0
 	err = measure("detect", len(lines), func() error {
-		pd, withTag := in.Detector.(langid.PostDetector)
-		for i := range posts {
-			ps := &posts[i]
-			if ps.Lang != "" {
-				kept++
-				continue
-			}
-			var r langid.Result
-			if withTag {
-				r = pd.DetectPost(ps.Text, ps.PlatformLang)
-			} else {
-				r = in.Detector.Detect(ps.Text)
-			}
-			if r.Kept {
-				ps.Lang = r.Lang
-				kept++
-			}
-		}
+		pipeline.DetectPosts(in.Detector, posts)
 		return nil
 	})
 	if err != nil {

@@ -332,8 +332,8 @@ func (p *Pipeline) parseStage() {
 // parseCounts are one batch's parse outcomes, added to the shared counters
 // once per batch rather than once per message.
 type parseCounts struct {
-	messages, posts, geoRejected, malformed int64
-	notices                                 map[string]int64
+	messages, posts, geoRejected, malformed, tagsCut int64
+	notices                                          map[string]int64
 }
 
 func (p *Pipeline) parseOne(parser Parser, m ingest.Message, b *batch, c *parseCounts) {
@@ -348,7 +348,7 @@ func (p *Pipeline) parseOne(parser Parser, m ingest.Message, b *batch, c *parseC
 			c.geoRejected++
 		}
 		if max := p.cfg.MaxHashtags; max >= 0 && len(dst.Hashtags) > max {
-			p.tagsCut.Add(int64(len(dst.Hashtags) - max))
+			c.tagsCut += int64(len(dst.Hashtags) - max)
 			dst.Hashtags = dst.Hashtags[:max:max]
 		}
 		return
@@ -365,6 +365,7 @@ func (p *Pipeline) addCounts(c *parseCounts) {
 	p.posts.Add(c.posts)
 	p.geoRejected.Add(c.geoRejected)
 	p.malformed.Add(c.malformed)
+	p.tagsCut.Add(c.tagsCut)
 	if len(c.notices) > 0 {
 		p.noticesMu.Lock()
 		for k, n := range c.notices {
@@ -373,35 +374,13 @@ func (p *Pipeline) addCounts(c *parseCounts) {
 		p.noticesMu.Unlock()
 		clear(c.notices)
 	}
-	c.messages, c.posts, c.geoRejected, c.malformed = 0, 0, 0, 0
+	c.messages, c.posts, c.geoRejected, c.malformed, c.tagsCut = 0, 0, 0, 0, 0
 }
 
 func (p *Pipeline) detectStage() {
-	// Detectors that weigh the platform's own tag (--detector platform|auto)
-	// get it; asserted once, not per post.
-	postDetector, withTag := p.cfg.Detector.(langid.PostDetector)
 	for b := range p.detect {
 		start := time.Now()
-		var detected, undetected int64
-		for i := range b.posts {
-			ps := &b.posts[i]
-			if ps.Lang != "" { // the source already knew the language
-				detected++
-				continue
-			}
-			var r langid.Result
-			if withTag {
-				r = postDetector.DetectPost(ps.Text, ps.PlatformLang)
-			} else {
-				r = p.cfg.Detector.Detect(ps.Text)
-			}
-			if r.Kept {
-				ps.Lang = r.Lang
-				detected++
-			} else {
-				undetected++
-			}
-		}
+		detected, undetected := DetectPosts(p.cfg.Detector, b.posts)
 		if p.cfg.Locator != nil {
 			for i := range b.posts {
 				ps := &b.posts[i]
@@ -467,4 +446,33 @@ func (p *Pipeline) handled(b *batch, recordErr error) {
 	if p.cfg.OnDone != nil {
 		p.cfg.OnDone(n)
 	}
+}
+
+// DetectPosts sets Lang on each post that has none, as the pipeline's
+// workers do: detectors that weigh the platform's own tag (--detector
+// platform|auto) get it. It returns how many posts have a language now
+// (those that already had one included) and how many have none.
+func DetectPosts(d langid.Detector, posts []post.Post) (detected, undetected int64) {
+	// Asserted once per call, not per post.
+	postDetector, withTag := d.(langid.PostDetector)
+	for i := range posts {
+		ps := &posts[i]
+		if ps.Lang != "" { // the source already knew the language
+			detected++
+			continue
+		}
+		var r langid.Result
+		if withTag {
+			r = postDetector.DetectPost(ps.Text, ps.PlatformLang)
+		} else {
+			r = d.Detect(ps.Text)
+		}
+		if r.Kept {
+			ps.Lang = r.Lang
+			detected++
+		} else {
+			undetected++
+		}
+	}
+	return detected, undetected
 }
