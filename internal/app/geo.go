@@ -139,13 +139,6 @@ type geoEvalRow struct {
 	Within100  int     `json:"within_100km"`
 }
 
-func (r geoEvalRow) share(n int) float64 {
-	if r.Resolved == 0 {
-		return math.NaN()
-	}
-	return float64(n) / float64(r.Resolved)
-}
-
 func runGeoEval(ctx context.Context, env Env, args []string) error {
 	fs := newGeoFlags("eval", env)
 	var data stringList
@@ -288,7 +281,7 @@ func geoEvaluate(r *geo.Resolver, tweets []geoEvalTweet) []geoEvalRow {
 		}
 		for i, p := range got {
 			if p != nil {
-				dists[i] = append(dists[i], distanceKm(*p, t.truth))
+				dists[i] = append(dists[i], geo.DistanceKm(*p, t.truth))
 			}
 		}
 	}
@@ -315,15 +308,6 @@ func geoEvaluate(r *geo.Resolver, tweets []geoEvalTweet) []geoEvalRow {
 func nearestRank(d []float64, q float64) float64 {
 	i := int(math.Ceil(q*float64(len(d)))) - 1
 	return d[min(max(i, 0), len(d)-1)]
-}
-
-// distanceKm is the great-circle distance (haversine, mean Earth radius).
-func distanceKm(a, b post.Point) float64 {
-	const r = 6371.0088
-	rad := math.Pi / 180
-	dLat, dLon := (b.Lat-a.Lat)*rad, (b.Lon-a.Lon)*rad
-	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
-	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
 }
 
 // readGeoEval reads the tweets of a file with the pipeline's own parser.

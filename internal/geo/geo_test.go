@@ -2,7 +2,6 @@ package geo
 
 import (
 	"errors"
-	"math"
 	"sync"
 	"testing"
 
@@ -22,15 +21,6 @@ func gazetteer(t testing.TB) *Gazetteer {
 		t.Fatal(err)
 	}
 	return g
-}
-
-// distanceKm is the great-circle distance (haversine, mean Earth radius).
-func distanceKm(a, b post.Point) float64 {
-	const r = 6371.0088
-	rad := math.Pi / 180
-	dLat, dLon := (b.Lat-a.Lat)*rad, (b.Lon-a.Lon)*rad
-	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
-	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
 }
 
 // True positions of the cities in the tables (city centres, rounded).
@@ -157,7 +147,7 @@ func checkMatch(t *testing.T, what string, m Match, ok bool, w want) {
 		t.Errorf("%s: nothing, want %s near %v", what, w.country, w.at)
 		return
 	}
-	if d := distanceKm(m.Point, w.at); m.Country != w.country || d > 50 {
+	if d := DistanceKm(m.Point, w.at); m.Country != w.country || d > 50 {
 		t.Errorf("%s = %s, %s (%v), %.0f km from the true city, want %s within 50 km", what, m.Name, m.Country, m.Point, d, w.country)
 	}
 	if !(m.Confidence > 0 && m.Confidence <= 1) {
@@ -220,12 +210,12 @@ func TestLocateOrderOfTrust(t *testing.T) {
 	}
 	p = post.Post{UserLocation: "Madrid, España", Text: "Hola desde Buenos Aires", Lang: "es"}
 	r.Locate(&p)
-	if !p.HasPoint || p.GeoSource != post.GeoProfile || distanceKm(p.Point, madrid) > 50 || p.GeoConfidence <= 0 || p.GeoConfidence > 1 {
+	if !p.HasPoint || p.GeoSource != post.GeoProfile || DistanceKm(p.Point, madrid) > 50 || p.GeoConfidence <= 0 || p.GeoConfidence > 1 {
 		t.Errorf("profile first: %+v", p)
 	}
 	p = post.Post{UserLocation: "in your heart", Text: "Hola desde Buenos Aires", Lang: "es"}
 	r.Locate(&p)
-	if !p.HasPoint || p.GeoSource != post.GeoText || distanceKm(p.Point, buenosAires) > 50 {
+	if !p.HasPoint || p.GeoSource != post.GeoText || DistanceKm(p.Point, buenosAires) > 50 {
 		t.Errorf("text when the profile is no place: %+v", p)
 	}
 	p = post.Post{UserLocation: "Earth", Text: "nothing here", PlatformLang: "en"}
@@ -318,7 +308,7 @@ func TestCommaCodeMustAgree(t *testing.T) {
 		t.Errorf("resolved %+v from a code that contradicts it", m)
 	}
 	m, ok := r.ResolveText("Now hiring in our Roseville, MI store", nil, "en")
-	if !ok || m.Country != "US" || distanceKm(m.Point, post.Point{Lat: 42.497, Lon: -82.937}) > 50 {
+	if !ok || m.Country != "US" || DistanceKm(m.Point, post.Point{Lat: 42.497, Lon: -82.937}) > 50 {
 		t.Errorf("Roseville, MI = %+v %v", m, ok)
 	}
 }
