@@ -8,7 +8,6 @@ import (
 
 	"github.com/geoheat/geoheat/internal/geo"
 	"github.com/geoheat/geoheat/internal/pipeline"
-	"github.com/geoheat/geoheat/internal/post"
 )
 
 // geoInferMethods parses --geo-infer: which inferred provenances the
@@ -46,38 +45,5 @@ func openLocator(cfg *Config, log *slog.Logger) (pipeline.Locator, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := geo.NewResolver(g, geo.Options{})
-	if profile && text {
-		return r, nil
-	}
-	return methodLocator{r: r, profile: profile, text: text}, nil
-}
-
-// methodLocator is geo.Resolver.Locate restricted to some methods.
-type methodLocator struct {
-	r             *geo.Resolver
-	profile, text bool
-}
-
-func (l methodLocator) Locate(p *post.Post) {
-	if p.HasPoint {
-		return
-	}
-	lang := p.Lang
-	if lang == "" {
-		lang = p.PlatformLang
-	}
-	var m geo.Match
-	var ok bool
-	src := post.GeoProfile
-	if l.profile && p.UserLocation != "" {
-		m, ok = l.r.ResolveProfile(p.UserLocation, lang)
-	}
-	if !ok && l.text {
-		m, ok = l.r.ResolveText(p.Text, p.Hashtags, lang)
-		src = post.GeoText
-	}
-	if ok {
-		p.Point, p.HasPoint, p.GeoSource, p.GeoConfidence = m.Point, true, src, m.Confidence
-	}
+	return geo.NewResolver(g, geo.Options{NoProfile: !profile, NoText: !text}), nil
 }

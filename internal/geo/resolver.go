@@ -21,6 +21,9 @@ type Options struct {
 	// CacheSize bounds the number of cached profile strings; 0 means
 	// DefaultCacheSize, negative disables the cache.
 	CacheSize int
+	// NoProfile and NoText turn off Locate's profile and text methods
+	// (--geo-infer); ResolveProfile and ResolveText are unaffected.
+	NoProfile, NoText bool
 }
 
 const (
@@ -45,6 +48,8 @@ type Match struct {
 type Resolver struct {
 	g          *Gazetteer
 	threshold  float64
+	noProfile  bool // Options.NoProfile
+	noText     bool // Options.NoText
 	regions    map[string]regionHint
 	stateCodes map[string]regionHint
 	cache      *cache
@@ -52,7 +57,7 @@ type Resolver struct {
 
 // NewResolver returns a resolver over g.
 func NewResolver(g *Gazetteer, opts Options) *Resolver {
-	r := &Resolver{g: g, threshold: opts.Threshold}
+	r := &Resolver{g: g, threshold: opts.Threshold, noProfile: opts.NoProfile, noText: opts.NoText}
 	if r.threshold <= 0 {
 		r.threshold = DefaultThreshold
 	}
@@ -67,7 +72,7 @@ func NewResolver(g *Gazetteer, opts Options) *Resolver {
 	return r
 }
 
-// maxInput bounds the strings the resolver looks at: a profile location
+// maxProfile bounds the strings the resolver looks at: a profile location
 // is at most 30 characters on X; a longer one is not a place name.
 const maxProfile = 200
 
@@ -83,11 +88,14 @@ func (r *Resolver) Locate(p *post.Post) {
 	if lang == "" {
 		lang = p.PlatformLang
 	}
-	if p.UserLocation != "" {
+	if !r.noProfile && p.UserLocation != "" {
 		if m, ok := r.ResolveProfile(p.UserLocation, lang); ok {
 			p.Point, p.HasPoint, p.GeoSource, p.GeoConfidence = m.Point, true, post.GeoProfile, m.Confidence
 			return
 		}
+	}
+	if r.noText {
+		return
 	}
 	if m, ok := r.ResolveText(p.Text, p.Hashtags, lang); ok {
 		p.Point, p.HasPoint, p.GeoSource, p.GeoConfidence = m.Point, true, post.GeoText, m.Confidence
@@ -195,9 +203,7 @@ func (r *Resolver) resolveProfile(loc, lang string) (Match, bool) {
 		return Match{Point: pt, Confidence: profileCoordConfidence, Name: "coordinates"}, profileCoordConfidence >= r.threshold
 	}
 	var h hintSet
-	for _, cc := range flagCountries(loc) {
-		h.countries = append(h.countries, cc)
-	}
+	h.countries = append(h.countries, flagCountries(loc)...)
 	raw := splitParts(loc)
 	parts := make([]string, 0, len(raw))
 	for _, p := range raw {
