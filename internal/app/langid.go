@@ -18,6 +18,7 @@ import (
 
 	"github.com/pemistahl/lingua-go"
 
+	"github.com/geoheat/geoheat/internal/bench"
 	"github.com/geoheat/geoheat/internal/langid"
 	"github.com/geoheat/geoheat/internal/langid/ngram"
 	"github.com/geoheat/geoheat/internal/langid/platform"
@@ -432,18 +433,8 @@ func (l linguaDetector) Detect(text string) langid.Result {
 
 // processRSSMB reads the resident set size from /proc (Linux); 0 elsewhere.
 func processRSSMB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			var kb float64
-			fmt.Sscanf(strings.TrimSpace(v), "%f", &kb)
-			return kb / 1024
-		}
-	}
-	return 0
+	m, _ := bench.ReadMem("self")
+	return float64(m.RSS) / (1 << 20)
 }
 
 func (rep evalReport) print(w io.Writer) {
