@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -135,19 +136,18 @@ func runBench(ctx context.Context, env Env, args []string) error {
 			c.SeedNLTK = c.StopwordsDir
 		}
 	}
-	b := &benchRun{cfg: c, env: env, progress: env.Stderr}
+	b := &benchRun{cfg: c, env: env}
 	return b.run(ctx)
 }
 
 type benchRun struct {
-	cfg      benchConfig
-	env      Env
-	progress io.Writer
-	dir      string
-	corpus   string
-	bytes    int64
-	rows     []bench.Row
-	details  []string
+	cfg     benchConfig
+	env     Env
+	dir     string
+	corpus  string
+	bytes   int64
+	rows    []bench.Row
+	details []string
 	// ingestRate is the stopwords scenario's messages/s, for the seed ratio
 	// and to size the load test's input.
 	ingestRate float64
@@ -155,7 +155,7 @@ type benchRun struct {
 }
 
 func (b *benchRun) logf(format string, args ...any) {
-	fmt.Fprintf(b.progress, "bench: "+format+"\n", args...)
+	fmt.Fprintf(b.env.Stderr, "bench: "+format+"\n", args...)
 }
 
 func (b *benchRun) run(ctx context.Context) error {
@@ -356,7 +356,7 @@ func (b *benchRun) ingestRows(ctx context.Context, name, detector, storeURL stri
 		b.logf("  %s run %d: %.0f msg/s (load %s)", name, i+1, float64(sum.Messages)/sum.Seconds, load)
 		runs = append(runs, run{sum, peak, load})
 	}
-	slices.SortFunc(runs, func(x, y run) int { return cmpFloat(x.sum.Seconds, y.sum.Seconds) })
+	slices.SortFunc(runs, func(x, y run) int { return cmp.Compare(x.sum.Seconds, y.sum.Seconds) })
 	med := runs[len(runs)/2]
 	rate := float64(med.sum.Messages) / med.sum.Seconds
 	var loads []string
@@ -383,16 +383,6 @@ func (b *benchRun) listsNote(detector string) string {
 		return ""
 	}
 	return "; lists " + b.cfg.StopwordsDir
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // stages measures read, parse, detect and record one at a time with the
@@ -423,13 +413,7 @@ func (b *benchRun) stages(ctx context.Context, detector, storeURL string) ([]ben
 }
 
 func (b *benchRun) ingest(ctx context.Context, detector, storeURL string) error {
-	name := detector
-	if detector == "stopwords" {
-		name = "ingest (stopwords)"
-	} else {
-		name = "ingest (" + detector + ")"
-	}
-	rate, err := b.ingestRows(ctx, name, detector, storeURL)
+	rate, err := b.ingestRows(ctx, "ingest ("+detector+")", detector, storeURL)
 	if detector == "stopwords" && err == nil {
 		b.ingestRate = rate
 	}
