@@ -28,8 +28,10 @@ func openIngestion(cfg *Config, env Env, serving bool) (*ingestion, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !serving && cfg.Source == "demo" && cfg.Limit == 0 {
-		return nil, fmt.Errorf("%w: ingest --source demo needs --limit N (the demo is endless)", ErrUsage)
+	if !serving {
+		if err := checkDemoLimit(cfg); err != nil {
+			return nil, err
+		}
 	}
 	det, err := openDetector(cfg, env, log)
 	if err != nil {
@@ -50,4 +52,12 @@ func openIngestion(cfg *Config, env Env, serving bool) (*ingestion, error) {
 // Close closes the store, flushing it.
 func (in *ingestion) Close() error {
 	return in.st.Close()
+}
+
+// checkDemoLimit refuses an ingest of the endless demo without --limit.
+func checkDemoLimit(cfg *Config) error {
+	if cfg.Source == "demo" && cfg.Limit == 0 {
+		return fmt.Errorf("%w: ingest --source demo needs --limit N (the demo is endless)", ErrUsage)
+	}
+	return nil
 }

@@ -124,8 +124,8 @@ func runPublish(ctx context.Context, env Env, cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	if cfg.Source == "demo" && cfg.Limit == 0 {
-		return fmt.Errorf("%w: ingest --source demo needs --limit N (the demo is endless)", ErrUsage)
+	if err := checkDemoLimit(cfg); err != nil {
+		return err
 	}
 	st, err := openRedisStore(cfg, env, log)
 	if err != nil {
