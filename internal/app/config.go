@@ -139,8 +139,6 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	}
 	if groups&groupListen != 0 {
 		fs.BoolVar(&c.NoIngest, "no-ingest", false, "serve the store only (a shared Redis filled by `geoheat work` or the seed), without --source")
-	}
-	if groups&groupListen != 0 {
 		fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "HTTP address; loopback by default, widen it deliberately")
 		fs.StringVar(&c.AuthToken, "auth-token", "", "bearer token the API requires (all but /healthz); required when --listen is not a loopback address (default $GEOHEAT_AUTH_TOKEN; never logged)")
 	}
@@ -199,10 +197,9 @@ func parseFlags(name string, groups flagGroup, env Env, args []string, synopsis 
 // allEnvNames lists GEOHEAT_* names of every flag of every command.
 func allEnvNames() map[string]bool {
 	names := map[string]bool{}
-	fs := flag.NewFlagSet("all", flag.ContinueOnError)
 	var c Config
 	for _, g := range []flagGroup{groupIngest | groupStore | groupListen, groupQuery | groupTop, groupPoints, groupDetect, groupRender, groupWork | groupSummary} {
-		fs = flag.NewFlagSet("all", flag.ContinueOnError)
+		fs := flag.NewFlagSet("all", flag.ContinueOnError)
 		c.register(fs, g)
 		fs.VisitAll(func(f *flag.Flag) {
 			names[envPrefix+"_"+strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(f.Name))] = true
