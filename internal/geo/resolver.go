@@ -434,7 +434,7 @@ const (
 var prepositions = map[string]bool{
 	"in": true, "en": true, "em": true, "a": true, "nach": true, "au": true, "aux": true, "no": true,
 	"na": true, "в": true, "во": true, "из": true, "from": true, "desde": true, "da": true, "di": true,
-	"aus": true, "to": true, "at": true, "near": true, "visiting": true, "welcome to": true, "w": true, "we": true,
+	"aus": true, "to": true, "at": true, "near": true, "visiting": true, "w": true, "we": true,
 }
 
 // hashtagStop are hashtags that name large places but are mostly used as
@@ -538,7 +538,10 @@ func (r *Resolver) textCues(text, lang string) (Match, bool) {
 				}
 			}
 		}
-		if !prepositions[fold(words[i])] || i+1 >= len(words) {
+		// A cue needs a capitalised word after it: test that before
+		// folding the word, which would otherwise run on every word of
+		// every post.
+		if i+1 >= len(words) || !startsUpper(strings.TrimLeft(words[i+1], "#\"'“")) || !prepositions[fold(words[i])] {
 			continue
 		}
 		// The capitalised run after the preposition, up to 3 words,
