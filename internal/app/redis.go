@@ -152,6 +152,7 @@ type publisher struct {
 	posts       atomic.Int64
 	malformed   atomic.Int64
 	geoRejected atomic.Int64
+	tagsCut     atomic.Int64
 	published   atomic.Int64
 	state       string
 	srcErr      string
@@ -237,6 +238,9 @@ func (p *publisher) parse(parser pipeline.Parser, m ingest.Message, batch *[]pos
 		if out.GeoRejected {
 			p.geoRejected.Add(1)
 		}
+		if cut := pipeline.CapHashtags(dst, pipeline.DefaultMaxHashtags); cut > 0 {
+			p.tagsCut.Add(cut)
+		}
 		return
 	case pipeline.KindNotice:
 		p.mu.Lock()
@@ -258,7 +262,7 @@ func (p *publisher) summary() Summary {
 	defer p.mu.Unlock()
 	s := Summary{
 		Messages: p.messages.Load(), Posts: p.posts.Load(), NoticeKinds: map[string]int64{},
-		Malformed: p.malformed.Load(), GeoRejected: p.geoRejected.Load(), Written: p.published.Load(),
+		Malformed: p.malformed.Load(), GeoRejected: p.geoRejected.Load(), HashtagsCut: p.tagsCut.Load(), Written: p.published.Load(),
 		Seconds: p.end.Sub(p.start).Seconds(), Source: p.src.Progress().Name + " -> redis-stream",
 		State: p.state, Error: p.srcErr,
 	}

@@ -104,6 +104,18 @@ type Config struct {
 // fit in 280 characters (about 90); real posts rarely carry over 30.
 const DefaultMaxHashtags = 64
 
+// CapHashtags keeps the first max hashtags of p (max < 0: all) and
+// returns how many it cut. Every path that turns messages into posts calls
+// it: the pipeline's parsers and the Redis stream publisher.
+func CapHashtags(p *post.Post, max int) int64 {
+	if max < 0 || len(p.Hashtags) <= max {
+		return 0
+	}
+	cut := len(p.Hashtags) - max
+	p.Hashtags = p.Hashtags[:max:max]
+	return int64(cut)
+}
+
 // Locator places a post that has no point, setting Point, HasPoint,
 // GeoSource and GeoConfidence when it can (internal/geo.Resolver).
 type Locator interface {
@@ -347,10 +359,7 @@ func (p *Pipeline) parseOne(parser Parser, m ingest.Message, b *batch, c *parseC
 		if out.GeoRejected {
 			c.geoRejected++
 		}
-		if max := p.cfg.MaxHashtags; max >= 0 && len(dst.Hashtags) > max {
-			c.tagsCut += int64(len(dst.Hashtags) - max)
-			dst.Hashtags = dst.Hashtags[:max:max]
-		}
+		c.tagsCut += CapHashtags(dst, p.cfg.MaxHashtags)
 		return
 	case KindNotice:
 		c.notices[out.Notice]++
