@@ -115,8 +115,15 @@ func MeasureStages(ctx context.Context, in StageInputs) ([]Stage, error) {
 		return stages, nil
 	}
 	err = measure("record", len(lines), func() error {
-		for i := 0; i < len(posts); i += 256 {
-			if err := in.Recorder.Record(ctx, posts[i:min(i+256, len(posts))]); err != nil {
+		// As the pipeline's writer: only detected posts, in batches of 256.
+		kept := make([]post.Post, 0, len(posts))
+		for _, ps := range posts {
+			if ps.Lang != "" {
+				kept = append(kept, ps)
+			}
+		}
+		for i := 0; i < len(kept); i += 256 {
+			if err := in.Recorder.Record(ctx, kept[i:min(i+256, len(kept))]); err != nil {
 				return err
 			}
 		}
