@@ -115,7 +115,7 @@ func MeasureStages(ctx context.Context, in StageInputs) ([]Stage, error) {
 		return stages, nil
 	}
 	err = measure("record", len(lines), func() error {
-		// As the pipeline's writer: only detected posts, in batches of 256.
+		// Only detected posts, as the pipeline's writer records.
 		kept := make([]post.Post, 0, len(posts))
 		for _, ps := range posts {
 			if ps.Lang != "" {
