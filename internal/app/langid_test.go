@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/geoheat/geoheat/internal/langid/eval"
 )
 
 func TestDetectDefaultsToNgram(t *testing.T) {
@@ -43,14 +45,14 @@ func TestLangidEval(t *testing.T) {
 	if err != nil {
 		t.Fatalf("langid eval: %v\n%s", err, errs)
 	}
-	var reps []evalReport
+	var reps []eval.Report
 	if err := json.Unmarshal([]byte(out), &reps); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 	if len(reps) != 2 || reps[0].Detector != "ngram" || reps[1].Detector != "stopwords" {
 		t.Fatalf("reports = %+v, want ngram then stopwords", reps)
 	}
-	sets := map[string]evalStats{}
+	sets := map[string]eval.Stats{}
 	for _, st := range reps[0].Sets {
 		sets[st.Group] = st
 	}

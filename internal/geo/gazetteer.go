@@ -199,3 +199,16 @@ func (g *Gazetteer) Place(i int) Place { return g.places[i] }
 // languages of the data) or an alpha-2/alpha-3 code; "" when s names no
 // country.
 func (g *Gazetteer) Country(s string) string { return g.countries[fold(s)] }
+
+// Embedded reports the size of the embedded gazetteer file, or ErrNotBuilt;
+// it does not load it.
+func Embedded() (bytes int64, err error) {
+	info, err := fs.Stat(gazdata, gazFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, ErrNotBuilt
+	}
+	if err != nil {
+		return 0, fmt.Errorf("geo: %w", err)
+	}
+	return info.Size(), nil
+}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
+
+	"github.com/geoheat/geoheat/internal/buildinfo"
 
 	"github.com/geoheat/geoheat/internal/langid"
 	"github.com/geoheat/geoheat/internal/pipeline"
@@ -17,7 +20,13 @@ type StatusData struct {
 	UptimeS float64         `json:"uptime_s"`
 	Ingest  *pipeline.Stats `json:"ingest"` // null when this process does not ingest
 	Store   store.Stats     `json:"store"`
+	// Build says what this binary is and carries (revision, dashboard,
+	// gazetteer, language models), as `geoheat version` does.
+	Build buildinfo.Info `json:"build"`
 }
+
+// buildInfo is read once: it cannot change while the process runs.
+var buildInfo = sync.OnceValue(buildinfo.Read)
 
 // CountRow is one row of /api/counts.
 type CountRow struct {
@@ -91,7 +100,7 @@ func (a *API) status(r *http.Request) (any, *apiError) {
 		return nil, storeError(err)
 	}
 	now := a.opts.Now()
-	d := StatusData{Time: now, UptimeS: now.Sub(a.opts.Started).Seconds(), Store: st}
+	d := StatusData{Time: now, UptimeS: now.Sub(a.opts.Started).Seconds(), Store: st, Build: buildInfo()}
 	if a.opts.Ingest != nil {
 		d.Ingest = a.opts.Ingest()
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -101,4 +102,21 @@ func (r *reader) tar(in io.Reader) error {
 			return fmt.Errorf("tar member %s: %w", hdr.Name, err)
 		}
 	}
+}
+
+// Open opens a file for reading whatever its compression (as decompress
+// recognises it), for tools that read a whole file rather than replay it
+// (the language and place evaluations). closeFn closes the decoder and the
+// file.
+func Open(path string) (r io.Reader, closeFn func(), err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, closeDecoder, err := decompress(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, func() { closeDecoder(); f.Close() }, nil
 }

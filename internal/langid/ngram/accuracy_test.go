@@ -18,7 +18,7 @@ import (
 // (about a second): the full numbers, with lingua-go measured in the same
 // run, come from
 //
-//	go run ./cmd/geoheat langid eval --detector ngram,lingua-high,lingua-low \
+//	make eval-tools && bin/geoheat-lingua langid eval --detector ngram,lingua-high,lingua-low \
 //	    ../shared/data/langid/sentences.tsv tweets:../shared/data/tweets/combined/v1_tweets_unique.jsonl.gz
 //
 // The floors sit a little under the measured values (docs/langid.md), so a

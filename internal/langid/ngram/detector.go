@@ -16,8 +16,10 @@
 // Galician (no lingua-go model) is scored from the Portuguese and Spanish
 // models plus word lists (galician.go); Tajik by its own Cyrillic letters.
 //
-// The model is built once per process, on first use (about 3 s, about
-// 70 MB), and shared by every Detector. Detect does not allocate.
+// The model's tables are built at build time (build.go, run by
+// internal/tools/ngrammodel) and embedded; a process opens them in
+// microseconds and shares them between every Detector. Detect does not
+// allocate.
 package ngram
 
 import (
@@ -233,20 +235,19 @@ func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 	var resolved langSet
 	top := len(ngram)
 	for n := top; n >= 1; n-- {
-		off, ok := m.tables[n].lookup(hashRunes(ngram[top-n:]))
+		first, cnt, ok := m.tables[n].lookup(hashRunes(ngram[top-n:]))
 		if !ok {
 			continue
 		}
-		cnt := int(m.posts[off])
-		posts := m.posts[off+1 : int(off)+1+cnt]
+		posts := m.posts[2*first : 2*(int(first)+cnt)]
 		credit := int32(floorQ - (top-n)*backoffQ)
-		for _, p := range posts {
-			id := uint8(p >> 8)
+		for i := 0; i+1 < len(posts); i += 2 {
+			id := posts[i]
 			if resolved.has(id) {
 				continue
 			}
 			resolved.add(id)
-			a.scores[id] += credit - int32(p&0xff)
+			a.scores[id] += credit - int32(posts[i+1])
 		}
 	}
 }

@@ -174,8 +174,8 @@ func TestLanguages(t *testing.T) {
 
 func TestModelMemory(t *testing.T) {
 	m := newDetector(t).m
-	if mb := m.memoryBytes() >> 20; mb > 150 {
-		t.Errorf("model takes %d MB, want at most 150", mb)
+	if mb := m.memoryBytes() >> 20; mb > 30 {
+		t.Errorf("model takes %d MB, want at most 30", mb)
 	}
 }
 

@@ -3,7 +3,6 @@ package ngram
 import (
 	"archive/zip"
 	"bytes"
-	"embed"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -11,38 +10,26 @@ import (
 	"io/fs"
 	"math"
 	"sort"
-	"unsafe" // go:linkname, and unsafeString
-
-	// lingua-go is imported for its data only: the n-gram models it embeds.
-	_ "github.com/pemistahl/lingua-go"
 )
 
-// linguaModels is lingua-go's embedded model directory
-// (language-models/<iso639-1>/<order>s.pb.bin.zip).
-//
-// Why a linkname: lingua-go keeps the models in an unexported embed.FS and
-// offers no API to read a single n-gram's probability, while its own
-// inference (about 1,000 texts/s) is far too slow for a stream. Reading the
-// variable lets the data come through go.mod, pinned by go.sum, with nothing
-// copied into this repository. The layout is checked when the model loads
-// (and by TestLinguaModelLayout), so a lingua-go upgrade that moves it fails
-// loudly instead of silently degrading.
-//
-//go:linkname linguaModels github.com/pemistahl/lingua-go.languageModels
-var linguaModels embed.FS
+// This file reads lingua-go's n-gram models from the module's own files
+// (language-models/<iso639-1>/<order>s.pb.bin.zip in the module directory
+// that `go mod download` reports), for the build-time generator
+// (internal/tools/ngrammodel). Nothing here runs in the product binary: it
+// loads the tables the generator wrote (modelfile.go).
 
 const linguaDir = "language-models"
 
 var orderFileNames = [...]string{1: "unigrams", 2: "bigrams", 3: "trigrams", 4: "quadrigrams", 5: "fivegrams"}
 
-// errModelLayout means lingua-go's embedded models are not where or what
-// this package expects (a lingua-go version other than the one in go.sum).
+// errModelLayout means lingua-go's model files are not where or what this
+// package expects (a lingua-go version other than the one in go.sum).
 var errModelLayout = errors.New("ngram: unexpected lingua-go model layout")
 
 // linguaLanguages lists the ISO 639-1 codes lingua-go has models for,
 // sorted.
-func linguaLanguages() ([]string, error) {
-	entries, err := linguaModels.ReadDir(linguaDir)
+func linguaLanguages(src fs.FS) ([]string, error) {
+	entries, err := fs.ReadDir(src, linguaDir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errModelLayout, err)
 	}
@@ -65,10 +52,10 @@ func linguaLanguages() ([]string, error) {
 // false, without error, when lingua-go has no model of that order for the
 // language (languages with a script of their own only have unigrams).
 //
-// The n-gram string passed to fn aliases a scratch buffer: fn must not keep it.
-func readLinguaModel(code string, order int, fn func(ngram string, prob float64)) (bool, error) {
+// The n-gram passed to fn aliases the decompressed model: fn must not keep it.
+func readLinguaModel(src fs.FS, code string, order int, fn func(ngram []byte, prob float64)) (bool, error) {
 	name := fmt.Sprintf("%s/%s/%s.pb.bin.zip", linguaDir, code, orderFileNames[order])
-	zipped, err := linguaModels.ReadFile(name)
+	zipped, err := fs.ReadFile(src, name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
@@ -99,7 +86,7 @@ func readLinguaModel(code string, order int, fn func(ngram string, prob float64)
 // its ngrams (field 2, repeated string). Decoding in place avoids building
 // lingua's map[string]float64 per model, which would cost several seconds
 // and gigabytes of garbage for the whole set.
-func decodeModel(b []byte, fn func(string, float64)) error {
+func decodeModel(b []byte, fn func([]byte, float64)) error {
 	for len(b) > 0 {
 		field, wire, n := protoTag(b)
 		if n <= 0 {
@@ -127,7 +114,7 @@ func decodeModel(b []byte, fn func(string, float64)) error {
 	return nil
 }
 
-func decodeNgramSet(b []byte, fn func(string, float64)) error {
+func decodeNgramSet(b []byte, fn func([]byte, float64)) error {
 	// The probability normally precedes the ngrams, but protobuf allows any
 	// order: collect the ngram slices first when it does not.
 	prob := math.NaN()
@@ -154,7 +141,7 @@ func decodeNgramSet(b []byte, fn func(string, float64)) error {
 			if math.IsNaN(prob) {
 				pending = append(pending, s)
 			} else {
-				fn(unsafeString(s), prob)
+				fn(s, prob)
 			}
 		default:
 			rest, err := protoSkip(b, wire)
@@ -168,7 +155,7 @@ func decodeNgramSet(b []byte, fn func(string, float64)) error {
 		prob = 0 // proto3 omits a zero probability; lingua never writes one
 	}
 	for _, s := range pending {
-		fn(unsafeString(s), prob)
+		fn(s, prob)
 	}
 	return nil
 }
@@ -209,13 +196,4 @@ func protoSkip(b []byte, wire int) ([]byte, error) {
 		return b[4:], nil
 	}
 	return nil, fmt.Errorf("unsupported wire type %d", wire)
-}
-
-// unsafeString views b as a string without copying; callers guarantee that
-// the string does not outlive b (readLinguaModel's fn contract).
-func unsafeString(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
 }

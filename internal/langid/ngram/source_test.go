@@ -1,0 +1,140 @@
+package ngram
+
+import (
+	"bytes"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"os/exec"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/geoheat/geoheat/internal/langid/ngram/modeldata"
+)
+
+// linguaSource finds the lingua-go module go.mod pins, as the generator
+// does.
+func linguaSource(t testing.TB) (fs.FS, string) {
+	t.Helper()
+	out, err := exec.Command("go", "mod", "download", "-json", "github.com/pemistahl/lingua-go").Output()
+	if err != nil {
+		t.Fatalf("go mod download lingua-go: %v", err)
+	}
+	var m struct{ Dir, Version string }
+	if err := json.Unmarshal(out, &m); err != nil || m.Dir == "" {
+		t.Fatalf("go mod download lingua-go: %v: %s", err, out)
+	}
+	return os.DirFS(m.Dir), m.Version
+}
+
+// TestLinguaModelLayout pins what this package expects of lingua-go's
+// model files, so that a lingua-go upgrade that moves or reshapes them
+// fails here, by name, rather than as a silently worse detector.
+func TestLinguaModelLayout(t *testing.T) {
+	src, _ := linguaSource(t)
+	codes, err := linguaLanguages(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(codes) != 75 {
+		t.Errorf("lingua-go has %d languages, want 75 (v1.4.0)", len(codes))
+	}
+	for order := 1; order <= maxOrder; order++ {
+		n, bad := 0, 0
+		ok, err := readLinguaModel(src, "en", order, func(ng []byte, p float64) {
+			n++
+			if utf8.RuneCount(ng) != order || p <= 0 || p > 1 {
+				bad++
+			}
+		})
+		if err != nil || !ok {
+			t.Fatalf("English order %d: ok %v, err %v", order, ok, err)
+		}
+		if n < 26 || bad > 0 {
+			t.Errorf("English order %d: %d n-grams, %d malformed", order, n, bad)
+		}
+	}
+	if ok, err := readLinguaModel(src, "ko", 2, func([]byte, float64) {}); ok || err != nil {
+		t.Errorf("Korean bigrams: ok %v, err %v; want absent (script-only languages have unigrams only)", ok, err)
+	}
+}
+
+// TestModelFile rebuilds the model file from the pinned lingua-go and
+// checks that the embedded one is the same to the byte (a stale or
+// hand-edited file fails here), then walks every table: buckets in order,
+// every entry found by its own lookup, every posting naming a language.
+func TestModelFile(t *testing.T) {
+	if modeldata.File == "" {
+		t.Fatal(ErrNoModel)
+	}
+	src, version := linguaSource(t)
+	built, err := Build(src, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(built, []byte(modeldata.File)) {
+		t.Fatalf("embedded model file (%d bytes) differs from one built from lingua-go %s (%d bytes): run go run ./internal/tools/ngrammodel",
+			len(modeldata.File), version, len(built))
+	}
+	m, err := openModel(modeldata.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.version != version || len(m.codes) != 75 {
+		t.Errorf("version %q, %d languages; want %q, 75", m.version, len(m.codes), version)
+	}
+	for i := 0; i < len(m.posts); i += 2 {
+		if int(m.posts[i]) >= len(m.codes) {
+			t.Fatalf("posting %d names language %d of %d", i/2, m.posts[i], len(m.codes))
+		}
+	}
+	for order := 1; order <= maxOrder; order++ {
+		tb := &m.tables[order]
+		prev := uint32(0)
+		for b := 0; b <= 1<<tb.k; b++ {
+			e := le32(tb.buckets, b*bucketBytes)
+			if e < prev {
+				t.Fatalf("order %d: bucket %d starts at entry %d, before %d", order, b, e, prev)
+			}
+			prev = e
+		}
+	}
+}
+
+func TestOpenModelRejectsDamage(t *testing.T) {
+	f := modeldata.File
+	if f == "" {
+		t.Fatal(ErrNoModel)
+	}
+	for name, bad := range map[string]string{
+		"empty":     "",
+		"magic":     "XXNGRAM1" + f[8:],
+		"truncated": f[:len(f)-1],
+		"trailing":  f + "x",
+		"header":    f[:100],
+	} {
+		if _, err := openModel(bad); err == nil {
+			t.Errorf("%s: openModel accepted a damaged file", name)
+		}
+	}
+}
+
+func TestDecodeModelRejectsGarbage(t *testing.T) {
+	for _, b := range [][]byte{{0x22, 0xff}, {0x22, 0x02, 0x09}, {0x07}} {
+		if err := decodeModel(b, func([]byte, float64) {}); err == nil {
+			t.Errorf("decodeModel(%x): want an error", b)
+		}
+	}
+}
+
+func TestGalicianListsAreDisjoint(t *testing.T) {
+	seen := map[string]bool{}
+	for _, w := range splitWords(galicianOnly) {
+		seen[w] = true
+	}
+	for _, w := range splitWords(iberianOnly) {
+		if seen[w] {
+			t.Errorf("%q is in both Galician lists", w)
+		}
+	}
+}
