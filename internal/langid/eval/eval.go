@@ -36,12 +36,17 @@ type row struct {
 	group int    // index into Set.groups
 }
 
+// Set is one input file's labelled texts, in groups reported apart.
 type Set struct {
 	name   string
 	groups []string
 	rows   []row
 }
 
+// Load reads a set: FILE.tsv (iso639_1<TAB>text[<TAB>source] rows; rows
+// whose source starts with LinguaRowsPrefix form their own group), or
+// tweets:FILE (raw v1.1 messages, each labelled by its own lang tag; und,
+// zxx and X's q* codes skipped). Either may be compressed.
 func Load(arg string) (Set, error) {
 	if path, ok := strings.CutPrefix(arg, "tweets:"); ok {
 		return loadTweetSet(path)
