@@ -27,6 +27,10 @@ import (
 //   - a limiter bounding how many of those computations run at once, so the
 //     rest of the CPU stays with ingest and overload is pushed back to the
 //     clients (503 + Retry-After) instead of queueing for seconds.
+//
+// The limiter is golang.org/x/sync/semaphore; the flights and the cache
+// are written here because singleflight neither cancels nor caches
+// (docs/handwritten.md).
 
 // ErrBusy is returned when an expensive query found no free slot within
 // the limiter's wait; the API answers 503 with Retry-After.
