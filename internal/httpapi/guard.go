@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/geoheat/geoheat/internal/store"
+	"golang.org/x/sync/semaphore"
 )
 
 // Protecting ingest from API load (issues 7 and 8).
@@ -26,15 +27,22 @@ import (
 //   - a limiter bounding how many of those computations run at once, so the
 //     rest of the CPU stays with ingest and overload is pushed back to the
 //     clients (503 + Retry-After) instead of queueing for seconds.
+//
+// The limiter is golang.org/x/sync/semaphore; the flights and the cache
+// are written here because singleflight neither cancels nor caches
+// (docs/handwritten.md).
 
 // ErrBusy is returned when an expensive query found no free slot within
 // the limiter's wait; the API answers 503 with Retry-After.
 var ErrBusy = errors.New("server busy with other queries: retry in a second")
 
-// Limiter bounds concurrent expensive queries. Safe for concurrent use.
+// Limiter bounds concurrent expensive queries: a golang.org/x/sync
+// semaphore (first come, first served) whose waits are bounded. Safe for
+// concurrent use.
 type Limiter struct {
-	sem      chan struct{}
+	sem      *semaphore.Weighted
 	wait     time.Duration
+	inUse    atomic.Int64
 	rejected atomic.Int64
 }
 
@@ -44,7 +52,7 @@ func NewLimiter(n int, wait time.Duration) *Limiter {
 	if wait <= 0 {
 		wait = 2 * time.Second
 	}
-	return &Limiter{sem: make(chan struct{}, max(1, n)), wait: wait}
+	return &Limiter{sem: semaphore.NewWeighted(int64(max(1, n))), wait: wait}
 }
 
 // defaultLimiter is shared by every handler of the process that does not
@@ -61,41 +69,35 @@ func DefaultLimiter() *Limiter { return defaultLimiter() }
 // Acquire takes a slot, waiting at most the limiter's wait and never past
 // ctx. It returns ErrBusy when the wait ran out or ctx ended first (a
 // client that has gone does not see the answer; one whose deadline passed
-// is told to retry).
+// is told to retry). release must be called exactly once.
 func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
-	if ctx.Err() != nil {
-		l.rejected.Add(1)
-		return nil, ErrBusy
-	}
-	select {
-	case l.sem <- struct{}{}:
-		return l.release, nil
-	default:
-	}
-	t := time.NewTimer(l.wait)
-	defer t.Stop()
-	select {
-	case l.sem <- struct{}{}:
-		if ctx.Err() == nil {
+	if ctx.Err() == nil {
+		ok := l.sem.TryAcquire(1) // no timer when a slot is free
+		if !ok {
+			wctx, cancel := context.WithTimeout(ctx, l.wait)
+			// A slot granted as ctx ends is handed back by the semaphore.
+			ok = l.sem.Acquire(wctx, 1) == nil
+			cancel()
+		}
+		if ok {
+			l.inUse.Add(1)
 			return l.release, nil
 		}
-		// Both were ready and select chose the slot: whoever asked has
-		// gone, so the slot goes to the next one.
-		l.release()
-	case <-t.C:
-	case <-ctx.Done():
 	}
 	l.rejected.Add(1)
 	return nil, ErrBusy
 }
 
-func (l *Limiter) release() { <-l.sem }
+func (l *Limiter) release() {
+	l.inUse.Add(-1)
+	l.sem.Release(1)
+}
 
 // Rejected reports how many Acquire calls gave up.
 func (l *Limiter) Rejected() int64 { return l.rejected.Load() }
 
 // InUse reports how many slots are taken.
-func (l *Limiter) InUse() int { return len(l.sem) }
+func (l *Limiter) InUse() int { return int(l.inUse.Load()) }
 
 // Answer is an encoded response: what the cache keeps.
 type Answer struct {

@@ -463,3 +463,47 @@ func TestGuardPanicIsAnError(t *testing.T) {
 		t.Errorf("err %v, %d cached, %d slots in use", err, g.Len(), g.Limiter().InUse())
 	}
 }
+
+// The limiter never grants more slots than it has, whatever the mix of
+// callers that wait, give up or time out.
+func TestLimiterNeverExceedsItsSlots(t *testing.T) {
+	const slots = 3
+	lim := NewLimiter(slots, 20*time.Millisecond)
+	var running, peak atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			ctx := context.Background()
+			if i%3 == 0 { // some callers leave while they wait
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, time.Duration(i%5)*time.Millisecond)
+				defer cancel()
+			}
+			for range 20 {
+				release, err := lim.Acquire(ctx)
+				if err != nil {
+					continue
+				}
+				n := running.Add(1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+				if u := lim.InUse(); u > slots {
+					t.Errorf("InUse = %d, over %d slots", u, slots)
+				}
+				time.Sleep(100 * time.Microsecond)
+				running.Add(-1)
+				release()
+			}
+		})
+	}
+	wg.Wait()
+	if p := peak.Load(); p > slots || p == 0 {
+		t.Errorf("peak concurrent holders = %d, want 1..%d", p, slots)
+	}
+	if lim.InUse() != 0 {
+		t.Errorf("InUse = %d after every caller released", lim.InUse())
+	}
+	if lim.Rejected() == 0 {
+		t.Error("no caller was refused, though 40 competed for 3 slots with 20 ms waits")
+	}
+}

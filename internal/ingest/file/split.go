@@ -5,6 +5,7 @@ package file
 // Whether the value is valid JSON is the parser's business. The scan is
 // resumable: call scan again with the same value's bytes, extended, after
 // more input arrived (or with the scanned prefix dropped; see pos).
+// Why not encoding/json.Decoder: docs/handwritten.md.
 type valueScan struct {
 	started  bool
 	kind     byte // '{' or '[' for containers, '"' for a string, 0 for a scalar
