@@ -6,18 +6,15 @@
 package web
 
 import (
-	"bytes"
 	"embed"
 	"encoding/json"
 	"errors"
 	"io/fs"
 	"log/slog"
-	"mime"
 	"net/http"
 	"os"
 	"path"
 	"strings"
-	"time"
 )
 
 //go:embed all:bundle
@@ -65,6 +62,7 @@ type Options struct {
 type Dashboard struct {
 	opts  Options
 	files fs.FS
+	cache assetCache
 }
 
 // New returns the dashboard.
@@ -150,55 +148,45 @@ func (d *Dashboard) config(w http.ResponseWriter, r *http.Request) {
 }
 
 // page serves one HTML entry point with the dashboard's security headers.
+// Pages name the content-hashed assets, so they are revalidated on every
+// load (no-cache, answered by a 304 while the build is the same).
 func (d *Dashboard) page(name string, embeddable bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := fs.ReadFile(d.files, name)
-		if err != nil {
-			if !errors.Is(err, fs.ErrNotExist) {
-				d.opts.Logger.Error("dashboard page", "page", name, "err", err)
-			}
-			http.Error(w, "geoheat: dashboard not built: run `make build` (npm ci && npm run build in web/); the JSON API under /api/ works without it", http.StatusServiceUnavailable)
-			return
-		}
 		h := w.Header()
 		h.Set("Content-Security-Policy", CSP(d.opts.GoogleMapsKey != "", embeddable))
-		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		if !embeddable {
 			h.Set("X-Frame-Options", "DENY")
 		}
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		h.Set("Cache-Control", "no-cache")
-		_, _ = w.Write(b)
+		if !d.serveFile(w, r, name, cacheRevalidate) {
+			for _, k := range []string{"Content-Security-Policy", "Referrer-Policy", "X-Frame-Options"} {
+				h.Del(k)
+			}
+			d.opts.Logger.Debug("dashboard page missing", "page", name)
+			http.Error(w, "geoheat: dashboard not built: run `make build` (npm ci && npm run build in web/); the JSON API under /api/ works without it", http.StatusServiceUnavailable)
+		}
 	})
 }
 
-// asset serves a file of the build. Names are fixed (not content-hashed),
-// so browsers revalidate (no-cache) rather than keep a stale bundle.
+// asset serves a file of the build (see assets.go for caching and
+// compression). The pages are served only as / and /embed, and the
+// precompressed copies only in place of their originals.
 func (d *Dashboard) asset(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
-	if name == "" || strings.HasSuffix(name, ".html") || !fs.ValidPath(name) {
+	if name == "" || !fs.ValidPath(name) {
 		http.NotFound(w, r)
 		return
 	}
-	b, err := fs.ReadFile(d.files, name)
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	ct := mime.TypeByExtension(path.Ext(name))
 	switch path.Ext(name) {
-	case ".js", ".mjs":
-		ct = "text/javascript; charset=utf-8" // module workers insist on a JS type
-	case ".json", ".map":
-		ct = "application/json"
+	case ".html", ".gz", ".br":
+		http.NotFound(w, r)
+		return
 	}
-	if ct == "" {
-		ct = "application/octet-stream"
+	cc := cacheRevalidate
+	if Immutable(name) {
+		cc = cacheImmutable
 	}
-	h := w.Header()
-	h.Set("Content-Type", ct)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-cache")
-	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
+	if !d.serveFile(w, r, name, cc) {
+		http.NotFound(w, r)
+	}
 }
