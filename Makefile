@@ -33,6 +33,8 @@ $(STOPWORDS)/english: web/package.json web/package-lock.json
 # The whole test suite, as CI runs it.
 test: web
 	./scripts/test-deps.sh
+	npm run --prefix web lint
+	npm test --prefix web
 	$(GO) vet ./...
 	$(GO) test -race -timeout 15m ./...
 	GO=$(GO) ./scripts/fuzz.sh 1s
