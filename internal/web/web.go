@@ -2,7 +2,8 @@
 // view at /embed, their bundled assets, and /api/config, which tells the
 // page which basemaps it may use. The assets are built from web/ by npm
 // (esbuild) into bundle/ and embedded in the binary; nothing third-party is
-// committed. A dev option serves them from disk instead.
+// committed. A dev option serves them from disk instead. assets.go says
+// how they are cached and compressed.
 package web
 
 import (
@@ -50,9 +51,9 @@ type Options struct {
 	GoogleMapsKey string
 	// Basemap is the default basemap; "" means osm.
 	Basemap string
-	// Dir, when set, serves the build from this directory (dev: rebuild
-	// with `npm run --prefix web watch` and reload) instead of the
-	// embedded copy.
+	// Dir, when set, serves the build from this directory instead of the
+	// embedded copy; dev: web/dist, which `npm run --prefix web watch`
+	// rebuilds on change (with source maps), then reload.
 	Dir    string
 	FS     fs.FS // tests: the build to serve; overrides Dir and the embedded copy
 	Logger *slog.Logger
