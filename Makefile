@@ -48,6 +48,8 @@ $(STOPWORDS)/english: web/package.json web/package-lock.json
 # The whole test suite, as CI runs it.
 test: web models
 	./scripts/test-deps.sh
+	npm run --prefix web lint
+	npm test --prefix web
 	$(GO) vet ./...
 	$(GO) vet -tags lingua ./internal/langid/eval/
 	$(GO) test -race -timeout 15m ./...

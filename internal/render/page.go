@@ -58,11 +58,13 @@ type pageData struct {
 	CellDeg float64      `json:"cell_deg"`
 	Land    [][]float64  `json:"land"`    // rings as flat lon,lat lists
 	Borders [][]float64  `json:"borders"` // rings as flat lon,lat lists
+	Ramp    []RampStop   `json:"ramp"`    // the heat ramp of ramp.json, [t, r, g, b, a]
 }
 
 // WritePage writes the standalone HTML heatmap.
 func WritePage(w io.Writer, p Page) error {
-	d := pageData{Cells: make([][3]float64, len(p.Heat.Cells)), Max: p.Heat.MaxWeight, CellDeg: p.Heat.CellDeg}
+	d := pageData{Cells: make([][3]float64, len(p.Heat.Cells)), Max: p.Heat.MaxWeight, CellDeg: p.Heat.CellDeg,
+		Ramp: ramps.Heat}
 	for i, c := range p.Heat.Cells {
 		d.Cells[i] = [3]float64{round(c.Lat, 4), round(c.Lon, 4), float64(c.Weight)}
 	}

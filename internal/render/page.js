@@ -15,12 +15,12 @@
     c.width = 256; c.height = 1;
     var g = c.getContext("2d");
     var grad = g.createLinearGradient(0, 0, 256, 0);
-    grad.addColorStop(0.0, "rgba(0,0,255,0)");
-    grad.addColorStop(0.1, "rgba(0,40,255,0.47)");
-    grad.addColorStop(0.3, "rgba(0,200,255,0.75)");
-    grad.addColorStop(0.5, "rgba(40,230,60,0.84)");
-    grad.addColorStop(0.7, "rgba(255,230,0,0.9)");
-    grad.addColorStop(1.0, "rgba(255,30,0,0.96)");
+    // The stops are ramp.json's, [t, r, g, b, a] with alpha 0..255, sent
+    // in the data block: the page has no colours of its own.
+    for (var i = 0; i < data.ramp.length; i++) {
+      var s = data.ramp[i];
+      grad.addColorStop(s[0], "rgba(" + s[1] + "," + s[2] + "," + s[3] + "," + (s[4] / 255).toFixed(4) + ")");
+    }
     g.fillStyle = grad;
     g.fillRect(0, 0, 256, 1);
     return g.getImageData(0, 0, 256, 1).data;

@@ -220,6 +220,15 @@ func TestDashboardEndToEnd(t *testing.T) {
 	waitAttr(t, bctx, "liveSeq", "")
 	t.Logf("page load to first heat and live snapshot: %v", time.Since(start).Round(time.Millisecond))
 
+	// 0. The build's assets arrive compressed (its .br/.gz copies).
+	first := wire(t, bctx)
+	for _, r := range first.entries {
+		if r.Decoded > 4096 && r.Encoded >= r.Decoded {
+			t.Errorf("%s came uncompressed: %d bytes on the wire for %d", r.Name, r.Encoded, r.Decoded)
+		}
+	}
+	t.Logf("first load: %d bytes transferred for %d bytes of page and assets", first.transfer, first.decoded)
+
 	// 1. Heat where the data is, none on empty ocean.
 	hot := heaviestCell(t, base, "window=all", xssLat, xssLon)
 	var proj mercator
@@ -319,6 +328,24 @@ func TestDashboardEndToEnd(t *testing.T) {
 	}
 	waitAttr(t, bctx, "heatSeq", "")
 	save(t, artifacts, "embed.png", screenshot(t, bctx, "#map"))
+
+	// 7. A reload takes the content-hashed assets from the cache without
+	// asking (immutable) and revalidates the rest (304s): next to nothing
+	// crosses the wire.
+	if err := chromedp.Do(bctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	waitAttr(t, bctx, "heatSeq", "")
+	again := wire(t, bctx)
+	for _, r := range again.entries {
+		if web.Immutable(strings.TrimPrefix(r.Name, base+"/")) && r.Transfer != 0 {
+			t.Errorf("%s: %d bytes transferred on the second load, want 0 (from the cache)", r.Name, r.Transfer)
+		}
+	}
+	if again.transfer > first.transfer/20 {
+		t.Errorf("second load transferred %d bytes, first %d", again.transfer, first.transfer)
+	}
+	t.Logf("second load: %d bytes transferred", again.transfer)
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -635,4 +662,37 @@ func diffFraction(a, b image.Image) float64 {
 		}
 	}
 	return diff / all
+}
+
+// resource is a Resource Timing entry of the page: bytes on the wire
+// (headers included), of the body as sent, and of the body decoded.
+type resource struct {
+	Name     string `json:"name"`
+	Transfer int64  `json:"transfer"`
+	Encoded  int64  `json:"encoded"`
+	Decoded  int64  `json:"decoded"`
+}
+
+type wireStats struct {
+	entries                    []resource
+	transfer, encoded, decoded int64
+}
+
+// wire sums the page's own loads (the document and its assets, not the
+// API's answers) from Resource Timing.
+func wire(t *testing.T, ctx context.Context) wireStats {
+	t.Helper()
+	js := `JSON.stringify([...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
+		.filter((e) => e.name.startsWith(location.origin) && !new URL(e.name).pathname.startsWith("/api/"))
+		.map((e) => ({ name: e.name, transfer: e.transferSize, encoded: e.encodedBodySize, decoded: e.decodedBodySize })))`
+	var w wireStats
+	if err := json.Unmarshal([]byte(evalJSInto[string](t, ctx, js)), &w.entries); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range w.entries {
+		w.transfer += r.Transfer
+		w.encoded += r.Encoded
+		w.decoded += r.Decoded
+	}
+	return w
 }

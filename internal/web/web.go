@@ -2,22 +2,20 @@
 // view at /embed, their bundled assets, and /api/config, which tells the
 // page which basemaps it may use. The assets are built from web/ by npm
 // (esbuild) into bundle/ and embedded in the binary; nothing third-party is
-// committed. A dev option serves them from disk instead.
+// committed. A dev option serves them from disk instead. assets.go says
+// how they are cached and compressed.
 package web
 
 import (
-	"bytes"
 	"embed"
 	"encoding/json"
 	"errors"
 	"io/fs"
 	"log/slog"
-	"mime"
 	"net/http"
 	"os"
 	"path"
 	"strings"
-	"time"
 )
 
 //go:embed all:bundle
@@ -53,9 +51,9 @@ type Options struct {
 	GoogleMapsKey string
 	// Basemap is the default basemap; "" means osm.
 	Basemap string
-	// Dir, when set, serves the build from this directory (dev: rebuild
-	// with `npm run --prefix web watch` and reload) instead of the
-	// embedded copy.
+	// Dir, when set, serves the build from this directory instead of the
+	// embedded copy; dev: web/dist, which `npm run --prefix web watch`
+	// rebuilds on change (with source maps), then reload.
 	Dir    string
 	FS     fs.FS // tests: the build to serve; overrides Dir and the embedded copy
 	Logger *slog.Logger
@@ -65,6 +63,7 @@ type Options struct {
 type Dashboard struct {
 	opts  Options
 	files fs.FS
+	cache assetCache
 }
 
 // New returns the dashboard.
@@ -150,55 +149,45 @@ func (d *Dashboard) config(w http.ResponseWriter, r *http.Request) {
 }
 
 // page serves one HTML entry point with the dashboard's security headers.
+// Pages name the content-hashed assets, so they are revalidated on every
+// load (no-cache, answered by a 304 while the build is the same).
 func (d *Dashboard) page(name string, embeddable bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := fs.ReadFile(d.files, name)
-		if err != nil {
-			if !errors.Is(err, fs.ErrNotExist) {
-				d.opts.Logger.Error("dashboard page", "page", name, "err", err)
-			}
-			http.Error(w, "geoheat: dashboard not built: run `make build` (npm ci && npm run build in web/); the JSON API under /api/ works without it", http.StatusServiceUnavailable)
-			return
-		}
 		h := w.Header()
 		h.Set("Content-Security-Policy", CSP(d.opts.GoogleMapsKey != "", embeddable))
-		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		if !embeddable {
 			h.Set("X-Frame-Options", "DENY")
 		}
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		h.Set("Cache-Control", "no-cache")
-		_, _ = w.Write(b)
+		if !d.serveFile(w, r, name, cacheRevalidate) {
+			for _, k := range []string{"Content-Security-Policy", "Referrer-Policy", "X-Frame-Options"} {
+				h.Del(k)
+			}
+			d.opts.Logger.Debug("dashboard page missing", "page", name)
+			http.Error(w, "geoheat: dashboard not built: run `make build` (npm ci && npm run build in web/); the JSON API under /api/ works without it", http.StatusServiceUnavailable)
+		}
 	})
 }
 
-// asset serves a file of the build. Names are fixed (not content-hashed),
-// so browsers revalidate (no-cache) rather than keep a stale bundle.
+// asset serves a file of the build (see assets.go for caching and
+// compression). The pages are served only as / and /embed, and the
+// precompressed copies only in place of their originals.
 func (d *Dashboard) asset(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
-	if name == "" || strings.HasSuffix(name, ".html") || !fs.ValidPath(name) {
+	if name == "" || !fs.ValidPath(name) {
 		http.NotFound(w, r)
 		return
 	}
-	b, err := fs.ReadFile(d.files, name)
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	ct := mime.TypeByExtension(path.Ext(name))
 	switch path.Ext(name) {
-	case ".js", ".mjs":
-		ct = "text/javascript; charset=utf-8" // module workers insist on a JS type
-	case ".json", ".map":
-		ct = "application/json"
+	case ".html", ".gz", ".br":
+		http.NotFound(w, r)
+		return
 	}
-	if ct == "" {
-		ct = "application/octet-stream"
+	cc := cacheRevalidate
+	if Immutable(name) {
+		cc = cacheImmutable
 	}
-	h := w.Header()
-	h.Set("Content-Type", ct)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-cache")
-	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
+	if !d.serveFile(w, r, name, cc) {
+		http.NotFound(w, r)
+	}
 }

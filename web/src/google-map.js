@@ -1,39 +1,23 @@
-// The Google basemap, when the server has a key: the Maps JavaScript API
-// with deck.gl's HeatmapLayer through GoogleMapsOverlay. (The seed used
+// The Google basemap, when the server has a key: the Maps JavaScript API,
+// loaded by Google's own loader (@googlemaps/js-api-loader), with deck.gl's
+// HeatmapLayer through GoogleMapsOverlay. (The seed used
 // google.maps.visualization.HeatmapLayer, removed in Maps JS 3.65.) This
-// module and deck.gl load only when this basemap is chosen.
+// module, the loader and deck.gl load only when this basemap is chosen.
+import { importLibrary, setOptions } from "@googlemaps/js-api-loader";
 import { GoogleMapsOverlay } from "@deck.gl/google-maps";
 import { HeatmapLayer } from "@deck.gl/aggregation-layers";
-import { INFERRED_RAMP, RAMP } from "./maplibre-map.js";
+import { colorRange, RAW } from "./ramp.js";
 
-let loading;
-
-function loadMapsAPI(key) {
-  if (window.google?.maps?.Map) return Promise.resolve();
-  loading ||= new Promise((resolve, reject) => {
-    // The callback is a named global, called by Google's script: no inline
-    // script, the key travels URL-encoded as a query parameter.
-    window.__geoheatMapsReady = () => resolve();
-    const q = new URLSearchParams({ key, v: "weekly", loading: "async", callback: "__geoheatMapsReady" });
-    const s = document.createElement("script");
-    s.src = "https://maps.googleapis.com/maps/api/js?" + q.toString();
-    s.async = true;
-    s.onerror = () => reject(new Error("could not load the Google Maps JavaScript API"));
-    document.head.append(s);
-  });
-  return loading;
-}
-
-function rampColors(ramp) {
-  return ramp.slice(1).map(([, c]) => {
-    const m = c.match(/[\d.]+/g).map(Number);
-    return [m[0], m[1], m[2], Math.round(m[3] * 255)];
-  });
-}
+// The loader takes its options once per page: the first key wins, which is
+// the only key a page ever has (it comes from /api/config).
+let configured = false;
 
 export async function createGoogle(container, cfg, at) {
-  await loadMapsAPI(cfg.google_maps_key);
-  const { Map } = await google.maps.importLibrary("maps");
+  if (!configured) {
+    setOptions({ key: cfg.google_maps_key, v: "weekly" });
+    configured = true;
+  }
+  const { Map } = await importLibrary("maps");
   const map = new Map(container, {
     center: at ? { lat: at.lat, lng: at.lon } : { lat: 30, lng: 10 },
     zoom: at ? Math.round(at.zoom) + 1 : 2, // Google's tiles are 256 px, MapLibre's 512
@@ -42,7 +26,8 @@ export async function createGoogle(container, cfg, at) {
   });
   const overlay = new GoogleMapsOverlay({ layers: [] });
   overlay.setMap(map);
-  await new Promise((resolve) => google.maps.event.addListenerOnce(map, "idle", resolve));
+  const { event } = await importLibrary("core");
+  await new Promise((resolve) => event.addListenerOnce(map, "idle", resolve));
   return {
     kind: "google",
     view() {
@@ -63,12 +48,12 @@ export async function createGoogle(container, cfg, at) {
         getPosition: (c) => [c[1], c[0]],
         getWeight: (c) => c[2],
         radiusPixels: 30,
-        colorRange: rampColors(ramp),
+        colorRange: colorRange(ramp),
         aggregation: "SUM",
       });
       // Inferred first, so the platform's heat draws over it.
-      const layers = inferred ? [layer("heat-inferred", inferred.cells, INFERRED_RAMP)] : [];
-      layers.push(layer("heat", cells, RAMP));
+      const layers = inferred ? [layer("heat-inferred", inferred.cells, RAW.inferred)] : [];
+      layers.push(layer("heat", cells, RAW.heat));
       overlay.setProps({ layers });
       return Promise.resolve();
     },

@@ -4,27 +4,7 @@
 // cells, so a million stored points cost the browser a few thousand.
 import * as maplibregl from "maplibre-gl";
 import { loadOutlines } from "./outlines.js";
-
-// Same ramp as the PNG renderer (internal/render/ramp.go).
-export const RAMP = [
-  [0.0, "rgba(0,0,255,0)"],
-  [0.1, "rgba(0,40,255,0.47)"],
-  [0.3, "rgba(0,200,255,0.75)"],
-  [0.5, "rgba(40,230,60,0.84)"],
-  [0.7, "rgba(255,230,0,0.9)"],
-  [1.0, "rgba(255,30,0,0.96)"],
-];
-
-// Inferred points (profile, text) get a ramp of their own, violet to pale
-// pink, which no part of RAMP resembles: they are less certain and must
-// not pass for the platform's own locations.
-export const INFERRED_RAMP = [
-  [0.0, "rgba(120,0,255,0)"],
-  [0.1, "rgba(130,40,255,0.5)"],
-  [0.4, "rgba(175,60,255,0.78)"],
-  [0.7, "rgba(230,70,235,0.9)"],
-  [1.0, "rgba(255,180,250,0.96)"],
-];
+import { heatmapColor, RAW } from "./ramp.js";
 
 const EMPTY = { type: "FeatureCollection", features: [] };
 
@@ -44,7 +24,8 @@ function features(cells, maxWeight) {
 export async function createMapLibre(container, cfg, basemap, at, onTilesFailed) {
   // MapLibre 6 runs its worker as a module from our own origin, so the CSP
   // needs no blob: workers.
-  maplibregl.setWorkerUrl(new URL("/assets/maplibre-gl-worker.mjs", location.href).href);
+  // The worker's (content-hashed) name is set at build time (build.mjs).
+  maplibregl.setWorkerUrl(new URL(__MAPLIBRE_WORKER__, location.href).href);
   const countries = await loadOutlines(cfg.outlines);
   const sources = {
     countries: { type: "geojson", data: countries },
@@ -65,12 +46,12 @@ export async function createMapLibre(container, cfg, basemap, at, onTilesFailed)
     "heatmap-intensity": ["interpolate", ["linear"], ["zoom"], 0, 1.6, 10, 3],
     "heatmap-radius": ["interpolate", ["linear"], ["zoom"], 0, 12, 6, 20, 12, 28],
     "heatmap-opacity": 0.9,
-    "heatmap-color": ["interpolate", ["linear"], ["heatmap-density"], ...ramp.flat()],
+    "heatmap-color": heatmapColor(ramp),
   });
   // Inferred heat under the platform's: where both are, the certain one
   // shows; where only inferred points are, their own colours do.
-  layers.push({ id: "heat-inferred", type: "heatmap", source: "inferred", paint: heatPaint(INFERRED_RAMP) });
-  layers.push({ id: "heat", type: "heatmap", source: "heat", paint: heatPaint(RAMP) });
+  layers.push({ id: "heat-inferred", type: "heatmap", source: "inferred", paint: heatPaint(RAW.inferred) });
+  layers.push({ id: "heat", type: "heatmap", source: "heat", paint: heatPaint(RAW.heat) });
   const map = new maplibregl.Map({
     container,
     style: { version: 8, sources, layers },
