@@ -152,7 +152,7 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	}
 	if groups&groupListen != 0 {
 		fs.StringVar(&c.GoogleMapsKey, "google-maps-key", "", "Google Maps JavaScript API key: adds the Google basemap to the dashboard (default $GOOGLE_MAPS_API_KEY; never logged)")
-		fs.StringVar(&c.WebDir, "web-dir", "", "dev: serve the dashboard from this build directory (internal/web/bundle) instead of the embedded copy")
+		fs.StringVar(&c.WebDir, "web-dir", "", "dev: serve the dashboard from this build directory (web/dist, from npm run --prefix web build:dev) instead of the embedded copy")
 	}
 	if groups&groupRender != 0 {
 		c.registerRender(fs)
