@@ -102,4 +102,3 @@ func TestSharedDataDirBesideTheRepository(t *testing.T) {
 		t.Fatalf("SharedDataDir() = %q, %v; root %s", dir, err, root)
 	}
 }
-

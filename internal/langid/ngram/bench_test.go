@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // Run with:
@@ -37,7 +39,7 @@ func benchmarkTexts(b *testing.B, detect func(string), texts []string) {
 
 func BenchmarkDetect(b *testing.B) {
 	d := newDetector(b)
-	data := sharedData(b)
+	data := testenv.Shared(b)
 	var tweets, sentences []string
 	for _, r := range readTweets(b, filepath.Join(data, "tweets", "combined", "v1_tweets_unique.jsonl.gz")) {
 		tweets = append(tweets, r.text)
