@@ -203,8 +203,10 @@ func TestWorkerStopsWhenRedisIsGone(t *testing.T) {
 	go func() { done <- w.Run(ctx) }()
 	srv.Kill()
 	// Poll until the store has noticed the outage.
-	for s.Health(context.Background()).Healthy() {
-		time.Sleep(10 * time.Millisecond) // polling the worker's progress
+	for deadline := time.Now().Add(20 * time.Second); s.Health(context.Background()).Healthy(); time.Sleep(10 * time.Millisecond) { // polling the worker's progress
+		if time.Now().After(deadline) {
+			t.Fatal("the store still reports healthy 20 s after its server was killed")
+		}
 	}
 	stop()
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
