@@ -100,20 +100,6 @@ func xssPosts(t *testing.T, at time.Time, n int) []byte {
 	return buf.Bytes()
 }
 
-func repoRoot(t *testing.T) string {
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
-}
-
 type syncBuf struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -160,10 +146,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 	feed(xssPosts(t, now.Add(-90*time.Second), 1500))
 	waitWritten(t, base, 1)
 
-	artifacts := filepath.Join(repoRoot(t), "test-artifacts")
-	if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	artifacts := t.ArtifactDir() // kept with go test -artifacts
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chrome),
