@@ -21,6 +21,7 @@ import (
 	"github.com/geoheat/geoheat/internal/store/redisstore"
 	"github.com/geoheat/geoheat/internal/store/redisstore/redistest"
 	"github.com/geoheat/geoheat/internal/store/storetest"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // prefixDetector keeps posts whose text starts with "lang:" under lang, and
@@ -221,7 +222,7 @@ func TestWorkerStopsWhenRedisIsGone(t *testing.T) {
 func TestWorkerLocates(t *testing.T) {
 	g, err := geo.Default()
 	if errors.Is(err, geo.ErrNotBuilt) {
-		t.Skip("worker locator test skipped: no gazetteer in this build (npm run --prefix web gazetteer)")
+		testenv.Missing(t, "worker locator test: no gazetteer in this build (npm run --prefix web gazetteer): %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)
