@@ -24,19 +24,6 @@ func run(t *testing.T, ctx context.Context, stdin string, args ...string) (strin
 	return out.String(), errb.String(), err
 }
 
-// sharedDir returns ../shared/data or skips the test.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs("../../../shared/data")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared data not found at %s (a fresh clone has none): %v", dir, err)
-	}
-	return dir
-}
-
 // miniStopwords is a self-written stopword directory, so CLI tests run
 // without NLTK data.
 const miniStopwords = "testdata/stopwords"

@@ -3,21 +3,22 @@ package app
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/geoheat/geoheat/internal/geo"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
-// needGazetteer skips when the binary under test was built without the
-// generated gazetteer (npm run --prefix web gazetteer; make build runs it).
+// needGazetteer skips (fails under CI) when the binary under test was built
+// without the generated gazetteer (npm run --prefix web gazetteer; make
+// build runs it).
 func needGazetteer(t *testing.T) {
 	t.Helper()
 	if _, err := geo.Default(); errors.Is(err, geo.ErrNotBuilt) {
-		t.Skipf("gazetteer not built: run `make build`: %v", err)
+		testenv.Missing(t, "gazetteer not built: run `make build`: %v", err)
 	} else if err != nil {
 		t.Fatal(err)
 	}
@@ -105,11 +106,7 @@ func TestGeoResolveCommand(t *testing.T) {
 // docs/geo.md).
 func TestGeoEvalSharedData(t *testing.T) {
 	needGazetteer(t)
-	dir := sharedDir(t)
-	path := filepath.Join(dir, "tweets", "combined", "v1_tweets_unique.jsonl.gz")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("shared tweets absent: %v", err)
-	}
+	path := testenv.Shared(t, "tweets", "combined", "v1_tweets_unique.jsonl.gz")
 	rows := evalTable(t, "--data", path, "--speed-time", "0")
 	floor := map[string]float64{"place": 85, "profile": 80, "text": 90}
 	for method, min := range floor {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/geoheat/geoheat/internal/langid/stopwords"
 	"github.com/geoheat/geoheat/internal/store/redisstore/redistest"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // The seed layout, both ways, with the seed's own Python code (shared
@@ -19,7 +20,7 @@ import (
 // seed's pipeline filled with the seed's own answers. Skipped (saying why)
 // without the shared data or a python3 with the seed's packages.
 func TestSeedLayoutRoundTrip(t *testing.T) {
-	shared := sharedDir(t)
+	shared := testenv.Shared(t)
 	python := requireSeedPython(t)
 	listDir := filepath.Join(shared, "nltk_stopwords", "notebook_era_2012")
 	lists, err := stopwords.Load(listDir)
@@ -78,7 +79,7 @@ func TestSeedLayoutRoundTrip(t *testing.T) {
 // seedRead runs the notebook's read cells (seed_read.py) on a Redis.
 func seedRead(t *testing.T, python, listDir string, port int, args ...string) string {
 	t.Helper()
-	script := filepath.Join(sharedDir(t), "..", "baseline", "seed_read.py")
+	script := filepath.Join(testenv.Shared(t), "..", "baseline", "seed_read.py")
 	cmd := exec.Command(python, append([]string{script, "--port", strconv.Itoa(port), "--db", "0"}, args...)...)
 	cmd.Env = append(os.Environ(), "NLTK_DATA="+listDir)
 	out, err := cmd.Output()

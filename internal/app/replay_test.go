@@ -15,6 +15,7 @@ import (
 
 	"github.com/geoheat/geoheat/internal/httpapi"
 	"github.com/geoheat/geoheat/internal/langid"
+	"github.com/geoheat/geoheat/internal/testenv"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
 )
@@ -25,7 +26,7 @@ import (
 // unicode classes for wordpunct_tokenize, and the stopword files read
 // directly.
 func TestIngestSharedTweetsMatchesReference(t *testing.T) {
-	shared := sharedDir(t)
+	shared := testenv.Shared(t)
 	input := filepath.Join(shared, "tweets/combined/v1_tweets_unique.jsonl.gz")
 	for _, set := range []struct{ name, dir string }{
 		{"newest", filepath.Join(shared, "nltk_stopwords")},

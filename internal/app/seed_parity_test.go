@@ -19,6 +19,7 @@ import (
 	"github.com/geoheat/geoheat/internal/httpapi"
 	"github.com/geoheat/geoheat/internal/langid"
 	"github.com/geoheat/geoheat/internal/langid/stopwords"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // The seed's own pipeline (../shared/baseline, Python 3 + Redis) and geoheat
@@ -30,7 +31,7 @@ import (
 // tweets the seed's Tweet() cannot flatten (no text, entities, created_at or
 // user: the seed drops or crashes on them, geoheat keeps what it can).
 func TestSeedParity(t *testing.T) {
-	shared := sharedDir(t)
+	shared := testenv.Shared(t)
 	python := requireSeedPython(t)
 	for _, set := range []struct{ name, dir string }{
 		{"newest", filepath.Join(shared, "nltk_stopwords")},
@@ -221,17 +222,15 @@ func countLines(t *testing.T, path string) int {
 }
 
 // requireSeedPython returns Debian's python3 when it has what the seed
-// needs, or skips the test saying how to get it.
+// needs, or skips the test (fails it under CI) saying how to get it.
 func requireSeedPython(t *testing.T) string {
 	t.Helper()
-	py := "/usr/bin/python3"
+	py := testenv.RequireTool(t, "/usr/bin/python3")
 	cmd := exec.Command(py, "-c", "import nltk, redis, numpy, dateutil")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("the seed's pipeline needs %s with nltk, redis, numpy, dateutil (apt-get install python3-nltk python3-redis python3-numpy python3-dateutil): %v %s", py, err, out)
+		testenv.Missing(t, "the seed's pipeline needs %s with nltk, redis, numpy, dateutil (apt-get install python3-nltk python3-redis python3-numpy python3-dateutil): %v %s", py, err, out)
 	}
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server is not installed (apt-get install redis-server)")
-	}
+	testenv.RequireTool(t, "redis-server")
 	return py
 }
 

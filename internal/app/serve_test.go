@@ -14,6 +14,7 @@ import (
 
 	"github.com/geoheat/geoheat/internal/httpapi"
 	"github.com/geoheat/geoheat/internal/ingest/demo"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // demoCorpus returns n deterministic demo messages as JSON lines.
@@ -30,13 +31,8 @@ func demoCorpus(t *testing.T, n int64) []byte {
 // stopwordDir prefers NLTK's real lists (shared data) and falls back to
 // the tiny self-written ones.
 func stopwordDir(t *testing.T) string {
-	dir, err := filepath.Abs("../../../shared/data/nltk_stopwords/notebook_era_2012")
-	if err == nil {
-		if _, err := filepath.Glob(dir + "/corpora/stopwords/english"); err == nil {
-			if m, _ := filepath.Glob(dir + "/corpora/stopwords/english"); len(m) == 1 {
-				return dir
-			}
-		}
+	if dir, err := testenv.LookupShared("nltk_stopwords", "notebook_era_2012", "corpora", "stopwords", "english"); err == nil {
+		return filepath.Dir(filepath.Dir(filepath.Dir(dir)))
 	}
 	return miniStopwords
 }

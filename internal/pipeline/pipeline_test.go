@@ -221,12 +221,14 @@ func TestPipelineBackpressureIsBounded(t *testing.T) {
 	go func() { done <- p.Run(ctx) }()
 	// Wait until the raw and write queues are full: then nothing more can
 	// be read (the workers keep the detect queue empty).
-	for {
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(time.Millisecond) { // polling a condition, not timing the test
 		s := p.Stats()
 		if s.Queues[0].Len == s.Queues[0].Cap && s.Queues[3].Len == s.Queues[3].Cap {
 			break
 		}
-		time.Sleep(time.Millisecond) // polling a condition, not timing the test
+		if time.Now().After(deadline) {
+			t.Fatalf("queues not full after 20 s: %+v", s.Queues)
+		}
 	}
 	s := p.Stats()
 	inFlight := int(s.Messages)

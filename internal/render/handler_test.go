@@ -14,6 +14,7 @@ import (
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/memstore"
+	"github.com/geoheat/geoheat/internal/store/storetest"
 )
 
 // countingStore delegates to a real memstore and counts heat queries.
@@ -44,7 +45,10 @@ func TestHandlerCachesImages(t *testing.T) {
 	}
 	rec(1, 40.4, -3.7)
 	src := &countingStore{Store: st}
-	srv := httptest.NewServer(Handler(src, func() *Outlines { return nil }))
+	// Handler's guard, with a clock the test moves.
+	clock := storetest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	guard := httpapi.NewGuard(httpapi.GuardOptions{Stats: src.Stats, Now: clock.Now})
+	srv := httptest.NewServer(GuardedHandler(src, func() *Outlines { return nil }, guard))
 	defer srv.Close()
 
 	get := func(path string) *http.Response {
@@ -71,11 +75,18 @@ func TestHandlerCachesImages(t *testing.T) {
 	if resp := get("/api/heat.png?lang=es&width=300"); resp.StatusCode != http.StatusOK || src.heat.Load() != 2 {
 		t.Errorf("another size is another image: %d, %d queries", resp.StatusCode, src.heat.Load())
 	}
-	// A new point shows once the cached image is older than a second.
+	// A new point shows once the cached image is a second old, not before.
 	rec(2, 41.4, 2.2)
-	time.Sleep(1100 * time.Millisecond)
+	clock.Advance(999 * time.Millisecond)
+	if resp := get("/api/heat.png?lang=es&width=200"); resp.Header.Get("X-Geoheat-Points") != "1" {
+		t.Errorf("after a Record and 0.999 s: points=%q, want the cached 1", resp.Header.Get("X-Geoheat-Points"))
+	}
+	clock.Advance(time.Millisecond)
 	if resp := get("/api/heat.png?lang=es&width=200"); resp.Header.Get("X-Geoheat-Points") != "2" {
-		t.Errorf("after a Record and 1.1 s: points=%q, want 2", resp.Header.Get("X-Geoheat-Points"))
+		t.Errorf("after a Record and 1 s: points=%q, want 2", resp.Header.Get("X-Geoheat-Points"))
+	}
+	if n := src.heat.Load(); n != 3 {
+		t.Errorf("%d heat queries, want 3 (two sizes, one redraw)", n)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -212,7 +213,8 @@ func TestWritePageIsInjectionSafe(t *testing.T) {
 	if !strings.Contains(html, pageCSP) || strings.Contains(pageCSP, "unsafe-inline'; style") && strings.Contains(pageCSP, "script-src 'unsafe-inline'") {
 		t.Errorf("page CSP missing or too loose")
 	}
-	if os.Getenv("GEOHEAT_TEST_KEEP") != "" {
-		_ = os.WriteFile("page_test.html", buf.Bytes(), 0o644)
+	// The page, to look at: kept with go test -artifacts.
+	if err := os.WriteFile(filepath.Join(t.ArtifactDir(), "page.html"), buf.Bytes(), 0o644); err != nil {
+		t.Error(err)
 	}
 }

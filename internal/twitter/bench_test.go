@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // BenchmarkParseFixture parses the self-written 3 KB geotagged tweet.
@@ -17,7 +18,7 @@ func BenchmarkParseFixture(b *testing.B) {
 // BenchmarkParseRealStream parses every line of a real sample-stream
 // capture (tweets and deletes interleaved) in turn.
 func BenchmarkParseRealStream(b *testing.B) {
-	path := filepath.Join(sharedData(b), "tweets", "v1_stream_jsonl",
+	path := filepath.Join(testenv.Shared(b), "tweets", "v1_stream_jsonl",
 		"han-han__datasci_course_materials__assignment1__output.txt.gz")
 	var lines [][]byte
 	for _, l := range readLines(b, path) {
@@ -31,7 +32,7 @@ func BenchmarkParseRealStream(b *testing.B) {
 // BenchmarkParseRealUnique parses the 12,619 distinct tweets of
 // combined/v1_tweets_unique.jsonl.gz in turn.
 func BenchmarkParseRealUnique(b *testing.B) {
-	path := filepath.Join(sharedData(b), "tweets", "combined", "v1_tweets_unique.jsonl.gz")
+	path := filepath.Join(testenv.Shared(b), "tweets", "combined", "v1_tweets_unique.jsonl.gz")
 	benchmarkLines(b, readLines(b, path))
 }
 

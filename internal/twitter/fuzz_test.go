@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 var knownNotices = map[string]bool{
@@ -32,7 +33,7 @@ func FuzzParse(f *testing.F) {
 	}
 	// Real shapes, when the shared data is present: a few lines of each
 	// kind of file (the seed corpus is not committed; testdata is).
-	if dir := findSharedData(); dir != "" {
+	if dir, err := testenv.LookupShared(); err == nil {
 		for _, name := range []string{
 			"tweets/v1_stream_jsonl/sferik__twitter-ruby__test__fixtures__track_streaming_user.json",
 			"tweets/v1_stream_jsonl/Twitter4J__Twitter4J__twitter4j-core__src__test__resources__streamingapi-testcase.json",

@@ -18,6 +18,7 @@ import (
 
 	"github.com/geoheat/geoheat/internal/langid"
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // This file holds an independent reference for Parse, written with
@@ -342,44 +343,6 @@ func compareWithReference(t testing.TB, p *Parser, where string, line []byte) Ki
 	return res.Kind
 }
 
-// sharedData returns ../shared/data next to the repository root (or
-// $GEOHEAT_TEST_SHARED_DATA), skipping the test when it is absent, as it is in a
-// fresh clone.
-func sharedData(t testing.TB) string {
-	t.Helper()
-	dir := findSharedData()
-	if dir == "" {
-		t.Skip("shared data absent (../shared/data next to the repository): real-data tests skipped; set GEOHEAT_TEST_SHARED_DATA to run them")
-	}
-	return dir
-}
-
-// findSharedData returns the shared data directory, "" when there is none.
-func findSharedData() string {
-	if dir := os.Getenv("GEOHEAT_TEST_SHARED_DATA"); dir != "" {
-		return dir
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(data, "tweets")); err != nil {
-		return ""
-	}
-	return data
-}
-
 // readLines returns the lines of a plain or gzip file (gzip by magic
 // bytes), without the line terminator. Blank lines are kept.
 func readLines(t testing.TB, path string) [][]byte {
@@ -410,7 +373,7 @@ func readLines(t testing.TB, path string) [][]byte {
 }
 
 func realDataFiles(t testing.TB) []string {
-	data := sharedData(t)
+	data := testenv.Shared(t)
 	files := []string{
 		filepath.Join(data, "tweets", "combined", "v1_tweets_unique.jsonl.gz"),
 		filepath.Join(data, "tweets", "combined", "v1_delete_notices_unique.jsonl"),

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 func TestParseV2Fixtures(t *testing.T) {
@@ -85,7 +86,7 @@ func TestV2BBoxAcrossAntimeridian(t *testing.T) {
 // TestParseV2RealData parses every real v2 payload in ../shared: the
 // combined flat tweets and twarc's streaming envelopes (with includes).
 func TestParseV2RealData(t *testing.T) {
-	data := sharedData(t)
+	data := testenv.Shared(t)
 	var p Parser
 	type counts struct{ posts, notices, malformed, points, approx, tags, langs int }
 	count := func(path string) counts {

@@ -12,7 +12,6 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/geoheat/geoheat/internal/app"
 	"github.com/geoheat/geoheat/internal/ingest/demo"
+	"github.com/geoheat/geoheat/internal/testenv"
 	"github.com/geoheat/geoheat/internal/web"
 )
 
@@ -37,32 +37,27 @@ const xssTag = "<img src=x onerror=alert(1)>"
 // Reykjavik: the XSS tag's posts sit where the demo stream has none.
 const xssLat, xssLon = 64.15, -21.94
 
-// findChromium returns Debian's chromium (or $GEOHEAT_TEST_CHROMIUM), or
-// skips: CI installs it with `apt-get install -y chromium`.
+// findChromium returns $GEOHEAT_TEST_CHROMIUM or Debian's chromium; when
+// there is none the test skips (fails under CI, which installs it with
+// `apt-get install -y chromium`).
 func findChromium(t *testing.T) string {
+	t.Helper()
 	if p := os.Getenv("GEOHEAT_TEST_CHROMIUM"); p != "" {
-		return p
+		return testenv.RequireTool(t, p)
 	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("browser test skipped: no chromium on PATH (Debian: apt-get install -y chromium; or set GEOHEAT_TEST_CHROMIUM)")
-	return ""
+	return testenv.RequireTool(t, "chromium", "chromium-browser", "google-chrome")
 }
 
 func requireBuild(t *testing.T) {
+	t.Helper()
 	if _, err := fs.Stat(web.Files("", nil), "index.html"); err != nil {
-		t.Skip("browser test skipped: dashboard not built (run `make build`, or npm ci && npm run build in web/, before go test)")
+		testenv.Missing(t, "browser test: dashboard not built (run `make build`, or npm ci && npm run build in web/, before go test): %v", err)
 	}
 }
 
 func stopwordDir(t *testing.T) string {
-	if dir, err := filepath.Abs("../../../shared/data/nltk_stopwords/notebook_era_2012"); err == nil {
-		if _, err := os.Stat(filepath.Join(dir, "corpora", "stopwords", "english")); err == nil {
-			return dir
-		}
+	if dir, err := testenv.LookupShared("nltk_stopwords", "notebook_era_2012", "corpora", "stopwords", "english"); err == nil {
+		return filepath.Dir(filepath.Dir(filepath.Dir(dir)))
 	}
 	dir, err := filepath.Abs("../app/testdata/stopwords")
 	if err != nil {
@@ -103,20 +98,6 @@ func xssPosts(t *testing.T, at time.Time, n int) []byte {
 		buf.WriteByte('\n')
 	}
 	return buf.Bytes()
-}
-
-func repoRoot(t *testing.T) string {
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
 }
 
 type syncBuf struct {
@@ -165,10 +146,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 	feed(xssPosts(t, now.Add(-90*time.Second), 1500))
 	waitWritten(t, base, 1)
 
-	artifacts := filepath.Join(repoRoot(t), "test-artifacts")
-	if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	artifacts := t.ArtifactDir() // kept with go test -artifacts
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chrome),

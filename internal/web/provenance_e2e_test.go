@@ -3,8 +3,6 @@ package web_test
 import (
 	"context"
 	"image"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -76,10 +74,7 @@ func TestDashboardInferredPoints(t *testing.T) {
 		t.Fatalf("the API's geo=all heat holds %d points, want 1000", n)
 	}
 
-	artifacts := filepath.Join(repoRoot(t), "test-artifacts")
-	if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	artifacts := t.ArtifactDir() // kept with go test -artifacts
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chrome),
 		chromedp.NoSandbox,

@@ -15,6 +15,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // The tests below check the stream against what a real v1.1 capture looks
@@ -532,10 +534,7 @@ func TestPostsCarrySeveralFunctionWords(t *testing.T) {
 // with the most distinct stopword matches, kept when above one) over the
 // corpus with the notebook-era NLTK lists, when the shared data is present.
 func TestSeedDetectorKeepsMostEuropeanPosts(t *testing.T) {
-	dir := findStopwords()
-	if dir == "" {
-		t.Skip("NLTK stopword lists not found (set GEOHEAT_TEST_NLTK_STOPWORDS to a corpora/stopwords directory)")
-	}
+	dir := testenv.Shared(t, "nltk_stopwords", "notebook_era_2012", "corpora", "stopwords")
 	names := map[string]string{"english": "en", "spanish": "es", "portuguese": "pt", "french": "fr", "german": "de", "italian": "it", "dutch": "nl", "swedish": "sv", "danish": "da", "norwegian": "no", "finnish": "fi", "hungarian": "hu", "russian": "ru", "turkish": "tr"}
 	lists := map[string]map[string]bool{}
 	for name, code := range names {
@@ -590,29 +589,6 @@ func TestSeedDetectorKeepsMostEuropeanPosts(t *testing.T) {
 		if total[l] >= 100 && share(right[l], total[l]) < 0.5 {
 			t.Errorf("%s: the seed's detector puts the true language on top for only %.0f%% of posts", l, 100*share(right[l], total[l]))
 		}
-	}
-}
-
-// findStopwords looks for the notebook-era lists in shared/ beside or above
-// the checkout.
-func findStopwords() string {
-	if d := os.Getenv("GEOHEAT_TEST_NLTK_STOPWORDS"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		d := filepath.Join(dir, "shared", "data", "nltk_stopwords", "notebook_era_2012", "corpora", "stopwords")
-		if _, err := os.Stat(filepath.Join(d, "english")); err == nil {
-			return d
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
 	}
 }
 

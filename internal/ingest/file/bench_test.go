@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/geoheat/geoheat/internal/ingest"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // benchLines is how many ~3 KB tweet-like lines the generated files hold
@@ -126,7 +127,7 @@ func BenchmarkArrayPlain(b *testing.B) { benchmarkFile(b, true, false) }
 // BenchmarkRealUnique reads the 12,619 real tweets of
 // combined/v1_tweets_unique.jsonl.gz.
 func BenchmarkRealUnique(b *testing.B) {
-	path := filepath.Join(sharedData(b), "tweets", "combined", "v1_tweets_unique.jsonl.gz")
+	path := filepath.Join(testenv.Shared(b), "tweets", "combined", "v1_tweets_unique.jsonl.gz")
 	size := int64(len(decompressed(b, path)))
 	b.SetBytes(size)
 	b.ReportAllocs()

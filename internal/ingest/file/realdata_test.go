@@ -11,43 +11,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/geoheat/geoheat/internal/testenv"
 )
-
-// findSharedData returns ../shared/data next to the repository root (or
-// $GEOHEAT_TEST_SHARED_DATA), "" when absent, as in a fresh clone.
-func findSharedData() string {
-	if dir := os.Getenv("GEOHEAT_TEST_SHARED_DATA"); dir != "" {
-		return dir
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(data, "tweets")); err != nil {
-		return ""
-	}
-	return data
-}
-
-func sharedData(t testing.TB) string {
-	t.Helper()
-	dir := findSharedData()
-	if dir == "" {
-		t.Skip("shared data absent (../shared/data next to the repository): real-data tests skipped; set GEOHEAT_TEST_SHARED_DATA to run them")
-	}
-	return dir
-}
 
 // decompressed reads a whole file, gunzipping it when it is gzip.
 func decompressed(t testing.TB, path string) []byte {
@@ -90,7 +56,7 @@ func referenceLines(t testing.TB, data []byte) []string {
 // Stream captures and the combined files are JSON lines: the messages are
 // exactly the non-blank lines.
 func TestRealJSONLines(t *testing.T) {
-	data := sharedData(t)
+	data := testenv.Shared(t)
 	files, err := filepath.Glob(filepath.Join(data, "tweets", "v1_stream_jsonl", "*"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no stream captures: %v", err)
@@ -121,7 +87,7 @@ func TestRealJSONLines(t *testing.T) {
 // JSON lines. The reference decodes each file as a stream of JSON values
 // with encoding/json and counts an array's elements, or 1 for another value.
 func TestRealMixedLayouts(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(sharedData(t), "tweets", "v1_rest_and_fixtures", "*"))
+	files, err := filepath.Glob(filepath.Join(testenv.Shared(t), "tweets", "v1_rest_and_fixtures", "*"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no fixtures: %v", err)
 	}

@@ -44,12 +44,12 @@ func newDictEncoder(t testing.TB, dict []byte) *zstd.Encoder {
 	return enc
 }
 
-// TestCompressedSameAsText: the real capture sent compressed with a
+// TestCompressedSameAsText: demo events sent compressed with a
 // dictionary yields exactly the events sent as text, byte for byte, and a
 // damaged frame is passed on to be counted as malformed without ending the
 // connection.
 func TestCompressedSameAsText(t *testing.T) {
-	lines := captureLines(t)
+	lines := demoEvents(t, 150)
 	dict := buildDict(t, lines, testDictID)
 	enc := newDictEncoder(t, dict)
 	defer enc.Close()
@@ -96,7 +96,7 @@ func TestCompressedSameAsText(t *testing.T) {
 // TestCompressedWrongDictionary: frames compressed with another dictionary
 // (an operator's stale file) are each counted and passed on, never fatal.
 func TestCompressedWrongDictionary(t *testing.T) {
-	lines := captureLines(t)
+	lines := demoEvents(t, 150)
 	theirs := buildDict(t, lines, testDictID)
 	ours := buildDict(t, lines, testDictID+1) // same content, another ID
 	enc := newDictEncoder(t, theirs)

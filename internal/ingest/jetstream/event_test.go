@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 func fixtureLines(t testing.TB, path string) [][]byte {
@@ -64,7 +65,7 @@ func TestParseFixtures(t *testing.T) {
 
 // TestParseRealCapture: production Jetstream v1 events (shared data).
 func TestParseRealCapture(t *testing.T) {
-	path := filepath.Join(sharedData(t), "bluesky", "jetstream_v1_capture_2026-07-04.jsonl")
+	path := testenv.Shared(t, realCapture...)
 	counts := map[string]int{}
 	tagged := 0
 	var got post.Post
@@ -88,23 +89,6 @@ func TestParseRealCapture(t *testing.T) {
 	if !reflect.DeepEqual(counts, want) || tagged != 2 {
 		t.Errorf("counts %v (tagged %d), want %v (tagged 2)", counts, tagged, want)
 	}
-}
-
-// sharedDataDir is $GEOHEAT_TEST_SHARED_DATA, else the shared/data
-// directory beside the repository.
-func sharedDataDir() string {
-	if dir := os.Getenv("GEOHEAT_TEST_SHARED_DATA"); dir != "" {
-		return dir
-	}
-	return filepath.Join("..", "..", "..", "..", "shared", "data")
-}
-
-func sharedData(t testing.TB) string {
-	dir := sharedDataDir()
-	if _, err := os.Stat(filepath.Join(dir, "bluesky")); err != nil {
-		t.Skipf("shared data absent (%s): real-data tests skipped; set GEOHEAT_TEST_SHARED_DATA to run them", dir)
-	}
-	return dir
 }
 
 func FuzzParse(f *testing.F) {

@@ -78,7 +78,7 @@ func savedTimeUS(t *testing.T, dataDir string) int64 {
 // gets exactly the rest: no gap (the unrecorded events come again), no
 // duplicate (the recorded ones do not).
 func TestKilledBeforeRecordedResumesWithoutGap(t *testing.T) {
-	lines := captureLines(t)
+	lines := demoEvents(t, 150)
 	n := len(wanted(newFake(t, lines)))
 	for _, k := range []int{1, n / 2, n - 1} {
 		f := newFake(t, lines)
@@ -210,7 +210,7 @@ func (r *checkingRecorder) check() {
 // kill -9: the cursor on disk never passes what the store recorded, and a
 // restart from it (the kill's leftovers) records every post not recorded.
 func TestPipelineCursorNeverPassesStore(t *testing.T) {
-	lines := captureLines(t)
+	lines := demoEvents(t, 150)
 	f := newFake(t, lines)
 	srv := httptest.NewServer(f)
 	defer srv.Close()
@@ -308,7 +308,7 @@ func TestPipelineCursorNeverPassesStore(t *testing.T) {
 // that window without forcing it (TestServeBluesky in internal/app hit it
 // through the real pipeline); the cursor must end on the last event.
 func TestReportBeforeEmitReturns(t *testing.T) {
-	lines := captureLines(t)
+	lines := demoEvents(t, 150)
 	f := newFake(t, lines)
 	srv := httptest.NewServer(f)
 	defer srv.Close()

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"github.com/geoheat/geoheat/internal/ingest"
 	"github.com/geoheat/geoheat/internal/ingest/live"
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/testenv"
 	"github.com/klauspost/compress/zstd"
 	"go.uber.org/goleak"
 )
@@ -220,29 +220,24 @@ func keyOf(b []byte) string {
 	return string(b)
 }
 
-func captureLines(t *testing.T) [][]byte {
-	dir := sharedDataOrEmpty()
-	if dir == "" {
-		return fixtureLines(t, filepath.Join("testdata", "events.jsonl"))
-	}
-	return fixtureLines(t, filepath.Join(dir, "bluesky", "jetstream_v1_capture_2026-07-04.jsonl"))
-}
-
-// sharedDataOrEmpty is sharedDataDir when it holds exactly one Jetstream
-// capture, else "".
-func sharedDataOrEmpty() string {
-	dir := sharedDataDir()
-	if m, _ := filepath.Glob(filepath.Join(dir, "bluesky", "jetstream_v1_capture_*.jsonl")); len(m) == 1 {
-		return dir
-	}
-	return ""
-}
+// realCapture is the shared data's Jetstream capture (152 production
+// events, see its PROVENANCE.md).
+var realCapture = []string{"bluesky", "jetstream_v1_capture_2026-07-04.jsonl"}
 
 // TestResumeNoGapNoDuplicate: a connection dropped mid-stream, a host that
 // refuses, a malformed frame, and a restart of the process: every event
-// arrives exactly once, in order.
+// arrives exactly once, in order. Demo traffic as Jetstream events.
 func TestResumeNoGapNoDuplicate(t *testing.T) {
-	lines := captureLines(t)
+	testResume(t, demoEvents(t, 200))
+}
+
+// TestResumeRealCapture is TestResumeNoGapNoDuplicate over the production
+// events of the shared capture.
+func TestResumeRealCapture(t *testing.T) {
+	testResume(t, fixtureLines(t, testenv.Shared(t, realCapture...)))
+}
+
+func testResume(t *testing.T, lines [][]byte) {
 	good := newFake(t, lines,
 		step{sendN: 7},                   // drop after 7
 		step{malformed: true, sendN: 12}, // resume (rewound: dedupe), then drop again
@@ -250,10 +245,7 @@ func TestResumeNoGapNoDuplicate(t *testing.T) {
 	)
 	want := wanted(good)
 	if len(want) < 20 {
-		if sharedDataOrEmpty() == "" {
-			t.Skipf("shared data absent (../shared/data next to the repository, or $GEOHEAT_TEST_SHARED_DATA): the %d fixture events are too few for this script", len(want))
-		}
-		t.Fatalf("only %d events to replay", len(want))
+		t.Fatalf("only %d events to replay: too few for this script", len(want))
 	}
 	goodSrv := httptest.NewServer(good)
 	defer goodSrv.Close()

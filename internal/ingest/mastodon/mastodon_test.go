@@ -20,6 +20,7 @@ import (
 	"github.com/geoheat/geoheat/internal/ingest"
 	"github.com/geoheat/geoheat/internal/ingest/live"
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/testenv"
 	"go.uber.org/goleak"
 )
 
@@ -83,14 +84,9 @@ func TestHTMLText(t *testing.T) {
 
 // TestParseRealStatuses: Mastodon.py's recorded statuses (shared data).
 func TestParseRealStatuses(t *testing.T) {
-	dir := os.Getenv("GEOHEAT_TEST_SHARED_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data")
-	}
-	path := filepath.Join(dir, "mastodon", "mastodon_py_statuses_unique.jsonl")
-	f, err := os.Open(path)
+	f, err := os.Open(testenv.Shared(t, "mastodon", "mastodon_py_statuses_unique.jsonl"))
 	if err != nil {
-		t.Skipf("shared data absent (%s): skipped; set GEOHEAT_TEST_SHARED_DATA to run it", path)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)

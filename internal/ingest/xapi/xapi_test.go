@@ -21,6 +21,7 @@ import (
 	"github.com/geoheat/geoheat/internal/ingest"
 	"github.com/geoheat/geoheat/internal/ingest/live"
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/testenv"
 	"github.com/geoheat/geoheat/internal/twitter"
 	"go.uber.org/goleak"
 )
@@ -146,21 +147,6 @@ func readJSONL(t *testing.T, path string) [][]byte {
 	return lines
 }
 
-// sharedV2 returns the real v2 payloads, skipping without ../shared.
-func sharedV2(t *testing.T) [][]byte {
-	dir := os.Getenv("GEOHEAT_TEST_SHARED_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data")
-	}
-	path := filepath.Join(dir, "tweets", "v2", "DocNow__twarc-csv__test-data__streaming_output_with_error.jsonl")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("shared data absent (%s): real-payload replay skipped; set GEOHEAT_TEST_SHARED_DATA to run it", path)
-	}
-	lines := readJSONL(t, path)
-	more := readJSONL(t, filepath.Join(dir, "tweets", "combined", "v2_tweets_unique.jsonl.gz"))
-	return append(lines, more[:200]...)
-}
-
 type run struct {
 	src    *live.Loop
 	out    chan ingest.Message
@@ -235,12 +221,12 @@ func (r *run) collect(t *testing.T, n int) [][]byte {
 	return got
 }
 
-// TestRecoversFromEveryFailure replays real payloads through a server that
-// refuses (503, 429, 420), drops the connection halfway, goes silent and
-// sends a malformed line; the source recovers from each with the
+// TestRecoversFromEveryFailure replays demo posts as v2 payloads through a
+// server that refuses (503, 429, 420), drops the connection halfway, goes
+// silent and sends a malformed line; the source recovers from each with the
 // documented delay and every payload arrives.
 func TestRecoversFromEveryFailure(t *testing.T) {
-	lines := sharedV2(t)
+	lines := demoV2(t, 300)
 	f := &fakeX{t: t, lines: lines, stop: make(chan struct{}), silentUp: make(chan struct{}, 1), script: []behaviour{
 		status503, status503, status429, status420, disconnectHalf, silent, malformedFirst,
 	}}
@@ -296,7 +282,7 @@ func TestRecoversFromEveryFailure(t *testing.T) {
 		res, _ := p.Parse(l, &dst)
 		kinds[res.Kind]++
 	}
-	if kinds[twitter.KindPost] < 200 {
+	if kinds[twitter.KindPost] != len(lines) {
 		t.Errorf("kinds %v", kinds)
 	}
 	pr := r.src.Progress()
@@ -311,8 +297,38 @@ func TestRecoversFromEveryFailure(t *testing.T) {
 	}
 }
 
+// TestRealPayloads replays the shared data's real v2 payloads (twarc's
+// streaming capture with its error envelope, and 200 combined tweets) over
+// one connection: every payload arrives byte for byte, in order, and the
+// tweets parse as posts.
+func TestRealPayloads(t *testing.T) {
+	lines := readJSONL(t, testenv.Shared(t, "tweets", "v2", "DocNow__twarc-csv__test-data__streaming_output_with_error.jsonl"))
+	more := readJSONL(t, testenv.Shared(t, "tweets", "combined", "v2_tweets_unique.jsonl.gz"))
+	lines = append(lines, more[:200]...)
+	f := &fakeX{t: t, lines: lines, stop: make(chan struct{})}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	defer close(f.stop)
+	r := start(t, srv)
+	defer r.stop(t)
+	got := r.collect(t, len(lines))
+	var p twitter.Parser
+	kinds := map[twitter.Kind]int{}
+	for i, l := range got {
+		if !bytes.Equal(l, lines[i]) {
+			t.Fatalf("message %d differs", i)
+		}
+		var dst post.Post
+		res, _ := p.Parse(l, &dst)
+		kinds[res.Kind]++
+	}
+	if kinds[twitter.KindPost] < 200 {
+		t.Errorf("kinds %v", kinds)
+	}
+}
+
 // TestFixtureStream is TestRecoversFromEveryFailure's short form on the
-// package's own fixtures, so it runs without ../shared.
+// package's own fixtures (a place, a user location, an error envelope).
 func TestFixtureStream(t *testing.T) {
 	lines := readJSONL(t, filepath.Join("testdata", "stream.jsonl"))
 	f := &fakeX{t: t, lines: lines, stop: make(chan struct{}), script: []behaviour{status503, disconnectHalf}}

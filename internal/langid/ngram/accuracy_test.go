@@ -11,6 +11,7 @@ import (
 	"github.com/geoheat/geoheat/internal/langid"
 	"github.com/geoheat/geoheat/internal/langid/platform"
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/testenv"
 	"github.com/geoheat/geoheat/internal/twitter"
 )
 
@@ -24,7 +25,7 @@ import (
 // The floors sit a little under the measured values (docs/langid.md), so a
 // change that costs accuracy fails here before it reaches BENCHMARKS.md.
 func TestAccuracyRegression(t *testing.T) {
-	data := sharedData(t)
+	data := testenv.Shared(t)
 	d := newDetector(t)
 	rows := readSentences(t, filepath.Join(data, "langid", "sentences.tsv"))
 	tweets := readTweets(t, filepath.Join(data, "tweets", "combined", "v1_tweets_unique.jsonl.gz"))
@@ -75,33 +76,6 @@ func canonical(code string) string {
 	return code
 }
 
-// sharedData returns ../shared/data next to the repository root (or
-// $GEOHEAT_TEST_SHARED_DATA), skipping the test when it is absent, as in a
-// fresh clone without the shared folder. CI has it.
-func sharedData(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("GEOHEAT_TEST_SHARED_DATA")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for dir = wd; ; dir = filepath.Dir(dir) {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				break
-			}
-			if filepath.Dir(dir) == dir {
-				tb.Skip("repository root not found")
-			}
-		}
-		dir = filepath.Join(dir, "..", "shared", "data")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "langid", "sentences.tsv")); err != nil {
-		tb.Skipf("shared data absent (%v): accuracy tests skipped; set GEOHEAT_TEST_SHARED_DATA to run them", err)
-	}
-	return dir
-}
-
 func readSentences(tb testing.TB, path string) []labelled {
 	tb.Helper()
 	f, err := os.Open(path)
@@ -131,7 +105,7 @@ func readTweets(tb testing.TB, path string) []labelled {
 	tb.Helper()
 	f, err := os.Open(path)
 	if err != nil {
-		tb.Skipf("tweets absent: %v", err)
+		tb.Fatal(err)
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(f)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // Run with:
@@ -38,7 +40,7 @@ func benchmarkTexts(b *testing.B, detect func(string), texts []string) {
 
 func BenchmarkDetect(b *testing.B) {
 	d := newDetector(b)
-	data := sharedData(b)
+	data := testenv.Shared(b)
 	var tweets, sentences []string
 	for _, r := range readTweets(b, filepath.Join(data, "tweets", "combined", "v1_tweets_unique.jsonl.gz")) {
 		tweets = append(tweets, r.text)

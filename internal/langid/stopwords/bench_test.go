@@ -1,7 +1,6 @@
 package stopwords
 
 import (
-	"os"
 	"testing"
 	"time"
 )
@@ -41,9 +40,6 @@ func fixtureTexts(b *testing.B) []string {
 
 func tweetTexts(b *testing.B) []string {
 	b.Helper()
-	if _, err := os.Stat(tweetsPath()); err != nil {
-		b.Skipf("tweet file %s not available, skipping the real-tweet benchmark (set GEOHEAT_TEST_SHARED_DATA)", tweetsPath())
-	}
 	var texts []string
 	for _, tw := range loadTweets(b) {
 		texts = append(texts, tw.text)

@@ -12,40 +12,27 @@ import (
 	"testing"
 
 	"github.com/geoheat/geoheat/internal/langid"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // The golden files in testdata are written by testdata/gen_golden.py, which
 // runs NLTK's own corpus reader and tokenizer (and cross-checks the seed's
 // get_likely_language); see its header for how to regenerate them.
 
-// sharedData is where the project's shared data lives; GEOHEAT_TEST_SHARED_DATA
-// overrides it. Tests that need it skip when it is absent.
-func sharedData() string {
-	if d := os.Getenv("GEOHEAT_TEST_SHARED_DATA"); d != "" {
-		return d
-	}
-	return "/work/shared/data"
-}
-
 // listSetDir returns the directory of a list set named as in the golden
 // files, skipping the test when shared data is needed but missing.
 func listSetDir(t testing.TB, set string) string {
 	t.Helper()
-	var dir string
 	switch set {
 	case "minilists":
 		return filepath.Join("testdata", "minilists")
 	case "newest":
-		dir = filepath.Join(sharedData(), "nltk_stopwords")
+		return testenv.Shared(t, "nltk_stopwords")
 	case "2012":
-		dir = filepath.Join(sharedData(), "nltk_stopwords", "notebook_era_2012")
-	default:
-		t.Fatalf("unknown list set %q", set)
+		return testenv.Shared(t, "nltk_stopwords", "notebook_era_2012")
 	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("NLTK list set %q not available (%v); set GEOHEAT_TEST_SHARED_DATA to the shared data directory", set, err)
-	}
-	return dir
+	t.Fatalf("unknown list set %q", set)
+	return ""
 }
 
 func loadSet(t testing.TB, set string) *Lists {
@@ -154,18 +141,12 @@ var (
 	tweetsErr  error
 )
 
-func tweetsPath() string {
-	return filepath.Join(sharedData(), "tweets", "combined", "v1_tweets_unique.jsonl.gz")
-}
-
 // loadTweets reads every message with an id and a text from the shared tweet file, as
 // gen_golden.py's tweet_texts does, or skips when the file is absent.
 func loadTweets(t testing.TB) []tweet {
 	t.Helper()
-	if _, err := os.Stat(tweetsPath()); err != nil {
-		t.Skipf("tweet file not available (%v); set GEOHEAT_TEST_SHARED_DATA to the shared data directory", err)
-	}
-	tweetsOnce.Do(func() { tweets, tweetsErr = readTweets(tweetsPath()) })
+	path := testenv.Shared(t, "tweets", "combined", "v1_tweets_unique.jsonl.gz")
+	tweetsOnce.Do(func() { tweets, tweetsErr = readTweets(path) })
 	if tweetsErr != nil {
 		t.Fatal(tweetsErr)
 	}

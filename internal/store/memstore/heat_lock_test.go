@@ -242,8 +242,10 @@ func TestHeatRecordProgress(t *testing.T) {
 		}
 	})
 	// Wait for the loop to be scanning before recording.
-	for heats.Load() == 0 {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(20 * time.Second); heats.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no heat query finished in 20 s")
+		}
 	}
 	gen := newGenerator(11)
 	const batches = 200

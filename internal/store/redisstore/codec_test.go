@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 func TestTimeEncodingOrders(t *testing.T) {
@@ -69,10 +70,7 @@ func TestPyFloatReprMatchesPython(t *testing.T) {
 	for range 300 {
 		vals = append(vals, (rng.Float64()*360-180)*math.Pow(10, float64(rng.IntN(40)-20)))
 	}
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed: cannot compare with json.dumps")
-	}
+	py := testenv.RequireTool(t, "python3")
 	var in strings.Builder
 	for _, v := range vals {
 		in.WriteString(fmtHex(v) + "\n")

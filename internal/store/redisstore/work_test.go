@@ -21,6 +21,7 @@ import (
 	"github.com/geoheat/geoheat/internal/store/redisstore"
 	"github.com/geoheat/geoheat/internal/store/redisstore/redistest"
 	"github.com/geoheat/geoheat/internal/store/storetest"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // prefixDetector keeps posts whose text starts with "lang:" under lang, and
@@ -203,8 +204,10 @@ func TestWorkerStopsWhenRedisIsGone(t *testing.T) {
 	go func() { done <- w.Run(ctx) }()
 	srv.Kill()
 	// Poll until the store has noticed the outage.
-	for s.Health(context.Background()).Healthy() {
-		time.Sleep(10 * time.Millisecond) // polling the worker's progress
+	for deadline := time.Now().Add(20 * time.Second); s.Health(context.Background()).Healthy(); time.Sleep(10 * time.Millisecond) { // polling the worker's progress
+		if time.Now().After(deadline) {
+			t.Fatal("the store still reports healthy 20 s after its server was killed")
+		}
 	}
 	stop()
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
@@ -219,7 +222,7 @@ func TestWorkerStopsWhenRedisIsGone(t *testing.T) {
 func TestWorkerLocates(t *testing.T) {
 	g, err := geo.Default()
 	if errors.Is(err, geo.ErrNotBuilt) {
-		t.Skip("worker locator test skipped: no gazetteer in this build (npm run --prefix web gazetteer)")
+		testenv.Missing(t, "worker locator test: no gazetteer in this build (npm run --prefix web gazetteer): %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,7 @@
 //
 // When redis-server is not installed the test is skipped, except under CI
 // (CI set in the environment), where a missing server is a failure: CI is
-// meant to run these tests.
+// meant to run these tests (testenv.RequireTool).
 package redistest
 
 import (
@@ -24,21 +24,15 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // Require returns the path of redis-server, skipping (or, under CI,
 // failing) the test when it is missing.
 func Require(t testing.TB) string {
 	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		msg := "redis-server is not installed (apt-get install redis-server); the Redis tests start their own"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return path
+	return testenv.RequireTool(t, "redis-server")
 }
 
 // Server is one redis-server process.
@@ -266,12 +260,7 @@ type Cluster struct {
 func StartCluster(t testing.TB) *Cluster {
 	t.Helper()
 	Require(t)
-	if _, err := exec.LookPath("redis-cli"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-cli is not installed")
-		}
-		t.Skip("redis-cli is not installed (it comes with redis-server's package, redis-tools)")
-	}
+	testenv.RequireTool(t, "redis-cli")
 	c := &Cluster{}
 	for range 3 {
 		var s *Server

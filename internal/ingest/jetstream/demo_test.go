@@ -1,0 +1,143 @@
+package jetstream
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/ingest/demo"
+	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/twitter"
+)
+
+// demoEvents returns Jetstream events made from n messages of the demo
+// stream, as a Jetstream instance would send them, in time_us order: each
+// demo post becomes a post creation (text, createdAt, langs, one #tag facet
+// per hashtag at its byte range), each delete notice a post deletion, every
+// other message (limit notices, malformed lines) and every seventh message a
+// like (another collection, which the server filters), and every tenth
+// message is followed by an identity event. It checks that every creation parses back
+// to the demo post's text, time and hashtags, so the behaviour tests that
+// replay these events replay real posts.
+func demoEvents(t testing.TB, n int64) [][]byte {
+	t.Helper()
+	var raw bytes.Buffer
+	src := demo.New(demo.Options{Seed: 5, Now: func() time.Time { return time.Date(2026, 7, 4, 14, 0, 0, 0, time.UTC) }})
+	if err := src.WriteFile(&raw, n); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		p      twitter.Parser
+		events [][]byte
+		posts  int
+	)
+	timeUS := int64(1_783_000_000_000_000)
+	add := func(v any) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, b)
+		timeUS += 1000
+	}
+	for i, line := range bytes.Split(bytes.TrimSuffix(raw.Bytes(), []byte("\n")), []byte("\n")) {
+		did := fmt.Sprintf("did:plc:demo%05d", i%97)
+		var ps post.Post
+		res, _ := p.Parse(line, &ps)
+		switch {
+		case res.Kind == twitter.KindPost:
+			add(postCreate(did, timeUS, i, &ps))
+			var got post.Post
+			if res, err := Parse(events[len(events)-1], &got); err != nil || res.Kind != KindPost ||
+				got.Text != ps.Text || !got.Time.Equal(ps.Time) || !slices.Equal(got.Hashtags, ps.Hashtags) {
+				t.Fatalf("generated event %d parses to %+v %v: text %q time %v tags %q, want %q %v %q",
+					len(events)-1, res, err, got.Text, got.Time, got.Hashtags, ps.Text, ps.Time, ps.Hashtags)
+			}
+			posts++
+		case res.Notice == "delete":
+			add(map[string]any{"did": did, "time_us": timeUS, "kind": "commit", "commit": map[string]any{
+				"rev": fmt.Sprintf("rd%d", i), "operation": "delete", "collection": PostCollection, "rkey": fmt.Sprintf("k%d", i)}})
+		}
+		if res.Kind != twitter.KindPost && res.Notice != "delete" || i%7 == 3 {
+			add(map[string]any{"did": did, "time_us": timeUS, "kind": "commit", "commit": map[string]any{
+				"rev": fmt.Sprintf("rl%d", i), "operation": "create", "collection": "app.bsky.feed.like", "rkey": fmt.Sprintf("l%d", i),
+				"record": map[string]any{"$type": "app.bsky.feed.like", "createdAt": "2026-07-04T14:00:00.000Z"}}})
+		}
+		if i%10 == 9 {
+			add(map[string]any{"did": did, "time_us": timeUS, "kind": "identity", "identity": map[string]any{
+				"did": did, "handle": fmt.Sprintf("demo%d.bsky.social", i), "seq": i, "time": "2026-07-04T14:00:00Z"}})
+		}
+	}
+	if posts < int(n)/2 {
+		t.Fatalf("only %d of %d demo messages are posts", posts, n)
+	}
+	return events
+}
+
+// postCreate is the creation event of ps: the hashtags become #tag facets
+// at the byte range of their first "#tag" in the text (after the previous
+// one), as Bluesky clients write them.
+func postCreate(did string, timeUS int64, i int, ps *post.Post) map[string]any {
+	var facets []any
+	from := 0
+	for _, tag := range ps.Hashtags {
+		at := indexFold(ps.Text[from:], "#"+tag)
+		if at < 0 {
+			continue
+		}
+		start := from + at
+		end := start + 1 + len(tag)
+		facets = append(facets, map[string]any{
+			"index":    map[string]int{"byteStart": start, "byteEnd": end},
+			"features": []any{map[string]string{"$type": "app.bsky.richtext.facet#tag", "tag": ps.Text[start+1 : end]}},
+		})
+		from = end
+	}
+	record := map[string]any{
+		"$type":     PostCollection,
+		"createdAt": ps.Time.UTC().Format("2006-01-02T15:04:05.000Z"),
+		"text":      ps.Text,
+		"facets":    facets,
+	}
+	if ps.PlatformLang != "" {
+		record["langs"] = []string{ps.PlatformLang}
+	}
+	return map[string]any{"did": did, "time_us": timeUS, "kind": "commit", "commit": map[string]any{
+		"rev": fmt.Sprintf("r%d", i), "operation": "create", "collection": PostCollection,
+		"rkey": fmt.Sprintf("k%d", i), "record": record, "cid": fmt.Sprintf("c%d", i)}}
+}
+
+// indexFold is strings.Index ignoring ASCII/Unicode simple case, returning
+// a byte offset into s (hashtags may be stored in another case).
+func indexFold(s, sub string) int {
+	for i := range s {
+		if len(s)-i >= len(sub) && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestDemoEvents(t *testing.T) {
+	evs := demoEvents(t, 300)
+	counts := map[string]int{}
+	for _, ev := range evs {
+		var p post.Post
+		res, err := Parse(ev, &p)
+		if err != nil {
+			t.Fatalf("%v: %s", err, ev)
+		}
+		if res.Kind == KindPost {
+			counts["post"]++
+		} else {
+			counts[res.Notice]++
+		}
+	}
+	if counts["post"] < 150 || counts[NoticeDelete] == 0 || counts[NoticeIdentity] != 30 || counts[NoticeOther] == 0 {
+		t.Errorf("kinds %v", counts)
+	}
+}
