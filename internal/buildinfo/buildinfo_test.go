@@ -1,31 +1,28 @@
 package buildinfo
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
 
-// The suite runs after make's generators (make test depends on them), so
-// the test binary carries everything.
-func TestReadFindsEveryEmbeddedPart(t *testing.T) {
-	info := Read()
-	if !info.Complete {
-		t.Fatalf("incomplete build:\n%s", info)
+func TestReadProbesEveryPart(t *testing.T) {
+	info := Read(
+		Part{Name: "a", Version: "v1", Probe: func() (int64, int, error) { return 3 << 20, 2, nil }},
+		Part{Name: "b", Version: "v2", Probe: func() (int64, int, error) { return 0, 0, errors.New("run make build") }},
+	)
+	if info.Complete || len(info.Components) != 2 || info.Go == "" {
+		t.Fatalf("info = %+v, want 2 components, incomplete, a Go version", info)
 	}
-	want := map[string]int64{"dashboard": 1 << 20, "gazetteer": 1 << 20, "language models": 20 << 20}
-	for _, c := range info.Components {
-		if min, ok := want[c.Name]; ok {
-			if c.Bytes < min {
-				t.Errorf("%s: %d bytes, want at least %d", c.Name, c.Bytes, min)
-			}
-			delete(want, c.Name)
-		}
+	a, b := info.Components[0], info.Components[1]
+	if !a.Embedded || a.Bytes != 3<<20 || a.Files != 2 || a.Version != "v1" {
+		t.Errorf("a = %+v", a)
 	}
-	if len(want) > 0 {
-		t.Errorf("components not listed: %v", want)
+	if b.Embedded || b.Missing != "run make build" || b.Version != "" {
+		t.Errorf("b = %+v, want missing with the reason and no version", b)
 	}
-	if s := info.String(); !strings.Contains(s, "lingua-go v") {
-		t.Errorf("version text names no lingua-go version:\n%s", s)
+	if s := info.String(); !strings.Contains(s, "3.0 MB in 2 files, v1") || !strings.Contains(s, "missing: run make build") {
+		t.Errorf("String() =\n%s", s)
 	}
 }
 

@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/geoheat/geoheat/internal/buildinfo"
+
 	"github.com/geoheat/geoheat/internal/langid"
 	"github.com/geoheat/geoheat/internal/pipeline"
 	"github.com/geoheat/geoheat/internal/store"
@@ -34,9 +36,11 @@ type Options struct {
 	Explainer langid.Explainer
 	// Detector names the detector in /api/detect answers.
 	Detector string
-	Now      func() time.Time
-	Started  time.Time
-	Logger   *slog.Logger
+	// Build is what the binary carries, shown in /api/status (nil: left out).
+	Build   *buildinfo.Info
+	Now     func() time.Time
+	Started time.Time
+	Logger  *slog.Logger
 	// Guard caches and rate-limits the expensive endpoints (heat, points,
 	// windowed top); nil means a guard over Querier with the process-wide
 	// DefaultLimiter.

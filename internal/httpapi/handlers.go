@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/geoheat/geoheat/internal/buildinfo"
@@ -22,11 +21,8 @@ type StatusData struct {
 	Store   store.Stats     `json:"store"`
 	// Build says what this binary is and carries (revision, dashboard,
 	// gazetteer, language models), as `geoheat version` does.
-	Build buildinfo.Info `json:"build"`
+	Build *buildinfo.Info `json:"build,omitempty"`
 }
-
-// buildInfo is read once: it cannot change while the process runs.
-var buildInfo = sync.OnceValue(buildinfo.Read)
 
 // CountRow is one row of /api/counts.
 type CountRow struct {
@@ -100,7 +96,7 @@ func (a *API) status(r *http.Request) (any, *apiError) {
 		return nil, storeError(err)
 	}
 	now := a.opts.Now()
-	d := StatusData{Time: now, UptimeS: now.Sub(a.opts.Started).Seconds(), Store: st, Build: buildInfo()}
+	d := StatusData{Time: now, UptimeS: now.Sub(a.opts.Started).Seconds(), Store: st, Build: a.opts.Build}
 	if a.opts.Ingest != nil {
 		d.Ingest = a.opts.Ingest()
 	}

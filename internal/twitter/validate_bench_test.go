@@ -2,9 +2,9 @@ package twitter
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
+	"github.com/geoheat/geoheat/internal/testenv"
 	"github.com/valyala/fastjson"
 )
 
@@ -12,7 +12,7 @@ import (
 // handwritten.md): validateJSON against encoding/json.Valid and fastjson's
 // own Validate, the alternatives it was kept over.
 func BenchmarkValidate(b *testing.B) {
-	path := filepath.Join(sharedData(b), "tweets", "combined", "v1_tweets_unique.jsonl.gz")
+	path := testenv.Shared(b, "tweets", "combined", "v1_tweets_unique.jsonl.gz")
 	lines := readLines(b, path)
 	var total int64
 	for _, l := range lines {

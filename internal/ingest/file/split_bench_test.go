@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"path/filepath"
 	"testing"
+
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // BenchmarkSplitRealArray splits the 12,619 distinct real tweets, written
@@ -13,7 +14,7 @@ import (
 // source uses) against encoding/json.Decoder, the library alternative
 // (docs/handwritten.md).
 func BenchmarkSplitRealArray(b *testing.B) {
-	path := filepath.Join(sharedData(b), "tweets", "combined", "v1_tweets_unique.jsonl.gz")
+	path := testenv.Shared(b, "tweets", "combined", "v1_tweets_unique.jsonl.gz")
 	lines := bytes.Split(bytes.TrimSpace(decompressed(b, path)), []byte("\n"))
 	array := append([]byte("[\n"), bytes.Join(lines, []byte(",\n"))...)
 	array = append(array, "\n]\n"...)
