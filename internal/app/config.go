@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/peterbourgon/ff/v3"
+
+	"github.com/geoheat/geoheat/internal/store/redisstore"
 )
 
 const envPrefix = "GEOHEAT"
@@ -134,7 +136,7 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	if groups&groupWork != 0 {
 		fs.StringVar(&c.Group, "group", "geoheat", "Redis stream consumer group; workers of one group share the posts")
 		fs.StringVar(&c.Consumer, "consumer", "", "this worker's name in the group (default host-pid); restart a worker under its name to resume its entries at once")
-		fs.DurationVar(&c.ClaimIdle, "claim-idle", defaultClaimIdle, "take over entries another consumer has held this long without acknowledging them")
+		fs.DurationVar(&c.ClaimIdle, "claim-idle", redisstore.DefaultClaimIdle, "take over entries another consumer has held this long without acknowledging them")
 		fs.IntVar(&c.Workers, "workers", runtime.NumCPU(), "concurrent detect-and-record loops")
 	}
 	if groups&groupListen != 0 {
