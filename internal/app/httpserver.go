@@ -214,3 +214,27 @@ func readyHandler(st store.Querier, ingest func() *pipeline.Stats, lastRecordErr
 		_ = json.NewEncoder(w).Encode(body)
 	})
 }
+
+// withStoreHealth answers /healthz from the store's health when it has
+// one: 200 while Redis answers, 503 with the outage's details otherwise.
+func withStoreHealth(next http.Handler, st store.Store) http.Handler {
+	hr, ok := st.(redisstore.HealthReporter)
+	if !ok {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" || r.Method != http.MethodGet {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := hr.Health(r.Context())
+		body := map[string]any{"status": "ok", "store": h}
+		code := http.StatusOK
+		if !h.Healthy() {
+			body["status"], code = "unavailable", http.StatusServiceUnavailable
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(body)
+	})
+}

@@ -1,0 +1,46 @@
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/geoheat/geoheat/internal/langid"
+	"github.com/geoheat/geoheat/internal/langid/stopwords"
+)
+
+// detector is what the pipeline and `detect` need of a language detector.
+type detector interface {
+	langid.Detector
+	langid.Explainer
+}
+
+func openDetector(cfg *Config, env Env, log *slog.Logger) (detector, error) {
+	switch cfg.Detector {
+	case "ngram", "platform", "auto":
+		return openNgramDetector(cfg.Detector, log) // langid.go
+	case "stopwords":
+	default:
+		return nil, fmt.Errorf("%w: unknown --detector %q: want ngram, stopwords, platform or auto", ErrUsage, cfg.Detector)
+	}
+	var ties stopwords.TieMode
+	switch cfg.Ties {
+	case "first":
+		ties = stopwords.TiesFirst
+	case "random":
+		ties = stopwords.TiesRandom
+	default:
+		return nil, fmt.Errorf("%w: bad --ties %q: want first or random", ErrUsage, cfg.Ties)
+	}
+	dir, tried, err := stopwords.Find(cfg.StopwordsDir)
+	if err != nil {
+		return nil, fmt.Errorf("no NLTK stopword lists found (looked in: %s); point --stopwords-dir or NLTK_DATA at an NLTK data directory, or run `make stopwords`: %w",
+			strings.Join(tried, ", "), err)
+	}
+	lists, err := stopwords.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	log.Debug("stopword lists loaded", "dir", dir, "languages", len(lists.Names()))
+	return stopwords.New(lists, ties, int64(cfg.Seed)), nil
+}
