@@ -14,6 +14,11 @@
 // order, whatever the number of workers, and the number of batches in flight
 // is bounded by the write queue's capacity.
 //
+// Without a detector (Config.Detector nil) the workers only pass batches
+// on: the parsed posts are recorded as they are. `geoheat ingest --to
+// redis-stream` runs that way into the Redis stream, so publishing and
+// ingesting share this batch-and-parse stage and its counters.
+//
 // Shutdown: cancelling Run's context stops only the source. Everything it had
 // already emitted is parsed, detected and recorded before Run returns, so
 // nothing accepted is lost.
