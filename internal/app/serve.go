@@ -40,9 +40,6 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return helpOK(err)
 	}
-	if cfg.To != "" {
-		return fmt.Errorf("%w: --to is for geoheat ingest", ErrUsage)
-	}
 	if err := checkListenAuth(cfg, env); err != nil {
 		return err // before any source or store is opened
 	}
