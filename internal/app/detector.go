@@ -15,6 +15,8 @@ type detector interface {
 	langid.Explainer
 }
 
+// openDetector builds the --detector: ngram and the platform-tag detectors
+// over it (langid.go), or the seed's stopword counter from NLTK lists.
 func openDetector(cfg *Config, env Env, log *slog.Logger) (detector, error) {
 	switch cfg.Detector {
 	case "ngram", "platform", "auto":

@@ -24,6 +24,8 @@ const (
 // burning both cores; `--rate 0` lifts the limit.
 const defaultServeDemoRate = 300
 
+// openSource builds the --source; serving changes the demo's default rate
+// (paced for a live dashboard instead of as fast as possible).
 func openSource(cfg *Config, env Env, serving bool) (ingest.Source, error) {
 	spec := strings.TrimSpace(cfg.Source)
 	switch {

@@ -12,6 +12,8 @@ import (
 	"github.com/geoheat/geoheat/internal/store/redisstore"
 )
 
+// openStore opens the store --store names: the embedded one under --data-dir,
+// or Redis (openRedisStore).
 func openStore(cfg *Config, env Env, log *slog.Logger) (store.Store, error) {
 	switch {
 	case cfg.Store == "memory" || cfg.Store == "":
