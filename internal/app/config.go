@@ -189,7 +189,7 @@ func parseFlags(name string, groups flagGroup, env Env, args []string, synopsis 
 	}
 	err := ff.Parse(fs, args, ff.WithEnvVarPrefix(envPrefix), ff.WithEnvVars())
 	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
+		// The flag package printed the usage already.
 		return nil, nil, flag.ErrHelp
 	}
 	if err != nil {
