@@ -12,10 +12,12 @@ import (
 	"path/filepath"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/geoheat/geoheat/internal/httpapi"
+	"github.com/geoheat/geoheat/internal/httpserver"
 	"github.com/geoheat/geoheat/internal/pipeline"
 	"github.com/geoheat/geoheat/internal/store"
-	"golang.org/x/sync/errgroup"
 )
 
 // serverFile is written into the data directory while a server holds the
@@ -88,9 +90,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	api := httpapi.New(opts)
 	live := mountWeb(ctx, api, cfg, p, st, env, log)
-	srv, err := newHTTPServer(serverOptions{Config: cfg, Env: env, Handler: withStoreHealth(api, st), Store: st, Ingest: p, Live: live, Logger: log})
+	srv, err := httpserver.New(httpserver.Options{Listen: cfg.Listen, Token: authToken(cfg, env), Handler: api, Store: st, Ingest: p, Live: live, Logger: log})
 	if err != nil {
-		return err
+		return fmt.Errorf("serve: %w", err)
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -163,4 +165,26 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		log.Info("geoheat stopped", "messages", s.Messages, "written", s.Written)
 	}
 	return err
+}
+
+// authToken returns the configured token. ff already maps
+// GEOHEAT_AUTH_TOKEN onto the flag from the process environment; the Env
+// lookup covers callers that inject their environment (tests).
+func authToken(cfg *Config, env Env) string {
+	if cfg.AuthToken != "" {
+		return cfg.AuthToken
+	}
+	if env.Getenv != nil {
+		return env.Getenv(envPrefix + "_AUTH_TOKEN")
+	}
+	return ""
+}
+
+// checkListenAuth refuses to serve beyond loopback without a token. It runs
+// before anything is opened, so the error is the first thing the user sees.
+func checkListenAuth(cfg *Config, env Env) error {
+	if authToken(cfg, env) != "" || httpserver.IsLoopback(cfg.Listen) {
+		return nil
+	}
+	return fmt.Errorf("%w: serve: --listen %s: %w: give --auth-token (or GEOHEAT_AUTH_TOKEN)", ErrUsage, cfg.Listen, httpserver.ErrNoToken)
 }
