@@ -9,14 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
+	"github.com/geoheat/geoheat/internal/apiclient"
 	"github.com/geoheat/geoheat/internal/httpapi"
 	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/memstore"
@@ -30,103 +28,59 @@ import (
 // directly whether or not a server runs; the embedded store is locked by
 // the process that holds it, which is then asked instead.
 
-type envelope struct {
-	Status    string          `json:"status"`
-	Data      json.RawMessage `json:"data"`
-	ErrorType string          `json:"errorType"`
-	Error     string          `json:"error"`
-}
-
+// apiGet asks the API for path?q: the server --server names, the server
+// holding the data directory, or the store itself in this process.
 func apiGet(ctx context.Context, env Env, cfg *Config, path string, q url.Values) (json.RawMessage, error) {
-	target := path
-	if len(q) > 0 {
-		target += "?" + q.Encode()
-	}
-	server := strings.TrimRight(cfg.Server, "/")
-	var body []byte
-	if server == "" {
-		b, redirect, err := localGet(ctx, env, cfg, target)
-		if err != nil {
-			return nil, err
+	if cfg.Server != "" {
+		if _, err := url.ParseRequestURI(cfg.Server); err != nil {
+			return nil, fmt.Errorf("%w: bad --server: %v", ErrUsage, err)
 		}
-		if redirect == "" {
-			body = b
-		} else {
-			fmt.Fprintf(env.Stderr, "geoheat: %s is in use by a running server; asking it at %s\n", cfg.DataDir, redirect)
-			server = redirect
-		}
+		return apiclient.Remote(cfg.Server).Get(ctx, path, q)
 	}
-	if body == nil {
-		b, err := httpGet(ctx, server+target)
-		if err != nil {
-			return nil, err
-		}
-		body = b
+	st, redirect, err := openQueryStore(env, cfg)
+	if err != nil {
+		return nil, err
 	}
-	var env2 envelope
-	if err := json.Unmarshal(body, &env2); err != nil {
-		return nil, fmt.Errorf("unexpected answer from %s: %w", target, err)
+	if redirect != "" {
+		fmt.Fprintf(env.Stderr, "geoheat: %s is in use by a running server; asking it at %s\n", cfg.DataDir, redirect)
+		return apiclient.Remote(redirect).Get(ctx, path, q)
 	}
-	if env2.Status != "success" {
-		return nil, fmt.Errorf("%s: %s", env2.ErrorType, env2.Error)
-	}
-	return env2.Data, nil
+	defer st.Close()
+	return apiclient.InProcess(httpapi.New(httpapi.Options{Querier: st, Now: env.Now})).Get(ctx, path, q)
 }
 
-func httpGet(ctx context.Context, u string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%w: bad --server: %v", ErrUsage, err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("cannot reach geoheat: %w", err)
-	}
-	defer resp.Body.Close()
-	return io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-}
-
-// localGet serves target from the store --store names. When a server
+// openQueryStore opens the store --store names for a query. When a server
 // holds the embedded store's directory it returns that server's URL
 // instead.
-func localGet(ctx context.Context, env Env, cfg *Config, target string) (body []byte, redirect string, err error) {
+func openQueryStore(env Env, cfg *Config) (st store.Store, redirect string, err error) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var st store.Store
 	switch {
 	case isRedisURL(cfg.Store):
 		rs, err := openRedisStore(cfg, env, quiet)
 		if err != nil {
 			return nil, "", err
 		}
-		st = rs
+		return rs, "", nil
 	case cfg.Store == "memory" || cfg.Store == "":
-		if fi, err := os.Stat(cfg.DataDir); err != nil || !fi.IsDir() {
-			return nil, "", fmt.Errorf("no geoheat data in %s: run `geoheat ingest` or `geoheat serve` first, or give --server URL or --store redis://...", cfg.DataDir)
-		}
-		ms, err := memstore.Open(memstore.Options{Dir: cfg.DataDir, Now: env.Now, Logger: quiet})
-		if errors.Is(err, memstore.ErrLocked) {
-			b, rerr := os.ReadFile(filepath.Join(cfg.DataDir, serverFile))
-			var info serverInfo
-			if rerr == nil && json.Unmarshal(b, &info) == nil && info.URL != "" {
-				return nil, info.URL, nil
-			}
-			return nil, "", fmt.Errorf("%s is in use by another geoheat process; query it with --server URL", cfg.DataDir)
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		st = ms
 	default:
 		return nil, "", fmt.Errorf("%w: unknown --store %q: want memory or redis://host:port/db", ErrUsage, cfg.Store)
 	}
-	defer st.Close()
-	api := httpapi.New(httpapi.Options{Querier: st, Now: env.Now})
-	req := httptest.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	rec := httptest.NewRecorder()
-	api.ServeHTTP(rec, req)
-	return rec.Body.Bytes(), "", nil
+	if fi, err := os.Stat(cfg.DataDir); err != nil || !fi.IsDir() {
+		return nil, "", fmt.Errorf("no geoheat data in %s: run `geoheat ingest` or `geoheat serve` first, or give --server URL or --store redis://...", cfg.DataDir)
+	}
+	ms, err := memstore.Open(memstore.Options{Dir: cfg.DataDir, Now: env.Now, Logger: quiet})
+	if errors.Is(err, memstore.ErrLocked) {
+		b, rerr := os.ReadFile(filepath.Join(cfg.DataDir, serverFile))
+		var info serverInfo
+		if rerr == nil && json.Unmarshal(b, &info) == nil && info.URL != "" {
+			return nil, info.URL, nil
+		}
+		return nil, "", fmt.Errorf("%s is in use by another geoheat process; query it with --server URL", cfg.DataDir)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return ms, "", nil
 }
 
 func printJSON(w io.Writer, data json.RawMessage) error {
