@@ -43,3 +43,6 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 	google.golang.org/protobuf v1.36.8 // indirect
 )
+
+// npm packages may carry Go files (eslint's flatted does); they are not ours.
+ignore ./web/node_modules

@@ -42,8 +42,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "ingest in the background and serve the HTTP API on 127.0.0.1:8080", runServeCmd},
-		{"ingest", "run the pipeline until the source ends and print a summary", runIngestCmd},
+		{"serve", "ingest in the background and serve the HTTP API on 127.0.0.1:8080", runServe},
+		{"ingest", "run the pipeline until the source ends and print a summary", runIngest},
 		{"work", "consume the Redis stream `ingest --to redis-stream` fills: detect and record", runWork},
 		{"status", "current time, uptime, source, counters, queues, store", runStatus},
 		{"counts", "posts, geo points and hashtags held per language", runCounts},

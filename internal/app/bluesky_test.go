@@ -83,6 +83,9 @@ func TestServeBluesky(t *testing.T) {
 	if live := st.Ingest.Source.Live; live == nil || live.State != "connected" {
 		t.Errorf("live state %+v", live)
 	}
+	if st.Build == nil || !st.Build.Complete || len(st.Build.Components) != 3 {
+		t.Errorf("status build = %+v, want the three embedded parts, complete", st.Build)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve: %v", err)

@@ -10,6 +10,10 @@ import (
 	"time"
 
 	"github.com/peterbourgon/ff/v3"
+
+	"github.com/geoheat/geoheat/internal/httpapi"
+	"github.com/geoheat/geoheat/internal/render"
+	"github.com/geoheat/geoheat/internal/store/redisstore"
 )
 
 const envPrefix = "GEOHEAT"
@@ -135,7 +139,7 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	if groups&groupWork != 0 {
 		fs.StringVar(&c.Group, "group", "geoheat", "Redis stream consumer group; workers of one group share the posts")
 		fs.StringVar(&c.Consumer, "consumer", "", "this worker's name in the group (default host-pid); restart a worker under its name to resume its entries at once")
-		fs.DurationVar(&c.ClaimIdle, "claim-idle", defaultClaimIdle, "take over entries another consumer has held this long without acknowledging them")
+		fs.DurationVar(&c.ClaimIdle, "claim-idle", redisstore.DefaultClaimIdle, "take over entries another consumer has held this long without acknowledging them")
 		fs.IntVar(&c.Workers, "workers", runtime.NumCPU(), "concurrent detect-and-record loops")
 	}
 	if groups&groupListen != 0 {
@@ -186,7 +190,7 @@ func parseFlags(name string, groups flagGroup, env Env, args []string, synopsis 
 	}
 	err := ff.Parse(fs, args, ff.WithEnvVarPrefix(envPrefix), ff.WithEnvVars())
 	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
+		// The flag package printed the usage already.
 		return nil, nil, flag.ErrHelp
 	}
 	if err != nil {
@@ -207,4 +211,31 @@ func allEnvNames() map[string]bool {
 		})
 	}
 	return names
+}
+
+// registerRender adds the flags of `render` and `map`.
+func (c *Config) registerRender(fs *flag.FlagSet) {
+	fs.StringVar(&c.Tag, "tag", "", "only posts with this hashtag (without #)")
+	fs.StringVar(&c.Window, "window", "", "only posts within this window of the newest post (5m, 1h, 24h; all)")
+	fs.IntVar(&c.N, "n", 0, "only the N most recent points (the seed drew 400); 0 = no limit")
+	fs.StringVar(&c.Output, "o", "", "output file (- for stdout)")
+	fs.IntVar(&c.Width, "width", render.DefaultWidth, "image width in pixels")
+	fs.IntVar(&c.Height, "height", 0, "image height in pixels (0 = keep the area's aspect)")
+	fs.StringVar(&c.BBox, "bbox", "", "area drawn, as west,south,east,north (default: the world)")
+	fs.StringVar(&c.Proj, "proj", "equirect", "projection: equirect or mercator")
+	c.registerGeo(fs)
+}
+
+// registerGeo adds --geo, the provenance filter of `points`, `render` and
+// `map` (the API's geo= parameter).
+func (c *Config) registerGeo(fs *flag.FlagSet) {
+	fs.StringVar(&c.Geo, "geo", "", "point provenances: a comma list of exact, place, profile, text, or trusted (exact,place), inferred (profile,text), all (default trusted)")
+}
+
+// checkGeo rejects a bad --geo before anything is queried.
+func checkGeo(name string, cfg *Config) error {
+	if _, err := httpapi.ParseGeo(cfg.Geo); err != nil {
+		return fmt.Errorf("%w: geoheat %s: --geo: %v", ErrUsage, name, err)
+	}
+	return nil
 }

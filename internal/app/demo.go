@@ -30,7 +30,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
+			// The flag package printed the usage already.
 			return nil
 		}
 		return fmt.Errorf("%w: geoheat demo: %v", ErrUsage, err)

@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -46,13 +44,15 @@ func summarize(s pipeline.Stats) Summary {
 	return sum
 }
 
+const ingestSynopsis = "--source demo|file:PATH [--store redis://... --to redis-stream] [flags]"
+
+// runIngest is `geoheat ingest`: the pipeline into the store until the
+// source ends, then a summary. With --to redis-stream the same pipeline
+// publishes the parsed posts for `geoheat work` instead (openIngestion).
 func runIngest(ctx context.Context, env Env, args []string) error {
-	cfg, _, err := parseFlags("ingest", groupIngest|groupStore|groupSummary, env, args, "--source demo|file:PATH [flags]")
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
+	cfg, _, err := parseFlags("ingest", groupIngest|groupStore|groupSummary, env, args, ingestSynopsis)
 	if err != nil {
-		return err
+		return helpOK(err)
 	}
 	in, err := openIngestion(cfg, env, false)
 	if err != nil {
@@ -79,7 +79,13 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 		runErr = <-done
 	}
 	closeErr := in.Close()
-	return finishIngest(env, cfg.JSON, summarize(p.Stats()), runErr, closeErr)
+	sum := summarize(p.Stats())
+	if in.publishing {
+		// Written counts posts published; detection happens in the
+		// workers, so Undetected stays 0 here.
+		sum.Source += " -> redis-stream"
+	}
+	return finishIngest(env, cfg.JSON, sum, runErr, closeErr)
 }
 
 // finishIngest prints an ingest's summary (a table, or JSON) and returns its

@@ -4,33 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/geoheat/geoheat/internal/langid"
 	"github.com/geoheat/geoheat/internal/langid/eval"
-	"github.com/geoheat/geoheat/internal/langid/ngram"
-	"github.com/geoheat/geoheat/internal/langid/platform"
 )
-
-// openNgramDetector builds the detectors that need no NLTK lists: ngram, and
-// platform/auto over it. openDetector calls it.
-func openNgramDetector(name string, log *slog.Logger) (detector, error) {
-	start := time.Now()
-	text, err := ngram.New(ngram.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("ngram detector: %w", err)
-	}
-	log.Debug("ngram model ready", "seconds", time.Since(start).Seconds())
-	switch name {
-	case "platform":
-		return platform.New(platform.Trust, text), nil
-	case "auto":
-		return platform.New(platform.Auto, text), nil
-	}
-	return text, nil
-}
 
 func runLangid(ctx context.Context, env Env, args []string) error {
 	if len(args) > 0 && args[0] == "eval" {

@@ -13,8 +13,9 @@ import (
 	"github.com/geoheat/geoheat/internal/store/redisstore/redistest"
 )
 
-// The stream publisher parses on its own (no pipeline), and caps hashtags
-// per post as the pipeline does.
+// The stream publisher caps hashtags per post as the pipeline does (it once
+// parsed on its own and missed the cap; now it is the pipeline without a
+// detector). Its summary counts what it published.
 func TestPublisherCapsHashtags(t *testing.T) {
 	srv := redistest.Start(t)
 	var tags []string
@@ -34,7 +35,10 @@ func TestPublisherCapsHashtags(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatalf("summary %q: %v", out, err)
 	}
-	if want := int64(100 - pipeline.DefaultMaxHashtags); sum.Posts != 1 || sum.HashtagsCut != want {
-		t.Errorf("summary %+v: want 1 post and %d hashtags cut", sum, want)
+	if want := int64(100 - pipeline.DefaultMaxHashtags); sum.Posts != 1 || sum.HashtagsCut != want || sum.Written != 1 {
+		t.Errorf("summary %+v: want 1 post, written, and %d hashtags cut", sum, want)
+	}
+	if !strings.HasSuffix(sum.Source, " -> redis-stream") {
+		t.Errorf("summary source %q: want it to name the stream", sum.Source)
 	}
 }

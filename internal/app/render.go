@@ -1,10 +1,8 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -15,33 +13,6 @@ import (
 	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/web"
 )
-
-// registerRender adds the flags of `render` and `map`.
-func (c *Config) registerRender(fs *flag.FlagSet) {
-	fs.StringVar(&c.Tag, "tag", "", "only posts with this hashtag (without #)")
-	fs.StringVar(&c.Window, "window", "", "only posts within this window of the newest post (5m, 1h, 24h; all)")
-	fs.IntVar(&c.N, "n", 0, "only the N most recent points (the seed drew 400); 0 = no limit")
-	fs.StringVar(&c.Output, "o", "", "output file (- for stdout)")
-	fs.IntVar(&c.Width, "width", render.DefaultWidth, "image width in pixels")
-	fs.IntVar(&c.Height, "height", 0, "image height in pixels (0 = keep the area's aspect)")
-	fs.StringVar(&c.BBox, "bbox", "", "area drawn, as west,south,east,north (default: the world)")
-	fs.StringVar(&c.Proj, "proj", "equirect", "projection: equirect or mercator")
-	c.registerGeo(fs)
-}
-
-// registerGeo adds --geo, the provenance filter of `points`, `render` and
-// `map` (the API's geo= parameter).
-func (c *Config) registerGeo(fs *flag.FlagSet) {
-	fs.StringVar(&c.Geo, "geo", "", "point provenances: a comma list of exact, place, profile, text, or trusted (exact,place), inferred (profile,text), all (default trusted)")
-}
-
-// checkGeo rejects a bad --geo before anything is queried.
-func checkGeo(name string, cfg *Config) error {
-	if _, err := httpapi.ParseGeo(cfg.Geo); err != nil {
-		return fmt.Errorf("%w: geoheat %s: --geo: %v", ErrUsage, name, err)
-	}
-	return nil
-}
 
 // heatValues turns the flags into the heat query parameters the API and
 // render.ParseRequest share.
@@ -147,54 +118,4 @@ type staticHeat store.HeatResult
 
 func (s staticHeat) Heat(context.Context, store.HeatQuery) (store.HeatResult, error) {
 	return store.HeatResult(s), nil
-}
-
-func runMap(ctx context.Context, env Env, args []string) error {
-	cfg, err := queryFlags("map", groupRender, env, args,
-		"--lang L [--tag T] [--window W | --n N] [--geo all] [--server URL | --data-dir DIR] -o file.html")
-	if err != nil {
-		return helpOK(err)
-	}
-	if cfg.Lang == "" || cfg.Output == "" {
-		return fmt.Errorf("%w: geoheat map needs --lang L (en or english) and -o file.html", ErrUsage)
-	}
-	// The page zooms on the client; cells fine enough for a wide screen.
-	cfg.Width, cfg.Height, cfg.BBox = 1600, 0, ""
-	q := heatValues(cfg)
-	req, err := render.ParseRequest(q)
-	if err != nil {
-		return fmt.Errorf("%w: geoheat map: %v", ErrUsage, err)
-	}
-	res, err := fetchHeat(ctx, env, cfg, req, q)
-	if err != nil {
-		return err
-	}
-	top := url.Values{"lang": {cfg.Lang}, "n": {"10"}}
-	if w, _ := httpapi.ParseWindow(cfg.Window); w > 0 {
-		top.Set("window", cfg.Window)
-	}
-	data, err := apiGet(ctx, env, cfg, "/api/top", top)
-	if err != nil {
-		return err
-	}
-	var rows []httpapi.TopRow
-	if err := json.Unmarshal(data, &rows); err != nil {
-		return fmt.Errorf("unexpected /api/top answer: %w", err)
-	}
-	geo, _ := httpapi.ParseGeo(cfg.Geo) // ParseRequest checked it
-	page := render.Page{Lang: cfg.Lang, Tag: cfg.Tag, Window: cfg.Window, N: cfg.N, Geo: geo.String(), Generated: env.Now(),
-		Heat: res, Outlines: commandOutlines(env)}
-	if len(rows) > 0 {
-		page.Lang = rows[0].Name
-		page.Top = rows[0].Tags
-	}
-	page.Title = "geoheat: " + page.Lang + " heatmap"
-	if cfg.Tag != "" {
-		page.Title = "geoheat: #" + cfg.Tag + " heatmap"
-	}
-	var buf bytes.Buffer
-	if err := render.WritePage(&buf, page); err != nil {
-		return err
-	}
-	return writeOutput(env, cfg.Output, buf.Bytes())
 }

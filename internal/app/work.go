@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"text/tabwriter"
-	"time"
 
 	"github.com/geoheat/geoheat/internal/store/redisstore"
 )
@@ -97,6 +96,3 @@ func runWork(ctx context.Context, env Env, args []string) error {
 	}
 	return nil
 }
-
-// defaultClaimIdle mirrors redisstore's default, for the flag's help.
-const defaultClaimIdle = 30 * time.Second

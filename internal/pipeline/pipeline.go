@@ -14,6 +14,11 @@
 // order, whatever the number of workers, and the number of batches in flight
 // is bounded by the write queue's capacity.
 //
+// Without a detector (Config.Detector nil) the workers only pass batches
+// on: the parsed posts are recorded as they are. `geoheat ingest --to
+// redis-stream` runs that way into the Redis stream, so publishing and
+// ingesting share this batch-and-parse stage and its counters.
+//
 // Shutdown: cancelling Run's context stops only the source. Everything it had
 // already emitted is parsed, detected and recorded before Run returns, so
 // nothing accepted is lost.
@@ -64,8 +69,13 @@ type Parser interface {
 type Config struct {
 	Source    ingest.Source
 	NewParser func() Parser
-	Detector  langid.Detector
-	Recorder  store.Recorder
+	// Detector, when nil, skips detection: every parsed post goes to the
+	// Recorder as parsed, in batches, with the same parse counters. That is
+	// `geoheat ingest --to redis-stream`, whose Recorder publishes to the
+	// Redis stream and whose workers detect, so that publishing shares the
+	// batch-and-parse stage (and its hashtag cap) instead of copying it.
+	Detector langid.Detector
+	Recorder store.Recorder
 
 	Workers   int // language workers; default runtime.NumCPU()
 	Parsers   int // parsing goroutines; default runtime.NumCPU()
@@ -105,8 +115,8 @@ type Config struct {
 const DefaultMaxHashtags = 64
 
 // CapHashtags keeps the first max hashtags of p (max < 0: all) and
-// returns how many it cut. Every path that turns messages into posts calls
-// it: the pipeline's parsers and the Redis stream publisher.
+// returns how many it cut. The parse stage calls it on every post, for the
+// store and the Redis stream alike (Config.Detector).
 func CapHashtags(p *post.Post, max int) int64 {
 	if max < 0 || len(p.Hashtags) <= max {
 		return 0
@@ -181,8 +191,13 @@ type sourceState struct {
 
 // New validates cfg and returns a pipeline ready to Run.
 func New(cfg Config) (*Pipeline, error) {
-	if cfg.Source == nil || cfg.NewParser == nil || cfg.Detector == nil || cfg.Recorder == nil {
-		return nil, errors.New("pipeline: source, parser, detector and recorder are required")
+	if cfg.Source == nil || cfg.NewParser == nil || cfg.Recorder == nil {
+		return nil, errors.New("pipeline: source, parser and recorder are required")
+	}
+	if cfg.Detector == nil && cfg.Locator != nil {
+		// Places are inferred after detection (the language is a prior), so
+		// without a detector whoever detects must also locate.
+		return nil, errors.New("pipeline: a locator needs a detector")
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.NumCPU()
@@ -388,6 +403,10 @@ func (p *Pipeline) addCounts(c *parseCounts) {
 
 func (p *Pipeline) detectStage() {
 	for b := range p.detect {
+		if p.cfg.Detector == nil {
+			close(b.ready) // posts go on as parsed (Config.Detector)
+			continue
+		}
 		start := time.Now()
 		detected, undetected := DetectPosts(p.cfg.Detector, b.posts)
 		if p.cfg.Locator != nil {
@@ -415,10 +434,13 @@ func (p *Pipeline) writeStage(ctx context.Context) error {
 	var firstErr error
 	for b := range p.write {
 		<-b.ready
-		kept := b.posts[:0]
-		for _, ps := range b.posts {
-			if ps.Lang != "" {
-				kept = append(kept, ps)
+		kept := b.posts
+		if p.cfg.Detector != nil {
+			kept = b.posts[:0]
+			for _, ps := range b.posts {
+				if ps.Lang != "" {
+					kept = append(kept, ps)
+				}
 			}
 		}
 		if len(kept) == 0 {

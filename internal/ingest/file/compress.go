@@ -22,6 +22,35 @@ var (
 	magicZstd  = []byte{0x28, 0xb5, 0x2f, 0xfd}
 )
 
+// Open opens one file with the decompression the source applies (gzip,
+// bzip2, zstd, told from the content), for tools that read the same
+// archives outside a pipeline (geoheat geo eval, langid eval). It reads one
+// file, not a directory, glob or tar archive. Close releases the decoder
+// and the file.
+func Open(path string) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("file: %w", err)
+	}
+	r, release, err := decompress(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("file: %s: %w", path, err)
+	}
+	return openedFile{Reader: r, release: release, f: f}, nil
+}
+
+type openedFile struct {
+	io.Reader
+	release func()
+	f       *os.File
+}
+
+func (d openedFile) Close() error {
+	d.release()
+	return d.f.Close()
+}
+
 // decompress wraps in by its magic bytes: gzip (concatenated members
 // included), bzip2, zstd, or none. closeFn releases the decoder.
 func decompress(in io.Reader) (io.Reader, func(), error) {
@@ -102,21 +131,4 @@ func (r *reader) tar(in io.Reader) error {
 			return fmt.Errorf("tar member %s: %w", hdr.Name, err)
 		}
 	}
-}
-
-// Open opens a file for reading whatever its compression (as decompress
-// recognises it), for tools that read a whole file rather than replay it
-// (the language and place evaluations). closeFn closes the decoder and the
-// file.
-func Open(path string) (r io.Reader, closeFn func(), err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	r, closeDecoder, err := decompress(f)
-	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return r, func() { closeDecoder(); f.Close() }, nil
 }

@@ -466,3 +466,32 @@ func TestCtxReaderKeepsShortReads(t *testing.T) {
 		t.Fatalf("read %d bytes, want %d", len(got), len(data))
 	}
 }
+
+// Open reads a compressed file as the source does: the same bytes out of
+// gzip, bzip2 and zstd, and a plain file as is.
+func TestOpenDecompresses(t *testing.T) {
+	want := []byte("{\"id\":1}\n{\"id\":2}\n")
+	dir := t.TempDir()
+	for name, b := range map[string][]byte{
+		"plain.jsonl": want, "a.gz": gzipBytes(t, want), "a.bz2": bzip2Bytes(t, want), "a.zst": zstdBytes(t, want),
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Open(path)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got, err := io.ReadAll(r)
+		if cerr := r.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: read %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if _, err := Open(filepath.Join(dir, "absent")); err == nil {
+		t.Error("Open of a missing file: no error")
+	}
+}

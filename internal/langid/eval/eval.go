@@ -64,11 +64,11 @@ func canonicalLang(code string) string {
 }
 
 func loadTSVSet(path string) (Set, error) {
-	r, closeFn, err := file.Open(path)
+	r, err := file.Open(path)
 	if err != nil {
 		return Set{}, fmt.Errorf("langid eval: %w", err)
 	}
-	defer closeFn()
+	defer r.Close()
 	set := Set{name: path, groups: []string{"all"}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
@@ -102,11 +102,11 @@ func loadTSVSet(path string) (Set, error) {
 }
 
 func loadTweetSet(path string) (Set, error) {
-	r, closeFn, err := file.Open(path)
+	r, err := file.Open(path)
 	if err != nil {
 		return Set{}, fmt.Errorf("langid eval: %w", err)
 	}
-	defer closeFn()
+	defer r.Close()
 	set := Set{name: "tweets:" + path, groups: []string{"tweets"}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)

@@ -42,6 +42,18 @@ const (
 
 func (s *Store) streamKey() string { return s.key("stream") }
 
+// Publisher returns a store.Recorder whose Record publishes to the stream
+// (Publish) instead of recording: `geoheat ingest --to redis-stream` runs
+// the pipeline without a detector into it, and `geoheat work` detects and
+// records. Safe for concurrent use, as Publish is.
+func (s *Store) Publisher() store.Recorder { return streamPublisher{s} }
+
+type streamPublisher struct{ s *Store }
+
+func (p streamPublisher) Record(ctx context.Context, posts []post.Post) error {
+	return p.s.Publish(ctx, posts)
+}
+
 // Publish appends posts to the stream, pipelined in one round trip, and
 // returns once Redis acknowledged every entry, retrying while Redis is
 // unavailable as Record does. When the stream holds more than

@@ -75,12 +75,17 @@ type WorkerOptions struct {
 	// bounds how long Run takes to notice its context ending.
 	Block time.Duration
 	// ClaimIdle is how long an entry stays pending with a silent consumer
-	// before another takes it over (default 30 s).
+	// before another takes it over (default DefaultClaimIdle).
 	ClaimIdle time.Duration
 	// TrimEvery is how often acknowledged entries are trimmed (default 5 s).
 	TrimEvery time.Duration
 	Logger    *slog.Logger
 }
+
+// DefaultClaimIdle is WorkerOptions.ClaimIdle's default: long enough that a
+// busy consumer's batch (detection plus one script call) is never taken
+// from it, short enough that a crashed consumer's entries move on soon.
+const DefaultClaimIdle = 30 * time.Second
 
 // WorkerStats counts what a Worker did since it started.
 type WorkerStats struct {
@@ -117,7 +122,7 @@ func (s *Store) NewWorker(opts WorkerOptions) (*Worker, error) {
 		opts.Block = time.Second
 	}
 	if opts.ClaimIdle <= 0 {
-		opts.ClaimIdle = 30 * time.Second
+		opts.ClaimIdle = DefaultClaimIdle
 	}
 	if opts.TrimEvery <= 0 {
 		opts.TrimEvery = 5 * time.Second

@@ -1,4 +1,8 @@
-package app
+// Package httpserver is the HTTP server geoheat listens with: limits and
+// timeouts, the bearer token when one is set (required beyond loopback),
+// security headers, /readyz and /metrics beside the handler it is given,
+// and /healthz from the store's health when the store reports one.
+package httpserver
 
 import (
 	"context"
@@ -35,66 +39,31 @@ const (
 	handlerWriteTimeout = time.Minute
 )
 
-// errNoToken is returned when the server would be reachable from other
-// machines without authentication.
-var errNoToken = errors.New("an --auth-token (or GEOHEAT_AUTH_TOKEN) is required when --listen is not a loopback address")
+// ErrNoToken is returned by New for a server that would be reachable from
+// other machines without authentication.
+var ErrNoToken = errors.New("a token is required to listen beyond loopback")
 
-// serverOptions is what newHTTPServer needs.
-type serverOptions struct {
-	Config  *Config
-	Env     Env
+// Options is what New needs.
+type Options struct {
+	// Listen is the address the server will be bound to; anything but a
+	// loopback address needs a Token.
+	Listen  string
+	Token   string             // bearer token every path but /healthz requires; "" for none
 	Handler http.Handler       // the API with the dashboard mounted
-	Store   store.Querier      // for /readyz and /metrics
+	Store   store.Querier      // for /readyz, /metrics and /healthz
 	Ingest  *pipeline.Pipeline // nil when this process does not ingest
-	Live    *httpapi.Live      // the dashboard's live stream, for its gauges
+	Live    *httpapi.Live      // the dashboard's live stream, for its gauges; may be nil
 	Logger  *slog.Logger
 }
 
-// authToken returns the configured token. ff already maps
-// GEOHEAT_AUTH_TOKEN onto the flag from the process environment; the Env
-// lookup covers callers that inject their environment (tests).
-func authToken(cfg *Config, env Env) string {
-	if cfg.AuthToken != "" {
-		return cfg.AuthToken
-	}
-	if env.Getenv != nil {
-		return env.Getenv(envPrefix + "_AUTH_TOKEN")
-	}
-	return ""
-}
-
-// checkListenAuth refuses to serve beyond loopback without a token. It runs
-// before anything is opened, so the error is the first thing the user sees.
-func checkListenAuth(cfg *Config, env Env) error {
-	if authToken(cfg, env) != "" || isLoopbackListen(cfg.Listen) {
-		return nil
-	}
-	return fmt.Errorf("%w: serve: --listen %s: %w", ErrUsage, cfg.Listen, errNoToken)
-}
-
-// isLoopbackListen reports whether addr (host:port) can only be reached
-// from this machine. An empty host or a name other than localhost counts
-// as reachable: a name can resolve to anything.
-func isLoopbackListen(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
-}
-
-// newHTTPServer builds the server: /readyz and /metrics next to the API,
+// New builds the server: /readyz and /metrics next to the API,
 // the token check when one is configured (required beyond loopback),
 // security headers, body and header limits, and timeouts. With an ingest
 // pipeline it also installs the metrics' latency observer, so call it
 // before the pipeline runs.
-func newHTTPServer(o serverOptions) (*http.Server, error) {
-	if err := checkListenAuth(o.Config, o.Env); err != nil {
-		return nil, err
+func New(o Options) (*http.Server, error) {
+	if o.Token == "" && !IsLoopback(o.Listen) {
+		return nil, fmt.Errorf("httpserver: %s: %w", o.Listen, ErrNoToken)
 	}
 	reg := prometheus.NewRegistry()
 	mopts := metrics.Options{Registry: reg, Store: o.Store, Logger: o.Logger}
@@ -106,7 +75,7 @@ func newHTTPServer(o serverOptions) (*http.Server, error) {
 	}
 	m, err := metrics.New(mopts)
 	if err != nil {
-		return nil, fmt.Errorf("serve: %w", err)
+		return nil, fmt.Errorf("httpserver: %w", err)
 	}
 	if o.Ingest != nil {
 		o.Ingest.SetObserver(m)
@@ -114,10 +83,10 @@ func newHTTPServer(o serverOptions) (*http.Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
 	mux.Handle("GET /readyz", readyHandler(o.Store, mopts.Ingest, m.LastRecordError))
-	mux.Handle("/", o.Handler)
+	mux.Handle("/", withStoreHealth(o.Handler, o.Store))
 	var h http.Handler = mux
-	if token := authToken(o.Config, o.Env); token != "" {
-		h = httpapi.RequireToken(token, h)
+	if o.Token != "" {
+		h = httpapi.RequireToken(o.Token, h)
 	}
 	h = hardened(h)
 	return &http.Server{
@@ -130,6 +99,21 @@ func newHTTPServer(o serverOptions) (*http.Server, error) {
 		// structured log; they never carry request headers.
 		ErrorLog: slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn),
 	}, nil
+}
+
+// IsLoopback reports whether addr (host:port) can only be reached
+// from this machine. An empty host or a name other than localhost counts
+// as reachable: a name can resolve to anything.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 // hardened adds what every answer needs whatever the handler: a body
@@ -212,5 +196,29 @@ func readyHandler(st store.Querier, ingest func() *pipeline.Stats, lastRecordErr
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(code)
 		_ = json.NewEncoder(w).Encode(body)
+	})
+}
+
+// withStoreHealth answers /healthz from the store's health when it has
+// one: 200 while Redis answers, 503 with the outage's details otherwise.
+func withStoreHealth(next http.Handler, st store.Querier) http.Handler {
+	hr, ok := st.(redisstore.HealthReporter)
+	if !ok {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" || r.Method != http.MethodGet {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := hr.Health(r.Context())
+		body := map[string]any{"status": "ok", "store": h}
+		code := http.StatusOK
+		if !h.Healthy() {
+			body["status"], code = "unavailable", http.StatusServiceUnavailable
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(body)
 	})
 }

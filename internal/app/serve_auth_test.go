@@ -4,47 +4,20 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/geoheat/geoheat/internal/pipeline"
-	"github.com/geoheat/geoheat/internal/store"
-	"github.com/geoheat/geoheat/internal/store/memstore"
+	"github.com/geoheat/geoheat/internal/httpserver"
 )
-
-func TestIsLoopbackListen(t *testing.T) {
-	for _, tc := range []struct {
-		addr string
-		want bool
-	}{
-		{"127.0.0.1:8080", true},
-		{"127.0.0.2:0", true},
-		{"[::1]:8080", true},
-		{"localhost:8080", true},
-		{":8080", false},
-		{"0.0.0.0:8080", false},
-		{"[::]:8080", false},
-		{"192.168.1.10:8080", false},
-		{"example.com:80", false},
-		{"garbage", false},
-	} {
-		if got := isLoopbackListen(tc.addr); got != tc.want {
-			t.Errorf("isLoopbackListen(%q) = %v, want %v", tc.addr, got, tc.want)
-		}
-	}
-}
 
 // Bound beyond loopback without a token, serve refuses before opening
 // anything, with an error that says what to do.
 func TestServeRefusesOpenListenWithoutToken(t *testing.T) {
 	dataDir := t.TempDir()
 	_, _, err := run(t, context.Background(), "", "serve", "--source", "demo", "--listen", "0.0.0.0:0", "--data-dir", dataDir)
-	if !errors.Is(err, ErrUsage) || !errors.Is(err, errNoToken) || !strings.Contains(err.Error(), "--auth-token") {
+	if !errors.Is(err, ErrUsage) || !errors.Is(err, httpserver.ErrNoToken) || !strings.Contains(err.Error(), "--auth-token") {
 		t.Fatalf("serve on 0.0.0.0 without a token: %v; want a usage error naming --auth-token", err)
 	}
 }
@@ -151,53 +124,5 @@ func TestServeWithAuthToken(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), token) || strings.Contains(stderr.String(), "wrong-guess-123") {
 		t.Fatalf("a token appears in the logs:\n%s", stderr.String())
-	}
-}
-
-// failingStore is a Querier whose Stats fails, as a closed or broken store's
-// does.
-type failingStore struct{ store.Querier }
-
-func (failingStore) Stats(context.Context) (store.Stats, error) {
-	return store.Stats{}, fmt.Errorf("memstore: %w", store.ErrClosed)
-}
-
-// /readyz is 503 with the reasons when the source failed or the store does
-// not answer, 200 otherwise.
-func TestReadyz(t *testing.T) {
-	okStore, err := memstore.Open(memstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer okStore.Close()
-	running := func() *pipeline.Stats { return &pipeline.Stats{Source: pipeline.SourceStatus{State: "running"}} }
-	failed := func() *pipeline.Stats {
-		return &pipeline.Stats{Source: pipeline.SourceStatus{State: "error", Error: "file: read: disk on fire"}}
-	}
-	noErr := func() (time.Time, error) { return time.Time{}, nil }
-	recentErr := func() (time.Time, error) { return time.Now(), errors.New("write log entry: no space left on device") }
-	oldErr := func() (time.Time, error) { return time.Now().Add(-time.Minute), errors.New("no space left on device") }
-	for _, tc := range []struct {
-		name    string
-		st      store.Querier
-		ingest  func() *pipeline.Stats
-		lastErr func() (time.Time, error)
-		want    int
-		reason  string
-	}{
-		{"healthy", okStore, running, noErr, 200, ""},
-		{"no ingest", okStore, nil, nil, 200, ""},
-		{"source failed", okStore, failed, noErr, 503, "disk on fire"},
-		{"store failing", failingStore{}, running, noErr, 503, "store: closed"},
-		{"record failed just now", okStore, running, recentErr, 503, "no space left"},
-		{"record failed a minute ago", okStore, running, oldErr, 200, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			rec := httptest.NewRecorder()
-			readyHandler(tc.st, tc.ingest, tc.lastErr).ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
-			if rec.Code != tc.want || !strings.Contains(rec.Body.String(), tc.reason) {
-				t.Errorf("readyz = %d %s, want %d mentioning %q", rec.Code, rec.Body.String(), tc.want, tc.reason)
-			}
-		})
 	}
 }

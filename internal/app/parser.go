@@ -1,0 +1,66 @@
+package app
+
+import (
+	"errors"
+
+	"github.com/geoheat/geoheat/internal/ingest/jetstream"
+	"github.com/geoheat/geoheat/internal/ingest/mastodon"
+	"github.com/geoheat/geoheat/internal/pipeline"
+	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/twitter"
+)
+
+// tweetParser adapts the parsers of raw payloads to the pipeline's Parser:
+// X (v1.1, v2, the seed's static format; internal/twitter) and Bluesky
+// Jetstream events (internal/ingest/jetstream) and Mastodon events
+// (internal/ingest/mastodon). The pipeline hands over the bytes only, so the
+// format is told from the content: Jetstream writes "did" first, the
+// Mastodon source wraps events in an envelope starting "mastodon_event";
+// neither prefix starts a tweet, and the test costs one comparison each.
+type tweetParser struct{ p twitter.Parser }
+
+func (t *tweetParser) Parse(data []byte, dst *post.Post) pipeline.Outcome {
+	if jetstream.Looks(data) {
+		if res, err := jetstream.Parse(data, dst); err == nil {
+			switch res.Kind {
+			case jetstream.KindPost:
+				return pipeline.Outcome{Kind: pipeline.KindPost}
+			default:
+				return pipeline.Outcome{Kind: pipeline.KindNotice, Notice: blueskyNotice[res.Notice]}
+			}
+		}
+	}
+	if mastodon.Looks(data) {
+		kind, notice, err := mastodon.Parse(data, dst)
+		switch kind {
+		case mastodon.KindPost:
+			return pipeline.Outcome{Kind: pipeline.KindPost}
+		case mastodon.KindNotice:
+			return pipeline.Outcome{Kind: pipeline.KindNotice, Notice: notice}
+		default:
+			return pipeline.Outcome{Kind: pipeline.KindMalformed, Err: err}
+		}
+	}
+	res, err := t.p.Parse(data, dst)
+	switch res.Kind {
+	case twitter.KindPost:
+		return pipeline.Outcome{Kind: pipeline.KindPost, GeoRejected: res.GeoRejected}
+	case twitter.KindNotice:
+		return pipeline.Outcome{Kind: pipeline.KindNotice, Notice: res.Notice}
+	default:
+		if err == nil {
+			err = errors.New("malformed message")
+		}
+		return pipeline.Outcome{Kind: pipeline.KindMalformed, Err: err}
+	}
+}
+
+// blueskyNotice names Jetstream notices apart from X's ("delete" exists in
+// both).
+var blueskyNotice = map[string]string{
+	jetstream.NoticeDelete: "bluesky_delete", jetstream.NoticeUpdate: "bluesky_update",
+	jetstream.NoticeIdentity: "bluesky_identity", jetstream.NoticeAccount: "bluesky_account",
+	jetstream.NoticeOther: "bluesky_other",
+}
+
+func newTweetParser() pipeline.Parser { return &tweetParser{} }

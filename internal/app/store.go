@@ -1,0 +1,83 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/store/memstore"
+	"github.com/geoheat/geoheat/internal/store/redisstore"
+)
+
+// openStore opens the store --store names: the embedded one under --data-dir,
+// or Redis (openRedisStore).
+func openStore(cfg *Config, env Env, log *slog.Logger) (store.Store, error) {
+	switch {
+	case cfg.Store == "memory" || cfg.Store == "":
+	case isRedisURL(cfg.Store):
+		return openRedisStore(cfg, env, log)
+	default:
+		return nil, fmt.Errorf("%w: unknown --store %q: want memory or redis://host:port/db", ErrUsage, cfg.Store)
+	}
+	if cfg.MaxPosts < 0 || cfg.Retention < 0 {
+		return nil, fmt.Errorf("%w: --max-posts and --retention must not be negative", ErrUsage)
+	}
+	fsync, err := memstore.ParseFsync(cfg.Fsync)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --fsync: %v", ErrUsage, err)
+	}
+	return memstore.Open(memstore.Options{
+		Dir:       cfg.DataDir,
+		Retention: cfg.Retention,
+		MaxPosts:  cfg.MaxPosts,
+		Now:       env.Now,
+		Logger:    log,
+		Fsync:     fsync,
+	})
+}
+
+// isRedisURL reports whether --store names a Redis store.
+func isRedisURL(s string) bool {
+	scheme, _, ok := strings.Cut(s, "://")
+	return ok && (scheme == "redis" || scheme == "rediss" || strings.HasPrefix(scheme, "redis+") || strings.HasPrefix(scheme, "rediss+"))
+}
+
+// openRedisStore opens the Redis store --store names, waiting up to 10 s
+// for Redis to answer.
+func openRedisStore(cfg *Config, env Env, log *slog.Logger) (*redisstore.Store, error) {
+	if !isRedisURL(cfg.Store) {
+		return nil, fmt.Errorf("%w: this needs --store redis://host:port/db (got %q)", ErrUsage, cfg.Store)
+	}
+	layout, err := redisstore.ParseLayout(cfg.RedisLayout)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --redis-layout: %v", ErrUsage, err)
+	}
+	if cfg.MaxPosts < 0 || cfg.Retention < 0 {
+		return nil, fmt.Errorf("%w: --max-posts and --retention must not be negative", ErrUsage)
+	}
+	st, err := redisstore.Open(context.Background(), redisstore.Options{
+		URL:       cfg.Store,
+		Layout:    layout,
+		Retention: cfg.Retention,
+		MaxPosts:  cfg.MaxPosts,
+		Now:       env.Now,
+		Logger:    log,
+	})
+	if errors.Is(err, redisstore.ErrBadURL) {
+		return nil, fmt.Errorf("%w: --store: %v", ErrUsage, err)
+	}
+	return st, err
+}
+
+// redacted hides a password in a store URL.
+func redacted(s string) string {
+	if at := strings.LastIndex(s, "@"); at > 0 {
+		if scheme := strings.Index(s, "://"); scheme >= 0 && scheme < at {
+			return s[:scheme+3] + "…@" + s[at+1:]
+		}
+	}
+	return s
+}

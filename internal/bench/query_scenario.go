@@ -1,0 +1,68 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/store/memstore"
+)
+
+// query fills an in-memory memstore with --posts posts over 24 h and times
+// the dashboard's queries directly and through the API on loopback.
+func (b *runner) query(ctx context.Context) error {
+	pool, err := b.pool()
+	if err != nil {
+		return err
+	}
+	if len(pool) == 0 {
+		return errors.New("the corpus has no posts")
+	}
+	n := b.cfg.Posts
+	st, err := memstore.Open(memstore.Options{MaxPosts: n, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	before := HeapInUse()
+	ResetPeak()
+	load := LoadAvg()
+	took, err := Fill(ctx, st, pool, n, time.Now(), 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	after := HeapInUse()
+	stats, err := st.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	if stats.Posts != int64(n) {
+		return fmt.Errorf("store holds %d posts, want %d", stats.Posts, n)
+	}
+	perPost := float64(int64(after)-int64(before)) / float64(n)
+	cases := DashboardQueries()
+	direct, err := TimeDirect(ctx, st, cases, b.cfg.QueryIters)
+	if err != nil {
+		return err
+	}
+	srv, err := ServeAPI(st)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	viaHTTP, err := TimeHTTP(ctx, srv.URL, cases, b.cfg.QueryIters)
+	if err != nil {
+		return err
+	}
+	mem, _ := ReadMem("self")
+	note := fmt.Sprintf("%d posts over 24 h (%d with a point, %d hashtags, %d languages); filled at %.1f M posts/s; store's own estimate %.1f B/post; %d runs per query",
+		n, stats.Points, stats.Hashtags, stats.Languages, float64(n)/took.Seconds()/1e6, float64(stats.MemoryBytes)/float64(n), b.cfg.QueryIters)
+	b.rows = append(b.rows,
+		Row{Scenario: fmt.Sprintf("query direct (%s posts)", human(n)), Latencies: direct, BytesPerPost: perPost, RSSBytes: mem.Peak, Load: load, Note: note},
+		Row{Scenario: fmt.Sprintf("query HTTP (%s posts)", human(n)), Latencies: viaHTTP, Load: LoadAvg(), Note: "GET on loopback, body read, one client"},
+	)
+	return nil
+}
