@@ -63,20 +63,9 @@ func TestServeMastodon(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("serve exited: %v\n%s", err, stderr.String())
 	}
-	var st httpapi.StatusData
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if err := getJSON(t, base+"/api/status", &st); err != nil {
-			t.Fatal(err)
-		}
-		if st.Ingest != nil && st.Ingest.Messages == 2 && st.Ingest.Written+st.Ingest.Undetected == st.Ingest.Posts {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("status never showed the stream: %+v\n%s", st.Ingest, stderr.String())
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition
-	}
+	st := waitStatus(t, base, 20*time.Second, func(st httpapi.StatusData) bool {
+		return st.Ingest != nil && st.Ingest.Messages == 2 && st.Ingest.Written+st.Ingest.Undetected == st.Ingest.Posts
+	})
 	if st.Ingest.Posts != 1 || st.Ingest.Notices["mastodon_delete"] != 1 || st.Ingest.Written != 1 {
 		t.Errorf("ingest %+v", st.Ingest)
 	}

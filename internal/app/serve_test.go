@@ -37,6 +37,26 @@ func stopwordDir(t *testing.T) string {
 	return miniStopwords
 }
 
+// waitStatus polls base's /api/status every few milliseconds until done
+// accepts it, failing the test after timeout with what it last saw.
+func waitStatus(t *testing.T, base string, timeout time.Duration, done func(httpapi.StatusData) bool) httpapi.StatusData {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var st httpapi.StatusData
+		if err := getJSON(t, base+"/api/status", &st); err != nil {
+			t.Fatal(err)
+		}
+		if done(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status not reached within %v; last ingest: %+v", timeout, st.Ingest)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func getJSON(t *testing.T, url string, v any) error {
 	resp, err := http.Get(url)
 	if err != nil {
@@ -88,16 +108,9 @@ func TestServeAnswersWhileIngesting(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The first half is read; the source is still open: ingest is running.
-	var st httpapi.StatusData
-	for {
-		if err := getJSON(t, base+"/api/status", &st); err != nil {
-			t.Fatal(err)
-		}
-		if st.Ingest != nil && st.Ingest.Messages == firstHalf && st.Ingest.Written+st.Ingest.Undetected == st.Ingest.Posts {
-			break
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition
-	}
+	st := waitStatus(t, base, 30*time.Second, func(st httpapi.StatusData) bool {
+		return st.Ingest != nil && st.Ingest.Messages == firstHalf && st.Ingest.Written+st.Ingest.Undetected == st.Ingest.Posts
+	})
 	if st.Ingest.Source.State != "running" {
 		t.Fatalf("source state %q while stdin is open", st.Ingest.Source.State)
 	}

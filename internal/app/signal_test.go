@@ -78,16 +78,9 @@ func TestSignalDrainsAndPersists(t *testing.T) {
 				}
 				rest <- lines
 			}()
-			var st httpapi.StatusData
-			for {
-				if err := getJSON(t, base+"/api/status", &st); err != nil {
-					t.Fatal(err)
-				}
-				if st.Ingest.Written >= 20_000 {
-					break
-				}
-				time.Sleep(10 * time.Millisecond) // polling a condition
-			}
+			st := waitStatus(t, base, 60*time.Second, func(st httpapi.StatusData) bool {
+				return st.Ingest != nil && st.Ingest.Written >= 20_000
+			})
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
