@@ -45,24 +45,13 @@ func TestServeBluesky(t *testing.T) {
 	defer close(stop)
 
 	dataDir := t.TempDir()
-	listening := make(chan string, 1)
 	var stderr bytes.Buffer
 	env := Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &syncWriter{w: &stderr},
-		Getenv: func(string) string { return "" }, Environ: func() []string { return nil },
-		OnListen: func(u string) { listening <- u }}
+		Getenv: func(string) string { return "" }, Environ: func() []string { return nil }}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, env, []string{"serve", "--source", "bluesky", "--jetstream-url", "ws" + strings.TrimPrefix(fake.URL, "http"),
-			"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--detector", "platform", "--workers", "1"})
-	}()
-	var base string
-	select {
-	case base = <-listening:
-	case err := <-done:
-		t.Fatalf("serve exited: %v\n%s", err, stderr.String())
-	}
+	base, done := startServeInProcess(t, ctx, env, &stderr, "--source", "bluesky", "--jetstream-url", "ws"+strings.TrimPrefix(fake.URL, "http"),
+		"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--detector", "platform", "--workers", "1")
 	st := waitStatus(t, base, 20*time.Second, func(st httpapi.StatusData) bool {
 		return st.Ingest != nil && st.Ingest.Messages == int64(len(lines)) && st.Ingest.Written+st.Ingest.Undetected == st.Ingest.Posts
 	})

@@ -40,7 +40,6 @@ func TestServeMastodon(t *testing.T) {
 	defer fake.Close()
 	defer close(stop)
 
-	listening := make(chan string, 1)
 	var stderr bytes.Buffer
 	env := Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &syncWriter{w: &stderr},
 		Getenv: func(k string) string {
@@ -49,20 +48,11 @@ func TestServeMastodon(t *testing.T) {
 			}
 			return ""
 		},
-		Environ: func() []string { return nil }, OnListen: func(u string) { listening <- u }}
+		Environ: func() []string { return nil }}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, env, []string{"serve", "--source", "mastodon:local", "--mastodon-url", fake.URL,
-			"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--detector", "platform", "--workers", "1", "--log-level", "debug"})
-	}()
-	var base string
-	select {
-	case base = <-listening:
-	case err := <-done:
-		t.Fatalf("serve exited: %v\n%s", err, stderr.String())
-	}
+	base, done := startServeInProcess(t, ctx, env, &stderr, "--source", "mastodon:local", "--mastodon-url", fake.URL,
+		"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--detector", "platform", "--workers", "1", "--log-level", "debug")
 	st := waitStatus(t, base, 20*time.Second, func(st httpapi.StatusData) bool {
 		return st.Ingest != nil && st.Ingest.Messages == 2 && st.Ingest.Written+st.Ingest.Undetected == st.Ingest.Posts
 	})

@@ -94,24 +94,16 @@ func seedRead(t *testing.T, python, listDir string, port int, args ...string) st
 func serveInProcess(t *testing.T, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	urls := make(chan string, 1)
-	done := make(chan error, 1)
 	env := Env{Stdout: &safeDiscard{}, Stderr: &safeDiscard{}, Getenv: func(string) string { return "" },
-		Environ: func() []string { return nil }, OnListen: func(u string) { urls <- u }}
-	go func() { done <- Run(ctx, env, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)) }()
+		Environ: func() []string { return nil }}
+	u, done := startServeInProcess(t, ctx, env, nil, append([]string{"--listen", "127.0.0.1:0"}, args...)...)
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	select {
-	case u := <-urls:
-		return u
-	case err := <-done:
-		t.Fatalf("serve exited: %v", err)
-	}
-	return ""
+	return u
 }
 
 type safeDiscard struct{}

@@ -1,8 +1,6 @@
 package app
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -115,26 +113,15 @@ type refResult struct {
 func referenceReplay(t *testing.T, input, listDir string) refResult {
 	t.Helper()
 	lists := readLists(t, listDir)
-	f, err := os.Open(input)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	res := refResult{langs: map[string]*refLang{}}
 	lower := cases.Lower(language.Und)
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "" {
+	for _, line := range testenv.ReadLines(t, input) {
+		if strings.TrimSpace(string(line)) == "" {
 			continue
 		}
 		res.messages++
 		var m map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+		if err := json.Unmarshal(line, &m); err != nil {
 			continue
 		}
 		user, _ := m["user"].(map[string]any)
@@ -160,9 +147,6 @@ func referenceReplay(t *testing.T, input, listDir string) refResult {
 		if p, ok := refPoint(m); ok {
 			l.points = append(l.points, p)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return res
 }

@@ -1,9 +1,7 @@
 package app
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -148,25 +146,14 @@ func mustUnmarshal(t *testing.T, s string, v any) {
 // the seed keeps.
 func parityInput(t *testing.T, shared string, det *stopwords.Detector) (string, int) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(shared, "tweets/combined/v1_tweets_unique.jsonl.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	deletes, err := os.ReadFile(filepath.Join(shared, "tweets/combined/v1_delete_notices_unique.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	delLines := bytes.Split(bytes.TrimSpace(deletes), []byte("\n"))
 	var out bytes.Buffer
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	n, kept := 0, 0
-	for sc.Scan() {
+	for _, line := range testenv.ReadLines(t, filepath.Join(shared, "tweets/combined/v1_tweets_unique.jsonl.gz")) {
 		var tw struct {
 			Text      *string `json:"text"`
 			Truncated bool    `json:"truncated"`
@@ -183,7 +170,7 @@ func parityInput(t *testing.T, shared string, det *stopwords.Detector) (string, 
 		}
 		// Every field the seed's Tweet() reads must be there, or the seed
 		// drops the tweet (KeyError) where geoheat keeps it.
-		if json.Unmarshal(sc.Bytes(), &tw) != nil || tw.Text == nil || tw.Truncated || tw.CreatedAt == nil ||
+		if json.Unmarshal(line, &tw) != nil || tw.Text == nil || tw.Truncated || tw.CreatedAt == nil ||
 			tw.Entities == nil || len(tw.Entities.Hashtags) == 0 || tw.User == nil || len(tw.User.ScreenName) == 0 ||
 			len(tw.User.ID) == 0 || len(tw.ID) == 0 || string(tw.ID) == "null" || len(tw.Geo) == 0 {
 			continue
@@ -195,16 +182,13 @@ func parityInput(t *testing.T, shared string, det *stopwords.Detector) (string, 
 		if res.Kept {
 			kept++
 		}
-		out.Write(sc.Bytes())
+		out.Write(line)
 		out.WriteByte('\n')
 		if n++; n%10 == 0 && len(delLines) > 0 {
 			out.Write(delLines[0])
 			out.WriteByte('\n')
 			delLines = delLines[1:]
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "parity.jsonl")
 	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {

@@ -28,25 +28,14 @@ func TestServeRefusesOpenListenWithoutToken(t *testing.T) {
 func TestServeWithAuthToken(t *testing.T) {
 	const token = "s3cret-T0KEN-do-not-log"
 	corpus := demoCorpus(t, 2000)
-	listening := make(chan string, 1)
 	var stderr bytes.Buffer
 	env := Env{Stdin: bytes.NewReader(corpus), Stdout: io.Discard, Stderr: &syncWriter{w: &stderr},
-		Getenv: func(string) string { return "" }, Environ: func() []string { return nil },
-		OnListen: func(u string) { listening <- u }}
+		Getenv: func(string) string { return "" }, Environ: func() []string { return nil }}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, env, []string{"serve", "--source", "-", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir(),
-			"--detector", "stopwords", "--stopwords-dir", stopwordDir(t), "--workers", "2",
-			"--auth-token", token, "--log-level", "debug"})
-	}()
-	var base string
-	select {
-	case base = <-listening:
-	case err := <-done:
-		t.Fatalf("serve exited: %v\n%s", err, stderr.String())
-	}
+	base, done := startServeInProcess(t, ctx, env, &stderr, "--source", "-", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir(),
+		"--detector", "stopwords", "--stopwords-dir", stopwordDir(t), "--workers", "2",
+		"--auth-token", token, "--log-level", "debug")
 	get := func(path string, set func(*http.Request)) (*http.Response, string) {
 		t.Helper()
 		req, _ := http.NewRequest("GET", base+path, nil)

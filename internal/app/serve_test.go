@@ -57,6 +57,29 @@ func waitStatus(t *testing.T, base string, timeout time.Duration, done func(http
 	}
 }
 
+// startServeInProcess runs `geoheat serve ARGS` in-process with env (its OnListen
+// replaced) until ctx is cancelled, waits until it listens and returns its
+// URL and the channel that receives Run's result. When serve exits before
+// listening it fails the test with the error and, when stderr is not nil,
+// what serve wrote there (env.Stderr is expected to write to it).
+func startServeInProcess(t *testing.T, ctx context.Context, env Env, stderr *bytes.Buffer, args ...string) (string, <-chan error) {
+	t.Helper()
+	listening := make(chan string, 1)
+	env.OnListen = func(u string) { listening <- u }
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, env, append([]string{"serve"}, args...)) }()
+	select {
+	case u := <-listening:
+		return u, done
+	case err := <-done:
+		if stderr != nil {
+			t.Fatalf("serve exited: %v\n%s", err, stderr.String())
+		}
+		t.Fatalf("serve exited: %v", err)
+	}
+	return "", nil
+}
+
 func getJSON(t *testing.T, url string, v any) error {
 	resp, err := http.Get(url)
 	if err != nil {
@@ -86,24 +109,13 @@ func TestServeAnswersWhileIngesting(t *testing.T) {
 	firstHalf := int64(bytes.Count(corpus[:half], []byte("\n")))
 	pr, pw := io.Pipe()
 	dataDir := t.TempDir()
-	listening := make(chan string, 1)
 	var stderr bytes.Buffer
 	env := Env{Stdin: pr, Stdout: io.Discard, Stderr: &syncWriter{w: &stderr},
-		Getenv: func(string) string { return "" }, Environ: func() []string { return nil },
-		OnListen: func(u string) { listening <- u }}
+		Getenv: func(string) string { return "" }, Environ: func() []string { return nil }}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, env, []string{"serve", "--source", "-", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
-			"--detector", "stopwords", "--stopwords-dir", stopwordDir(t), "--workers", "2"})
-	}()
-	var base string
-	select {
-	case base = <-listening:
-	case err := <-done:
-		t.Fatalf("serve exited: %v\n%s", err, stderr.String())
-	}
+	base, done := startServeInProcess(t, ctx, env, &stderr, "--source", "-", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
+		"--detector", "stopwords", "--stopwords-dir", stopwordDir(t), "--workers", "2")
 	if _, err := pw.Write(corpus[:half]); err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,6 @@ func TestServeXFiltered(t *testing.T) {
 	defer fake.Close()
 	defer close(stop)
 
-	listening := make(chan string, 1)
 	var stderr, stdout bytes.Buffer
 	env := Env{Stdin: strings.NewReader(""), Stdout: &syncWriter{w: &stdout}, Stderr: &syncWriter{w: &stderr},
 		Getenv: func(k string) string {
@@ -53,35 +52,14 @@ func TestServeXFiltered(t *testing.T) {
 			}
 			return ""
 		},
-		Environ:  func() []string { return []string{"GEOHEAT_X_BASE_URL=" + fake.URL} },
-		OnListen: func(u string) { listening <- u }}
+		Environ: func() []string { return []string{"GEOHEAT_X_BASE_URL=" + fake.URL} }}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, env, []string{"serve", "--source", "x:filtered", "--x-base-url", fake.URL, "--listen", "127.0.0.1:0",
-			"--data-dir", t.TempDir(), "--detector", "platform", "--workers", "1", "--log-level", "debug"})
-	}()
-	var base string
-	select {
-	case base = <-listening:
-	case err := <-done:
-		t.Fatalf("serve exited: %v\n%s", err, stderr.String())
-	}
-	var st httpapi.StatusData
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if err := getJSON(t, base+"/api/status", &st); err != nil {
-			t.Fatal(err)
-		}
-		if st.Ingest != nil && st.Ingest.Messages == 3 && st.Ingest.Written+st.Ingest.Undetected == st.Ingest.Posts && st.Ingest.Posts == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("status never showed the stream: %+v", st.Ingest)
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition
-	}
+	base, done := startServeInProcess(t, ctx, env, &stderr, "--source", "x:filtered", "--x-base-url", fake.URL, "--listen", "127.0.0.1:0",
+		"--data-dir", t.TempDir(), "--detector", "platform", "--workers", "1", "--log-level", "debug")
+	st := waitStatus(t, base, 20*time.Second, func(st httpapi.StatusData) bool {
+		return st.Ingest != nil && st.Ingest.Messages == 3 && st.Ingest.Written+st.Ingest.Undetected == st.Ingest.Posts && st.Ingest.Posts == 2
+	})
 	live := st.Ingest.Source.Live
 	if live == nil || live.State != "connected" || live.Connects != 1 || st.Ingest.Source.Name != "x:filtered" {
 		t.Errorf("source status %+v live %+v", st.Ingest.Source, live)

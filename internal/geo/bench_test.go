@@ -1,9 +1,6 @@
 package geo
 
 import (
-	"bufio"
-	"compress/gzip"
-	"os"
 	"testing"
 
 	"github.com/geoheat/geoheat/internal/post"
@@ -17,22 +14,11 @@ func realPosts(tb testing.TB) []post.Post {
 	if err != nil {
 		return nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	var p twitter.Parser
 	var out []post.Post
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for sc.Scan() {
+	for _, line := range testenv.ReadLines(tb, path) {
 		var ps post.Post
-		if res, _ := p.Parse(sc.Bytes(), &ps); res.Kind == twitter.KindPost {
+		if res, _ := p.Parse(line, &ps); res.Kind == twitter.KindPost {
 			out = append(out, ps)
 		}
 	}

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"testing"
 )
@@ -20,18 +19,10 @@ func TestWithoutDetectorPostsGoOnAsParsed(t *testing.T) {
 	if err := p.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	posts, notices, malformed := classifyLines(in)
 	var want []string
-	var notices, malformed int64
-	for _, m := range in {
-		f := bytes.Fields(m)
-		switch {
-		case len(f) == 3:
-			want = append(want, string(f[1])) // "none" too: nobody detected yet
-		case len(f) == 2:
-			notices++
-		default:
-			malformed++
-		}
+	for _, ps := range posts {
+		want = append(want, ps[0]) // "none" too: nobody detected yet
 	}
 	if len(rec.posts) != len(want) {
 		t.Fatalf("recorded %d posts, want %d", len(rec.posts), len(want))

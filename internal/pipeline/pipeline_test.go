@@ -64,6 +64,26 @@ func (lineParser) Parse(data []byte, dst *post.Post) Outcome {
 	return Outcome{Kind: KindMalformed, Err: errors.New("bad line")}
 }
 
+// classifyLines is the tests' expectation, computed from the inputs by
+// field count alone (they are "post ID TEXT", "notice KIND" or malformed),
+// independently of lineParser and the pipeline: each post's id and text
+// (the textDetector's language) in order, and the notice and malformed
+// counts.
+func classifyLines(in [][]byte) (posts [][2]string, notices, malformed int64) {
+	for _, m := range in {
+		f := bytes.Fields(m)
+		switch {
+		case len(f) == 3:
+			posts = append(posts, [2]string{string(f[1]), string(f[2])})
+		case len(f) == 2:
+			notices++
+		default:
+			malformed++
+		}
+	}
+	return posts, notices, malformed
+}
+
 // textDetector answers the text itself as language, except "none".
 type textDetector struct{}
 
@@ -131,19 +151,14 @@ func TestPipelineKeepsStreamOrderAndCounts(t *testing.T) {
 			if err := p.Run(context.Background()); err != nil {
 				t.Fatal(err)
 			}
+			posts, notices, malformed := classifyLines(in)
 			var want []string
-			var notices, malformed, undetected int64
-			for _, m := range in {
-				f := bytes.Fields(m)
-				switch {
-				case len(f) == 3 && string(f[2]) == "none":
+			var undetected int64
+			for _, ps := range posts {
+				if ps[1] == "none" {
 					undetected++
-				case len(f) == 3:
-					want = append(want, string(f[1]))
-				case len(f) == 2:
-					notices++
-				default:
-					malformed++
+				} else {
+					want = append(want, ps[0])
 				}
 			}
 			if len(rec.posts) != len(want) {

@@ -21,7 +21,7 @@ func BenchmarkParseRealStream(b *testing.B) {
 	path := filepath.Join(testenv.Shared(b), "tweets", "v1_stream_jsonl",
 		"han-han__datasci_course_materials__assignment1__output.txt.gz")
 	var lines [][]byte
-	for _, l := range readLines(b, path) {
+	for _, l := range testenv.ReadLines(b, path) {
 		if len(bytes.TrimSpace(l)) > 0 {
 			lines = append(lines, l)
 		}
@@ -33,7 +33,7 @@ func BenchmarkParseRealStream(b *testing.B) {
 // combined/v1_tweets_unique.jsonl.gz in turn.
 func BenchmarkParseRealUnique(b *testing.B) {
 	path := filepath.Join(testenv.Shared(b), "tweets", "combined", "v1_tweets_unique.jsonl.gz")
-	benchmarkLines(b, readLines(b, path))
+	benchmarkLines(b, testenv.ReadLines(b, path))
 }
 
 func benchmarkLines(b *testing.B, lines [][]byte) {

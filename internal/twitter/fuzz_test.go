@@ -45,7 +45,7 @@ func FuzzParse(f *testing.F) {
 			if _, err := os.Stat(path); err != nil {
 				continue
 			}
-			for i, line := range readLines(f, path) {
+			for i, line := range testenv.ReadLines(f, path) {
 				if i >= 8 {
 					break
 				}

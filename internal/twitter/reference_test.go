@@ -1,12 +1,9 @@
 package twitter
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -343,35 +340,6 @@ func compareWithReference(t testing.TB, p *Parser, where string, line []byte) Ki
 	return res.Kind
 }
 
-// readLines returns the lines of a plain or gzip file (gzip by magic
-// bytes), without the line terminator. Blank lines are kept.
-func readLines(t testing.TB, path string) [][]byte {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if raw, err = io.ReadAll(zr); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-	}
-	var lines [][]byte
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(nil, 64<<20)
-	for sc.Scan() {
-		lines = append(lines, bytes.TrimSuffix(append([]byte(nil), sc.Bytes()...), []byte("\r")))
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return lines
-}
-
 func realDataFiles(t testing.TB) []string {
 	data := testenv.Shared(t)
 	files := []string{
@@ -392,7 +360,7 @@ func TestParseMatchesReferenceOnRealData(t *testing.T) {
 	var total counts
 	for _, path := range files {
 		var c counts
-		for i, line := range readLines(t, path) {
+		for i, line := range testenv.ReadLines(t, path) {
 			if len(bytes.TrimSpace(line)) == 0 {
 				continue // the file source never emits blank lines
 			}

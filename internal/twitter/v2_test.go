@@ -91,7 +91,7 @@ func TestParseV2RealData(t *testing.T) {
 	type counts struct{ posts, notices, malformed, points, approx, tags, langs int }
 	count := func(path string) counts {
 		var c counts
-		for _, line := range readLines(t, path) {
+		for _, line := range testenv.ReadLines(t, path) {
 			if len(bytes.TrimSpace(line)) == 0 {
 				continue
 			}

@@ -13,7 +13,7 @@ import (
 // own Validate, the alternatives it was kept over.
 func BenchmarkValidate(b *testing.B) {
 	path := testenv.Shared(b, "tweets", "combined", "v1_tweets_unique.jsonl.gz")
-	lines := readLines(b, path)
+	lines := testenv.ReadLines(b, path)
 	var total int64
 	for _, l := range lines {
 		total += int64(len(l))

@@ -48,6 +48,33 @@ func findChromium(t *testing.T) string {
 	return testenv.RequireTool(t, "chromium", "chromium-browser", "google-chrome")
 }
 
+// headlessChromium starts chrome headless under ctx, with WebGL in
+// software, a 1280x800 window and no background traffic, and returns a
+// browser tab that ends after timeout or when the test ends.
+func headlessChromium(t *testing.T, ctx context.Context, chrome string, timeout time.Duration) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("enable-unsafe-swiftshader", true), // WebGL in software
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.WindowSize(1280, 800),
+	)
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, bcancel := chromedp.NewContext(actx)
+	bctx, tcancel := context.WithTimeout(bctx, timeout)
+	t.Cleanup(func() {
+		tcancel()
+		bcancel()
+		acancel()
+	})
+	return bctx
+}
+
 func requireBuild(t *testing.T) {
 	t.Helper()
 	if _, err := fs.Stat(web.Files("", nil), "index.html"); err != nil {
@@ -148,23 +175,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 
 	artifacts := t.ArtifactDir() // kept with go test -artifacts
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("enable-unsafe-swiftshader", true), // WebGL in software
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.WindowSize(1280, 800),
-	)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
-	bctx, tcancel := context.WithTimeout(bctx, 100*time.Second)
-	defer tcancel()
+	bctx := headlessChromium(t, ctx, chrome, 100*time.Second)
 
 	var mu sync.Mutex
 	var dialogs, problems []string
@@ -552,20 +563,18 @@ func settledShot(t *testing.T, ctx context.Context, sel string, ok func(image.Im
 
 func screenshot(t *testing.T, ctx context.Context, sel string) image.Image {
 	t.Helper()
-	b, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return capturePNG(t, ctx, chromedp.Screenshot(chromedp.CSS(sel)))
 }
 
 func fullPage(t *testing.T, ctx context.Context) image.Image {
 	t.Helper()
-	b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	return capturePNG(t, ctx, chromedp.CaptureScreenshot())
+}
+
+// capturePNG runs a screenshot action and decodes the PNG it returns.
+func capturePNG(t *testing.T, ctx context.Context, shot chromedp.Action[[]byte]) image.Image {
+	t.Helper()
+	b, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		t.Fatal(err)
 	}

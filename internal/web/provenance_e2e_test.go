@@ -75,22 +75,7 @@ func TestDashboardInferredPoints(t *testing.T) {
 	}
 
 	artifacts := t.ArtifactDir() // kept with go test -artifacts
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("enable-unsafe-swiftshader", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1280, 800),
-	)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
-	bctx, tcancel := context.WithTimeout(bctx, 90*time.Second)
-	defer tcancel()
+	bctx := headlessChromium(t, ctx, chrome, 90*time.Second)
 
 	const zoom, cLat, cLon = 2.5, 36.0, 12.0
 	url := base + "/?basemap=outline&window=all&at=2.50/36.000/12.000"

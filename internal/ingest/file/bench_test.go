@@ -128,7 +128,7 @@ func BenchmarkArrayPlain(b *testing.B) { benchmarkFile(b, true, false) }
 // combined/v1_tweets_unique.jsonl.gz.
 func BenchmarkRealUnique(b *testing.B) {
 	path := filepath.Join(testenv.Shared(b), "tweets", "combined", "v1_tweets_unique.jsonl.gz")
-	size := int64(len(decompressed(b, path)))
+	size := int64(len(testenv.ReadGunzipped(b, path)))
 	b.SetBytes(size)
 	b.ReportAllocs()
 	n := 0

@@ -3,38 +3,15 @@ package file
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/geoheat/geoheat/internal/testenv"
 )
-
-// decompressed reads a whole file, gunzipping it when it is gzip.
-func decompressed(t testing.TB, path string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) {
-		return raw
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // referenceLines is the independent line split: bufio.Scanner lines
 // without "\r", blank ones dropped.
@@ -68,7 +45,7 @@ func TestRealJSONLines(t *testing.T) {
 	)
 	total := 0
 	for _, path := range files {
-		want := referenceLines(t, decompressed(t, path))
+		want := referenceLines(t, testenv.ReadGunzipped(t, path))
 		got, err := runFile(t, path)
 		if err != nil {
 			t.Errorf("%s: %v", filepath.Base(path), err)
@@ -93,7 +70,7 @@ func TestRealMixedLayouts(t *testing.T) {
 	}
 	checked, total := 0, 0
 	for _, path := range files {
-		want, ok := referenceValueCount(decompressed(t, path))
+		want, ok := referenceValueCount(testenv.ReadGunzipped(t, path))
 		if !ok {
 			t.Logf("%s: not a stream of JSON values; skipped", filepath.Base(path))
 			continue

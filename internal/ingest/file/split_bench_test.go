@@ -15,7 +15,7 @@ import (
 // (docs/handwritten.md).
 func BenchmarkSplitRealArray(b *testing.B) {
 	path := testenv.Shared(b, "tweets", "combined", "v1_tweets_unique.jsonl.gz")
-	lines := bytes.Split(bytes.TrimSpace(decompressed(b, path)), []byte("\n"))
+	lines := bytes.Split(bytes.TrimSpace(testenv.ReadGunzipped(b, path)), []byte("\n"))
 	array := append([]byte("[\n"), bytes.Join(lines, []byte(",\n"))...)
 	array = append(array, "\n]\n"...)
 

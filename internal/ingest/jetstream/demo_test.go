@@ -1,15 +1,13 @@
 package jetstream
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/geoheat/geoheat/internal/ingest/demo"
+	"github.com/geoheat/geoheat/internal/ingest/demo/demotest"
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/twitter"
 )
@@ -25,16 +23,7 @@ import (
 // replay these events replay real posts.
 func demoEvents(t testing.TB, n int64) [][]byte {
 	t.Helper()
-	var raw bytes.Buffer
-	src := demo.New(demo.Options{Seed: 5, Now: func() time.Time { return time.Date(2026, 7, 4, 14, 0, 0, 0, time.UTC) }})
-	if err := src.WriteFile(&raw, n); err != nil {
-		t.Fatal(err)
-	}
-	var (
-		p      twitter.Parser
-		events [][]byte
-		posts  int
-	)
+	var events [][]byte
 	timeUS := int64(1_783_000_000_000_000)
 	add := func(v any) {
 		b, err := json.Marshal(v)
@@ -44,20 +33,18 @@ func demoEvents(t testing.TB, n int64) [][]byte {
 		events = append(events, b)
 		timeUS += 1000
 	}
-	for i, line := range bytes.Split(bytes.TrimSuffix(raw.Bytes(), []byte("\n")), []byte("\n")) {
+	for i, m := range demotest.Messages(t, 5, time.Date(2026, 7, 4, 14, 0, 0, 0, time.UTC), n) {
 		did := fmt.Sprintf("did:plc:demo%05d", i%97)
-		var ps post.Post
-		res, _ := p.Parse(line, &ps)
+		res, ps := m.Result, &m.Post
 		switch {
 		case res.Kind == twitter.KindPost:
-			add(postCreate(did, timeUS, i, &ps))
+			add(postCreate(did, timeUS, i, ps))
 			var got post.Post
 			if res, err := Parse(events[len(events)-1], &got); err != nil || res.Kind != KindPost ||
 				got.Text != ps.Text || !got.Time.Equal(ps.Time) || !slices.Equal(got.Hashtags, ps.Hashtags) {
 				t.Fatalf("generated event %d parses to %+v %v: text %q time %v tags %q, want %q %v %q",
 					len(events)-1, res, err, got.Text, got.Time, got.Hashtags, ps.Text, ps.Time, ps.Hashtags)
 			}
-			posts++
 		case res.Notice == "delete":
 			add(map[string]any{"did": did, "time_us": timeUS, "kind": "commit", "commit": map[string]any{
 				"rev": fmt.Sprintf("rd%d", i), "operation": "delete", "collection": PostCollection, "rkey": fmt.Sprintf("k%d", i)}})
@@ -72,9 +59,6 @@ func demoEvents(t testing.TB, n int64) [][]byte {
 				"did": did, "handle": fmt.Sprintf("demo%d.bsky.social", i), "seq": i, "time": "2026-07-04T14:00:00Z"}})
 		}
 	}
-	if posts < int(n)/2 {
-		t.Fatalf("only %d of %d demo messages are posts", posts, n)
-	}
 	return events
 }
 
@@ -85,7 +69,7 @@ func postCreate(did string, timeUS int64, i int, ps *post.Post) map[string]any {
 	var facets []any
 	from := 0
 	for _, tag := range ps.Hashtags {
-		at := indexFold(ps.Text[from:], "#"+tag)
+		at := demotest.IndexFold(ps.Text[from:], "#"+tag)
 		if at < 0 {
 			continue
 		}
@@ -109,17 +93,6 @@ func postCreate(did string, timeUS int64, i int, ps *post.Post) map[string]any {
 	return map[string]any{"did": did, "time_us": timeUS, "kind": "commit", "commit": map[string]any{
 		"rev": fmt.Sprintf("r%d", i), "operation": "create", "collection": PostCollection,
 		"rkey": fmt.Sprintf("k%d", i), "record": record, "cid": fmt.Sprintf("c%d", i)}}
-}
-
-// indexFold is strings.Index ignoring ASCII/Unicode simple case, returning
-// a byte offset into s (hashtags may be stored in another case).
-func indexFold(s, sub string) int {
-	for i := range s {
-		if len(s)-i >= len(sub) && strings.EqualFold(s[i:i+len(sub)], sub) {
-			return i
-		}
-	}
-	return -1
 }
 
 func TestDemoEvents(t *testing.T) {

@@ -68,7 +68,7 @@ func New(opts Options) (*live.Loop, error) {
 	if opts.Client == nil {
 		opts.Client = &http.Client{} // no timeout: the stall watchdog covers dead streams
 	}
-	s := &sse{url: u.String(), token: opts.Token, client: opts.Client}
+	s := &sse{live.HTTPStream{Source: "mastodon", URL: u.String(), Token: opts.Token, Accept: "text/event-stream", Client: opts.Client}}
 	name := "mastodon"
 	if opts.Stream != "" && opts.Stream != "public" {
 		name += ":" + opts.Stream
@@ -85,33 +85,18 @@ func New(opts Options) (*live.Loop, error) {
 	}), nil
 }
 
-type sse struct {
-	url, token string
-	client     *http.Client
-}
+type sse struct{ live.HTTPStream }
 
 // connect runs one SSE connection. Mastodon sends a ":thump" comment
 // every few seconds; it counts as a keep-alive.
 func (s *sse) connect(ctx context.Context, l *live.Link) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
+	body, err := s.Open(ctx, l)
 	if err != nil {
-		return live.Permanent(fmt.Errorf("mastodon: request: %w", err))
+		return err
 	}
-	req.Header.Set("Accept", "text/event-stream")
-	if s.token != "" {
-		req.Header.Set("Authorization", "Bearer "+s.token)
-	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("mastodon: connect: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return live.StatusError("mastodon", resp)
-	}
-	l.Connected()
+	defer body.Close()
 
-	sc := bufio.NewScanner(resp.Body)
+	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 0, 64<<10), maxEvent)
 	var event string
 	var data []byte

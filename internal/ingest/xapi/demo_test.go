@@ -1,15 +1,13 @@
 package xapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
-	"github.com/geoheat/geoheat/internal/ingest/demo"
+	"github.com/geoheat/geoheat/internal/ingest/demo/demotest"
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/twitter"
 )
@@ -22,18 +20,13 @@ import (
 // parsed to, so the behaviour tests that replay them replay real posts.
 func demoV2(t testing.TB, n int64) [][]byte {
 	t.Helper()
-	var raw bytes.Buffer
-	src := demo.New(demo.Options{Seed: 3, Now: func() time.Time { return time.Date(2026, 7, 4, 0, 0, 0, 0, time.UTC) }})
-	if err := src.WriteFile(&raw, n); err != nil {
-		t.Fatal(err)
-	}
 	var p twitter.Parser
 	var out [][]byte
-	for line := range bytes.SplitSeq(bytes.TrimSuffix(raw.Bytes(), []byte("\n")), []byte("\n")) {
-		var ps post.Post
-		if res, _ := p.Parse(line, &ps); res.Kind != twitter.KindPost {
+	for _, m := range demotest.Messages(t, 3, time.Date(2026, 7, 4, 0, 0, 0, 0, time.UTC), n) {
+		if m.Result.Kind != twitter.KindPost {
 			continue
 		}
+		ps := m.Post
 		b, err := json.Marshal(v2Payload(&ps))
 		if err != nil {
 			t.Fatal(err)
@@ -43,9 +36,6 @@ func demoV2(t testing.TB, n int64) [][]byte {
 			t.Fatalf("generated payload parses to %+v %v:\n got %+v\nwant %+v\n%s", res, err, got, ps, b)
 		}
 		out = append(out, b)
-	}
-	if len(out) < int(n)/2 {
-		t.Fatalf("only %d of %d demo messages are posts", len(out), n)
 	}
 	return out
 }
@@ -75,7 +65,7 @@ func v2Payload(ps *post.Post) map[string]any {
 		from := 0 // byte offset after the previous hashtag
 		for _, tag := range ps.Hashtags {
 			start, end := -1, -1
-			if at := indexFold(ps.Text[from:], "#"+tag); at >= 0 {
+			if at := demotest.IndexFold(ps.Text[from:], "#"+tag); at >= 0 {
 				b := from + at
 				start = utf8.RuneCountInString(ps.Text[:b])
 				end = start + 1 + utf8.RuneCountInString(tag)
@@ -101,15 +91,4 @@ func v2Payload(ps *post.Post) map[string]any {
 			"type": "Feature", "bbox": []float64{ps.Point.Lon, ps.Point.Lat, ps.Point.Lon, ps.Point.Lat}, "properties": map[string]any{}}}}
 	}
 	return map[string]any{"data": data, "includes": includes, "matching_rules": []any{map[string]string{"id": "1", "tag": "demo"}}}
-}
-
-// indexFold is the byte offset of the first case-insensitive match of sub
-// in s, or -1.
-func indexFold(s, sub string) int {
-	for i := range s {
-		if len(s)-i >= len(sub) && strings.EqualFold(s[i:i+len(sub)], sub) {
-			return i
-		}
-	}
-	return -1
 }

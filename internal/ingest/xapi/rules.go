@@ -100,7 +100,7 @@ func (r *Rules) do(ctx context.Context, method string, body any) (*rulesResponse
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return nil, redact(err, r.token)
+		return nil, live.Redact(err, r.token)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {

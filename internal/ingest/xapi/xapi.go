@@ -99,7 +99,7 @@ func New(opts Options) (*live.Loop, error) {
 		// catches dead connections.
 		opts.Client = &http.Client{}
 	}
-	s := &stream{url: base + path + "?" + streamQuery, token: opts.Token, client: opts.Client}
+	s := &stream{live.HTTPStream{Source: "xapi", URL: base + path + "?" + streamQuery, Token: opts.Token, Client: opts.Client}}
 	return live.New(live.Config{
 		Name:      "x:" + opts.Stream,
 		Connect:   s.connect,
@@ -124,29 +124,17 @@ func baseURL(raw string) (string, error) {
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
-type stream struct {
-	url, token string
-	client     *http.Client
-}
+type stream struct{ live.HTTPStream }
 
 // connect runs one streaming connection.
 func (s *stream) connect(ctx context.Context, l *live.Link) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
+	body, err := s.Open(ctx, l)
 	if err != nil {
-		return live.Permanent(fmt.Errorf("xapi: request: %w", err))
+		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("xapi: connect: %w", redact(err, s.token))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return live.StatusError("xapi", resp)
-	}
-	l.Connected()
+	defer body.Close()
 
-	r := bufio.NewReaderSize(resp.Body, 64<<10)
+	r := bufio.NewReaderSize(body, 64<<10)
 	for {
 		line, err := readLine(r)
 		if len(bytes.TrimSpace(line)) == 0 {
@@ -163,7 +151,7 @@ func (s *stream) connect(ctx context.Context, l *live.Link) error {
 			if errors.Is(err, io.EOF) {
 				return nil // the server ended the stream
 			}
-			return fmt.Errorf("xapi: read: %w", redact(err, s.token))
+			return fmt.Errorf("xapi: read: %w", live.Redact(err, s.Token))
 		}
 	}
 }
@@ -184,13 +172,4 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 		}
 		return bytes.TrimRight(line, "\r\n"), err
 	}
-}
-
-// redact removes the token from an error's text, should a transport ever
-// quote a header.
-func redact(err error, token string) error {
-	if token == "" || !strings.Contains(err.Error(), token) {
-		return err
-	}
-	return errors.New(strings.ReplaceAll(err.Error(), token, "[redacted]"))
 }

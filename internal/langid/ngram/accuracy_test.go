@@ -2,7 +2,6 @@ package ngram
 
 import (
 	"bufio"
-	"compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,30 +102,16 @@ func readSentences(tb testing.TB, path string) []labelled {
 // special codes excluded), as `geoheat langid eval tweets:FILE` reads them.
 func readTweets(tb testing.TB, path string) []labelled {
 	tb.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	p := twitter.NewParser()
 	var rows []labelled
-	for sc.Scan() {
+	for _, line := range testenv.ReadLines(tb, path) {
 		var ps post.Post
-		if res, _ := p.Parse(sc.Bytes(), &ps); res.Kind != twitter.KindPost {
+		if res, _ := p.Parse(line, &ps); res.Kind != twitter.KindPost {
 			continue
 		}
 		if key, ok := platform.Key(ps.PlatformLang); ok {
 			rows = append(rows, labelled{key, ps.Text, "tweet"})
 		}
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
 	}
 	return rows
 }

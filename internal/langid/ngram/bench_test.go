@@ -1,11 +1,11 @@
 package ngram
 
 import (
-	"github.com/geoheat/geoheat/internal/langid/ngram/modeldata"
 	"path/filepath"
 	"testing"
-	"time"
 
+	"github.com/geoheat/geoheat/internal/langid/langidtest"
+	"github.com/geoheat/geoheat/internal/langid/ngram/modeldata"
 	"github.com/geoheat/geoheat/internal/testenv"
 )
 
@@ -15,28 +15,6 @@ import (
 //
 // Each op is one text; texts/s is per core (the benchmark is sequential).
 // The model is built before the timer starts.
-
-func benchmarkTexts(b *testing.B, detect func(string), texts []string) {
-	b.Helper()
-	if len(texts) == 0 {
-		b.Fatal("no texts")
-	}
-	bytes := 0
-	for _, t := range texts {
-		bytes += len(t)
-	}
-	b.SetBytes(int64(bytes / len(texts)))
-	b.ReportAllocs()
-	i := 0
-	start := time.Now()
-	for b.Loop() {
-		detect(texts[i])
-		if i++; i == len(texts) {
-			i = 0
-		}
-	}
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "texts/s")
-}
 
 func BenchmarkDetect(b *testing.B) {
 	d := newDetector(b)
@@ -48,10 +26,10 @@ func BenchmarkDetect(b *testing.B) {
 	for _, r := range readSentences(b, filepath.Join(data, "langid", "sentences.tsv")) {
 		sentences = append(sentences, r.text)
 	}
-	b.Run("tweets", func(b *testing.B) { benchmarkTexts(b, func(s string) { d.Detect(s) }, tweets) })
-	b.Run("sentences", func(b *testing.B) { benchmarkTexts(b, func(s string) { d.Detect(s) }, sentences) })
+	b.Run("tweets", func(b *testing.B) { langidtest.BenchmarkTexts(b, func(s string) { d.Detect(s) }, tweets) })
+	b.Run("sentences", func(b *testing.B) { langidtest.BenchmarkTexts(b, func(s string) { d.Detect(s) }, sentences) })
 	b.Run("tweets/hint", func(b *testing.B) {
-		benchmarkTexts(b, func(s string) { d.DetectHint(s, "en") }, tweets)
+		langidtest.BenchmarkTexts(b, func(s string) { d.DetectHint(s, "en") }, tweets)
 	})
 }
 

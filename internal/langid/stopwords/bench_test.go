@@ -2,7 +2,8 @@ package stopwords
 
 import (
 	"testing"
-	"time"
+
+	"github.com/geoheat/geoheat/internal/langid/langidtest"
 )
 
 // Run with:
@@ -11,26 +12,10 @@ import (
 //
 // Each op is one text; texts/s is per core (the benchmark is sequential).
 
-func benchmarkTexts(b *testing.B, d *Detector, texts []string) {
+// benchmarkDetector measures d.Detect over texts.
+func benchmarkDetector(b *testing.B, d *Detector, texts []string) {
 	b.Helper()
-	if len(texts) == 0 {
-		b.Fatal("no texts")
-	}
-	bytes := 0
-	for _, t := range texts {
-		bytes += len(t)
-	}
-	b.SetBytes(int64(bytes / len(texts)))
-	b.ReportAllocs()
-	i := 0
-	start := time.Now()
-	for b.Loop() {
-		d.Detect(texts[i])
-		if i++; i == len(texts) {
-			i = 0
-		}
-	}
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "texts/s")
+	langidtest.BenchmarkTexts(b, func(s string) { d.Detect(s) }, texts)
 }
 
 func fixtureTexts(b *testing.B) []string {
@@ -49,20 +34,20 @@ func tweetTexts(b *testing.B) []string {
 
 func BenchmarkDetect(b *testing.B) {
 	b.Run("fixture/minilists", func(b *testing.B) {
-		benchmarkTexts(b, New(loadSet(b, "minilists"), TiesFirst, 0), fixtureTexts(b))
+		benchmarkDetector(b, New(loadSet(b, "minilists"), TiesFirst, 0), fixtureTexts(b))
 	})
 	b.Run("fixture/newest", func(b *testing.B) {
-		benchmarkTexts(b, New(loadSet(b, "newest"), TiesFirst, 0), fixtureTexts(b))
+		benchmarkDetector(b, New(loadSet(b, "newest"), TiesFirst, 0), fixtureTexts(b))
 	})
 	for _, set := range []string{"newest", "2012"} {
 		b.Run("tweets/"+set, func(b *testing.B) {
 			texts := tweetTexts(b)
-			benchmarkTexts(b, New(loadSet(b, set), TiesFirst, 0), texts)
+			benchmarkDetector(b, New(loadSet(b, set), TiesFirst, 0), texts)
 		})
 	}
 	b.Run("tweets/newest/random-ties", func(b *testing.B) {
 		texts := tweetTexts(b)
-		benchmarkTexts(b, New(loadSet(b, "newest"), TiesRandom, 1), texts)
+		benchmarkDetector(b, New(loadSet(b, "newest"), TiesRandom, 1), texts)
 	})
 }
 

@@ -2,6 +2,7 @@ package stopwords
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
@@ -204,16 +205,7 @@ type goldenTweet struct {
 
 func readGoldenTweets(t *testing.T, path string) map[string]goldenTweet {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(gz)
+	dec := json.NewDecoder(bytes.NewReader(testenv.ReadGunzipped(t, path)))
 	var header struct {
 		Rows int `json:"rows"`
 	}

@@ -275,33 +275,41 @@ type decoder struct {
 	err  bool
 }
 
+// uvarint and varint return the next varint, or 0 and mark the error when
+// it is short or overflows (binary.Uvarint and binary.Varint return 0 then).
 func (d *decoder) uvarint() uint64 {
 	v, n := binary.Uvarint(d.data[d.pos:])
-	if n <= 0 {
-		d.err = true
-		d.pos = len(d.data)
-		return 0
-	}
-	d.pos += n
+	d.skipVarint(n)
 	return v
 }
 
 func (d *decoder) varint() int64 {
 	v, n := binary.Varint(d.data[d.pos:])
+	d.skipVarint(n)
+	return v
+}
+
+// skipVarint moves past a varint that binary.(U)varint read in n bytes; n
+// <= 0 says it was short or overflowed, which fails the rest of the entry.
+func (d *decoder) skipVarint(n int) {
 	if n <= 0 {
-		d.err = true
-		d.pos = len(d.data)
-		return 0
+		d.fail()
+		return
 	}
 	d.pos += n
-	return v
+}
+
+// fail marks the entry bad and ends reading: every later read sees no
+// bytes left.
+func (d *decoder) fail() {
+	d.err = true
+	d.pos = len(d.data)
 }
 
 // view returns the next n bytes, or nil and marks the error when short.
 func (d *decoder) view(n uint64) []byte {
 	if n > uint64(len(d.data)-d.pos) {
-		d.err = true
-		d.pos = len(d.data)
+		d.fail()
 		return nil
 	}
 	b := d.data[d.pos : d.pos+int(n)]

@@ -157,14 +157,7 @@ func TestStreamWorkers(t *testing.T) {
 		t.Errorf("workers wrote %d (want %d), claimed %d (want >= 2), skipped %d duplicates (want > 0)",
 			sum.Written, len(want), sum.Claimed, sum.Duplicates)
 	}
-	mem, err := memstore.Open(memstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mem.Close()
-	if err := mem.Record(ctx, want); err != nil {
-		t.Fatal(err)
-	}
+	mem := memstoreHolding(t, want)
 	wc, _ := mem.Counts(ctx)
 	gc, err := pub.Counts(ctx)
 	if err != nil || !reflect.DeepEqual(wc, gc) {
@@ -264,14 +257,7 @@ func TestWorkerLocates(t *testing.T) {
 			resolver.Locate(&want[i])
 		}
 	}
-	mem, err := memstore.Open(memstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mem.Close()
-	if err := mem.Record(ctx, want); err != nil {
-		t.Fatal(err)
-	}
+	mem := memstoreHolding(t, want)
 	wp, _ := mem.Points(ctx, store.PointsQuery{Lang: "en", Geo: post.GeoSetAll})
 	gp, err := pub.Points(ctx, store.PointsQuery{Lang: "en", Geo: post.GeoSetAll})
 	if err != nil || !reflect.DeepEqual(wp, gp) {
@@ -286,4 +272,20 @@ func TestWorkerLocates(t *testing.T) {
 	if inferred == 0 {
 		t.Errorf("the worker placed no post from its profile location: %+v", gp)
 	}
+}
+
+// memstoreHolding returns an in-memory store that recorded posts, closed
+// when the test ends: the reference the workers' Redis results are compared
+// with.
+func memstoreHolding(t *testing.T, posts []post.Post) *memstore.Store {
+	t.Helper()
+	mem, err := memstore.Open(memstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mem.Close() })
+	if err := mem.Record(context.Background(), posts); err != nil {
+		t.Fatal(err)
+	}
+	return mem
 }
