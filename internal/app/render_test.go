@@ -14,7 +14,7 @@ import (
 )
 
 // The exports work from a data directory: `render` writes a PNG, `map` a
-// standalone HTML page whose data block holds the heat.
+// standalone HTML page around the same PNG renderer's image.
 func TestRenderAndMapCommands(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
