@@ -46,7 +46,7 @@ type document struct {
 		Scale     [2]float64 `json:"scale"`
 		Translate [2]float64 `json:"translate"`
 	} `json:"transform"`
-	Arcs    [][][]float64              `json:"arcs"`
+	Arcs    json.RawMessage            `json:"arcs"`
 	Objects map[string]json.RawMessage `json:"objects"`
 }
 
@@ -69,27 +69,85 @@ func Decode(data []byte) (*Topology, error) {
 	if d.Type != "Topology" {
 		return nil, fmt.Errorf("topojson: decode: type %q, want Topology", d.Type)
 	}
-	t := &Topology{arcs: make([]Ring, len(d.Arcs)), objects: d.Objects}
-	// Arcs are delta-encoded integers scaled by the transform when the
-	// topology is quantized (world-atlas' are), plain positions otherwise.
-	for i, arc := range d.Arcs {
-		r := make(Ring, 0, len(arc))
-		var x, y float64
-		for _, p := range arc {
-			if len(p) < 2 {
-				return nil, fmt.Errorf("topojson: arc %d: position with %d coordinates", i, len(p))
-			}
-			if tr := d.Transform; tr != nil {
-				x += p[0]
-				y += p[1]
-				r = append(r, [2]float64{x*tr.Scale[0] + tr.Translate[0], y*tr.Scale[1] + tr.Translate[1]})
-			} else {
-				r = append(r, [2]float64{p[0], p[1]})
-			}
-		}
-		t.arcs[i] = r
+	var scale, translate [2]float64
+	quantized := d.Transform != nil
+	if quantized {
+		scale, translate = d.Transform.Scale, d.Transform.Translate
 	}
-	return t, nil
+	arcs, err := decodeArcs(d.Arcs, quantized, scale, translate)
+	if err != nil {
+		return nil, err
+	}
+	return &Topology{arcs: arcs, objects: d.Objects}, nil
+}
+
+// decodeArcs reads the arcs array, [[[x, y], ...], ...], which json has
+// already checked is valid JSON. It is nearly all of a world-atlas file;
+// read by reflection into [][][]float64 it took half of the country
+// index's start-up. Arcs are delta-encoded integers scaled by the
+// transform when the topology is quantized (world-atlas' are), plain
+// positions otherwise.
+func decodeArcs(raw []byte, quantized bool, scale, translate [2]float64) ([]Ring, error) {
+	var (
+		arcs  []Ring
+		arc   Ring
+		pos   []float64 // the numbers of the position being read
+		depth int       // 1: in the arcs array, 2: in an arc, 3: in a position
+		x, y  float64
+	)
+	bad := func(what string) error {
+		return fmt.Errorf("topojson: arc %d: %s", len(arcs), what)
+	}
+	for i := 0; i < len(raw); i++ {
+		switch ch := raw[i]; ch {
+		case ' ', '\t', '\n', '\r', ',':
+		case '[':
+			depth++
+			switch depth {
+			case 2:
+				arc, x, y = nil, 0, 0
+			case 3:
+				pos = pos[:0]
+			case 4:
+				return nil, bad("nested too deep")
+			}
+		case ']':
+			switch depth {
+			case 3:
+				if len(pos) < 2 {
+					return nil, bad(fmt.Sprintf("position with %d coordinates", len(pos)))
+				}
+				if quantized {
+					x += pos[0]
+					y += pos[1]
+					arc = append(arc, [2]float64{x*scale[0] + translate[0], y*scale[1] + translate[1]})
+				} else {
+					arc = append(arc, [2]float64{pos[0], pos[1]})
+				}
+			case 2:
+				arcs = append(arcs, arc)
+			}
+			depth--
+		default:
+			if depth != 3 {
+				return nil, bad("not an array of positions")
+			}
+			j := i
+			for j < len(raw) && raw[j] != ',' && raw[j] != ']' && raw[j] != ' ' && raw[j] != '\n' {
+				j++
+			}
+			v, err := strconv.ParseFloat(string(raw[i:j]), 64)
+			if err != nil {
+				return nil, bad(err.Error())
+			}
+			pos = append(pos, v)
+			i = j - 1
+		}
+	}
+	if arcs == nil && !bytes.Equal(bytes.TrimSpace(raw), []byte("[]")) && len(bytes.TrimSpace(raw)) > 0 {
+		return nil, errors.New("topojson: arcs is not an array")
+	}
+	return arcs, nil
 }
 
 // Has reports whether the topology holds the named object.
