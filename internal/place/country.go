@@ -129,7 +129,15 @@ func NewCountries(data []byte) (*Countries, error) {
 	}
 	c := &Countries{cols: int(360 / CellDeg), rows: int(180 / CellDeg)}
 	index := map[string]int16{}
-	var edges []globalEdge
+	n := 0
+	for _, f := range features {
+		for _, p := range f.Polygons {
+			for _, r := range p {
+				n += len(r) + 1
+			}
+		}
+	}
+	edges := make([]globalEdge, 0, n+n/16) // + the copies of rings across the antimeridian
 	for _, f := range features {
 		code := numericToAlpha2[f.ID]
 		if code == "" {
@@ -174,9 +182,9 @@ func NewCountries(data []byte) (*Countries, error) {
 // that jumps more than 180° crosses the antimeridian, so the rest of the
 // ring moves a turn over. A ring round the whole globe (Antarctica's coast)
 // then closes along its own parallel. lo and hi are its longitude range.
+// It may reuse r's array.
 func unwrap(r topojson.Ring) (out topojson.Ring, lo, hi float64) {
-	out = make(topojson.Ring, 0, len(r)+1)
-	out = append(out, r...)
+	out = r
 	if r[0] != r[len(r)-1] {
 		out = append(out, r[0])
 	}

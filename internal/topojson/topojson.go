@@ -133,7 +133,7 @@ func decodeArcs(raw []byte, quantized bool, scale, translate [2]float64) ([]Ring
 				return nil, bad("not an array of positions")
 			}
 			j := i
-			for j < len(raw) && raw[j] != ',' && raw[j] != ']' && raw[j] != ' ' && raw[j] != '\n' {
+			for j < len(raw) && !endsNumber(raw[j]) {
 				j++
 			}
 			v, err := strconv.ParseFloat(string(raw[i:j]), 64)
@@ -148,6 +148,10 @@ func decodeArcs(raw []byte, quantized bool, scale, translate [2]float64) ([]Ring
 		return nil, errors.New("topojson: arcs is not an array")
 	}
 	return arcs, nil
+}
+
+func endsNumber(c byte) bool {
+	return c == ',' || c == ']' || c == ' ' || c == '\n' || c == '\t' || c == '\r'
 }
 
 // Has reports whether the topology holds the named object.
@@ -226,7 +230,16 @@ func idString(raw json.RawMessage) string {
 func (t *Topology) polygon(rings [][]int) (Polygon, error) {
 	p := make(Polygon, 0, len(rings))
 	for _, idx := range rings {
-		var r Ring
+		n := 0
+		for _, i := range idx {
+			if i < 0 {
+				i = ^i
+			}
+			if i < len(t.arcs) {
+				n += len(t.arcs[i])
+			}
+		}
+		r := make(Ring, 0, n)
 		for k, i := range idx {
 			reversed := i < 0
 			if reversed {
