@@ -56,6 +56,9 @@ type Area struct {
 func (a Area) Contains(lat, lon float64) bool {
 	switch a.Kind {
 	case Country:
+		if a.countries == nil {
+			return false // not built by Parse: no outlines to ask
+		}
 		cc, ok := a.countries.CountryOf(lat, lon)
 		return ok && cc == a.Country
 	case Near:

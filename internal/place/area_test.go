@@ -71,6 +71,15 @@ func TestParseArea(t *testing.T) {
 	}
 }
 
+func TestAreaNotFromParse(t *testing.T) {
+	if (Area{Kind: Country, Country: "ES"}).Contains(40.4, -3.7) {
+		t.Error("a country area without outlines contains a point")
+	}
+	if !(Area{}).Contains(12, 34) {
+		t.Error("the zero Area is not the world")
+	}
+}
+
 func TestParseAreaErrors(t *testing.T) {
 	p := parser(t)
 	for _, tc := range []struct {
