@@ -19,7 +19,10 @@ require (
 
 require github.com/coder/websocket v1.8.15
 
-require github.com/klauspost/compress v1.18.0
+require (
+	github.com/klauspost/compress v1.18.0
+	github.com/paulmach/orb v0.14.0
+)
 
 require github.com/kr/text v0.2.0 // indirect
 
