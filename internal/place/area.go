@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/geoheat/geoheat/internal/store"
+
 	"github.com/geoheat/geoheat/internal/geo"
 	"github.com/geoheat/geoheat/internal/post"
 )
@@ -30,22 +32,16 @@ const (
 	MaxRadiusKm     = 2000
 )
 
-// BBox is a lon/lat box in degrees. West > East means it crosses the
-// antimeridian (GeoJSON's convention).
-type BBox struct {
-	West, South, East, North float64
-}
-
 // Area is a place selection: a country, a circle round a place, or a box.
 // Build it with Parser.Parse; the zero Area is the World. An Area is a
 // value, safe to copy and to use from many goroutines.
 type Area struct {
 	Kind     Kind
-	Country  string    // Country: ISO 3166-1 alpha-2
-	Place    geo.Place // Near: the place named; zero for a position
-	Lat, Lon float64   // Near: the centre
-	RadiusKm float64   // Near
-	Box      BBox      // Box
+	Country  string     // Country: ISO 3166-1 alpha-2
+	Place    geo.Place  // Near: the place named; zero for a position
+	Lat, Lon float64    // Near: the centre
+	RadiusKm float64    // Near
+	Box      store.BBox // Box
 
 	countries *Countries // Country: the index Contains asks
 }
@@ -73,7 +69,7 @@ func (a Area) Contains(lat, lon float64) bool {
 		if !(lat >= b.South && lat <= b.North) {
 			return false
 		}
-		lon = wrapLon(lon)
+		lon = store.WrapLon(lon)
 		if b.West <= b.East {
 			return lon >= b.West && lon <= b.East
 		}
@@ -221,9 +217,9 @@ func (p *Parser) Parse(q Query) (Area, error) {
 	case strings.TrimSpace(q.Near) != "":
 		return p.near(strings.TrimSpace(q.Near), q.Radius)
 	case strings.TrimSpace(q.BBox) != "":
-		b, err := ParseBBox(q.BBox)
+		b, err := store.ParseBBox(q.BBox)
 		if err != nil {
-			return Area{}, err
+			return Area{}, fmt.Errorf("%w: %v", ErrBadArea, err)
 		}
 		return Area{Kind: Box, Box: b}, nil
 	}
@@ -319,55 +315,4 @@ func ParseRadius(s string) (float64, error) {
 		return 0, fmt.Errorf("%w: radius %q: want more than 0 and at most %d km", ErrBadArea, s, MaxRadiusKm)
 	}
 	return km, nil
-}
-
-// ParseBBox reads "west,south,east,north" in degrees, with the API's
-// rules (internal/httpapi.ParseBBox, which a test holds it to): West may
-// exceed East for a box across the antimeridian, or East exceed 180 as a
-// map reports it; longitudes beyond ±180 wrap; a box 360° wide or more is
-// every longitude. Empty is the whole world.
-func ParseBBox(s string) (BBox, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return BBox{West: -180, South: -90, East: 180, North: 90}, nil
-	}
-	parts := strings.Split(s, ",")
-	if len(parts) != 4 {
-		return BBox{}, fmt.Errorf("%w: bbox %q: want west,south,east,north", ErrBadArea, s)
-	}
-	var f [4]float64
-	for i, part := range parts {
-		x, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
-		if err != nil || math.IsNaN(x) || math.Abs(x) > 1e6 {
-			return BBox{}, fmt.Errorf("%w: bbox %q: %q is not a number", ErrBadArea, s, part)
-		}
-		f[i] = x
-	}
-	b := BBox{West: f[0], South: f[1], East: f[2], North: f[3]}
-	if b.South < -90 || b.North > 90 || b.South > b.North {
-		return BBox{}, fmt.Errorf("%w: bbox %q: want -90 <= south <= north <= 90", ErrBadArea, s)
-	}
-	switch {
-	case b.East-b.West >= 360:
-		b.West, b.East = -180, 180
-	case b.East < b.West:
-		if b.West > 180 || b.East < -180 {
-			return BBox{}, fmt.Errorf("%w: bbox %q: east < west outside ±180", ErrBadArea, s)
-		}
-	default:
-		b.West, b.East = wrapLon(b.West), wrapLon(b.East)
-	}
-	return b, nil
-}
-
-// wrapLon maps a longitude into [-180, 180], keeping ±180 as given.
-func wrapLon(x float64) float64 {
-	if x >= -180 && x <= 180 {
-		return x
-	}
-	x = math.Mod(x+180, 360)
-	if x < 0 {
-		x += 360
-	}
-	return x - 180
 }
