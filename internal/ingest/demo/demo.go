@@ -203,6 +203,10 @@ func (s *Source) Progress() ingest.Progress {
 	return p
 }
 
+// Interval is the spacing of the synthetic clock: the messages WriteFile
+// writes (and Run without a Rate sends) are Interval apart in stream time.
+func (s *Source) Interval() time.Duration { return s.interval }
+
 func (s *Source) syntheticMs() int64 {
 	t := s.epoch.Add(time.Duration(s.generated) * s.interval)
 	s.generated++
