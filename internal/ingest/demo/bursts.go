@@ -44,7 +44,8 @@ type Burst struct {
 // live demo shows a new trend every 20 minutes or so and about four at a
 // time (each lasts 75 minutes on average), while a replayed day holds
 // about 70, 8 per language: enough to measure detection, few enough that
-// the steady shares in docs/demo.md move by well under a percent.
+// about 1 % of posts are burst posts at any time, so the shares in
+// docs/demo.md move by under a percentage point.
 // Options.BurstsPerHour itself defaults to 0 (no bursts), so that corpora
 // built from Go (benchmarks, tests) keep their bytes.
 const DefaultBurstsPerHour = 3.0
