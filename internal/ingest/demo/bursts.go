@@ -65,6 +65,7 @@ const (
 	// profile names the burst's city (when it has any), the rest from the
 	// language's whole pool: people nearby and visitors.
 	burstLocalAuthorShare = 0.6
+	maxBurstGap           = 100 * 365 * 24 * time.Hour
 )
 
 // Streams of the burst schedule and of the burst and spam draws made while
@@ -164,7 +165,9 @@ func newBurstPlanner(seed uint64, perHour float64, epoch time.Time) *burstPlanne
 // next returns the next burst in order of start.
 func (p *burstPlanner) next() *plannedBurst {
 	r := p.r
-	gap := time.Duration(r.ExpFloat64() / p.perHour * float64(time.Hour))
+	// Capped (at a century) so that a tiny rate cannot overflow the
+	// Duration and wrap a start into the past.
+	gap := time.Duration(min(r.ExpFloat64()/p.perHour*float64(time.Hour), float64(maxBurstGap)))
 	p.at += max(time.Second, gap).Round(time.Second)
 	langs := burstLanguages()
 	l := langs[r.IntN(len(langs))]

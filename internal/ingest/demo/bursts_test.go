@@ -240,8 +240,15 @@ func TestScheduleHasTheDocumentedShape(t *testing.T) {
 	if other := ScheduledBursts(Options{Seed: 10, BurstsPerHour: DefaultBurstsPerHour, Now: fixedClock}, 100*time.Hour); slices.Equal(other, bursts[:len(other)]) {
 		t.Error("another seed gave the same schedule")
 	}
-	if none := ScheduledBursts(Options{Seed: 9, Now: fixedClock}, hours*time.Hour); len(none) != 0 {
-		t.Errorf("BurstsPerHour 0 scheduled %d bursts", len(none))
+	for _, rate := range []float64{0, -1, math.NaN(), math.Inf(1)} {
+		if none := ScheduledBursts(Options{Seed: 9, BurstsPerHour: rate, Now: fixedClock}, hours*time.Hour); len(none) != 0 {
+			t.Errorf("BurstsPerHour %v scheduled %d bursts", rate, len(none))
+		}
+	}
+	// A rate so low that a gap would overflow a Duration schedules nothing
+	// (rather than a burst wrapped into the past).
+	if rare := ScheduledBursts(Options{Seed: 9, BurstsPerHour: 1e-300, Now: fixedClock}, hours*time.Hour); len(rare) != 0 {
+		t.Errorf("BurstsPerHour 1e-300 scheduled %v", rare)
 	}
 }
 
