@@ -12,6 +12,7 @@ import (
 	"github.com/peterbourgon/ff/v3"
 
 	"github.com/geoheat/geoheat/internal/httpapi"
+	"github.com/geoheat/geoheat/internal/ingest/demo"
 	"github.com/geoheat/geoheat/internal/render"
 	"github.com/geoheat/geoheat/internal/store/redisstore"
 )
@@ -26,6 +27,8 @@ type Config struct {
 	Rate         float64
 	Seed         uint64
 	Limit        int64
+	Bursts       float64 // demo: injected trends per hour (demo.Burst)
+	BurstsOut    string  // geoheat demo: where the scheduled bursts go
 	Detector     string
 	StopwordsDir string
 	Ties         string
@@ -98,7 +101,12 @@ const (
 	groupWork
 	groupX       // geoheat x rules (x.go)
 	groupVersion // geoheat version
+	groupDemo    // geoheat demo (demo.go)
 )
+
+// burstsUsage is --bursts on every command that runs the demo, so that it
+// means the same everywhere.
+const burstsUsage = "demo: injected trends per hour of stream time, over all languages: a new hashtag carried by many distinct authors at one city for 30-120 minutes, at 1-5 % of its language's posts (0 = none; see docs/demo.md)"
 
 func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	if groups&(groupIngest|groupDetect) != 0 {
@@ -112,7 +120,16 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 		fs.Float64Var(&c.Rate, "rate", -1, "demo: posts per second (0 = unlimited; default 300 for serve, unlimited for ingest)")
 		fs.Uint64Var(&c.Seed, "seed", 1, "demo: random seed (same seed, same traffic); stopwords --ties random: tie seed")
 		fs.Int64Var(&c.Limit, "limit", 0, "demo: stop after this many messages (0 = endless)")
+		fs.Float64Var(&c.Bursts, "bursts", demo.DefaultBurstsPerHour, burstsUsage)
 		fs.IntVar(&c.Workers, "workers", runtime.NumCPU(), "language detection workers")
+	}
+	if groups&groupDemo != 0 {
+		fs.Uint64Var(&c.Seed, "seed", 1, "random seed (same seed, same messages and bursts)")
+		fs.Int64Var(&c.Limit, "limit", 10_000, "how many messages")
+		fs.Float64Var(&c.Rate, "rate", -1, "messages per second of stream time: their stamps are 1/RATE apart (default 1,000, one per millisecond); a day at the sample stream's pace is --rate 60 --limit 5184000")
+		fs.Float64Var(&c.Bursts, "bursts", demo.DefaultBurstsPerHour, burstsUsage)
+		fs.StringVar(&c.Output, "o", "-", "output file (.gz is compressed); - for stdout")
+		fs.StringVar(&c.BurstsOut, "bursts-out", "", "also write the bursts the messages contain (those starting before the last message) to this file as JSON lines: tag, lang, city, country, lat, lon, radius_km, start, end, share")
 	}
 	if groups&(groupIngest|groupX) != 0 {
 		fs.StringVar(&c.XBaseURL, "x-base-url", "https://api.x.com", "X API base URL (x:filtered, x:sample, geoheat x rules); bearer token from $X_BEARER_TOKEN")
@@ -203,7 +220,7 @@ func parseFlags(name string, groups flagGroup, env Env, args []string, synopsis 
 func allEnvNames() map[string]bool {
 	names := map[string]bool{}
 	var c Config
-	for _, g := range []flagGroup{groupIngest | groupStore | groupListen, groupQuery | groupTop, groupPoints, groupDetect, groupRender, groupWork | groupSummary} {
+	for _, g := range []flagGroup{groupIngest | groupStore | groupListen, groupQuery | groupTop, groupPoints, groupDetect, groupRender, groupWork | groupSummary, groupDemo} {
 		fs := flag.NewFlagSet("all", flag.ContinueOnError)
 		c.register(fs, g)
 		fs.VisitAll(func(f *flag.Flag) {

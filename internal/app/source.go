@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strings"
 
@@ -39,7 +40,10 @@ func openSource(cfg *Config, env Env, serving bool) (ingest.Source, error) {
 				rate = defaultServeDemoRate
 			}
 		}
-		return demo.New(demo.Options{Seed: cfg.Seed, Rate: rate, Limit: cfg.Limit, Now: env.Now}), nil
+		if err := checkBursts(cfg.Bursts); err != nil {
+			return nil, err
+		}
+		return demo.New(demo.Options{Seed: cfg.Seed, Rate: rate, Limit: cfg.Limit, BurstsPerHour: cfg.Bursts, Now: env.Now}), nil
 	case spec == "-" || spec == "file:-":
 		return file.New("-", file.WithReader(env.Stdin))
 	case strings.HasPrefix(spec, "file:"):
@@ -52,6 +56,14 @@ func openSource(cfg *Config, env Env, serving bool) (ingest.Source, error) {
 		}
 		return nil, fmt.Errorf("%w: unknown --source %q: want demo, file:PATH (- for stdin), x:filtered, x:sample, bluesky, mastodon[:local|:hashtag:TAG]", ErrUsage, spec)
 	}
+}
+
+// checkBursts rejects a --bursts the demo would quietly read as none.
+func checkBursts(perHour float64) error {
+	if !(perHour >= 0) || math.IsInf(perHour, 1) {
+		return fmt.Errorf("%w: --bursts must be a finite number of bursts per hour, 0 or more", ErrUsage)
+	}
+	return nil
 }
 
 // isLiveSource reports whether a --source names a live source.

@@ -142,8 +142,10 @@ func endsSentence(text []byte) bool {
 	return false
 }
 
-// compose writes a new post's text and entities into s.
-func (g *generator) compose(s *status, l *language, author *user, reply bool) {
+// compose writes a new post's text and entities into s. A non-nil
+// extraTag is carried in addition to (and ahead of) any tags drawn: a
+// burst's or a spammer's tag.
+func (g *generator) compose(s *status, l *language, author *user, reply bool, extraTag *tagForm) {
 	r := g.r
 	s.reset(l, author)
 
@@ -166,6 +168,15 @@ func (g *generator) compose(s *status, l *language, author *user, reply bool) {
 	tags := tagBuf[:0]
 	if r.Float64() < shareHashtags {
 		tags = g.drawTags(l, tags, 1+pick(tagCountCDF, r.Float64()))
+	}
+	if extraTag != nil {
+		// First in the list, because trimming a long list drops the last.
+		if len(tags) == cap(tagBuf) {
+			tags = tags[:len(tags)-1]
+		}
+		tags = append(tags, nil)
+		copy(tags[1:], tags)
+		tags[0] = extraTag
 	}
 	withURL := r.Float64() < shareURL
 	withMedia := r.Float64() < shareMedia

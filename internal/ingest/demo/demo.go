@@ -42,6 +42,16 @@ type Options struct {
 	// means a timer. Run calls it only to pace a Rate, so tests can inject
 	// one that advances a fake clock instead of sleeping.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// BurstsPerHour injects trends (see Burst and ScheduledBursts): bursts
+	// per hour of stream time over all languages; 0 (or a negative, NaN or
+	// infinite value) means none. The command line's --bursts defaults to
+	// DefaultBurstsPerHour; this field defaults to none so that corpora
+	// built from Go keep their bytes.
+	BurstsPerHour float64
+	// SpamShare runs the spam scenario (see Spam): one account makes this
+	// fraction of the English posts (at most 1), all with one tag, from
+	// one city; 0 means none.
+	SpamShare float64
 }
 
 // syntheticInterval spaces messages on the synthetic clock when no Rate is
@@ -71,6 +81,9 @@ type Source struct {
 	limit    int64
 	epoch    time.Time     // start of the synthetic clock
 	interval time.Duration // synthetic spacing
+	// seed and burstsPerHour recompute the burst schedule on demand.
+	seed          uint64
+	burstsPerHour float64
 
 	mu        sync.Mutex // held while generating
 	gen       *generator
@@ -106,7 +119,8 @@ func New(opts Options) *Source {
 		s.interval = max(time.Nanosecond, time.Duration(float64(time.Second)/s.rate))
 	}
 	s.epoch = s.now()
-	s.gen = newGenerator(opts.Seed, s.epoch)
+	s.seed, s.burstsPerHour = opts.Seed, opts.BurstsPerHour
+	s.gen = newGenerator(opts.Seed, s.epoch, opts.BurstsPerHour, opts.SpamShare)
 	s.buf = make([]byte, 0, 16<<10)
 	return s
 }
@@ -188,6 +202,10 @@ func (s *Source) Progress() ingest.Progress {
 	}
 	return p
 }
+
+// Interval is the spacing of the synthetic clock: the messages WriteFile
+// writes (and Run without a Rate sends) are Interval apart in stream time.
+func (s *Source) Interval() time.Duration { return s.interval }
 
 func (s *Source) syntheticMs() int64 {
 	t := s.epoch.Add(time.Duration(s.generated) * s.interval)

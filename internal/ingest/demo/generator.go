@@ -140,18 +140,22 @@ type generator struct {
 	times timeCache
 	post  status
 	orig  status
+	// inject makes burst and spam posts; nil when there are neither.
+	inject *injector
 }
 
-func newGenerator(seed uint64, epoch time.Time) *generator {
+func newGenerator(seed uint64, epoch time.Time, burstsPerHour, spamShare float64) *generator {
 	cat := loadCatalog()
 	// Separate streams for the user pool and the messages: the pool's size
 	// can change without shifting every message.
 	poolRand := rand.New(rand.NewPCG(seed, 0x75736572706f6f6c))
-	return &generator{
+	g := &generator{
 		cat:   cat,
 		r:     rand.New(rand.NewPCG(seed, 0x6d65737361676573)),
 		users: buildUsers(cat, poolRand, epoch),
 	}
+	g.inject = newInjector(seed, burstsPerHour, spamShare, epoch, g.users)
+	return g
 }
 
 // next appends one message created at ms (Unix milliseconds) to b.
@@ -182,10 +186,23 @@ func (g *generator) appendPost(b []byte, ms int64) []byte {
 		home = cat.posting[pick(cat.postingCDF, r.Float64())]
 	}
 	s := &g.post
-	if r.Float64() < shareRetweet {
+	var inj injection
+	injected := false
+	if g.inject != nil && l != cat.und {
+		inj, injected = g.inject.draw(g, l, ms)
+	}
+	switch {
+	case injected:
+		// A burst's or the spammer's post: an original with its tag, from
+		// its city, so that it counts where it happens.
+		g.compose(s, l, inj.author, false, inj.tag)
+		s.hasPoint, s.place = true, inj.city
+		s.lat, s.lon = g.samplePoint(inj.city)
+		s.sensitive = s.nURLs > 0 || s.hasMedia
+	case r.Float64() < shareRetweet:
 		o := &g.orig
 		author := g.randomUser(home, r.Float64() < shareRetweetOfPopular)
-		g.compose(o, l, author, false)
+		g.compose(o, l, author, false, nil)
 		// The original is minutes to days old: exponential, mean 3 hours.
 		o.ms = ms - 1000 - int64(r.ExpFloat64()*3*3600*1000)
 		o.id = g.snowflake(o.ms)
@@ -197,8 +214,8 @@ func (g *generator) appendPost(b []byte, ms int64) []byte {
 		g.deriveRetweet(s, o, g.otherUser(author))
 		g.finishWebLink(o)
 		s.sensitive = o.sensitive
-	} else {
-		g.compose(s, l, g.randomUser(home, false), r.Float64() < shareReply)
+	default:
+		g.compose(s, l, g.randomUser(home, false), r.Float64() < shareReply, nil)
 		nonRetweet := 1 - shareRetweet
 		switch u := r.Float64(); {
 		case u < sharePoint/nonRetweet:

@@ -33,7 +33,7 @@ type corpusMessage struct {
 }
 
 var loadCorpus = sync.OnceValues(func() ([]corpusMessage, error) {
-	g := newGenerator(42, corpusEpoch)
+	g := newGenerator(42, corpusEpoch, 0, 0)
 	out := make([]corpusMessage, corpusSize)
 	var buf []byte
 	for i := range out {
@@ -651,7 +651,11 @@ func TestManySeedsStayWellFormed(t *testing.T) {
 	}
 	for seed := uint64(100); seed < uint64(100+n); seed++ {
 		epoch := corpusEpoch.Add(time.Duration(seed) * 97 * time.Hour)
-		g := newGenerator(seed, epoch)
+		// Dense bursts and spam, so that injected posts (a forced tag among
+		// drawn ones, at the start, middle or end, truncated) are checked too.
+		g := newGenerator(seed, epoch, 20000, 0.05)
+		spamID := g.inject.spam.UserID
+		injected := 0
 		var buf []byte
 		for i := 0; i < 2000; i++ {
 			var kind messageKind
@@ -676,6 +680,24 @@ func TestManySeedsStayWellFormed(t *testing.T) {
 			if t.Failed() {
 				t.Fatalf("seed %d message %d: %s", seed, i, buf)
 			}
+			if p.User.ID == spamID || hasBurstTag(&p, g.inject.active) {
+				injected++
+			}
+		}
+		if injected < 20 {
+			t.Fatalf("seed %d: only %d injected posts were checked", seed, injected)
 		}
 	}
+}
+
+// hasBurstTag reports whether p carries the tag of one of the bursts.
+func hasBurstTag(p *testStatus, bursts []*activeBurst) bool {
+	for _, h := range p.Entities.Hashtags {
+		for _, b := range bursts {
+			if strings.EqualFold(h.Text, b.Tag) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -18,7 +18,10 @@ type user struct {
 	id         uint64
 	screenName string
 	lang       *language
-	json       string // the complete "user" object
+	// home is the city the profile's location names, nil when it names
+	// none: bursts prefer authors who live where the burst happens.
+	home *city
+	json string // the complete "user" object
 	// mention is the start of a user_mentions entry, up to and including
 	// the comma before "indices".
 	mention string
@@ -108,7 +111,9 @@ func makeUser(u *user, l *language, r *rand.Rand, epoch time.Time, popular bool)
 	b = append(b, u.screenName...)
 	b = append(b, `","location":`...)
 	if r.Float64() < userLocationShare {
-		b = appendQuoted(b, profileLocation(r, l))
+		var location string
+		location, u.home = profileLocation(r, l)
+		b = appendQuoted(b, location)
 	} else {
 		b = append(b, "null"...)
 	}
@@ -350,16 +355,18 @@ func title(s string) string {
 	return string(unicode.ToUpper(c)) + s[size:]
 }
 
-func profileLocation(r *rand.Rand, l *language) string {
+// profileLocation draws a profile's free-text location and the city it
+// names (nil for the free-text ones).
+func profileLocation(r *rand.Rand, l *language) (string, *city) {
 	spec := l.spec
 	if r.Float64() < 0.5 || len(spec.locations) == 0 {
 		c := l.cities[pick(l.cityCDF, r.Float64())]
 		if r.Float64() < 0.5 {
-			return c.name
+			return c.name, c
 		}
-		return c.name + ", " + c.region
+		return c.name + ", " + c.region, c
 	}
-	return spec.locations[r.IntN(len(spec.locations))]
+	return spec.locations[r.IntN(len(spec.locations))], nil
 }
 
 func profileURL(r *rand.Rand, handle string) string {
