@@ -28,10 +28,19 @@ const maxBody = 256 << 20
 type Client struct {
 	base    string       // server URL without a trailing slash; "" in process
 	handler http.Handler // in process
+	token   string       // bearer token sent to a server; never logged
 }
 
 // Remote asks the server at base (http://127.0.0.1:8080).
 func Remote(base string) *Client { return &Client{base: strings.TrimRight(base, "/")} }
+
+// WithToken returns a copy of c that presents token (a server's
+// --auth-token) as a bearer token; "" sends none.
+func (c *Client) WithToken(token string) *Client {
+	d := *c
+	d.token = token
+	return &d
+}
 
 // InProcess asks h, the API's handler, without a network.
 func InProcess(h http.Handler) *Client { return &Client{handler: h} }
@@ -84,6 +93,9 @@ func (c *Client) get(ctx context.Context, target string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+target, nil)
 	if err != nil {
 		return nil, fmt.Errorf("apiclient: bad server URL: %w", err)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -162,7 +162,9 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	if groups&groupListen != 0 {
 		fs.BoolVar(&c.NoIngest, "no-ingest", false, "serve the store only (a shared Redis filled by `geoheat work` or the seed), without --source")
 		fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "HTTP address; loopback by default, widen it deliberately")
-		fs.StringVar(&c.AuthToken, "auth-token", "", "bearer token the API requires (all but /healthz); required when --listen is not a loopback address (default $GEOHEAT_AUTH_TOKEN; never logged)")
+	}
+	if groups&(groupListen|groupQuery) != 0 {
+		fs.StringVar(&c.AuthToken, "auth-token", "", "the API's bearer token: serve requires it on all but /healthz (and needs one when --listen is not a loopback address); query commands present it to the server they ask (default $GEOHEAT_AUTH_TOKEN; never logged)")
 	}
 	if groups&groupQuery != 0 {
 		fs.StringVar(&c.Server, "server", "", "query a running geoheat at this URL (http://127.0.0.1:8080) instead of --data-dir")

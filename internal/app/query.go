@@ -35,7 +35,7 @@ func apiGet(ctx context.Context, env Env, cfg *Config, path string, q url.Values
 		if _, err := url.ParseRequestURI(cfg.Server); err != nil {
 			return nil, fmt.Errorf("%w: bad --server: %v", ErrUsage, err)
 		}
-		return apiclient.Remote(cfg.Server).Get(ctx, path, q)
+		return apiclient.Remote(cfg.Server).WithToken(authToken(cfg, env)).Get(ctx, path, q)
 	}
 	st, redirect, err := openQueryStore(env, cfg)
 	if err != nil {
@@ -43,7 +43,7 @@ func apiGet(ctx context.Context, env Env, cfg *Config, path string, q url.Values
 	}
 	if redirect != "" {
 		fmt.Fprintf(env.Stderr, "geoheat: %s is in use by a running server; asking it at %s\n", cfg.DataDir, redirect)
-		return apiclient.Remote(redirect).Get(ctx, path, q)
+		return apiclient.Remote(redirect).WithToken(authToken(cfg, env)).Get(ctx, path, q)
 	}
 	defer st.Close()
 	return apiclient.InProcess(httpapi.New(httpapi.Options{Querier: st, Now: env.Now})).Get(ctx, path, q)

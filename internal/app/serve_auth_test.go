@@ -101,6 +101,17 @@ func TestServeWithAuthToken(t *testing.T) {
 	if v := resp.Header.Get("X-Content-Type-Options"); v != "nosniff" {
 		t.Errorf("X-Content-Type-Options = %q", v)
 	}
+	// Query commands present the token to the server they ask, from the
+	// flag or GEOHEAT_AUTH_TOKEN; without it the server's 401 is the error.
+	if out, errs, err := run(t, ctx, "", "counts", "--server", base, "--auth-token", token); err != nil || !strings.Contains(out, "lang") {
+		t.Errorf("counts --server --auth-token: %v\n%s%s", err, out, errs)
+	}
+	if _, _, err := run(t, ctx, "", "status", "--server", base); err == nil {
+		t.Error("status --server without the token succeeded")
+	}
+	if strings.Contains(stderr.String(), token) {
+		t.Error("the token reached the server's log")
+	}
 	_, metrics := get("/metrics", bearer(token))
 	for _, name := range []string{"geoheat_messages_total", "geoheat_dropped_total", "geoheat_queue_length", "geoheat_record_batch_seconds_bucket", "geoheat_store_posts"} {
 		if !strings.Contains(metrics, name) {
