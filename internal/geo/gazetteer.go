@@ -200,15 +200,17 @@ func (g *Gazetteer) Place(i int) Place { return g.places[i] }
 // country.
 func (g *Gazetteer) Country(s string) string { return g.countries[fold(s)] }
 
-// Embedded reports the size of the embedded gazetteer file, or ErrNotBuilt;
-// it does not load it.
-func Embedded() (bytes int64, err error) {
+// Embedded reports the size of the embedded gazetteer file and what it was
+// built from (the SOURCES file web/scripts/gazetteer.mjs writes beside it),
+// or ErrNotBuilt; it does not load the gazetteer.
+func Embedded() (bytes int64, sources string, err error) {
 	info, err := fs.Stat(gazdata, gazFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, ErrNotBuilt
+		return 0, "", ErrNotBuilt
 	}
 	if err != nil {
-		return 0, fmt.Errorf("geo: %w", err)
+		return 0, "", fmt.Errorf("geo: %w", err)
 	}
-	return info.Size(), nil
+	b, _ := fs.ReadFile(gazdata, "gazdata/SOURCES")
+	return info.Size(), strings.TrimSpace(string(b)), nil
 }

