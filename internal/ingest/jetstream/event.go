@@ -15,12 +15,28 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/geoheat/geoheat/internal/post"
 )
 
 // PostCollection is the record type geoheat asks Jetstream for.
 const PostCollection = "app.bsky.feed.post"
+
+// ProfileCollection is the authors' profile record (one per account, rkey
+// "self"), asked for next to posts when profiles are wanted
+// (Options.Profiles): its display name and description are where Bluesky
+// users say where they are, there being no location field.
+const ProfileCollection = "app.bsky.actor.profile"
+
+// Lexicon limits of app.bsky.actor.profile in bytes (maxLength; the
+// grapheme limits are 64 and 256). A longer string did not come from a
+// conforming client: Parse keeps the first bytes up to the limit and sets
+// Profile.Oversize, so a hostile record costs bounded memory downstream.
+const (
+	MaxDisplayName = 640
+	MaxDescription = 2560
+)
 
 // Kind classifies an event.
 type Kind uint8
@@ -39,6 +55,9 @@ const (
 	NoticeIdentity = "identity" // handle or DID document change
 	NoticeAccount  = "account"  // account status change
 	NoticeOther    = "other"    // another collection or kind
+	// NoticeProfile: an author's profile record was created, updated or
+	// deleted; Result.Profile holds it.
+	NoticeProfile = "profile"
 )
 
 // ErrNotEvent: the frame is not a Jetstream event (not JSON, not an
@@ -56,6 +75,18 @@ type Result struct {
 	// differ): did/collection/rkey plus the commit's rev for commits;
 	// kind/did/time_us otherwise. Empty when malformed.
 	Key string
+	// Profile is set for NoticeProfile.
+	Profile *Profile
+}
+
+// Profile is the public text of an author's profile record, as Jetstream
+// carried it. Strings are valid UTF-8 and capped at the lexicon's limits.
+type Profile struct {
+	DID         string
+	DisplayName string
+	Description string
+	Deleted     bool // the record was deleted: the author has no profile text
+	Oversize    bool // a field was over its lexicon limit and was cut
 }
 
 type event struct {
@@ -73,7 +104,13 @@ type commit struct {
 	Record     *postRecord `json:"record"`
 }
 
+// postRecord holds the fields geoheat reads of posts and, for profile
+// records, displayName and description (the two never share a field name
+// of another type, so one struct decodes both).
 type postRecord struct {
+	DisplayName string `json:"displayName"`
+	Description string `json:"description"`
+
 	Text      string   `json:"text"`
 	Langs     []string `json:"langs"`
 	CreatedAt string   `json:"createdAt"`
@@ -128,6 +165,9 @@ func Parse(data []byte, dst *post.Post) (Result, error) {
 		return res, nil
 	}
 	c := ev.Commit
+	if c != nil && c.Collection == ProfileCollection {
+		return parseProfile(ev.Did, c, res), nil
+	}
 	if c == nil || c.Collection != PostCollection {
 		res.Notice = NoticeOther
 		return res, nil
@@ -162,6 +202,53 @@ func Parse(data []byte, dst *post.Post) (Result, error) {
 	dst.Hashtags = hashtags(r)
 	res.Kind = KindPost
 	return res, nil
+}
+
+// parseProfile reads a profile commit. Only rkey "self" is an account's
+// profile; other rkeys in the collection are not (the lexicon's key is
+// literal:self) and are ignored as another collection would be.
+func parseProfile(did string, c *commit, res Result) Result {
+	res.Key = did + "/" + c.Collection + "/" + c.RKey + "#" + c.Rev
+	if c.RKey != "self" {
+		res.Notice = NoticeOther
+		return res
+	}
+	p := &Profile{DID: did}
+	switch c.Operation {
+	case "delete":
+		p.Deleted = true
+	case "create", "update":
+		if c.Record == nil {
+			res.Notice = NoticeOther
+			return res
+		}
+		var cut1, cut2 bool
+		p.DisplayName, cut1 = capString(c.Record.DisplayName, MaxDisplayName)
+		p.Description, cut2 = capString(c.Record.Description, MaxDescription)
+		p.Oversize = cut1 || cut2
+	default:
+		res.Notice = NoticeOther
+		return res
+	}
+	res.Notice, res.Profile = NoticeProfile, p
+	return res
+}
+
+// capString cuts s to at most n bytes on a character boundary, and makes
+// it valid UTF-8 (json.Unmarshal already has; this keeps the cut whole).
+func capString(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	s = s[:n]
+	for len(s) > 0 {
+		r, size := utf8.DecodeLastRuneInString(s)
+		if r != utf8.RuneError || size > 1 {
+			break
+		}
+		s = s[:len(s)-1]
+	}
+	return s, true
 }
 
 // hashtags collects #tag facets, then "tags". A tag facet without its tag

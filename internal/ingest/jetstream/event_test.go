@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -96,6 +97,9 @@ func FuzzParse(f *testing.F) {
 		f.Add(l)
 	}
 	f.Add([]byte(`{"did":"d","time_us":1,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"k","record":{"text":"\xff#a","facets":[{"index":{"byteStart":1,"byteEnd":9},"features":[{"$type":"app.bsky.richtext.facet#tag"}]}]}}}`))
+	// Profile records: the parser of untrusted profile text.
+	f.Add([]byte(`{"did":"did:plc:a","time_us":5,"kind":"commit","commit":{"rev":"r","operation":"update","collection":"app.bsky.actor.profile","rkey":"self","record":{"displayName":"Anna \ud83d","description":"📍 Berlin\u0000"}}}`))
+	f.Add([]byte(`{"did":"did:plc:a","time_us":5,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.actor.profile","rkey":"self","record":{"displayName":7}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var got post.Post
 		res, err := Parse(data, &got)
@@ -110,5 +114,68 @@ func FuzzParse(f *testing.F) {
 		if res.Kind != KindPost && got.ID != "" {
 			t.Fatal("non-post filled dst")
 		}
+		if pr := res.Profile; pr != nil {
+			if res.Notice != NoticeProfile || !utf8.ValidString(pr.DisplayName) || !utf8.ValidString(pr.Description) ||
+				len(pr.DisplayName) > MaxDisplayName || len(pr.Description) > MaxDescription {
+				t.Fatalf("profile %+v (notice %q)", pr, res.Notice)
+			}
+		}
 	})
+}
+
+// TestParseProfile: profile commits, from the real golden events (shared
+// data) and written ones: hostile sizes, deletes, records not "self".
+func TestParseProfile(t *testing.T) {
+	big := strings.Repeat("é", MaxDescription) // 2 bytes each: twice the limit
+	for _, tc := range []struct {
+		name, line string
+		want       *Profile
+	}{
+		{"update", `{"did":"did:plc:a","time_us":5,"kind":"commit","commit":{"rev":"r","operation":"update","collection":"app.bsky.actor.profile","rkey":"self","record":{"$type":"app.bsky.actor.profile","displayName":"Anna","description":"📍 Berlin","avatar":{"$type":"blob"}}}}`,
+			&Profile{DID: "did:plc:a", DisplayName: "Anna", Description: "📍 Berlin"}},
+		{"delete", `{"did":"did:plc:a","time_us":5,"kind":"commit","commit":{"rev":"r","operation":"delete","collection":"app.bsky.actor.profile","rkey":"self"}}`,
+			&Profile{DID: "did:plc:a", Deleted: true}},
+		{"oversize", `{"did":"did:plc:a","time_us":5,"kind":"commit","commit":{"rev":"r","operation":"create","collection":"app.bsky.actor.profile","rkey":"self","record":{"description":"` + big + `"}}}`,
+			&Profile{DID: "did:plc:a", Description: big[:MaxDescription], Oversize: true}},
+		{"not self", `{"did":"did:plc:a","time_us":5,"kind":"commit","commit":{"rev":"r","operation":"create","collection":"app.bsky.actor.profile","rkey":"x","record":{"description":"Paris"}}}`, nil},
+		{"no record", `{"did":"did:plc:a","time_us":5,"kind":"commit","commit":{"rev":"r","operation":"create","collection":"app.bsky.actor.profile","rkey":"self"}}`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var p post.Post
+			res, err := Parse([]byte(tc.line), &p)
+			if err != nil || res.Kind != KindNotice {
+				t.Fatalf("%+v %v", res, err)
+			}
+			if tc.want == nil {
+				if res.Notice != NoticeOther || res.Profile != nil {
+					t.Errorf("notice %q profile %+v, want other", res.Notice, res.Profile)
+				}
+				return
+			}
+			if res.Notice != NoticeProfile || res.Profile == nil || *res.Profile != *tc.want {
+				t.Errorf("notice %q profile %+v, want %+v", res.Notice, res.Profile, tc.want)
+			}
+		})
+	}
+	// A cut never splits a character: "é" is 2 bytes, so an odd limit
+	// would have to drop half of one.
+	if s, cut := capString("aé", 2); s != "a" || !cut {
+		t.Errorf("capString = %q %v", s, cut)
+	}
+
+	path := testenv.Shared(t, "bluesky", "jetstream_v1_golden_10_events.jsonl")
+	profiles := 0
+	for _, l := range fixtureLines(t, path) {
+		var p post.Post
+		res, _ := Parse(l, &p)
+		if res.Notice == NoticeProfile {
+			profiles++
+			if res.Profile.DisplayName != "Multiversal Lokis Unit🔞" || !strings.HasPrefix(res.Profile.Description, "Damian Lokison") {
+				t.Errorf("real profile %+v", res.Profile)
+			}
+		}
+	}
+	if profiles != 1 {
+		t.Errorf("%d profile events in the golden file, want 1", profiles)
+	}
 }

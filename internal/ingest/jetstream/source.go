@@ -50,6 +50,9 @@ type Options struct {
 	// ZstdDict, when set, is Jetstream's zstd dictionary: compressed frames
 	// are requested (compress=true) and decoded with it. See zstd.go.
 	ZstdDict []byte
+	// Profiles asks for authors' profile records (ProfileCollection) next
+	// to posts; the parse stage reads them (Parse, NoticeProfile).
+	Profiles bool
 
 	Backoff   *live.Backoff
 	Stall     time.Duration
@@ -220,11 +223,17 @@ func (s *Source) currentHost() string {
 	return s.hosts[s.host]
 }
 
-// subscribeURL is the host's /subscribe for posts, from the resume cursor.
+// subscribeURL is the host's /subscribe for posts (and profiles), from the
+// resume cursor.
 func (s *Source) subscribeURL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := url.Values{"wantedCollections": {PostCollection}}
+	if s.opts.Profiles {
+		// Jetstream takes wantedCollections repeated (up to 100 NSIDs or
+		// prefixes) and sends commits of any of them.
+		q.Add("wantedCollections", ProfileCollection)
+	}
 	if s.dec != nil {
 		q.Set("compress", "true")
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"sync"
@@ -114,7 +115,8 @@ func (f *fakeJetstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		var p post.Post
-		if res, _ := Parse(ev, &p); res.Notice == NoticeOther {
+		res, _ := Parse(ev, &p)
+		if res.Notice == NoticeOther || (res.Notice == NoticeProfile && !slices.Contains(r.URL.Query()["wantedCollections"], ProfileCollection)) {
 			continue // another collection: filtered server-side
 		}
 		if st.sendN > 0 && sent == st.sendN {
@@ -310,5 +312,24 @@ func testResume(t *testing.T, lines [][]byte) {
 	}
 	if h.src.Progress().Live.Reconnects < 2 { // the drop, then the refusing host
 		t.Errorf("reconnects %d", h.src.Progress().Live.Reconnects)
+	}
+}
+
+// TestSubscribeProfiles: with Options.Profiles the subscription asks for
+// profile records next to posts, as repeated wantedCollections.
+func TestSubscribeProfiles(t *testing.T) {
+	for _, want := range []bool{false, true} {
+		s, err := New(Options{Hosts: []string{"ws://127.0.0.1:1"}, Profiles: want})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := url.Parse(s.subscribeURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := u.Query()["wantedCollections"]
+		if exp := map[bool][]string{false: {PostCollection}, true: {PostCollection, ProfileCollection}}[want]; !slices.Equal(got, exp) {
+			t.Errorf("Profiles %v: wantedCollections %q, want %q", want, got, exp)
+		}
 	}
 }
