@@ -12,6 +12,7 @@ import (
 	"github.com/peterbourgon/ff/v3"
 
 	"github.com/geoheat/geoheat/internal/httpapi"
+	"github.com/geoheat/geoheat/internal/ingest/bskyprofile"
 	"github.com/geoheat/geoheat/internal/ingest/demo"
 	"github.com/geoheat/geoheat/internal/render"
 	"github.com/geoheat/geoheat/internal/store/redisstore"
@@ -72,6 +73,10 @@ type Config struct {
 	MastodonURL  string
 	// bluesky: Jetstream's zstd dictionary file; set = compressed frames
 	JetstreamZstdDict string
+	// bluesky: authors' profiles (bluesky.go; docs/geo.md)
+	BlueskyProfiles bool
+	BlueskyAppView  string
+	BlueskyRate     float64
 
 	// dashboard and exports (web.go, render.go)
 	GoogleMapsKey string
@@ -137,6 +142,9 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	if groups&groupIngest != 0 {
 		fs.StringVar(&c.JetstreamURL, "jetstream-url", "wss://jetstream1.us-east.bsky.network,wss://jetstream2.us-east.bsky.network,wss://jetstream1.us-west.bsky.network,wss://jetstream2.us-west.bsky.network", "bluesky: Jetstream hosts, comma-separated, tried in turn on failure")
 		fs.StringVar(&c.JetstreamZstdDict, "jetstream-zstd-dict", "", "bluesky: request zstd-compressed frames, decoded with this file: Jetstream's dictionary (pkg/models/zstd_dictionary in github.com/bluesky-social/jetstream)")
+		fs.BoolVar(&c.BlueskyProfiles, "bluesky-profiles", true, "bluesky: look up authors not seen yet on the AppView (app.bsky.actor.getProfiles) to place their posts by their profile; profile records on Jetstream are used either way (with --geo-infer profile)")
+		fs.StringVar(&c.BlueskyAppView, "bluesky-appview", bskyprofile.DefaultAppView, "bluesky: the AppView asked for authors' public profiles")
+		fs.Float64Var(&c.BlueskyRate, "bluesky-appview-rate", bskyprofile.DefaultRate, "bluesky: AppView requests per second at most, 25 authors each (Bluesky allows 10/s per IP)")
 		fs.Float64Var(&c.Speed, "speed", 0, "file: replay at N times the pace the posts were made, by created_at (0 = as fast as possible)")
 		fs.StringVar(&c.MastodonURL, "mastodon-url", "https://mastodon.social", "mastodon: instance URL; token from $MASTODON_TOKEN")
 	}

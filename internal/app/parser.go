@@ -17,7 +17,12 @@ import (
 // format is told from the content: Jetstream writes "did" first, the
 // Mastodon source wraps events in an envelope starting "mastodon_event";
 // neither prefix starts a tweet, and the test costs one comparison each.
-type tweetParser struct{ p twitter.Parser }
+type tweetParser struct {
+	p twitter.Parser
+	// profile, when set, is given the Bluesky profile records parsed
+	// (blueskySource.profileRecord).
+	profile func(p *jetstream.Profile, timeUS int64)
+}
 
 func (t *tweetParser) Parse(data []byte, dst *post.Post) pipeline.Outcome {
 	if jetstream.Looks(data) {
@@ -26,6 +31,9 @@ func (t *tweetParser) Parse(data []byte, dst *post.Post) pipeline.Outcome {
 			case jetstream.KindPost:
 				return pipeline.Outcome{Kind: pipeline.KindPost}
 			default:
+				if res.Profile != nil && t.profile != nil {
+					t.profile(res.Profile, res.TimeUS)
+				}
 				return pipeline.Outcome{Kind: pipeline.KindNotice, Notice: blueskyNotice[res.Notice]}
 			}
 		}
@@ -60,7 +68,7 @@ func (t *tweetParser) Parse(data []byte, dst *post.Post) pipeline.Outcome {
 var blueskyNotice = map[string]string{
 	jetstream.NoticeDelete: "bluesky_delete", jetstream.NoticeUpdate: "bluesky_update",
 	jetstream.NoticeIdentity: "bluesky_identity", jetstream.NoticeAccount: "bluesky_account",
-	jetstream.NoticeOther: "bluesky_other",
+	jetstream.NoticeOther: "bluesky_other", jetstream.NoticeProfile: "bluesky_profile",
 }
 
 func newTweetParser() pipeline.Parser { return &tweetParser{} }

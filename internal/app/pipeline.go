@@ -70,6 +70,14 @@ func openIngestion(cfg *Config, env Env, serving bool) (*ingestion, error) {
 		}
 		pc.Detector, pc.Recorder = in.det, in.st
 	}
+	if bs, ok := src.(*blueskySource); ok && bs.dir != nil {
+		// Profile records become directory entries in the parse stage;
+		// the locator gives posts their author's place from it.
+		pc.NewParser = func() pipeline.Parser { return &tweetParser{profile: bs.profileRecord} }
+		if pc.Locator != nil {
+			pc.Locator = profileLocator{src: bs, next: pc.Locator}
+		}
+	}
 	if in.p, err = pipeline.New(pc); err != nil {
 		in.st.Close()
 		return nil, err

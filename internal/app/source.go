@@ -101,7 +101,7 @@ func openLiveSource(cfg *Config, env Env, spec string) (ingest.Source, error) {
 				return nil, fmt.Errorf("%w: --jetstream-zstd-dict: %v", ErrUsage, err)
 			}
 		}
-		src, err := jetstream.New(jetstream.Options{
+		src, err := openBluesky(cfg, jetstream.Options{
 			Hosts:    strings.Split(cfg.JetstreamURL, ","),
 			DataDir:  cfg.DataDir,
 			Logger:   log,

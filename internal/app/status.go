@@ -46,6 +46,14 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 			sort.Strings(ds)
 			fmt.Fprintf(tw, "skipped by source\t%s\n", strings.Join(ds, ", "))
 		}
+		if len(in.SourceCounters) > 0 {
+			var cs []string
+			for name, n := range in.SourceCounters {
+				cs = append(cs, fmt.Sprintf("%s %d", name, n))
+			}
+			sort.Strings(cs)
+			fmt.Fprintf(tw, "source counters\t%s\n", strings.Join(cs, ", "))
+		}
 		if len(in.Located) > 0 {
 			fmt.Fprintf(tw, "places inferred\tprofile %d, text %d\n", in.Located["profile"], in.Located["text"])
 		}

@@ -180,6 +180,9 @@ var (
 		"Posts without a point that place inference located, by provenance (profile, text).", []string{"source"}, nil)
 	descTagsCut = prometheus.NewDesc("geoheat_hashtags_cut_total",
 		"Hashtags dropped from posts carrying more than the per-post cap.", nil, nil)
+	descSourceCounter = prometheus.NewDesc("geoheat_source_events_total",
+		"A source's own counts beside the stream, by name (bluesky: profile_lookups, profile_batches, profile_errors_<kind>, profile_queue_dropped, profile_cache_hits, ...; see docs/geo.md).",
+		[]string{"name"}, nil)
 	descRepair = prometheus.NewDesc("geoheat_store_log_repair_entries",
 		"Log entries cut or skipped as damaged when the store was opened (torn tail after a crash).", nil, nil)
 )
@@ -196,7 +199,7 @@ type snapshotCollector struct {
 func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descMessages, descPosts, descRecorded, descDropped,
 		descQueueLen, descQueueCap, descWorkers, descSourceUp, descHeld, descMemory, descRepair,
-		descLiveSubs, descLiveDropped, descRefused, descLocated, descTagsCut} {
+		descLiveSubs, descLiveDropped, descRefused, descLocated, descTagsCut, descSourceCounter} {
 		ch <- d
 	}
 }
@@ -221,6 +224,9 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 			for reason, n := range s.SourceDropped {
 				counter(descDropped, n, reason, "")
+			}
+			for name, n := range s.SourceCounters {
+				counter(descSourceCounter, n, name)
 			}
 			for src, n := range s.Located {
 				counter(descLocated, n, src)

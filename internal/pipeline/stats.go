@@ -29,6 +29,10 @@ type Stats struct {
 	// reason ("oversize": a file message over the size limit); absent for
 	// sources that skip nothing.
 	SourceDropped map[string]int64 `json:"source_dropped,omitempty"`
+	// SourceCounters are a source's own counters (Bluesky's profile
+	// lookups: requests, errors by kind, cache hits); absent for sources
+	// that keep none. See SourceCounter.
+	SourceCounters map[string]int64 `json:"source_counters,omitempty"`
 	Queues        []Queue          `json:"queues"`
 	Workers       Workers          `json:"workers"`
 	PostsPerSec   float64          `json:"posts_per_s"` // written over the last minute
@@ -63,6 +67,16 @@ type SourceDropper interface {
 	// Dropped returns the skips so far by reason; safe to call
 	// concurrently with Run. The map is the caller's.
 	Dropped() map[string]int64
+}
+
+// SourceCounter is implemented by sources that keep counters of work done
+// beside the stream (Bluesky's profile lookups), so that status and
+// metrics show them without the pipeline knowing what they count.
+type SourceCounter interface {
+	// Counters returns monotonic counts by name (snake_case, constant,
+	// safe as metric labels); safe to call concurrently with Run. The map
+	// is the caller's.
+	Counters() map[string]int64
 }
 
 // Notices returns the total number of skipped notices.
@@ -112,6 +126,9 @@ func (p *Pipeline) Stats() Stats {
 	}
 	if d, ok := p.cfg.Source.(SourceDropper); ok {
 		s.SourceDropped = d.Dropped()
+	}
+	if c, ok := p.cfg.Source.(SourceCounter); ok {
+		s.SourceCounters = c.Counters()
 	}
 	if start := p.started.Load(); start != 0 {
 		end := p.cfg.Now()

@@ -162,6 +162,13 @@ func (a *AppView) Want(did string) {
 	}
 }
 
+// Pending returns how many authors are queued or being looked up.
+func (a *AppView) Pending() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.pending)
+}
+
 // ValidDID reports whether did is a did:plc or did:web identifier in the
 // syntax the AT Protocol allows; anything else would only earn a 400.
 func ValidDID(did string) bool {
