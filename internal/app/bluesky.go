@@ -62,6 +62,18 @@ func (b *blueskySource) Counters() map[string]int64 {
 	return c
 }
 
+// Gauges implements pipeline.SourceGauger.
+func (b *blueskySource) Gauges() map[string]int64 {
+	if b.dir == nil {
+		return nil
+	}
+	g := map[string]int64{"profile_cache_entries": int64(b.dir.Len())}
+	if b.appview != nil {
+		g["profile_lookups_pending"] = int64(b.appview.Pending())
+	}
+	return g
+}
+
 // profileRecord stores a profile record the parse stage read.
 func (b *blueskySource) profileRecord(p *jetstream.Profile, timeUS int64) {
 	if b.dir == nil {

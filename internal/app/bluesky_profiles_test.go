@@ -15,6 +15,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/geoheat/geoheat/internal/httpapi"
+	"github.com/geoheat/geoheat/internal/ingest/jetstream"
 )
 
 // Authors of the profile test: did:plc ids of the valid shape.
@@ -179,7 +180,7 @@ func TestServeBlueskyProfiles(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`geoheat_source_events_total{name="profile_found"} 2`, `geoheat_source_events_total{name="profile_records"} 4`} {
+	for _, want := range []string{`geoheat_source_events_total{name="profile_found"} 2`, `geoheat_source_events_total{name="profile_records"} 4`, `geoheat_source_level{name="profile_cache_entries"} 4`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
@@ -204,5 +205,36 @@ func TestServeBlueskyProfiles(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve: %v", err)
+	}
+}
+
+// TestOpenBlueskyProfileFlags: --bluesky-profiles=false keeps Jetstream's
+// profile records but makes no AppView lookups; without profile inference
+// neither is used.
+func TestOpenBlueskyProfileFlags(t *testing.T) {
+	if profileResolver(&Config{GeoInfer: "profile"}) == nil {
+		t.Skip("gazetteer not built: run make models")
+	}
+	for _, tc := range []struct {
+		infer        string
+		lookups      bool
+		dir, appview bool
+	}{
+		{"profile,text", true, true, true},
+		{"profile,text", false, true, false},
+		{"text", true, false, false},
+		{"none", true, false, false},
+	} {
+		cfg := &Config{GeoInfer: tc.infer, BlueskyProfiles: tc.lookups, BlueskyAppView: "http://127.0.0.1:1"}
+		bs, err := openBluesky(cfg, jetstream.Options{Hosts: []string{"ws://127.0.0.1:1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (bs.dir != nil) != tc.dir || (bs.appview != nil) != tc.appview {
+			t.Errorf("--geo-infer %s --bluesky-profiles=%v: directory %v, AppView %v", tc.infer, tc.lookups, bs.dir != nil, bs.appview != nil)
+		}
+	}
+	if _, err := openBluesky(&Config{GeoInfer: "profile", BlueskyProfiles: true, BlueskyAppView: "ftp://x"}, jetstream.Options{Hosts: []string{"ws://127.0.0.1:1"}}); err == nil {
+		t.Error("a bad --bluesky-appview was accepted")
 	}
 }

@@ -54,6 +54,14 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 			sort.Strings(cs)
 			fmt.Fprintf(tw, "source counters\t%s\n", strings.Join(cs, ", "))
 		}
+		if len(in.SourceGauges) > 0 {
+			var gs []string
+			for name, n := range in.SourceGauges {
+				gs = append(gs, fmt.Sprintf("%s %d", name, n))
+			}
+			sort.Strings(gs)
+			fmt.Fprintf(tw, "source levels\t%s\n", strings.Join(gs, ", "))
+		}
 		if len(in.Located) > 0 {
 			fmt.Fprintf(tw, "places inferred\tprofile %d, text %d\n", in.Located["profile"], in.Located["text"])
 		}

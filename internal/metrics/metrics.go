@@ -183,6 +183,9 @@ var (
 	descSourceCounter = prometheus.NewDesc("geoheat_source_events_total",
 		"A source's own counts beside the stream, by name (bluesky: profile_lookups, profile_batches, profile_errors_<kind>, profile_queue_dropped, profile_cache_hits, ...; see docs/geo.md).",
 		[]string{"name"}, nil)
+	descSourceGauge = prometheus.NewDesc("geoheat_source_level",
+		"A source's own levels, by name (bluesky: profile_cache_entries, profile_lookups_pending).",
+		[]string{"name"}, nil)
 	descRepair = prometheus.NewDesc("geoheat_store_log_repair_entries",
 		"Log entries cut or skipped as damaged when the store was opened (torn tail after a crash).", nil, nil)
 )
@@ -199,7 +202,7 @@ type snapshotCollector struct {
 func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descMessages, descPosts, descRecorded, descDropped,
 		descQueueLen, descQueueCap, descWorkers, descSourceUp, descHeld, descMemory, descRepair,
-		descLiveSubs, descLiveDropped, descRefused, descLocated, descTagsCut, descSourceCounter} {
+		descLiveSubs, descLiveDropped, descRefused, descLocated, descTagsCut, descSourceCounter, descSourceGauge} {
 		ch <- d
 	}
 }
@@ -227,6 +230,9 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 			for name, n := range s.SourceCounters {
 				counter(descSourceCounter, n, name)
+			}
+			for name, n := range s.SourceGauges {
+				gauge(descSourceGauge, float64(n), name)
 			}
 			for src, n := range s.Located {
 				counter(descLocated, n, src)

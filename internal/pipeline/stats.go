@@ -33,10 +33,13 @@ type Stats struct {
 	// lookups: requests, errors by kind, cache hits); absent for sources
 	// that keep none. See SourceCounter.
 	SourceCounters map[string]int64 `json:"source_counters,omitempty"`
-	Queues        []Queue          `json:"queues"`
-	Workers       Workers          `json:"workers"`
-	PostsPerSec   float64          `json:"posts_per_s"` // written over the last minute
-	Seconds       float64          `json:"seconds"`     // since Run started (until it ended)
+	// SourceGauges are a source's own levels (Bluesky's profile cache size
+	// and lookups pending); see SourceGauger.
+	SourceGauges map[string]int64 `json:"source_gauges,omitempty"`
+	Queues       []Queue          `json:"queues"`
+	Workers      Workers          `json:"workers"`
+	PostsPerSec  float64          `json:"posts_per_s"` // written over the last minute
+	Seconds      float64          `json:"seconds"`     // since Run started (until it ended)
 }
 
 // SourceStatus describes the source.
@@ -77,6 +80,11 @@ type SourceCounter interface {
 	// safe as metric labels); safe to call concurrently with Run. The map
 	// is the caller's.
 	Counters() map[string]int64
+}
+
+// SourceGauger is SourceCounter for levels that go up and down.
+type SourceGauger interface {
+	Gauges() map[string]int64
 }
 
 // Notices returns the total number of skipped notices.
@@ -129,6 +137,9 @@ func (p *Pipeline) Stats() Stats {
 	}
 	if c, ok := p.cfg.Source.(SourceCounter); ok {
 		s.SourceCounters = c.Counters()
+	}
+	if g, ok := p.cfg.Source.(SourceGauger); ok {
+		s.SourceGauges = g.Gauges()
 	}
 	if start := p.started.Load(); start != 0 {
 		end := p.cfg.Now()
