@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +25,7 @@ import (
 	"github.com/geoheat/geoheat/internal/ingest/jetstream"
 	"github.com/geoheat/geoheat/internal/pipeline"
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/testenv"
 	"github.com/geoheat/geoheat/internal/twitter"
 )
 
@@ -284,4 +287,56 @@ func BenchmarkBlueskyIngestAppView(b *testing.B) {
 			b.ReportMetric(rate/float64(b.N), "msg/s")
 		})
 	}
+}
+
+// TestBlueskyProfilesRealCapture replays the shared Jetstream captures
+// (production events: 18 posts, one real profile update) with generated
+// events through the profile wiring and a fake AppView: nothing is
+// malformed, the real profile record is read, and every lookup is a batch
+// of at most 25 valid DIDs, each asked once.
+func TestBlueskyProfilesRealCapture(t *testing.T) {
+	var events [][]byte
+	for _, name := range []string{"jetstream_v1_capture_2026-07-04.jsonl", "jetstream_v1_golden_10_events.jsonl"} {
+		b, err := os.ReadFile(testenv.Shared(t, "bluesky", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for l := range bytes.SplitSeq(bytes.TrimSpace(b), []byte("\n")) {
+			events = append(events, l)
+		}
+	}
+	real := len(events)
+	events = append(events, genBlueskyTraffic(t, 2000).events...)
+	av := &fakeAppView{profiles: map[string][2]string{}}
+	srv := httptest.NewServer(av)
+	defer srv.Close()
+	bs, stop := newProfiles(t, srv.URL, 1000)
+	rec, _ := replayBluesky(t, events, bs)
+	for deadline := time.Now().Add(10 * time.Second); bs.appview.Pending() > 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	if rec.posts == 0 {
+		t.Fatal("nothing recorded")
+	}
+	c := bs.Counters()
+	// Puts beyond the AppView's answers are Jetstream's profile records.
+	if c["profile_cache_puts"]-c["profile_found"]-c["profile_missing"] < 2 || c["profile_invalid_did"] != 0 {
+		t.Errorf("counters %v", c)
+	}
+	av.mu.Lock()
+	defer av.mu.Unlock()
+	asked := map[string]bool{}
+	for _, r := range av.requests {
+		if len(r) == 0 || len(r) > 25 {
+			t.Errorf("batch of %d", len(r))
+		}
+		for _, did := range r {
+			if !bskyprofile.ValidDID(did) || asked[did] {
+				t.Errorf("asked for %q (again: %v)", did, asked[did])
+			}
+			asked[did] = true
+		}
+	}
+	t.Logf("%d real + %d generated events; %d AppView requests for %d authors; %v", real, len(events)-real, len(av.requests), len(asked), c)
 }

@@ -180,7 +180,7 @@ func TestServeBlueskyProfiles(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`geoheat_source_events_total{name="profile_found"} 2`, `geoheat_source_events_total{name="profile_records"} 4`, `geoheat_source_level{name="profile_cache_entries"} 4`} {
+	for _, want := range []string{`geoheat_source_events_total{name="profile_found"} 2`, `geoheat_source_events_total{name="profile_cache_puts"} 4`, `geoheat_source_level{name="profile_cache_entries"} 4`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

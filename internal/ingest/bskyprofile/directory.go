@@ -157,9 +157,9 @@ func (d *Directory) Counters() map[string]int64 {
 	return map[string]int64{
 		"profile_cache_hits":    d.hits.Load(),
 		"profile_cache_misses":  d.misses.Load(),
-		"profile_records":       d.puts.Load(),
-		"profile_records_place": d.placed.Load(),
-		"profile_records_stale": d.stale.Load(),
+		"profile_cache_puts":    d.puts.Load(),
+		"profile_cache_placed":  d.placed.Load(),
+		"profile_cache_stale":   d.stale.Load(),
 		"profile_cache_evicted": d.evicted.Load(),
 	}
 }

@@ -35,7 +35,7 @@ func TestDirectoryNewestWins(t *testing.T) {
 	if got, known := d.Get("did:plc:a"); got != "" || !known {
 		t.Errorf("after a newer empty profile: %q %v, want known without a place", got, known)
 	}
-	if n := d.Counters()["profile_records_stale"]; n != 1 {
+	if n := d.Counters()["profile_cache_stale"]; n != 1 {
 		t.Errorf("stale = %d", n)
 	}
 }
