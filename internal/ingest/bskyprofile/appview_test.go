@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -283,5 +284,52 @@ func TestValidDID(t *testing.T) {
 	a.Want("did:plc:short")
 	if c := a.Counters(); c["profile_invalid_did"] != 1 || len(a.queue) != 0 {
 		t.Errorf("invalid DID queued: %v", c)
+	}
+}
+
+// TestAppViewHostileAnswers: an answer with a huge description is cut to
+// the lexicon's limit, a profile not asked for is ignored, and an answer
+// that is not JSON is counted as a decode error and given up.
+func TestAppViewHostileAnswers(t *testing.T) {
+	var n atomic.Int64
+	reqs := make(chan struct{}, 10)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { reqs <- struct{}{} }()
+		if n.Add(1) == 1 {
+			fmt.Fprintf(w, `{"profiles":[{"did":%q,"description":"📍 Paris\n%s"},{"did":%q,"description":"Paris"}]}`,
+				did(1), strings.Repeat("x", 100_000), did(2))
+			return
+		}
+		fmt.Fprint(w, `<html>not json`)
+	}))
+	defer hs.Close()
+	dir := NewDirectory(DirectoryOptions{Resolve: anyPlace})
+	a, err := NewAppView(dir, AppViewOptions{BaseURL: hs.URL, Rate: 1000, Attempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, a)
+	a.Want(did(1))
+	<-reqs
+	for a.Pending() > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	a.Want(did(3))
+	<-reqs
+	for a.Pending() > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	stop()
+	if loc, known := dir.Get(did(1)); !known || loc != "Paris" {
+		t.Errorf("did(1): %q %v", loc, known)
+	}
+	if _, known := dir.Get(did(2)); known {
+		t.Error("a profile not asked for was cached")
+	}
+	if _, known := dir.Get(did(3)); known {
+		t.Error("an author was cached from an unreadable answer")
+	}
+	if c := a.Counters(); c["profile_errors_decode"] != 1 || c["profile_batches_given_up"] != 1 {
+		t.Errorf("counters %v", c)
 	}
 }
