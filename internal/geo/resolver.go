@@ -89,7 +89,7 @@ func (r *Resolver) Locate(p *post.Post) {
 		lang = p.PlatformLang
 	}
 	if !r.noProfile && p.UserLocation != "" {
-		if m, ok := r.ResolveProfile(p.UserLocation, lang); ok {
+		if m, ok := r.ResolveProfileIn(p.UserLocation, lang, p.UserCountry); ok {
 			p.Point, p.HasPoint, p.GeoSource, p.GeoConfidence = m.Point, true, post.GeoProfile, m.Confidence
 			return
 		}
@@ -106,30 +106,51 @@ func (r *Resolver) Locate(p *post.Post) {
 // "NYC 🗽", "Austin, TX") with the post's language as a prior. ok is false
 // for non-places and when the best guess is below the threshold.
 func (r *Resolver) ResolveProfile(loc, lang string) (Match, bool) {
+	return r.ResolveProfileIn(loc, lang, "")
+}
+
+// ResolveProfileIn is ResolveProfile with a country prior (ISO 3166-1
+// alpha-2, upper case; "" for none), such as a Mastodon instance's
+// country. The prior only settles ambiguous names, as the language does
+// (weight countryPriorWeight among namesakes): it never makes a place of a
+// string that names none, never confirms a name as a written country does,
+// and never outweighs a country or state the string itself gives.
+func (r *Resolver) ResolveProfileIn(loc, lang, country string) (Match, bool) {
 	if loc == "" || len(loc) > maxProfile {
 		return Match{}, false
 	}
+	if len(country) != 2 {
+		country = ""
+	}
 	if r.cache != nil {
-		key := cacheKey(loc, lang)
+		key := cacheKey(loc, lang, country)
 		if e, ok := r.cache.get(key); ok {
 			return e.m, e.ok
 		}
-		m, ok := r.resolveProfile(loc, lang)
+		m, ok := r.resolveProfile(loc, lang, country)
 		r.cache.put(key, entry{m, ok})
 		return m, ok
 	}
-	return r.resolveProfile(loc, lang)
+	return r.resolveProfile(loc, lang, country)
 }
 
-// cacheKey joins the language and the raw string: the raw string, not the
-// folded one, so a hit costs no normalisation.
-func cacheKey(loc, lang string) string { return lang + "\x00" + loc }
+// cacheKey joins the language, the prior and the raw string: the raw
+// string, not the folded one, so a hit costs no normalisation.
+func cacheKey(loc, lang, country string) string {
+	if country == "" {
+		return lang + "\x00" + loc
+	}
+	return lang + "\x01" + country + "\x00" + loc
+}
 
 // hintSet collects what a string says about the country: names and codes
 // of countries, regions, US states, flag emoji.
 type hintSet struct {
 	countries []string
 	states    []regionHint
+	// prior is a country the context suggests (ResolveProfileIn), not one
+	// the string names: it weighs like the language, and empty() ignores it.
+	prior string
 }
 
 func (h *hintSet) empty() bool { return len(h.countries) == 0 && len(h.states) == 0 }
@@ -196,13 +217,13 @@ func (r *Resolver) hint(h *hintSet, part string, codes bool) bool {
 	return found
 }
 
-func (r *Resolver) resolveProfile(loc, lang string) (Match, bool) {
+func (r *Resolver) resolveProfile(loc, lang, country string) (Match, bool) {
 	// "ÜT: 33.871559,-117.917107", "iPhone: 39.98,-105.11": clients of
 	// the early 2010s wrote the phone's position into the profile.
 	if pt, ok := profileCoordinates(loc); ok {
 		return Match{Point: pt, Confidence: profileCoordConfidence, Name: "coordinates"}, profileCoordConfidence >= r.threshold
 	}
-	var h hintSet
+	h := hintSet{prior: country}
 	h.countries = append(h.countries, flagCountries(loc)...)
 	raw := splitParts(loc)
 	parts := make([]string, 0, len(raw))
@@ -330,6 +351,10 @@ func (r *Resolver) countryOnly(p string, ids []int32) bool {
 const (
 	hintWeight = 1000
 	langWeight = 4
+	// countryPriorWeight is the context's country (a Mastodon instance's):
+	// a little stronger than the language, which many countries share,
+	// far weaker than a country the author wrote.
+	countryPriorWeight = 8
 	// popSmoothing keeps a town of 1,000 from being certain just because
 	// it has no namesakes.
 	popSmoothing = 5000
@@ -354,6 +379,9 @@ func (r *Resolver) choose(ids []int32, h *hintSet, lang string, scale float64) (
 				w *= langWeight
 				break
 			}
+		}
+		if h.prior != "" && p.Country == h.prior {
+			w *= countryPriorWeight
 		}
 		total += w
 		if w > bestW {
