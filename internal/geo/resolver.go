@@ -225,7 +225,7 @@ func (r *Resolver) resolveProfile(loc, lang, country string) (Match, bool) {
 	}
 	h := hintSet{prior: country}
 	h.countries = append(h.countries, flagCountries(loc)...)
-	raw := splitParts(loc)
+	raw := splitParts(stripPronouns(loc))
 	parts := make([]string, 0, len(raw))
 	for _, p := range raw {
 		f := fold(p)
@@ -281,7 +281,10 @@ func (r *Resolver) resolveName(p string, h *hintSet, lang string, first bool) (M
 		// coarse to place, whatever town shares its name.
 		return Match{}, false, true
 	}
-	if ids, ok := r.g.byName[p]; ok && !r.countryOnly(p, ids) {
+	if ids, ok := r.g.byName[p]; ok && (!r.countryOnly(p, ids) || r.hintedAny(ids, h)) {
+		// A name that is also a country's ("Salvador") is the city when
+		// the string's other parts place one of its namesakes ("Salvador,
+		// Bahia").
 		m, ok := r.choose(ids, h, lang, 1)
 		return m, ok, true
 	}
@@ -325,7 +328,52 @@ func (r *Resolver) resolveName(p string, h *hintSet, lang string, first bool) (M
 			}
 		}
 	}
+	// "NYC-based", "Boston-based designer", "Seattle-ish": the name before
+	// a suffix that says "around here".
+	for i, t := range tokens {
+		if i > 0 && placeSuffixes[t] {
+			return r.resolveName(strings.Join(tokens[:i], " "), h, lang, first)
+		}
+	}
+	// "Berlin-Neukölln", "Stuttgart-West", "Roma Nord", "Paris 11e": a
+	// large city, then a district the gazetteer lacks. Only a city of
+	// districtCityPopulation or more is read this way: a small town's name
+	// leading a phrase is more likely a word.
+	if len(tokens) > 1 {
+		for n := min(2, len(tokens)-1); n >= 1; n-- {
+			head := strings.Join(tokens[:n], " ")
+			if i, ok := r.g.aliases[head]; ok && utf8.RuneCountInString(head) > 3 {
+				m, ok := r.accept(i, 0.9)
+				return m, ok, true
+			}
+			if ids := r.g.byName[head]; len(ids) > 0 && r.g.places[ids[0]].Population >= districtCityPopulation && !r.countryOnly(head, ids) {
+				m, ok := r.choose(ids, h, lang, 0.9)
+				return m, ok, true
+			}
+		}
+	}
 	return Match{}, false, false
+}
+
+// districtCityPopulation is the size a city needs for its name, leading a
+// longer part, to be read as the city ("Roma Nord").
+const districtCityPopulation = 200000
+
+// placeSuffixes follow a place's name and mean "around there" ("NYC-based",
+// "Seattle-ish"); folding has turned the hyphen into a space.
+var placeSuffixes = map[string]bool{"based": true, "ish": true, "basiert": true}
+
+// hintedAny reports whether a hint in h confirms one of the places.
+func (r *Resolver) hintedAny(ids []int32, h *hintSet) bool {
+	if h.empty() {
+		return false
+	}
+	for _, i := range ids {
+		if h.matches(&r.g.places[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // countryOnly reports whether a name that is also a country's name should
