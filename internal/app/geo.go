@@ -15,7 +15,8 @@ import (
 
 const geoUsage = `Usage:
   geoheat geo resolve [--lang es] [--text] STRING...   resolve place names (profile locations; --text: post texts)
-  geoheat geo eval [--data FILE]... [--threshold 0.5]   measure resolution against tweets' exact coordinates`
+  geoheat geo eval [--data FILE]... [--threshold 0.5]   measure resolution against tweets' exact coordinates
+  geoheat geo eval --profiles FILE [--misses]          measure profile resolution on a labelled set (text, city, ...)`
 
 func runGeo(ctx context.Context, env Env, args []string) error {
 	if len(args) > 0 {
@@ -112,12 +113,20 @@ func runGeoEval(env Env, args []string) error {
 	fs.Var(&data, "data", "tweet file (raw v1.1 or v2 JSON lines, .gz ok); repeatable (default the shared v1 and v2 tweets)")
 	threshold := fs.Float64("threshold", geo.DefaultThreshold, "resolver confidence threshold")
 	speedFor := fs.Duration("speed-time", 2*time.Second, "how long the resolutions/s loop runs")
+	profiles := fs.String("profiles", "", "labelled profile strings (TSV: text, city or none, country, lat, lon, lang; e.g. "+geoeval.DefaultProfiles+") to score instead of tweets")
+	misses := fs.Bool("misses", false, "with --profiles: list every unresolved, wrong or false place")
 	if err := parseGeoFlags(fs, args); err != nil {
 		return helpOK(err)
+	}
+	if *profiles != "" && len(data) > 0 {
+		return fmt.Errorf("%w: geo eval: --profiles and --data are separate evaluations; give one", ErrUsage)
 	}
 	g, err := geo.Default()
 	if err != nil {
 		return err
+	}
+	if *profiles != "" {
+		return geoeval.RunProfiles(env.Stdout, g, *profiles, *threshold, *misses)
 	}
 	return geoeval.Run(env.Stdout, g, geoeval.Options{Data: data, Threshold: *threshold, SpeedFor: *speedFor})
 }

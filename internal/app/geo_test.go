@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -121,5 +122,36 @@ func TestGeoEvalSharedData(t *testing.T) {
 		if n, _ := strconv.Atoi(r[1]); n < 20 {
 			t.Errorf("%s: only %d resolved", method, n)
 		}
+	}
+}
+
+// `geo eval --profiles` scores a labelled file: two places (one resolved
+// within 100 km, one not resolvable), two non-places (nothing resolved).
+func TestGeoEvalProfilesCommand(t *testing.T) {
+	needGazetteer(t)
+	path := filepath.Join(t.TempDir(), "p.tsv")
+	data := "# test\n📍 Berlin\tBerlin\tDE\t52.52\t13.405\tde\nZzyzxqq\tLisbon\tPT\t38.72\t-9.14\tpt\nthe internet\tnone\t\t\t\ten\nshe/her\tnone\t\t\t\ten\n"
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, context.Background(), "", "geo", "eval", "--profiles", path, "--misses")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == "all" {
+			all = f
+		}
+	}
+	// lang places resolved share within of-resolved median non-places false
+	if want := "all 2 1 50.0% 50.0% 100.0%"; !strings.HasPrefix(strings.Join(all, " "), want) || all[len(all)-2] != "2" || all[len(all)-1] != "0" {
+		t.Errorf("all row %v, want prefix %q and 2 non-places, 0 false\n%s", all, want, out)
+	}
+	if !strings.Contains(out, "unresolved\tpt\t\"Zzyzxqq\"") {
+		t.Errorf("misses do not list the unresolved row:\n%s", out)
+	}
+	if _, _, err := run(t, context.Background(), "", "geo", "eval", "--profiles", path, "--data", path); !errors.Is(err, ErrUsage) {
+		t.Errorf("--profiles with --data: %v, want a usage error", err)
 	}
 }

@@ -21,21 +21,23 @@ type Summary struct {
 	NoticeKinds map[string]int64 `json:"notice_kinds"`
 	Malformed   int64            `json:"malformed"`
 	GeoRejected int64            `json:"geo_rejected"`
-	Located     map[string]int64 `json:"located,omitempty"`
-	HashtagsCut int64            `json:"hashtags_cut"`
-	Undetected  int64            `json:"undetected"`
-	Written     int64            `json:"written"`
-	Seconds     float64          `json:"seconds"`
-	PostsPerSec float64          `json:"posts_per_s"`
-	Source      string           `json:"source"`
-	State       string           `json:"source_state"`
-	Error       string           `json:"error,omitempty"`
+	// ProfileSkipped: posts whose author profile was too long to read.
+	ProfileSkipped int64            `json:"profile_skipped,omitempty"`
+	Located        map[string]int64 `json:"located,omitempty"`
+	HashtagsCut    int64            `json:"hashtags_cut"`
+	Undetected     int64            `json:"undetected"`
+	Written        int64            `json:"written"`
+	Seconds        float64          `json:"seconds"`
+	PostsPerSec    float64          `json:"posts_per_s"`
+	Source         string           `json:"source"`
+	State          string           `json:"source_state"`
+	Error          string           `json:"error,omitempty"`
 }
 
 func summarize(s pipeline.Stats) Summary {
 	sum := Summary{
 		Messages: s.Messages, Posts: s.Posts, Notices: s.NoticeCount(), NoticeKinds: s.Notices,
-		Malformed: s.Malformed, GeoRejected: s.GeoRejected, Located: s.Located, HashtagsCut: s.HashtagsCut, Undetected: s.Undetected, Written: s.Written,
+		Malformed: s.Malformed, GeoRejected: s.GeoRejected, ProfileSkipped: s.ProfileSkipped, Located: s.Located, HashtagsCut: s.HashtagsCut, Undetected: s.Undetected, Written: s.Written,
 		Seconds: s.Seconds, Source: s.Source.Name, State: s.Source.State, Error: s.Source.Error,
 	}
 	if s.Seconds > 0 {
@@ -141,6 +143,9 @@ func printSummary(w io.Writer, s Summary) {
 	row("notices skipped", s.Notices, strings.Join(kinds, ", "))
 	row("malformed lines", s.Malformed, "")
 	row("geo rejected", s.GeoRejected, "points out of range, post kept")
+	if s.ProfileSkipped > 0 {
+		row("profiles skipped", s.ProfileSkipped, "too long to read, post kept")
+	}
 	if s.Located != nil {
 		row("places inferred", s.Located["profile"]+s.Located["text"],
 			fmt.Sprintf("profile %d, text %d (shown with geo=all)", s.Located["profile"], s.Located["text"]))

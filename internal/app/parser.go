@@ -39,12 +39,12 @@ func (t *tweetParser) Parse(data []byte, dst *post.Post) pipeline.Outcome {
 		}
 	}
 	if mastodon.Looks(data) {
-		kind, notice, err := mastodon.Parse(data, dst)
-		switch kind {
+		res, err := mastodon.ParseEvent(data, dst)
+		switch res.Kind {
 		case mastodon.KindPost:
-			return pipeline.Outcome{Kind: pipeline.KindPost}
+			return pipeline.Outcome{Kind: pipeline.KindPost, ProfileSkipped: res.ProfileSkipped}
 		case mastodon.KindNotice:
-			return pipeline.Outcome{Kind: pipeline.KindNotice, Notice: notice}
+			return pipeline.Outcome{Kind: pipeline.KindNotice, Notice: res.Notice}
 		default:
 			return pipeline.Outcome{Kind: pipeline.KindMalformed, Err: err}
 		}

@@ -132,3 +132,57 @@ func flagCountries(s string) []string {
 	}
 	return out
 }
+
+// pronounWords are personal pronouns people put beside their place
+// ("she/her · Toronto", "zij/haar | Amsterdam", "он/его"), folded. Some are
+// also town names (Haar, Hem), which is why only a slash-joined set of
+// them is dropped, never a lone word.
+var pronounWords = map[string]bool{}
+
+func init() {
+	for _, w := range []string{
+		"she", "her", "hers", "he", "him", "his", "they", "them", "theirs", "it", "its", "xe", "xem", "ze", "zir", "any", "all",
+		"sie", "ihr", "ihm", "er", "es", "dey", "dem", "elle", "il", "lui", "iel", "ella", "el", "ellx", "elle", "ela",
+		"dela", "ele", "dele", "lei", "zij", "haar", "hij", "hem", "hen", "hun", "ona", "jej", "on", "jego", "ono", "oni",
+		"он", "его", "она", "её", "ее", "они", "их", "o", "onun", "hon", "henne", "han", "honom", "hän",
+	} {
+		pronounWords[fold(w)] = true
+	}
+}
+
+// stripPronouns removes pronoun sets written with slashes ("she/her",
+// "il/lui", "он/его") so that the slash does not split them into parts
+// that look like places.
+func stripPronouns(s string) string {
+	if !strings.Contains(s, "/") {
+		return s
+	}
+	words := strings.Fields(s)
+	out := words[:0:0]
+	changed := false
+	for _, w := range words {
+		if strings.Contains(w, "/") {
+			// Every slash-separated piece a pronoun, and at least two of
+			// them: a lone "/" between places ("Vienna / Samsun") stays.
+			all, n := true, 0
+			for _, p := range strings.Split(w, "/") {
+				if f := fold(p); f != "" {
+					if !pronounWords[f] {
+						all = false
+						break
+					}
+					n++
+				}
+			}
+			if all && n >= 2 {
+				changed = true
+				continue
+			}
+		}
+		out = append(out, w)
+	}
+	if !changed {
+		return s
+	}
+	return strings.Join(out, " ")
+}

@@ -89,7 +89,7 @@ func (r *Resolver) Locate(p *post.Post) {
 		lang = p.PlatformLang
 	}
 	if !r.noProfile && p.UserLocation != "" {
-		if m, ok := r.ResolveProfile(p.UserLocation, lang); ok {
+		if m, ok := r.ResolveProfileIn(p.UserLocation, lang, p.UserCountry); ok {
 			p.Point, p.HasPoint, p.GeoSource, p.GeoConfidence = m.Point, true, post.GeoProfile, m.Confidence
 			return
 		}
@@ -106,30 +106,51 @@ func (r *Resolver) Locate(p *post.Post) {
 // "NYC 🗽", "Austin, TX") with the post's language as a prior. ok is false
 // for non-places and when the best guess is below the threshold.
 func (r *Resolver) ResolveProfile(loc, lang string) (Match, bool) {
+	return r.ResolveProfileIn(loc, lang, "")
+}
+
+// ResolveProfileIn is ResolveProfile with a country prior (ISO 3166-1
+// alpha-2, upper case; "" for none), such as a Mastodon instance's
+// country. The prior only settles ambiguous names, as the language does
+// (weight countryPriorWeight among namesakes): it never makes a place of a
+// string that names none, never confirms a name as a written country does,
+// and never outweighs a country or state the string itself gives.
+func (r *Resolver) ResolveProfileIn(loc, lang, country string) (Match, bool) {
 	if loc == "" || len(loc) > maxProfile {
 		return Match{}, false
 	}
+	if len(country) != 2 {
+		country = ""
+	}
 	if r.cache != nil {
-		key := cacheKey(loc, lang)
+		key := cacheKey(loc, lang, country)
 		if e, ok := r.cache.get(key); ok {
 			return e.m, e.ok
 		}
-		m, ok := r.resolveProfile(loc, lang)
+		m, ok := r.resolveProfile(loc, lang, country)
 		r.cache.put(key, entry{m, ok})
 		return m, ok
 	}
-	return r.resolveProfile(loc, lang)
+	return r.resolveProfile(loc, lang, country)
 }
 
-// cacheKey joins the language and the raw string: the raw string, not the
-// folded one, so a hit costs no normalisation.
-func cacheKey(loc, lang string) string { return lang + "\x00" + loc }
+// cacheKey joins the language, the prior and the raw string: the raw
+// string, not the folded one, so a hit costs no normalisation.
+func cacheKey(loc, lang, country string) string {
+	if country == "" {
+		return lang + "\x00" + loc
+	}
+	return lang + "\x01" + country + "\x00" + loc
+}
 
 // hintSet collects what a string says about the country: names and codes
 // of countries, regions, US states, flag emoji.
 type hintSet struct {
 	countries []string
 	states    []regionHint
+	// prior is a country the context suggests (ResolveProfileIn), not one
+	// the string names: it weighs like the language, and empty() ignores it.
+	prior string
 }
 
 func (h *hintSet) empty() bool { return len(h.countries) == 0 && len(h.states) == 0 }
@@ -196,15 +217,15 @@ func (r *Resolver) hint(h *hintSet, part string, codes bool) bool {
 	return found
 }
 
-func (r *Resolver) resolveProfile(loc, lang string) (Match, bool) {
+func (r *Resolver) resolveProfile(loc, lang, country string) (Match, bool) {
 	// "ÜT: 33.871559,-117.917107", "iPhone: 39.98,-105.11": clients of
 	// the early 2010s wrote the phone's position into the profile.
 	if pt, ok := profileCoordinates(loc); ok {
 		return Match{Point: pt, Confidence: profileCoordConfidence, Name: "coordinates"}, profileCoordConfidence >= r.threshold
 	}
-	var h hintSet
+	h := hintSet{prior: country}
 	h.countries = append(h.countries, flagCountries(loc)...)
-	raw := splitParts(loc)
+	raw := splitParts(stripPronouns(loc))
 	parts := make([]string, 0, len(raw))
 	for _, p := range raw {
 		f := fold(p)
@@ -260,7 +281,10 @@ func (r *Resolver) resolveName(p string, h *hintSet, lang string, first bool) (M
 		// coarse to place, whatever town shares its name.
 		return Match{}, false, true
 	}
-	if ids, ok := r.g.byName[p]; ok && !r.countryOnly(p, ids) {
+	if ids, ok := r.g.byName[p]; ok && (!r.countryOnly(p, ids) || r.hintedAny(ids, h)) {
+		// A name that is also a country's ("Salvador") is the city when
+		// the string's other parts place one of its namesakes ("Salvador,
+		// Bahia").
 		m, ok := r.choose(ids, h, lang, 1)
 		return m, ok, true
 	}
@@ -304,7 +328,52 @@ func (r *Resolver) resolveName(p string, h *hintSet, lang string, first bool) (M
 			}
 		}
 	}
+	// "NYC-based", "Boston-based designer", "Seattle-ish": the name before
+	// a suffix that says "around here".
+	for i, t := range tokens {
+		if i > 0 && placeSuffixes[t] {
+			return r.resolveName(strings.Join(tokens[:i], " "), h, lang, first)
+		}
+	}
+	// "Berlin-Neukölln", "Stuttgart-West", "Roma Nord", "Paris 11e": a
+	// large city, then a district the gazetteer lacks. Only a city of
+	// districtCityPopulation or more is read this way: a small town's name
+	// leading a phrase is more likely a word.
+	if len(tokens) > 1 {
+		for n := min(2, len(tokens)-1); n >= 1; n-- {
+			head := strings.Join(tokens[:n], " ")
+			if i, ok := r.g.aliases[head]; ok && utf8.RuneCountInString(head) > 3 {
+				m, ok := r.accept(i, 0.9)
+				return m, ok, true
+			}
+			if ids := r.g.byName[head]; len(ids) > 0 && r.g.places[ids[0]].Population >= districtCityPopulation && !r.countryOnly(head, ids) {
+				m, ok := r.choose(ids, h, lang, 0.9)
+				return m, ok, true
+			}
+		}
+	}
 	return Match{}, false, false
+}
+
+// districtCityPopulation is the size a city needs for its name, leading a
+// longer part, to be read as the city ("Roma Nord").
+const districtCityPopulation = 200000
+
+// placeSuffixes follow a place's name and mean "around there" ("NYC-based",
+// "Seattle-ish"); folding has turned the hyphen into a space.
+var placeSuffixes = map[string]bool{"based": true, "ish": true, "basiert": true}
+
+// hintedAny reports whether a hint in h confirms one of the places.
+func (r *Resolver) hintedAny(ids []int32, h *hintSet) bool {
+	if h.empty() {
+		return false
+	}
+	for _, i := range ids {
+		if h.matches(&r.g.places[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // countryOnly reports whether a name that is also a country's name should
@@ -330,6 +399,10 @@ func (r *Resolver) countryOnly(p string, ids []int32) bool {
 const (
 	hintWeight = 1000
 	langWeight = 4
+	// countryPriorWeight is the context's country (a Mastodon instance's):
+	// a little stronger than the language, which many countries share,
+	// far weaker than a country the author wrote.
+	countryPriorWeight = 8
 	// popSmoothing keeps a town of 1,000 from being certain just because
 	// it has no namesakes.
 	popSmoothing = 5000
@@ -354,6 +427,9 @@ func (r *Resolver) choose(ids []int32, h *hintSet, lang string, scale float64) (
 				w *= langWeight
 				break
 			}
+		}
+		if h.prior != "" && p.Country == h.prior {
+			w *= countryPriorWeight
 		}
 		total += w
 		if w > bestW {

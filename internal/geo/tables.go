@@ -54,6 +54,10 @@ var aliasTable = map[string]aliasTarget{
 	"saigon": {"Ho Chi Minh City", "VN"}, "jkt": {"Jakarta", "ID"}, "syd": {"Sydney", "AU"}, "melb": {"Melbourne", "AU"},
 	"jozi": {"Johannesburg", "ZA"}, "joburg": {"Johannesburg", "ZA"}, "jhb": {"Johannesburg", "ZA"},
 	"cpt": {"Cape Town", "ZA"}, "lag": {"Lagos", "NG"},
+	// Issue 18's labelled set: names Mastodon profiles use.
+	"frankfurt": {"Frankfurt am Main", "DE"}, "frankfurt main": {"Frankfurt am Main", "DE"},
+	"sf bay area": {"San Francisco", "US"}, "bogota d c": {"Bogotá", "CO"}, "barna": {"Barcelona", "ES"},
+	"trojmiasto": {"Gdańsk", "PL"}, "львів": {"Lviv", "UA"}, "львов": {"Lviv", "UA"},
 	// Other scripts
 	"東京": {"Tokyo", "JP"}, "東京都": {"Tokyo", "JP"}, "とうきょう": {"Tokyo", "JP"}, "大阪": {"Osaka", "JP"},
 	"大阪府": {"Osaka", "JP"}, "京都": {"Kyoto", "JP"}, "名古屋": {"Nagoya", "JP"}, "横浜": {"Yokohama", "JP"},
@@ -164,6 +168,13 @@ var leadingWords = map[string]bool{
 	"en": true, "em": true, "de": true, "desde": true, "aus": true, "a": true, "à": true, "i m in": true,
 	"im": true, "near": true, "around": true, "greater": true, "downtown": true, "somewhere in": true,
 	"born in": true, "currently": true, "currently in": true, "hometown": true, "city of": true,
+	// The same phrases in the languages of the labelled set (issue 18),
+	// folded: "wohnhaft in Köln", "vivo en Quito", "j'habite à Nantes".
+	"wohnhaft in": true, "wohne in": true, "lebe in": true, "zuhause in": true, "daheim in": true,
+	"vivo en": true, "vive en": true, "radicado en": true, "radicada en": true, "basado en": true, "basada en": true,
+	"j habite a": true, "habite a": true, "base a": true, "basee a": true, "vivo em": true, "moro em": true,
+	"mora em": true, "vivo a": true, "abito a": true, "woon in": true, "woont in": true, "bor i": true,
+	"mieszkam w": true, "живу в": true,
 }
 
 // langCountries are the countries a language suggests: the language prior

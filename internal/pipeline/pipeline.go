@@ -46,7 +46,10 @@ type Outcome struct {
 	Kind        Kind
 	Notice      string // notice kind ("delete", "limit", ...) for KindNotice
 	GeoRejected bool   // the post carried an invalid point, which was dropped
-	Err         error  // why a message is malformed
+	// ProfileSkipped: the author's profile text was too long to read
+	// (post kept, profile location partly or wholly unread).
+	ProfileSkipped bool
+	Err            error // why a message is malformed
 }
 
 // Kind classifies a parsed message.
@@ -167,6 +170,7 @@ type Pipeline struct {
 	posts       atomic.Int64
 	malformed   atomic.Int64
 	geoRejected atomic.Int64
+	profSkipped atomic.Int64
 	undetected  atomic.Int64
 	detected    atomic.Int64
 	written     atomic.Int64
@@ -359,8 +363,8 @@ func (p *Pipeline) parseStage() {
 // parseCounts are one batch's parse outcomes, added to the shared counters
 // once per batch rather than once per message.
 type parseCounts struct {
-	messages, posts, geoRejected, malformed, tagsCut int64
-	notices                                          map[string]int64
+	messages, posts, geoRejected, malformed, tagsCut, profSkipped int64
+	notices                                                       map[string]int64
 }
 
 func (p *Pipeline) parseOne(parser Parser, m ingest.Message, b *batch, c *parseCounts) {
@@ -373,6 +377,9 @@ func (p *Pipeline) parseOne(parser Parser, m ingest.Message, b *batch, c *parseC
 		c.posts++
 		if out.GeoRejected {
 			c.geoRejected++
+		}
+		if out.ProfileSkipped {
+			c.profSkipped++
 		}
 		c.tagsCut += CapHashtags(dst, p.cfg.MaxHashtags)
 		return
@@ -388,6 +395,7 @@ func (p *Pipeline) addCounts(c *parseCounts) {
 	p.messages.Add(c.messages)
 	p.posts.Add(c.posts)
 	p.geoRejected.Add(c.geoRejected)
+	p.profSkipped.Add(c.profSkipped)
 	p.malformed.Add(c.malformed)
 	p.tagsCut.Add(c.tagsCut)
 	if len(c.notices) > 0 {
@@ -398,7 +406,7 @@ func (p *Pipeline) addCounts(c *parseCounts) {
 		p.noticesMu.Unlock()
 		clear(c.notices)
 	}
-	c.messages, c.posts, c.geoRejected, c.malformed, c.tagsCut = 0, 0, 0, 0, 0
+	c.messages, c.posts, c.geoRejected, c.malformed, c.tagsCut, c.profSkipped = 0, 0, 0, 0, 0, 0
 }
 
 func (p *Pipeline) detectStage() {

@@ -16,10 +16,13 @@ type Stats struct {
 	Notices     map[string]int64 `json:"notices"`      // skipped notices by kind
 	Malformed   int64            `json:"malformed"`    // messages that could not be parsed
 	GeoRejected int64            `json:"geo_rejected"` // posts whose point was invalid (post kept, point dropped)
-	Detected    int64            `json:"detected"`     // posts with a kept language
-	Undetected  int64            `json:"undetected"`   // posts without one (not recorded)
-	Written     int64            `json:"written"`      // posts recorded in the store
-	RecordErrs  int64            `json:"record_errors"`
+	// ProfileSkipped counts posts whose author profile was too long to
+	// read (post kept; Mastodon fields and bio).
+	ProfileSkipped int64 `json:"profile_skipped"`
+	Detected       int64 `json:"detected"`   // posts with a kept language
+	Undetected     int64 `json:"undetected"` // posts without one (not recorded)
+	Written        int64 `json:"written"`    // posts recorded in the store
+	RecordErrs     int64 `json:"record_errors"`
 	// Located counts points the Locator inferred, by provenance
 	// ("profile", "text"); HashtagsCut counts hashtags over MaxHashtags.
 	Located     map[string]int64 `json:"located,omitempty"`
@@ -103,18 +106,19 @@ func (p *Pipeline) Stats() Stats {
 	notices := maps.Clone(p.notices)
 	p.noticesMu.Unlock()
 	s := Stats{
-		Source:      SourceStatus{Progress: p.cfg.Source.Progress(), State: st.state, Error: st.err},
-		Messages:    p.messages.Load(),
-		Posts:       p.posts.Load(),
-		Notices:     notices,
-		Malformed:   p.malformed.Load(),
-		GeoRejected: p.geoRejected.Load(),
-		Detected:    p.detected.Load(),
-		Undetected:  p.undetected.Load(),
-		Written:     p.written.Load(),
-		RecordErrs:  p.recordErrs.Load(),
-		Handled:     p.done.Load(),
-		HashtagsCut: p.tagsCut.Load(),
+		Source:         SourceStatus{Progress: p.cfg.Source.Progress(), State: st.state, Error: st.err},
+		Messages:       p.messages.Load(),
+		Posts:          p.posts.Load(),
+		Notices:        notices,
+		Malformed:      p.malformed.Load(),
+		GeoRejected:    p.geoRejected.Load(),
+		ProfileSkipped: p.profSkipped.Load(),
+		Detected:       p.detected.Load(),
+		Undetected:     p.undetected.Load(),
+		Written:        p.written.Load(),
+		RecordErrs:     p.recordErrs.Load(),
+		Handled:        p.done.Load(),
+		HashtagsCut:    p.tagsCut.Load(),
 		Queues: []Queue{
 			{Name: "raw", Len: len(p.raw), Cap: cap(p.raw), Unit: "messages"},
 			{Name: "parse", Len: len(p.parse), Cap: cap(p.parse), Unit: "batches"},

@@ -44,6 +44,11 @@ type Post struct {
 	// UserLocation is the author's free-text profile location (X
 	// user.location), input to place resolution; empty when absent.
 	UserLocation string
+	// UserCountry is a country prior for UserLocation (ISO 3166-1 alpha-2),
+	// from context rather than from the author: a Mastodon instance's
+	// country. It only settles ambiguous names, never makes a point by
+	// itself; empty when unknown.
+	UserCountry string
 
 	// PlatformLang is the language tag the platform attached (X "lang",
 	// Bluesky "langs"[0], Mastodon "language"); empty when absent.

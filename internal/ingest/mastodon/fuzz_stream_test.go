@@ -22,6 +22,9 @@ func FuzzStream(f *testing.F) {
 	f.Add([]byte("event: delete\ndata: 110\n\nevent: update\ndata: {\"id\":\n\n"))
 	f.Add([]byte("data: a\ndata: b\r\n\r\nevent:\ndata\n\n"))
 	f.Add([]byte("event: update\ndata: {}\n")) // no closing blank line
+	// An author with a location field, a bio cue and a national instance
+	// (ProfileLocation, InstanceCountry).
+	f.Add([]byte("event: update\ndata: {\"id\":\"2\",\"content\":\"<p>x</p>\",\"account\":{\"acct\":\"a@mstdn.jp\",\"note\":\"<p>NYC-based. \U0001F4CD Lisboa</p>\",\"fields\":[{\"name\":\"Standort\",\"value\":\"<a href=\\\"https://osm.org/1\\\">osm.org/1</a> K\u00f6ln :flag_de:\"}]}}\n\n"))
 
 	// One server per fuzzing process; execs run one at a time. The first
 	// request of an exec gets the body; the next one (the source

@@ -125,13 +125,20 @@ func FuzzParse(f *testing.F) {
 	f.Add(Envelope("update", readStatus(f)))
 	f.Add(Envelope("delete", []byte("1")))
 	f.Add([]byte(`{"mastodon_event":"update","payload":{"id":"1","content":"<p>\xff<br","tags":[{"name":"\xfe"}]}}`))
+	if b, err := os.ReadFile(filepath.Join("testdata", "status_profile.json")); err == nil {
+		f.Add(Envelope("update", b))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var got post.Post
 		kind, _, err := Parse(data, &got)
 		if (err != nil) != (kind == KindMalformed) {
 			t.Fatalf("kind %v err %v", kind, err)
 		}
-		for _, s := range append([]string{got.ID, got.Text, got.UserID, got.ScreenName, got.PlatformLang}, got.Hashtags...) {
+		// The prior comes only with a location, and is a country code.
+		if got.UserCountry != "" && (got.UserLocation == "" || len(got.UserCountry) != 2) {
+			t.Fatalf("UserCountry %q with location %q", got.UserCountry, got.UserLocation)
+		}
+		for _, s := range append([]string{got.ID, got.Text, got.UserID, got.ScreenName, got.PlatformLang, got.UserLocation, got.UserCountry}, got.Hashtags...) {
 			if !utf8.ValidString(s) {
 				t.Fatalf("invalid UTF-8 %q", s)
 			}

@@ -81,10 +81,23 @@ type status struct {
 		Name string `json:"name"`
 	} `json:"tags"`
 	Account struct {
-		ID   string `json:"id"`
-		Acct string `json:"acct"`
+		ID     string  `json:"id"`
+		Acct   string  `json:"acct"`
+		URL    string  `json:"url"`
+		Note   string  `json:"note"`
+		Fields []field `json:"fields"`
 	} `json:"account"`
 	URI string `json:"uri"`
+}
+
+// Result is what ParseEvent says about one message.
+type Result struct {
+	Kind   Kind
+	Notice string // for KindNotice
+	// ProfileSkipped: a profile field or the bio was too long to read
+	// (hostile or broken input, to be counted); the post is kept, with
+	// whatever location could still be read.
+	ProfileSkipped bool
 }
 
 // Parse classifies one envelope and, for a new status, fills dst (reset
@@ -94,21 +107,29 @@ type status struct {
 // Fields: ID the status uri (unique across instances), else its id;
 // Text the HTML content reduced to text; Hashtags tags[].name; Time
 // created_at; PlatformLang language; UserID account.id; ScreenName
-// account.acct. Mastodon has no geo.
+// account.acct; UserLocation the account's location field or a place its
+// bio introduces (ProfileLocation); UserCountry the country of the
+// author's instance (InstanceCountry), a prior only. Mastodon has no geo.
 func Parse(data []byte, dst *post.Post) (Kind, string, error) {
+	res, err := ParseEvent(data, dst)
+	return res.Kind, res.Notice, err
+}
+
+// ParseEvent is Parse, also reporting a skipped profile.
+func ParseEvent(data []byte, dst *post.Post) (Result, error) {
 	*dst = post.Post{}
 	var env envelope
 	if err := json.Unmarshal(data, &env); err != nil {
-		return KindMalformed, "", fmt.Errorf("%w: %v", ErrNotEvent, err)
+		return Result{Kind: KindMalformed}, fmt.Errorf("%w: %v", ErrNotEvent, err)
 	}
 	switch env.Event {
 	case "update":
 	case "delete":
-		return KindNotice, NoticeDelete, nil
+		return Result{Kind: KindNotice, Notice: NoticeDelete}, nil
 	case "status.update":
-		return KindNotice, NoticeUpdate, nil
+		return Result{Kind: KindNotice, Notice: NoticeUpdate}, nil
 	default:
-		return KindNotice, NoticeOther, nil
+		return Result{Kind: KindNotice, Notice: NoticeOther}, nil
 	}
 	return parseStatus(env.Payload, dst)
 }
@@ -117,19 +138,20 @@ func Parse(data []byte, dst *post.Post) (Kind, string, error) {
 // update event's payload.
 func ParseStatus(data []byte, dst *post.Post) (Kind, string, error) {
 	*dst = post.Post{}
-	return parseStatus(data, dst)
+	res, err := parseStatus(data, dst)
+	return res.Kind, res.Notice, err
 }
 
-func parseStatus(data []byte, dst *post.Post) (Kind, string, error) {
+func parseStatus(data []byte, dst *post.Post) (Result, error) {
 	var s status
 	if err := json.Unmarshal(data, &s); err != nil {
-		return KindMalformed, "", fmt.Errorf("%w: status: %v", ErrNotEvent, err)
+		return Result{Kind: KindMalformed}, fmt.Errorf("%w: status: %v", ErrNotEvent, err)
 	}
 	if s.ID == "" {
-		return KindMalformed, "", fmt.Errorf("%w: status without id", ErrNotEvent)
+		return Result{Kind: KindMalformed}, fmt.Errorf("%w: status without id", ErrNotEvent)
 	}
 	if r := bytes.TrimSpace(s.Reblog); len(r) > 0 && !bytes.Equal(r, []byte("null")) {
-		return KindNotice, NoticeReblog, nil
+		return Result{Kind: KindNotice, Notice: NoticeReblog}, nil
 	}
 	// json.Unmarshal has already replaced invalid UTF-8 in decoded strings
 	// with U+FFFD.
@@ -151,7 +173,14 @@ func parseStatus(data []byte, dst *post.Post) (Kind, string, error) {
 	}
 	dst.UserID = s.Account.ID
 	dst.ScreenName = s.Account.Acct
-	return KindPost, "", nil
+	res := Result{Kind: KindPost}
+	dst.UserLocation, res.ProfileSkipped = ProfileLocation(s.Account.Fields, s.Account.Note)
+	if dst.UserLocation != "" {
+		// The prior matters only to a location; without one it would
+		// only cost bytes downstream.
+		dst.UserCountry = InstanceCountry(accountHost(s.Account.Acct, s.Account.URL, s.URI))
+	}
+	return res, nil
 }
 
 // HTMLText reduces Mastodon's status HTML (p, br, a, span; entities) to

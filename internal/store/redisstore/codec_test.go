@@ -144,12 +144,13 @@ func TestWireRoundTrip(t *testing.T) {
 		{Text: "profile", HasPoint: true, Point: post.Point{Lat: 1, Lon: 2}, GeoSource: post.GeoProfile, GeoConfidence: 0.37},
 		{Text: "place", HasPoint: true, Point: post.Point{Lat: 3, Lon: 4}, GeoSource: post.GeoPlace, GeoConfidence: 1},
 		{Text: "to be located", UserLocation: "Madrid, España", Lang: "es"},
+		{Text: "mastodon author", UserLocation: "Córdoba", UserCountry: "ES", Lang: "es"},
 	}
 	var b []byte
 	for i := range posts {
 		b = appendWirePost(b, &posts[i])
 	}
-	got, err := decodeEntry(map[string]any{"v": "2", "n": "6", "posts": string(b)})
+	got, err := decodeEntry(map[string]any{"v": "3", "n": "7", "posts": string(b)})
 	if err != nil {
 		t.Fatal(err)
 	}

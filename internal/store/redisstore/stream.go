@@ -32,6 +32,9 @@ import (
 const (
 	streamVersion     = "1" // exact points only
 	streamVersionProv = "2" // posts may carry provenance (wireProv)
+	// streamVersionPrior: posts may carry a country prior (wireUserCountry),
+	// which a version 2 reader would misread as the hashtag count.
+	streamVersionPrior = "3"
 	// entryPosts is the most posts one stream entry holds.
 	entryPosts = 256
 	// DefaultMaxBacklog is how many entries the stream may hold before
@@ -84,7 +87,10 @@ func (s *Store) Publish(ctx context.Context, posts []post.Post) error {
 		version := streamVersion
 		for i := range posts[:n] {
 			buf = appendWirePost(buf, &posts[i])
-			if wireV2(&posts[i]) {
+			switch {
+			case posts[i].UserCountry != "":
+				version = streamVersionPrior
+			case wireV2(&posts[i]) && version == streamVersion:
 				version = streamVersionProv
 			}
 		}
@@ -158,11 +164,17 @@ func (s *Store) maxBacklog() int {
 // version "2", which an older worker refuses instead of misreading; other
 // entries stay version "1", byte for byte, so mixed versions keep working
 // on streams without them.
+//
+// Flag 16 (user country) adds post.UserCountry, the resolver's country
+// prior (a Mastodon instance's), as one more string after the user
+// location; entries holding one are version "3", refused by older workers
+// for the same reason.
 const (
 	wireTime    = 1
 	wirePoint   = 2
 	wireProv    = 4
 	wireUserLoc = 8
+	wireUserCC  = 16
 )
 
 // wireV2 reports whether p needs a version 2 entry.
@@ -189,6 +201,9 @@ func appendWirePost(b []byte, p *post.Post) []byte {
 	if p.UserLocation != "" {
 		flags |= wireUserLoc
 	}
+	if p.UserCountry != "" {
+		flags |= wireUserCC
+	}
 	b = append(b, flags)
 	if flags&wireTime != 0 {
 		b = binary.BigEndian.AppendUint64(b, uint64(store.UnixNanos(p.Time)))
@@ -209,6 +224,10 @@ func appendWirePost(b []byte, p *post.Post) []byte {
 		b = binary.AppendUvarint(b, uint64(len(p.UserLocation)))
 		b = append(b, p.UserLocation...)
 	}
+	if p.UserCountry != "" {
+		b = binary.AppendUvarint(b, uint64(len(p.UserCountry)))
+		b = append(b, p.UserCountry...)
+	}
 	b = binary.AppendUvarint(b, uint64(len(p.Hashtags)))
 	for _, h := range p.Hashtags {
 		b = binary.AppendUvarint(b, uint64(len(h)))
@@ -221,7 +240,7 @@ var errBadEntry = errors.New("redisstore: malformed stream entry")
 
 // decodeEntry reads the posts of a stream entry's fields.
 func decodeEntry(values map[string]any) ([]post.Post, error) {
-	if v, _ := values["v"].(string); v != streamVersion && v != streamVersionProv {
+	if v, _ := values["v"].(string); v != streamVersion && v != streamVersionProv && v != streamVersionPrior {
 		return nil, fmt.Errorf("%w: version %q", errBadEntry, v)
 	}
 	n, err := strconv.Atoi(fmt.Sprint(values["n"]))
@@ -301,6 +320,13 @@ func readWirePost(d string, p *post.Post) (string, error) {
 			return d, errBadEntry
 		}
 		p.UserLocation = s
+	}
+	if flags&wireUserCC != 0 {
+		s, ok := str()
+		if !ok {
+			return d, errBadEntry
+		}
+		p.UserCountry = s
 	}
 	n, k := binary.Uvarint([]byte(d[:min(len(d), binary.MaxVarintLen64)]))
 	if k <= 0 || n > uint64(len(d)) {

@@ -233,6 +233,10 @@ func TestWorkerLocates(t *testing.T) {
 		}
 		posts = append(posts, p)
 	}
+	// A Mastodon author: the instance's country prior travels too (entry
+	// version 3), and decides between Córdoba, AR (larger) and Córdoba, ES.
+	posts = append(posts, post.Post{ID: "106", Lang: "en", Time: storetest.T0.Add(6 * time.Second), Text: "hello",
+		UserLocation: "Córdoba", UserCountry: "ES", Hashtags: []string{"x"}})
 	if err := pub.Publish(ctx, posts); err != nil {
 		t.Fatal(err)
 	}
@@ -264,10 +268,17 @@ func TestWorkerLocates(t *testing.T) {
 		t.Errorf("points after the worker:\n got %+v %v\nwant %+v", gp, err, wp)
 	}
 	var inferred int
+	spain := false
 	for _, p := range gp {
 		if p.Source.Inferred() {
 			inferred++
 		}
+		if geo.DistanceKm(p.Point, post.Point{Lat: 37.888, Lon: -4.779}) < 20 {
+			spain = true
+		}
+	}
+	if !spain {
+		t.Errorf("the Córdoba post with prior ES was not placed in Spain: %+v", gp)
 	}
 	if inferred == 0 {
 		t.Errorf("the worker placed no post from its profile location: %+v", gp)
