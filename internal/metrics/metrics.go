@@ -180,6 +180,8 @@ var (
 		"Posts without a point that place inference located, by provenance (profile, text).", []string{"source"}, nil)
 	descTagsCut = prometheus.NewDesc("geoheat_hashtags_cut_total",
 		"Hashtags dropped from posts carrying more than the per-post cap.", nil, nil)
+	descProfSkipped = prometheus.NewDesc("geoheat_profiles_skipped_total",
+		"Posts whose author profile was too long to read (hostile or huge fields); the post is kept without it.", nil, nil)
 	descSourceCounter = prometheus.NewDesc("geoheat_source_events_total",
 		"A source's own counts beside the stream, by name (bluesky: profile_lookups, profile_batches, profile_errors_<kind>, profile_queue_dropped, profile_cache_hits, ...; see docs/geo.md).",
 		[]string{"name"}, nil)
@@ -202,7 +204,7 @@ type snapshotCollector struct {
 func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descMessages, descPosts, descRecorded, descDropped,
 		descQueueLen, descQueueCap, descWorkers, descSourceUp, descHeld, descMemory, descRepair,
-		descLiveSubs, descLiveDropped, descRefused, descLocated, descTagsCut, descSourceCounter, descSourceGauge} {
+		descLiveSubs, descLiveDropped, descRefused, descLocated, descTagsCut, descProfSkipped, descSourceCounter, descSourceGauge} {
 		ch <- d
 	}
 }
@@ -238,6 +240,7 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 				counter(descLocated, n, src)
 			}
 			counter(descTagsCut, s.HashtagsCut)
+			counter(descProfSkipped, s.ProfileSkipped)
 			for _, q := range s.Queues {
 				gauge(descQueueLen, float64(q.Len), q.Name, q.Unit)
 				gauge(descQueueCap, float64(q.Cap), q.Name, q.Unit)

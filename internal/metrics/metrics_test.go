@@ -33,7 +33,7 @@ func TestMetricsExposition(t *testing.T) {
 	}
 	stats := &pipeline.Stats{
 		Source:   pipeline.SourceStatus{State: "running"},
-		Messages: 10, Posts: 7, Written: 5, Malformed: 2, Undetected: 2,
+		Messages: 10, Posts: 7, Written: 5, Malformed: 2, Undetected: 2, ProfileSkipped: 3,
 		Notices: map[string]int64{"delete": 1},
 		Queues:  []pipeline.Queue{{Name: "raw", Len: 3, Cap: 8192, Unit: "messages"}},
 	}
@@ -70,6 +70,7 @@ func TestMetricsExposition(t *testing.T) {
 		"geoheat_store_errors_total 1",
 		"geoheat_detect_batch_seconds_count 1",
 		"geoheat_record_batch_seconds_count 2",
+		"geoheat_profiles_skipped_total 3",
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %q", want)
