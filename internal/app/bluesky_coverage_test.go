@@ -19,9 +19,9 @@ import (
 	"time"
 
 	"github.com/geoheat/geoheat/internal/geo"
-	"github.com/geoheat/geoheat/internal/ingest"
 	"github.com/geoheat/geoheat/internal/ingest/bskyprofile"
 	"github.com/geoheat/geoheat/internal/ingest/demo/demotest"
+	"github.com/geoheat/geoheat/internal/ingest/ingesttest"
 	"github.com/geoheat/geoheat/internal/ingest/jetstream"
 	"github.com/geoheat/geoheat/internal/pipeline"
 	"github.com/geoheat/geoheat/internal/post"
@@ -112,22 +112,6 @@ type jetEvent struct {
 	Commit map[string]any `json:"commit"`
 }
 
-// replaySource sends events held in memory.
-type replaySource struct{ msgs [][]byte }
-
-func (s *replaySource) Run(ctx context.Context, out chan<- ingest.Message) error {
-	for _, m := range s.msgs {
-		select {
-		case out <- ingest.Message{Data: m}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
-}
-
-func (s *replaySource) Progress() ingest.Progress { return ingest.Progress{Name: "replay"} }
-
 // placeCounter is a Recorder that counts posts and their points by
 // provenance.
 type placeCounter struct {
@@ -171,7 +155,7 @@ func replayBluesky(t testing.TB, events [][]byte, bs *blueskySource) (*placeCoun
 		loc = profileLocator{src: bs, next: loc}
 		newParser = func() pipeline.Parser { return &tweetParser{profile: bs.profileRecord} }
 	}
-	p, err := pipeline.New(pipeline.Config{Source: &replaySource{events}, NewParser: newParser, Detector: det, Recorder: rec, Locator: loc, Workers: 2,
+	p, err := pipeline.New(pipeline.Config{Source: &ingesttest.Replay{Msgs: events, Name: "replay"}, NewParser: newParser, Detector: det, Recorder: rec, Locator: loc, Workers: 2,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -39,28 +39,13 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(tw, "source\t%s (%s)\n", in.Source.Name, src)
 		fmt.Fprintf(tw, "messages\t%d (posts %d, notices %d, malformed %d)\n", in.Messages, in.Posts, in.NoticeCount(), in.Malformed)
 		if len(in.SourceDropped) > 0 {
-			var ds []string
-			for reason, n := range in.SourceDropped {
-				ds = append(ds, fmt.Sprintf("%s %d", reason, n))
-			}
-			sort.Strings(ds)
-			fmt.Fprintf(tw, "skipped by source\t%s\n", strings.Join(ds, ", "))
+			fmt.Fprintf(tw, "skipped by source\t%s\n", namedCounts(in.SourceDropped))
 		}
 		if len(in.SourceCounters) > 0 {
-			var cs []string
-			for name, n := range in.SourceCounters {
-				cs = append(cs, fmt.Sprintf("%s %d", name, n))
-			}
-			sort.Strings(cs)
-			fmt.Fprintf(tw, "source counters\t%s\n", strings.Join(cs, ", "))
+			fmt.Fprintf(tw, "source counters\t%s\n", namedCounts(in.SourceCounters))
 		}
 		if len(in.SourceGauges) > 0 {
-			var gs []string
-			for name, n := range in.SourceGauges {
-				gs = append(gs, fmt.Sprintf("%s %d", name, n))
-			}
-			sort.Strings(gs)
-			fmt.Fprintf(tw, "source levels\t%s\n", strings.Join(gs, ", "))
+			fmt.Fprintf(tw, "source levels\t%s\n", namedCounts(in.SourceGauges))
 		}
 		if len(in.Located) > 0 {
 			fmt.Fprintf(tw, "places inferred\tprofile %d, text %d\n", in.Located["profile"], in.Located["text"])
@@ -101,4 +86,14 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// namedCounts lists a map of counts as "name n, name n", sorted by name.
+func namedCounts[N int64 | int](m map[string]N) string {
+	var out []string
+	for name, n := range m {
+		out = append(out, fmt.Sprintf("%s %d", name, n))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
 }

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/geoheat/geoheat/internal/ingest"
 	"github.com/geoheat/geoheat/internal/ingest/demo"
+	"github.com/geoheat/geoheat/internal/ingest/ingesttest"
 	"github.com/geoheat/geoheat/internal/langid/stopwords"
 	"github.com/geoheat/geoheat/internal/pipeline"
 	"github.com/geoheat/geoheat/internal/post"
@@ -16,23 +16,6 @@ import (
 	"github.com/geoheat/geoheat/internal/testenv"
 	"github.com/geoheat/geoheat/internal/twitter"
 )
-
-// memSource replays messages held in memory, so the benchmark times the
-// pipeline and not the disk or the generator.
-type memSource struct{ msgs [][]byte }
-
-func (s *memSource) Run(ctx context.Context, out chan<- ingest.Message) error {
-	for _, m := range s.msgs {
-		select {
-		case out <- ingest.Message{Data: m}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
-}
-
-func (s *memSource) Progress() ingest.Progress { return ingest.Progress{Name: "bench"} }
 
 // v1Parser adapts the Twitter parser, as the app's wiring does for tweets.
 type v1Parser struct{ p twitter.Parser }
@@ -76,7 +59,7 @@ func BenchmarkPipelineEndToEnd(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := pipeline.New(pipeline.Config{Source: &memSource{msgs}, NewParser: func() pipeline.Parser { return &v1Parser{} }, Detector: det, Recorder: st})
+		p, err := pipeline.New(pipeline.Config{Source: &ingesttest.Replay{Msgs: msgs, Name: "bench"}, NewParser: func() pipeline.Parser { return &v1Parser{} }, Detector: det, Recorder: st})
 		if err != nil {
 			b.Fatal(err)
 		}

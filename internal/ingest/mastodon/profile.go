@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/geoheat/geoheat/internal/geo"
 )
 
 // The author's place, from the account of a status (issue 18). Mastodon
@@ -70,27 +70,10 @@ func init() {
 	}
 }
 
-// foldName folds a field name for lookup: accents dropped, lower case,
-// punctuation and emoji (people write "📍 Location:") trimmed, inner
-// spaces collapsed.
-func foldName(s string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
-			b.WriteRune(unicode.ToLower(r))
-		default:
-			space = true
-		}
-	}
-	return b.String()
-}
+// foldName folds a field name for lookup as place names are folded
+// (geo.Fold: accents dropped, lower case, punctuation and emoji — people
+// write "📍 Location:" — collapsed).
+func foldName(s string) string { return geo.Fold(s) }
 
 // field is one profile field of an account.
 type field struct {
