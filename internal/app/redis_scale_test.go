@@ -22,18 +22,6 @@ import (
 	"github.com/geoheat/geoheat/internal/store/redisstore/redistest"
 )
 
-// buildGeoheat builds cmd/geoheat into a temp dir.
-func buildGeoheat(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "geoheat")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/geoheat")
-	cmd.Dir = "../.."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // proc is a geoheat child process. Its stderr lines are fed to lines (for
 // waitLine) and kept in log; done closes when it exited, err is Wait's.
 type proc struct {
@@ -139,7 +127,7 @@ func (p *proc) exited() bool {
 // server answers equal a single-process ingest of the same file.
 func TestScaledOutRun(t *testing.T) {
 	srv := redistest.Start(t)
-	bin := buildGeoheat(t)
+	bin := buildBinary(t)
 	dir := t.TempDir()
 	input := filepath.Join(dir, "stream.jsonl")
 	f, err := os.Create(input)

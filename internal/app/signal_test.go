@@ -15,7 +15,8 @@ import (
 	"github.com/geoheat/geoheat/internal/httpapi"
 )
 
-// buildBinary compiles cmd/geoheat once per test binary.
+// buildBinary compiles cmd/geoheat into a temp dir, for tests that run
+// the real process (signals, kill -9, several processes on one Redis).
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "geoheat")

@@ -87,31 +87,16 @@ func readLinguaModel(src fs.FS, code string, order int, fn func(ngram []byte, pr
 // lingua's map[string]float64 per model, which would cost several seconds
 // and gigabytes of garbage for the whole set.
 func decodeModel(b []byte, fn func([]byte, float64)) error {
-	for len(b) > 0 {
-		field, wire, n := protoTag(b)
-		if n <= 0 {
-			return errors.New("bad tag")
+	return protoFields(b, func(field, wire int, b []byte) ([]byte, bool, error) {
+		if field != 4 || wire != 2 {
+			return nil, false, nil
 		}
-		b = b[n:]
-		switch {
-		case field == 4 && wire == 2:
-			set, rest, err := protoBytes(b)
-			if err != nil {
-				return err
-			}
-			b = rest
-			if err := decodeNgramSet(set, fn); err != nil {
-				return err
-			}
-		default:
-			rest, err := protoSkip(b, wire)
-			if err != nil {
-				return err
-			}
-			b = rest
+		set, rest, err := protoBytes(b)
+		if err != nil {
+			return nil, true, err
 		}
-	}
-	return nil
+		return rest, true, decodeNgramSet(set, fn)
+	})
 }
 
 func decodeNgramSet(b []byte, fn func([]byte, float64)) error {
@@ -119,43 +104,60 @@ func decodeNgramSet(b []byte, fn func([]byte, float64)) error {
 	// order: collect the ngram slices first when it does not.
 	prob := math.NaN()
 	var pending [][]byte
-	for len(b) > 0 {
-		field, wire, n := protoTag(b)
-		if n <= 0 {
-			return errors.New("bad tag")
-		}
-		b = b[n:]
+	err := protoFields(b, func(field, wire int, b []byte) ([]byte, bool, error) {
 		switch {
 		case field == 1 && wire == 1:
 			if len(b) < 8 {
-				return errors.New("short double")
+				return nil, true, errors.New("short double")
 			}
 			prob = math.Float64frombits(binary.LittleEndian.Uint64(b))
-			b = b[8:]
+			return b[8:], true, nil
 		case field == 2 && wire == 2:
 			s, rest, err := protoBytes(b)
 			if err != nil {
-				return err
+				return nil, true, err
 			}
-			b = rest
 			if math.IsNaN(prob) {
 				pending = append(pending, s)
 			} else {
 				fn(s, prob)
 			}
-		default:
-			rest, err := protoSkip(b, wire)
-			if err != nil {
-				return err
-			}
-			b = rest
+			return rest, true, nil
 		}
+		return nil, false, nil
+	})
+	if err != nil {
+		return err
 	}
 	if math.IsNaN(prob) {
 		prob = 0 // proto3 omits a zero probability; lingua never writes one
 	}
 	for _, s := range pending {
 		fn(s, prob)
+	}
+	return nil
+}
+
+// protoFields walks a protobuf message: visit gets each field's number,
+// wire type and the bytes after its tag, and returns what follows the
+// value, or handled false to have the value skipped by its wire type.
+func protoFields(b []byte, visit func(field, wire int, b []byte) (rest []byte, handled bool, err error)) error {
+	for len(b) > 0 {
+		field, wire, n := protoTag(b)
+		if n <= 0 {
+			return errors.New("bad tag")
+		}
+		b = b[n:]
+		rest, handled, err := visit(field, wire, b)
+		if err != nil {
+			return err
+		}
+		if !handled {
+			if rest, err = protoSkip(b, wire); err != nil {
+				return err
+			}
+		}
+		b = rest
 	}
 	return nil
 }
