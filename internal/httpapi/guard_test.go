@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/geoheat/geoheat/internal/store/storetest"
+
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/memstore"
@@ -51,20 +53,6 @@ func (c *countingQuerier) Stats(ctx context.Context) (store.Stats, error) {
 	return c.Store.Stats(ctx)
 }
 
-// testClock is a settable clock for the guard's ages, so "within the
-// window" and "after it" do not depend on the machine's speed.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 var guardT0 = time.Date(2013, 6, 1, 12, 0, 0, 0, time.UTC)
 
 // guardPost is an English post with an exact point and a hashtag, i
@@ -81,7 +69,7 @@ func guardPost(i int, lat, lon float64, src post.GeoSource) post.Post {
 type guardFixture struct {
 	st    *memstore.Store
 	q     *countingQuerier
-	clock *testClock
+	clock *storetest.Clock
 	guard *Guard
 	srv   *httptest.Server
 }
@@ -100,7 +88,7 @@ func newGuardFixture(t *testing.T, lim *Limiter) *guardFixture {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	f := &guardFixture{st: st, q: &countingQuerier{Store: st}, clock: &testClock{t: time.Unix(1_700_000_000, 0)}}
+	f := &guardFixture{st: st, q: &countingQuerier{Store: st}, clock: storetest.NewClock(time.Unix(1_700_000_000, 0))}
 	if lim == nil {
 		lim = NewLimiter(4, 2*time.Second)
 	}
@@ -179,7 +167,7 @@ func TestGuardServesIdenticalRequestsFromCache(t *testing.T) {
 	}
 	// Past MaxAge with nothing recorded, the answer is revalidated with one
 	// Stats call, not recomputed.
-	f.clock.Add(5 * time.Second)
+	f.clock.Advance(5 * time.Second)
 	stats := f.q.stats.Load()
 	if r := f.get(t, "/api/heat?zoom=3"); r.body != first.body {
 		t.Errorf("revalidated body differs")
@@ -210,12 +198,12 @@ func TestGuardRecordVisibleAfterMaxAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Within MaxAge the cached answer may lag the store...
-	f.clock.Add(500 * time.Millisecond)
+	f.clock.Advance(500 * time.Millisecond)
 	if got := heatPoints(t, f.get(t, "/api/heat?zoom=3")); got != 2 {
 		t.Errorf("within MaxAge: heat points = %d, want the cached 2", got)
 	}
 	// ...never longer.
-	f.clock.Add(600 * time.Millisecond)
+	f.clock.Advance(600 * time.Millisecond)
 	if got := heatPoints(t, f.get(t, "/api/heat?zoom=3")); got != 3 {
 		t.Errorf("after MaxAge: heat points = %d, want 3 (the new Madrid point)", got)
 	}
@@ -418,11 +406,11 @@ func TestGuardClientGoneStopsWork(t *testing.T) {
 }
 
 func TestGuardBounded(t *testing.T) {
-	clock := &testClock{t: time.Unix(1_700_000_000, 0)}
+	clock := storetest.NewClock(time.Unix(1_700_000_000, 0))
 	g := NewGuard(GuardOptions{Limiter: NewLimiter(1, time.Second), MaxEntries: 4, MaxBytes: 800, Now: clock.Now})
 	ctx := context.Background()
 	for i := range 10 {
-		clock.Add(time.Millisecond)
+		clock.Advance(time.Millisecond)
 		if _, err := g.Do(ctx, i, func(context.Context) (Answer, error) { return Answer{Body: make([]byte, 50)}, nil }); err != nil {
 			t.Fatal(err)
 		}

@@ -5,20 +5,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/geoheat/geoheat/internal/store/storetest"
 )
-
-// clock is a settable time for the TTL.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // anyPlace accepts a candidate that starts with a capital "P" (for Place),
 // so directory tests do not need the gazetteer.
@@ -41,14 +30,14 @@ func TestDirectoryNewestWins(t *testing.T) {
 }
 
 func TestDirectoryTTL(t *testing.T) {
-	c := &clock{now: time.Unix(1000, 0)}
+	c := storetest.NewClock(time.Unix(1000, 0)) // a settable clock for the TTL
 	d := NewDirectory(DirectoryOptions{TTL: time.Hour, Now: c.Now, Resolve: anyPlace})
 	d.Put("did:plc:a", "", "Paris", 1)
-	c.add(time.Hour)
+	c.Advance(time.Hour)
 	if _, known := d.Get("did:plc:a"); !known {
 		t.Fatal("forgotten at the TTL")
 	}
-	c.add(time.Second)
+	c.Advance(time.Second)
 	if _, known := d.Get("did:plc:a"); known {
 		t.Fatal("known after the TTL")
 	}
