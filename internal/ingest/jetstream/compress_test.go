@@ -103,9 +103,7 @@ func TestCompressedWrongDictionary(t *testing.T) {
 	defer enc.Close()
 	f := newFake(t, lines)
 	f.enc = enc
-	srv := httptest.NewServer(f)
-	defer srv.Close()
-	defer close(f.stop)
+	srv := serveFake(t, f)
 	n := len(wanted(f))
 	h := startSource(t, []string{srv.URL}, "", func(o *Options) { o.ZstdDict = ours })
 	got := h.take(t, n)

@@ -212,9 +212,7 @@ func (r *checkingRecorder) check() {
 func TestPipelineCursorNeverPassesStore(t *testing.T) {
 	lines := demoEvents(t, 150)
 	f := newFake(t, lines)
-	srv := httptest.NewServer(f)
-	defer srv.Close()
-	defer close(f.stop)
+	srv := serveFake(t, f)
 	events := wanted(f)
 	timeOf := map[string]int64{}
 	for _, ev := range events {
@@ -310,9 +308,7 @@ func TestPipelineCursorNeverPassesStore(t *testing.T) {
 func TestReportBeforeEmitReturns(t *testing.T) {
 	lines := demoEvents(t, 150)
 	f := newFake(t, lines)
-	srv := httptest.NewServer(f)
-	defer srv.Close()
-	defer close(f.stop)
+	srv := serveFake(t, f)
 	want := wanted(f)
 	dataDir := t.TempDir()
 	clock := live.NewManualClock(time.Unix(0, 0))

@@ -56,6 +56,16 @@ func newFake(t *testing.T, lines [][]byte, script ...step) *fakeJetstream {
 	return &fakeJetstream{t: t, events: evs, script: script, stop: make(chan struct{})}
 }
 
+// serveFake serves f on loopback until the test ends (then ends f's held
+// streams before closing the server, which waits for them).
+func serveFake(t *testing.T, f *fakeJetstream) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(f.stop) })
+	return srv
+}
+
 func timeUS(b []byte) int64 {
 	var h struct {
 		TimeUS int64 `json:"time_us"`
