@@ -190,4 +190,3 @@ func TestDashboardInferredPoints(t *testing.T) {
 		t.Errorf("off again differs from the default view in %.3f%% of pixels", d*100)
 	}
 }
-

@@ -123,8 +123,8 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// TestParseProfile: profile commits, from the real golden events (shared
-// data) and written ones: hostile sizes, deletes, records not "self".
+// TestParseProfile: profile commits written for the test: hostile sizes,
+// deletes, records not "self".
 func TestParseProfile(t *testing.T) {
 	big := strings.Repeat("é", MaxDescription) // 2 bytes each: twice the limit
 	for _, tc := range []struct {
@@ -162,7 +162,11 @@ func TestParseProfile(t *testing.T) {
 	if s, cut := capString("aé", 2); s != "a" || !cut {
 		t.Errorf("capString = %q %v", s, cut)
 	}
+}
 
+// TestParseProfileRealGolden: the one profile commit in the real golden
+// events (shared data).
+func TestParseProfileRealGolden(t *testing.T) {
 	path := testenv.Shared(t, "bluesky", "jetstream_v1_golden_10_events.jsonl")
 	profiles := 0
 	for _, l := range fixtureLines(t, path) {
