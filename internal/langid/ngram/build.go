@@ -178,10 +178,7 @@ func encodeModel(version string, codes []string, scripts *[numScripts]langSet, o
 	var postings uint32
 	for order := 1; order <= maxOrder; order++ {
 		o := &orders[order]
-		k := bucketBitsFor(len(o.hashes))
-		if len(o.hashes) == 0 {
-			k = 1
-		}
+		k := bucketBitsFor(len(o.hashes)) // at least 1, even for no n-grams
 		w.WriteByte(byte(k))
 		put32(uint32(len(o.hashes)))
 		// Buckets: 2^k+1 records of (first entry, first posting), the
