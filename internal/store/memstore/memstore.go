@@ -105,6 +105,7 @@ import (
 
 	"github.com/tidwall/wal"
 
+	"github.com/geoheat/geoheat/internal/intern"
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
 )
@@ -187,7 +188,7 @@ type Store struct {
 	sorted   []uint16          // language ids ordered by key
 	order    deque[uint16]     // language id of every held post, in arrival order
 	seqNext  uint64            // arrival number of the next post
-	tags     *interner
+	tags     *intern.Table
 	maxTime  int64 // newest post time recorded, unix ns
 	hasTime  bool
 	dropped  int64
@@ -278,7 +279,7 @@ func Open(opts Options) (*Store, error) {
 		segmentSize: opts.segmentSize,
 		fsync:       opts.Fsync,
 		langIDs:     make(map[string]uint16),
-		tags:        newInterner(),
+		tags:        intern.New(),
 		counting:    true,
 	}
 	if s.now == nil {
@@ -573,7 +574,7 @@ func (s *Store) Close() error {
 	}
 	s.mu.Lock()
 	s.closed = true
-	s.langs, s.langIDs, s.sorted, s.order, s.tags = nil, nil, nil, deque[uint16]{}, newInterner()
+	s.langs, s.langIDs, s.sorted, s.order, s.tags = nil, nil, nil, deque[uint16]{}, intern.New()
 	s.mu.Unlock()
 	return errors.Join(errs...)
 }
@@ -582,7 +583,7 @@ func (s *Store) Close() error {
 // slices of chunk pointers, the interner, per-language overhead. Caller
 // holds mu.
 func (s *Store) memoryBytes() int64 {
-	n := s.order.memBytes() + s.tags.memoryBytes() + int64(cap(s.langs))*8 + int64(cap(s.sorted))*2
+	n := s.order.memBytes() + s.tags.MemoryBytes() + int64(cap(s.langs))*8 + int64(cap(s.sorted))*2
 	for _, l := range s.langs {
 		n += int64(unsafe.Sizeof(*l)) + int64(len(l.key))
 		n += l.times.memBytes() + l.tagEnds.memBytes() + l.tags.memBytes() + l.geo.memBytes() + l.geoMeta.memBytes()

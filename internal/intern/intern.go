@@ -1,14 +1,17 @@
-package memstore
+// Package intern maps strings (lower-cased hashtags) to small consecutive
+// ids with reference counts, so that columns hold 4 bytes per string and
+// counting can index a dense slice.
+package intern
 
 import "strings"
 
-// interner maps lower-cased hashtags to small consecutive ids, so that the
+// Table maps lower-cased hashtags to small consecutive ids, so that the
 // columns hold 4 bytes per hashtag and counting indexes a dense slice.
 // Ids are reference counted by held occurrences: when the last occurrence
 // of a tag is dropped its string is forgotten and its id reused, so a
 // long-running store with retention holds only the vocabulary of what it
 // holds.
-type interner struct {
+type Table struct {
 	ids   map[string]uint32
 	names []string // by id; "" for free ids
 	refs  []uint32 // held occurrences by id
@@ -16,31 +19,32 @@ type interner struct {
 	bytes int64    // total length of the held names
 }
 
-func newInterner() *interner {
-	return &interner{ids: make(map[string]uint32)}
+// New returns an empty table.
+func New() *Table {
+	return &Table{ids: make(map[string]uint32)}
 }
 
 // Lookup returns the id of tag (already lower-cased), if it is held.
-func (in *interner) Lookup(tag string) (uint32, bool) {
+func (in *Table) Lookup(tag string) (uint32, bool) {
 	id, ok := in.ids[tag]
 	return id, ok
 }
 
 // Name returns the tag of a held id.
-func (in *interner) Name(id uint32) string { return in.names[id] }
+func (in *Table) Name(id uint32) string { return in.names[id] }
 
 // Size is one more than the largest id in use: the length a dense count
 // slice needs.
-func (in *interner) Size() int { return len(in.names) }
+func (in *Table) Size() int { return len(in.names) }
 
 // Distinct reports how many tags are held.
-func (in *interner) Distinct() int { return len(in.ids) }
+func (in *Table) Distinct() int { return len(in.ids) }
 
 // Intern returns the id of tag, adding it with no references when new. The
 // string is cloned: callers may pass views of buffers they reuse (the WAL
 // decoder does), and hashtags parsed out of a large JSON payload must not
 // pin the payload.
-func (in *interner) Intern(tag string) uint32 {
+func (in *Table) Intern(tag string) uint32 {
 	if id, ok := in.ids[tag]; ok {
 		return id
 	}
@@ -61,11 +65,11 @@ func (in *interner) Intern(tag string) uint32 {
 }
 
 // Ref counts one more held occurrence of id.
-func (in *interner) Ref(id uint32) { in.refs[id]++ }
+func (in *Table) Ref(id uint32) { in.refs[id]++ }
 
 // Unref counts one occurrence of id dropped, forgetting the tag when it was
 // the last.
-func (in *interner) Unref(id uint32) {
+func (in *Table) Unref(id uint32) {
 	in.refs[id]--
 	if in.refs[id] > 0 {
 		return
@@ -77,9 +81,9 @@ func (in *interner) Unref(id uint32) {
 	in.free = append(in.free, id)
 }
 
-// memoryBytes estimates the interner's footprint: the names, a map entry
+// MemoryBytes estimates the interner's footprint: the names, a map entry
 // (key header, value, hash table slack) and the slices' slots per id.
-func (in *interner) memoryBytes() int64 {
+func (in *Table) MemoryBytes() int64 {
 	const perEntry = 16 + 4 + 12 // string header + id + swiss-table control/slack, roughly
 	const perID = 16 + 4         // names slot + refs slot
 	return in.bytes + int64(len(in.ids))*perEntry + int64(cap(in.names))*perID + int64(cap(in.free))*4

@@ -1,0 +1,277 @@
+package trend
+
+import (
+	"cmp"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/store"
+)
+
+// ErrNoCountries is returned for a country query when the index places no
+// point in a country (it was built without the country outlines).
+var ErrNoCountries = errors.New("trend: no country index (the binary lacks the country outlines: run `make build`)")
+
+// Query scores the tags of the selection q. head is the store's head time
+// and oldest the time of the oldest post it holds (unix nanoseconds);
+// empty says the store holds nothing.
+func (ix *Index) Query(q store.TrendsQuery, head, oldest int64, empty bool) (store.TrendsResult, error) {
+	q, err := q.Normalize()
+	if err != nil {
+		return store.TrendsResult{}, err
+	}
+	if q.Country != "" && ix.countryOf == nil {
+		return store.TrendsResult{}, ErrNoCountries
+	}
+	nw := ceilBuckets(q.Window)
+	nb := ceilBuckets(q.Baseline)
+	hb := BucketOf(head)
+	winLo := hb - nw + 1
+	baseLo := winLo - nb
+	lo := baseLo
+	if held := BucketOf(oldest); held > lo {
+		lo = held
+	}
+	if empty {
+		lo = winLo
+	}
+	res := store.TrendsResult{
+		Trends:        []store.Trend{},
+		From:          bucketStart(winLo),
+		To:            bucketStart(hb + 1),
+		BaselineFrom:  bucketStart(min(lo, winLo)),
+		BaselineShort: lo > baseLo,
+		Bucket:        store.TrendBucket,
+	}
+	if lo < winLo {
+		res.BaselineHeld = time.Duration(winLo-lo) * store.TrendBucket
+	}
+	if empty {
+		return res, nil
+	}
+
+	sel := ix.selector(q)
+	acc := newAccumulator(ix.tags.Size())
+	windows := make([]view, nw)
+	for b := lo; b <= hb; b++ {
+		v := sel.view(b)
+		if b < winLo {
+			acc.baseline(v, b)
+			continue
+		}
+		acc.window(v, b)
+		windows[b-winLo] = v
+	}
+	res.WindowActivity, res.BaselineActivity = acc.winTotal, acc.baseTotal
+
+	var (
+		trends []store.Trend
+		all    []uint32
+	)
+	for _, tag := range acc.touched {
+		observed := int64(acc.win[tag])
+		if observed < int64(q.MinAuthors) {
+			continue
+		}
+		res.Candidates++
+		expected := 0.0
+		if acc.baseTotal > 0 {
+			expected = float64(acc.base[tag]) * float64(acc.winTotal) / float64(acc.baseTotal)
+		}
+		expected = max(expected, 1)
+		if float64(observed) <= expected {
+			continue
+		}
+		score := (float64(observed) - expected) * (float64(observed) - expected) / expected
+		if q.MinScore >= 0 && score < q.MinScore {
+			continue
+		}
+		// The window's distinct authors: one account posting in every
+		// bucket adds to observed once per bucket, but counts once here.
+		all = all[:0]
+		for _, v := range windows {
+			if r, ok := v.find(tag); ok {
+				all = append(all, v.authorsOf(r)...)
+			}
+		}
+		slices.Sort(all)
+		authors := int64(len(slices.Compact(all)))
+		if authors < int64(q.MinAuthors) {
+			continue
+		}
+		trends = append(trends, store.Trend{
+			Tag: ix.tags.Name(tag), Score: score, Authors: authors, Posts: int64(acc.posts[tag]),
+			Observed: observed, Expected: expected, FirstSeen: bucketStart(acc.first[tag]),
+		})
+	}
+	slices.SortFunc(trends, func(a, b store.Trend) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Authors, a.Authors); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Tag, b.Tag)
+	})
+	if len(trends) > q.N {
+		trends = trends[:q.N]
+	}
+	for i := range trends {
+		tag, _ := ix.tags.Lookup(trends[i].Tag)
+		series := make([]int64, nw)
+		for j, v := range windows {
+			if r, ok := v.find(tag); ok {
+				series[j] = int64(r.authors)
+			}
+		}
+		trends[i].Series = series
+	}
+	if trends != nil {
+		res.Trends = trends
+	}
+	return res, nil
+}
+
+func ceilBuckets(d time.Duration) int64 {
+	return (int64(d) + bucketNanos - 1) / bucketNanos
+}
+
+// accumulator sums activity per tag over a query's buckets, in slices
+// indexed by tag id (ids are dense), touching only the tags it sees.
+type accumulator struct {
+	base, win, posts    []uint32
+	first               []int64
+	seen                []bool
+	touched             []uint32
+	baseTotal, winTotal int64
+}
+
+func newAccumulator(n int) *accumulator {
+	return &accumulator{
+		base: make([]uint32, n), win: make([]uint32, n), posts: make([]uint32, n),
+		first: make([]int64, n), seen: make([]bool, n),
+	}
+}
+
+func (a *accumulator) see(tag uint32, b int64) {
+	if !a.seen[tag] {
+		a.seen[tag] = true
+		a.first[tag] = b
+		a.touched = append(a.touched, tag)
+	}
+}
+
+func (a *accumulator) baseline(v view, b int64) {
+	for i := range v.runs {
+		r := &v.runs[i]
+		a.see(r.tag, b)
+		a.base[r.tag] += r.authors
+		a.baseTotal += int64(r.authors)
+	}
+}
+
+func (a *accumulator) window(v view, b int64) {
+	for i := range v.runs {
+		r := &v.runs[i]
+		a.see(r.tag, b)
+		a.win[r.tag] += r.authors
+		a.posts[r.tag] += r.posts
+		a.winTotal += int64(r.authors)
+	}
+}
+
+// selector turns a bucket into the runs of the posts a query selects.
+type selector struct {
+	ix    *Index
+	q     store.TrendsQuery
+	langs []*langIndex // for place queries: each language selected
+	world *langIndex   // for queries without a place
+	cc    uint16
+	pairs []pair
+}
+
+func (ix *Index) selector(q store.TrendsQuery) *selector {
+	s := &selector{ix: ix, q: q, cc: CountryCode(q.Country)}
+	switch {
+	case !q.HasArea() && q.Lang == "":
+		s.world = ix.all
+	case !q.HasArea():
+		s.world = ix.langs[q.Lang]
+	case q.Lang == "":
+		for _, key := range ix.sorted {
+			s.langs = append(s.langs, ix.langs[key])
+		}
+	default:
+		if l := ix.langs[q.Lang]; l != nil {
+			s.langs = []*langIndex{l}
+		}
+	}
+	return s
+}
+
+// view returns bucket b's runs for the selection. Views of stored runs
+// are the index's own slices; the rest are built for the query.
+func (s *selector) view(b int64) view {
+	if s.world != nil {
+		bk, ok := s.world.find(b)
+		if !ok {
+			return view{}
+		}
+		stored := view{bk.runs, bk.authors}
+		if len(bk.pending) == 0 {
+			return stored
+		}
+		ps := slices.Clone(bk.pending)
+		sortPairs(ps)
+		tail := view{}
+		tail.runs, tail.authors = buildRuns(ps, nil, nil)
+		return mergeView(stored, tail)
+	}
+	if s.q.Country != "" && s.cc == 0 {
+		return view{}
+	}
+	s.pairs = s.pairs[:0]
+	for _, l := range s.langs {
+		bk, ok := l.find(b)
+		if !ok {
+			continue
+		}
+		sorted, tail := bk.geo[:bk.geoSort], bk.geo[bk.geoSort:]
+		if s.cc != 0 {
+			from, _ := slices.BinarySearchFunc(sorted, s.cc, func(g geoEv, cc uint16) int { return cmp.Compare(g.cc, cc) })
+			to, _ := slices.BinarySearchFunc(sorted, s.cc+1, func(g geoEv, cc uint16) int { return cmp.Compare(g.cc, cc) })
+			sorted = sorted[from:to]
+		}
+		for _, evs := range [2][]geoEv{sorted, tail} {
+			for i := range evs {
+				if g := &evs[i]; s.keep(g) {
+					s.pairs = append(s.pairs, pair{g.tag, g.author})
+				}
+			}
+		}
+	}
+	if len(s.pairs) == 0 {
+		return view{}
+	}
+	sortPairs(s.pairs)
+	var v view
+	v.runs, v.authors = buildRuns(s.pairs, nil, nil)
+	return v
+}
+
+func (s *selector) keep(g *geoEv) bool {
+	if !s.q.Geo.Has(g.src) {
+		return false
+	}
+	if s.cc != 0 {
+		return g.cc == s.cc
+	}
+	return s.q.Within(g.lat, g.lon)
+}
+
+func mergeView(a, b view) view {
+	var v view
+	v.runs, v.authors = mergeRuns(a, b, make([]run, 0, len(a.runs)+len(b.runs)), make([]uint32, 0, len(a.authors)+len(b.authors)), nil)
+	return v
+}
