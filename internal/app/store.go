@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/geoheat/geoheat/internal/place"
 	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/trend"
 	"github.com/geoheat/geoheat/internal/store/memstore"
 	"github.com/geoheat/geoheat/internal/store/redisstore"
 )
@@ -36,7 +38,20 @@ func openStore(cfg *Config, env Env, log *slog.Logger) (store.Store, error) {
 		Now:       env.Now,
 		Logger:    log,
 		Fsync:     fsync,
+		CountryOf: countryIndex(log),
 	})
+}
+
+// countryIndex is the country outlines' point-in-polygon lookup the stores
+// place points with for trends by country, or nil (with a warning) when
+// the binary was built without the outlines.
+func countryIndex(log *slog.Logger) trend.CountryFunc {
+	c, err := place.DefaultCountries()
+	if err != nil {
+		log.Warn("trends by country are off: no country outlines in this binary", "err", err)
+		return nil
+	}
+	return c.CountryOf
 }
 
 // isRedisURL reports whether --store names a Redis store.

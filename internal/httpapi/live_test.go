@@ -38,6 +38,10 @@ func (q *liveQuerier) Heat(context.Context, store.HeatQuery) (store.HeatResult, 
 	return store.HeatResult{}, nil
 }
 
+func (q *liveQuerier) Trends(context.Context, store.TrendsQuery) (store.TrendsResult, error) {
+	return store.TrendsResult{}, nil
+}
+
 func (q *liveQuerier) Stats(context.Context) (store.Stats, error) {
 	n := q.points.Add(1)
 	return store.Stats{Posts: n, Points: n, Written: n}, nil

@@ -43,6 +43,9 @@ type Querier interface {
 	Points(ctx context.Context, q PointsQuery) ([]Point, error)
 	Heat(ctx context.Context, q HeatQuery) (HeatResult, error)
 	Stats(ctx context.Context) (Stats, error)
+	// Trends scores the hashtags rising in a selection (trends.go,
+	// docs/trends.md).
+	Trends(ctx context.Context, q TrendsQuery) (TrendsResult, error)
 }
 
 // Store is the whole store; only the app wiring and storetest see it.

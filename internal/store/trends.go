@@ -50,6 +50,10 @@ type TrendsQuery struct {
 	N          int           // default DefaultTrendN
 	MinAuthors int           // default DefaultTrendMinAuthors
 	MinScore   float64       // default DefaultTrendMinScore; < 0 lists every rising tag
+	// At, when set, asks for the trends as they were at At: the window
+	// ends with At's bucket instead of the head's (a time after the head
+	// means the head). Replays and evaluations look back with it.
+	At time.Time
 }
 
 // HasArea reports whether q selects by place.

@@ -24,6 +24,9 @@ func (ix *Index) Query(q store.TrendsQuery, head, oldest int64, empty bool) (sto
 	if q.Country != "" && ix.countryOf == nil {
 		return store.TrendsResult{}, ErrNoCountries
 	}
+	if !q.At.IsZero() {
+		head = min(head, store.UnixNanos(q.At))
+	}
 	nw := ceilBuckets(q.Window)
 	nb := ceilBuckets(q.Baseline)
 	hb := BucketOf(head)

@@ -12,6 +12,7 @@ import (
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/pytext"
 	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/trend"
 )
 
 // batch is one Record call reduced to what the store keeps: times resolved,
@@ -34,6 +35,7 @@ type batchPost struct {
 	source   post.GeoSource // when hasPoint: never GeoNone
 	conf     uint8          // when hasPoint: store.QuantizeConfidence
 	id       string         // kept in the log for tracing a post back; not held in memory
+	author   uint32         // trend.AuthorOf; 0 when the post has no ids
 }
 
 // provenanced reports whether the point carries more than the version 1
@@ -91,7 +93,7 @@ func (bb *batchBuilder) build(b *batch, posts []post.Post, now int64) {
 			bb.langIdx[p.Lang] = li
 			b.langs = append(b.langs, p.Lang)
 		}
-		bp := batchPost{time: now, lang: li, nTags: uint32(len(p.Hashtags)), id: p.ID}
+		bp := batchPost{time: now, lang: li, nTags: uint32(len(p.Hashtags)), id: p.ID, author: trend.AuthorOf(p.UserID, p.ID)}
 		if !p.Time.IsZero() {
 			bp.time = store.UnixNanos(p.Time)
 		}
@@ -113,11 +115,11 @@ func (bb *batchBuilder) build(b *batch, posts []post.Post, now int64) {
 	}
 }
 
-// Log entry encoding, versions 1 and 2. All integers are varints
+// Log entry encoding, versions 1 to 3. All integers are varints
 // (encoding/binary Uvarint; signed ones zig-zag), strings are a length then
 // bytes.
 //
-//	byte     version (1 or 2)
+//	byte     version (1, 2 or 3)
 //	byte     flags: bit 0 = times are whole seconds and encoded in seconds
 //	uvarint  number of languages, then each language string
 //	uvarint  number of distinct tags, then each lower-cased tag string
@@ -130,8 +132,9 @@ func (bb *batchBuilder) build(b *batch, posts []post.Post, now int64) {
 //	  id       idKind 1: uvarint value; idKind 2: string
 //	  8+8 B    latitude and longitude as IEEE-754 bits, little endian, when
 //	           hasPoint (so points come back bit-exact)
-//	1+1 B    version 2 only, when hasPoint: the provenance (post.GeoSource,
+//	1+1 B    versions 2 and 3, when hasPoint: the provenance (post.GeoSource,
 //	           1..4) and the confidence byte (store.QuantizeConfidence, 1..255)
+//	4 B      version 3 only: the author (trend.AuthorOf), little endian
 //	4 B      CRC-32C of everything above, little endian
 //
 // Version 1 entries are points of exact coordinates with confidence 1: that
@@ -139,13 +142,17 @@ func (bb *batchBuilder) build(b *batch, posts []post.Post, now int64) {
 // is still written as version 1, byte for byte as before, so logs of
 // trusted-only streams stay readable by older builds; a batch with any other
 // point is written as version 2, which an older build refuses as newer
-// (errNewerVersion) instead of misreading or cutting it.
+// (errNewerVersion) instead of misreading or cutting it. A batch with any
+// author (a post with a user or post id) is written as version 3, which
+// carries the author trends count; posts replayed from versions 1 and 2
+// have author 0, one unknown author.
 //
 // Tweets have second-precision times and decimal ids, so a post without a
 // point typically takes 12–14 bytes and one with a point 28–30.
 const (
 	entryVersion     = 1 // exact points only
 	entryVersionProv = 2 // points carry provenance and confidence
+	entryVersionAuth = 3 // as 2, and every post carries its author
 	flagWholeSeconds = 1 << 0
 	idNone           = 0
 	idDecimal        = 1
@@ -175,9 +182,12 @@ func encode(dst []byte, b *batch) []byte {
 	}
 	version := byte(entryVersion)
 	for i := range b.posts {
+		if b.posts[i].author != 0 {
+			version = entryVersionAuth
+			break
+		}
 		if b.posts[i].provenanced() {
 			version = entryVersionProv
-			break
 		}
 	}
 	var flags byte
@@ -233,9 +243,12 @@ func encode(dst []byte, b *batch) []byte {
 		if p.hasPoint {
 			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(p.point.Lat))
 			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(p.point.Lon))
-			if version == entryVersionProv {
+			if version >= entryVersionProv {
 				dst = append(dst, byte(p.source), p.conf)
 			}
+		}
+		if version == entryVersionAuth {
+			dst = binary.LittleEndian.AppendUint32(dst, p.author)
 		}
 	}
 	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
@@ -342,7 +355,7 @@ func decode(data []byte, b *batch, withIDs bool) error {
 		return errBadEntry
 	}
 	version := body[0]
-	if version != entryVersion && version != entryVersionProv {
+	if version < entryVersion || version > entryVersionAuth {
 		return fmt.Errorf("%w: version %d", errNewerVersion, body[0])
 	}
 	whole := body[1]&flagWholeSeconds != 0
@@ -419,7 +432,7 @@ func decode(data []byte, b *batch, withIDs bool) error {
 				return errBadEntry
 			}
 			p.source, p.conf = post.GeoExact, 255
-			if version == entryVersionProv {
+			if version >= entryVersionProv {
 				raw := d.view(2)
 				if raw == nil || raw[0] < byte(post.GeoExact) || raw[0] > byte(post.GeoText) || raw[1] == 0 {
 					return errBadEntry
@@ -428,6 +441,14 @@ func decode(data []byte, b *batch, withIDs bool) error {
 			}
 		} else {
 			p.point, p.source, p.conf = post.Point{}, post.GeoNone, 0
+		}
+		p.author = 0
+		if version == entryVersionAuth {
+			raw := d.view(4)
+			if raw == nil {
+				return errBadEntry
+			}
+			p.author = binary.LittleEndian.Uint32(raw)
 		}
 		if d.err {
 			return errBadEntry

@@ -108,6 +108,7 @@ import (
 	"github.com/geoheat/geoheat/internal/intern"
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/trend"
 )
 
 // Options configures Open.
@@ -125,6 +126,10 @@ type Options struct {
 	// Fsync is when the log is fsynced (default FsyncEverySec); see the
 	// package doc for what each mode guarantees.
 	Fsync Fsync
+	// CountryOf places points in countries for trends by country (the
+	// app passes the country outlines' index); nil leaves country trends
+	// unanswered.
+	CountryOf trend.CountryFunc
 
 	// segmentSize is the log segment size and the truncation threshold
 	// (default 8 MiB); tests shrink it.
@@ -194,6 +199,9 @@ type Store struct {
 	dropped  int64
 	written  int64
 	tagIDBuf []uint32 // scratch for apply
+	trends   *trend.Index
+	trendTag []string   // scratch for apply: a post's tags
+	trendOne trend.Post // scratch for apply
 	counting bool     // false while replaying: drops and writes are not counted
 }
 
@@ -280,6 +288,7 @@ func Open(opts Options) (*Store, error) {
 		fsync:       opts.Fsync,
 		langIDs:     make(map[string]uint16),
 		tags:        intern.New(),
+		trends:      trend.New(opts.CountryOf),
 		counting:    true,
 	}
 	if s.now == nil {
@@ -427,12 +436,18 @@ func (s *Store) apply(b *batch, now int64) {
 		p := &b.posts[i]
 		li := langIDs[p.lang]
 		l := s.langs[li]
+		tp := &s.trendOne
+		tp.Tags = tp.Tags[:0]
 		for _, r := range refs[:p.nTags] {
 			id := tagIDs[r]
 			l.tags.Push(id)
 			s.tags.Ref(id)
+			tp.Tags = append(tp.Tags, b.tags[r])
 		}
 		refs = refs[p.nTags:]
+		tp.Lang, tp.Time, tp.Author = l.key, p.time, p.author
+		tp.HasPoint, tp.Lat, tp.Lon, tp.Source = p.hasPoint, p.point.Lat, p.point.Lon, p.source
+		s.trends.Add(tp)
 		l.tagNext += uint64(p.nTags)
 		l.times.PushTimed(p.time, p.time)
 		l.tagEnds.Push(uint32(l.tagNext))
@@ -487,6 +502,18 @@ func (s *Store) enforceLimits(now int64) {
 	if s.order.Len() == 0 {
 		return
 	}
+	held := s.order.Len()
+	defer func() {
+		// Trends reach back as far as the posts held do.
+		if s.order.Len() == held {
+			return
+		}
+		if s.order.Len() == 0 {
+			s.trends.DropBefore(math.MaxInt64)
+		} else {
+			s.trends.DropBefore(s.frontTime())
+		}
+	}()
 	if s.retention > 0 && s.hasTime {
 		head := min(s.maxTime, now)
 		cutoff := head - s.retention
@@ -575,6 +602,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	s.closed = true
 	s.langs, s.langIDs, s.sorted, s.order, s.tags = nil, nil, nil, deque[uint16]{}, intern.New()
+	s.trends = trend.New(nil)
 	s.mu.Unlock()
 	return errors.Join(errs...)
 }
@@ -588,5 +616,5 @@ func (s *Store) memoryBytes() int64 {
 		n += int64(unsafe.Sizeof(*l)) + int64(len(l.key))
 		n += l.times.memBytes() + l.tagEnds.memBytes() + l.tags.memBytes() + l.geo.memBytes() + l.geoMeta.memBytes()
 	}
-	return n
+	return n + s.trends.MemoryBytes()
 }

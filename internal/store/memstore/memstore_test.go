@@ -101,6 +101,11 @@ func (r *reopening) Counts(ctx context.Context) ([]store.LangCount, error) {
 	defer unlock()
 	return s.Counts(ctx)
 }
+func (r *reopening) Trends(ctx context.Context, q store.TrendsQuery) (store.TrendsResult, error) {
+	s, unlock := r.cur()
+	defer unlock()
+	return s.Trends(ctx, q)
+}
 func (r *reopening) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, error) {
 	s, unlock := r.cur()
 	defer unlock()
@@ -551,7 +556,7 @@ func TestNewerVersionRefused(t *testing.T) {
 	dir := t.TempDir()
 	gen := newGenerator(9)
 	entry := encodePosts(gen.batch(3, storetest.T0, time.Minute))
-	entry[0] = entryVersionProv + 1
+	entry[0] = entryVersionAuth + 1
 	binary.LittleEndian.PutUint32(entry[len(entry)-4:], crc32.Checksum(entry[:len(entry)-4], castagnoli))
 	writeRawLog(t, dir, encodePosts(gen.batch(3, storetest.T0, time.Minute)), entry)
 	_, err := Open(Options{Dir: dir, Logger: quiet})

@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -10,6 +11,51 @@ import (
 	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/storetest"
 )
+
+// anonymous drops posts' ids, as sources that predate authors wrote them:
+// such batches are encoded as versions 1 and 2.
+func anonymous(posts []post.Post) []post.Post {
+	for i := range posts {
+		posts[i].ID, posts[i].UserID = "", ""
+	}
+	return posts
+}
+
+// TestCodecAuthors: a batch with ids is version 3 and round-trips each
+// post's author; flipping any byte is caught.
+func TestCodecAuthors(t *testing.T) {
+	gen := newGenerator(23)
+	posts := withProvenance(gen.batch(200, storetest.T0, time.Minute))
+	for i := range posts {
+		posts[i].UserID = fmt.Sprint("u", i%17)
+	}
+	var b, back batch
+	newBatchBuilder().build(&b, posts, 0)
+	data := encode(nil, &b)
+	if data[0] != entryVersionAuth {
+		t.Fatalf("batch with authors encoded as version %d, want %d", data[0], entryVersionAuth)
+	}
+	if err := decode(data, &back, true); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	if !reflect.DeepEqual(b, back) {
+		t.Fatalf("round trip differs:\n got %+v\nwant %+v", back, b)
+	}
+	authors := map[uint32]bool{}
+	for _, p := range back.posts {
+		authors[p.author] = true
+	}
+	if len(authors) != 17 || authors[0] {
+		t.Errorf("decoded %d authors (0 among them: %v), want 17", len(authors), authors[0])
+	}
+	for i := range data {
+		bad := append([]byte(nil), data...)
+		bad[i] ^= 0x40
+		if err := decode(bad, &back, false); err == nil {
+			t.Fatalf("flipping byte %d went unnoticed", i)
+		}
+	}
+}
 
 // withProvenance gives every fourth point of posts a place, profile or
 // text provenance, with confidences that are not on a quantisation step.
@@ -40,7 +86,7 @@ func withProvenance(posts []post.Post) []post.Post {
 // the new bytes is caught like any other.
 func TestCodecProvenance(t *testing.T) {
 	gen := newGenerator(21)
-	plain := gen.batch(200, storetest.T0, time.Minute)
+	plain := anonymous(gen.batch(200, storetest.T0, time.Minute))
 	if data := encodePosts(plain); data[0] != entryVersion {
 		t.Fatalf("exact-only batch encoded as version %d, want %d", data[0], entryVersion)
 	}
@@ -56,7 +102,7 @@ func TestCodecProvenance(t *testing.T) {
 		t.Error("spelling out exact/1 changed the encoding")
 	}
 
-	mixed := withProvenance(gen.batch(200, storetest.T0, time.Minute))
+	mixed := withProvenance(anonymous(gen.batch(200, storetest.T0, time.Minute)))
 	var b, back batch
 	newBatchBuilder().build(&b, mixed, 0)
 	data := encode(nil, &b)
@@ -94,7 +140,7 @@ func TestCodecProvenance(t *testing.T) {
 func TestOldLogLoadsAsExact(t *testing.T) {
 	dir := t.TempDir()
 	gen := newGenerator(22)
-	old := gen.batch(300, storetest.T0, time.Minute)
+	old := anonymous(gen.batch(300, storetest.T0, time.Minute))
 	entry := encodePosts(old)
 	if entry[0] != 1 {
 		t.Fatalf("want a version 1 entry, got %d", entry[0])

@@ -533,7 +533,6 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		Written:     s.written,
 		LogRepair:   s.logRepair(),
 	}
-	oldest, hasOldest := int64(0), false
 	for _, l := range s.langs {
 		if l.times.Len() == 0 {
 			continue
@@ -542,10 +541,8 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		st.Points += int64(l.geo.Len())
 		st.InferredPoints += l.geoBySource().Inferred()
 		st.Hashtags += int64(l.tags.Len())
-		if t, ok := l.times.MinTime(timeOfPost); ok && (!hasOldest || t < oldest) {
-			oldest, hasOldest = t, true
-		}
 	}
+	oldest, hasOldest := s.oldestNanos()
 	if head, ok := s.headNanos(now); ok {
 		st.Head = time.Unix(0, head).UTC()
 	}
@@ -553,4 +550,27 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		st.Oldest = time.Unix(0, oldest).UTC()
 	}
 	return st, nil
+}
+
+// Trends implements store.Querier from the trend index Record keeps, read
+// under the read lock: a query reads buckets, not posts.
+func (s *Store) Trends(ctx context.Context, q store.TrendsQuery) (store.TrendsResult, error) {
+	now := store.UnixNanos(s.now())
+	if err := s.begin(ctx); err != nil {
+		return store.TrendsResult{}, err
+	}
+	defer s.mu.RUnlock()
+	head, ok := s.headNanos(now)
+	oldest, _ := s.oldestNanos()
+	return s.trends.Query(q, head, oldest, !ok || s.order.Len() == 0)
+}
+
+// oldestNanos returns the oldest post time held. Caller holds mu.
+func (s *Store) oldestNanos() (oldest int64, ok bool) {
+	for _, l := range s.langs {
+		if t, has := l.times.MinTime(timeOfPost); has && (!ok || t < oldest) {
+			oldest, ok = t, true
+		}
+	}
+	return oldest, ok
 }

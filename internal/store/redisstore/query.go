@@ -636,3 +636,8 @@ func (s *Store) memoryUsage(ctx context.Context, keys []string) int64 {
 	}
 	return n
 }
+
+// Trends implements store.Querier.
+func (s *Store) Trends(ctx context.Context, q store.TrendsQuery) (store.TrendsResult, error) {
+	return store.TrendsResult{}, fmt.Errorf("redisstore: trends: not built yet")
+}
