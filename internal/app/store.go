@@ -9,9 +9,9 @@ import (
 
 	"github.com/geoheat/geoheat/internal/place"
 	"github.com/geoheat/geoheat/internal/store"
-	"github.com/geoheat/geoheat/internal/trend"
 	"github.com/geoheat/geoheat/internal/store/memstore"
 	"github.com/geoheat/geoheat/internal/store/redisstore"
+	"github.com/geoheat/geoheat/internal/trend"
 )
 
 // openStore opens the store --store names: the embedded one under --data-dir,

@@ -202,7 +202,7 @@ type Store struct {
 	trends   *trend.Index
 	trendTag []string   // scratch for apply: a post's tags
 	trendOne trend.Post // scratch for apply
-	counting bool     // false while replaying: drops and writes are not counted
+	counting bool       // false while replaying: drops and writes are not counted
 }
 
 // lang holds one language's columns. Positions in tagEnds and geo.post
