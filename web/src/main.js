@@ -1,6 +1,6 @@
 // geoheat's dashboard (/) and embeddable view (/embed): a live heatmap of
-// the selected language, hashtag and time window, with status, top
-// hashtags and counts. The selection lives in the URL; all other state is
+// the selected language, hashtag and time window, with status, the
+// hashtags trending in the map's area, top hashtags and counts. The selection lives in the URL; all other state is
 // state.js's, changed only through its transitions. This file performs the
 // effects: DOM, network, timers.
 import { $, el, fmtInt } from "./dom.js";
@@ -9,8 +9,9 @@ import { describe, heatKey, parseSelection, selectionParams, writeURL } from "./
 import { DashboardState } from "./state.js";
 import { createMapLibre } from "./maplibre-map.js";
 import { gradient, RAW } from "./ramp.js";
-import { fillLanguages, renderCounts, renderStatus, renderTop } from "./panels.js";
+import { fillLanguages, renderCounts, renderStatus, renderTop, renderTrends, renderTrendsFailed } from "./panels.js";
 import { subscribe } from "./live.js";
+import { trendsParams } from "./trends.js";
 
 const embed = document.body.dataset.mode === "embed";
 const st = new DashboardState(parseSelection(location.search));
@@ -66,13 +67,18 @@ async function openMap() {
     st.moved(m.view());
     if (!embed) writeURL(st.selection, false);
     clearTimeout(moveTimer);
-    moveTimer = setTimeout(refreshHeat, 250);
+    moveTimer = setTimeout(() => {
+      refreshHeat();
+      refreshTrends();
+    }, 250);
   });
+  refreshTrends();
   await refreshHeat();
 }
 
 function setupControls() {
   const lang = $("lang"), tag = $("tag"), win = $("window"), n = $("n"), basemap = $("basemap"), inferred = $("inferred");
+  const trendsWorld = $("trends-world");
   basemap.replaceChildren(...st.cfg.basemaps.map((b) => el("option", { value: b,
     text: { osm: "OpenStreetMap", outline: "outlines (offline)", google: "Google Maps" }[b] || b })));
   fillLanguages(lang, [], st.selection.lang);
@@ -83,6 +89,11 @@ function setupControls() {
   win.addEventListener("change", () => change(win.value === "n" && !st.selection.n ? { window: "n", n: n.value } : { window: win.value }));
   n.addEventListener("change", () => change({ n: n.value }));
   inferred.addEventListener("change", () => change({ inferred: inferred.checked }));
+  trendsWorld.addEventListener("change", () => {
+    st.select({ trendsWorld: trendsWorld.checked });
+    writeURL(st.selection, true);
+    refreshTrends();
+  });
   basemap.addEventListener("change", () => {
     st.select({ basemap: basemap.value });
     writeURL(st.selection, true);
@@ -100,6 +111,7 @@ function syncControls() {
   $("n").value = String(s.n || 400);
   $("n-label").hidden = s.window !== "n";
   $("inferred").checked = s.inferred;
+  $("trends-world").checked = s.trendsWorld;
   $("basemap").value = s.basemap;
 }
 
@@ -108,10 +120,12 @@ function selectionChanged(push) {
     writeURL(st.selection, push);
     syncControls();
     if (st.lastSnap) renderPanels(st.lastSnap);
+    if (st.trends.data) renderTrends(st.trends.data, st.selection, pickTrend);
   }
   drawLegend();
   resubscribe();
   refreshHeat();
+  refreshTrends();
 }
 
 function resubscribe() {
@@ -126,7 +140,10 @@ function resubscribe() {
     onSnapshot(snap) {
       const heatChanged = st.snapshot(snap);
       mark("liveSeq", snap.seq);
-      if (!embed) renderPanels(snap);
+      if (!embed) {
+        renderPanels(snap);
+        refreshTrends();
+      }
       const live = $("live");
       if (live) live.textContent = "live · " + new Date(snap.time).toLocaleTimeString();
       if (heatChanged) scheduleHeat();
@@ -143,6 +160,41 @@ function renderPanels(snap) {
   });
   renderCounts(snap, st.selection);
   fillLanguages($("lang"), snap.counts || [], st.selection.lang);
+}
+
+// refreshTrends asks /api/trends for the selection's language in the map's
+// area (or the whole world) when the query changed or its answer is
+// TRENDS_REFRESH_MS old; it is called on every occasion (live tick,
+// selection change, map move) and never holds up the map.
+async function refreshTrends() {
+  if (embed) return;
+  let view = null;
+  try {
+    view = st.map?.view().bbox;
+  } catch {
+    // A map still settling has no bounds yet: its next move end asks again.
+  }
+  const q = trendsParams(st.selection, view);
+  const key = q && q.toString();
+  const now = Date.now();
+  if (!st.trends.due(key, now)) return;
+  const abort = st.trends.starting(key, now);
+  try {
+    const d = await get("/api/trends", q, abort.signal);
+    if (!st.trends.answered(key, d)) return;
+    renderTrends(d, st.selection, pickTrend);
+    mark("trendsKey", key);
+    mark("trendsSeq", Number(document.body.dataset.trendsSeq || 0) + 1);
+  } catch (e) {
+    if (e.name === "AbortError") return;
+    renderTrendsFailed(e.message);
+  }
+}
+
+// pickTrend maps a trending tag, as a click on a top hashtag does.
+function pickTrend(tag) {
+  st.select({ tag });
+  selectionChanged(true);
 }
 
 function scheduleHeat() {

@@ -1,6 +1,7 @@
-// Side panels: status, sparklines, top hashtags, counts. Built with
-// createElement/textContent only (see dom.js).
+// Side panels: status, sparklines, trending and top hashtags, counts.
+// Built with createElement/textContent only (see dom.js).
 import { $, el, fmtBytes, fmtInt } from "./dom.js";
+import { sparklinePath, trendsCaption, trendsView } from "./trends.js";
 
 export function renderStatus(snap) {
   const dl = $("status");
@@ -72,6 +73,59 @@ export function renderTop(snap, state, onPick) {
       return b;
     }),
   ])));
+}
+
+// renderTrends lists the rising hashtags of an /api/trends answer, each
+// with its authors in the window and a sparkline of its activity per
+// bucket; a click maps the tag. Without rows it shows the note saying why.
+export function renderTrends(data, state, onPick) {
+  const box = $("trends");
+  if (!box) return;
+  const { rows, note } = trendsView(data);
+  const selected = state.tag.toLowerCase();
+  const items = rows.map((t) => {
+    const b = el("button", { type: "button", class: "trend" + (t.tag === selected ? " selected" : ""),
+      title: `map #${t.tag}: ${fmtInt(t.authors)} authors and ${fmtInt(t.posts)} posts in the window, ` +
+        `${t.expected.toFixed(1)} expected from the baseline (score ${Math.round(t.score)})` }, [
+      el("span", { class: "trend-tag", text: "#" + t.tag }),
+      el("span", { class: "count", text: fmtInt(t.authors) }),
+      trendSpark(t.series),
+    ]);
+    b.dataset.tag = t.tag;
+    b.addEventListener("click", () => onPick(t.tag));
+    return el("li", {}, [b]);
+  });
+  box.replaceChildren(...[
+    el("p", { class: "trends-where", text: trendsCaption(data, state) }),
+    note && el("p", { class: "trends-note", text: note }),
+    items.length && el("ol", { class: "trends" }, items),
+  ].filter(Boolean));
+}
+
+// renderTrendsFailed keeps the last list and says why it is not fresh.
+export function renderTrendsFailed(message) {
+  const box = $("trends");
+  if (!box) return;
+  box.querySelector(".trends-error")?.remove();
+  box.prepend(el("p", { class: "trends-note trends-error", text: `Trends unavailable: ${message}` }));
+}
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const SPARK_W = 64, SPARK_H = 18;
+
+// trendSpark is a trend's series as an inline SVG line, built from nodes
+// (its path holds only numbers, see sparklinePath).
+function trendSpark(series) {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("class", "trend-spark");
+  svg.setAttribute("viewBox", `0 0 ${SPARK_W} ${SPARK_H}`);
+  svg.setAttribute("width", String(SPARK_W));
+  svg.setAttribute("height", String(SPARK_H));
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(SVG_NS, "path");
+  path.setAttribute("d", sparklinePath(series, SPARK_W, SPARK_H, 1.5));
+  svg.append(path);
+  return svg;
 }
 
 export function renderCounts(snap, state) {

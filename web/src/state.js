@@ -4,6 +4,7 @@
 // effects (DOM, network, timers) the transitions ask for. Nothing here
 // touches the DOM, so node --test drives it directly (web/test/).
 import { cleanTag, DEFAULT_N, heatKey, MAX_N } from "./url.js";
+import { TrendsState } from "./trends.js";
 
 // Live heat refetches at most this often (ms), however often the stream
 // says the heat changed.
@@ -27,6 +28,8 @@ export class DashboardState {
     this.heatTimer = null; // a scheduled heat refetch, if any
     this.lastHeatAt = 0; // when the last heat request started (ms)
     this.lastHeat = null; // the drawn heat: its counts and the selection it was for
+
+    this.trends = new TrendsState(); // the Trending panel's requests and answer
   }
 
   // configured records /api/config; a basemap the server does not offer
@@ -37,7 +40,7 @@ export class DashboardState {
   }
 
   // select applies a change the user made (language, tag, window, N,
-  // inferred, basemap) and returns the new selection.
+  // inferred, trends area, basemap) and returns the new selection.
   select(patch) {
     const s = { ...this.selection, ...patch };
     if ("tag" in patch) s.tag = cleanTag(s.tag);

@@ -1,7 +1,9 @@
 // The selection lives in the URL so a view can be shared or bookmarked:
-// ?lang=es&tag=futbol&window=1h (or n=400)&inferred=1&basemap=outline&at=zoom/lat/lon
+// ?lang=es&tag=futbol&window=1h (or n=400)&inferred=1&trends=world&basemap=outline&at=zoom/lat/lon
 // inferred=1 adds the points geoheat placed itself (from the author's
 // profile or a place named in the text), drawn apart from the platform's.
+// trends=world has the Trending panel rank the whole world's posts (with a
+// point or not) instead of those the map shows.
 // Everything here is pure (strings in, strings out) but writeURL.
 
 export const DEFAULT_N = 400;
@@ -16,6 +18,7 @@ export function parseSelection(search) {
     window: q.get("window") || "1h",
     n: 0,
     inferred: q.get("inferred") === "1",
+    trendsWorld: q.get("trends") === "world",
     basemap: q.get("basemap") || "",
     at: null,
   };
@@ -38,6 +41,7 @@ export function selectionSearch(s) {
   const q = selectionParams(s);
   if (s.window === "all") q.set("window", "all"); // the default is 1h
   if (s.inferred) q.set("inferred", "1");
+  if (s.trendsWorld) q.set("trends", "world");
   if (s.basemap) q.set("basemap", s.basemap);
   if (s.at) q.set("at", [s.at.zoom.toFixed(2), s.at.lat.toFixed(3), s.at.lon.toFixed(3)].join("/"));
   return q.toString();

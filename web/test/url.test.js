@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cleanTag, describe, heatKey, parseSelection, selectionParams, selectionSearch } from "../src/url.js";
 
-const base = { lang: "", tag: "", window: "1h", n: 0, inferred: false, basemap: "", at: null };
+const base = { lang: "", tag: "", window: "1h", n: 0, inferred: false, trendsWorld: false, basemap: "", at: null };
 
 test("parseSelection", async (t) => {
   for (const [search, want] of [
@@ -16,6 +16,8 @@ test("parseSelection", async (t) => {
     ["?n=-3", base],
     ["?inferred=1&basemap=outline", { ...base, inferred: true, basemap: "outline" }],
     ["?inferred=true", base],
+    ["?trends=world", { ...base, trendsWorld: true }],
+    ["?trends=1", base],
     ["?at=3.5/40.1/-3.7", { ...base, at: { zoom: 3.5, lat: 40.1, lon: -3.7 } }],
     ["?at=3/40", base],
     ["?at=a/b/c", base],
@@ -30,6 +32,7 @@ test("selectionSearch round-trips through parseSelection", () => {
     base,
     { ...base, lang: "es", tag: "fútbol & más", window: "24h" },
     { ...base, window: "n", n: 250, inferred: true, basemap: "google" },
+    { ...base, trendsWorld: true },
     { ...base, window: "all", at: { zoom: 4.25, lat: -33.869, lon: 151.209 } },
   ]) {
     assert.deepEqual(parseSelection("?" + selectionSearch(s)), s);
@@ -50,6 +53,7 @@ test("selectionParams are what /api/heat and /api/live share", () => {
 
 test("heatKey tells the inferred layer apart", () => {
   assert.notEqual(heatKey(base), heatKey({ ...base, inferred: true }));
+  assert.equal(heatKey(base), heatKey({ ...base, trendsWorld: true }));
   assert.equal(heatKey(base), heatKey({ ...base, basemap: "google", at: { zoom: 1, lat: 0, lon: 0 } }));
 });
 
