@@ -105,16 +105,18 @@ func corpus(t *testing.T, seed uint64, start time.Time, n int64) []byte {
 	return buf.Bytes()
 }
 
-// xssPosts are English tweets carrying xssTag, at Reykjavik.
-func xssPosts(t *testing.T, at time.Time, n int) []byte {
+// xssPosts are n English tweets carrying xssTag, at Reykjavik, from
+// authors accounts in turn, every apart from at on.
+func xssPosts(t *testing.T, at time.Time, n, authors int, every time.Duration) []byte {
 	var buf bytes.Buffer
 	for i := range n {
 		text := "this is the end of the world and we are all here with you " + xssTag
+		user := 42 + i%authors
 		tw := map[string]any{
-			"created_at": at.Add(time.Duration(i) * time.Millisecond).UTC().Format(time.RubyDate),
+			"created_at": at.Add(time.Duration(i) * every).UTC().Format(time.RubyDate),
 			"id":         9_000_000_000 + i, "id_str": fmt.Sprint(9_000_000_000 + i),
 			"text":     text,
-			"user":     map[string]any{"id": 42, "id_str": "42", "screen_name": "mallory"},
+			"user":     map[string]any{"id": user, "id_str": fmt.Sprint(user), "screen_name": fmt.Sprint("mallory", user)},
 			"geo":      map[string]any{"type": "Point", "coordinates": []float64{xssLat, xssLon}},
 			"entities": map[string]any{"hashtags": []any{map[string]any{"text": xssTag, "indices": []int{59, 59 + len(xssTag)}}}},
 			"lang":     "en",
@@ -172,35 +174,13 @@ func TestDashboardEndToEnd(t *testing.T) {
 	}
 	feed(old)
 	feed(recent)
-	feed(xssPosts(t, now.Add(-90*time.Second), 1500))
+	feed(xssPosts(t, now.Add(-90*time.Second), 1500, 1, time.Millisecond))
 	waitWritten(t, base, 1)
 
 	artifacts := t.ArtifactDir() // kept with go test -artifacts
 
 	bctx := headlessChromium(t, ctx, chrome, 100*time.Second)
-
-	var mu sync.Mutex
-	var dialogs, problems []string
-	err := chromedp.Listen(bctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch e := ev.(type) {
-		case *page.EventJavascriptDialogOpening:
-			dialogs = append(dialogs, e.Message)
-			go func() {
-				_ = chromedp.Do(bctx, cdpCall(page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{}))
-			}()
-		case *log.EventEntryAdded:
-			if e.Entry.Level == log.EntryLevelError && !strings.Contains(e.Entry.Text, "tile.openstreetmap.org") {
-				problems = append(problems, "log: "+e.Entry.Text)
-			}
-		case *runtime.EventExceptionThrown:
-			problems = append(problems, fmt.Sprintf("exception: %s %s", e.ExceptionDetails.Text, exceptionText(e.ExceptionDetails)))
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	watch := watchBrowser(t, bctx)
 
 	start := time.Now()
 	url := base + "/?basemap=outline&window=all&at=1.5/35/0"
@@ -349,15 +329,56 @@ func TestDashboardEndToEnd(t *testing.T) {
 	}
 	t.Logf("second load: %d bytes transferred", again.transfer)
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(dialogs) > 0 {
-		t.Errorf("a dialog opened: %q", dialogs)
+	watch.check(t)
+	t.Logf("screenshots in %s", artifacts)
+}
+
+// browserWatch collects what must not happen on a page: a dialog (script
+// an attacker's text ran), an error logged, an exception thrown.
+type browserWatch struct {
+	mu                sync.Mutex
+	dialogs, problems []string
+}
+
+// watchBrowser starts collecting on the tab; dialogs are dismissed, so a
+// page that opens one goes on. Call log.Enable on the tab for its log.
+func watchBrowser(t *testing.T, bctx context.Context) *browserWatch {
+	t.Helper()
+	w := &browserWatch{}
+	err := chromedp.Listen(bctx, func(ev any) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		switch e := ev.(type) {
+		case *page.EventJavascriptDialogOpening:
+			w.dialogs = append(w.dialogs, e.Message)
+			go func() {
+				_ = chromedp.Do(bctx, cdpCall(page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{}))
+			}()
+		case *log.EventEntryAdded:
+			if e.Entry.Level == log.EntryLevelError && !strings.Contains(e.Entry.Text, "tile.openstreetmap.org") {
+				w.problems = append(w.problems, "log: "+e.Entry.Text)
+			}
+		case *runtime.EventExceptionThrown:
+			w.problems = append(w.problems, fmt.Sprintf("exception: %s %s", e.ExceptionDetails.Text, exceptionText(e.ExceptionDetails)))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, p := range problems {
+	return w
+}
+
+// check fails the test for every dialog and problem seen so far.
+func (w *browserWatch) check(t *testing.T) {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.dialogs) > 0 {
+		t.Errorf("a dialog opened: %q", w.dialogs)
+	}
+	for _, p := range w.problems {
 		t.Errorf("browser: %s", p)
 	}
-	t.Logf("screenshots in %s", artifacts)
 }
 
 // mercator maps lon/lat to pixels of a MapLibre map (512 px tiles)

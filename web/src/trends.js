@@ -97,10 +97,12 @@ export function trendsView(data) {
 }
 
 // trendsCaption says what the panel ranks: the language (by the name the
-// server gives it) and the area.
+// server gives it), the area and the window the server counted.
 export function trendsCaption(data, s) {
-  const lang = s.lang ? (typeof data?.name === "string" && data.name) || s.lang : "all languages";
-  return lang + " · " + (s.trendsWorld ? "whole world, every post" : "the map's area");
+  const parts = [s.lang ? (typeof data?.name === "string" && data.name) || s.lang : "all languages",
+    s.trendsWorld ? "whole world, every post" : "the map's area"];
+  if (typeof data?.window === "string" && data.window) parts.push("last " + data.window);
+  return parts.join(" · ");
 }
 
 // TrendsState is the panel's request state: what it last asked for and

@@ -99,7 +99,7 @@ test("trendsView", async (t) => {
 });
 
 test("trendsCaption", () => {
-  assert.equal(trendsCaption({ name: "spanish" }, parseSelection("?lang=es")), "spanish · the map's area");
+  assert.equal(trendsCaption({ name: "spanish", window: "1h" }, parseSelection("?lang=es")), "spanish · the map's area · last 1h");
   assert.equal(trendsCaption(null, parseSelection("?lang=es&trends=world")), "es · whole world, every post");
   assert.equal(trendsCaption({ name: "spanish" }, parseSelection("")), "all languages · the map's area");
 });
