@@ -7,6 +7,7 @@ import { importLibrary, setOptions } from "@googlemaps/js-api-loader";
 import { GoogleMapsOverlay } from "@deck.gl/google-maps";
 import { HeatmapLayer } from "@deck.gl/aggregation-layers";
 import { colorRange, RAW } from "./ramp.js";
+import { googleViewBBox } from "./viewport.js";
 
 // The loader takes its options once per page: the first key wins, which is
 // the only key a page ever has (it comes from /api/config).
@@ -33,9 +34,7 @@ export async function createGoogle(container, cfg, at) {
     view() {
       const b = map.getBounds();
       const ne = b.getNorthEast(), sw = b.getSouthWest();
-      let east = ne.lng();
-      if (east < sw.lng()) east += 360;
-      return { bbox: [sw.lng(), sw.lat(), east, ne.lat()], zoom: map.getZoom() - 1,
+      return { bbox: googleViewBBox(sw.lng(), sw.lat(), ne.lng(), ne.lat()), zoom: map.getZoom() - 1,
         center: { lat: map.getCenter().lat(), lng: map.getCenter().lng() } };
     },
     onMove(cb) {

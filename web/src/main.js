@@ -1,8 +1,9 @@
 // geoheat's dashboard (/) and embeddable view (/embed): a live heatmap of
 // the selected language, hashtag and time window, with status, the
-// hashtags trending in the map's area, top hashtags and counts. The selection lives in the URL; all other state is
-// state.js's, changed only through its transitions. This file performs the
-// effects: DOM, network, timers.
+// hashtags trending in the map's area, top hashtags and counts. The
+// selection lives in the URL; all other state is state.js's, changed only
+// through its transitions. This file performs the effects: DOM, network,
+// timers.
 import { $, el, fmtInt } from "./dom.js";
 import { get } from "./api.js";
 import { describe, heatKey, parseSelection, selectionParams, writeURL } from "./url.js";

@@ -1,43 +1,15 @@
-// The Trending panel's pure parts: the area the panel asks for (the map's
-// view as a bbox, across the antimeridian too), its /api/trends query, the
-// sparkline of a trend's series, and the panel's request state. Nothing
-// here touches the DOM, so node --test drives it directly (web/test/);
+// The Trending panel's pure parts: its /api/trends query (the language,
+// and the map's area by viewport.js), the sparkline of a trend's series,
+// what the panel shows of an answer, and its request state. Nothing here
+// touches the DOM, so node --test drives it directly (web/test/);
 // panels.js draws, main.js fetches.
+import { areaOfView } from "./viewport.js";
 
 // The panel refetches on the live tick at most this often (ms): a trend is
 // counted in 5-minute buckets, so once a second would only cost the server.
 export const TRENDS_REFRESH_MS = 15000;
 // How many trends the panel lists.
 export const TRENDS_N = 10;
-
-// wrapLon maps a longitude to [-180, 180).
-function wrapLon(x) {
-  return ((((x + 180) % 360) + 360) % 360) - 180;
-}
-
-const clampLat = (y) => Math.min(90, Math.max(-90, y));
-
-// areaOfView turns a map's view bbox [west, south, east, north] into the
-// bbox the API takes: longitudes within ±180, and a box across the
-// antimeridian as GeoJSON writes it, west > east. Both map modules give
-// an east beyond 180 there (MapLibre's bounds are unwrapped, google-map.js
-// adds 360), and a view wider than the world spans all longitudes. Edges
-// are rounded outwards to 1e-4° (about 10 m), so that what is visible
-// stays in and a map that did not move asks the same query. null: no
-// usable view.
-export function areaOfView(bbox) {
-  if (!Array.isArray(bbox) || bbox.length !== 4 || !bbox.every(Number.isFinite)) return null;
-  const [w, s, e, n] = bbox;
-  const south = clampLat(Math.floor(s * 1e4) / 1e4), north = clampLat(Math.ceil(n * 1e4) / 1e4);
-  const width = e - w;
-  if (!(width > 0) || !(north > south)) return null;
-  const w0 = wrapLon(w);
-  const west = Math.floor(w0 * 1e4) / 1e4;
-  let east = Math.ceil((w0 + width) * 1e4) / 1e4;
-  if (east - west >= 360) return [-180, south, 180, north];
-  if (east > 180) east = Math.round((east - 360) * 1e4) / 1e4;
-  return [west, south, east, north];
-}
 
 // trendsParams is the /api/trends query for a selection: its language,
 // and the map's area unless the selection asks for the whole world. The
