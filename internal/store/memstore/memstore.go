@@ -22,7 +22,8 @@
 // 52 bytes, each further hashtag 4 bytes; chunk slack adds at most one chunk
 // per column and language. Hashtag strings are interned once, reference
 // counted and forgotten when their last occurrence is dropped. Post ids,
-// texts and users are not held (ids are kept in the log only). The tests'
+// texts and users are not held (ids are kept in the log only; each post's
+// author, a 4-byte hash, goes to the trend index). The tests'
 // generated mix (a quarter with a point, 0.85 hashtags per post, 50 000-tag
 // Zipf vocabulary) measures about 29 bytes of live heap per post at one
 // million posts; Stats.MemoryBytes estimates it from chunk counts.
@@ -34,6 +35,11 @@
 // per hashtag). That is exact for any arrival order and costs no memory per
 // post; aggregates would cost at least 12 bytes per distinct tag and minute
 // and lose Counter.most_common's first-seen tie order.
+//
+// Trends (Trends, docs/trends.md) come from a trend.Index fed by the same
+// apply: per 5-minute bucket and language each tag's distinct authors and
+// post count, and per post with a point and tag a 32-byte event for place
+// queries; its buckets are forgotten as the posts they counted are dropped.
 //
 // # Time
 //
