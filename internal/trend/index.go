@@ -15,7 +15,9 @@
 // authors (4 bytes each) and the post count; the same again for all
 // languages together, so that a query over every language reads one list
 // per bucket; and per post with a point and tag an event of 32 bytes
-// (position, tag, author, country, provenance) for place queries. New posts
+// (position, tag, author, country, provenance) for place queries, sorted
+// by country with each country's range and bounds (for all languages
+// together too, so that every query reads one list per bucket). New posts
 // go to a small unsorted tail that is folded in when it grows or when the
 // stream moves to the next bucket, so that a query reads sorted runs, not
 // posts.
@@ -118,6 +120,9 @@ type Index struct {
 	newest    int64                 // newest bucket added to
 	hasNewest bool
 	dirty     []*bucket // buckets with an unsorted tail
+	// sinceCompact counts posts added since the dirty buckets were last
+	// folded in.
+	sinceCompact int
 	idBuf     []uint32
 }
 
@@ -145,8 +150,12 @@ type bucket struct {
 	pending []pair   // (tag, author) per post and tag not yet in runs
 	runs    []run    // by tag
 	authors []uint32 // runs' authors, each run's sorted and distinct
-	geo     []geoEv  // posts with a point, per tag; geo[:geoSorted] by (cc, tag, author)
+	geo     []geoEv  // posts with a point, per tag; geo[:geoSort] by (cc, tag, author)
 	geoSort int
+	// places indexes geo[:geoSort] by country: each country's range and
+	// the box round its points, so that a query for a circle or a box
+	// reads only the countries it overlaps.
+	places []placeRange
 	dirty   bool
 }
 
@@ -157,6 +166,12 @@ type run struct {
 	authors uint32 // distinct authors: authors[off:off+authors]
 	posts   uint32
 	off     uint32
+}
+
+type placeRange struct {
+	cc                       uint16
+	from, to                 uint32
+	south, west, north, east float64
 }
 
 type geoEv struct {
@@ -209,11 +224,16 @@ func (ix *Index) Add(p *Post) {
 		return
 	}
 	b := BucketOf(p.Time)
-	if !ix.hasNewest || b > ix.newest {
+	ix.sinceCompact++
+	if !ix.hasNewest || b > ix.newest || ix.sinceCompact >= compactAt {
 		// The stream moved on: fold in the tails of the buckets behind it,
-		// which now fill only with late posts.
+		// which now fill only with late posts. Streams out of time order
+		// (merged archives) move on rarely: folding every compactAt posts
+		// bounds what a query has to sort all the same.
 		ix.compactDirty()
-		ix.newest, ix.hasNewest = b, true
+		if !ix.hasNewest || b > ix.newest {
+			ix.newest, ix.hasNewest = b, true
+		}
 	}
 	l := ix.langs[p.Lang]
 	if l == nil {
@@ -233,7 +253,7 @@ func (ix *Index) Add(p *Post) {
 		for _, id := range ids {
 			bk.pending = append(bk.pending, pair{id, p.Author})
 			ix.tags.Ref(id)
-			if p.HasPoint && li != ix.all {
+			if p.HasPoint {
 				bk.geo = append(bk.geo, geoEv{lat: p.Lat, lon: p.Lon, tag: id, author: p.Author, cc: cc, src: p.Source})
 				ix.tags.Ref(id)
 			}
@@ -256,6 +276,7 @@ func (ix *Index) compactDirty() {
 	}
 	clear(ix.dirty)
 	ix.dirty = ix.dirty[:0]
+	ix.sinceCompact = 0
 }
 
 // compact folds a bucket's unsorted tails into its sorted runs and events.
@@ -282,7 +303,24 @@ func (ix *Index) compact(bk *bucket) {
 	if bk.geoSort < len(bk.geo) {
 		slices.SortFunc(bk.geo, cmpGeo)
 		bk.geoSort = len(bk.geo)
+		bk.places = indexPlaces(bk.places[:0], bk.geo)
 	}
+}
+
+// indexPlaces appends the ranges of sorted events per country.
+func indexPlaces(dst []placeRange, evs []geoEv) []placeRange {
+	for i := 0; i < len(evs); {
+		g := &evs[i]
+		r := placeRange{cc: g.cc, from: uint32(i), south: g.lat, north: g.lat, west: g.lon, east: g.lon}
+		for ; i < len(evs) && evs[i].cc == r.cc; i++ {
+			e := &evs[i]
+			r.south, r.north = min(r.south, e.lat), max(r.north, e.lat)
+			r.west, r.east = min(r.west, e.lon), max(r.east, e.lon)
+		}
+		r.to = uint32(i)
+		dst = append(dst, r)
+	}
+	return slices.Clip(dst)
 }
 
 func cmpGeo(a, b geoEv) int {
@@ -447,7 +485,7 @@ func (ix *Index) MemoryBytes() int64 {
 		for _, bk := range l.buckets {
 			n += int64(unsafe.Sizeof(*bk)) + int64(cap(bk.pending))*int64(unsafe.Sizeof(pair{})) +
 				int64(cap(bk.runs))*int64(unsafe.Sizeof(run{})) + int64(cap(bk.authors))*4 +
-				int64(cap(bk.geo))*int64(unsafe.Sizeof(geoEv{}))
+				int64(cap(bk.geo))*int64(unsafe.Sizeof(geoEv{})) + int64(cap(bk.places))*int64(unsafe.Sizeof(placeRange{}))
 		}
 	}
 	add(ix.all)
