@@ -123,7 +123,7 @@ type Index struct {
 	// sinceCompact counts posts added since the dirty buckets were last
 	// folded in.
 	sinceCompact int
-	idBuf     []uint32
+	idBuf        []uint32
 }
 
 // New returns an empty index. countryOf may be nil: country queries then
@@ -156,7 +156,7 @@ type bucket struct {
 	// the box round its points, so that a query for a circle or a box
 	// reads only the countries it overlaps.
 	places []placeRange
-	dirty   bool
+	dirty  bool
 }
 
 type pair struct{ tag, author uint32 }
