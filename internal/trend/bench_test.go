@@ -95,7 +95,7 @@ func BenchmarkAdd(b *testing.B) {
 	var p Post
 	i := 0
 	for b.Loop() {
-		p = Post{Lang: "en", Time: t0 + int64(i)*int64(time.Millisecond), Author: uint32(r.IntN(100_000)), Tags: append(p.Tags[:0], tags[r.IntN(len(tags))])}
+		p = Post{Lang: "en", Time: t0 + int64(i)*int64(10*time.Millisecond), Author: uint32(r.IntN(100_000)), Tags: append(p.Tags[:0], tags[r.IntN(len(tags))])}
 		if i%4 == 0 {
 			p.HasPoint, p.Lat, p.Lon, p.Source = true, 40, -3, post.GeoExact
 		}

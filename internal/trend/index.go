@@ -159,7 +159,13 @@ type bucket struct {
 	dirty  bool
 }
 
-type pair struct{ tag, author uint32 }
+// pair is a (tag, author) occurrence packed so that pairs sort as plain
+// integers, by tag then author: sorting is most of what folding costs.
+type pair uint64
+
+func pairOf(tag, author uint32) pair { return pair(tag)<<32 | pair(author) }
+func (p pair) tag() uint32           { return uint32(p >> 32) }
+func (p pair) author() uint32        { return uint32(p) }
 
 type run struct {
 	tag     uint32
@@ -225,15 +231,16 @@ func (ix *Index) Add(p *Post) {
 	}
 	b := BucketOf(p.Time)
 	ix.sinceCompact++
-	if !ix.hasNewest || b > ix.newest || ix.sinceCompact >= compactAt {
+	switch {
+	case !ix.hasNewest || b > ix.newest:
 		// The stream moved on: fold in the tails of the buckets behind it,
-		// which now fill only with late posts. Streams out of time order
-		// (merged archives) move on rarely: folding every compactAt posts
-		// bounds what a query has to sort all the same.
+		// which now fill only with late posts.
+		ix.newest, ix.hasNewest = b, true
 		ix.compactDirty()
-		if !ix.hasNewest || b > ix.newest {
-			ix.newest, ix.hasNewest = b, true
-		}
+	case ix.sinceCompact >= compactAt:
+		// Streams out of time order (merged archives) move on rarely:
+		// folding every compactAt posts bounds what a query sorts.
+		ix.compactDirty()
 	}
 	l := ix.langs[p.Lang]
 	if l == nil {
@@ -251,7 +258,7 @@ func (ix *Index) Add(p *Post) {
 	for _, li := range [2]*langIndex{l, ix.all} {
 		bk := li.bucket(b)
 		for _, id := range ids {
-			bk.pending = append(bk.pending, pair{id, p.Author})
+			bk.pending = append(bk.pending, pairOf(id, p.Author))
 			ix.tags.Ref(id)
 			if p.HasPoint {
 				bk.geo = append(bk.geo, geoEv{lat: p.Lat, lon: p.Lon, tag: id, author: p.Author, cc: cc, src: p.Source})
@@ -268,14 +275,21 @@ func (ix *Index) Add(p *Post) {
 	}
 }
 
+// compactDirty folds in the tails of the buckets before the newest; the
+// newest folds its own when its tail reaches compactAt.
 func (ix *Index) compactDirty() {
+	keep := ix.dirty[:0]
 	for _, bk := range ix.dirty {
-		if bk.dirty {
+		switch {
+		case !bk.dirty:
+		case ix.hasNewest && bk.idx >= ix.newest:
+			keep = append(keep, bk)
+		default:
 			ix.compact(bk)
 		}
 	}
-	clear(ix.dirty)
-	ix.dirty = ix.dirty[:0]
+	clear(ix.dirty[len(keep):])
+	ix.dirty = keep
 	ix.sinceCompact = 0
 }
 
@@ -289,7 +303,7 @@ func (ix *Index) compact(bk *bucket) {
 			ix.tags.Ref(r.tag)
 		}
 		for _, p := range bk.pending {
-			ix.tags.Unref(p.tag)
+			ix.tags.Unref(p.tag())
 		}
 		old := view{bk.runs, bk.authors}
 		runs := make([]run, 0, len(old.runs)+len(newRuns))
@@ -301,10 +315,32 @@ func (ix *Index) compact(bk *bucket) {
 		bk.pending = nil
 	}
 	if bk.geoSort < len(bk.geo) {
-		slices.SortFunc(bk.geo, cmpGeo)
+		// Sort the tail and merge: re-sorting the whole bucket at every
+		// fold would make filling a bucket quadratic.
+		tail := bk.geo[bk.geoSort:]
+		slices.SortFunc(tail, cmpGeo)
+		if bk.geoSort > 0 {
+			bk.geo = mergeGeo(bk.geo[:bk.geoSort], tail)
+		}
 		bk.geoSort = len(bk.geo)
 		bk.places = indexPlaces(bk.places[:0], bk.geo)
 	}
+}
+
+// mergeGeo merges two sorted runs of events into a new slice.
+func mergeGeo(a, b []geoEv) []geoEv {
+	out := make([]geoEv, 0, len(a)+len(b)+len(b)/2)
+	for len(a) > 0 && len(b) > 0 {
+		if cmpGeo(b[0], a[0]) < 0 {
+			out = append(out, b[0])
+			b = b[1:]
+		} else {
+			out = append(out, a[0])
+			a = a[1:]
+		}
+	}
+	out = append(out, a...)
+	return append(out, b...)
 }
 
 // indexPlaces appends the ranges of sorted events per country.
@@ -333,23 +369,16 @@ func cmpGeo(a, b geoEv) int {
 	return cmp.Compare(a.author, b.author)
 }
 
-func sortPairs(ps []pair) {
-	slices.SortFunc(ps, func(a, b pair) int {
-		if c := cmp.Compare(a.tag, b.tag); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.author, b.author)
-	})
-}
+func sortPairs(ps []pair) { slices.Sort(ps) }
 
 // buildRuns appends to runs and authors the runs of sorted pairs: one run
 // per tag with its distinct authors, posts counting every pair.
 func buildRuns(ps []pair, runs []run, authors []uint32) ([]run, []uint32) {
 	for i := 0; i < len(ps); {
-		r := run{tag: ps[i].tag, off: uint32(len(authors))}
-		for ; i < len(ps) && ps[i].tag == r.tag; i++ {
+		r := run{tag: ps[i].tag(), off: uint32(len(authors))}
+		for ; i < len(ps) && ps[i].tag() == r.tag; i++ {
 			r.posts++
-			if a := ps[i].author; r.authors == 0 || authors[len(authors)-1] != a {
+			if a := ps[i].author(); r.authors == 0 || authors[len(authors)-1] != a {
 				authors = append(authors, a)
 				r.authors++
 			}
@@ -463,7 +492,7 @@ func (l *langIndex) dropBefore(cut int64, tags *intern.Table) {
 			tags.Unref(r.tag)
 		}
 		for _, p := range bk.pending {
-			tags.Unref(p.tag)
+			tags.Unref(p.tag())
 		}
 		for _, g := range bk.geo {
 			tags.Unref(g.tag)
@@ -483,7 +512,7 @@ func (ix *Index) MemoryBytes() int64 {
 	add := func(l *langIndex) {
 		n += int64(cap(l.buckets)) * 8
 		for _, bk := range l.buckets {
-			n += int64(unsafe.Sizeof(*bk)) + int64(cap(bk.pending))*int64(unsafe.Sizeof(pair{})) +
+			n += int64(unsafe.Sizeof(*bk)) + int64(cap(bk.pending))*int64(unsafe.Sizeof(pair(0))) +
 				int64(cap(bk.runs))*int64(unsafe.Sizeof(run{})) + int64(cap(bk.authors))*4 +
 				int64(cap(bk.geo))*int64(unsafe.Sizeof(geoEv{})) + int64(cap(bk.places))*int64(unsafe.Sizeof(placeRange{}))
 		}

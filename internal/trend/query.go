@@ -253,7 +253,7 @@ func (s *selector) view(b int64, keep bool) view {
 		ranges++
 		for j := r.from; j < r.to; j++ {
 			if g := &bk.geo[j]; s.keep(g) {
-				s.pairs = append(s.pairs, pair{g.tag, g.author})
+				s.pairs = append(s.pairs, pairOf(g.tag, g.author))
 			}
 		}
 	}
@@ -262,7 +262,7 @@ func (s *selector) view(b int64, keep bool) view {
 	sorted := len(s.pairs)
 	for _, g := range bk.geo[bk.geoSort:] {
 		if (s.cc == 0 || g.cc == s.cc) && s.keep(&g) {
-			s.pairs = append(s.pairs, pair{g.tag, g.author})
+			s.pairs = append(s.pairs, pairOf(g.tag, g.author))
 		}
 	}
 	if len(s.pairs) == 0 {
