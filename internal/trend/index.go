@@ -506,6 +506,10 @@ func (l *langIndex) dropBefore(cut int64, tags *intern.Table) {
 	}
 }
 
+// Size reports the buckets held (of all languages together) and the
+// distinct tags they hold.
+func (ix *Index) Size() (buckets, tags int) { return len(ix.all.buckets), ix.tags.Distinct() }
+
 // MemoryBytes estimates the bytes the index holds.
 func (ix *Index) MemoryBytes() int64 {
 	n := ix.tags.MemoryBytes()
