@@ -44,7 +44,7 @@ func open(t *testing.T, url string, opts redisstore.Options) *redisstore.Store {
 func TestConformance(t *testing.T) {
 	srv := redistest.Start(t)
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
-		return open(t, srv.URL(""), redisstore.Options{Now: now})
+		return open(t, srv.URL(""), redisstore.Options{Now: now, CountryOf: storetest.CountryOf})
 	})
 }
 
@@ -54,7 +54,7 @@ func TestConformance(t *testing.T) {
 func TestConformanceCluster(t *testing.T) {
 	c := redistest.StartCluster(t)
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
-		return open(t, c.URL(""), redisstore.Options{Now: now})
+		return open(t, c.URL(""), redisstore.Options{Now: now, CountryOf: storetest.CountryOf})
 	})
 }
 
