@@ -35,11 +35,11 @@ func TestTrendIndexFollowsRetention(t *testing.T) {
 	}
 	s.mu.RLock()
 	buckets, trendTags := s.trends.Size()
-	oldest, _ := s.oldestNanos()
+	floor := s.trendFloor()
 	s.mu.RUnlock()
-	// The index holds the tags of the posts from the start of the bucket
-	// of the oldest post held: that bucket may still count posts dropped.
-	from := time.Unix(0, oldest).Truncate(store.TrendBucket)
+	// The index holds the tags of the posts from the first bucket every
+	// post of which is held.
+	from := time.Unix(0, floor)
 	recent := map[string]bool{}
 	for _, p := range all {
 		if !p.Time.Before(from) {
