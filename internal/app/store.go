@@ -80,6 +80,7 @@ func openRedisStore(cfg *Config, env Env, log *slog.Logger) (*redisstore.Store, 
 		MaxPosts:  cfg.MaxPosts,
 		Now:       env.Now,
 		Logger:    log,
+		CountryOf: countryIndex(log),
 	})
 	if errors.Is(err, redisstore.ErrBadURL) {
 		return nil, fmt.Errorf("%w: --store: %v", ErrUsage, err)

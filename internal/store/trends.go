@@ -41,6 +41,10 @@ type TrendsQuery struct {
 	// Within, when set, keeps the posts whose point it accepts (a circle
 	// round a place, a box). Country and Within are not both set.
 	Within func(lat, lon float64) bool
+	// Bounds, with Within, is a box holding every point Within accepts, so
+	// that a store reads only the places that overlap it; the zero box
+	// says nothing.
+	Bounds BBox
 	// Geo is the provenances a point may have to count for Country or
 	// Within; the zero value means post.GeoSetTrusted. Without an area every
 	// post counts, with a point or not.

@@ -15,7 +15,9 @@
 // authors (4 bytes each) and the post count; the same again for all
 // languages together, so that a query over every language reads one list
 // per bucket; and per post with a point and tag an event of 32 bytes
-// (position, tag, author, country, provenance) for place queries. New posts
+// (position, tag, author, country, provenance) for place queries, sorted
+// by country with each country's range and bounds (for all languages
+// together too, so that every query reads one list per bucket). New posts
 // go to a small unsorted tail that is folded in when it grows or when the
 // stream moves to the next bucket, so that a query reads sorted runs, not
 // posts.
@@ -118,7 +120,10 @@ type Index struct {
 	newest    int64                 // newest bucket added to
 	hasNewest bool
 	dirty     []*bucket // buckets with an unsorted tail
-	idBuf     []uint32
+	// sinceCompact counts posts added since the dirty buckets were last
+	// folded in.
+	sinceCompact int
+	idBuf        []uint32
 }
 
 // New returns an empty index. countryOf may be nil: country queries then
@@ -145,18 +150,34 @@ type bucket struct {
 	pending []pair   // (tag, author) per post and tag not yet in runs
 	runs    []run    // by tag
 	authors []uint32 // runs' authors, each run's sorted and distinct
-	geo     []geoEv  // posts with a point, per tag; geo[:geoSorted] by (cc, tag, author)
+	geo     []geoEv  // posts with a point, per tag; geo[:geoSort] by (cc, tag, author)
 	geoSort int
-	dirty   bool
+	// places indexes geo[:geoSort] by country: each country's range and
+	// the box round its points, so that a query for a circle or a box
+	// reads only the countries it overlaps.
+	places []placeRange
+	dirty  bool
 }
 
-type pair struct{ tag, author uint32 }
+// pair is a (tag, author) occurrence packed so that pairs sort as plain
+// integers, by tag then author: sorting is most of what folding costs.
+type pair uint64
+
+func pairOf(tag, author uint32) pair { return pair(tag)<<32 | pair(author) }
+func (p pair) tag() uint32           { return uint32(p >> 32) }
+func (p pair) author() uint32        { return uint32(p) }
 
 type run struct {
 	tag     uint32
 	authors uint32 // distinct authors: authors[off:off+authors]
 	posts   uint32
 	off     uint32
+}
+
+type placeRange struct {
+	cc                       uint16
+	from, to                 uint32
+	south, west, north, east float64
 }
 
 type geoEv struct {
@@ -209,11 +230,17 @@ func (ix *Index) Add(p *Post) {
 		return
 	}
 	b := BucketOf(p.Time)
-	if !ix.hasNewest || b > ix.newest {
+	ix.sinceCompact++
+	switch {
+	case !ix.hasNewest || b > ix.newest:
 		// The stream moved on: fold in the tails of the buckets behind it,
 		// which now fill only with late posts.
-		ix.compactDirty()
 		ix.newest, ix.hasNewest = b, true
+		ix.compactDirty()
+	case ix.sinceCompact >= compactAt:
+		// Streams out of time order (merged archives) move on rarely:
+		// folding every compactAt posts bounds what a query sorts.
+		ix.compactDirty()
 	}
 	l := ix.langs[p.Lang]
 	if l == nil {
@@ -231,9 +258,9 @@ func (ix *Index) Add(p *Post) {
 	for _, li := range [2]*langIndex{l, ix.all} {
 		bk := li.bucket(b)
 		for _, id := range ids {
-			bk.pending = append(bk.pending, pair{id, p.Author})
+			bk.pending = append(bk.pending, pairOf(id, p.Author))
 			ix.tags.Ref(id)
-			if p.HasPoint && li != ix.all {
+			if p.HasPoint {
 				bk.geo = append(bk.geo, geoEv{lat: p.Lat, lon: p.Lon, tag: id, author: p.Author, cc: cc, src: p.Source})
 				ix.tags.Ref(id)
 			}
@@ -248,14 +275,22 @@ func (ix *Index) Add(p *Post) {
 	}
 }
 
+// compactDirty folds in the tails of the buckets before the newest; the
+// newest folds its own when its tail reaches compactAt.
 func (ix *Index) compactDirty() {
+	keep := ix.dirty[:0]
 	for _, bk := range ix.dirty {
-		if bk.dirty {
+		switch {
+		case !bk.dirty:
+		case ix.hasNewest && bk.idx >= ix.newest:
+			keep = append(keep, bk)
+		default:
 			ix.compact(bk)
 		}
 	}
-	clear(ix.dirty)
-	ix.dirty = ix.dirty[:0]
+	clear(ix.dirty[len(keep):])
+	ix.dirty = keep
+	ix.sinceCompact = 0
 }
 
 // compact folds a bucket's unsorted tails into its sorted runs and events.
@@ -268,7 +303,7 @@ func (ix *Index) compact(bk *bucket) {
 			ix.tags.Ref(r.tag)
 		}
 		for _, p := range bk.pending {
-			ix.tags.Unref(p.tag)
+			ix.tags.Unref(p.tag())
 		}
 		old := view{bk.runs, bk.authors}
 		runs := make([]run, 0, len(old.runs)+len(newRuns))
@@ -280,9 +315,48 @@ func (ix *Index) compact(bk *bucket) {
 		bk.pending = nil
 	}
 	if bk.geoSort < len(bk.geo) {
-		slices.SortFunc(bk.geo, cmpGeo)
+		// Sort the tail and merge: re-sorting the whole bucket at every
+		// fold would make filling a bucket quadratic.
+		tail := bk.geo[bk.geoSort:]
+		slices.SortFunc(tail, cmpGeo)
+		if bk.geoSort > 0 {
+			bk.geo = mergeGeo(bk.geo[:bk.geoSort], tail)
+		}
 		bk.geoSort = len(bk.geo)
+		bk.places = indexPlaces(bk.places[:0], bk.geo)
 	}
+}
+
+// mergeGeo merges two sorted runs of events into a new slice.
+func mergeGeo(a, b []geoEv) []geoEv {
+	out := make([]geoEv, 0, len(a)+len(b)+len(b)/2)
+	for len(a) > 0 && len(b) > 0 {
+		if cmpGeo(b[0], a[0]) < 0 {
+			out = append(out, b[0])
+			b = b[1:]
+		} else {
+			out = append(out, a[0])
+			a = a[1:]
+		}
+	}
+	out = append(out, a...)
+	return append(out, b...)
+}
+
+// indexPlaces appends the ranges of sorted events per country.
+func indexPlaces(dst []placeRange, evs []geoEv) []placeRange {
+	for i := 0; i < len(evs); {
+		g := &evs[i]
+		r := placeRange{cc: g.cc, from: uint32(i), south: g.lat, north: g.lat, west: g.lon, east: g.lon}
+		for ; i < len(evs) && evs[i].cc == r.cc; i++ {
+			e := &evs[i]
+			r.south, r.north = min(r.south, e.lat), max(r.north, e.lat)
+			r.west, r.east = min(r.west, e.lon), max(r.east, e.lon)
+		}
+		r.to = uint32(i)
+		dst = append(dst, r)
+	}
+	return slices.Clip(dst)
 }
 
 func cmpGeo(a, b geoEv) int {
@@ -295,23 +369,16 @@ func cmpGeo(a, b geoEv) int {
 	return cmp.Compare(a.author, b.author)
 }
 
-func sortPairs(ps []pair) {
-	slices.SortFunc(ps, func(a, b pair) int {
-		if c := cmp.Compare(a.tag, b.tag); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.author, b.author)
-	})
-}
+func sortPairs(ps []pair) { slices.Sort(ps) }
 
 // buildRuns appends to runs and authors the runs of sorted pairs: one run
 // per tag with its distinct authors, posts counting every pair.
 func buildRuns(ps []pair, runs []run, authors []uint32) ([]run, []uint32) {
 	for i := 0; i < len(ps); {
-		r := run{tag: ps[i].tag, off: uint32(len(authors))}
-		for ; i < len(ps) && ps[i].tag == r.tag; i++ {
+		r := run{tag: ps[i].tag(), off: uint32(len(authors))}
+		for ; i < len(ps) && ps[i].tag() == r.tag; i++ {
 			r.posts++
-			if a := ps[i].author; r.authors == 0 || authors[len(authors)-1] != a {
+			if a := ps[i].author(); r.authors == 0 || authors[len(authors)-1] != a {
 				authors = append(authors, a)
 				r.authors++
 			}
@@ -425,7 +492,7 @@ func (l *langIndex) dropBefore(cut int64, tags *intern.Table) {
 			tags.Unref(r.tag)
 		}
 		for _, p := range bk.pending {
-			tags.Unref(p.tag)
+			tags.Unref(p.tag())
 		}
 		for _, g := range bk.geo {
 			tags.Unref(g.tag)
@@ -439,15 +506,19 @@ func (l *langIndex) dropBefore(cut int64, tags *intern.Table) {
 	}
 }
 
+// Size reports the buckets held (of all languages together) and the
+// distinct tags they hold.
+func (ix *Index) Size() (buckets, tags int) { return len(ix.all.buckets), ix.tags.Distinct() }
+
 // MemoryBytes estimates the bytes the index holds.
 func (ix *Index) MemoryBytes() int64 {
 	n := ix.tags.MemoryBytes()
 	add := func(l *langIndex) {
 		n += int64(cap(l.buckets)) * 8
 		for _, bk := range l.buckets {
-			n += int64(unsafe.Sizeof(*bk)) + int64(cap(bk.pending))*int64(unsafe.Sizeof(pair{})) +
+			n += int64(unsafe.Sizeof(*bk)) + int64(cap(bk.pending))*int64(unsafe.Sizeof(pair(0))) +
 				int64(cap(bk.runs))*int64(unsafe.Sizeof(run{})) + int64(cap(bk.authors))*4 +
-				int64(cap(bk.geo))*int64(unsafe.Sizeof(geoEv{}))
+				int64(cap(bk.geo))*int64(unsafe.Sizeof(geoEv{})) + int64(cap(bk.places))*int64(unsafe.Sizeof(placeRange{}))
 		}
 	}
 	add(ix.all)

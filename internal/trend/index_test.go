@@ -35,7 +35,7 @@ func randomPosts(seed uint64, n int) []Post {
 	span := int64(36 * time.Hour)
 	ps := make([]Post, n)
 	for i := range ps {
-		t := t0 + span*int64(i)/int64(n)
+		t := t0 + span/int64(n)*int64(i)
 		if r.IntN(20) == 0 {
 			t -= r.Int64N(int64(20 * time.Minute)) // late
 		}
@@ -179,6 +179,7 @@ func TestQueryMatchesNaive(t *testing.T) {
 					q.Geo = post.GeoSetAll
 				case "box":
 					q.Within = box
+					q.Bounds = store.BBox{West: -15, South: 5, East: 10, North: 20}
 				}
 				name := fmt.Sprintf("%s/%s/%v", lang, area, w)
 				got, err := ix.Query(q, head, t0, false)

@@ -58,7 +58,7 @@ func (ix *Index) Query(q store.TrendsQuery, head, oldest int64, empty bool) (sto
 	acc := newAccumulator(ix.tags.Size())
 	windows := make([]view, nw)
 	for b := lo; b <= hb; b++ {
-		v := sel.view(b)
+		v := sel.view(b, b >= winLo)
 		if b < winLo {
 			acc.baseline(v, b)
 			continue
@@ -184,83 +184,111 @@ func (a *accumulator) window(v view, b int64) {
 	}
 }
 
-// selector turns a bucket into the runs of the posts a query selects.
+// selector turns a bucket into the runs of the posts a query selects. Every
+// selection reads one language index: the language's, or all languages'.
 type selector struct {
-	ix    *Index
 	q     store.TrendsQuery
-	langs []*langIndex // for place queries: each language selected
-	world *langIndex   // for queries without a place
+	li    *langIndex // nil: the language has no posts
 	cc    uint16
 	pairs []pair
+	runs  []run    // scratch for views not kept
+	auth  []uint32 // scratch for views not kept
 }
 
 func (ix *Index) selector(q store.TrendsQuery) *selector {
-	s := &selector{ix: ix, q: q, cc: CountryCode(q.Country)}
-	switch {
-	case !q.HasArea() && q.Lang == "":
-		s.world = ix.all
-	case !q.HasArea():
-		s.world = ix.langs[q.Lang]
-	case q.Lang == "":
-		for _, key := range ix.sorted {
-			s.langs = append(s.langs, ix.langs[key])
-		}
-	default:
-		if l := ix.langs[q.Lang]; l != nil {
-			s.langs = []*langIndex{l}
-		}
+	s := &selector{q: q, cc: CountryCode(q.Country), li: ix.all}
+	if q.Lang != "" {
+		s.li = ix.langs[q.Lang]
+	}
+	if q.Country != "" && s.cc == 0 {
+		s.li = nil // not a country code: nothing lies in it
 	}
 	return s
 }
 
 // view returns bucket b's runs for the selection. Views of stored runs
-// are the index's own slices; the rest are built for the query.
-func (s *selector) view(b int64) view {
-	if s.world != nil {
-		bk, ok := s.world.find(b)
-		if !ok {
-			return view{}
-		}
+// are the index's own slices; the rest are built for the query, in
+// scratch space reused by the next call unless keep is set.
+func (s *selector) view(b int64, keep bool) view {
+	if s.li == nil {
+		return view{}
+	}
+	bk, ok := s.li.find(b)
+	if !ok {
+		return view{}
+	}
+	var runs []run
+	var authors []uint32
+	if !keep {
+		runs, authors = s.runs[:0], s.auth[:0]
+		defer func() { s.runs, s.auth = runs, authors }()
+	}
+	if !s.q.HasArea() {
 		stored := view{bk.runs, bk.authors}
 		if len(bk.pending) == 0 {
 			return stored
 		}
-		ps := slices.Clone(bk.pending)
-		sortPairs(ps)
+		s.pairs = append(s.pairs[:0], bk.pending...)
+		sortPairs(s.pairs)
 		tail := view{}
-		tail.runs, tail.authors = buildRuns(ps, nil, nil)
-		return mergeView(stored, tail)
-	}
-	if s.q.Country != "" && s.cc == 0 {
-		return view{}
+		tail.runs, tail.authors = buildRuns(s.pairs, nil, nil)
+		runs, authors = mergeRuns(stored, tail, runs, authors, nil)
+		return view{runs, authors}
 	}
 	s.pairs = s.pairs[:0]
-	for _, l := range s.langs {
-		bk, ok := l.find(b)
-		if !ok {
+	ranges := 0
+	places := bk.places
+	if s.cc != 0 {
+		i, ok := slices.BinarySearchFunc(places, s.cc, func(r placeRange, cc uint16) int { return cmp.Compare(r.cc, cc) })
+		places = places[i:i]
+		if ok {
+			places = bk.places[i : i+1]
+		}
+	}
+	for i := range places {
+		r := &places[i]
+		if s.cc == 0 && !s.overlaps(r) {
 			continue
 		}
-		sorted, tail := bk.geo[:bk.geoSort], bk.geo[bk.geoSort:]
-		if s.cc != 0 {
-			from, _ := slices.BinarySearchFunc(sorted, s.cc, func(g geoEv, cc uint16) int { return cmp.Compare(g.cc, cc) })
-			to, _ := slices.BinarySearchFunc(sorted, s.cc+1, func(g geoEv, cc uint16) int { return cmp.Compare(g.cc, cc) })
-			sorted = sorted[from:to]
-		}
-		for _, evs := range [2][]geoEv{sorted, tail} {
-			for i := range evs {
-				if g := &evs[i]; s.keep(g) {
-					s.pairs = append(s.pairs, pair{g.tag, g.author})
-				}
+		ranges++
+		for j := r.from; j < r.to; j++ {
+			if g := &bk.geo[j]; s.keep(g) {
+				s.pairs = append(s.pairs, pairOf(g.tag, g.author))
 			}
+		}
+	}
+	// Events of one country come sorted by tag and author; several
+	// countries' or the unsorted tail's need sorting.
+	sorted := len(s.pairs)
+	for _, g := range bk.geo[bk.geoSort:] {
+		if (s.cc == 0 || g.cc == s.cc) && s.keep(&g) {
+			s.pairs = append(s.pairs, pairOf(g.tag, g.author))
 		}
 	}
 	if len(s.pairs) == 0 {
 		return view{}
 	}
-	sortPairs(s.pairs)
-	var v view
-	v.runs, v.authors = buildRuns(s.pairs, nil, nil)
-	return v
+	if ranges > 1 || len(s.pairs) > sorted {
+		sortPairs(s.pairs)
+	}
+	runs, authors = buildRuns(s.pairs, runs, authors)
+	return view{runs, authors}
+}
+
+// overlaps reports whether a country's points may lie in the query's
+// Bounds (the zero box says nothing, so every country may).
+func (s *selector) overlaps(r *placeRange) bool {
+	bb := s.q.Bounds
+	if bb.IsZero() {
+		return true
+	}
+	if r.north < bb.South || r.south > bb.North {
+		return false
+	}
+	if bb.West <= bb.East {
+		return r.east >= bb.West && r.west <= bb.East
+	}
+	return r.east >= bb.West || r.west <= bb.East // across the antimeridian
 }
 
 func (s *selector) keep(g *geoEv) bool {
@@ -270,11 +298,13 @@ func (s *selector) keep(g *geoEv) bool {
 	if s.cc != 0 {
 		return g.cc == s.cc
 	}
+	if bb := &s.q.Bounds; !bb.IsZero() {
+		if g.lat < bb.South || g.lat > bb.North {
+			return false
+		}
+		if bb.West <= bb.East && (g.lon < bb.West || g.lon > bb.East) {
+			return false
+		}
+	}
 	return s.q.Within(g.lat, g.lon)
-}
-
-func mergeView(a, b view) view {
-	var v view
-	v.runs, v.authors = mergeRuns(a, b, make([]run, 0, len(a.runs)+len(b.runs)), make([]uint32, 0, len(a.authors)+len(b.authors)), nil)
-	return v
 }

@@ -22,7 +22,8 @@
 // 52 bytes, each further hashtag 4 bytes; chunk slack adds at most one chunk
 // per column and language. Hashtag strings are interned once, reference
 // counted and forgotten when their last occurrence is dropped. Post ids,
-// texts and users are not held (ids are kept in the log only). The tests'
+// texts and users are not held (ids are kept in the log only; each post's
+// author, a 4-byte hash, goes to the trend index). The tests'
 // generated mix (a quarter with a point, 0.85 hashtags per post, 50 000-tag
 // Zipf vocabulary) measures about 29 bytes of live heap per post at one
 // million posts; Stats.MemoryBytes estimates it from chunk counts.
@@ -34,6 +35,11 @@
 // per hashtag). That is exact for any arrival order and costs no memory per
 // post; aggregates would cost at least 12 bytes per distinct tag and minute
 // and lose Counter.most_common's first-seen tie order.
+//
+// Trends (Trends, docs/trends.md) come from a trend.Index fed by the same
+// apply: per 5-minute bucket and language each tag's distinct authors and
+// post count, and per post with a point and tag a 32-byte event for place
+// queries; its buckets are forgotten as the posts they counted are dropped.
 //
 // # Time
 //
@@ -51,7 +57,9 @@
 // drop from the oldest-recorded end: a post recorded late with an old time
 // is dropped when it reaches the front, not before. At most 2^31−1 posts are
 // held (positions are 32-bit); beyond that the oldest are dropped as if
-// MaxPosts were set. Every column, the interner and the log follow a drop.
+// MaxPosts were set. Every column, the interner and the log follow a drop;
+// trends then count only the buckets after the newest dropped post's
+// (trendFloor), as the Redis store does.
 //
 // # Persistence and crashes
 //
@@ -196,6 +204,8 @@ type Store struct {
 	tags     *intern.Table
 	maxTime  int64 // newest post time recorded, unix ns
 	hasTime  bool
+	dropTime int64 // when hasDrop: trendFloor's newest dropped time
+	hasDrop  bool
 	dropped  int64
 	written  int64
 	tagIDBuf []uint32 // scratch for apply
@@ -504,28 +514,43 @@ func (s *Store) enforceLimits(now int64) {
 	}
 	held := s.order.Len()
 	defer func() {
-		// Trends reach back as far as the posts held do.
-		if s.order.Len() == held {
-			return
-		}
-		if s.order.Len() == 0 {
-			s.trends.DropBefore(math.MaxInt64)
-		} else {
-			s.trends.DropBefore(s.frontTime())
+		// Trends count the buckets after the newest one a drop touched
+		// (trendFloor), where the index holds exactly the posts held.
+		if s.order.Len() != held && s.hasDrop {
+			s.trends.DropBefore(s.trendFloor())
 		}
 	}()
+	head := min(s.maxTime, now)
+	drop := func() {
+		// A post dated past the head moves no floor: the head never
+		// reaches its bucket while anything is counted.
+		if t := s.frontTime(); t <= head && (!s.hasDrop || t > s.dropTime) {
+			s.dropTime, s.hasDrop = t, true
+		}
+		s.dropOldest()
+	}
 	if s.retention > 0 && s.hasTime {
-		head := min(s.maxTime, now)
 		cutoff := head - s.retention
 		if cutoff < head { // no underflow
 			for s.order.Len() > 0 && s.frontTime() < cutoff {
-				s.dropOldest()
+				drop()
 			}
 		}
 	}
 	for s.order.Len() > s.maxPosts {
-		s.dropOldest()
+		drop()
 	}
+}
+
+// trendFloor is where trends start counting once posts were dropped: the
+// start of the bucket after the newest dropped post's (one not dated past
+// the head). An earlier bucket may have lost posts, and would understate
+// its activity; every post of a later one is held, so the index (which
+// cannot forget single posts) and a store that reads the posts it holds
+// (the Redis store) count the same. Caller holds mu and checked
+// hasDrop.
+func (s *Store) trendFloor() int64 {
+	return (trend.BucketOf(s.dropTime) + 1) * int64(store.TrendBucket)
 }
 
 func (s *Store) frontTime() int64 {

@@ -45,13 +45,13 @@ func open(t testing.TB, opts Options) *Store {
 
 func TestConformanceInMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
-		return open(t, Options{Now: now})
+		return open(t, Options{Now: now, CountryOf: storetest.CountryOf})
 	})
 }
 
 func TestConformancePersisted(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
-		return open(t, Options{Dir: t.TempDir(), Now: now})
+		return open(t, Options{Dir: t.TempDir(), Now: now, CountryOf: storetest.CountryOf})
 	})
 }
 
@@ -59,7 +59,7 @@ func TestConformancePersisted(t *testing.T) {
 // reopened after every Record, so every answer comes from a replayed log.
 func TestConformanceAfterReopen(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
-		opts := Options{Dir: t.TempDir(), Now: now, Logger: quiet}
+		opts := Options{Dir: t.TempDir(), Now: now, Logger: quiet, CountryOf: storetest.CountryOf}
 		return &reopening{t: t, opts: opts, s: open(t, opts)}
 	})
 }

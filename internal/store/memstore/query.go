@@ -562,6 +562,9 @@ func (s *Store) Trends(ctx context.Context, q store.TrendsQuery) (store.TrendsRe
 	defer s.mu.RUnlock()
 	head, ok := s.headNanos(now)
 	oldest, _ := s.oldestNanos()
+	if s.hasDrop {
+		oldest = max(oldest, s.trendFloor())
+	}
 	return s.trends.Query(q, head, oldest, !ok || s.order.Len() == 0)
 }
 

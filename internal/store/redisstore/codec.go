@@ -50,6 +50,7 @@ func encodeDuration(d time.Duration) string {
 //	<time, 20 digits> SP <seq> SP <tag count> SP <provenance> LF
 //	[<lat> SP <lon> [SP <confidence>] LF]   when it has a point
 //	(<byte length> ":" <tag>)*              lower-cased hashtags
+//	[SP <author, lower-case hex>]          when the post has an author
 //
 // The provenance is the post.GeoSource digit: 0 no point, 1 exact, 2 place,
 // 3 profile, 4 text. Records written before provenance existed said 0 or 1
@@ -58,14 +59,23 @@ func encodeDuration(d time.Duration) string {
 // not 255 (confidence 1), so an exact point's record is byte for byte what
 // it was.
 //
+// The author is trend.AuthorOf(user id, post id), the id trends count
+// distinct authors by; it follows the tags and is left out when 0 (a post
+// without ids), so such a post's record is byte for byte what it was.
+// Records written before authors existed read as author 0, one unknown
+// author, as the embedded store replays its older log entries. A build from
+// before authors reads the tags by their count and never looks past them,
+// so it reads newer records as before.
+//
 // The script writes the header (it assigns seq); Go writes the payload.
 // Floats use strconv's shortest round-trip form, so points come back
 // bit-exact (-0 included). Tags are length-prefixed because a hashtag given
 // to Record may hold any byte.
 
 // appendPayload appends the payload of a record for a post with the given
-// (lower-cased) tags and, when hasPoint, point and its confidence byte.
-func appendPayload(dst []byte, hasPoint bool, p post.Point, conf uint8, tags []string) []byte {
+// (lower-cased) tags, author (0: none) and, when hasPoint, point and its
+// confidence byte.
+func appendPayload(dst []byte, hasPoint bool, p post.Point, conf uint8, tags []string, author uint32) []byte {
 	if hasPoint {
 		dst = strconv.AppendFloat(dst, p.Lat, 'g', -1, 64)
 		dst = append(dst, ' ')
@@ -81,6 +91,10 @@ func appendPayload(dst []byte, hasPoint bool, p post.Point, conf uint8, tags []s
 		dst = append(dst, ':')
 		dst = append(dst, t...)
 	}
+	if author != 0 {
+		dst = append(dst, ' ')
+		dst = strconv.AppendUint(dst, uint64(author), 16)
+	}
 	return dst
 }
 
@@ -93,6 +107,7 @@ type record struct {
 	source   post.GeoSource // GeoNone without a point
 	conf     uint8          // store.QuantizeConfidence byte; 255 = 1
 	tags     []string
+	author   uint32 // trend.AuthorOf; 0 = none (or not parsed: wantTags false)
 }
 
 // storePoint is the record's point with its provenance.
@@ -102,8 +117,9 @@ func (r *record) storePoint() store.Point {
 
 var errBadRecord = errors.New("redisstore: malformed post record")
 
-// parseRecord decodes a post record. With wantTags false the tags are
-// skipped (Points and untagged heat do not need them).
+// parseRecord decodes a post record. With wantTags false the tags and the
+// author after them are skipped (Points and untagged heat do not need
+// them).
 func parseRecord(s string, wantTags bool, r *record) error {
 	*r = record{tags: r.tags[:0]}
 	if len(s) < timeWidth+1 || s[timeWidth] != ' ' {
@@ -161,6 +177,18 @@ func parseRecord(s string, wantTags bool, r *record) error {
 		r.tags = append(r.tags, rest[:n])
 		payload = rest[n:]
 	}
+	if payload == "" {
+		return nil
+	}
+	field, ok := strings.CutPrefix(payload, " ")
+	if !ok {
+		return errBadRecord
+	}
+	a, err := strconv.ParseUint(field, 16, 32)
+	if err != nil || a == 0 {
+		return errBadRecord
+	}
+	r.author = uint32(a)
 	return nil
 }
 

@@ -41,7 +41,7 @@ func TestRecordRoundTrip(t *testing.T) {
 	for _, hasPoint := range []bool{false, true} {
 		p := post.Point{Lat: math.Copysign(0, -1), Lon: 5e-324}
 		rec := encodeTime(42) + " 7 6 " + map[bool]string{false: "0", true: "1"}[hasPoint] + "\n" +
-			string(appendPayload(nil, hasPoint, p, 255, tags))
+			string(appendPayload(nil, hasPoint, p, 255, tags, 0))
 		var r record
 		if err := parseRecord(rec, true, &r); err != nil {
 			t.Fatalf("parseRecord(%q): %v", rec, err)
@@ -186,7 +186,7 @@ func FuzzDecodeEntry(f *testing.F) {
 func TestRecordProvenance(t *testing.T) {
 	p := post.Point{Lat: 40.4, Lon: -3.7}
 	old := encodeTime(42) + " 7 1 1\n40.4 -3.7\n1:a"
-	if got := encodeTime(42) + " 7 1 1\n" + string(appendPayload(nil, true, p, 255, []string{"a"})); got != old {
+	if got := encodeTime(42) + " 7 1 1\n" + string(appendPayload(nil, true, p, 255, []string{"a"}, 0)); got != old {
 		t.Errorf("exact record %q, want the old form %q", got, old)
 	}
 	var r record
@@ -195,7 +195,7 @@ func TestRecordProvenance(t *testing.T) {
 	}
 	for g := post.GeoExact; g <= post.GeoText; g++ {
 		for _, conf := range []uint8{1, 100, 254, 255} {
-			rec := encodeTime(42) + " 7 1 " + strconv.Itoa(int(g)) + "\n" + string(appendPayload(nil, true, p, conf, []string{"a"}))
+			rec := encodeTime(42) + " 7 1 " + strconv.Itoa(int(g)) + "\n" + string(appendPayload(nil, true, p, conf, []string{"a"}, 0))
 			if err := parseRecord(rec, true, &r); err != nil {
 				t.Fatalf("parseRecord(%q): %v", rec, err)
 			}
@@ -211,6 +211,48 @@ func TestRecordProvenance(t *testing.T) {
 		encodeTime(1) + " 1 0 2\n1 2 x\n",
 		encodeTime(1) + " 1 0 3\n1\n",
 	} {
+		if err := parseRecord(bad, true, &r); !errors.Is(err, errBadRecord) {
+			t.Errorf("parseRecord(%q) = %v, want errBadRecord", bad, err)
+		}
+	}
+}
+
+// TestRecordAuthor: the author follows the tags in hex and round-trips;
+// a post without one writes the record as before authors existed, and such
+// records read as author 0. A malformed author field is caught.
+func TestRecordAuthor(t *testing.T) {
+	p := post.Point{Lat: 40.4, Lon: -3.7}
+	tags := []string{"a", "3 b", ""}
+	for _, hasPoint := range []bool{false, true} {
+		head := encodeTime(42) + " 7 3 " + map[bool]string{false: "0", true: "1"}[hasPoint] + "\n"
+		without := head + string(appendPayload(nil, hasPoint, p, 255, tags, 0))
+		for _, author := range []uint32{1, 0xabc, math.MaxUint32} {
+			rec := head + string(appendPayload(nil, hasPoint, p, 255, tags, author))
+			if !strings.HasPrefix(rec, without) || len(rec)-len(without) > 9 {
+				t.Errorf("record with author %#x = %q: want the record without it (%q) and at most 9 bytes more", author, rec, without)
+			}
+			var r record
+			if err := parseRecord(rec, true, &r); err != nil {
+				t.Fatalf("parseRecord(%q): %v", rec, err)
+			}
+			if r.author != author || !reflect.DeepEqual(r.tags, tags) || r.hasPoint != hasPoint {
+				t.Errorf("parseRecord(%q) = %+v, want author %#x and tags %q", rec, r, author, tags)
+			}
+		}
+		var r record
+		if err := parseRecord(without, true, &r); err != nil || r.author != 0 || !reflect.DeepEqual(r.tags, tags) {
+			t.Errorf("record without an author parsed as %+v, %v; want author 0", r, err)
+		}
+	}
+	for _, bad := range []string{
+		encodeTime(1) + " 1 1 0\n1:ax",    // no separator
+		encodeTime(1) + " 1 1 0\n1:a 0",   // author 0 is written as no field
+		encodeTime(1) + " 1 1 0\n1:a ",    // empty
+		encodeTime(1) + " 1 1 0\n1:a zz",  // not hex
+		encodeTime(1) + " 1 1 0\n1:a 1 2", // one field only
+		encodeTime(1) + " 1 1 0\n1:a 100000000",
+	} {
+		var r record
 		if err := parseRecord(bad, true, &r); !errors.Is(err, errBadRecord) {
 			t.Errorf("parseRecord(%q) = %v, want errBadRecord", bad, err)
 		}

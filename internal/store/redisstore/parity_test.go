@@ -18,7 +18,8 @@ import (
 
 // genPosts makes n posts starting at start: a skewed language mix, mixed
 // case tags from a small vocabulary (many ties), a third with a point, and
-// times that mostly advance but sometimes jump back (late posts) or ahead.
+// times that mostly advance but sometimes jump back (late posts) or ahead;
+// authors from a small set, so trends count repeats.
 func genPosts(rng *rand.Rand, n int, start time.Time, step time.Duration) []post.Post {
 	langs := []string{"en", "en", "en", "es", "es", "fr", "de", "hinglish"}
 	tags := []string{"Go", "go", "redis", "Redis", "heat", "map", "İstanbul", "ΟΔΟΣ", "x", "y"}
@@ -34,6 +35,12 @@ func genPosts(rng *rand.Rand, n int, start time.Time, step time.Duration) []post
 			pt = t.Add(time.Duration(rng.IntN(60)) * time.Second) // ahead
 		}
 		p := post.Post{ID: fmt.Sprint(i), Lang: langs[rng.IntN(len(langs))], Time: pt}
+		if i%7 != 0 {
+			// 257 authors taking turns; every seventh post has none (its
+			// id stands in). From the index, so the random stream stays
+			// what it was.
+			p.UserID = fmt.Sprint("u", i*7919%257)
+		}
 		for range rng.IntN(4) {
 			p.Hashtags = append(p.Hashtags, tags[rng.IntN(len(tags))])
 		}
@@ -67,14 +74,15 @@ func TestMatchesMemstore(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			clock := storetest.NewClock(storetest.T0.Add(24 * time.Hour))
-			mem, err := memstore.Open(memstore.Options{Retention: tc.retention, MaxPosts: tc.maxPosts, Now: clock.Now})
+			mem, err := memstore.Open(memstore.Options{Retention: tc.retention, MaxPosts: tc.maxPosts, Now: clock.Now, CountryOf: storetest.CountryOf})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer mem.Close()
-			rs := open(t, srv.URL(""), redisstore.Options{Retention: tc.retention, MaxPosts: tc.maxPosts, Now: clock.Now})
+			rs := open(t, srv.URL(""), redisstore.Options{Retention: tc.retention, MaxPosts: tc.maxPosts, Now: clock.Now, CountryOf: storetest.CountryOf})
 			rng := rand.New(rand.NewPCG(1, 2))
 			all := genPosts(rng, 6000, storetest.T0, time.Second)
+			trends := 0
 			for len(all) > 0 {
 				n := min(len(all), 1+rng.IntN(700))
 				for _, s := range []store.Store{mem, rs} {
@@ -84,9 +92,13 @@ func TestMatchesMemstore(t *testing.T) {
 				}
 				all = all[n:]
 				compareStores(t, ctx, mem, rs)
+				trends += compareTrends(t, ctx, mem, rs)
 				if t.Failed() {
 					return
 				}
+			}
+			if trends < 100 {
+				t.Errorf("the stores agreed on %d trends in all, too few for the comparison to mean much", trends)
 			}
 			st, err := rs.Stats(ctx)
 			if err != nil {
@@ -156,4 +168,46 @@ func normTop(r []store.LangTop) []store.LangTop {
 		}
 	}
 	return r
+}
+
+// trendQueries are the trends compareTrends asks both stores: every
+// selection, listing every rising tag so that the random posts give many.
+func trendQueries() []store.TrendsQuery {
+	every := func(q store.TrendsQuery) store.TrendsQuery {
+		q.MinScore, q.MinAuthors, q.N = -1, 1, store.MaxTrendN
+		return q
+	}
+	box := func(lat, lon float64) bool { return lat > 0 && lat < 60 && lon > -100 && lon < 30 }
+	return []store.TrendsQuery{
+		{}, // defaults: a 24 h baseline, longer than what is held
+		every(store.TrendsQuery{Window: 10 * time.Minute, Baseline: 30 * time.Minute}),
+		every(store.TrendsQuery{Lang: "en", Window: 5 * time.Minute, Baseline: 20 * time.Minute}),
+		{Lang: "es", Window: 15 * time.Minute, Baseline: 15 * time.Minute, MinScore: -1, MinAuthors: 2},
+		every(store.TrendsQuery{Country: "ES", Window: 15 * time.Minute, Baseline: 45 * time.Minute}),
+		every(store.TrendsQuery{Country: "FR", Geo: post.GeoSetAll, Window: 10 * time.Minute, Baseline: time.Hour}),
+		every(store.TrendsQuery{Lang: "de", Country: "ES", Geo: 1 << post.GeoProfile, Window: 20 * time.Minute, Baseline: 20 * time.Minute}),
+		every(store.TrendsQuery{Within: box, Geo: post.GeoSetInferred, Window: 10 * time.Minute, Baseline: 30 * time.Minute}),
+		every(store.TrendsQuery{At: storetest.T0.Add(40 * time.Minute), Window: 10 * time.Minute, Baseline: 20 * time.Minute}),
+		{Lang: "zz"},
+	}
+}
+
+// compareTrends asks both stores trendQueries and returns how many trends
+// they agreed on.
+func compareTrends(t *testing.T, ctx context.Context, want, got store.Store) int {
+	t.Helper()
+	n := 0
+	for i, q := range trendQueries() {
+		w, werr := want.Trends(ctx, q)
+		g, gerr := got.Trends(ctx, q)
+		if werr != nil || gerr != nil {
+			t.Fatalf("Trends #%d (%+v): memstore err %v, redis err %v", i, q, werr, gerr)
+		}
+		if !reflect.DeepEqual(w, g) {
+			t.Errorf("Trends #%d (%+v):\nmemstore %+v\nredis    %+v", i, q, w, g)
+			continue
+		}
+		n += len(g.Trends)
+	}
+	return n
 }

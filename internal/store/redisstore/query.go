@@ -15,6 +15,7 @@ import (
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/pytext"
 	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/trend"
 )
 
 // Reads that must agree with each other (a language's posts, points and
@@ -637,7 +638,168 @@ func (s *Store) memoryUsage(ctx context.Context, keys []string) int64 {
 	return n
 }
 
-// Trends implements store.Querier.
+// Trends implements store.Querier exactly as the embedded store answers:
+// one script reads the records of the selected languages from the start of
+// the query's baseline on (the time-bounds index skips older chunks), with
+// the head, the oldest time held and the newest time dropped in the same
+// consistent step; the records feed a fresh trend.Index, whose Query both
+// stores share. A query therefore reads every post of its span: its cost
+// grows with the posts held over window + baseline (BenchmarkTrends).
+//
+// Trends count the buckets after the newest post dropped by retention or
+// MaxPosts (one not past the head), as the embedded store does: a bucket
+// some of whose posts are gone would understate its activity. Records
+// written before authors existed count as one unknown author.
 func (s *Store) Trends(ctx context.Context, q store.TrendsQuery) (store.TrendsResult, error) {
-	return store.TrendsResult{}, fmt.Errorf("redisstore: trends: not built yet")
+	q, err := q.Normalize()
+	if err != nil {
+		return store.TrendsResult{}, fmt.Errorf("redisstore: %w", err)
+	}
+	if err := s.begin(ctx); err != nil {
+		return store.TrendsResult{}, err
+	}
+	if s.layout == LayoutSeed {
+		return store.TrendsResult{}, badQuery("the seed layout holds no post times and no authors: trends need both")
+	}
+	if q.Country != "" && s.countryOf == nil {
+		return store.TrendsResult{}, fmt.Errorf("redisstore: %w", trend.ErrNoCountries)
+	}
+	now := store.UnixNanos(s.now())
+	limit := now
+	if !q.At.IsZero() {
+		limit = min(limit, store.UnixNanos(q.At))
+	}
+	// The posts of whole buckets from the baseline's first to the head's:
+	// span reaches at least that far back from the head (more is read and
+	// not counted).
+	span := (ceilBuckets(q.Window) + ceilBuckets(q.Baseline)) * trendBucketNanos
+	args := []any{encodeTime(limit), encodeDuration(time.Duration(span))}
+	if q.Lang != "" {
+		args = append(args, q.Lang)
+	}
+	v, err := trendsScript.Run(ctx, s.rdb, []string{s.base}, args...).Slice()
+	if err != nil {
+		return store.TrendsResult{}, s.queryErr("trends", err)
+	}
+	rd, err := readTrendsReply(v)
+	if err != nil {
+		return store.TrendsResult{}, s.queryErr("trends", err)
+	}
+	// Country codes are only compared by country queries: other queries
+	// skip the point-in-polygon test.
+	var countryOf trend.CountryFunc
+	if q.Country != "" {
+		countryOf = s.countryOf
+	}
+	ix := trend.New(countryOf)
+	head := min(rd.head, now)
+	if rd.empty {
+		// The window is still placed at the head, if there is one.
+		return ix.Query(q, head, 0, true)
+	}
+	oldest := rd.oldest
+	if rd.hasDropped {
+		oldest = max(oldest, (trend.BucketOf(rd.dropped)+1)*trendBucketNanos)
+	}
+	// Feed only what Query reads: posts of the buckets from the span's
+	// start to the head's (as limited by At), with their point only when
+	// the query selects by place, and for place queries only posts with a
+	// point (no other post is in any place).
+	qhead := min(head, limit)
+	from, last := qhead-span, trend.BucketOf(qhead)
+	area := q.HasArea()
+	var (
+		r  record
+		tp trend.Post
+	)
+	for i, recs := range rd.recs {
+		tp.Lang = rd.langs[i]
+		for _, raw := range recs {
+			if err := parseRecord(raw, true, &r); err != nil {
+				return store.TrendsResult{}, s.queryErr("trends", err)
+			}
+			if len(r.tags) == 0 || (area && !r.hasPoint) {
+				continue
+			}
+			t, err := decodeTime(r.time)
+			if err != nil {
+				return store.TrendsResult{}, s.queryErr("trends", fmt.Errorf("record time %q: %w", r.time, err))
+			}
+			if t <= from || trend.BucketOf(t) > last {
+				continue
+			}
+			tp.Time, tp.Tags, tp.Author = t, r.tags, r.author
+			tp.HasPoint = area
+			tp.Lat, tp.Lon, tp.Source = r.point.Lat, r.point.Lon, r.source
+			ix.Add(&tp)
+		}
+	}
+	return ix.Query(q, head, oldest, false)
+}
+
+// trendBucketNanos is store.TrendBucket in nanoseconds.
+const trendBucketNanos = int64(store.TrendBucket)
+
+// ceilBuckets is how many trend buckets d spans, rounded up, as
+// trend.Index.Query counts them.
+func ceilBuckets(d time.Duration) int64 {
+	return (int64(d) + trendBucketNanos - 1) / trendBucketNanos
+}
+
+// trendsRead is trendsScript's reply, decoded.
+type trendsRead struct {
+	empty        bool // nothing held
+	head, oldest int64
+	dropped      int64 // newest time dropped, when hasDropped
+	hasDropped   bool
+	langs        []string
+	recs         [][]string // per language
+}
+
+func readTrendsReply(v []any) (trendsRead, error) {
+	var rd trendsRead
+	if len(v) != 6 {
+		return rd, fmt.Errorf("trends script returned %d values, want 6", len(v))
+	}
+	head, _ := v[0].(string)
+	dropped, _ := v[1].(string)
+	held, _ := v[2].(int64)
+	oldest, _ := v[3].(string)
+	if head == "" {
+		rd.empty = true
+		return rd, nil
+	}
+	var err error
+	if rd.head, err = decodeTime(head); err != nil {
+		return rd, fmt.Errorf("head %q: %w", head, err)
+	}
+	if held == 0 {
+		rd.empty = true
+		return rd, nil
+	}
+	if rd.oldest, err = decodeTime(oldest); err != nil {
+		return rd, fmt.Errorf("oldest time %q: %w", oldest, err)
+	}
+	if dropped != "" {
+		if rd.dropped, err = decodeTime(dropped); err != nil {
+			return rd, fmt.Errorf("dropmax %q: %w", dropped, err)
+		}
+		rd.hasDropped = true
+	}
+	langs, _ := v[4].([]any)
+	recs, _ := v[5].([]any)
+	if len(langs) != len(recs) {
+		return rd, fmt.Errorf("trends script returned %d languages and %d record lists", len(langs), len(recs))
+	}
+	for i := range langs {
+		l, _ := langs[i].(string)
+		rs, _ := recs[i].([]any)
+		out := make([]string, len(rs))
+		for j, x := range rs {
+			out[j], _ = x.(string)
+		}
+		rd.langs = append(rd.langs, l)
+		rd.recs = append(rd.recs, out)
+	}
+	return rd, nil
 }

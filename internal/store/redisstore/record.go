@@ -12,6 +12,7 @@ import (
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/pytext"
 	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/trend"
 )
 
 // entry is a unit the record scripts apply: posts from one stream entry
@@ -122,7 +123,7 @@ func (s *Store) nativeArgs(token, group string, now int64, entries []entry) (arg
 			for _, h := range p.Hashtags {
 				tags = append(tags, pytext.Lower(h))
 			}
-			payload = appendPayload(payload[:0], hasPoint, p.Point, store.QuantizeConfidence(p.GeoConfidence), tags)
+			payload = appendPayload(payload[:0], hasPoint, p.Point, store.QuantizeConfidence(p.GeoConfidence), tags, trend.AuthorOf(p.UserID, p.ID))
 			did := ""
 			if e.dedupe {
 				did = p.ID

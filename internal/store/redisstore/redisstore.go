@@ -51,6 +51,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/trend"
 )
 
 // Sentinel errors. Wrapped errors name the operation; compare with errors.Is.
@@ -132,6 +133,10 @@ type Options struct {
 	// MaxBacklog is how many entries the stream may hold before Publish
 	// waits for workers (default DefaultMaxBacklog).
 	MaxBacklog int
+	// CountryOf places points in countries for trends by country (the app
+	// passes the country outlines' index); nil leaves country trends
+	// unanswered (trend.ErrNoCountries).
+	CountryOf trend.CountryFunc
 }
 
 var _ store.Store = (*Store)(nil)
@@ -151,6 +156,7 @@ type Store struct {
 	giveUp    time.Duration // <= 0: retry for ever
 	dedupeTTL time.Duration
 	backlog   int // stream entries before Publish waits; 0 = default
+	countryOf trend.CountryFunc
 
 	closed atomic.Bool
 	health healthState
@@ -201,6 +207,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		giveUp:    dc.giveUp,
 		dedupeTTL: dc.dedupeTTL,
 		backlog:   opts.MaxBacklog,
+		countryOf: opts.CountryOf,
 	}
 	if s.now == nil {
 		s.now = time.Now

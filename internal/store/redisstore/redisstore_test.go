@@ -2,6 +2,8 @@ package redisstore_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/geoheat/geoheat/internal/store/redisstore"
 	"github.com/geoheat/geoheat/internal/store/redisstore/redistest"
 	"github.com/geoheat/geoheat/internal/store/storetest"
+	"github.com/geoheat/geoheat/internal/trend"
 )
 
 func TestMain(m *testing.M) {
@@ -41,7 +44,7 @@ func open(t *testing.T, url string, opts redisstore.Options) *redisstore.Store {
 func TestConformance(t *testing.T) {
 	srv := redistest.Start(t)
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
-		return open(t, srv.URL(""), redisstore.Options{Now: now})
+		return open(t, srv.URL(""), redisstore.Options{Now: now, CountryOf: storetest.CountryOf})
 	})
 }
 
@@ -51,7 +54,7 @@ func TestConformance(t *testing.T) {
 func TestConformanceCluster(t *testing.T) {
 	c := redistest.StartCluster(t)
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
-		return open(t, c.URL(""), redisstore.Options{Now: now})
+		return open(t, c.URL(""), redisstore.Options{Now: now, CountryOf: storetest.CountryOf})
 	})
 }
 
@@ -89,5 +92,44 @@ func TestSeedLayoutHoldsExactPointsOnly(t *testing.T) {
 	c, err := s.Counts(ctx)
 	if err != nil || len(c) != 1 || c[0].Geo != 2 || c[0].GeoBySource != (store.GeoCounts{Exact: 2}) {
 		t.Errorf("Counts = %+v, %v", c, err)
+	}
+}
+
+// TestTrendsLimits: the seed layout answers trends with a bad query (it
+// holds no times or authors); a store without a country index answers
+// every trend but those by country; posts without ids (and records written
+// before authors existed) count as one unknown author.
+func TestTrendsLimits(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	seed := open(t, srv.URL(""), redisstore.Options{Layout: redisstore.LayoutSeed})
+	if _, err := seed.Trends(ctx, store.TrendsQuery{}); !errors.Is(err, store.ErrBadQuery) {
+		t.Errorf("seed layout Trends: err = %v, want ErrBadQuery", err)
+	}
+
+	s := open(t, srv.URL(""), redisstore.Options{Now: func() time.Time { return storetest.T0.Add(time.Hour) }})
+	var posts []post.Post
+	for i := range 10 {
+		at := storetest.T0.Add(time.Duration(i) * 40 * time.Second) // two buckets
+		posts = append(posts,
+			post.Post{Lang: "en", Time: at, Hashtags: []string{"anon"}, HasPoint: true, Point: post.Point{Lat: 1, Lon: 1}},
+			post.Post{Lang: "en", Time: at, Hashtags: []string{"known"}, UserID: fmt.Sprint("u", i)})
+	}
+	if err := s.Record(ctx, posts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Trends(ctx, store.TrendsQuery{Country: "ES"}); !errors.Is(err, trend.ErrNoCountries) {
+		t.Errorf("Trends by country without a country index: err = %v, want trend.ErrNoCountries", err)
+	}
+	res, err := s.Trends(ctx, store.TrendsQuery{Window: 10 * time.Minute, Baseline: 10 * time.Minute, MinAuthors: 1, MinScore: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	authors := map[string]int64{}
+	for _, tr := range res.Trends {
+		authors[tr.Tag] = tr.Authors
+	}
+	if want := map[string]int64{"known": 10, "anon": 1}; !reflect.DeepEqual(authors, want) {
+		t.Errorf("authors per trend = %v, want %v", authors, want)
 	}
 }

@@ -119,6 +119,10 @@ end
 -- Drops: the oldest recorded posts first, across languages.
 local dropped = 0
 local fronts = {}
+-- The newest time dropped that is not past the head (ARGV[3] clamps it):
+-- trends count only the buckets after it (see ':dropmax' below).
+local hnow, dmax = head, ''
+if now < hnow then hnow = now end
 local function drop()
   local L = redis.call('LPOP', b .. ':order')
   local pk = b .. ':p:' .. L
@@ -126,6 +130,8 @@ local function drop()
     fronts[L] = tonumber(redis.call('HGET', b .. ':ever', L)) - redis.call('LLEN', pk)
   end
   local rec = redis.call('LPOP', pk)
+  local t = string.sub(rec, 1, 20)
+  if t <= hnow and t > dmax then dmax = t end
   local nt, g = string.match(rec, '^%d+ %d+ (%d+) ([0-4])')
   if g ~= '0' then
     redis.call('LPOP', b .. ':g:' .. L)
@@ -192,54 +198,116 @@ for L, front0 in pairs(fronts) do
   end
 end
 if dropped > 0 then redis.call('INCRBY', b .. ':dropped', dropped) end
+if dmax ~= '' and dmax > (redis.call('GET', b .. ':dropmax') or '') then
+  redis.call('SET', b .. ':dropmax', dmax)
+end
 return {written, dups, dropped, 0}
 `)
 
-// windowScript returns, for each language, the post records of every chunk
-// whose newest time is after the cutoff, in arrival order. Chunks entirely
-// older are skipped without reading them; the caller filters the boundary
-// chunks' records exactly. Running it as one script keeps the chunk
-// positions and the list consistent while other writers append and drop.
-//
-//	KEYS[1] prefix; ARGV[1] cutoff (encoded time); ARGV[2...] languages
-var windowScript = redis.NewScript(`
-local b, C, cutoff = KEYS[1], 256, ARGV[1]
-local out = {}
-for k = 2, #ARGV do
-  local L = ARGV[k]
+// luaChunksAfter defines chunksAfter(b, L, cutoff): the records of
+// language L's chunks whose newest time is after cutoff (an encoded time;
+// the empty string takes every chunk), in arrival order. Chunks entirely older are
+// skipped without reading them; callers filter the boundary chunks'
+// records exactly. Scripts that read a time window share it.
+const luaChunksAfter = `
+local function chunksAfter(b, L, cutoff)
+  local C = 256
   local pk = b .. ':p:' .. L
   local held = redis.call('LLEN', pk)
   local recs = {}
-  if held > 0 then
-    local e = tonumber(redis.call('HGET', b .. ':ever', L))
-    local front = e - held
-    local kv = redis.call('HGETALL', b .. ':b:' .. L)
-    local cs = {}
-    for j = 1, #kv, 2 do
-      if string.sub(kv[j + 1], 21, 40) > cutoff then cs[#cs + 1] = tonumber(kv[j]) end
-    end
-    table.sort(cs)
-    local from, to = -1, -2
-    local function take()
-      for _, r in ipairs(redis.call('LRANGE', pk, from, to)) do recs[#recs + 1] = r end
-    end
-    for _, c in ipairs(cs) do
-      local s = math.max(c * C, front) - front
-      local t = math.min((c + 1) * C, e) - front - 1
-      if s <= t then
-        if s == to + 1 then
-          to = t
-        else
-          if from >= 0 then take() end
-          from, to = s, t
-        end
+  if held == 0 then return recs end
+  local e = tonumber(redis.call('HGET', b .. ':ever', L))
+  local front = e - held
+  local kv = redis.call('HGETALL', b .. ':b:' .. L)
+  local cs = {}
+  for j = 1, #kv, 2 do
+    if string.sub(kv[j + 1], 21, 40) > cutoff then cs[#cs + 1] = tonumber(kv[j]) end
+  end
+  table.sort(cs)
+  local from, to = -1, -2
+  local function take()
+    for _, r in ipairs(redis.call('LRANGE', pk, from, to)) do recs[#recs + 1] = r end
+  end
+  for _, c in ipairs(cs) do
+    local s = math.max(c * C, front) - front
+    local t = math.min((c + 1) * C, e) - front - 1
+    if s <= t then
+      if s == to + 1 then
+        to = t
+      else
+        if from >= 0 then take() end
+        from, to = s, t
       end
     end
-    if from >= 0 then take() end
   end
-  out[#out + 1] = recs
+  if from >= 0 then take() end
+  return recs
+end
+`
+
+// windowScript returns, for each language, the post records of every chunk
+// whose newest time is after the cutoff, in arrival order (chunksAfter).
+// Running it as one script keeps the chunk positions and the list
+// consistent while other writers append and drop.
+//
+//	KEYS[1] prefix; ARGV[1] cutoff (encoded time); ARGV[2...] languages
+var windowScript = redis.NewScript(luaChunksAfter + `
+local out = {}
+for k = 2, #ARGV do
+  out[#out + 1] = chunksAfter(KEYS[1], ARGV[k], ARGV[1])
 end
 return out
+`)
+
+// trendsScript reads, in one consistent step, what a trends query needs:
+// the head, the newest time dropped (':dropmax'), how many posts are held,
+// the oldest post time held (the low bounds of every language's
+// time-bounds index, as Stats reads them) and, per language, the records
+// of the chunks that may hold posts of the query's span (chunksAfter with
+// cutoff min(head, limit) − span).
+//
+//	KEYS[1] prefix; ARGV[1] limit (encoded time: the store clock's now, or
+//	the query's At if earlier); ARGV[2] span (20-digit ns); ARGV[3...]
+//	languages, none = every language
+//
+// Returns {head, dropmax, held, oldest, languages, records per language};
+// head, dropmax and oldest are empty strings when there is none.
+var trendsScript = redis.NewScript(luaChunksAfter + `
+local b = KEYS[1]
+local head = redis.call('GET', b .. ':head') or ''
+local dmax = redis.call('GET', b .. ':dropmax') or ''
+local held = redis.call('LLEN', b .. ':order')
+local all = redis.call('SMEMBERS', b .. ':langs')
+local oldest = ''
+for _, L in ipairs(all) do
+  for _, v in ipairs(redis.call('HVALS', b .. ':b:' .. L)) do
+    local lo = string.sub(v, 1, 20)
+    if oldest == '' or lo < oldest then oldest = lo end
+  end
+end
+local langs = {}
+if #ARGV > 2 then
+  for k = 3, #ARGV do langs[#langs + 1] = ARGV[k] end
+else
+  langs = all
+end
+local recs = {}
+if head ~= '' and held > 0 then
+  local h = head
+  if ARGV[1] < h then h = ARGV[1] end
+  -- h - span in two 10-digit halves (Lua doubles cannot hold 20 digits).
+  local hh, hl = tonumber(string.sub(h, 1, 10)), tonumber(string.sub(h, 11, 20))
+  local sh, sl = tonumber(string.sub(ARGV[2], 1, 10)), tonumber(string.sub(ARGV[2], 11, 20))
+  local lo, hi = hl - sl, hh - sh
+  if lo < 0 then
+    lo = lo + 10000000000
+    hi = hi - 1
+  end
+  local cutoff = ''
+  if hi >= 0 then cutoff = string.format('%010d%010d', hi, lo) end
+  for _, L in ipairs(langs) do recs[#recs + 1] = chunksAfter(b, L, cutoff) end
+end
+return {head, dmax, held, oldest, langs, recs}
 `)
 
 // seedRecordScript appends batches in the seed's layout: hashtag_<name>

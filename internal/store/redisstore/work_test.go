@@ -95,7 +95,7 @@ func TestStreamWorkers(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
 	prefix := redistest.Prefix(t)
-	pub := open(t, srv.URL(""), redisstore.Options{Prefix: prefix})
+	pub := open(t, srv.URL(""), redisstore.Options{Prefix: prefix, CountryOf: storetest.CountryOf})
 	all := streamPosts(3000)
 
 	// A consumer that reads the first entries and dies without recording.
@@ -162,6 +162,11 @@ func TestStreamWorkers(t *testing.T) {
 	gc, err := pub.Counts(ctx)
 	if err != nil || !reflect.DeepEqual(wc, gc) {
 		t.Errorf("counts after the workers:\n got %+v %v\nwant %+v", gc, err, wc)
+	}
+	// Trends count authors: the stream carries each post's user and post
+	// id, so the workers' records carry the same authors.
+	if n := compareTrends(t, ctx, mem, pub); n < 20 {
+		t.Errorf("the stores agreed on %d trends, too few for the comparison to mean much", n)
 	}
 	// Consumed entries are trimmed.
 	deadline := time.Now().Add(10 * time.Second)
@@ -290,7 +295,7 @@ func TestWorkerLocates(t *testing.T) {
 // with.
 func memstoreHolding(t *testing.T, posts []post.Post) *memstore.Store {
 	t.Helper()
-	mem, err := memstore.Open(memstore.Options{})
+	mem, err := memstore.Open(memstore.Options{CountryOf: storetest.CountryOf})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -612,6 +612,7 @@ func testCancelled(t *testing.T, e *env) {
 		"Points": func() error { _, err := e.s.Points(ctx, store.PointsQuery{Lang: "en"}); return err },
 		"Heat":   func() error { _, err := e.s.Heat(ctx, store.HeatQuery{}); return err },
 		"Stats":  func() error { _, err := e.s.Stats(ctx); return err },
+		"Trends": func() error { _, err := e.s.Trends(ctx, store.TrendsQuery{}); return err },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, context.Canceled) {
@@ -635,6 +636,7 @@ func testClosed(t *testing.T, e *env) {
 		"Points": func() error { _, err := e.s.Points(e.ctx, store.PointsQuery{Lang: "en"}); return err },
 		"Heat":   func() error { _, err := e.s.Heat(e.ctx, store.HeatQuery{}); return err },
 		"Stats":  func() error { _, err := e.s.Stats(e.ctx); return err },
+		"Trends": func() error { _, err := e.s.Trends(e.ctx, store.TrendsQuery{}); return err },
 		"Flush":  func() error { return e.s.Flush(e.ctx) },
 		"Close":  func() error { return e.s.Close() },
 	}
@@ -706,6 +708,13 @@ func testConcurrent(t *testing.T, e *env) {
 					_, err = e.s.Points(e.ctx, store.PointsQuery{Lang: "es", N: 100})
 					if err == nil {
 						_, err = e.s.Stats(e.ctx)
+					}
+					if err == nil {
+						var tr store.TrendsResult
+						tr, err = e.s.Trends(e.ctx, store.TrendsQuery{Window: 10 * time.Minute, Baseline: 10 * time.Minute, MinAuthors: 1, MinScore: -1})
+						if err == nil && tr.Trends == nil {
+							err = fmt.Errorf("trends answered a nil list")
+						}
 					}
 				}
 				if err != nil {

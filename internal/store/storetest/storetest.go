@@ -19,6 +19,10 @@
 //     provenance. A point recorded without a GeoSource is exact, without a
 //     confidence it has confidence 1; confidences come back quantised
 //     (store.QuantizeConfidence).
+//   - Trends count distinct authors (trend.AuthorOf of a post's user id),
+//     so a store must keep each post's author, across restarts too; the
+//     store must be given CountryOf as its country index. Trends never
+//     answer a nil list.
 package storetest
 
 import (
@@ -30,7 +34,8 @@ import (
 	"github.com/geoheat/geoheat/internal/store"
 )
 
-// NewStore opens a fresh, empty store whose clock is now. Run closes it when
+// NewStore opens a fresh, empty store whose clock is now and whose country
+// index is CountryOf. Run closes it when
 // the subtest ends (a second Close returning ErrClosed is fine); newStore
 // registers its own cleanups for anything else (directories, servers).
 type NewStore func(t *testing.T, now func() time.Time) store.Store
@@ -92,6 +97,12 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ProvenanceDefaultExcludesInferred", testProvenanceDefault},
 		{"ProvenanceTrustedMapEqualsStoreWithoutInferred", testProvenanceTrustedMap},
 		{"ProvenanceCountsAgreeWithPoints", testProvenanceCounts},
+		{"TrendsBurst", testTrendsBurst},
+		{"TrendsBaselineShort", testTrendsBaselineShort},
+		{"TrendsAt", testTrendsAt},
+		{"TrendsPlaces", testTrendsPlaces},
+		{"TrendsEmpty", testTrendsEmpty},
+		{"TrendsBadQueries", testTrendsBadQueries},
 		{"BadQueries", testBadQueries},
 		{"CancelledContext", testCancelled},
 		{"Closed", testClosed},
