@@ -562,7 +562,8 @@ func waitFor(t *testing.T, ctx context.Context, name string, ok func(string) boo
 		}
 		if time.Now().After(deadline) {
 			notice := evalJSInto[string](t, ctx, `document.getElementById('notice')?.textContent || ''`)
-			t.Fatalf("timed out waiting on data-%s (now %q; notice %q)", name, v, notice)
+			trends := evalJSInto[string](t, ctx, `document.getElementById('trends')?.textContent || ''`)
+			t.Fatalf("timed out waiting on data-%s (now %q; notice %q; trends panel %q)", name, v, notice, trends)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

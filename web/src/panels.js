@@ -106,7 +106,7 @@ export function renderTrends(data, state, onPick) {
 export function renderTrendsFailed(message) {
   const box = $("trends");
   if (!box) return;
-  box.querySelector(".trends-error")?.remove();
+  box.querySelector(".trends-error, .trends-loading")?.remove();
   box.prepend(el("p", { class: "trends-note trends-error", text: `Trends unavailable: ${message}` }));
 }
 
