@@ -52,6 +52,9 @@ func readTaggedPosts(t *testing.T, stream string) []taggedPost {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
+		if !bytes.Contains(sc.Bytes(), []byte(`"hashtags":[{`)) {
+			continue // most posts carry none: decoding them all takes long under -race
+		}
 		var p struct {
 			CreatedAt string `json:"created_at"`
 			User      struct {
@@ -256,11 +259,11 @@ func TestTrendsCommandTableAndErrors(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Date(2026, 5, 1, 6, 0, 0, 0, time.UTC)
 	stream := filepath.Join(dir, "demo.jsonl")
-	// Ten minutes of stream at the synthetic clock: no baseline yet.
-	if _, errs, err := runWithClock(ctx, start, "demo", "--seed", "9", "--rate", "100", "--limit", "60000", "-o", stream); err != nil {
+	// Four minutes of stream: no baseline yet.
+	if _, errs, err := runWithClock(ctx, start, "demo", "--seed", "9", "--rate", "100", "--limit", "24000", "-o", stream); err != nil {
 		t.Fatalf("demo: %v\n%s", err, errs)
 	}
-	end := start.Add(10 * time.Minute)
+	end := start.Add(4 * time.Minute)
 	dataDir := filepath.Join(dir, "data")
 	if _, errs, err := runWithClock(ctx, end, "ingest", "--source", "file:"+stream, "--detector", "platform", "--data-dir", dataDir); err != nil {
 		t.Fatalf("ingest: %v\n%s", err, errs)
@@ -272,7 +275,7 @@ func TestTrendsCommandTableAndErrors(t *testing.T) {
 	var d httpapi.TrendsData
 	mustUnmarshal(t, out, &d)
 	if !d.BaselineShort || d.Area != "world" || d.Name != "all languages" || !strings.Contains(d.Note, "no baseline") || len(d.Trends) == 0 {
-		t.Fatalf("trends --json over ten minutes: %s", out)
+		t.Fatalf("trends --json over four minutes: %s", out)
 	}
 	table, errs, err := runWithClock(ctx, end, "trends", "--data-dir", dataDir)
 	if err != nil {
