@@ -63,6 +63,7 @@ type Config struct {
 	Radius     string
 	Baseline   string
 	MinAuthors int
+	MinScore   float64
 	At         string
 
 	LogLevel string
@@ -278,6 +279,7 @@ func (c *Config) registerTrends(fs *flag.FlagSet) {
 	fs.StringVar(&c.Baseline, "baseline", "24h", "the span before the window that sets each tag's expected level (at least the window; window + baseline at most 7d)")
 	fs.IntVar(&c.N, "n", store.DefaultTrendN, fmt.Sprintf("how many trends (1 to %d)", store.MaxTrendN))
 	fs.IntVar(&c.MinAuthors, "min-authors", store.DefaultTrendMinAuthors, "distinct authors a tag needs in the window to trend")
+	fs.Float64Var(&c.MinScore, "min-score", store.DefaultTrendMinScore, "score a tag needs to be listed, (observed - expected)^2 / expected (negative: every tag above its expected level; see docs/trends.md)")
 	fs.StringVar(&c.At, "at", "", "the trends as they were at this time: RFC 3339 (2026-05-01T12:00:00Z) or Unix seconds (default: now, the newest post)")
 	c.registerGeo(fs)
 }

@@ -16,12 +16,13 @@ import (
 
 func runTrends(ctx context.Context, env Env, args []string) error {
 	cfg, err := queryFlags("trends", groupTrends, env, args,
-		"[--lang L] [--country C | --near PLACE [--radius 50km] | --bbox W,S,E,N] [--window 1h] [--baseline 24h] [--n 10] [--geo exact,place] [--min-authors 5] [--at TIME] [--server URL | --store redis://... | --data-dir DIR] [--json]")
+		"[--lang L] [--country C | --near PLACE [--radius 50km] | --bbox W,S,E,N] [--window 1h] [--baseline 24h] [--n 10] [--geo exact,place] [--min-authors 5] [--min-score 10] [--at TIME] [--server URL | --store redis://... | --data-dir DIR] [--json]")
 	if err != nil {
 		return helpOK(err)
 	}
 	req := httpapi.TrendsRequest{Lang: cfg.Lang, Window: cfg.Window, Baseline: cfg.Baseline,
-		N: strconv.Itoa(cfg.N), MinAuthors: strconv.Itoa(cfg.MinAuthors), Geo: cfg.Geo, At: cfg.At}
+		N: strconv.Itoa(cfg.N), MinAuthors: strconv.Itoa(cfg.MinAuthors),
+		MinScore: strconv.FormatFloat(cfg.MinScore, 'g', -1, 64), Geo: cfg.Geo, At: cfg.At}
 	req.Area.Country, req.Area.Near, req.Area.Radius, req.Area.BBox = cfg.Country, cfg.Near, cfg.Radius, cfg.BBox
 	data, err := apiGet(ctx, env, cfg, "/api/trends", req.Values())
 	var aerr *apiclient.Error

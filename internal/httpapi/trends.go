@@ -28,13 +28,14 @@ type TrendsRequest struct {
 	N          string      // trends listed; "": store.DefaultTrendN
 	Geo        string      // point provenances for an area; "": trusted
 	MinAuthors string      // "": store.DefaultTrendMinAuthors
+	MinScore   string      // "": store.DefaultTrendMinScore; negative lists every rising tag
 	At         string      // RFC 3339 or Unix seconds; "": now
 }
 
 // TrendsRequestFrom reads a TrendsRequest from /api/trends' parameters.
 func TrendsRequestFrom(v url.Values) TrendsRequest {
 	return TrendsRequest{Lang: v.Get("lang"), Area: place.QueryFrom(v), Window: v.Get("window"), Baseline: v.Get("baseline"),
-		N: v.Get("n"), Geo: v.Get("geo"), MinAuthors: v.Get("min_authors"), At: v.Get("at")}
+		N: v.Get("n"), Geo: v.Get("geo"), MinAuthors: v.Get("min_authors"), MinScore: v.Get("min_score"), At: v.Get("at")}
 }
 
 // Values is r as /api/trends' parameters; empty fields are left out.
@@ -42,7 +43,7 @@ func (r TrendsRequest) Values() url.Values {
 	v := url.Values{}
 	for _, p := range [...]struct{ name, value string }{
 		{"lang", r.Lang}, {"country", r.Area.Country}, {"near", r.Area.Near}, {"radius", r.Area.Radius}, {"bbox", r.Area.BBox},
-		{"window", r.Window}, {"baseline", r.Baseline}, {"n", r.N}, {"geo", r.Geo}, {"min_authors", r.MinAuthors}, {"at", r.At},
+		{"window", r.Window}, {"baseline", r.Baseline}, {"n", r.N}, {"geo", r.Geo}, {"min_authors", r.MinAuthors}, {"min_score", r.MinScore}, {"at", r.At},
 	} {
 		if p.value != "" {
 			v.Set(p.name, p.value)
@@ -78,7 +79,7 @@ func (r TrendsRequest) Query(places PlaceParser) (store.TrendsQuery, place.Area,
 	case place.Country:
 		q.Country = area.Country
 	case place.Near, place.Box:
-		q.Within = area.Contains
+		q.Within, q.Bounds = area.Contains, area.Bounds()
 	}
 	if q.Window, err = parseSpan("window", r.Window); err != nil {
 		return q, area, badData(err)
@@ -92,6 +93,16 @@ func (r TrendsRequest) Query(places PlaceParser) (store.TrendsQuery, place.Area,
 	}
 	if q.MinAuthors, err = IntParam(v, "min_authors", store.DefaultTrendMinAuthors, 1, maxMinAuthors); err != nil {
 		return q, area, badData(err)
+	}
+	if ms := strings.TrimSpace(r.MinScore); ms != "" {
+		f, err := strconv.ParseFloat(ms, 64)
+		if err != nil || f != f || f > 1e12 || f < -1e12 {
+			return q, area, badData(fmt.Errorf("bad min_score %q: want a number (default %g; negative lists every tag above its expected level)", r.MinScore, store.DefaultTrendMinScore))
+		}
+		if f == 0 {
+			f = -1 // 0 would read as the default; every score above 0 is wanted
+		}
+		q.MinScore = f
 	}
 	if strings.TrimSpace(r.Geo) != "" {
 		if q.Geo, err = ParseGeo(r.Geo); err != nil {
@@ -211,6 +222,7 @@ type TrendsData struct {
 	BaselineS  float64   `json:"baseline_s"`
 	Geo        string    `json:"geo"` // provenances a point may have to count for an area
 	MinAuthors int       `json:"min_authors"`
+	MinScore   float64   `json:"min_score"`
 	At         time.Time `json:"at,omitzero"` // as asked; absent: the store's head
 
 	From         time.Time `json:"from"` // the window, in whole buckets
@@ -234,7 +246,7 @@ type TrendsData struct {
 func NewTrendsData(q store.TrendsQuery, area place.Area, res store.TrendsResult) TrendsData {
 	d := TrendsData{Lang: q.Lang, Name: "all languages", Area: area.String(),
 		Window: shortDuration(q.Window), WindowS: q.Window.Seconds(), Baseline: shortDuration(q.Baseline), BaselineS: q.Baseline.Seconds(),
-		Geo: q.Geo.String(), MinAuthors: q.MinAuthors, At: q.At,
+		Geo: q.Geo.String(), MinAuthors: q.MinAuthors, MinScore: q.MinScore, At: q.At,
 		From: res.From, To: res.To, BaselineFrom: res.BaselineFrom,
 		BaselineHeld: shortDuration(res.BaselineHeld), BaselineHeldS: res.BaselineHeld.Seconds(), BaselineShort: res.BaselineShort,
 		Bucket: shortDuration(res.Bucket), BucketS: res.Bucket.Seconds(),
@@ -289,13 +301,14 @@ type trendsKey struct {
 	box                store.BBox
 	window, baseline   time.Duration
 	n, minAuthors      int
+	minScore           float64
 	geo                post.GeoSet
 	at                 int64
 }
 
 func trendsKeyOf(q store.TrendsQuery, area place.Area) trendsKey {
 	k := trendsKey{lang: q.Lang, kind: area.Kind, country: area.Country, lat: area.Lat, lon: area.Lon, radiusKm: area.RadiusKm,
-		box: area.Box, window: q.Window, baseline: q.Baseline, n: q.N, minAuthors: q.MinAuthors, geo: q.Geo}
+		box: area.Box, window: q.Window, baseline: q.Baseline, n: q.N, minAuthors: q.MinAuthors, minScore: q.MinScore, geo: q.Geo}
 	if !q.At.IsZero() {
 		k.at = q.At.UnixNano()
 	}

@@ -267,6 +267,15 @@ func TestTrendsFindTheBurstInItsLanguageAndPlace(t *testing.T) {
 	if d := askTrends(t, srv.URL, "lang=en&country=GB&min_authors=1"); !slices.Equal(tagsOf(d), []string{spam}) || d.Trends[0].Authors != 1 {
 		t.Errorf("lang=en&country=GB&min_authors=1: trends %v, want #%s alone, by one author", tagsOf(d), spam)
 	}
+	// The score threshold: the burst scores in the hundreds, so a
+	// threshold above its score hides it and the note says why.
+	burst := askTrends(t, srv.URL, "lang=es&country=ES").Trends[0]
+	if d := askTrends(t, srv.URL, "lang=es&country=ES&min_score="+strconv.FormatFloat(burst.Score+1, 'f', 1, 64)); slices.Contains(tagsOf(d), madrid) || d.Note == "" {
+		t.Errorf("min_score above the burst's %.1f: trends %v, note %q", burst.Score, tagsOf(d), d.Note)
+	}
+	if d := askTrends(t, srv.URL, "lang=es&country=ES&min_score=-1"); len(d.Trends) < 1 || d.MinScore != -1 {
+		t.Errorf("min_score=-1: trends %v (min_score %v)", tagsOf(d), d.MinScore)
+	}
 	if d := askTrends(t, srv.URL, "lang=fr"); len(d.Trends) != 0 || !strings.Contains(d.Note, "no post with a hashtag") {
 		t.Errorf("lang=fr (no posts): trends %v, note %q", tagsOf(d), d.Note)
 	}
@@ -325,6 +334,7 @@ func TestTrendsBadInput(t *testing.T) {
 		{"n=0", []string{"n", "from 1 to 100"}},
 		{"n=101", []string{"from 1 to 100"}},
 		{"min_authors=0", []string{"min_authors"}},
+		{"min_score=high", []string{"min_score", "a number"}},
 		{"geo=gps", []string{"bad geo"}},
 		{"lang=k!ingon", []string{"unknown language"}},
 		{"at=yesterday", []string{"bad at", "RFC 3339", "Unix seconds"}},
