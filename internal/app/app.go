@@ -48,6 +48,7 @@ func commands() []command {
 		{"status", "current time, uptime, source, counters, queues, store", runStatus},
 		{"counts", "posts, geo points and hashtags held per language", runCounts},
 		{"top", "top hashtags per language over the last K hashtags or a time window", runTop},
+		{"trends", "hashtags rising now in a language and a place: distinct authors against the tag's own baseline", runTrends},
 		{"points", "the N most recent geo points of a language, oldest first", runPoints},
 		{"detect", "guess the language of texts (arguments, or one per line on stdin)", runDetect},
 		{"langid", "language identification: langid eval FILE.tsv|tweets:FILE measures accuracy and speed", runLangid},

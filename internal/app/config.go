@@ -15,6 +15,7 @@ import (
 	"github.com/geoheat/geoheat/internal/ingest/bskyprofile"
 	"github.com/geoheat/geoheat/internal/ingest/demo"
 	"github.com/geoheat/geoheat/internal/render"
+	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/redisstore"
 )
 
@@ -54,6 +55,16 @@ type Config struct {
 	N      int
 	Last   int
 	Window string
+
+	// trends (trends.go): the area (one of Country, Near with Radius, BBox),
+	// the baseline, and a past time to look back from
+	Country    string
+	Near       string
+	Radius     string
+	Baseline   string
+	MinAuthors int
+	MinScore   float64
+	At         string
 
 	LogLevel string
 
@@ -107,6 +118,7 @@ const (
 	groupX       // geoheat x rules (x.go)
 	groupVersion // geoheat version
 	groupDemo    // geoheat demo (demo.go)
+	groupTrends  // geoheat trends (trends.go)
 )
 
 // burstsUsage is --bursts on every command that runs the demo, so that it
@@ -188,7 +200,7 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	if groups&groupRender != 0 {
 		c.registerRender(fs)
 	}
-	if groups&(groupTop|groupPoints|groupRender) != 0 {
+	if groups&(groupTop|groupPoints|groupRender|groupTrends) != 0 {
 		fs.StringVar(&c.Lang, "lang", "", "language: ISO 639-1 code (en) or NLTK name (english)")
 	}
 	if groups&groupTop != 0 {
@@ -199,6 +211,9 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	if groups&groupPoints != 0 {
 		fs.IntVar(&c.N, "n", 400, "how many points")
 		c.registerGeo(fs)
+	}
+	if groups&groupTrends != 0 {
+		c.registerTrends(fs)
 	}
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 }
@@ -230,7 +245,7 @@ func parseFlags(name string, groups flagGroup, env Env, args []string, synopsis 
 func allEnvNames() map[string]bool {
 	names := map[string]bool{}
 	var c Config
-	for _, g := range []flagGroup{groupIngest | groupStore | groupListen, groupQuery | groupTop, groupPoints, groupDetect, groupRender, groupWork | groupSummary, groupDemo} {
+	for _, g := range []flagGroup{groupIngest | groupStore | groupListen, groupQuery | groupTop, groupPoints, groupDetect, groupRender, groupWork | groupSummary, groupDemo, groupTrends} {
 		fs := flag.NewFlagSet("all", flag.ContinueOnError)
 		c.register(fs, g)
 		fs.VisitAll(func(f *flag.Flag) {
@@ -250,6 +265,22 @@ func (c *Config) registerRender(fs *flag.FlagSet) {
 	fs.IntVar(&c.Height, "height", 0, "image height in pixels (0 = keep the area's aspect)")
 	fs.StringVar(&c.BBox, "bbox", "", "area drawn, as west,south,east,north (default: the world)")
 	fs.StringVar(&c.Proj, "proj", "equirect", "projection: equirect or mercator")
+	c.registerGeo(fs)
+}
+
+// registerTrends adds the flags of `trends`: the API's /api/trends
+// parameters, one flag each.
+func (c *Config) registerTrends(fs *flag.FlagSet) {
+	fs.StringVar(&c.Country, "country", "", "only posts placed in this country: ISO code (ES, ESP) or name in any language (Spain, España)")
+	fs.StringVar(&c.Near, "near", "", "only posts within --radius of this place (Madrid; Paris, TX; Paris, France) or position (40.42,-3.70)")
+	fs.StringVar(&c.Radius, "radius", "", "with --near: a distance such as 50km, 30mi or 800m (default 50km)")
+	fs.StringVar(&c.BBox, "bbox", "", "only posts within this box, as west,south,east,north")
+	fs.StringVar(&c.Window, "window", "1h", "the recent window a trend is observed over (at least 5m)")
+	fs.StringVar(&c.Baseline, "baseline", "24h", "the span before the window that sets each tag's expected level (at least the window; window + baseline at most 7d)")
+	fs.IntVar(&c.N, "n", store.DefaultTrendN, fmt.Sprintf("how many trends (1 to %d)", store.MaxTrendN))
+	fs.IntVar(&c.MinAuthors, "min-authors", store.DefaultTrendMinAuthors, "distinct authors a tag needs in the window to trend")
+	fs.Float64Var(&c.MinScore, "min-score", store.DefaultTrendMinScore, "score a tag needs to be listed, (observed - expected)^2 / expected (negative: every tag above its expected level; see docs/trends.md)")
+	fs.StringVar(&c.At, "at", "", "the trends as they were at this time: RFC 3339 (2026-05-01T12:00:00Z) or Unix seconds (default: now, the newest post)")
 	c.registerGeo(fs)
 }
 

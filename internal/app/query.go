@@ -13,9 +13,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/geoheat/geoheat/internal/apiclient"
 	"github.com/geoheat/geoheat/internal/httpapi"
+	"github.com/geoheat/geoheat/internal/place"
 	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/memstore"
 )
@@ -46,8 +48,13 @@ func apiGet(ctx context.Context, env Env, cfg *Config, path string, q url.Values
 		return apiclient.Remote(redirect).WithToken(authToken(cfg, env)).Get(ctx, path, q)
 	}
 	defer st.Close()
-	return apiclient.InProcess(httpapi.New(httpapi.Options{Querier: st, Now: env.Now})).Get(ctx, path, q)
+	return apiclient.InProcess(httpapi.New(httpapi.Options{Querier: st, Now: env.Now, Places: placeParser()})).Get(ctx, path, q)
 }
+
+// placeParser reads the country= and near= of trends queries with the
+// embedded gazetteer and outlines, loaded on first use (a quarter of a
+// second; only trends need them) and then kept.
+func placeParser() httpapi.PlaceParser { return sync.OnceValues(place.DefaultParser) }
 
 // openQueryStore opens the store --store names for a query. When a server
 // holds the embedded store's directory it returns that server's URL
@@ -68,7 +75,9 @@ func openQueryStore(env Env, cfg *Config) (st store.Store, redirect string, err 
 	if fi, err := os.Stat(cfg.DataDir); err != nil || !fi.IsDir() {
 		return nil, "", fmt.Errorf("no geoheat data in %s: run `geoheat ingest` or `geoheat serve` first, or give --server URL or --store redis://...", cfg.DataDir)
 	}
-	ms, err := memstore.Open(memstore.Options{Dir: cfg.DataDir, Now: env.Now, Logger: quiet})
+	// The country index places the points as the log is read, for trends
+	// by country, as in the process that wrote them.
+	ms, err := memstore.Open(memstore.Options{Dir: cfg.DataDir, Now: env.Now, Logger: quiet, CountryOf: countryIndex(quiet)})
 	if errors.Is(err, memstore.ErrLocked) {
 		b, rerr := os.ReadFile(filepath.Join(cfg.DataDir, serverFile))
 		var info serverInfo

@@ -82,7 +82,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}()
 
 	info := binaryInfo()
-	opts := httpapi.Options{Querier: st, Detector: cfg.Detector, Now: env.Now, Logger: log, Build: &info}
+	opts := httpapi.Options{Querier: st, Detector: cfg.Detector, Now: env.Now, Logger: log, Build: &info, Places: placeParser()}
+	// Loaded now rather than on the first trends query, which would wait
+	// for it; the stores' country index has loaded the outlines already.
+	if _, err := opts.Places(); err != nil {
+		log.Warn("trends by country or named place are off: this binary lacks the gazetteer or the country outlines", "err", err)
+	}
 	if explainer != nil {
 		opts.Explainer = explainer
 	}

@@ -188,3 +188,14 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// String is what was written so far, read under the lock, for a check
+// while the writers still run.
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b, ok := s.w.(fmt.Stringer); ok {
+		return b.String()
+	}
+	return ""
+}

@@ -17,12 +17,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/geoheat/geoheat/internal/buildinfo"
 
 	"github.com/geoheat/geoheat/internal/langid"
 	"github.com/geoheat/geoheat/internal/pipeline"
+	"github.com/geoheat/geoheat/internal/place"
 	"github.com/geoheat/geoheat/internal/store"
 )
 
@@ -42,9 +44,13 @@ type Options struct {
 	Started time.Time
 	Logger  *slog.Logger
 	// Guard caches and rate-limits the expensive endpoints (heat, points,
-	// windowed top); nil means a guard over Querier with the process-wide
-	// DefaultLimiter.
+	// windowed top, trends); nil means a guard over Querier with the
+	// process-wide DefaultLimiter.
 	Guard *Guard
+	// Places reads the country= and near= of /api/trends (the app passes
+	// the embedded gazetteer's parser, loaded once); nil means
+	// place.DefaultParser, loaded on first use.
+	Places PlaceParser
 }
 
 // API is the HTTP handler.
@@ -67,6 +73,9 @@ func New(opts Options) *API {
 	if opts.Guard == nil && opts.Querier != nil {
 		opts.Guard = NewGuard(GuardOptions{Stats: opts.Querier.Stats})
 	}
+	if opts.Places == nil {
+		opts.Places = sync.OnceValues(place.DefaultParser)
+	}
 	a := &API{opts: opts, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /healthz", a.healthz)
 	// Status, counts, healthz and detect are cheap and never limited: a
@@ -76,6 +85,7 @@ func New(opts Options) *API {
 	a.mux.HandleFunc("GET /api/top", a.top)
 	a.mux.HandleFunc("GET /api/points", a.points)
 	a.mux.HandleFunc("GET /api/heat", a.heat)
+	a.mux.HandleFunc("GET /api/trends", a.trends)
 	a.mux.HandleFunc("GET /api/detect", a.wrap(a.detect))
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{typ: errNotFound, err: errors.New("no such endpoint: " + r.URL.Path)})

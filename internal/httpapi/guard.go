@@ -19,7 +19,8 @@ import (
 // A world heat query over 10 M posts costs ~40 ms of CPU and a copy of every
 // point it aggregates; dozens of dashboards polling it took the pipeline's
 // CPU and the machine's memory. Two defences, shared by every expensive
-// endpoint (/api/heat, /api/heat.png, /api/points, windowed /api/top):
+// endpoint (/api/heat, /api/heat.png, /api/points, windowed /api/top,
+// /api/trends):
 //
 //   - an answer cache of encoded bytes keyed by the normalised query, so any
 //     number of identical polls cost at most one computation per MaxAge

@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/geoheat/geoheat/internal/httpapi"
+	"github.com/geoheat/geoheat/internal/web"
 )
 
 func gz(t *testing.T, b []byte) []byte {
@@ -50,7 +51,7 @@ func gunzip(t *testing.T, b []byte) []byte {
 func server(t *testing.T, files fs.FS) *httptest.Server {
 	t.Helper()
 	api := httpapi.New(httpapi.Options{})
-	New(Options{FS: files}).Register(api)
+	web.New(web.Options{FS: files}).Register(api)
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return srv
@@ -99,7 +100,7 @@ func TestAccepts(t *testing.T) {
 		{"identity", "gzip", false},
 		{"br;q=oops", "br", false},
 	} {
-		if got := accepts(tc.header, tc.coding); got != tc.want {
+		if got := web.Accepts(tc.header, tc.coding); got != tc.want {
 			t.Errorf("accepts(%q, %q) = %v, want %v", tc.header, tc.coding, got, tc.want)
 		}
 	}
@@ -123,7 +124,7 @@ func TestImmutable(t *testing.T) {
 		"assets/chunk-EKY6DAZY.js.gz":             false,
 		"assets/maplibre-gl-worker-73D7A024X.mjs": false,
 	} {
-		if got := Immutable(name); got != want {
+		if got := web.Immutable(name); got != want {
 			t.Errorf("Immutable(%q) = %v, want %v", name, got, want)
 		}
 	}
@@ -149,8 +150,8 @@ func TestAssetHeaders(t *testing.T) {
 		// decode real ones).
 		"assets/main-ABCD2345.js.br": {Data: []byte("brotli bytes of main"), ModTime: mod},
 		"assets/plain.js":            {Data: js, ModTime: mod},
-		OutlinesFile:                 {Data: outlines, ModTime: mod},
-		OutlinesFile + ".gz":         {Data: gz(t, outlines), ModTime: mod},
+		web.OutlinesFile:             {Data: outlines, ModTime: mod},
+		web.OutlinesFile + ".gz":     {Data: gz(t, outlines), ModTime: mod},
 	}
 	srv := server(t, files)
 
@@ -163,15 +164,15 @@ func TestAssetHeaders(t *testing.T) {
 		orig               []byte
 		want               want
 	}{
-		{"hashed br", "/assets/main-ABCD2345.js", "gzip, deflate, br, zstd", js, want{"br", cacheImmutable}},
-		{"hashed gzip", "/assets/main-ABCD2345.js", "gzip", js, want{"gzip", cacheImmutable}},
-		{"hashed br refused", "/assets/main-ABCD2345.js", "br;q=0, gzip", js, want{"gzip", cacheImmutable}},
-		{"hashed identity", "/assets/main-ABCD2345.js", "", js, want{"", cacheImmutable}},
-		{"all refused", "/assets/main-ABCD2345.js", "gzip;q=0, br;q=0", js, want{"", cacheImmutable}},
-		{"no copies", "/assets/plain.js", "gzip, br", js, want{"", cacheRevalidate}},
-		{"outlines br falls back to gzip", "/" + OutlinesFile, "gzip, br", outlines, want{"gzip", cacheRevalidate}},
-		{"page", "/", "gzip, br", html, want{"gzip", cacheRevalidate}},
-		{"page identity", "/", "", html, want{"", cacheRevalidate}},
+		{"hashed br", "/assets/main-ABCD2345.js", "gzip, deflate, br, zstd", js, want{"br", web.CacheImmutable}},
+		{"hashed gzip", "/assets/main-ABCD2345.js", "gzip", js, want{"gzip", web.CacheImmutable}},
+		{"hashed br refused", "/assets/main-ABCD2345.js", "br;q=0, gzip", js, want{"gzip", web.CacheImmutable}},
+		{"hashed identity", "/assets/main-ABCD2345.js", "", js, want{"", web.CacheImmutable}},
+		{"all refused", "/assets/main-ABCD2345.js", "gzip;q=0, br;q=0", js, want{"", web.CacheImmutable}},
+		{"no copies", "/assets/plain.js", "gzip, br", js, want{"", web.CacheRevalidate}},
+		{"outlines br falls back to gzip", "/" + web.OutlinesFile, "gzip, br", outlines, want{"gzip", web.CacheRevalidate}},
+		{"page", "/", "gzip, br", html, want{"gzip", web.CacheRevalidate}},
+		{"page identity", "/", "", html, want{"", web.CacheRevalidate}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, body := fetch(t, "GET", srv.URL+tc.path, map[string]string{"Accept-Encoding": tc.accept})
@@ -256,7 +257,7 @@ func TestAssetHeaders(t *testing.T) {
 	}
 
 	// The copies are served only in place of their originals.
-	for _, p := range []string{"/assets/main-ABCD2345.js.gz", "/assets/main-ABCD2345.js.br", "/" + OutlinesFile + ".gz", "/index.html.gz"} {
+	for _, p := range []string{"/assets/main-ABCD2345.js.gz", "/assets/main-ABCD2345.js.br", "/" + web.OutlinesFile + ".gz", "/index.html.gz"} {
 		if resp, _ := fetch(t, "GET", srv.URL+p, nil); resp.StatusCode != 404 {
 			t.Errorf("%s: %d, want 404", p, resp.StatusCode)
 		}
@@ -302,7 +303,7 @@ func TestStaleCopyIgnored(t *testing.T) {
 // every copy decodes to its original, the pages name only content-hashed
 // assets that exist, and no source map is embedded.
 func TestBuiltBundle(t *testing.T) {
-	files := Files("", nil)
+	files := web.Files("", nil)
 	if _, err := fs.Stat(files, "index.html"); err != nil {
 		t.Skip("dashboard not built (npm run --prefix web build)")
 	}
@@ -360,7 +361,7 @@ func TestBuiltBundle(t *testing.T) {
 			t.Errorf("%s names %d assets", page, len(refs))
 		}
 		for _, m := range refs {
-			if !Immutable(m[1]) {
+			if !web.Immutable(m[1]) {
 				t.Errorf("%s names %s, which is not content-hashed", page, m[1])
 			}
 			if _, err := fs.Stat(files, m[1]); err != nil {

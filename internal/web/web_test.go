@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/geoheat/geoheat/internal/httpapi"
+	"github.com/geoheat/geoheat/internal/web"
 )
 
 var built = fstest.MapFS{
@@ -17,32 +18,32 @@ var built = fstest.MapFS{
 	"assets/main.js":                {Data: []byte("export {}")},
 	"assets/maplibre-gl-worker.mjs": {Data: []byte("self.x = 1")},
 	"assets/style.css":              {Data: []byte("body{}")},
-	OutlinesFile:                    {Data: []byte(`{"type":"Topology"}`)},
+	web.OutlinesFile:                {Data: []byte(`{"type":"Topology"}`)},
 }
 
 // serve mounts the dashboard on the real API mux, as the app does, so the
 // routes are checked against the API's own patterns.
-func serve(t *testing.T, opts Options, target string) *httptest.ResponseRecorder {
+func serve(t *testing.T, opts web.Options, target string) *httptest.ResponseRecorder {
 	t.Helper()
 	api := httpapi.New(httpapi.Options{})
-	New(opts).Register(api)
+	web.New(opts).Register(api)
 	rec := httptest.NewRecorder()
 	api.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
 	return rec
 }
 
 func TestNotBuilt(t *testing.T) {
-	rec := serve(t, Options{FS: fstest.MapFS{}}, "/")
+	rec := serve(t, web.Options{FS: fstest.MapFS{}}, "/")
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "dashboard not built: run `make build`") {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	if _, err := Outlines(fstest.MapFS{}); err != ErrNotBuilt {
+	if _, err := web.Outlines(fstest.MapFS{}); err != web.ErrNotBuilt {
 		t.Errorf("Outlines without a build: %v", err)
 	}
 }
 
 func TestPageHeaders(t *testing.T) {
-	rec := serve(t, Options{FS: built}, "/")
+	rec := serve(t, web.Options{FS: built}, "/")
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "<title>geoheat") {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
@@ -63,7 +64,7 @@ func TestPageHeaders(t *testing.T) {
 		t.Errorf("headers: %v", h)
 	}
 
-	embed := serve(t, Options{FS: built}, "/embed?lang=es&tag=x")
+	embed := serve(t, web.Options{FS: built}, "/embed?lang=es&tag=x")
 	if embed.Code != 200 || embed.Header().Get("X-Frame-Options") != "" ||
 		!strings.Contains(embed.Header().Get("Content-Security-Policy"), "frame-ancestors *") {
 		t.Errorf("embed: %d %v", embed.Code, embed.Header())
@@ -72,7 +73,7 @@ func TestPageHeaders(t *testing.T) {
 
 func TestGoogleOnlyWithKey(t *testing.T) {
 	const key = "AIza-test-key"
-	rec := serve(t, Options{FS: built, GoogleMapsKey: key}, "/")
+	rec := serve(t, web.Options{FS: built, GoogleMapsKey: key}, "/")
 	csp := rec.Header().Get("Content-Security-Policy")
 	if !strings.Contains(csp, "https://*.googleapis.com") || !strings.Contains(csp, "https://*.gstatic.com") {
 		t.Errorf("CSP with a key lacks Google's hosts: %s", csp)
@@ -81,17 +82,17 @@ func TestGoogleOnlyWithKey(t *testing.T) {
 		t.Error("the key leaked into the CSP")
 	}
 	for _, tc := range []struct {
-		opts Options
+		opts web.Options
 		key  string
 		maps []string
 	}{
-		{Options{FS: built}, "", []string{"osm", "outline"}},
-		{Options{FS: built, GoogleMapsKey: key, Basemap: "google"}, key, []string{"osm", "outline", "google"}},
+		{web.Options{FS: built}, "", []string{"osm", "outline"}},
+		{web.Options{FS: built, GoogleMapsKey: key, Basemap: "google"}, key, []string{"osm", "outline", "google"}},
 	} {
 		rec := serve(t, tc.opts, "/api/config")
 		var env struct {
-			Status string `json:"status"`
-			Data   Config `json:"data"`
+			Status string     `json:"status"`
+			Data   web.Config `json:"data"`
 		}
 		if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || env.Status != "success" {
 			t.Fatalf("config: %v %s", err, rec.Body)
@@ -110,20 +111,20 @@ func TestAssets(t *testing.T) {
 		"/assets/main.js":                "text/javascript; charset=utf-8",
 		"/assets/maplibre-gl-worker.mjs": "text/javascript; charset=utf-8",
 		"/assets/style.css":              "text/css; charset=utf-8",
-		"/" + OutlinesFile:               "application/json",
+		"/" + web.OutlinesFile:           "application/json",
 	} {
-		rec := serve(t, Options{FS: built}, path)
+		rec := serve(t, web.Options{FS: built}, path)
 		if rec.Code != 200 || rec.Header().Get("Content-Type") != ct || rec.Header().Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s: %d %q", path, rec.Code, rec.Header().Get("Content-Type"))
 		}
 	}
 	for _, path := range []string{"/assets/nope.js", "/assets/../index.html", "/assets/", "/assets/%2e%2e/index.html"} {
-		if rec := serve(t, Options{FS: built}, path); rec.Code == 200 {
+		if rec := serve(t, web.Options{FS: built}, path); rec.Code == 200 {
 			t.Errorf("%s served: %s", path, rec.Body)
 		}
 	}
 	// The API's own 404 for unknown endpoints still holds.
-	if rec := serve(t, Options{FS: built}, "/api/nope"); rec.Code != 404 || !strings.Contains(rec.Body.String(), "not_found") {
+	if rec := serve(t, web.Options{FS: built}, "/api/nope"); rec.Code != 404 || !strings.Contains(rec.Body.String(), "not_found") {
 		t.Errorf("/api/nope: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -1,0 +1,97 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/geoheat/geoheat/internal/apiclient"
+	"github.com/geoheat/geoheat/internal/httpapi"
+)
+
+func runTrends(ctx context.Context, env Env, args []string) error {
+	cfg, err := queryFlags("trends", groupTrends, env, args,
+		"[--lang L] [--country C | --near PLACE [--radius 50km] | --bbox W,S,E,N] [--window 1h] [--baseline 24h] [--n 10] [--geo exact,place] [--min-authors 5] [--min-score 10] [--at TIME] [--server URL | --store redis://... | --data-dir DIR] [--json]")
+	if err != nil {
+		return helpOK(err)
+	}
+	req := httpapi.TrendsRequest{Lang: cfg.Lang, Window: cfg.Window, Baseline: cfg.Baseline,
+		N: strconv.Itoa(cfg.N), MinAuthors: strconv.Itoa(cfg.MinAuthors),
+		MinScore: strconv.FormatFloat(cfg.MinScore, 'g', -1, 64), Geo: cfg.Geo, At: cfg.At}
+	req.Area.Country, req.Area.Near, req.Area.Radius, req.Area.BBox = cfg.Country, cfg.Near, cfg.Radius, cfg.BBox
+	data, err := apiGet(ctx, env, cfg, "/api/trends", req.Values())
+	var aerr *apiclient.Error
+	if errors.As(err, &aerr) && aerr.Type == "bad_data" {
+		// The API read the flags as they were given: its answer names the
+		// flag at fault and what is allowed.
+		return fmt.Errorf("%w: geoheat trends: %s", ErrUsage, aerr.Message)
+	}
+	if err != nil {
+		return err
+	}
+	if cfg.JSON {
+		return printJSON(env.Stdout, data)
+	}
+	var d httpapi.TrendsData
+	if err := json.Unmarshal(data, &d); err != nil {
+		return fmt.Errorf("unexpected /api/trends answer: %w", err)
+	}
+	return printTrends(env.Stdout, d)
+}
+
+// printTrends writes the trends as a table under a line saying what was
+// selected, and the answer's note.
+func printTrends(w io.Writer, d httpapi.TrendsData) error {
+	lang := "all languages"
+	if d.Lang != "" {
+		lang = d.Lang + " (" + d.Name + ")"
+	}
+	fmt.Fprintf(w, "trends in %s, %s: window %s (%s to %s), baseline %s",
+		lang, terminalSafe(d.Area), d.Window, d.From.Format(timeLayout), d.To.Format(timeLayout), d.Baseline)
+	if d.BaselineShort {
+		fmt.Fprintf(w, " (%s held)", d.BaselineHeld)
+	}
+	fmt.Fprintln(w)
+	if len(d.Trends) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "rank\ttag\tscore\tauthors\tposts\texpected\tper "+d.Bucket+"\tfirst seen")
+		for i, t := range d.Trends {
+			fmt.Fprintf(tw, "%d\t#%s\t%.1f\t%d\t%d\t%.1f\t%s\t%s\n", i+1, terminalSafe(t.Tag), t.Score, t.Authors, t.Posts,
+				t.Expected, sparkline(t.Series), t.FirstSeen.UTC().Format(timeLayout))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if d.Note != "" {
+		fmt.Fprintln(w, "note: "+terminalSafe(d.Note))
+	}
+	return nil
+}
+
+const timeLayout = "2006-01-02 15:04Z"
+
+// sparkBars are the eighths of a character cell, lowest first.
+var sparkBars = []rune("▁▂▃▄▅▆▇█")
+
+// sparkline draws a series as one bar per value, scaled to its largest.
+func sparkline(series []int64) string {
+	var top int64
+	for _, v := range series {
+		top = max(top, v)
+	}
+	out := make([]rune, len(series))
+	for i, v := range series {
+		level := 0
+		if top > 0 {
+			level = int(math.Round(float64(max(v, 0)) / float64(top) * float64(len(sparkBars)-1)))
+		}
+		out[i] = sparkBars[level]
+	}
+	return string(out)
+}
