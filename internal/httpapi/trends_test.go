@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -409,4 +410,54 @@ func TestTrendsAnswersAreCachedByQuery(t *testing.T) {
 			t.Errorf("%s: %d computations, want %d (a new area is a new query)", q, s.Computed, 2+i)
 		}
 	}
+}
+
+// FuzzTrendsParams: whatever /api/trends is sent, an accepted selection is
+// one the store accepts too (window, baseline, n, authors in range; one
+// area; a circle's or box's bounds hold its centre), and asking a store
+// with a few posts never fails or panics.
+func FuzzTrendsParams(f *testing.F) {
+	for _, s := range []string{"lang=es&country=ES", "near=Madrid&radius=50km&window=30m", "bbox=170,-20,-170,10&baseline=2h",
+		"country=Spian", "near=40.4,-3.7&radius=2001km", "window=5m&baseline=5m&n=100&min_authors=1&min_score=-1",
+		"at=1700000000&geo=all", "country=ES&near=Madrid", "min_score=NaN", "window=168h&baseline=1ns"} {
+		f.Add(s)
+	}
+	parser := defaultParser(f)
+	st, err := memstore.Open(memstore.Options{CountryOf: defaultCountries(f).CountryOf})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer st.Close()
+	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	var posts []post.Post
+	for i := range 200 {
+		posts = append(posts, post.Post{ID: strconv.Itoa(i), UserID: strconv.Itoa(i % 13), Lang: "es", Time: t0.Add(time.Duration(i) * time.Minute),
+			Hashtags: []string{"t" + strconv.Itoa(i%7)}, HasPoint: i%2 == 0, Point: post.Point{Lat: 40.4, Lon: -3.7}, GeoSource: post.GeoExact})
+	}
+	if err := st.Record(context.Background(), posts); err != nil {
+		f.Fatal(err)
+	}
+	places := func() (*place.Parser, error) { return parser, nil }
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		q, area, err := TrendsRequestFrom(v).Query(places)
+		if err != nil {
+			return
+		}
+		if q.Window < store.TrendBucket || q.Baseline < q.Window || q.Window+q.Baseline > store.MaxTrendSpan ||
+			q.N < 1 || q.N > store.MaxTrendN || q.MinAuthors < 1 || (q.Country != "" && q.Within != nil) {
+			t.Fatalf("accepted %+v", q)
+		}
+		if area.Kind == place.Near {
+			if b := area.Bounds(); !(place.Area{Kind: place.Box, Box: b}).Contains(area.Lat, area.Lon) {
+				t.Fatalf("bounds %+v do not hold the centre of %v", b, area)
+			}
+		}
+		if _, err := st.Trends(context.Background(), q); err != nil {
+			t.Fatalf("store refused an accepted query %+v: %v", q, err)
+		}
+	})
 }
