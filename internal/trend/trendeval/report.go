@@ -405,13 +405,13 @@ func (r *Report) WriteText(w io.Writer, misses bool) error {
 		fmt.Fprintf(tw, "false trends %s: %.2f per language per hour (mean), worst %s %.2f; in the top %d %.2f; countries %.2f per hour over %d country-hours\n",
 			fs.name, fs.s.MeanPerHour, fs.s.WorstLang, fs.s.WorstPerHour, p.Top, fs.s.MeanTopPerHour, fs.s.CountryPerHour, fs.s.CountryHours)
 	}
-	fmt.Fprintln(tw, "language\tfalse/hour\tin top/hour\tmost in an hour\tmost listed (ticks)")
+	fmt.Fprintln(tw, "language\tfalse/hour\tin top/hour\tmost in an hour\tmost listed (ticks)\tby hour")
 	for _, ft := range r.FalseQuiet.PerLanguage {
 		var tags []string
 		for _, t := range ft.Tags[:min(4, len(ft.Tags))] {
 			tags = append(tags, fmt.Sprintf("%s (%d)", t.Tag, t.Ticks))
 		}
-		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%d\t%s\n", ft.Selection.Lang, ft.PerHour, ft.TopPerHour, ft.MaxInHour, strings.Join(tags, ", "))
+		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%d\t%s\t%s\n", ft.Selection.Lang, ft.PerHour, ft.TopPerHour, ft.MaxInHour, strings.Join(tags, ", "), strings.Trim(fmt.Sprint(ft.ByHour), "[]"))
 	}
 	fmt.Fprintln(tw)
 	fmt.Fprintf(tw, "always-big tags (%d per language) listed: %d times\n", AlwaysBigN, len(r.AlwaysBigListed))

@@ -215,6 +215,9 @@ type FalseTrends struct {
 	PerHour    float64 `json:"per_hour"`
 	TopPerHour float64 `json:"top_per_hour"`
 	MaxInHour  int     `json:"max_in_hour"`
+	// ByHour is the distinct false tags listed in each clock hour of the
+	// span, from its start (-1 where the selection was not asked).
+	ByHour []int `json:"by_hour"`
 	// Tags are the false tags with the number of ticks each was listed
 	// at, most first.
 	Tags []TagTicks `json:"tags,omitempty"`
@@ -267,8 +270,12 @@ func countFalse(obs *Observations, sel Selection, from, to time.Time, top int, i
 		ft.PerHour = float64(ft.Listed) / float64(ft.Hours)
 		ft.TopPerHour = float64(ft.Top) / float64(ft.Hours)
 	}
-	for _, n := range perHour {
-		ft.MaxInHour = max(ft.MaxInHour, n)
+	for h := range hours {
+		for len(ft.ByHour) <= h {
+			ft.ByHour = append(ft.ByHour, -1)
+		}
+		ft.ByHour[h] = perHour[h]
+		ft.MaxInHour = max(ft.MaxInHour, perHour[h])
 	}
 	for tag, n := range ticks {
 		ft.Tags = append(ft.Tags, TagTicks{tag, n})

@@ -2,6 +2,7 @@ package trendeval
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +161,9 @@ func TestCountFalse(t *testing.T) {
 	if ft.Hours != 2 || ft.Listed != 7 || ft.Top != 6 || ft.MaxInHour != 6 || !approx(ft.PerHour, 3.5) || !approx(ft.TopPerHour, 3) {
 		t.Errorf("false trends %+v", ft)
 	}
+	if !slices.Equal(ft.ByHour, []int{1, 6}) {
+		t.Errorf("by hour %v, want [1 6]", ft.ByHour)
+	}
 	if len(ft.Tags) == 0 || ft.Tags[0] != (TagTicks{"b", 3}) {
 		t.Errorf("tags %+v: want b first, listed at 3 ticks", ft.Tags)
 	}
@@ -168,7 +172,7 @@ func TestCountFalse(t *testing.T) {
 	lists = make([][]store.Trend, len(obs.Ticks))
 	lists[3] = listing("x")
 	obs.Lists[Selection{Country: "ES"}] = lists
-	if ft := countFalse(obs, Selection{Country: "ES"}, at(0), at(120), 5, isBurst); ft.Hours != 1 || ft.Listed != 1 {
+	if ft := countFalse(obs, Selection{Country: "ES"}, at(0), at(120), 5, isBurst); ft.Hours != 1 || ft.Listed != 1 || !slices.Equal(ft.ByHour, []int{1}) {
 		t.Errorf("one-tick selection %+v", ft)
 	}
 }

@@ -75,6 +75,11 @@ const (
 // burst that starts in its last minutes is seen to its end.
 const longestBurst = 2 * time.Hour
 
+// ErrOptions wraps every error about Options itself (a bad rate, a window
+// longer than the baseline...), so that a command can answer it as a
+// usage error.
+var ErrOptions = errors.New("trendeval: bad options")
+
 // DefaultStart is the stream clock's start: a fixed instant, so that a
 // seed gives the same day on every machine.
 var DefaultStart = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
@@ -134,7 +139,7 @@ type Options struct {
 // normalize fills in the defaults and checks o.
 func (o Options) normalize() (Options, error) {
 	if o.NewParser == nil || o.Detector == nil {
-		return o, errors.New("trendeval: a parser and a detector are required")
+		return o, fmt.Errorf("%w: a parser and a detector are required", ErrOptions)
 	}
 	if o.Rate == 0 {
 		o.Rate = SampleRate
@@ -159,7 +164,7 @@ func (o Options) normalize() (Options, error) {
 	}
 	q, err := o.query(Selection{}, time.Time{}).Normalize()
 	if err != nil {
-		return o, fmt.Errorf("trendeval: %w", err)
+		return o, fmt.Errorf("%w: %w", ErrOptions, err)
 	}
 	o.Window, o.Baseline, o.MinAuthors, o.MinScore = q.Window, q.Baseline, q.MinAuthors, q.MinScore
 	if o.Tail <= 0 {
@@ -171,17 +176,17 @@ func (o Options) normalize() (Options, error) {
 	o.WarmUp = max(o.WarmUp, 0)
 	switch {
 	case !(o.Rate > 0) || o.Rate > 1e6:
-		return o, fmt.Errorf("trendeval: rate %g is not in (0, 1e6] messages per second", o.Rate)
+		return o, fmt.Errorf("%w: rate %g is not in (0, 1e6] messages per second", ErrOptions, o.Rate)
 	case o.Span < o.Tick:
-		return o, fmt.Errorf("trendeval: span %v is shorter than a tick (%v)", o.Span, o.Tick)
+		return o, fmt.Errorf("%w: span %v is shorter than a tick (%v)", ErrOptions, o.Span, o.Tick)
 	case o.Tick%store.TrendBucket != 0 || o.Tick <= 0:
-		return o, fmt.Errorf("trendeval: tick %v is not a whole number of %v buckets", o.Tick, store.TrendBucket)
+		return o, fmt.Errorf("%w: tick %v is not a whole number of %v buckets", ErrOptions, o.Tick, store.TrendBucket)
 	case !(o.BurstsPerHour > 0):
-		return o, fmt.Errorf("trendeval: bursts per hour %g is not positive", o.BurstsPerHour)
+		return o, fmt.Errorf("%w: bursts per hour %g is not positive", ErrOptions, o.BurstsPerHour)
 	case o.SpamShare > 1:
-		return o, fmt.Errorf("trendeval: spam share %g is over 1", o.SpamShare)
+		return o, fmt.Errorf("%w: spam share %g is over 1", ErrOptions, o.SpamShare)
 	case o.Top < 1 || o.Top > store.MaxTrendN:
-		return o, fmt.Errorf("trendeval: top %d is outside 1..%d", o.Top, store.MaxTrendN)
+		return o, fmt.Errorf("%w: top %d is outside 1..%d", ErrOptions, o.Top, store.MaxTrendN)
 	}
 	if o.CountryOf == nil {
 		c, err := place.DefaultCountries()

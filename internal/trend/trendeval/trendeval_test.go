@@ -131,3 +131,27 @@ func TestRunFindsBurstsNotSpam(t *testing.T) {
 		t.Errorf("JSON report without views: %.200s", js.String())
 	}
 }
+
+// TestBadOptions: options that cannot be evaluated are refused as
+// ErrOptions before anything is generated.
+func TestBadOptions(t *testing.T) {
+	if _, err := Run(context.Background(), Options{}); !errors.Is(err, ErrOptions) {
+		t.Errorf("no parser nor detector: %v", err)
+	}
+	base := replayOptions(t)
+	for name, mod := range map[string]func(*Options){
+		"baseline shorter than window": func(o *Options) { o.Window, o.Baseline = 2*time.Hour, time.Hour },
+		"negative rate":                func(o *Options) { o.Rate = -1 },
+		"tick not whole buckets":       func(o *Options) { o.Tick = 7 * time.Minute },
+		"top beyond the maximum":       func(o *Options) { o.Top = 1000 },
+		"span shorter than a tick":     func(o *Options) { o.Span = time.Minute },
+		"no bursts":                    func(o *Options) { o.BurstsPerHour = -1 },
+		"min authors below 1":          func(o *Options) { o.MinAuthors = -3 },
+	} {
+		o := base
+		mod(&o)
+		if _, err := Run(context.Background(), o); !errors.Is(err, ErrOptions) {
+			t.Errorf("%s: %v, want ErrOptions", name, err)
+		}
+	}
+}
