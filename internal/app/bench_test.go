@@ -172,6 +172,16 @@ func TestBenchEveryScenarioTiny(t *testing.T) {
 		t.Errorf("bytes per held post %q", q[5])
 	}
 	get("query HTTP (30 k posts)")
+	if tr := getOrSkipped("trends direct (30 k posts)", "trends"); !skipped(tr) {
+		for _, want := range []string{"world ", "country ", "near ", "bbox ", "all "} {
+			if !strings.Contains(tr[4], want) {
+				t.Errorf("trends row lacks %q: %q", want, tr[4])
+			}
+		}
+		if bpp := num(tr[5]); bpp <= 0 || bpp > 1000 {
+			t.Errorf("trends: bytes per held post %q", tr[5])
+		}
+	}
 	for _, name := range []string{"startup: serve --no-ingest", "startup: serve --no-ingest --detector stopwords"} {
 		if r := get(name); !strings.Contains(r[4], "to ready ") {
 			t.Errorf("%s: %q", name, r[4])

@@ -23,7 +23,7 @@ import (
 )
 
 // Scenarios is every scenario, in the order the table lists them.
-var Scenarios = []string{"ingest", "ngram", "redis", "query", "load", "overload", "startup", "seed"}
+var Scenarios = []string{"ingest", "ngram", "redis", "query", "trends", "load", "overload", "startup", "seed"}
 
 // Config is one bench run: `geoheat bench`'s flags (see its -h for each).
 type Config struct {
@@ -158,6 +158,8 @@ func (b *runner) run(ctx context.Context) error {
 			err = b.redis(ctx)
 		case "query":
 			err = b.query(ctx)
+		case "trends":
+			err = b.trends(ctx)
 		case "load":
 			err = b.load(ctx)
 		case "overload":
