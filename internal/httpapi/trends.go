@@ -237,6 +237,7 @@ type TrendsData struct {
 	WindowActivity   int64   `json:"window_activity"`
 	BaselineActivity int64   `json:"baseline_activity"`
 	Candidates       int     `json:"candidates"`
+	WarmingUp        bool    `json:"warming_up"`
 
 	Trends []store.Trend `json:"trends"`
 	Note   string        `json:"note,omitempty"`
@@ -250,7 +251,7 @@ func NewTrendsData(q store.TrendsQuery, area place.Area, res store.TrendsResult)
 		From: res.From, To: res.To, BaselineFrom: res.BaselineFrom,
 		BaselineHeld: shortDuration(res.BaselineHeld), BaselineHeldS: res.BaselineHeld.Seconds(), BaselineShort: res.BaselineShort,
 		Bucket: shortDuration(res.Bucket), BucketS: res.Bucket.Seconds(),
-		WindowActivity: res.WindowActivity, BaselineActivity: res.BaselineActivity, Candidates: res.Candidates,
+		WindowActivity: res.WindowActivity, BaselineActivity: res.BaselineActivity, Candidates: res.Candidates, WarmingUp: res.WarmingUp,
 		Trends: res.Trends}
 	if q.Lang != "" {
 		d.Name = ref(q.Lang).Name
@@ -267,13 +268,12 @@ func NewTrendsData(q store.TrendsQuery, area place.Area, res store.TrendsResult)
 func trendsNote(q store.TrendsQuery, res store.TrendsResult) string {
 	var notes []string
 	switch {
-	case !res.BaselineShort:
-	case res.BaselineHeld > 0:
+	case res.WarmingUp:
+		return fmt.Sprintf("warming up: the store holds %s of baseline before the %s window; a tag's usual level cannot be told from less than a window, so trends are listed once it holds %s",
+			shortDuration(res.BaselineHeld), shortDuration(q.Window), shortDuration(q.Window))
+	case res.BaselineShort:
 		notes = append(notes, fmt.Sprintf("the store holds %s of the %s baseline asked for; expected levels are from what it holds",
 			shortDuration(res.BaselineHeld), shortDuration(q.Baseline)))
-	default:
-		notes = append(notes, fmt.Sprintf("the store holds nothing from before the window, so there is no baseline: every tag is expected at the floor of 1, and any with %d or more authors can trend",
-			q.MinAuthors))
 	}
 	if len(res.Trends) == 0 {
 		switch {

@@ -28,8 +28,9 @@ const (
 	// MaxTrendSpan bounds window + baseline: a week of 5-minute buckets.
 	MaxTrendSpan = 7 * 24 * time.Hour
 	// DefaultTrendMinScore is the score a tag needs to be listed: below it
-	// a tag's rise is within what chance gives a steady tag.
-	DefaultTrendMinScore = 10.0
+	// a tag's rise is within what chance and the ebb and flow of a day
+	// give a steady tag (chosen on replayed demo days: BENCHMARKS.md).
+	DefaultTrendMinScore = 30.0
 )
 
 // TrendsQuery selects the hashtags rising within a language and a place.
@@ -143,4 +144,8 @@ type TrendsResult struct {
 	WindowActivity   int64 `json:"window_activity"`
 	BaselineActivity int64 `json:"baseline_activity"`
 	Candidates       int   `json:"candidates"`
+	// WarmingUp says the store holds less baseline than a window: a tag's
+	// level cannot be told from one stretch shorter than the one it is
+	// compared with, so nothing is listed yet.
+	WarmingUp bool `json:"warming_up"`
 }

@@ -274,3 +274,31 @@ func TestAuthorOf(t *testing.T) {
 		t.Error("the user id decides")
 	}
 }
+
+// TestWarmingUp: with less baseline held than a window, nothing is
+// listed, however new every tag looks, and the answer says so.
+func TestWarmingUp(t *testing.T) {
+	ix := New(nil)
+	var head int64
+	for i := range 600 {
+		p := Post{Lang: "en", Time: t0 + int64(i)*int64(6*time.Second), Tags: []string{fmt.Sprint("t", i%3)}, Author: uint32(i)}
+		ix.Add(&p)
+		head = p.Time
+	}
+	// An hour of posts: the 1h window holds them all, no baseline.
+	res, err := ix.Query(store.TrendsQuery{MinScore: -1}, head, t0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.WarmingUp || len(res.Trends) != 0 || res.WindowActivity == 0 {
+		t.Errorf("an hour of posts, a 1h window: warming up %v, trends %d, activity %d", res.WarmingUp, len(res.Trends), res.WindowActivity)
+	}
+	// A 30-minute window has 30 minutes of baseline behind it.
+	res, err = ix.Query(store.TrendsQuery{Window: 30 * time.Minute, MinScore: -1, MinAuthors: 1}, head, t0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.WarmingUp || res.BaselineHeld < 30*time.Minute {
+		t.Errorf("30m window over an hour: warming up %v, baseline held %v", res.WarmingUp, res.BaselineHeld)
+	}
+}

@@ -67,6 +67,13 @@ func (ix *Index) Query(q store.TrendsQuery, head, oldest int64, empty bool) (sto
 		windows[b-winLo] = v
 	}
 	res.WindowActivity, res.BaselineActivity = acc.winTotal, acc.baseTotal
+	if res.BaselineHeld < q.Window {
+		// A fresh store: with less than a window of baseline every tag
+		// of the window looks new (a replayed demo day lists over a
+		// hundred steady tags an hour in its first hour: BENCHMARKS.md).
+		res.WarmingUp = true
+		return res, nil
+	}
 
 	var (
 		trends []store.Trend

@@ -115,6 +115,9 @@ func TestTrendsLimits(t *testing.T) {
 			post.Post{Lang: "en", Time: at, Hashtags: []string{"anon"}, HasPoint: true, Point: post.Point{Lat: 1, Lon: 1}},
 			post.Post{Lang: "en", Time: at, Hashtags: []string{"known"}, UserID: fmt.Sprint("u", i)})
 	}
+	// A post ten minutes before: a window's worth of baseline, so that
+	// the store is past warming up.
+	posts = append(posts, post.Post{Lang: "en", Time: storetest.T0.Add(-10 * time.Minute), Hashtags: []string{"before"}, UserID: "u0"})
 	if err := s.Record(ctx, posts); err != nil {
 		t.Fatal(err)
 	}
