@@ -17,6 +17,7 @@ import (
 	"github.com/geoheat/geoheat/internal/render"
 	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/redisstore"
+	"github.com/geoheat/geoheat/internal/trend/trendeval"
 )
 
 const envPrefix = "GEOHEAT"
@@ -64,7 +65,11 @@ type Config struct {
 	Baseline   string
 	MinAuthors int
 	MinScore   float64
-	At         string
+	// trends eval
+	Span      time.Duration
+	SpamShare float64
+	Misses    bool
+	At        string
 
 	LogLevel string
 
@@ -119,6 +124,7 @@ const (
 	groupVersion // geoheat version
 	groupDemo    // geoheat demo (demo.go)
 	groupTrends  // geoheat trends (trends.go)
+	groupTrendsEval
 )
 
 // burstsUsage is --bursts on every command that runs the demo, so that it
@@ -215,6 +221,9 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	if groups&groupTrends != 0 {
 		c.registerTrends(fs)
 	}
+	if groups&groupTrendsEval != 0 {
+		c.registerTrendsEval(fs)
+	}
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 }
 
@@ -282,6 +291,22 @@ func (c *Config) registerTrends(fs *flag.FlagSet) {
 	fs.Float64Var(&c.MinScore, "min-score", store.DefaultTrendMinScore, "score a tag needs to be listed, (observed - expected)^2 / expected (negative: every tag above its expected level; see docs/trends.md)")
 	fs.StringVar(&c.At, "at", "", "the trends as they were at this time: RFC 3339 (2026-05-01T12:00:00Z) or Unix seconds (default: now, the newest post)")
 	c.registerGeo(fs)
+}
+
+// registerTrendsEval adds the flags of `trends eval`: the demo day
+// replayed (as `demo` and `serve --source demo` spell them) and the trend
+// parameters (as `trends` spells them).
+func (c *Config) registerTrendsEval(fs *flag.FlagSet) {
+	fs.Uint64Var(&c.Seed, "seed", 1, "demo: random seed (same seed, same day, bursts and spammer)")
+	fs.Float64Var(&c.Rate, "rate", trendeval.SampleRate, "demo: messages per second of stream time (the sample stream's pace)")
+	fs.DurationVar(&c.Span, "span", trendeval.DefaultSpan, "stream time evaluated, after a warm-up of window + baseline")
+	fs.Float64Var(&c.Bursts, "bursts", demo.DefaultBurstsPerHour, burstsUsage)
+	fs.Float64Var(&c.SpamShare, "spam", trendeval.DefaultSpamShare, "demo: the spamming account's share of the English posts (negative: none)")
+	fs.StringVar(&c.Window, "window", "1h", "the recent window a trend is observed over")
+	fs.StringVar(&c.Baseline, "baseline", "24h", "the span before the window that sets each tag's expected level")
+	fs.IntVar(&c.MinAuthors, "min-authors", store.DefaultTrendMinAuthors, "distinct authors a tag needs in the window to trend")
+	fs.Float64Var(&c.MinScore, "min-score", store.DefaultTrendMinScore, "score a tag needs to be listed (see docs/trends.md)")
+	fs.BoolVar(&c.Misses, "misses", false, "also list the bursts found late or not at all, with what outranked them")
 }
 
 // registerGeo adds --geo, the provenance filter of `points`, `render` and

@@ -9,12 +9,17 @@ import (
 	"math"
 	"strconv"
 	"text/tabwriter"
+	"time"
 
 	"github.com/geoheat/geoheat/internal/apiclient"
 	"github.com/geoheat/geoheat/internal/httpapi"
+	"github.com/geoheat/geoheat/internal/trend/trendeval"
 )
 
 func runTrends(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 && args[0] == "eval" {
+		return runTrendsEval(ctx, env, args[1:])
+	}
 	cfg, err := queryFlags("trends", groupTrends, env, args,
 		"[--lang L] [--country C | --near PLACE [--radius 50km] | --bbox W,S,E,N] [--window 1h] [--baseline 24h] [--n 10] [--geo exact,place] [--min-authors 5] [--min-score 10] [--at TIME] [--server URL | --store redis://... | --data-dir DIR] [--json]")
 	if err != nil {
@@ -94,4 +99,51 @@ func sparkline(series []int64) string {
 		out[i] = sparkBars[level]
 	}
 	return string(out)
+}
+
+// runTrendsEval replays a demo day with injected bursts through the
+// pipeline into an embedded store and scores the trends found against the
+// demo's ground truth (internal/trend/trendeval; BENCHMARKS.md).
+func runTrendsEval(ctx context.Context, env Env, args []string) error {
+	cfg, _, err := parseFlags("trends eval", groupDetect|groupTrendsEval, env, args,
+		"[--seed 1] [--rate 60] [--span 24h] [--bursts 3] [--spam 0.001] [--window 1h] [--baseline 24h] [--min-authors 5] [--min-score 30] [--detector ngram] [--misses] [--json]\n\n"+
+			"Generates a demo day (and a warm-up of window + baseline before it) with bursts and a spamming account, ingests it\n"+
+			"through the pipeline into an embedded store, and every 5 minutes of stream time asks for the trends of each burst\n"+
+			"language and country; then the same day without bursts, for false trends. Takes about 10 minutes on 2 cores.")
+	if err != nil {
+		return helpOK(err)
+	}
+	log, err := newLogger(env.Stderr, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	det, err := openDetector(cfg, env, log)
+	if err != nil {
+		return err
+	}
+	opts := trendeval.Options{Seed: cfg.Seed, Rate: cfg.Rate, Span: cfg.Span, BurstsPerHour: cfg.Bursts, SpamShare: cfg.SpamShare,
+		MinAuthors: cfg.MinAuthors, MinScore: cfg.MinScore, NewParser: newTweetParser, Detector: det, Progress: env.Stderr}
+	if cfg.Bursts == 0 {
+		return fmt.Errorf("%w: trends eval: --bursts 0 leaves nothing to find", ErrUsage)
+	}
+	for _, d := range []struct {
+		flag string
+		dst  *time.Duration
+		val  string
+	}{{"--window", &opts.Window, cfg.Window}, {"--baseline", &opts.Baseline, cfg.Baseline}} {
+		if *d.dst, err = httpapi.ParseWindow(d.val); err != nil {
+			return fmt.Errorf("%w: trends eval %s: %v", ErrUsage, d.flag, err)
+		}
+	}
+	rep, err := trendeval.Run(ctx, opts)
+	if errors.Is(err, trendeval.ErrOptions) {
+		return fmt.Errorf("%w: trends eval: %v", ErrUsage, err)
+	}
+	if err != nil {
+		return err
+	}
+	if cfg.JSON {
+		return rep.WriteJSON(env.Stdout)
+	}
+	return rep.WriteText(env.Stdout, cfg.Misses)
 }

@@ -329,3 +329,22 @@ func TestSparkline(t *testing.T) {
 		}
 	}
 }
+
+// TestTrendsEval runs `geoheat trends eval` on a short replay: the report
+// names the bursts found and the targets; a window longer than the
+// baseline is a usage error.
+func TestTrendsEval(t *testing.T) {
+	ctx := context.Background()
+	out, _, err := run(t, ctx, "", "trends", "eval", "--rate", "4", "--span", "1h", "--window", "30m", "--baseline", "1h", "--bursts", "6", "--misses")
+	if err != nil {
+		t.Fatalf("trends eval: %v\n%s", err, out)
+	}
+	for _, want := range []string{"bursts found", "bursts in the top 5 of their language", "false trends", "spam"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if _, _, err := run(t, ctx, "", "trends", "eval", "--window", "2h", "--baseline", "1h"); !errors.Is(err, ErrUsage) {
+		t.Errorf("window longer than the baseline: err = %v, want a usage error", err)
+	}
+}
