@@ -259,11 +259,11 @@ func TestTrendsCommandTableAndErrors(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Date(2026, 5, 1, 6, 0, 0, 0, time.UTC)
 	stream := filepath.Join(dir, "demo.jsonl")
-	// Four minutes of stream: no baseline yet.
-	if _, errs, err := runWithClock(ctx, start, "demo", "--seed", "9", "--rate", "100", "--limit", "24000", "-o", stream); err != nil {
+	// Ten minutes of stream: less baseline than the default window.
+	if _, errs, err := runWithClock(ctx, start, "demo", "--seed", "9", "--rate", "100", "--limit", "60000", "-o", stream); err != nil {
 		t.Fatalf("demo: %v\n%s", err, errs)
 	}
-	end := start.Add(4 * time.Minute)
+	end := start.Add(10 * time.Minute)
 	dataDir := filepath.Join(dir, "data")
 	if _, errs, err := runWithClock(ctx, end, "ingest", "--source", "file:"+stream, "--detector", "platform", "--data-dir", dataDir); err != nil {
 		t.Fatalf("ingest: %v\n%s", err, errs)
@@ -274,17 +274,32 @@ func TestTrendsCommandTableAndErrors(t *testing.T) {
 	}
 	var d httpapi.TrendsData
 	mustUnmarshal(t, out, &d)
-	if !d.BaselineShort || d.Area != "world" || d.Name != "all languages" || !strings.Contains(d.Note, "no baseline") || len(d.Trends) == 0 {
-		t.Fatalf("trends --json over four minutes: %s", out)
+	if !d.BaselineShort || !d.WarmingUp || d.Area != "world" || d.Name != "all languages" || !strings.Contains(d.Note, "warming up") || len(d.Trends) != 0 {
+		t.Fatalf("trends --json over ten minutes: %s", out)
 	}
-	table, errs, err := runWithClock(ctx, end, "trends", "--data-dir", dataDir)
+	// A 5-minute window has its 5 minutes of baseline: every rising tag.
+	args := []string{"trends", "--data-dir", dataDir, "--window", "5m", "--baseline", "5m", "--min-score", "-1"}
+	out, errs, err = runWithClock(ctx, end, append(args, "--json")...)
+	if err != nil {
+		t.Fatalf("trends --json: %v\n%s", err, errs)
+	}
+	d = httpapi.TrendsData{}
+	mustUnmarshal(t, out, &d)
+	if d.WarmingUp || len(d.Trends) == 0 {
+		t.Fatalf("trends --window 5m over ten minutes: %s", out)
+	}
+	table, errs, err := runWithClock(ctx, end, args...)
 	if err != nil {
 		t.Fatalf("trends: %v\n%s", err, errs)
 	}
 	lines := strings.Split(strings.TrimSpace(table), "\n")
-	if len(lines) != len(d.Trends)+3 || !strings.HasPrefix(lines[0], "trends in all languages, world: window 1h") ||
+	noteLines := 0
+	if d.Note != "" {
+		noteLines = 1
+	}
+	if len(lines) != len(d.Trends)+2+noteLines || !strings.HasPrefix(lines[0], "trends in all languages, world: window 5m") ||
 		strings.Join(strings.Fields(lines[1]), " ") != "rank tag score authors posts expected per 5m first seen" ||
-		lines[len(lines)-1] != "note: "+d.Note {
+		(d.Note != "" && lines[len(lines)-1] != "note: "+d.Note) {
 		t.Fatalf("table:\n%s", table)
 	}
 	for i, tr := range d.Trends {
