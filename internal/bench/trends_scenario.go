@@ -304,10 +304,10 @@ func TrendCases(fill DayFill, near, box place.Area) []TrendCase {
 			cases = append(cases, TrendCase{"country", name + " country=" + cc, qc})
 		}
 		qn := q
-		qn.Within = near.Contains
+		qn.Within, qn.Bounds = near.Contains, near.Bounds()
 		cases = append(cases, TrendCase{"near", name + " near", qn})
 		qb := q
-		qb.Within = box.Contains
+		qb.Within, qb.Bounds = box.Contains, box.Bounds()
 		cases = append(cases, TrendCase{"bbox", name + " bbox", qb})
 	}
 	return cases
