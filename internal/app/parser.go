@@ -1,8 +1,6 @@
 package app
 
 import (
-	"errors"
-
 	"github.com/geoheat/geoheat/internal/ingest/jetstream"
 	"github.com/geoheat/geoheat/internal/ingest/mastodon"
 	"github.com/geoheat/geoheat/internal/pipeline"
@@ -49,18 +47,7 @@ func (t *tweetParser) Parse(data []byte, dst *post.Post) pipeline.Outcome {
 			return pipeline.Outcome{Kind: pipeline.KindMalformed, Err: err}
 		}
 	}
-	res, err := t.p.Parse(data, dst)
-	switch res.Kind {
-	case twitter.KindPost:
-		return pipeline.Outcome{Kind: pipeline.KindPost, GeoRejected: res.GeoRejected}
-	case twitter.KindNotice:
-		return pipeline.Outcome{Kind: pipeline.KindNotice, Notice: res.Notice}
-	default:
-		if err == nil {
-			err = errors.New("malformed message")
-		}
-		return pipeline.Outcome{Kind: pipeline.KindMalformed, Err: err}
-	}
+	return pipeline.TweetOutcome(t.p.Parse(data, dst))
 }
 
 // blueskyNotice names Jetstream notices apart from X's ("delete" exists in

@@ -11,25 +11,9 @@ import (
 	"github.com/geoheat/geoheat/internal/ingest/ingesttest"
 	"github.com/geoheat/geoheat/internal/langid/stopwords"
 	"github.com/geoheat/geoheat/internal/pipeline"
-	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store/memstore"
 	"github.com/geoheat/geoheat/internal/testenv"
-	"github.com/geoheat/geoheat/internal/twitter"
 )
-
-// v1Parser adapts the Twitter parser, as the app's wiring does for tweets.
-type v1Parser struct{ p twitter.Parser }
-
-func (t *v1Parser) Parse(data []byte, dst *post.Post) pipeline.Outcome {
-	res, err := t.p.Parse(data, dst)
-	switch res.Kind {
-	case twitter.KindPost:
-		return pipeline.Outcome{Kind: pipeline.KindPost, GeoRejected: res.GeoRejected}
-	case twitter.KindNotice:
-		return pipeline.Outcome{Kind: pipeline.KindNotice, Notice: res.Notice}
-	}
-	return pipeline.Outcome{Kind: pipeline.KindMalformed, Err: err}
-}
 
 // BenchmarkPipelineEndToEnd runs 20,000 demo messages (2.8 KB raw v1.1
 // each) through the whole pipeline, parse + stopword detection + an
@@ -59,7 +43,7 @@ func BenchmarkPipelineEndToEnd(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := pipeline.New(pipeline.Config{Source: &ingesttest.Replay{Msgs: msgs, Name: "bench"}, NewParser: func() pipeline.Parser { return &v1Parser{} }, Detector: det, Recorder: st})
+		p, err := pipeline.New(pipeline.Config{Source: &ingesttest.Replay{Msgs: msgs, Name: "bench"}, NewParser: func() pipeline.Parser { return &pipeline.TweetParser{} }, Detector: det, Recorder: st})
 		if err != nil {
 			b.Fatal(err)
 		}

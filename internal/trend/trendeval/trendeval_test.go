@@ -12,26 +12,9 @@ import (
 	"github.com/geoheat/geoheat/internal/langid/platform"
 	"github.com/geoheat/geoheat/internal/pipeline"
 	"github.com/geoheat/geoheat/internal/place"
-	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/testenv"
-	"github.com/geoheat/geoheat/internal/twitter"
 	"github.com/geoheat/geoheat/internal/web"
 )
-
-// v1Parser adapts the Twitter parser as the app's wiring does for tweets
-// (the demo writes only v1.1 messages).
-type v1Parser struct{ p twitter.Parser }
-
-func (t *v1Parser) Parse(data []byte, dst *post.Post) pipeline.Outcome {
-	res, err := t.p.Parse(data, dst)
-	switch res.Kind {
-	case twitter.KindPost:
-		return pipeline.Outcome{Kind: pipeline.KindPost, GeoRejected: res.GeoRejected}
-	case twitter.KindNotice:
-		return pipeline.Outcome{Kind: pipeline.KindNotice, Notice: res.Notice}
-	}
-	return pipeline.Outcome{Kind: pipeline.KindMalformed, Err: err}
-}
 
 // replayOptions are the real components a replay needs: the countries'
 // outlines and the n-gram model (build outputs), the platform's language
@@ -51,7 +34,7 @@ func replayOptions(t *testing.T) Options {
 		t.Fatal(err)
 	}
 	return Options{
-		NewParser: func() pipeline.Parser { return &v1Parser{} },
+		NewParser: func() pipeline.Parser { return &pipeline.TweetParser{} },
 		Detector:  platform.New(platform.Trust, text),
 	}
 }
