@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/memstore"
 )
 
@@ -34,15 +35,10 @@ func (b *runner) query(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	after := HeapInUse()
-	stats, err := st.Stats(ctx)
+	perPost, stats, err := heldPerPost(ctx, st, before, n)
 	if err != nil {
 		return err
 	}
-	if stats.Posts != int64(n) {
-		return fmt.Errorf("store holds %d posts, want %d", stats.Posts, n)
-	}
-	perPost := float64(int64(after)-int64(before)) / float64(n)
 	cases := DashboardQueries()
 	direct, err := TimeDirect(ctx, st, cases, b.cfg.QueryIters)
 	if err != nil {
@@ -65,4 +61,18 @@ func (b *runner) query(ctx context.Context) error {
 		Row{Scenario: fmt.Sprintf("query HTTP (%s posts)", human(n)), Latencies: viaHTTP, Load: LoadAvg(), Note: "GET on loopback, body read, one client"},
 	)
 	return nil
+}
+
+// heldPerPost checks that a filled store holds its n posts and returns the
+// live heap grown since before per post held, and the store's stats.
+func heldPerPost(ctx context.Context, st store.Querier, before uint64, n int) (float64, store.Stats, error) {
+	after := HeapInUse()
+	stats, err := st.Stats(ctx)
+	if err != nil {
+		return 0, stats, err
+	}
+	if stats.Posts != int64(n) {
+		return 0, stats, fmt.Errorf("store holds %d posts, want %d", stats.Posts, n)
+	}
+	return float64(int64(after)-int64(before)) / float64(n), stats, nil
 }

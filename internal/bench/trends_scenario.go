@@ -85,16 +85,11 @@ func (b *runner) trends(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	after := HeapInUse()
-	afterMem, _ := ReadMem("self")
-	stats, err := st.Stats(ctx)
+	perPost, stats, err := heldPerPost(ctx, st, before, n)
 	if err != nil {
 		return err
 	}
-	if stats.Posts != int64(n) {
-		return fmt.Errorf("store holds %d posts, want %d", stats.Posts, n)
-	}
-	perPost := float64(int64(after)-int64(before)) / float64(n)
+	afterMem, _ := ReadMem("self")
 
 	cases := TrendCases(fill, near, box)
 	b.logf("  %d trend queries × %d runs", len(cases), b.cfg.QueryIters)

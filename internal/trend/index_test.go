@@ -1,11 +1,9 @@
 package trend
 
 import (
-	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
-	"slices"
 	"testing"
 	"time"
 
@@ -145,19 +143,7 @@ func naive(ps []Post, q store.TrendsQuery, head, oldest int64) store.TrendsResul
 		trends = append(trends, store.Trend{Tag: tag, Score: score, Authors: int64(len(distinct)), Posts: np,
 			Observed: o, Expected: e, Series: series, FirstSeen: bucketStart(first[tag])})
 	}
-	slices.SortFunc(trends, func(a, b store.Trend) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.Authors, a.Authors); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Tag, b.Tag)
-	})
-	if len(trends) > q.N {
-		trends = trends[:q.N]
-	}
-	return store.TrendsResult{Trends: trends, WindowActivity: winTotal, BaselineActivity: baseTotal}
+	return store.TrendsResult{Trends: rank(trends, q.N), WindowActivity: winTotal, BaselineActivity: baseTotal}
 }
 
 func TestQueryMatchesNaive(t *testing.T) {

@@ -115,18 +115,7 @@ func (ix *Index) Query(q store.TrendsQuery, head, oldest int64, empty bool) (sto
 			Observed: observed, Expected: expected, FirstSeen: bucketStart(acc.first[tag]),
 		})
 	}
-	slices.SortFunc(trends, func(a, b store.Trend) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.Authors, a.Authors); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Tag, b.Tag)
-	})
-	if len(trends) > q.N {
-		trends = trends[:q.N]
-	}
+	trends = rank(trends, q.N)
 	for i := range trends {
 		tag, _ := ix.tags.Lookup(trends[i].Tag)
 		series := make([]int64, nw)
@@ -141,6 +130,21 @@ func (ix *Index) Query(q store.TrendsQuery, head, oldest int64, empty bool) (sto
 		res.Trends = trends
 	}
 	return res, nil
+}
+
+// rank orders trends best first (score, then authors, then tag) and keeps
+// the first n.
+func rank(trends []store.Trend, n int) []store.Trend {
+	slices.SortFunc(trends, func(a, b store.Trend) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Authors, a.Authors); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Tag, b.Tag)
+	})
+	return trends[:min(len(trends), n)]
 }
 
 func ceilBuckets(d time.Duration) int64 {

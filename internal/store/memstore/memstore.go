@@ -210,7 +210,6 @@ type Store struct {
 	written  int64
 	tagIDBuf []uint32 // scratch for apply
 	trends   *trend.Index
-	trendTag []string   // scratch for apply: a post's tags
 	trendOne trend.Post // scratch for apply
 	counting bool       // false while replaying: drops and writes are not counted
 }
