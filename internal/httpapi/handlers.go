@@ -104,7 +104,7 @@ func (a *API) status(r *http.Request) (any, *apiError) {
 }
 
 func (a *API) counts(r *http.Request) (any, *apiError) {
-	rows, err := a.opts.Querier.Counts(r.Context())
+	rows, err := a.opts.Querier.Counts(r.Context(), store.CountsQuery{})
 	if err != nil {
 		return nil, storeError(err)
 	}

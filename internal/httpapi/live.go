@@ -210,7 +210,7 @@ func (l *Live) base(ctx context.Context) (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, err
 	}
-	counts, err := l.opts.Querier.Counts(ctx)
+	counts, err := l.opts.Querier.Counts(ctx, store.CountsQuery{})
 	if err != nil {
 		return Snapshot{}, err
 	}

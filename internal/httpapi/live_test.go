@@ -23,7 +23,7 @@ type liveQuerier struct {
 	bigTag string
 }
 
-func (q *liveQuerier) Counts(context.Context) ([]store.LangCount, error) {
+func (q *liveQuerier) Counts(context.Context, store.CountsQuery) ([]store.LangCount, error) {
 	return []store.LangCount{{Lang: "en", Posts: q.points.Load(), Geo: q.points.Load()}}, nil
 }
 
@@ -40,6 +40,14 @@ func (q *liveQuerier) Heat(context.Context, store.HeatQuery) (store.HeatResult, 
 
 func (q *liveQuerier) Trends(context.Context, store.TrendsQuery) (store.TrendsResult, error) {
 	return store.TrendsResult{}, nil
+}
+
+func (q *liveQuerier) Histogram(context.Context, store.HistogramQuery) (store.HistogramResult, error) {
+	return store.HistogramResult{}, nil
+}
+
+func (q *liveQuerier) Posts(context.Context, store.PostsQuery) (store.PostsResult, error) {
+	return store.PostsResult{}, nil
 }
 
 func (q *liveQuerier) Stats(context.Context) (store.Stats, error) {

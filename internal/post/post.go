@@ -3,7 +3,10 @@
 // in Lang, and the store records it. It has no dependencies on purpose.
 package post
 
-import "time"
+import (
+	"net/url"
+	"time"
+)
 
 // Point is a WGS84 position in degrees.
 type Point struct {
@@ -41,6 +44,10 @@ type Post struct {
 
 	UserID     string
 	ScreenName string
+	// URL is the original post's address when the payload gives one or it
+	// cannot be derived (Mastodon's url, a bsky.app link); empty for X
+	// posts, whose link Link derives from ScreenName and ID.
+	URL string
 	// UserLocation is the author's free-text profile location (X
 	// user.location), input to place resolution; empty when absent.
 	UserLocation string
@@ -59,4 +66,24 @@ type Post struct {
 	// that already knows the language (the seed's static format) sets it and
 	// detection is skipped.
 	Lang string
+}
+
+// Link returns the address of the original post: url when set, else the
+// x.com link of a numeric (X) id; "" when neither applies.
+func Link(id, handle, given string) string {
+	if given != "" {
+		return given
+	}
+	if id == "" || len(id) > 20 {
+		return ""
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return ""
+		}
+	}
+	if handle == "" {
+		return "https://x.com/i/web/status/" + id
+	}
+	return "https://x.com/" + url.PathEscape(handle) + "/status/" + id
 }

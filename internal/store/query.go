@@ -20,7 +20,8 @@ func badQuery(format string, args ...any) error {
 }
 
 // Normalize checks q and fills in its defaults: N 3, and Last 5000 when no
-// Window is given. Errors wrap ErrBadQuery.
+// Window, Range, BBox or Q is given (Last counts the seed's last hashtags,
+// the others select posts). Errors wrap ErrBadQuery.
 func (q TopQuery) Normalize() (TopQuery, error) {
 	switch {
 	case q.N < 0:
@@ -29,14 +30,30 @@ func (q TopQuery) Normalize() (TopQuery, error) {
 		return q, badQuery("top last %d is negative", q.Last)
 	case q.Window < 0:
 		return q, badQuery("top window %v is negative", q.Window)
+	case q.Window > 0 && !q.Range.IsZero():
+		return q, badQuery("top takes a window or a range, not both")
+	}
+	if err := q.Range.Check(); err != nil {
+		return q, err
+	}
+	selects := q.Window > 0 || !q.Range.IsZero() || !q.BBox.IsZero() || q.Q != ""
+	if selects && q.Last > 0 {
+		return q, badQuery("top last counts the newest hashtags: not with a window, range, bbox or q")
 	}
 	if q.N == 0 {
 		q.N = DefaultTopN
 	}
-	if q.Last == 0 && q.Window == 0 {
+	if !selects && q.Last == 0 {
 		q.Last = DefaultLast
 	}
-	return q, nil
+	if q.Q != "" {
+		if _, err := ParseSearch(q.Q); err != nil {
+			return q, err
+		}
+	}
+	var err error
+	q.Geo, err = normalizeGeo(q.Geo)
+	return q, err
 }
 
 // Normalize checks q (a language is required) and defaults N to 400 and
@@ -131,6 +148,16 @@ func (q HeatQuery) Check() error {
 		return badQuery("heat limit %d is negative", q.Limit)
 	case q.Window < 0:
 		return badQuery("heat window %v is negative", q.Window)
+	case q.Window > 0 && !q.Range.IsZero():
+		return badQuery("heat takes a window or a range, not both")
+	}
+	if err := q.Range.Check(); err != nil {
+		return err
+	}
+	if q.Q != "" {
+		if _, err := ParseSearch(q.Q); err != nil {
+			return err
+		}
 	}
 	return nil
 }

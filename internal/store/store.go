@@ -38,7 +38,8 @@ type Recorder interface {
 // concurrent use with Record and never wait for ingest beyond a short lock.
 // Returned slices are owned by the caller.
 type Querier interface {
-	Counts(ctx context.Context) ([]LangCount, error)
+	// Counts counts per language; the zero query counts every post held.
+	Counts(ctx context.Context, q CountsQuery) ([]LangCount, error)
 	Top(ctx context.Context, q TopQuery) ([]LangTop, error)
 	Points(ctx context.Context, q PointsQuery) ([]Point, error)
 	Heat(ctx context.Context, q HeatQuery) (HeatResult, error)
@@ -46,6 +47,11 @@ type Querier interface {
 	// Trends scores the hashtags rising in a selection (trends.go,
 	// docs/trends.md).
 	Trends(ctx context.Context, q TrendsQuery) (TrendsResult, error)
+	// Histogram counts a selection's posts and points per time bucket
+	// (explore.go).
+	Histogram(ctx context.Context, q HistogramQuery) (HistogramResult, error)
+	// Posts lists the newest posts whose text is kept (explore.go).
+	Posts(ctx context.Context, q PostsQuery) (PostsResult, error)
 }
 
 // Store is the whole store; only the app wiring and storetest see it.
@@ -123,6 +129,10 @@ type Point struct {
 	// Confidence is the resolver's confidence as stored: quantised to
 	// 1/255 steps (see QuantizeConfidence), 1 for exact and place points.
 	Confidence float32
+	// Time is the post's time (UTC) and Tags its lower-cased hashtags, for
+	// exports; Tags is nil for a post without hashtags.
+	Time time.Time
+	Tags []string
 }
 
 // TopQuery selects the most used hashtags.
@@ -134,6 +144,19 @@ type TopQuery struct {
 	// Window, when > 0, counts over posts whose time is within Window of the
 	// head time instead of Last.
 	Window time.Duration
+	// Range, when set, counts over the posts whose time is in it instead
+	// of Last; not with Window.
+	Range Range
+	// BBox, when set (not the zero value), counts only the posts with a
+	// point of a provenance in Geo inside it, over Window or Range (every
+	// post held when neither is set) instead of Last.
+	BBox BBox
+	// Geo is the provenances a point may have to count as inside BBox; the
+	// zero value means post.GeoSetTrusted.
+	Geo post.GeoSet
+	// Q, when set, counts only the posts whose kept text matches it
+	// (ParseSearch), over Window or Range instead of Last.
+	Q string
 }
 
 // TagCount is a lower-cased hashtag and how often it occurred.
@@ -177,10 +200,13 @@ type HeatQuery struct {
 	Lang   string        // "" means every language
 	Tag    string        // hashtag, matched lower-cased; "" means any post
 	Window time.Duration // > 0: posts within Window of the head time
-	Last   int           // > 0: only the Last most recent matching points
-	BBox   BBox          // zero value: the world
-	Zoom   int           // 0..22; sets the cell size (see analysis.CellDegrees)
-	Limit  int           // at most Limit cells, the heaviest kept; 0 means no limit
+	Range  Range         // set: posts whose time is in it; not with Window
+	// Q, when set, keeps the posts whose kept text matches it (ParseSearch).
+	Q     string
+	Last  int  // > 0: only the Last most recent matching points
+	BBox  BBox // zero value: the world
+	Zoom  int  // 0..22; sets the cell size (see analysis.CellDegrees)
+	Limit int  // at most Limit cells, the heaviest kept; 0 means no limit
 	// Geo is the provenances included; the zero value means
 	// post.GeoSetTrusted. Last counts matching points only.
 	Geo post.GeoSet

@@ -174,7 +174,7 @@ func BenchmarkPointsAndCounts1M(b *testing.B) {
 	b.Run("counts", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			s.Counts(ctx)
+			s.Counts(ctx, store.CountsQuery{})
 		}
 	})
 	b.Run("stats", func(b *testing.B) {

@@ -96,10 +96,20 @@ func (r *reopening) Record(ctx context.Context, posts []post.Post) error {
 	return nil
 }
 
-func (r *reopening) Counts(ctx context.Context) ([]store.LangCount, error) {
+func (r *reopening) Counts(ctx context.Context, q store.CountsQuery) ([]store.LangCount, error) {
 	s, unlock := r.cur()
 	defer unlock()
-	return s.Counts(ctx)
+	return s.Counts(ctx, q)
+}
+func (r *reopening) Histogram(ctx context.Context, q store.HistogramQuery) (store.HistogramResult, error) {
+	s, unlock := r.cur()
+	defer unlock()
+	return s.Histogram(ctx, q)
+}
+func (r *reopening) Posts(ctx context.Context, q store.PostsQuery) (store.PostsResult, error) {
+	s, unlock := r.cur()
+	defer unlock()
+	return s.Posts(ctx, q)
 }
 func (r *reopening) Trends(ctx context.Context, q store.TrendsQuery) (store.TrendsResult, error) {
 	s, unlock := r.cur()
@@ -162,7 +172,7 @@ func takeSnapshot(t *testing.T, s store.Store) snapshot {
 			t.Fatal(e)
 		}
 	}
-	snap.Counts, err = s.Counts(ctx)
+	snap.Counts, err = s.Counts(ctx, store.CountsQuery{})
 	must(err)
 	snap.Top, err = s.Top(ctx, store.TopQuery{N: 5})
 	must(err)

@@ -148,7 +148,7 @@ func TestOldLogLoadsAsExact(t *testing.T) {
 	writeRawLog(t, dir, entry)
 	s := open(t, Options{Dir: dir})
 	ctx := context.Background()
-	counts, err := s.Counts(ctx)
+	counts, err := s.Counts(ctx, store.CountsQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func provenanceSnapshot(t *testing.T, s store.Store) provSnap {
 	ctx := context.Background()
 	snap := provSnap{Points: map[string][]store.Point{}, Heat: map[post.GeoSet]store.HeatResult{}}
 	var err error
-	if snap.Counts, err = s.Counts(ctx); err != nil {
+	if snap.Counts, err = s.Counts(ctx, store.CountsQuery{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range snap.Counts {
@@ -229,7 +229,7 @@ func TestProvenanceCountsFollowDrops(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	counts, err := s.Counts(ctx)
+	counts, err := s.Counts(ctx, store.CountsQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}

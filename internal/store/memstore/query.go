@@ -61,7 +61,10 @@ func (s *Store) begin(ctx context.Context) error {
 
 // Counts implements store.Querier: one row per language with posts held,
 // ordered by key.
-func (s *Store) Counts(ctx context.Context) ([]store.LangCount, error) {
+func (s *Store) Counts(ctx context.Context, q store.CountsQuery) ([]store.LangCount, error) {
+	if q != (store.CountsQuery{}) {
+		return nil, errExploreTODO
+	}
 	if err := s.begin(ctx); err != nil {
 		return nil, err
 	}

@@ -121,7 +121,7 @@ func TestOutageDropsAreCounted(t *testing.T) {
 	if h := s.Health(ctx); h.DroppedPosts != 12 || h.DroppedBatches != 2 || h.Healthy() {
 		t.Errorf("health = %+v, want 12 posts in 2 batches dropped", h)
 	}
-	if _, err := s.Counts(ctx); !errors.Is(err, redisstore.ErrUnavailable) {
+	if _, err := s.Counts(ctx, store.CountsQuery{}); !errors.Is(err, redisstore.ErrUnavailable) {
 		t.Errorf("Counts with Redis down: %v, want ErrUnavailable", err)
 	}
 	srv.Restart()

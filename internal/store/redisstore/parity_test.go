@@ -125,8 +125,8 @@ func compareStores(t *testing.T, ctx context.Context, want, got store.Store) {
 			t.Errorf("%s:\nmemstore %+v\nredis    %+v", what, w, g)
 		}
 	}
-	wc, werr := want.Counts(ctx)
-	gc, gerr := got.Counts(ctx)
+	wc, werr := want.Counts(ctx, store.CountsQuery{})
+	gc, gerr := got.Counts(ctx, store.CountsQuery{})
 	check("Counts", wc, gc, werr, gerr)
 	for _, q := range []store.TopQuery{
 		{}, {N: 5}, {N: 3, Last: 100}, {N: 10, Last: 1},

@@ -42,7 +42,10 @@ func (s *Store) languages(ctx context.Context) ([]string, error) {
 // Counts implements store.Querier: one row per language with posts held,
 // ordered by key. In the seed layout Posts is 0: the seed stored no posts,
 // only their hashtags and points.
-func (s *Store) Counts(ctx context.Context) ([]store.LangCount, error) {
+func (s *Store) Counts(ctx context.Context, q store.CountsQuery) ([]store.LangCount, error) {
+	if q != (store.CountsQuery{}) {
+		return nil, errExploreTODO
+	}
 	if err := s.begin(ctx); err != nil {
 		return nil, err
 	}

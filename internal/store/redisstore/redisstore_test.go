@@ -89,7 +89,7 @@ func TestSeedLayoutHoldsExactPointsOnly(t *testing.T) {
 	if pts, err := s.Points(ctx, store.PointsQuery{Lang: "en", Geo: post.GeoSetInferred}); err != nil || len(pts) != 0 {
 		t.Errorf("Points(inferred) = %+v, %v; want none", pts, err)
 	}
-	c, err := s.Counts(ctx)
+	c, err := s.Counts(ctx, store.CountsQuery{})
 	if err != nil || len(c) != 1 || c[0].Geo != 2 || c[0].GeoBySource != (store.GeoCounts{Exact: 2}) {
 		t.Errorf("Counts = %+v, %v", c, err)
 	}

@@ -158,8 +158,8 @@ func TestStreamWorkers(t *testing.T) {
 			sum.Written, len(want), sum.Claimed, sum.Duplicates)
 	}
 	mem := memstoreHolding(t, want)
-	wc, _ := mem.Counts(ctx)
-	gc, err := pub.Counts(ctx)
+	wc, _ := mem.Counts(ctx, store.CountsQuery{})
+	gc, err := pub.Counts(ctx, store.CountsQuery{})
 	if err != nil || !reflect.DeepEqual(wc, gc) {
 		t.Errorf("counts after the workers:\n got %+v %v\nwant %+v", gc, err, wc)
 	}

@@ -607,7 +607,7 @@ func testCancelled(t *testing.T, e *env) {
 	cancel()
 	calls := map[string]func() error{
 		"Record": func() error { return e.s.Record(ctx, []post.Post{at("en", 0, "a")}) },
-		"Counts": func() error { _, err := e.s.Counts(ctx); return err },
+		"Counts": func() error { _, err := e.s.Counts(ctx, store.CountsQuery{}); return err },
 		"Top":    func() error { _, err := e.s.Top(ctx, store.TopQuery{}); return err },
 		"Points": func() error { _, err := e.s.Points(ctx, store.PointsQuery{Lang: "en"}); return err },
 		"Heat":   func() error { _, err := e.s.Heat(ctx, store.HeatQuery{}); return err },
@@ -631,7 +631,7 @@ func testClosed(t *testing.T, e *env) {
 	}
 	calls := map[string]func() error{
 		"Record": func() error { return e.s.Record(e.ctx, []post.Post{at("en", 0, "a")}) },
-		"Counts": func() error { _, err := e.s.Counts(e.ctx); return err },
+		"Counts": func() error { _, err := e.s.Counts(e.ctx, store.CountsQuery{}); return err },
 		"Top":    func() error { _, err := e.s.Top(e.ctx, store.TopQuery{}); return err },
 		"Points": func() error { _, err := e.s.Points(e.ctx, store.PointsQuery{Lang: "en"}); return err },
 		"Heat":   func() error { _, err := e.s.Heat(e.ctx, store.HeatQuery{}); return err },
@@ -684,7 +684,7 @@ func testConcurrent(t *testing.T, e *env) {
 				switch r {
 				case 0:
 					var c []store.LangCount
-					c, err = e.s.Counts(e.ctx)
+					c, err = e.s.Counts(e.ctx, store.CountsQuery{})
 					for _, lc := range c {
 						if lc.Geo != lc.Posts || lc.Hashtags != 2*lc.Posts {
 							err = fmt.Errorf("inconsistent counts %+v", lc)

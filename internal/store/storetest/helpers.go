@@ -33,7 +33,7 @@ func (e *env) record(posts ...post.Post) {
 
 func (e *env) counts() []store.LangCount {
 	e.t.Helper()
-	c, err := e.s.Counts(e.ctx)
+	c, err := e.s.Counts(e.ctx, store.CountsQuery{})
 	if err != nil {
 		e.t.Fatalf("Counts: %v", err)
 	}

@@ -180,7 +180,7 @@ func testProvenanceTrustedMap(t *testing.T, e *env) {
 			t.Errorf("Points(%s) differs from the store without inferred points", lang)
 		}
 	}
-	gotC, wantC := e.counts(), must(other.Counts(e.ctx))
+	gotC, wantC := e.counts(), must(other.Counts(e.ctx, store.CountsQuery{}))
 	for i := range wantC {
 		if i >= len(gotC) || gotC[i].Geo != wantC[i].Geo {
 			t.Errorf("Counts geo = %+v, want %+v", gotC, wantC)
