@@ -2,7 +2,8 @@
 # Installs what the test suite drives for real, when it is missing: Redis,
 # the seed's Python pipeline (for the side-by-side parity test) and
 # Debian's Chromium (for the dashboard's browser test), bzip2 (to write the
-# archive test's .bz2 members).
+# archive test's .bz2 members), pandas and geopandas (the example notebook
+# reads the exports with them).
 # Without root or apt-get it only says what is missing; those tests then
 # skip with a message saying the same (or fail, with CI set: .ci/run).
 set -euo pipefail
@@ -14,6 +15,9 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v bzip2 >/dev/null || need+=(bzip2)
 if ! /usr/bin/python3 -c 'import nltk, redis, numpy, dateutil' 2>/dev/null; then
   need+=(python3-nltk python3-redis python3-numpy python3-dateutil)
+fi
+if ! /usr/bin/python3 -c 'import pandas, geopandas' 2>/dev/null; then
+  need+=(python3-pandas python3-geopandas)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 
