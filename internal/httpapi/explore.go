@@ -156,7 +156,7 @@ type PostRow struct {
 // PostsData is /api/posts: the newest matching posts first.
 type PostsData struct {
 	Posts    []PostRow `json:"posts"`
-	Kept     int64     `json:"kept"`                // posts whose text is kept
+	Kept     int64     `json:"kept"`               // posts whose text is kept
 	KeptFrom time.Time `json:"kept_from,omitzero"` // the oldest kept post's time
 	Note     string    `json:"note,omitempty"`
 }
