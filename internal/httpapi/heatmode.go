@@ -108,7 +108,8 @@ func densityHeat(res store.HeatResult) HeatData {
 func langHeat(ctx context.Context, qr store.Querier, q store.HeatQuery) (HeatData, error) {
 	// Counts narrows the languages to those with a point of the asked
 	// provenances; a language with none would cost a Heat for nothing.
-	cq := store.CountsQuery{Range: q.Range, Geo: q.Geo}
+	// Geo only counts with a box: GeoBySource covers every provenance.
+	cq := store.CountsQuery{Range: q.Range}
 	if q.Window > 0 {
 		cq.Range = store.Range{} // the window is within what is held
 	}
