@@ -105,6 +105,9 @@ type Config struct {
 	Proj          string
 	// points, render, map: provenances drawn (exact,place,profile,text; trusted, inferred, all)
 	Geo string
+
+	// exploration flags of the query commands (query.go: registerExplore)
+	Explore exploreFlags
 }
 
 type flagGroup uint
@@ -224,6 +227,7 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	if groups&groupTrendsEval != 0 {
 		c.registerTrendsEval(fs)
 	}
+	c.registerExplore(fs, groups)
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 }
 
@@ -254,7 +258,7 @@ func parseFlags(name string, groups flagGroup, env Env, args []string, synopsis 
 func allEnvNames() map[string]bool {
 	names := map[string]bool{}
 	var c Config
-	for _, g := range []flagGroup{groupIngest | groupStore | groupListen, groupQuery | groupTop, groupPoints, groupDetect, groupRender, groupWork | groupSummary, groupDemo, groupTrends} {
+	for _, g := range []flagGroup{groupIngest | groupStore | groupListen, groupQuery | groupTop, groupPoints, groupDetect, groupRender, groupWork | groupSummary, groupDemo, groupTrends, groupExploreAll} {
 		fs := flag.NewFlagSet("all", flag.ContinueOnError)
 		c.register(fs, g)
 		fs.VisitAll(func(f *flag.Flag) {
