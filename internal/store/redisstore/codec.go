@@ -293,19 +293,34 @@ func parseSeedGeo(s string) (post.Point, error) {
 // script finds its time and seq right after the fields to trim the list.
 
 // snippet cuts text to store.SnippetBytes at a rune boundary.
-func snippet(text string) string {
-	if len(text) <= store.SnippetBytes {
-		return text
+func snippet(text string) string { return cutRunes(text, store.SnippetBytes) }
+
+// Bounds on a kept record's strings, as textindex cuts them (it keeps
+// their lengths in 16 bits), so both stores serve the same strings.
+const (
+	maxKeptID     = 512
+	maxKeptHandle = 512
+	maxKeptURL    = 4096
+)
+
+// cutRunes cuts s to at most n bytes at a rune boundary.
+func cutRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	i := store.SnippetBytes
-	for i > 0 && !utf8.RuneStart(text[i]) {
-		i--
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
-	return text[:i]
+	return s[:n]
 }
 
-// appendKeptFields appends a kept record's fields for a post.
+// appendKeptFields appends a kept record's fields for a post. A URL that
+// post.Link derives from the id and handle is left out.
 func appendKeptFields(dst []byte, lang, id, handle, url, text string) []byte {
+	id, handle, url = cutRunes(id, maxKeptID), cutRunes(handle, maxKeptHandle), cutRunes(url, maxKeptURL)
+	if url == post.Link(id, handle, "") {
+		url = ""
+	}
 	for _, f := range []string{lang, id, handle, url} {
 		dst = strconv.AppendInt(dst, int64(len(f)), 10)
 		dst = append(dst, ':')

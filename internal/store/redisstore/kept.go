@@ -33,9 +33,17 @@ func newKeptMatcher(q string, kept []string) (*keptMatcher, error) {
 	m.hit = make([]bool, len(m.recs))
 	have := map[string]bool{}
 	var ws []string
+	var r record
 	for i := range m.recs {
 		clear(have)
 		ws = words.Append(ws[:0], m.recs[i].text)
+		// Hashtags are searched too (textindex indexes their words).
+		if err := parseRecord(m.recs[i].rec, true, &r); err != nil {
+			return nil, err
+		}
+		for _, t := range r.tags {
+			ws = words.Append(ws, t)
+		}
 		for _, w := range ws {
 			have[w] = true
 		}

@@ -39,7 +39,7 @@ import "github.com/redis/go-redis/v9"
 // A post whose kept fields are given also gets a record in the ":k" list,
 // "<length of the fields>:<fields><post record>", in arrival order. The
 // list is trimmed here, from the front: beyond ARGV[8] records, older
-// than the head (clamped to now) minus ARGV[9], and the records of posts
+// than the newest time recorded minus ARGV[9], and the records of posts
 // dropped above (their seq is at most the newest seq dropped, as drops
 // take the oldest arrivals first), so kept text never outlives its post.
 //
@@ -229,9 +229,9 @@ elseif kept > 0 or dropped > 0 or (keepage ~= '' and written > 0) then
   end
   local kcut = nil
   if keepage ~= '' and head ~= '' then
-    local h = head
-    if now < h then h = now end
-    kcut = sub20(h, keepage)
+    -- From the newest time recorded, not clamped to now: textindex's rule,
+    -- so both stores keep the same posts.
+    kcut = sub20(head, keepage)
   end
   if dseq >= 0 or kcut then
     while true do
