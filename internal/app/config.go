@@ -248,6 +248,20 @@ type KeepText struct {
 // Off reports whether no text is kept.
 func (k KeepText) Off() bool { return k.Posts == 0 && k.Age == 0 }
 
+// StoreLimits is k as the stores' options take it: at most posts texts,
+// and with age > 0 only those of the last age. A duration bounds by age
+// alone, so its count is the store's own bound (maxPosts; unlimited when
+// 0); off is 0, 0.
+func (k KeepText) StoreLimits(maxPosts int) (posts int, age time.Duration) {
+	if k.Age > 0 {
+		if maxPosts > 0 {
+			return maxPosts, k.Age
+		}
+		return math.MaxInt32, k.Age
+	}
+	return k.Posts, 0
+}
+
 // String is the flag's value as it would be written (flag.Value).
 func (k *KeepText) String() string {
 	switch {

@@ -1,11 +1,20 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/geoheat/geoheat/internal/ingest/demo/demotest"
+	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/store/redisstore/redistest"
+	"github.com/geoheat/geoheat/internal/twitter"
 )
 
 func TestParseKeepText(t *testing.T) {
@@ -84,6 +93,84 @@ func TestKeepTextFlag(t *testing.T) {
 		}
 		if cfg.KeepText != tt.want {
 			t.Errorf("%q env %q: %+v, want %+v", tt.args, tt.env, cfg.KeepText, tt.want)
+		}
+	}
+}
+
+// TestKeepTextReachesTheStore: the store --store opens keeps what
+// --keep-text says, for each store: a count keeps that many newest texts,
+// a duration the texts of the posts within it of the newest, off none.
+// Posts come from the demo stream, recorded as the pipeline would.
+func TestKeepTextReachesTheStore(t *testing.T) {
+	start := time.Date(2026, 7, 4, 14, 0, 0, 0, time.UTC)
+	var posts []post.Post
+	for _, m := range demotest.Messages(t, 3, start, 1500) {
+		if m.Result.Kind == twitter.KindPost {
+			p := m.Post
+			p.Lang = cmp.Or(p.PlatformLang, "en")
+			posts = append(posts, p)
+		}
+	}
+	// The demo's clock advances 1 ms a message: its posts span ~1.5 s,
+	// stamped to the second. Spread them over 1500 s instead, so a
+	// duration selects a known share.
+	for i := range posts {
+		posts[i].Time = start.Add(time.Duration(i) * time.Second)
+	}
+	newest := posts[len(posts)-1].Time
+	withinTen := 0
+	for _, p := range posts {
+		if !p.Time.Before(newest.Add(-10 * time.Minute)) {
+			withinTen++
+		}
+	}
+	srv := redistest.Start(t)
+	stores := map[string]func(t *testing.T) []string{
+		"redis": func(t *testing.T) []string { return []string{"--store", srv.URL("prefix=" + redistest.Prefix(t))} },
+	}
+	for name, storeArgs := range stores {
+		for _, tt := range []struct {
+			keep string
+			want int
+		}{
+			{"100", 100},
+			{"10m", withinTen},
+			{"off", 0},
+			{"100000", len(posts)},
+		} {
+			t.Run(name+"/"+tt.keep, func(t *testing.T) {
+				args := append(storeArgs(t), "--data-dir", t.TempDir(), "--keep-text", tt.keep)
+				cfg, _, err := parseFlags("ingest", groupIngest|groupStore|groupSummary, Env{Stderr: io.Discard}, args, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				env := Env{Now: func() time.Time { return newest }}
+				st, err := openStore(cfg, env, slog.New(slog.DiscardHandler))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer st.Close()
+				ctx := context.Background()
+				for i := 0; i < len(posts); i += 256 {
+					if err := st.Record(ctx, posts[i:min(i+256, len(posts))]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				res, err := st.Posts(ctx, store.PostsQuery{N: store.MaxPosts})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Kept != int64(tt.want) || len(res.Posts) != min(tt.want, store.MaxPosts) {
+					t.Fatalf("kept %d, listed %d; want %d", res.Kept, len(res.Posts), tt.want)
+				}
+				if tt.want > 0 {
+					// The newest post first, with what the list shows.
+					p, want := res.Posts[0], posts[len(posts)-1]
+					if p.ID != want.ID || p.Handle != want.ScreenName || p.Text == "" || p.URL != post.Link(want.ID, want.ScreenName, want.URL) {
+						t.Errorf("newest kept %+v, want id %q handle %q", p, want.ID, want.ScreenName)
+					}
+				}
+			})
 		}
 	}
 }
