@@ -1,7 +1,6 @@
 package redisstore
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -195,11 +194,11 @@ func (s *Store) selected(ctx context.Context, q string, inBox, wantOldest bool, 
 		if err != nil {
 			return ex, err
 		}
-		m, err := newKeptMatcher(q, ex.kept)
+		k, err := newKeptIndex(ex.kept)
 		if err != nil {
 			return ex, err
 		}
-		ex.perLang, err = m.perLang(langs)
+		ex.perLang, err = k.matching(q, langs)
 		return ex, err
 	case inBox && lo == math.MinInt64 && hi == math.MaxInt64:
 		return s.explore(ctx, 'g', wantOldest, lo, hi, langs)
@@ -420,8 +419,8 @@ func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.Hi
 }
 
 // Posts implements store.Querier: the newest kept posts of the selection,
-// newest first (ties: the later arrival first). It reads every kept record
-// (docs/redis.md has the cost).
+// newest first (ties: the later arrival first), from a textindex.Index
+// built of every kept record (docs/redis.md has the cost).
 func (s *Store) Posts(ctx context.Context, q store.PostsQuery) (store.PostsResult, error) {
 	q, err := q.Normalize()
 	if err != nil {
@@ -433,69 +432,18 @@ func (s *Store) Posts(ctx context.Context, q store.PostsQuery) (store.PostsResul
 	if s.layout == LayoutSeed {
 		return store.PostsResult{}, badQuery("the seed layout keeps no text: no posts")
 	}
-	lo, hi := q.Range.Nanos()
-	f, err := newSelection(lo, hi, q.Tag, q.BBox, q.Geo)
-	if err != nil {
-		return store.PostsResult{}, err
+	if !q.BBox.IsZero() {
+		if _, err := analysis.NewBox(q.BBox); err != nil {
+			return store.PostsResult{}, fmt.Errorf("redisstore: %w", err)
+		}
 	}
-	ex, err := s.explore(ctx, 'k', false, lo, hi, nil)
-	if err != nil {
-		return store.PostsResult{}, s.queryErr("posts", err)
-	}
-	m, err := newKeptMatcher(q.Q, ex.kept)
+	ex, err := s.explore(ctx, 'k', false, math.MinInt64, math.MaxInt64, nil)
 	if err != nil {
 		return store.PostsResult{}, s.queryErr("posts", err)
 	}
-	res := store.PostsResult{Kept: int64(len(m.recs)), Posts: []store.KeptPost{}}
-	type hit struct {
-		t   int64
-		seq uint64
-		i   int // into m.recs
+	k, err := newKeptIndex(ex.kept)
+	if err != nil {
+		return store.PostsResult{}, s.queryErr("posts", err)
 	}
-	var hits []hit
-	var r record
-	oldest := int64(math.MaxInt64)
-	for i := range m.recs {
-		k := &m.recs[i]
-		if err := parseRecord(k.rec, true, &r); err != nil {
-			return store.PostsResult{}, s.queryErr("posts", err)
-		}
-		t, err := recordTime(&r)
-		if err != nil {
-			return store.PostsResult{}, s.queryErr("posts", err)
-		}
-		oldest = min(oldest, t)
-		if (q.Lang != "" && k.lang != q.Lang) || !f.match(&r) || !m.matches(i) {
-			continue
-		}
-		hits = append(hits, hit{t, r.seq, i})
-	}
-	if len(m.recs) > 0 {
-		res.KeptFrom = time.Unix(0, oldest).UTC()
-	}
-	slices.SortFunc(hits, func(a, b hit) int {
-		if c := cmp.Compare(b.t, a.t); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.seq, a.seq)
-	})
-	for _, h := range hits[:min(len(hits), q.N)] {
-		k := &m.recs[h.i]
-		if err := parseRecord(k.rec, true, &r); err != nil {
-			return store.PostsResult{}, s.queryErr("posts", err)
-		}
-		kp := store.KeptPost{
-			ID: k.id, Lang: k.lang, Time: time.Unix(0, h.t).UTC(), Handle: k.handle, Text: k.text,
-			URL: post.Link(k.id, k.handle, k.url),
-		}
-		if len(r.tags) > 0 {
-			kp.Tags = slices.Clone(r.tags)
-		}
-		if r.hasPoint {
-			p := r.storePoint()
-			kp.Point = &p
-		}
-		res.Posts = append(res.Posts, kp)
-	}
-	return res, nil
+	return k.posts(q)
 }

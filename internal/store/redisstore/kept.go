@@ -2,78 +2,110 @@ package redisstore
 
 import (
 	"fmt"
+	"time"
 
+	"github.com/geoheat/geoheat/internal/pytext"
 	"github.com/geoheat/geoheat/internal/store"
-	"github.com/geoheat/geoheat/internal/words"
+	"github.com/geoheat/geoheat/internal/textindex"
 )
 
-// keptMatcher holds the kept records a query read and which of them match
-// its keyword query.
-type keptMatcher struct {
+// keptIndex is the kept records a query read, indexed by a fresh
+// textindex.Index, the one the embedded store keeps live: built per query,
+// so that keyword search and Posts answer exactly as there.
+type keptIndex struct {
 	recs []keptRecord
-	hit  []bool // nil: no keyword query, every record matches
+	seqs map[uint64]int // seq -> index in recs
+	ix   *textindex.Index
 }
 
-// newKeptMatcher decodes kept records and matches q (store.ParseSearch;
-// "" matches every record) against their text.
-func newKeptMatcher(q string, kept []string) (*keptMatcher, error) {
-	m := &keptMatcher{recs: make([]keptRecord, len(kept))}
-	for i, k := range kept {
-		if err := parseKept(k, &m.recs[i]); err != nil {
+// newKeptIndex decodes kept records (arrival order, so increasing seq)
+// and indexes them. The record script bounded the list already, so the
+// index keeps all of it.
+func newKeptIndex(kept []string) (*keptIndex, error) {
+	k := &keptIndex{
+		recs: make([]keptRecord, len(kept)),
+		seqs: make(map[uint64]int, len(kept)),
+		ix:   textindex.New(len(kept), 0),
+	}
+	var r record
+	for i, raw := range kept {
+		kr := &k.recs[i]
+		if err := parseKept(raw, kr); err != nil {
 			return nil, err
 		}
+		if err := parseRecord(kr.rec, true, &r); err != nil {
+			return nil, err
+		}
+		t, err := recordTime(&r)
+		if err != nil {
+			return nil, err
+		}
+		k.seqs[r.seq] = i
+		k.ix.Add(textindex.Post{
+			Seq: r.seq, Time: t, Lang: kr.lang, ID: kr.id, Handle: kr.handle, Text: kr.text, URL: kr.url,
+			Tags: r.tags, HasPoint: r.hasPoint, Lat: r.point.Lat, Lon: r.point.Lon, Source: r.source, Conf: r.conf,
+		})
 	}
-	if q == "" {
-		return m, nil
-	}
-	want, err := store.ParseSearch(q)
+	return k, nil
+}
+
+// matching returns the post records of the kept posts whose snippet or
+// hashtags hold every word of q (store.ParseSearch), per language of
+// langs, in arrival order.
+func (k *keptIndex) matching(q string, langs []string) ([][]string, error) {
+	ws, err := store.ParseSearch(q)
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: %w", err)
 	}
-	m.hit = make([]bool, len(m.recs))
-	have := map[string]bool{}
-	var ws []string
-	var r record
-	for i := range m.recs {
-		clear(have)
-		ws = words.Append(ws[:0], m.recs[i].text)
-		// Hashtags are searched too (textindex indexes their words).
-		if err := parseRecord(m.recs[i].rec, true, &r); err != nil {
-			return nil, err
-		}
-		for _, t := range r.tags {
-			ws = words.Append(ws, t)
-		}
-		for _, w := range ws {
-			have[w] = true
-		}
-		ok := true
-		for _, w := range want {
-			if !have[w] {
-				ok = false
-				break
-			}
-		}
-		m.hit[i] = ok
-	}
-	return m, nil
-}
-
-// matches reports whether record i matches the keyword query.
-func (m *keptMatcher) matches(i int) bool { return m.hit == nil || m.hit[i] }
-
-// perLang returns the post records of the matching kept posts, per
-// language of langs, in arrival order.
-func (m *keptMatcher) perLang(langs []string) ([][]string, error) {
 	at := make(map[string]int, len(langs))
 	for i, l := range langs {
 		at[l] = i
 	}
 	out := make([][]string, len(langs))
-	for i := range m.recs {
-		if j, ok := at[m.recs[i].lang]; ok && m.matches(i) {
-			out[j] = append(out[j], m.recs[i].rec)
+	var bad error
+	err = k.ix.Each(textindex.Filter{Words: ws}, func(e *textindex.Entry) bool {
+		i, ok := k.seqs[e.Seq]
+		if !ok {
+			bad = fmt.Errorf("kept index returned seq %d it was not given", e.Seq)
+			return false
 		}
+		if j, ok := at[e.Lang]; ok {
+			out[j] = append(out[j], k.recs[i].rec)
+		}
+		return true
+	})
+	if err == nil {
+		err = bad
 	}
-	return out, nil
+	return out, err
+}
+
+// posts answers a PostsQuery (normalized) from the index.
+func (k *keptIndex) posts(q store.PostsQuery) (store.PostsResult, error) {
+	lo, hi := q.Range.Nanos()
+	f := textindex.Filter{Lang: q.Lang, Lo: lo, Hi: hi}
+	if q.Tag != "" {
+		f.Tag = pytext.Lower(q.Tag)
+	}
+	if q.Q != "" {
+		ws, err := store.ParseSearch(q.Q)
+		if err != nil {
+			return store.PostsResult{}, fmt.Errorf("redisstore: %w", err)
+		}
+		f.Words = ws
+	}
+	if !q.BBox.IsZero() {
+		// Provenances only matter for a box: without one, posts without a
+		// point are listed too.
+		f.BBox, f.Geo = q.BBox, q.Geo
+	}
+	posts, err := k.ix.Newest(f, q.N)
+	if err != nil {
+		return store.PostsResult{}, fmt.Errorf("redisstore: %w", err)
+	}
+	res := store.PostsResult{Posts: posts, Kept: int64(k.ix.Len())}
+	if t, ok := k.ix.OldestTime(); ok {
+		res.KeptFrom = time.Unix(0, t).UTC()
+	}
+	return res, nil
 }
