@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -187,18 +188,24 @@ func (f *selection) match(r *record) bool {
 // langs in arrival order: with a keyword query the kept posts matching it,
 // with a box over everything held every point record, otherwise the
 // records of the chunks the span touches. Callers filter them with match.
-func (s *Store) selected(ctx context.Context, q string, inBox, wantOldest bool, lo, hi int64, langs []string) (explored, error) {
+//
+// pre, when not nil, is a check the records returned must pass anyway:
+// kept records that fail it are not indexed for the keyword query.
+func (s *Store) selected(ctx context.Context, q string, inBox, wantOldest bool, lo, hi int64, langs []string, pre func(r *record) bool) (explored, error) {
+	if pre == nil {
+		pre = func(*record) bool { return true }
+	}
 	switch {
 	case q != "":
 		ex, err := s.explore(ctx, 'k', wantOldest, lo, hi, nil)
 		if err != nil {
 			return ex, err
 		}
-		k, err := newKeptIndex(ex.kept)
+		es, err := decodeKept(ex.kept)
 		if err != nil {
 			return ex, err
 		}
-		ex.perLang, err = k.matching(q, langs)
+		ex.perLang, err = newKeptIndex(es, func(i int) bool { return pre(&es[i].r) }).matching(q, langs)
 		return ex, err
 	case inBox && lo == math.MinInt64 && hi == math.MaxInt64:
 		return s.explore(ctx, 'g', wantOldest, lo, hi, langs)
@@ -238,7 +245,7 @@ func (s *Store) countsSelect(ctx context.Context, q store.CountsQuery) ([]store.
 	if err != nil {
 		return nil, s.queryErr("counts", err)
 	}
-	ex, err := s.selected(ctx, "", f.inBox, false, lo, hi, langs)
+	ex, err := s.selected(ctx, "", f.inBox, false, lo, hi, langs, nil)
 	if err != nil {
 		return nil, s.queryErr("counts", err)
 	}
@@ -312,7 +319,7 @@ func (s *Store) topSelect(ctx context.Context, q store.TopQuery, langs []string,
 	if err != nil {
 		return nil, err
 	}
-	ex, err := s.selected(ctx, q.Q, f.inBox, false, lo, hi, held)
+	ex, err := s.selected(ctx, q.Q, f.inBox, false, lo, hi, held, f.match)
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +376,7 @@ func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.Hi
 	if err != nil {
 		return store.HistogramResult{}, s.queryErr("histogram", err)
 	}
-	ex, err := s.selected(ctx, q.Q, f.inBox, true, lo, hi, langs)
+	ex, err := s.selected(ctx, q.Q, f.inBox, true, lo, hi, langs, f.match)
 	if err != nil {
 		return store.HistogramResult{}, s.queryErr("histogram", err)
 	}
@@ -441,9 +448,37 @@ func (s *Store) Posts(ctx context.Context, q store.PostsQuery) (store.PostsResul
 	if err != nil {
 		return store.PostsResult{}, s.queryErr("posts", err)
 	}
-	k, err := newKeptIndex(ex.kept)
+	es, err := decodeKept(ex.kept)
 	if err != nil {
 		return store.PostsResult{}, s.queryErr("posts", err)
 	}
-	return k.posts(q)
+	// The checks the index will make again, but cheaply, before indexing.
+	lo, hi := q.Range.Nanos()
+	f, err := newSelection(lo, hi, q.Tag, q.BBox, q.Geo)
+	if err != nil {
+		return store.PostsResult{}, err
+	}
+	sel := func(i int) bool { return (q.Lang == "" || es[i].kr.lang == q.Lang) && f.match(&es[i].r) }
+	if q.Q == "" {
+		// Without words to match, only the newest N selected can rank:
+		// index those alone (Newest's order: time, then arrival).
+		var cand []int
+		for i := range es {
+			if sel(i) {
+				cand = append(cand, i)
+			}
+		}
+		slices.SortFunc(cand, func(a, b int) int {
+			if c := cmp.Compare(es[b].t, es[a].t); c != 0 {
+				return c
+			}
+			return cmp.Compare(b, a)
+		})
+		rank := make(map[int]bool, q.N)
+		for _, i := range cand[:min(len(cand), q.N)] {
+			rank[i] = true
+		}
+		sel = func(i int) bool { return rank[i] }
+	}
+	return newKeptIndex(es, sel).posts(q)
 }

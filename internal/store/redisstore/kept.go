@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/geoheat/geoheat/internal/pytext"
@@ -9,44 +10,67 @@ import (
 	"github.com/geoheat/geoheat/internal/textindex"
 )
 
-// keptIndex is the kept records a query read, indexed by a fresh
+// keptIndex is kept records a query read, indexed by a fresh
 // textindex.Index, the one the embedded store keeps live: built per query,
-// so that keyword search and Posts answer exactly as there.
+// so that keyword search and Posts answer exactly as there. Only the
+// records that pass a query's cheap checks (language, time, tag, box) are
+// indexed: the index applies the same checks again, so the answer is the
+// same, and indexing words is the costly part.
 type keptIndex struct {
 	recs []keptRecord
 	seqs map[uint64]int // seq -> index in recs
 	ix   *textindex.Index
+	// held and oldest describe every kept record read, indexed or not.
+	held   int
+	oldest int64
 }
 
-// newKeptIndex decodes kept records (arrival order, so increasing seq)
-// and indexes them. The record script bounded the list already, so the
-// index keeps all of it.
-func newKeptIndex(kept []string) (*keptIndex, error) {
-	k := &keptIndex{
-		recs: make([]keptRecord, len(kept)),
-		seqs: make(map[uint64]int, len(kept)),
-		ix:   textindex.New(len(kept), 0),
-	}
-	var r record
+// keptEntry is a decoded kept record.
+type keptEntry struct {
+	kr keptRecord
+	r  record
+	t  int64
+}
+
+// decodeKept decodes kept records (arrival order, so increasing seq).
+func decodeKept(kept []string) ([]keptEntry, error) {
+	out := make([]keptEntry, len(kept))
 	for i, raw := range kept {
-		kr := &k.recs[i]
-		if err := parseKept(raw, kr); err != nil {
+		e := &out[i]
+		if err := parseKept(raw, &e.kr); err != nil {
 			return nil, err
 		}
-		if err := parseRecord(kr.rec, true, &r); err != nil {
+		if err := parseRecord(e.kr.rec, true, &e.r); err != nil {
 			return nil, err
 		}
-		t, err := recordTime(&r)
+		t, err := recordTime(&e.r)
 		if err != nil {
 			return nil, err
 		}
-		k.seqs[r.seq] = i
+		e.t = t
+	}
+	return out, nil
+}
+
+// newKeptIndex indexes the entries whose index sel keeps (nil: every one), in their
+// order. The record script bounded the list already, so the index keeps
+// all it is given.
+func newKeptIndex(es []keptEntry, sel func(i int) bool) *keptIndex {
+	k := &keptIndex{seqs: make(map[uint64]int), ix: textindex.New(len(es), 0), held: len(es), oldest: math.MaxInt64}
+	for i := range es {
+		e := &es[i]
+		k.oldest = min(k.oldest, e.t)
+		if sel != nil && !sel(i) {
+			continue
+		}
+		k.seqs[e.r.seq] = len(k.recs)
+		k.recs = append(k.recs, e.kr)
 		k.ix.Add(textindex.Post{
-			Seq: r.seq, Time: t, Lang: kr.lang, ID: kr.id, Handle: kr.handle, Text: kr.text, URL: kr.url,
-			Tags: r.tags, HasPoint: r.hasPoint, Lat: r.point.Lat, Lon: r.point.Lon, Source: r.source, Conf: r.conf,
+			Seq: e.r.seq, Time: e.t, Lang: e.kr.lang, ID: e.kr.id, Handle: e.kr.handle, Text: e.kr.text, URL: e.kr.url,
+			Tags: e.r.tags, HasPoint: e.r.hasPoint, Lat: e.r.point.Lat, Lon: e.r.point.Lon, Source: e.r.source, Conf: e.r.conf,
 		})
 	}
-	return k, nil
+	return k
 }
 
 // matching returns the post records of the kept posts whose snippet or
@@ -103,9 +127,9 @@ func (k *keptIndex) posts(q store.PostsQuery) (store.PostsResult, error) {
 	if err != nil {
 		return store.PostsResult{}, fmt.Errorf("redisstore: %w", err)
 	}
-	res := store.PostsResult{Posts: posts, Kept: int64(k.ix.Len())}
-	if t, ok := k.ix.OldestTime(); ok {
-		res.KeptFrom = time.Unix(0, t).UTC()
+	res := store.PostsResult{Posts: posts, Kept: int64(k.held)}
+	if k.held > 0 {
+		res.KeptFrom = time.Unix(0, k.oldest).UTC()
 	}
 	return res, nil
 }

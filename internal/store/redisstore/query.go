@@ -392,7 +392,9 @@ func (s *Store) heatPoints(ctx context.Context, q store.HeatQuery, f *heatFilter
 		if lo >= hi {
 			return nil, nil
 		}
-		ex, err := s.selected(ctx, q.Q, true, false, lo, hi, langs)
+		loS, hiS := encodeTime(lo), encodeTime(hi)
+		pre := func(r *record) bool { return r.time >= loS && r.time < hiS && f.match(r) }
+		ex, err := s.selected(ctx, q.Q, true, false, lo, hi, langs, pre)
 		if err != nil {
 			return nil, s.queryErr("heat", err)
 		}
