@@ -205,7 +205,12 @@ func (s *Store) selected(ctx context.Context, q string, inBox, wantOldest bool, 
 		if err != nil {
 			return ex, err
 		}
-		ex.perLang, err = newKeptIndex(es, func(i int) bool { return pre(&es[i].r) }).matching(q, langs)
+		ws, err := store.ParseSearch(q)
+		if err != nil {
+			return ex, fmt.Errorf("redisstore: %w", err)
+		}
+		sel := func(i int) bool { return pre(&es[i].r) && mayMatch(es[i].kr.text, es[i].r.tags, ws) }
+		ex.perLang, err = newKeptIndex(es, sel).matching(q, langs)
 		return ex, err
 	case inBox && lo == math.MinInt64 && hi == math.MaxInt64:
 		return s.explore(ctx, 'g', wantOldest, lo, hi, langs)
@@ -459,7 +464,14 @@ func (s *Store) Posts(ctx context.Context, q store.PostsQuery) (store.PostsResul
 		return store.PostsResult{}, err
 	}
 	sel := func(i int) bool { return (q.Lang == "" || es[i].kr.lang == q.Lang) && f.match(&es[i].r) }
-	if q.Q == "" {
+	if q.Q != "" {
+		ws, err := store.ParseSearch(q.Q)
+		if err != nil {
+			return store.PostsResult{}, fmt.Errorf("redisstore: %w", err)
+		}
+		cheap := sel
+		sel = func(i int) bool { return cheap(i) && mayMatch(es[i].kr.text, es[i].r.tags, ws) }
+	} else {
 		// Without words to match, only the newest N selected can rank:
 		// index those alone (Newest's order: time, then arrival).
 		var cand []int

@@ -3,6 +3,8 @@ package redisstore
 import (
 	"fmt"
 	"math"
+	"slices"
+	"unicode/utf8"
 	"time"
 
 	"github.com/geoheat/geoheat/internal/pytext"
@@ -132,4 +134,62 @@ func (k *keptIndex) posts(q store.PostsQuery) (store.PostsResult, error) {
 		res.KeptFrom = time.Unix(0, k.oldest).UTC()
 	}
 	return res, nil
+}
+
+// mayMatch is a cheap necessary condition for a post to hold every word
+// of ws (lower-cased, accents removed: store.ParseSearch) in its snippet
+// or hashtags: for ASCII text and tags folding is lower-casing, so each
+// word must occur in them, ignoring ASCII case. Other posts may match and
+// are left to the index.
+func mayMatch(text string, tags []string, ws []string) bool {
+	if !isASCII(text) {
+		return true
+	}
+	for _, t := range tags {
+		if !isASCII(t) {
+			return true
+		}
+	}
+	for _, w := range ws {
+		if containsFoldASCII(text, w) {
+			continue
+		}
+		if !slices.ContainsFunc(tags, func(t string) bool { return containsFoldASCII(t, w) }) {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFoldASCII reports whether s holds w, ASCII letters compared
+// without case; w is lower-case.
+func containsFoldASCII(s, w string) bool {
+	if len(w) == 0 {
+		return true
+	}
+	for i := 0; i+len(w) <= len(s); i++ {
+		j := 0
+		for ; j < len(w); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != w[j] {
+				break
+			}
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
 }
