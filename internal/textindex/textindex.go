@@ -16,7 +16,9 @@
 //
 // Search is answered from an inverted index: each word (internal/words) of
 // a post's snippet and hashtags maps to a sorted list of the post's
-// ordinals, 4 bytes per distinct word per post. A query intersects the
+// ordinals, 4 bytes per distinct word per post (links, fields starting
+// http:// or https://, are not indexed: each would add a word no other
+// post has). A query intersects the
 // lists of its words, so it costs the length of its rarest word's list, not
 // a scan of the texts. Posting lists are not edited when posts drop: every
 // Add trims a few lists' dropped prefixes and forgets words whose every
@@ -44,6 +46,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 	"unsafe"
 
@@ -134,7 +137,9 @@ type Index struct {
 	postings int64            // entries in lists, dropped ones included
 	sweep    int              // next list index the incremental trim visits
 
-	wordBuf []string
+	wordBuf   []string
+	blobBytes int64 // bytes and posts added, for sizing arenas
+	blobPosts int64
 }
 
 // New returns an index that keeps at most limit posts (clamped to
@@ -210,7 +215,7 @@ func (x *Index) Add(p Post) {
 		c.data = append(c.data, s...)
 		r.ends[i] = uint16(len(c.data) - start)
 	}
-	ws := words.Append(x.wordBuf[:0], text)
+	ws := appendWords(x.wordBuf[:0], text)
 	for _, t := range p.Tags {
 		if len(c.data)-start+binary.MaxVarintLen64+len(t) > maxBlobBytes {
 			break // pathological: tens of kilobytes of hashtags
@@ -228,6 +233,13 @@ func (x *Index) Add(p Post) {
 	}
 	c.prefMax = max(c.prefMax, c.maxT)
 	c.n++
+	x.blobBytes += int64(len(c.data) - start)
+	x.blobPosts++
+	if c.n == chunkSize && cap(c.data)-len(c.data) > len(c.data)/16 {
+		// Full: give back the arena's growth slack. Views of the old array
+		// stay valid; it is freed when the last goes.
+		c.data = slices.Clone(c.data)
+	}
 
 	ord := x.front + uint32(x.n)
 	x.n++
@@ -246,12 +258,45 @@ func (x *Index) Add(p Post) {
 	x.trimSome()
 }
 
+// appendWords appends the words of text (words.Append) without the
+// links in it: "https://t.co/Ab12" would add a word found in no other post
+// to the index for every post, and nobody searches for them.
+func appendWords(dst []string, text string) []string {
+	// Words never span white space, so the text is cut into fields and a
+	// field that is a link is left out.
+	for len(text) > 0 {
+		start := strings.IndexFunc(text, notSpace)
+		if start < 0 {
+			break
+		}
+		text = text[start:]
+		end := strings.IndexFunc(text, unicode.IsSpace)
+		if end < 0 {
+			end = len(text)
+		}
+		field := text[:end]
+		text = text[end:]
+		if !strings.HasPrefix(field, "https://") && !strings.HasPrefix(field, "http://") {
+			dst = words.Append(dst, field)
+		}
+	}
+	return dst
+}
+
+func notSpace(r rune) bool { return !unicode.IsSpace(r) }
+
 // tail returns the chunk the next record goes to.
 func (x *Index) tail() *chunk {
 	if k := len(x.chunks); k > 0 && x.chunks[k-1].n < chunkSize {
 		return x.chunks[k-1]
 	}
-	c := &chunk{data: make([]byte, 0, 64<<10)}
+	// Size the arena for the posts seen so far, a little over, so that it
+	// rarely grows.
+	size := 64 << 10
+	if x.blobPosts > 0 {
+		size = int(x.blobBytes/x.blobPosts)*chunkSize*17/16 + 1024
+	}
+	c := &chunk{data: make([]byte, 0, size)}
 	if k := len(x.chunks); k > 0 {
 		c.prefMax = x.chunks[k-1].prefMax
 	} else {
@@ -406,7 +451,8 @@ type Filter struct {
 	Lang string // "" means every language
 	Tag  string // a lower-cased hashtag (pytext.Lower); "" means any post
 	// Words must all be words of the post's snippet or hashtags
-	// (store.ParseSearch gives them).
+	// (store.ParseSearch gives them); links in the text (fields starting
+	// http:// or https://) are not searched.
 	Words []string
 	// Geo, when not zero, keeps only posts with a point of a provenance in
 	// it.
