@@ -140,6 +140,17 @@ func stringsOf(v []any) []string {
 	return out
 }
 
+// encodeHi encodes an exclusive upper time bound. An open end
+// (math.MaxInt64) holds every time, saturated ones included (a far-future
+// time is recorded as math.MaxInt64), as textindex's filter does: the
+// returned string sorts after every encoded time.
+func encodeHi(hi int64) string {
+	if hi == math.MaxInt64 {
+		return "99999999999999999999"
+	}
+	return encodeTime(hi)
+}
+
 // selection is what a post record must pass to count in an exploration
 // query, besides keyword search (which picks the kept records read).
 type selection struct {
@@ -155,7 +166,7 @@ type selection struct {
 // newSelection builds the selection of span [lo, hi), tag and, when bbox
 // is set, a box. Errors wrap store.ErrBadQuery.
 func newSelection(lo, hi int64, tag string, bbox store.BBox, geo post.GeoSet) (selection, error) {
-	f := selection{lo: encodeTime(lo), hi: encodeTime(hi), geo: geo, world: true}
+	f := selection{lo: encodeTime(lo), hi: encodeHi(hi), geo: geo, world: true}
 	if tag != "" {
 		f.tag = pytext.Lower(tag)
 	}
@@ -404,7 +415,7 @@ func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.Hi
 	for i := range res.Buckets {
 		res.Buckets[i].Start = time.Unix(0, start+int64(i)*int64(step)).UTC()
 	}
-	f.lo, f.hi = encodeTime(lo), encodeTime(hi)
+	f.lo, f.hi = encodeTime(lo), encodeHi(hi)
 	var r record
 	for _, recs := range ex.perLang {
 		for _, raw := range recs {
