@@ -140,6 +140,17 @@ func stringsOf(v []any) []string {
 	return out
 }
 
+// encodeHi encodes an exclusive upper time bound. An open end
+// (math.MaxInt64) holds every time, saturated ones included (a far-future
+// time is recorded as math.MaxInt64), as textindex's filter does: the
+// returned string sorts after every encoded time.
+func encodeHi(hi int64) string {
+	if hi == math.MaxInt64 {
+		return "99999999999999999999"
+	}
+	return encodeTime(hi)
+}
+
 // selection is what a post record must pass to count in an exploration
 // query, besides keyword search (which picks the kept records read).
 type selection struct {
@@ -155,7 +166,7 @@ type selection struct {
 // newSelection builds the selection of span [lo, hi), tag and, when bbox
 // is set, a box. Errors wrap store.ErrBadQuery.
 func newSelection(lo, hi int64, tag string, bbox store.BBox, geo post.GeoSet) (selection, error) {
-	f := selection{lo: encodeTime(lo), hi: encodeTime(hi), geo: geo, world: true}
+	f := selection{lo: encodeTime(lo), hi: encodeHi(hi), geo: geo, world: true}
 	if tag != "" {
 		f.tag = pytext.Lower(tag)
 	}
@@ -188,18 +199,29 @@ func (f *selection) match(r *record) bool {
 // langs in arrival order: with a keyword query the kept posts matching it,
 // with a box over everything held every point record, otherwise the
 // records of the chunks the span touches. Callers filter them with match.
-func (s *Store) selected(ctx context.Context, q string, inBox, wantOldest bool, lo, hi int64, langs []string) (explored, error) {
+//
+// pre, when not nil, is a check the records returned must pass anyway:
+// kept records that fail it are not indexed for the keyword query.
+func (s *Store) selected(ctx context.Context, q string, inBox, wantOldest bool, lo, hi int64, langs []string, pre func(r *record) bool) (explored, error) {
+	if pre == nil {
+		pre = func(*record) bool { return true }
+	}
 	switch {
 	case q != "":
 		ex, err := s.explore(ctx, 'k', wantOldest, lo, hi, nil)
 		if err != nil {
 			return ex, err
 		}
-		m, err := newKeptMatcher(q, ex.kept)
+		es, err := decodeKept(ex.kept)
 		if err != nil {
 			return ex, err
 		}
-		ex.perLang, err = m.perLang(langs)
+		ws, err := store.ParseSearch(q)
+		if err != nil {
+			return ex, fmt.Errorf("redisstore: %w", err)
+		}
+		sel := func(i int) bool { return pre(&es[i].r) && mayMatch(es[i].kr.text, es[i].r.tags, ws) }
+		ex.perLang, err = newKeptIndex(es, sel).matching(q, langs)
 		return ex, err
 	case inBox && lo == math.MinInt64 && hi == math.MaxInt64:
 		return s.explore(ctx, 'g', wantOldest, lo, hi, langs)
@@ -239,7 +261,7 @@ func (s *Store) countsSelect(ctx context.Context, q store.CountsQuery) ([]store.
 	if err != nil {
 		return nil, s.queryErr("counts", err)
 	}
-	ex, err := s.selected(ctx, "", f.inBox, false, lo, hi, langs)
+	ex, err := s.selected(ctx, "", f.inBox, false, lo, hi, langs, nil)
 	if err != nil {
 		return nil, s.queryErr("counts", err)
 	}
@@ -313,7 +335,7 @@ func (s *Store) topSelect(ctx context.Context, q store.TopQuery, langs []string,
 	if err != nil {
 		return nil, err
 	}
-	ex, err := s.selected(ctx, q.Q, f.inBox, false, lo, hi, held)
+	ex, err := s.selected(ctx, q.Q, f.inBox, false, lo, hi, held, f.match)
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +392,7 @@ func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.Hi
 	if err != nil {
 		return store.HistogramResult{}, s.queryErr("histogram", err)
 	}
-	ex, err := s.selected(ctx, q.Q, f.inBox, true, lo, hi, langs)
+	ex, err := s.selected(ctx, q.Q, f.inBox, true, lo, hi, langs, f.match)
 	if err != nil {
 		return store.HistogramResult{}, s.queryErr("histogram", err)
 	}
@@ -393,7 +415,7 @@ func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.Hi
 	for i := range res.Buckets {
 		res.Buckets[i].Start = time.Unix(0, start+int64(i)*int64(step)).UTC()
 	}
-	f.lo, f.hi = encodeTime(lo), encodeTime(hi)
+	f.lo, f.hi = encodeTime(lo), encodeHi(hi)
 	var r record
 	for _, recs := range ex.perLang {
 		for _, raw := range recs {
@@ -420,8 +442,8 @@ func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.Hi
 }
 
 // Posts implements store.Querier: the newest kept posts of the selection,
-// newest first (ties: the later arrival first). It reads every kept record
-// (docs/redis.md has the cost).
+// newest first (ties: the later arrival first), from a textindex.Index
+// built of every kept record (docs/redis.md has the cost).
 func (s *Store) Posts(ctx context.Context, q store.PostsQuery) (store.PostsResult, error) {
 	q, err := q.Normalize()
 	if err != nil {
@@ -433,69 +455,53 @@ func (s *Store) Posts(ctx context.Context, q store.PostsQuery) (store.PostsResul
 	if s.layout == LayoutSeed {
 		return store.PostsResult{}, badQuery("the seed layout keeps no text: no posts")
 	}
+	if !q.BBox.IsZero() {
+		if _, err := analysis.NewBox(q.BBox); err != nil {
+			return store.PostsResult{}, fmt.Errorf("redisstore: %w", err)
+		}
+	}
+	ex, err := s.explore(ctx, 'k', false, math.MinInt64, math.MaxInt64, nil)
+	if err != nil {
+		return store.PostsResult{}, s.queryErr("posts", err)
+	}
+	es, err := decodeKept(ex.kept)
+	if err != nil {
+		return store.PostsResult{}, s.queryErr("posts", err)
+	}
+	// The checks the index will make again, but cheaply, before indexing.
 	lo, hi := q.Range.Nanos()
 	f, err := newSelection(lo, hi, q.Tag, q.BBox, q.Geo)
 	if err != nil {
 		return store.PostsResult{}, err
 	}
-	ex, err := s.explore(ctx, 'k', false, lo, hi, nil)
-	if err != nil {
-		return store.PostsResult{}, s.queryErr("posts", err)
-	}
-	m, err := newKeptMatcher(q.Q, ex.kept)
-	if err != nil {
-		return store.PostsResult{}, s.queryErr("posts", err)
-	}
-	res := store.PostsResult{Kept: int64(len(m.recs)), Posts: []store.KeptPost{}}
-	type hit struct {
-		t   int64
-		seq uint64
-		i   int // into m.recs
-	}
-	var hits []hit
-	var r record
-	oldest := int64(math.MaxInt64)
-	for i := range m.recs {
-		k := &m.recs[i]
-		if err := parseRecord(k.rec, true, &r); err != nil {
-			return store.PostsResult{}, s.queryErr("posts", err)
-		}
-		t, err := recordTime(&r)
+	sel := func(i int) bool { return (q.Lang == "" || es[i].kr.lang == q.Lang) && f.match(&es[i].r) }
+	if q.Q != "" {
+		ws, err := store.ParseSearch(q.Q)
 		if err != nil {
-			return store.PostsResult{}, s.queryErr("posts", err)
+			return store.PostsResult{}, fmt.Errorf("redisstore: %w", err)
 		}
-		oldest = min(oldest, t)
-		if (q.Lang != "" && k.lang != q.Lang) || !f.match(&r) || !m.matches(i) {
-			continue
+		cheap := sel
+		sel = func(i int) bool { return cheap(i) && mayMatch(es[i].kr.text, es[i].r.tags, ws) }
+	} else {
+		// Without words to match, only the newest N selected can rank:
+		// index those alone (Newest's order: time, then arrival).
+		var cand []int
+		for i := range es {
+			if sel(i) {
+				cand = append(cand, i)
+			}
 		}
-		hits = append(hits, hit{t, r.seq, i})
+		slices.SortFunc(cand, func(a, b int) int {
+			if c := cmp.Compare(es[b].t, es[a].t); c != 0 {
+				return c
+			}
+			return cmp.Compare(b, a)
+		})
+		rank := make(map[int]bool, q.N)
+		for _, i := range cand[:min(len(cand), q.N)] {
+			rank[i] = true
+		}
+		sel = func(i int) bool { return rank[i] }
 	}
-	if len(m.recs) > 0 {
-		res.KeptFrom = time.Unix(0, oldest).UTC()
-	}
-	slices.SortFunc(hits, func(a, b hit) int {
-		if c := cmp.Compare(b.t, a.t); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.seq, a.seq)
-	})
-	for _, h := range hits[:min(len(hits), q.N)] {
-		k := &m.recs[h.i]
-		if err := parseRecord(k.rec, true, &r); err != nil {
-			return store.PostsResult{}, s.queryErr("posts", err)
-		}
-		kp := store.KeptPost{
-			ID: k.id, Lang: k.lang, Time: time.Unix(0, h.t).UTC(), Handle: k.handle, Text: k.text,
-			URL: post.Link(k.id, k.handle, k.url),
-		}
-		if len(r.tags) > 0 {
-			kp.Tags = slices.Clone(r.tags)
-		}
-		if r.hasPoint {
-			p := r.storePoint()
-			kp.Point = &p
-		}
-		res.Posts = append(res.Posts, kp)
-	}
-	return res, nil
+	return newKeptIndex(es, sel).posts(q)
 }

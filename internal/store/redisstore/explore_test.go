@@ -343,7 +343,7 @@ func testKeptText(t *testing.T, url string) {
 
 	// Age bound, with drops out of the way.
 	agePrefix := redistest.Prefix(t) + "-age"
-	a := open(t, url, redisstore.Options{Now: clock.Now, KeepText: 1000, KeepTextAge: 10 * time.Second, Prefix: agePrefix})
+	a := open(t, url, redisstore.Options{Now: clock.Now, KeepTextAge: 10 * time.Second, Prefix: agePrefix})
 	for _, i := range []int{1, 5, 12, 20} {
 		if err := a.Record(ctx, []post.Post{mk(i, "t")}); err != nil {
 			t.Fatal(err)

@@ -392,7 +392,9 @@ func (s *Store) heatPoints(ctx context.Context, q store.HeatQuery, f *heatFilter
 		if lo >= hi {
 			return nil, nil
 		}
-		ex, err := s.selected(ctx, q.Q, true, false, lo, hi, langs)
+		loS, hiS := encodeTime(lo), encodeHi(hi)
+		pre := func(r *record) bool { return r.time >= loS && r.time < hiS && f.match(r) }
+		ex, err := s.selected(ctx, q.Q, true, false, lo, hi, langs, pre)
 		if err != nil {
 			return nil, s.queryErr("heat", err)
 		}
@@ -449,7 +451,7 @@ func (s *Store) heatPoints(ctx context.Context, q store.HeatQuery, f *heatFilter
 	var recents []recent
 	var r record
 	wantTags := f.tag != ""
-	loS, hiS := encodeTime(lo), encodeTime(hi)
+	loS, hiS := encodeTime(lo), encodeHi(hi)
 	for _, recs := range perLang {
 		taken := 0
 		for k := range recs {

@@ -156,7 +156,7 @@ func (s *Store) nativeArgs(token, group string, now int64, entries []entry) (arg
 }
 
 // keepsText reports whether the store keeps posts' text.
-func (s *Store) keepsText() bool { return s.keepText > 0 }
+func (s *Store) keepsText() bool { return s.keepText > 0 || s.keepAge > 0 }
 
 // seedArgs builds seedRecordScript's arguments; n is how many posts they
 // hold.

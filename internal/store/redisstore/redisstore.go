@@ -114,11 +114,12 @@ type Options struct {
 	// Native layout only.
 	MaxPosts int
 	// KeepText keeps the text (id, handle, snippet, link) of the newest
-	// KeepText posts for Posts and keyword search; 0 keeps none (and
-	// deletes what was kept, on the next write). KeepTextAge, when set,
-	// also drops the text of posts older than the newest time recorded
-	// minus KeepTextAge (as textindex bounds the embedded store's). Native
-	// layout only; docs/redis.md has the cost.
+	// KeepText posts for Posts and keyword search; KeepTextAge, when set,
+	// keeps only that of posts not older than the newest time recorded
+	// minus KeepTextAge (alone, it bounds by age only), as the embedded
+	// store bounds its textindex. Both 0 keep none (and delete what was
+	// kept, on the next write). Native layout only; docs/redis.md has the
+	// cost.
 	KeepText    int
 	KeepTextAge time.Duration
 	// Now is the store clock (default time.Now). Tests inject one.
