@@ -56,23 +56,41 @@ export function createHistogram(box, { onBrush, onClear }) {
     box.replaceChildren(svg);
   }
 
+  // A double-click is two presses without a drag, close in time and
+  // place: told apart here rather than by the dblclick event, which the
+  // redraws between the presses can keep from firing.
+  let lastClick = { at: -Infinity, x: NaN };
   box.addEventListener("pointerdown", (e) => {
     if (!view || e.button !== 0) return;
-    drag = { x0: xAt(e), x1: xAt(e) };
+    drag = { x0: xAt(e), x1: xAt(e), moved: false };
     box.setPointerCapture(e.pointerId);
     e.preventDefault();
   });
   box.addEventListener("pointermove", (e) => {
     if (!drag) return;
     drag.x1 = xAt(e);
-    draw();
+    drag.moved ||= Math.abs(drag.x1 - drag.x0) >= 3;
+    if (drag.moved) draw();
   });
   const end = (e, cancel) => {
     if (!drag) return;
     const r = cancel ? null : brushRange(view, drag.x0, xAt(e), size().w);
+    const moved = drag.moved;
     drag = null;
-    draw();
-    if (r) onBrush(r);
+    if (moved) draw();
+    if (r) {
+      lastClick = { at: -Infinity, x: NaN };
+      onBrush(r);
+      return;
+    }
+    if (cancel) return;
+    const now = e.timeStamp;
+    if (now - lastClick.at < 500 && Math.abs(xAt(e) - lastClick.x) < 6) {
+      lastClick = { at: -Infinity, x: NaN };
+      onClear();
+    } else {
+      lastClick = { at: now, x: xAt(e) };
+    }
   };
   box.addEventListener("pointerup", (e) => end(e, false));
   box.addEventListener("pointercancel", (e) => end(e, true));
