@@ -418,6 +418,12 @@ func (s *Store) Posts(ctx context.Context, q store.PostsQuery) (store.PostsResul
 	if err != nil {
 		return store.PostsResult{}, fmt.Errorf("memstore: %w", err)
 	}
+	if !q.BBox.IsZero() {
+		// Checked here too: a store keeping nothing still refuses a bad box.
+		if _, err := analysis.NewBox(q.BBox); err != nil {
+			return store.PostsResult{}, fmt.Errorf("memstore: %w", err)
+		}
+	}
 	if err := s.begin(ctx); err != nil {
 		return store.PostsResult{}, err
 	}

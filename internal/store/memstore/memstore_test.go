@@ -43,15 +43,25 @@ func open(t testing.TB, opts Options) *Store {
 	return s
 }
 
+// withOptions maps storetest's options onto the store's.
+func withOptions(o Options, so storetest.Options) Options {
+	o.KeepText, o.KeepTextAge, o.Retention = so.KeepText, so.KeepTextAge, so.Retention
+	return o
+}
+
 func TestConformanceInMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		return open(t, Options{Now: now, CountryOf: storetest.CountryOf})
+	}, func(t *testing.T, now func() time.Time, so storetest.Options) store.Store {
+		return open(t, withOptions(Options{Now: now, CountryOf: storetest.CountryOf}, so))
 	})
 }
 
 func TestConformancePersisted(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		return open(t, Options{Dir: t.TempDir(), Now: now, CountryOf: storetest.CountryOf})
+	}, func(t *testing.T, now func() time.Time, so storetest.Options) store.Store {
+		return open(t, withOptions(Options{Dir: t.TempDir(), Now: now, CountryOf: storetest.CountryOf}, so))
 	})
 }
 
@@ -60,6 +70,9 @@ func TestConformancePersisted(t *testing.T) {
 func TestConformanceAfterReopen(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		opts := Options{Dir: t.TempDir(), Now: now, Logger: quiet, CountryOf: storetest.CountryOf}
+		return &reopening{t: t, opts: opts, s: open(t, opts)}
+	}, func(t *testing.T, now func() time.Time, so storetest.Options) store.Store {
+		opts := withOptions(Options{Dir: t.TempDir(), Now: now, Logger: quiet, CountryOf: storetest.CountryOf}, so)
 		return &reopening{t: t, opts: opts, s: open(t, opts)}
 	})
 }
