@@ -191,4 +191,3 @@ func TestExploreCommands(t *testing.T) {
 		}
 	})
 }
-
