@@ -456,7 +456,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	posts[7].Time = time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC) // saturates
 	posts[8].Time = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC) // saturates
 	var b, back batch
-	newBatchBuilder().build(&b, posts, 0)
+	newBatchBuilder().build(&b, posts, 0, false)
 	data := encode(nil, &b)
 	if err := decode(data, &back, true); err != nil {
 		t.Fatalf("decode: %v", err)
@@ -537,7 +537,7 @@ func writeRawLog(t *testing.T, dir string, entries ...[]byte) {
 
 func encodePosts(posts []post.Post) []byte {
 	var b batch
-	newBatchBuilder().build(&b, posts, 0)
+	newBatchBuilder().build(&b, posts, 0, false)
 	return encode(nil, &b)
 }
 
@@ -566,7 +566,7 @@ func TestNewerVersionRefused(t *testing.T) {
 	dir := t.TempDir()
 	gen := newGenerator(9)
 	entry := encodePosts(gen.batch(3, storetest.T0, time.Minute))
-	entry[0] = entryVersionAuth + 1
+	entry[0] = entryVersionText + 1
 	binary.LittleEndian.PutUint32(entry[len(entry)-4:], crc32.Checksum(entry[:len(entry)-4], castagnoli))
 	writeRawLog(t, dir, encodePosts(gen.batch(3, storetest.T0, time.Minute)), entry)
 	_, err := Open(Options{Dir: dir, Logger: quiet})
