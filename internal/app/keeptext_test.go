@@ -126,7 +126,8 @@ func TestKeepTextReachesTheStore(t *testing.T) {
 	}
 	srv := redistest.Start(t)
 	stores := map[string]func(t *testing.T) []string{
-		"redis": func(t *testing.T) []string { return []string{"--store", srv.URL("prefix=" + redistest.Prefix(t))} },
+		"redis":  func(t *testing.T) []string { return []string{"--store", srv.URL("prefix=" + redistest.Prefix(t))} },
+		"memory": func(t *testing.T) []string { return []string{"--store", "memory"} },
 	}
 	for name, storeArgs := range stores {
 		for _, tt := range []struct {

@@ -31,14 +31,17 @@ func openStore(cfg *Config, env Env, log *slog.Logger) (store.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: --fsync: %v", ErrUsage, err)
 	}
+	keep, keepAge := cfg.KeepText.StoreLimits(cfg.MaxPosts)
 	return memstore.Open(memstore.Options{
-		Dir:       cfg.DataDir,
-		Retention: cfg.Retention,
-		MaxPosts:  cfg.MaxPosts,
-		Now:       env.Now,
-		Logger:    log,
-		Fsync:     fsync,
-		CountryOf: countryIndex(log),
+		Dir:         cfg.DataDir,
+		Retention:   cfg.Retention,
+		MaxPosts:    cfg.MaxPosts,
+		KeepText:    keep,
+		KeepTextAge: keepAge,
+		Now:         env.Now,
+		Logger:      log,
+		Fsync:       fsync,
+		CountryOf:   countryIndex(log),
 	})
 }
 
