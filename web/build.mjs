@@ -71,7 +71,7 @@ async function finish(result) {
   }
   // What the bundle is built from, for `geoheat version` and /api/status
   // (internal/web.Bundle reads it): the libraries the page ships, as pinned.
-  const shipped = ["maplibre-gl", "@deck.gl/core", "@deck.gl/aggregation-layers", "@deck.gl/google-maps",
+  const shipped = ["maplibre-gl", "@deck.gl/core", "@deck.gl/aggregation-layers", "@deck.gl/layers", "@deck.gl/google-maps",
     "@googlemaps/js-api-loader", "topojson-client", "world-atlas"];
   const versions = [];
   for (const name of shipped) {

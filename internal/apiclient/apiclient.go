@@ -64,11 +64,8 @@ type envelope struct {
 // Get asks GET path?q and returns the answer's data. It blocks for at most
 // Timeout against a server; the returned bytes are the caller's.
 func (c *Client) Get(ctx context.Context, path string, q url.Values) (json.RawMessage, error) {
-	target := path
-	if len(q) > 0 {
-		target += "?" + q.Encode()
-	}
-	body, err := c.get(ctx, target)
+	target := target(path, q)
+	_, body, err := c.get(ctx, target)
 	if err != nil {
 		return nil, err
 	}
@@ -82,29 +79,55 @@ func (c *Client) Get(ctx context.Context, path string, q url.Values) (json.RawMe
 	return e.Data, nil
 }
 
-func (c *Client) get(ctx context.Context, target string) ([]byte, error) {
+// GetRaw asks GET path?q and returns the answer as sent, for the answers
+// that are not the JSON envelope (format=csv, format=geojson). An error
+// status is read as the API's envelope and returned as *Error.
+func (c *Client) GetRaw(ctx context.Context, path string, q url.Values) ([]byte, error) {
+	target := target(path, q)
+	code, body, err := c.get(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	if code != http.StatusOK {
+		var e envelope
+		if err := json.Unmarshal(body, &e); err != nil || e.Status == "" {
+			return nil, fmt.Errorf("apiclient: %s answered %d: %.200s", target, code, body)
+		}
+		return nil, &Error{Type: e.ErrorType, Message: e.Error}
+	}
+	return body, nil
+}
+
+func target(path string, q url.Values) string {
+	if len(q) > 0 {
+		return path + "?" + q.Encode()
+	}
+	return path
+}
+
+func (c *Client) get(ctx context.Context, target string) (int, []byte, error) {
 	if c.handler != nil {
 		rec := httptest.NewRecorder()
 		c.handler.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, target, nil))
-		return rec.Body.Bytes(), nil
+		return rec.Code, rec.Body.Bytes(), nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+target, nil)
 	if err != nil {
-		return nil, fmt.Errorf("apiclient: bad server URL: %w", err)
+		return 0, nil, fmt.Errorf("apiclient: bad server URL: %w", err)
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach geoheat: %w", err)
+		return 0, nil, fmt.Errorf("cannot reach geoheat: %w", err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return nil, fmt.Errorf("apiclient: reading %s: %w", target, err)
+		return 0, nil, fmt.Errorf("apiclient: reading %s: %w", target, err)
 	}
-	return b, nil
+	return resp.StatusCode, b, nil
 }

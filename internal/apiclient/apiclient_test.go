@@ -35,6 +35,15 @@ func TestRemoteAndInProcessAgree(t *testing.T) {
 			if !errors.As(err, &apiErr) || apiErr.Type == "" {
 				t.Errorf("top with n=-1: %v; want an API error", err)
 			}
+			// An export comes back as sent; a refused one as the API's error.
+			raw, err := c.GetRaw(ctx, "/api/counts", url.Values{"format": {"csv"}})
+			if err != nil || string(raw) != "lang,name,posts,geo,hashtags,exact,place,profile,text\n" {
+				t.Errorf("counts csv of an empty store: %q, %v; want the header alone", raw, err)
+			}
+			_, err = c.GetRaw(ctx, "/api/counts", url.Values{"format": {"xml"}})
+			if !errors.As(err, &apiErr) || apiErr.Type != "bad_data" {
+				t.Errorf("counts format=xml: %v; want a bad_data API error", err)
+			}
 		})
 	}
 	// Something that is not the API: a clear error, not a panic.

@@ -50,6 +50,8 @@ func commands() []command {
 		{"top", "top hashtags per language over the last K hashtags or a time window", runTop},
 		{"trends", "hashtags rising now in a language and a place: distinct authors against the tag's own baseline", runTrends},
 		{"points", "the N most recent geo points of a language, oldest first", runPoints},
+		{"histogram", "posts and mapped points per time bucket of a selection (--from, --to, --buckets)", runHistogram},
+		{"posts", "the newest posts whose text is kept, of a selection (--q, --bbox, --from, --to)", runPosts},
 		{"detect", "guess the language of texts (arguments, or one per line on stdin)", runDetect},
 		{"langid", "language identification: langid eval FILE.tsv|tweets:FILE measures accuracy and speed", runLangid},
 		{"map", "write a standalone HTML heatmap of a language, hashtag or window (-o file.html)", runMap},

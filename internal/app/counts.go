@@ -4,22 +4,28 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"text/tabwriter"
 
 	"github.com/geoheat/geoheat/internal/httpapi"
 )
 
 func runCounts(ctx context.Context, env Env, args []string) error {
-	cfg, err := queryFlags("counts", 0, env, args, "[--server URL | --store redis://... | --data-dir DIR] [--json]")
+	cfg, err := queryFlags("counts", groupRange|groupArea|groupFormat, env, args,
+		"[--from T] [--to T] [--bbox W,S,E,N [--geo exact,place]] [--server URL | --store redis://... | --data-dir DIR] [--format table|json|csv]")
 	if err != nil {
 		return helpOK(err)
 	}
-	data, err := apiGet(ctx, env, cfg, "/api/counts", nil)
+	format, err := outputFormat("counts", cfg, "csv")
 	if err != nil {
 		return err
 	}
-	if cfg.JSON {
-		return printJSON(env.Stdout, data)
+	if cfg.BBox == "" {
+		cfg.Geo = "" // provenances only narrow a box
+	}
+	data, done, err := exportOrData(ctx, env, cfg, "counts", format, "/api/counts", exploreValues(cfg, url.Values{}))
+	if done || err != nil {
+		return err
 	}
 	var rows []httpapi.CountRow
 	if err := json.Unmarshal(data, &rows); err != nil {

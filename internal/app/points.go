@@ -11,9 +11,14 @@ import (
 )
 
 func runPoints(ctx context.Context, env Env, args []string) error {
-	cfg, err := queryFlags("points", groupPoints, env, args, "--lang L [--n 400] [--geo exact,place] [--server URL | --store redis://... | --data-dir DIR] [--json]")
+	cfg, err := queryFlags("points", groupPoints|groupFormat, env, args,
+		"--lang L [--n 400] [--geo exact,place] [--server URL | --store redis://... | --data-dir DIR] [--format table|json|csv|geojson]")
 	if err != nil {
 		return helpOK(err)
+	}
+	format, err := outputFormat("points", cfg, "csv", "geojson")
+	if err != nil {
+		return err
 	}
 	if cfg.Lang == "" {
 		return fmt.Errorf("%w: geoheat points needs --lang (en or english)", ErrUsage)
@@ -25,12 +30,9 @@ func runPoints(ctx context.Context, env Env, args []string) error {
 	if cfg.Geo != "" {
 		q.Set("geo", cfg.Geo)
 	}
-	data, err := apiGet(ctx, env, cfg, "/api/points", q)
-	if err != nil {
+	data, done, err := exportOrData(ctx, env, cfg, "points", format, "/api/points", q)
+	if done || err != nil {
 		return err
-	}
-	if cfg.JSON {
-		return printJSON(env.Stdout, data)
 	}
 	var d httpapi.PointsData
 	if err := json.Unmarshal(data, &d); err != nil {

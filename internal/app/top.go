@@ -12,26 +12,34 @@ import (
 )
 
 func runTop(ctx context.Context, env Env, args []string) error {
-	cfg, err := queryFlags("top", groupTop, env, args, "[--lang L] [--n 3] [--last 5000 | --window 15m] [--server URL | --store redis://... | --data-dir DIR] [--json]")
+	cfg, err := queryFlags("top", groupTop|groupRange|groupSearch|groupArea|groupFormat, env, args,
+		"[--lang L] [--n 3] [--last 5000 | --window 15m | --from T --to T] [--bbox W,S,E,N [--geo exact,place]] [--q WORDS] [--server URL | --store redis://... | --data-dir DIR] [--format table|json|csv]")
 	if err != nil {
 		return helpOK(err)
+	}
+	format, err := outputFormat("top", cfg, "csv")
+	if err != nil {
+		return err
 	}
 	q := url.Values{}
 	if cfg.Lang != "" {
 		q.Set("lang", cfg.Lang)
 	}
 	q.Set("n", fmt.Sprint(cfg.N))
-	if cfg.Window != "" {
+	if cfg.BBox == "" {
+		cfg.Geo = "" // provenances only narrow a box
+	}
+	exploreValues(cfg, q)
+	switch {
+	case cfg.Window != "":
 		q.Set("window", cfg.Window)
-	} else {
+	case q.Get("from") == "" && q.Get("to") == "" && q.Get("bbox") == "" && q.Get("q") == "":
+		// Without a selection of posts, the seed's count over the newest hashtags.
 		q.Set("last", fmt.Sprint(cfg.Last))
 	}
-	data, err := apiGet(ctx, env, cfg, "/api/top", q)
-	if err != nil {
+	data, done, err := exportOrData(ctx, env, cfg, "top", format, "/api/top", q)
+	if done || err != nil {
 		return err
-	}
-	if cfg.JSON {
-		return printJSON(env.Stdout, data)
 	}
 	var rows []httpapi.TopRow
 	if err := json.Unmarshal(data, &rows); err != nil {

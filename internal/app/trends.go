@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/geoheat/geoheat/internal/apiclient"
 	"github.com/geoheat/geoheat/internal/httpapi"
 	"github.com/geoheat/geoheat/internal/trend/trendeval"
 )
@@ -20,27 +19,26 @@ func runTrends(ctx context.Context, env Env, args []string) error {
 	if len(args) > 0 && args[0] == "eval" {
 		return runTrendsEval(ctx, env, args[1:])
 	}
-	cfg, err := queryFlags("trends", groupTrends, env, args,
-		"[--lang L] [--country C | --near PLACE [--radius 50km] | --bbox W,S,E,N] [--window 1h] [--baseline 24h] [--n 10] [--geo exact,place] [--min-authors 5] [--min-score 10] [--at TIME] [--server URL | --store redis://... | --data-dir DIR] [--json]")
+	cfg, err := queryFlags("trends", groupTrends|groupRange|groupFormat, env, args,
+		"[--lang L] [--country C | --near PLACE [--radius 50km] | --bbox W,S,E,N] [--window 1h | --from T --to T] [--baseline 24h] [--n 10] [--geo exact,place] [--min-authors 5] [--min-score 10] [--at TIME] [--server URL | --store redis://... | --data-dir DIR] [--format table|json|csv]")
 	if err != nil {
 		return helpOK(err)
 	}
-	req := httpapi.TrendsRequest{Lang: cfg.Lang, Window: cfg.Window, Baseline: cfg.Baseline,
-		N: strconv.Itoa(cfg.N), MinAuthors: strconv.Itoa(cfg.MinAuthors),
-		MinScore: strconv.FormatFloat(cfg.MinScore, 'g', -1, 64), Geo: cfg.Geo, At: cfg.At}
-	req.Area.Country, req.Area.Near, req.Area.Radius, req.Area.BBox = cfg.Country, cfg.Near, cfg.Radius, cfg.BBox
-	data, err := apiGet(ctx, env, cfg, "/api/trends", req.Values())
-	var aerr *apiclient.Error
-	if errors.As(err, &aerr) && aerr.Type == "bad_data" {
-		// The API read the flags as they were given: its answer names the
-		// flag at fault and what is allowed.
-		return fmt.Errorf("%w: geoheat trends: %s", ErrUsage, aerr.Message)
-	}
+	format, err := outputFormat("trends", cfg, "csv")
 	if err != nil {
 		return err
 	}
-	if cfg.JSON {
-		return printJSON(env.Stdout, data)
+	req := httpapi.TrendsRequest{Lang: cfg.Lang, Window: cfg.Window, Baseline: cfg.Baseline,
+		N: strconv.Itoa(cfg.N), MinAuthors: strconv.Itoa(cfg.MinAuthors),
+		MinScore: strconv.FormatFloat(cfg.MinScore, 'g', -1, 64), Geo: cfg.Geo, At: cfg.At,
+		From: cfg.Explore.From, To: cfg.Explore.To}
+	if req.From != "" || req.To != "" {
+		req.Window = "" // the range is the window (--window's default would clash)
+	}
+	req.Area.Country, req.Area.Near, req.Area.Radius, req.Area.BBox = cfg.Country, cfg.Near, cfg.Radius, cfg.BBox
+	data, done, err := exportOrData(ctx, env, cfg, "trends", format, "/api/trends", req.Values())
+	if done || err != nil {
+		return err
 	}
 	var d httpapi.TrendsData
 	if err := json.Unmarshal(data, &d); err != nil {

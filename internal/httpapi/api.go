@@ -78,14 +78,16 @@ func New(opts Options) *API {
 	}
 	a := &API{opts: opts, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /healthz", a.healthz)
-	// Status, counts, healthz and detect are cheap and never limited: a
-	// loaded server must still say how it is doing.
+	// Status, counts of everything, healthz and detect are cheap and never
+	// limited: a loaded server must still say how it is doing.
 	a.mux.HandleFunc("GET /api/status", a.wrap(a.status))
-	a.mux.HandleFunc("GET /api/counts", a.wrap(a.counts))
+	a.mux.HandleFunc("GET /api/counts", a.counts)
 	a.mux.HandleFunc("GET /api/top", a.top)
 	a.mux.HandleFunc("GET /api/points", a.points)
 	a.mux.HandleFunc("GET /api/heat", a.heat)
 	a.mux.HandleFunc("GET /api/trends", a.trends)
+	a.mux.HandleFunc("GET /api/histogram", a.histogram)
+	a.mux.HandleFunc("GET /api/posts", a.posts)
 	a.mux.HandleFunc("GET /api/detect", a.wrap(a.detect))
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{typ: errNotFound, err: errors.New("no such endpoint: " + r.URL.Path)})
@@ -185,7 +187,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Type", contentJSON)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	_ = newEncoder(w).Encode(v)
@@ -235,20 +237,31 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 // bad_data.
 func BadData(err error) error { return badData(err) }
 
-// serveGuarded answers from the guard: key identifies the normalised query
-// (its type names the endpoint); compute builds the data on a miss.
-// Expensive computations take a limiter slot; cheap ones are only cached.
+// serveGuarded answers from the guard in JSON: key identifies the
+// normalised query (its type names the endpoint); compute builds the data
+// on a miss. Expensive computations take a limiter slot; cheap ones are
+// only cached.
 func (a *API) serveGuarded(w http.ResponseWriter, r *http.Request, key any, expensive bool, compute func(ctx context.Context) (any, *apiError)) {
+	a.serveFormat(w, r, key, expensive, FormatJSON, "", compute)
+}
+
+// serveFormat is serveGuarded for an answer in format (ParseFormat), name
+// being the endpoint's short name (the export's file name). Each format of
+// a query is cached apart.
+func (a *API) serveFormat(w http.ResponseWriter, r *http.Request, key any, expensive bool, format, name string, compute func(ctx context.Context) (any, *apiError)) {
+	if format != FormatJSON {
+		key = exportKey{key: key, format: format}
+	}
 	fn := func(ctx context.Context) (Answer, error) {
 		data, aerr := compute(ctx)
 		if aerr != nil {
 			return Answer{}, aerr
 		}
-		b, err := encodeSuccess(data)
+		ans, err := encodeAnswer(data, format, name)
 		if err != nil {
 			return Answer{}, &apiError{typ: errInternal, err: err}
 		}
-		return Answer{Body: b}, nil
+		return ans, nil
 	}
 	var ans Answer
 	var err error
@@ -266,7 +279,12 @@ func (a *API) serveGuarded(w http.ResponseWriter, r *http.Request, key any, expe
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
+	for k, v := range ans.Header {
+		h[k] = append([]string(nil), v...) // the cached header is shared: never hand it out
+	}
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", contentJSON)
+	}
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.Itoa(len(ans.Body)))
 	w.WriteHeader(http.StatusOK)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/geoheat/geoheat/internal/buildinfo"
@@ -42,9 +43,44 @@ type TopRow struct {
 	Tags []store.TagCount `json:"tags"`
 }
 
+// TopRows is /api/top.
+type TopRows []TopRow
+
+func (TopRows) csvHeader() []string { return []string{"lang", "rank", "tag", "count"} }
+
+func (rows TopRows) csvRows(emit func(...string) error) error {
+	for _, r := range rows {
+		for i, t := range r.Tags {
+			if err := emit(r.Lang, strconv.Itoa(i+1), t.Tag, fmtInt(t.Count)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// CountRows is /api/counts.
+type CountRows []CountRow
+
+func (CountRows) csvHeader() []string {
+	return []string{"lang", "name", "posts", "geo", "hashtags", "exact", "place", "profile", "text"}
+}
+
+func (rows CountRows) csvRows(emit func(...string) error) error {
+	for _, r := range rows {
+		g := r.GeoBySource
+		if err := emit(r.Lang, r.Name, fmtInt(r.Posts), fmtInt(r.Geo), fmtInt(r.Hashtags),
+			fmtInt(g.Exact), fmtInt(g.Place), fmtInt(g.Profile), fmtInt(g.Text)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // PointsData is /api/points: points oldest first, each [lat, lon], and
-// parallel to them each point's provenance and confidence (kept apart so
-// that readers of the [lat, lon] pairs, the seed's format, keep working).
+// parallel to them each point's provenance, confidence, time and hashtags
+// (kept apart so that readers of the [lat, lon] pairs, the seed's format,
+// keep working).
 type PointsData struct {
 	Lang       string       `json:"lang"`
 	Name       string       `json:"name"`
@@ -52,16 +88,96 @@ type PointsData struct {
 	Points     [][2]float64 `json:"points"`
 	Sources    []string     `json:"sources"`    // "exact", "place", "profile" or "text"
 	Confidence []float32    `json:"confidence"` // in (0, 1], 1/255 steps
+	Times      []time.Time  `json:"times"`      // the posts' times (RFC 3339)
+	Tags       [][]string   `json:"tags"`       // the posts' lower-cased hashtags
 }
 
-// HeatData is /api/heat: cells as [lat, lon, weight].
+func (PointsData) csvHeader() []string {
+	return []string{"time", "lat", "lon", "lang", "source", "confidence", "tags"}
+}
+
+func (d PointsData) csvRows(emit func(...string) error) error {
+	for i, p := range d.Points {
+		if err := emit(fmtTime(d.Times[i]), fmtFloat(p[0]), fmtFloat(p[1]), d.Lang, d.Sources[i], fmtFloat32(d.Confidence[i]), fmtTags(d.Tags[i])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d PointsData) geoJSON() FeatureCollection {
+	fc := featureCollection(len(d.Points))
+	for i, p := range d.Points {
+		fc.Features = append(fc.Features, pointFeature(p[0], p[1], map[string]any{
+			"lang": d.Lang, "time": d.Times[i], "source": d.Sources[i], "confidence": d.Confidence[i], "tags": d.Tags[i]}))
+	}
+	return fc
+}
+
+// HeatData is /api/heat. Cells are [lat, lon, weight] in mode density,
+// [lat, lon, weight, lang_index, share] in mode lang (lang_index into
+// Langs) and [lat, lon, weight, total, share] in mode share (heatmode.go).
 type HeatData struct {
-	Geo       string       `json:"geo"` // the provenances aggregated, e.g. "exact,place"
-	Cells     [][3]float64 `json:"cells"`
-	Points    int64        `json:"points"`
-	CellDeg   float64      `json:"cell_deg"`
-	Truncated bool         `json:"truncated"`
-	MaxWeight int64        `json:"max_weight"`
+	Mode      string      `json:"mode"`
+	Geo       string      `json:"geo"` // the provenances aggregated, e.g. "exact,place"
+	Cells     [][]float64 `json:"cells"`
+	Langs     []HeatLang  `json:"langs,omitempty"` // mode lang: the languages, heaviest first
+	Points    int64       `json:"points"`
+	CellDeg   float64     `json:"cell_deg"`
+	Truncated bool        `json:"truncated"`
+	MaxWeight int64       `json:"max_weight"`
+	Note      string      `json:"note,omitempty"`
+}
+
+// HeatLang is a language of a lang-mode heat answer and its points over
+// every cell.
+type HeatLang struct {
+	Lang   string `json:"lang"`
+	Name   string `json:"name"`
+	Weight int64  `json:"weight"`
+}
+
+// heatColumns are the columns each mode adds after lat, lon, weight.
+var heatColumns = map[string][]string{
+	HeatDensity: nil,
+	HeatLangs:   {"lang", "share"},
+	HeatShare:   {"total", "share"},
+}
+
+func (d HeatData) csvHeader() []string {
+	return append([]string{"lat", "lon", "weight"}, heatColumns[d.Mode]...)
+}
+
+func (d HeatData) csvRows(emit func(...string) error) error {
+	row := make([]string, 0, 5)
+	for _, c := range d.Cells {
+		row = append(row[:0], fmtFloat(c[0]), fmtFloat(c[1]), fmtFloat(c[2]))
+		switch d.Mode {
+		case HeatLangs:
+			row = append(row, d.Langs[int(c[3])].Lang, fmtFloat(c[4]))
+		case HeatShare:
+			row = append(row, fmtFloat(c[3]), fmtFloat(c[4]))
+		}
+		if err := emit(row...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d HeatData) geoJSON() FeatureCollection {
+	fc := featureCollection(len(d.Cells))
+	for _, c := range d.Cells {
+		props := map[string]any{"weight": int64(c[2]), "cell_deg": d.CellDeg}
+		switch d.Mode {
+		case HeatLangs:
+			props["lang"], props["share"] = d.Langs[int(c[3])].Lang, c[4]
+		case HeatShare:
+			props["total"], props["share"] = int64(c[3]), c[4]
+		}
+		fc.Features = append(fc.Features, pointFeature(c[0], c[1], props))
+	}
+	return fc
 }
 
 // LangRef names a language.
@@ -103,17 +219,32 @@ func (a *API) status(r *http.Request) (any, *apiError) {
 	return d, nil
 }
 
-func (a *API) counts(r *http.Request) (any, *apiError) {
-	rows, err := a.opts.Querier.Counts(r.Context(), store.CountsQuery{})
-	if err != nil {
-		return nil, storeError(err)
+func (a *API) counts(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	q, aerr := parseCounts(v)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
 	}
-	return countRows(rows), nil
+	format, err := ParseFormat(v.Get("format"), FormatJSON, FormatCSV)
+	if err != nil {
+		writeError(w, badData(err))
+		return
+	}
+	// Counting everything reads per-language totals (cheap, never refused);
+	// a range or a box walks posts.
+	a.serveFormat(w, r, countsKey(q), q != store.CountsQuery{}, format, "counts", func(ctx context.Context) (any, *apiError) {
+		rows, err := a.opts.Querier.Counts(ctx, q)
+		if err != nil {
+			return nil, storeError(err)
+		}
+		return countRows(rows), nil
+	})
 }
 
 // countRows names the store's per-language counts (/api/counts and the
 // live snapshot).
-func countRows(rows []store.LangCount) []CountRow {
+func countRows(rows []store.LangCount) CountRows {
 	out := make([]CountRow, 0, len(rows))
 	for _, c := range rows {
 		out = append(out, CountRow{Lang: c.Lang, Name: ref(c.Lang).Name, Posts: c.Posts, Geo: c.Geo, Hashtags: c.Hashtags,
@@ -124,7 +255,7 @@ func countRows(rows []store.LangCount) []CountRow {
 
 // topRows names the store's top hashtags, an empty list for a language
 // without any (/api/top and the live snapshot).
-func topRows(res []store.LangTop) []TopRow {
+func topRows(res []store.LangTop) TopRows {
 	out := make([]TopRow, 0, len(res))
 	for _, t := range res {
 		tags := t.Tags
@@ -139,9 +270,12 @@ func topRows(res []store.LangTop) []TopRow {
 // Cache keys: one type per endpoint, holding the parsed (normalised) query,
 // so equivalent URLs share an entry and endpoints never collide.
 type (
-	topKey    store.TopQuery
-	pointsKey store.PointsQuery
-	heatKey   store.HeatQuery
+	topKey       store.TopQuery
+	pointsKey    store.PointsQuery
+	heatKey      store.HeatQuery
+	countsKey    store.CountsQuery
+	histogramKey store.HistogramQuery
+	postsKey     store.PostsQuery
 )
 
 // expensiveLast is the hashtag count beyond which a top query by count
@@ -155,7 +289,15 @@ func (a *API) top(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	a.serveGuarded(w, r, topKey(q), q.Window > 0 || q.Last > expensiveLast, func(ctx context.Context) (any, *apiError) {
+	format, err := ParseFormat(r.URL.Query().Get("format"), FormatJSON, FormatCSV)
+	if err != nil {
+		writeError(w, badData(err))
+		return
+	}
+	// Every selection but the newest hashtags walks posts: a range, a box
+	// or a search as much as a window.
+	expensive := q.Last == 0 || q.Last > expensiveLast
+	a.serveFormat(w, r, topKey(q), expensive, format, "top", func(ctx context.Context) (any, *apiError) {
 		res, err := a.opts.Querier.Top(ctx, q)
 		if err != nil {
 			return nil, storeError(err)
@@ -170,39 +312,31 @@ func (a *API) points(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	a.serveGuarded(w, r, pointsKey(q), true, func(ctx context.Context) (any, *apiError) {
+	format, err := ParseFormat(r.URL.Query().Get("format"), FormatJSON, FormatCSV, FormatGeoJSON)
+	if err != nil {
+		writeError(w, badData(err))
+		return
+	}
+	a.serveFormat(w, r, pointsKey(q), true, format, "points", func(ctx context.Context) (any, *apiError) {
 		pts, err := a.opts.Querier.Points(ctx, q)
 		if err != nil {
 			return nil, storeError(err)
 		}
-		d := PointsData{Lang: q.Lang, Name: ref(q.Lang).Name, Geo: q.Geo.String(), Points: make([][2]float64, len(pts)),
-			Sources: make([]string, len(pts)), Confidence: make([]float32, len(pts))}
-		for i, p := range pts {
-			d.Points[i] = [2]float64{p.Lat, p.Lon}
-			d.Sources[i], d.Confidence[i] = p.Source.String(), p.Confidence
-		}
-		return d, nil
+		return newPointsData(q, pts), nil
 	})
 }
 
-func (a *API) heat(w http.ResponseWriter, r *http.Request) {
-	q, aerr := parseHeat(r.URL.Query())
-	if aerr != nil {
-		writeError(w, aerr)
-		return
+// newPointsData lays the store's points out as /api/points sends them.
+func newPointsData(q store.PointsQuery, pts []store.Point) PointsData {
+	d := PointsData{Lang: q.Lang, Name: ref(q.Lang).Name, Geo: q.Geo.String(), Points: make([][2]float64, len(pts)),
+		Sources: make([]string, len(pts)), Confidence: make([]float32, len(pts)), Times: make([]time.Time, len(pts)),
+		Tags: make([][]string, len(pts))}
+	for i, p := range pts {
+		d.Points[i] = [2]float64{p.Lat, p.Lon}
+		d.Sources[i], d.Confidence[i] = p.Source.String(), p.Confidence
+		d.Times[i], d.Tags[i] = p.Time.UTC(), orEmpty(p.Tags)
 	}
-	a.serveGuarded(w, r, heatKey(q), true, func(ctx context.Context) (any, *apiError) {
-		res, err := a.opts.Querier.Heat(ctx, q)
-		if err != nil {
-			return nil, storeError(err)
-		}
-		d := HeatData{Geo: q.Geo.String(), Cells: make([][3]float64, len(res.Cells)), Points: res.Points, CellDeg: res.CellDeg,
-			Truncated: res.Truncated, MaxWeight: res.MaxWeight}
-		for i, c := range res.Cells {
-			d.Cells[i] = [3]float64{c.Lat, c.Lon, float64(c.Weight)}
-		}
-		return d, nil
-	})
+	return d
 }
 
 func (a *API) detect(r *http.Request) (any, *apiError) {

@@ -121,13 +121,31 @@ func parseTop(v url.Values) (store.TopQuery, *apiError) {
 	if q.Window, err = ParseWindow(v.Get("window")); err != nil {
 		return q, badData(err)
 	}
-	if q.Window > 0 && v.Get("last") != "" {
-		return q, badData(errors.New("give last or window, not both"))
+	if q.Range, err = ParseRange(v); err != nil {
+		return q, badData(err)
+	}
+	if q.BBox, err = ParseArea(v.Get("bbox")); err != nil {
+		return q, badData(err)
+	}
+	if q.Q, err = ParseQ(v.Get("q")); err != nil {
+		return q, badData(err)
+	}
+	if q.Geo, err = ParseGeo(v.Get("geo")); err != nil {
+		return q, badData(err)
+	}
+	if q.BBox.IsZero() {
+		q.Geo = 0 // only a box looks at provenances: one cache entry whatever geo says
+	}
+	// A window, range, box or search selects posts; last counts the
+	// newest hashtags instead: they do not mix.
+	selects := q.Window > 0 || !q.Range.IsZero() || !q.BBox.IsZero() || q.Q != ""
+	if selects && v.Get("last") != "" {
+		return q, badData(errors.New("give last, or window, from/to, bbox or q, not both: last counts the newest hashtags, the others select posts"))
 	}
 	if q.Last, err = IntParam(v, "last", defLast, 1, maxLast); err != nil {
 		return q, badData(err)
 	}
-	if q.Window > 0 {
+	if selects {
 		q.Last = 0
 	}
 	return q, nil
@@ -161,6 +179,12 @@ func parseHeat(v url.Values) (store.HeatQuery, *apiError) {
 		return q, badData(err)
 	}
 	if q.Window, err = ParseWindow(v.Get("window")); err != nil {
+		return q, badData(err)
+	}
+	if q.Range, err = ParseRange(v); err != nil {
+		return q, badData(err)
+	}
+	if q.Q, err = ParseQ(v.Get("q")); err != nil {
 		return q, badData(err)
 	}
 	if q.Last, err = IntParam(v, "n", 0, 1, maxN); err != nil {

@@ -118,7 +118,21 @@ func FuzzParams(f *testing.F) {
 			return
 		}
 		if q, err := parseTop(v); err == nil {
-			if q.N < 1 || q.N > maxN || (q.Window == 0 && (q.Last < 1 || q.Last > maxLast)) {
+			selects := q.Window > 0 || !q.Range.IsZero() || !q.BBox.IsZero() || q.Q != ""
+			if q.N < 1 || q.N > maxN || (!selects && (q.Last < 1 || q.Last > maxLast)) || (selects && q.Last != 0) {
+				t.Fatalf("accepted %+v", q)
+			}
+			if _, err := q.Normalize(); err != nil {
+				t.Fatalf("accepted %+v, which the store refuses: %v", q, err)
+			}
+		}
+		if q, err := parseHeat(v); err == nil {
+			if _, err := q.Normalize(); err != nil {
+				t.Fatalf("accepted %+v, which the store refuses: %v", q, err)
+			}
+		}
+		if q, err := parseTop(v); err == nil {
+			if q.N < 1 {
 				t.Fatalf("accepted %+v", q)
 			}
 		}

@@ -30,12 +30,18 @@ type TrendsRequest struct {
 	MinAuthors string      // "": store.DefaultTrendMinAuthors
 	MinScore   string      // "": store.DefaultTrendMinScore; negative lists every rising tag
 	At         string      // RFC 3339 or Unix seconds; "": now
+	// From and To (RFC 3339 or Unix seconds) give the window as a range
+	// instead of Window and At: [From, To) rounded out to whole buckets.
+	// An open To is the head (the handler resolves it); an open From is
+	// Window back from To.
+	From, To string
 }
 
 // TrendsRequestFrom reads a TrendsRequest from /api/trends' parameters.
 func TrendsRequestFrom(v url.Values) TrendsRequest {
 	return TrendsRequest{Lang: v.Get("lang"), Area: place.QueryFrom(v), Window: v.Get("window"), Baseline: v.Get("baseline"),
-		N: v.Get("n"), Geo: v.Get("geo"), MinAuthors: v.Get("min_authors"), MinScore: v.Get("min_score"), At: v.Get("at")}
+		N: v.Get("n"), Geo: v.Get("geo"), MinAuthors: v.Get("min_authors"), MinScore: v.Get("min_score"), At: v.Get("at"),
+		From: v.Get("from"), To: v.Get("to")}
 }
 
 // Values is r as /api/trends' parameters; empty fields are left out.
@@ -44,6 +50,7 @@ func (r TrendsRequest) Values() url.Values {
 	for _, p := range [...]struct{ name, value string }{
 		{"lang", r.Lang}, {"country", r.Area.Country}, {"near", r.Area.Near}, {"radius", r.Area.Radius}, {"bbox", r.Area.BBox},
 		{"window", r.Window}, {"baseline", r.Baseline}, {"n", r.N}, {"geo", r.Geo}, {"min_authors", r.MinAuthors}, {"min_score", r.MinScore}, {"at", r.At},
+		{"from", r.From}, {"to", r.To},
 	} {
 		if p.value != "" {
 			v.Set(p.name, p.value)
@@ -112,12 +119,53 @@ func (r TrendsRequest) Query(places PlaceParser) (store.TrendsQuery, place.Area,
 	if q.At, err = ParseAt(r.At); err != nil {
 		return q, area, badData(err)
 	}
+	if err := r.rangeWindow(&q); err != nil {
+		return q, area, badData(err)
+	}
 	if q, err = q.Normalize(); err != nil {
 		return q, area, badData(fmt.Errorf("%w (allowed: a window of at least %v, a baseline at least as long as the window, window + baseline at most %v)",
 			err, shortDuration(store.TrendBucket), shortDuration(store.MaxTrendSpan)))
 	}
 	return q, area, nil
 }
+
+// rangeWindow sets q's window and At from r.From and r.To: the window is
+// [From, To) rounded out to whole trend buckets, ending with the bucket
+// before To's end (At is that end less a nanosecond: the store's window
+// ends with At's bucket). An open From keeps the window's length.
+func (r TrendsRequest) rangeWindow(q *store.TrendsQuery) error {
+	if strings.TrimSpace(r.From) == "" && strings.TrimSpace(r.To) == "" {
+		return nil
+	}
+	rg, err := ParseRange(url.Values{"from": {r.From}, "to": {r.To}, "window": {r.Window}})
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(r.At) != "" {
+		return errors.New("give at or from/to, not both")
+	}
+	if rg.To.IsZero() {
+		return errors.New("to is needed with from (the server fills it in with the newest post's time)")
+	}
+	b := int64(store.TrendBucket)
+	end := ceilDiv(store.UnixNanos(rg.To), b) * b
+	q.At = time.Unix(0, end-1).UTC()
+	if !rg.From.IsZero() {
+		start := floorDivInt(store.UnixNanos(rg.From), b) * b
+		q.Window = time.Duration(end - start)
+	}
+	return nil
+}
+
+func floorDivInt(a, b int64) int64 {
+	d := a / b
+	if a%b != 0 && a < 0 {
+		d--
+	}
+	return d
+}
+
+func ceilDiv(a, b int64) int64 { return -floorDivInt(-a, b) }
 
 // errNoGazetteer answers a country or a place asked of a binary built
 // without the gazetteer or the outlines: the server's lack, not the
@@ -318,12 +366,31 @@ func trendsKeyOf(q store.TrendsQuery, area place.Area) trendsKey {
 // trends serves /api/trends. Every query is expensive: one over a place
 // walks the geo events of each bucket of the baseline.
 func (a *API) trends(w http.ResponseWriter, r *http.Request) {
-	q, area, err := TrendsRequestFrom(r.URL.Query()).Query(a.opts.Places)
+	req := TrendsRequestFrom(r.URL.Query())
+	format, err := ParseFormat(r.URL.Query().Get("format"), FormatJSON, FormatCSV)
+	if err != nil {
+		writeError(w, badData(err))
+		return
+	}
+	if strings.TrimSpace(req.From) != "" && strings.TrimSpace(req.To) == "" {
+		// An open end is the head: the window runs from from to the newest post.
+		st, err := a.opts.Querier.Stats(r.Context())
+		if err != nil {
+			writeError(w, storeError(err))
+			return
+		}
+		if !st.Head.IsZero() {
+			req.To = st.Head.Add(time.Nanosecond).UTC().Format(time.RFC3339Nano)
+		} else {
+			req.To = a.opts.Now().UTC().Format(time.RFC3339Nano)
+		}
+	}
+	q, area, err := req.Query(a.opts.Places)
 	if err != nil {
 		writeError(w, guardError(r, err))
 		return
 	}
-	a.serveGuarded(w, r, trendsKeyOf(q, area), true, func(ctx context.Context) (any, *apiError) {
+	a.serveFormat(w, r, trendsKeyOf(q, area), true, format, "trends", func(ctx context.Context) (any, *apiError) {
 		res, err := a.opts.Querier.Trends(ctx, q)
 		if errors.Is(err, trend.ErrNoCountries) {
 			return nil, &apiError{typ: errUnavailable, err: err}
@@ -331,6 +398,24 @@ func (a *API) trends(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, storeError(err)
 		}
-		return NewTrendsData(q, area, res), nil
+		d := NewTrendsData(q, area, res)
+		if req.To != "" {
+			d.At = q.At.Add(time.Nanosecond) // the range's end, as asked (rounded out)
+		}
+		return d, nil
 	})
+}
+
+func (TrendsData) csvHeader() []string {
+	return []string{"rank", "tag", "score", "authors", "posts", "observed", "expected", "first_seen"}
+}
+
+func (d TrendsData) csvRows(emit func(...string) error) error {
+	for i, t := range d.Trends {
+		if err := emit(strconv.Itoa(i+1), t.Tag, fmtFloat(t.Score), fmtInt(t.Authors), fmtInt(t.Posts), fmtInt(t.Observed),
+			fmtFloat(t.Expected), fmtTime(t.FirstSeen)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

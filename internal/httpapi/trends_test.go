@@ -422,7 +422,8 @@ func TestTrendsAnswersAreCachedByQuery(t *testing.T) {
 func FuzzTrendsParams(f *testing.F) {
 	for _, s := range []string{"lang=es&country=ES", "near=Madrid&radius=50km&window=30m", "bbox=170,-20,-170,10&baseline=2h",
 		"country=Spian", "near=40.4,-3.7&radius=2001km", "window=5m&baseline=5m&n=100&min_authors=1&min_score=-1",
-		"at=1700000000&geo=all", "country=ES&near=Madrid", "min_score=NaN", "window=168h&baseline=1ns"} {
+		"at=1700000000&geo=all", "country=ES&near=Madrid", "min_score=NaN", "window=168h&baseline=1ns",
+		"from=2026-05-01T12:03:00Z&to=2026-05-01T13:00:00Z", "to=1777636800&baseline=2h", "from=1&to=1777636800", "from=1777636800&to=1777636801"} {
 		f.Add(s)
 	}
 	parser := defaultParser(f)

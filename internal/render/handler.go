@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
 	"image/png"
 	"math"
 	"net/http"
@@ -33,8 +34,9 @@ type Request struct {
 // cells are dropped, which a heatmap does not show anyway.
 const maxCells = 20000
 
-// ParseRequest reads lang, tag, window, n, geo, bbox, width, height and proj
-// (equirect or mercator) with the API's own parameter rules.
+// ParseRequest reads lang, tag, window, from, to, q, n, geo, bbox, width,
+// height and proj (equirect or mercator) with the API's own parameter
+// rules.
 func ParseRequest(v url.Values) (Request, error) {
 	var r Request
 	var err error
@@ -45,6 +47,12 @@ func ParseRequest(v url.Values) (Request, error) {
 		return r, err
 	}
 	if r.Query.Window, err = httpapi.ParseWindow(v.Get("window")); err != nil {
+		return r, err
+	}
+	if r.Query.Range, err = httpapi.ParseRange(v); err != nil {
+		return r, err
+	}
+	if r.Query.Q, err = httpapi.ParseQ(v.Get("q")); err != nil {
 		return r, err
 	}
 	if r.Query.Last, err = httpapi.IntParam(v, "n", 0, 0, 1_000_000); err != nil {
@@ -103,13 +111,18 @@ func RenderRequest(ctx context.Context, src HeatSource, r Request, outlines *Out
 	if err != nil {
 		return nil, res, err
 	}
-	img := Render(res.Cells, Options{Width: r.Width, Height: r.Height, View: r.View, Projection: r.Projection,
-		Outlines: outlines, CellDeg: res.CellDeg})
+	img := Draw(res, r, outlines)
 	var buf bytes.Buffer
 	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
 		return nil, res, fmt.Errorf("render: encode png: %w", err)
 	}
 	return buf.Bytes(), res, nil
+}
+
+// Draw draws res, the answer to r's query, as r asks.
+func Draw(res store.HeatResult, r Request, outlines *Outlines) *image.RGBA {
+	return Render(res.Cells, Options{Width: r.Width, Height: r.Height, View: r.View, Projection: r.Projection,
+		Outlines: outlines, CellDeg: res.CellDeg})
 }
 
 // pngKey is a parsed image request as a cache key: requests that parse

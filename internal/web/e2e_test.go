@@ -403,6 +403,12 @@ func (m mercator) px(lon, lat float64) (int, int) {
 // until the test ends; ctx ends then too.
 func serveStdin(t *testing.T, dataDir string, workers int) (ctx context.Context, base string, pw *io.PipeWriter) {
 	t.Helper()
+	return serveStdinWith(t, dataDir, workers)
+}
+
+// serveStdinWith is serveStdin with more flags for serve (a store, say).
+func serveStdinWith(t *testing.T, dataDir string, workers int, extra ...string) (ctx context.Context, base string, pw *io.PipeWriter) {
+	t.Helper()
 	pr, pw := io.Pipe()
 	listening := make(chan string, 1)
 	stderr := &syncBuf{}
@@ -412,8 +418,8 @@ func serveStdin(t *testing.T, dataDir string, workers int) (ctx context.Context,
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- app.Run(ctx, env, []string{"serve", "--source", "-", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
-			"--stopwords-dir", stopwordDir(t), "--workers", strconv.Itoa(workers), "--log-level", "warn"})
+		done <- app.Run(ctx, env, append([]string{"serve", "--source", "-", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
+			"--stopwords-dir", stopwordDir(t), "--workers", strconv.Itoa(workers), "--log-level", "warn"}, extra...))
 	}()
 	select {
 	case base = <-listening:

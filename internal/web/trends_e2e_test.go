@@ -151,9 +151,9 @@ func TestDashboardTrending(t *testing.T) {
 	waitFor(t, bctx, "trendsKey", func(key string) bool { return strings.HasPrefix(key, "bbox=") })
 
 	// 4. "Whole world": no area asked, the choice kept in the URL.
-	evalJS(t, bctx, `document.getElementById('trends-world').click()`)
+	evalJS(t, bctx, `document.getElementById('world').click()`)
 	waitFor(t, bctx, "trendsKey", func(key string) bool { return key == "n=10" })
-	if loc := location(t, bctx); !strings.Contains(loc, "trends=world") {
+	if loc := location(t, bctx); !strings.Contains(loc, "world=1") {
 		t.Errorf("the whole-world choice is not in the URL: %s", loc)
 	}
 	rows = waitTrends(t, bctx, "the burst and the attacker's tag worldwide", func(r []trendRow) bool {

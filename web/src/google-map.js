@@ -6,6 +6,7 @@
 import { importLibrary, setOptions } from "@googlemaps/js-api-loader";
 import { GoogleMapsOverlay } from "@deck.gl/google-maps";
 import { HeatmapLayer } from "@deck.gl/aggregation-layers";
+import { ScatterplotLayer } from "@deck.gl/layers";
 import { colorRange, RAW } from "./ramp.js";
 import { googleViewBBox } from "./viewport.js";
 
@@ -39,6 +40,28 @@ export async function createGoogle(container, cfg, at) {
     },
     onMove(cb) {
       map.addListener("idle", cb);
+    },
+    onClick(cb) {
+      map.addListener("click", (e) => e.latLng && cb(e.latLng.lat(), e.latLng.lng()));
+    },
+    // setCircles draws modes.js's coloured points (the lang and share
+    // modes) in place of the heat.
+    setCircles(fc) {
+      const rgba = (c) => {
+        const m = /^#([0-9a-f]{6})$/i.exec(c) || [];
+        if (m[1]) return [0, 2, 4].map((i) => parseInt(m[1].slice(i, i + 2), 16)).concat(217);
+        const n = (/^rgb\((\d+),(\d+),(\d+)\)$/.exec(c) || []).slice(1).map(Number);
+        return n.length === 3 ? [...n, 217] : [154, 165, 177, 217];
+      };
+      overlay.setProps({ layers: [new ScatterplotLayer({
+        id: "cells",
+        data: fc.features,
+        getPosition: (f) => f.geometry.coordinates,
+        getRadius: (f) => f.properties.r,
+        radiusUnits: "pixels",
+        getFillColor: (f) => rgba(f.properties.c),
+      })] });
+      return Promise.resolve();
     },
     setCells(cells, _maxWeight, inferred) {
       const layer = (id, data, ramp) => new HeatmapLayer({

@@ -1,7 +1,9 @@
 // The open basemaps: MapLibre GL JS with OpenStreetMap raster tiles over the
 // bundled country outlines ("osm"), or the outlines alone ("outline",
 // offline). Heat is MapLibre's own heatmap layer over server-aggregated
-// cells, so a million stored points cost the browser a few thousand.
+// cells, so a million stored points cost the browser a few thousand; the
+// language and share modes draw the cells as circles coloured per cell
+// (modes.js).
 import * as maplibregl from "maplibre-gl";
 import { loadOutlines } from "./outlines.js";
 import { heatmapColor, RAW } from "./ramp.js";
@@ -31,6 +33,7 @@ export async function createMapLibre(container, cfg, basemap, at, onTilesFailed)
     countries: { type: "geojson", data: countries },
     heat: { type: "geojson", data: EMPTY },
     inferred: { type: "geojson", data: EMPTY },
+    cells: { type: "geojson", data: EMPTY },
   };
   const layers = [
     { id: "sea", type: "background", paint: { "background-color": "#0f1c2b" } },
@@ -52,6 +55,14 @@ export async function createMapLibre(container, cfg, basemap, at, onTilesFailed)
   // shows; where only inferred points are, their own colours do.
   layers.push({ id: "heat-inferred", type: "heatmap", source: "inferred", paint: heatPaint(RAW.inferred) });
   layers.push({ id: "heat", type: "heatmap", source: "heat", paint: heatPaint(RAW.heat) });
+  // Colour and radius per cell come with the data (modes.js).
+  layers.push({ id: "cells", type: "circle", source: "cells", paint: {
+    "circle-color": ["get", "c"],
+    "circle-radius": ["get", "r"],
+    "circle-opacity": 0.85,
+    "circle-stroke-color": "#0b1520",
+    "circle-stroke-width": 0.5,
+  } });
   const map = new maplibregl.Map({
     container,
     style: { version: 8, sources, layers },
@@ -68,6 +79,7 @@ export async function createMapLibre(container, cfg, basemap, at, onTilesFailed)
     if (e && e.sourceId === "osm" && ++tileErrors === 1) onTilesFailed?.();
   });
   await new Promise((resolve) => map.once("load", resolve));
+  const painted = () => new Promise((resolve) => map.once("idle", resolve));
 
   return {
     kind: "maplibre",
@@ -79,12 +91,25 @@ export async function createMapLibre(container, cfg, basemap, at, onTilesFailed)
     onMove(cb) {
       map.on("moveend", cb);
     },
-    // setCells draws [lat, lon, weight] cells, and the inferred layer's
-    // (null: none); resolves once painted.
+    // onClick calls cb with the clicked point's lat and lon.
+    onClick(cb) {
+      map.on("click", (e) => cb(e.lngLat.lat, e.lngLat.lng));
+    },
+    // setCells draws [lat, lon, weight] cells as heat, and the inferred
+    // layer's (null: none); resolves once painted.
     setCells(cells, maxWeight, inferred) {
       map.getSource("heat").setData(features(cells, maxWeight));
       map.getSource("inferred").setData(inferred ? features(inferred.cells, inferred.maxWeight) : EMPTY);
-      return new Promise((resolve) => map.once("idle", resolve));
+      map.getSource("cells").setData(EMPTY);
+      return painted();
+    },
+    // setCircles draws GeoJSON points with a colour c and radius r
+    // (modes.js) in place of the heat; resolves once painted.
+    setCircles(fc) {
+      map.getSource("heat").setData(EMPTY);
+      map.getSource("inferred").setData(EMPTY);
+      map.getSource("cells").setData(fc);
+      return painted();
     },
     destroy() {
       map.remove();

@@ -169,3 +169,57 @@ export function fillLanguages(select, counts, current) {
   select.value = current;
   return known;
 }
+
+// renderPosts lists the posts near a click: handle, time, text, tags and
+// a link to the original, all as text (postsView keeps only http(s)
+// links). Without rows it shows the note saying why.
+export function renderPosts(view, where) {
+  const box = $("posts");
+  if (!box) return;
+  $("posts-where").textContent = where;
+  const items = view.rows.map((p) => {
+    const head = [
+      el("span", { class: "post-handle", text: p.handle ? "@" + p.handle : "(no handle)" }),
+      el("time", { datetime: p.time, text: fmtTime(p.time) }),
+      p.lang && el("span", { text: p.lang }),
+    ];
+    if (p.link) head.push(el("a", { href: p.link, target: "_blank", rel: "noopener noreferrer", text: "original ↗" }));
+    const li = el("li", { class: "post" }, [
+      el("div", { class: "post-head" }, head),
+      el("p", { class: "post-text", text: p.text }),
+      p.tags.length && el("div", { class: "post-tags", text: p.tags.map((t) => "#" + t).join(" ") }),
+    ]);
+    li.dataset.id = p.id;
+    return li;
+  });
+  box.replaceChildren(...[
+    view.note && el("p", { class: "trends-note", text: view.note }),
+    items.length && el("ol", { class: "posts" }, items),
+  ].filter(Boolean));
+}
+
+// fmtTime is an RFC 3339 time as the reader's local time; the raw string
+// when it does not parse.
+function fmtTime(s) {
+  const d = new Date(s);
+  return Number.isNaN(d.getTime()) ? s : d.toLocaleString();
+}
+
+// renderDownloads lists the download links (query.js downloads), one row
+// per kind with a link per format.
+export function renderDownloads(links) {
+  const ul = $("downloads");
+  if (!ul) return;
+  const byLabel = new Map();
+  for (const l of links) {
+    if (!byLabel.has(l.label)) byLabel.set(l.label, []);
+    byLabel.get(l.label).push(l);
+  }
+  ul.replaceChildren(...[...byLabel].map(([label, ls]) => el("li", {}, [
+    el("span", { text: label }),
+    ...["geojson", "csv"].map((f) => {
+      const l = ls.find((x) => x.format === f);
+      return l ? el("a", { href: l.href, download: "", class: "dl-" + f, text: f === "geojson" ? "GeoJSON" : "CSV" }) : el("span");
+    }),
+  ])));
+}

@@ -3,12 +3,61 @@
 // Every change goes through a named transition below; main.js performs the
 // effects (DOM, network, timers) the transitions ask for. Nothing here
 // touches the DOM, so node --test drives it directly (web/test/).
-import { cleanTag, DEFAULT_N, heatKey, MAX_N } from "./url.js";
+import { cleanQ, cleanTag, DEFAULT_N, hasRange, heatKey, MAX_N, MODES } from "./url.js";
 import { TrendsState } from "./trends.js";
+import { nextFrame, playWidth } from "./timeline.js";
 
 // Live heat refetches at most this often (ms), however often the stream
 // says the heat changed.
 export const HEAT_MIN_INTERVAL = 2000;
+// The histogram and the panels that follow the map refetch on the live
+// tick at most this often (ms).
+export const PANELS_REFRESH_MS = 5000;
+
+// Requests is one query's request state (the histogram's, the panels'):
+// what it last asked for and when, the request in flight, the answer
+// shown. main.js asks due() on every occasion (live tick, selection
+// change, map move) and fetches when it says so.
+export class Requests {
+  constructor(refreshMs) {
+    this.refreshMs = refreshMs;
+    this.key = null; // the query last asked for
+    this.askedAt = -Infinity; // when (ms)
+    this.abort = null; // aborts the request in flight
+    this.data = null; // the answer shown
+  }
+
+  // due says whether the query key needs asking at now: a different query
+  // at once, the same one again after refreshMs.
+  due(key, now) {
+    if (key === null) return false;
+    return key !== this.key || now - this.askedAt >= this.refreshMs;
+  }
+
+  // starting aborts the request in flight and returns the new one's
+  // AbortController.
+  starting(key, now) {
+    this.abort?.abort();
+    this.abort = new AbortController();
+    this.key = key;
+    this.askedAt = now;
+    return this.abort;
+  }
+
+  // answered records data, the answer to key; false when a later query
+  // was asked meanwhile (it is stale).
+  answered(key, data) {
+    if (key !== this.key) return false;
+    this.data = data;
+    return true;
+  }
+
+  // forget drops the last query, so the next due() asks again.
+  forget() {
+    this.abort?.abort();
+    this.key = null;
+  }
+}
 
 export class DashboardState {
   constructor(selection) {
@@ -30,6 +79,75 @@ export class DashboardState {
     this.lastHeat = null; // the drawn heat: its counts and the selection it was for
 
     this.trends = new TrendsState(); // the Trending panel's requests and answer
+    this.hist = new Requests(PANELS_REFRESH_MS); // the histogram's
+    this.histView = null; // what the histogram shows (timeline.js histView)
+    this.panels = new Requests(PANELS_REFRESH_MS); // the top hashtags' and counts' in the map's area
+    this.posts = new Requests(Infinity); // the posts near a click: asked once per click
+    this.clicked = null; // where the map was clicked ({lat, lon, zoom}), the posts panel open
+
+    // The player: on, its frame width (seconds, 0: auto) and wall seconds
+    // per frame.
+    this.play = { on: false, step: 0, speed: 1 };
+  }
+
+  // head is the newest post's time (Unix seconds) as the histogram last
+  // said, or undefined.
+  get head() {
+    return this.histView?.head;
+  }
+
+  // histogram records an /api/histogram answer's view (null: nothing held).
+  histogram(view) {
+    this.histView = view;
+  }
+
+  // brushed sets the time range (Unix seconds; null ends open) and
+  // returns the new selection; a range that does not run forwards clears.
+  brushed(from, to) {
+    const ok = from === null || to === null || from < to;
+    return this.select({ from: ok ? from : null, to: ok ? to : null });
+  }
+
+  // clearRange drops the range: the window applies again.
+  clearRange() {
+    return this.select({ from: null, to: null });
+  }
+
+  // playing starts (or stops) the player; it returns whether it is on. It
+  // cannot start without a histogram to step through.
+  playing(on) {
+    this.play = { ...this.play, on: !!on && !!this.histView };
+    return this.play.on;
+  }
+
+  // playSettings changes the frame width and speed.
+  playSettings(patch) {
+    this.play = { ...this.play, ...patch };
+  }
+
+  // playFrame moves the range one frame on and returns the new selection,
+  // or null when the player reached the end (it stops) or is off.
+  playFrame() {
+    if (!this.play.on || !this.histView) return null;
+    const s = this.selection;
+    const range = hasRange(s) ? { from: s.from, to: s.to } : null;
+    const next = nextFrame(this.histView, range, playWidth(this.histView, this.play.step));
+    if (!next) {
+      this.play = { ...this.play, on: false };
+      return null;
+    }
+    return this.brushed(next.from, next.to);
+  }
+
+  // mapClicked opens the posts panel for a click.
+  mapClicked(lat, lon, zoom) {
+    this.clicked = { lat, lon, zoom };
+    this.posts.forget();
+  }
+
+  postsClosed() {
+    this.clicked = null;
+    this.posts.forget();
   }
 
   // configured records /api/config; a basemap the server does not offer
@@ -39,11 +157,15 @@ export class DashboardState {
     if (!cfg.basemaps.includes(this.selection.basemap)) this.selection = { ...this.selection, basemap: cfg.basemap };
   }
 
-  // select applies a change the user made (language, tag, window, N,
-  // inferred, trends area, basemap) and returns the new selection.
+  // select applies a change the user made (language, tag, search, window,
+  // N, range, mode, inferred, whole world, basemap) and returns the new
+  // selection. Choosing a window drops a brushed range.
   select(patch) {
     const s = { ...this.selection, ...patch };
     if ("tag" in patch) s.tag = cleanTag(s.tag);
+    if ("q" in patch) s.q = cleanQ(s.q);
+    if ("mode" in patch && !MODES.includes(s.mode)) s.mode = "density";
+    if (("window" in patch || "n" in patch) && !("from" in patch)) s.from = s.to = null;
     if ("n" in patch) s.n = Math.min(MAX_N, Math.max(1, Math.round(Number(s.n)) || DEFAULT_N));
     if (s.window === "n" && !s.n) s.n = DEFAULT_N;
     this.selection = s;

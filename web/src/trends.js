@@ -4,6 +4,7 @@
 // touches the DOM, so node --test drives it directly (web/test/);
 // panels.js draws, main.js fetches.
 import { areaOfView } from "./viewport.js";
+import { hasRange } from "./url.js";
 
 // The panel refetches on the live tick at most this often (ms): a trend is
 // counted in 5-minute buckets, so once a second would only cost the server.
@@ -12,14 +13,20 @@ export const TRENDS_REFRESH_MS = 15000;
 export const TRENDS_N = 10;
 
 // trendsParams is the /api/trends query for a selection: its language,
-// and the map's area unless the selection asks for the whole world. The
+// the brushed range as the trend window (the API rounds it out to 5-minute
+// buckets; without one, the last hour), and the map's area unless the
+// selection asks for the whole world. The
 // area counts the points the map draws: the platform's, and the inferred
 // ones too while they are drawn. null: the area is wanted but the map has
 // no view yet.
 export function trendsParams(s, viewBBox) {
   const q = new URLSearchParams();
   if (s.lang) q.set("lang", s.lang);
-  if (!s.trendsWorld) {
+  if (hasRange(s)) {
+    if (s.from !== null) q.set("from", String(s.from));
+    if (s.to !== null) q.set("to", String(s.to));
+  }
+  if (!s.world) {
     const area = areaOfView(viewBBox);
     if (!area) return null;
     q.set("bbox", area.join(","));
@@ -72,7 +79,7 @@ export function trendsView(data) {
 // server gives it), the area and the window the server counted.
 export function trendsCaption(data, s) {
   const parts = [s.lang ? (typeof data?.name === "string" && data.name) || s.lang : "all languages",
-    s.trendsWorld ? "whole world, every post" : "the map's area"];
+    s.world ? "whole world, every post" : "the map's area"];
   if (typeof data?.window === "string" && data.window) parts.push("last " + data.window);
   return parts.join(" · ");
 }

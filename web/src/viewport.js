@@ -40,3 +40,16 @@ export function areaOfView(bbox) {
   if (east > 180) east = Math.round((east - 360) * 1e4) / 1e4;
   return [west, south, east, north];
 }
+
+// clickArea is the bbox the API takes around a click at lat, lon on a map
+// at zoom (MapLibre's 512 px tiles): r pixels each way, so "near" means
+// the same on screen at every zoom. Longitudes wrap, and a box across the
+// antimeridian comes west > east; latitudes stop at the poles.
+export function clickArea(lat, lon, zoom, r = 12) {
+  if (![lat, lon, zoom, r].every(Number.isFinite)) return null;
+  const degPerPx = 360 / (512 * Math.pow(2, zoom));
+  const dLon = Math.min(180, r * degPerPx);
+  // Mercator shrinks a degree of latitude by cos(lat) on screen.
+  const dLat = Math.min(90, dLon * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
+  return areaOfView([lon - dLon, lat - dLat, lon + dLon, lat + dLat]);
+}

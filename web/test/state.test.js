@@ -127,3 +127,68 @@ test("notices", async (t) => {
     });
   }
 });
+
+test("a brushed range replaces the window until a window is chosen", () => {
+  const st = fresh("?window=24h");
+  assert.deepEqual([st.brushed(100, 200).from, st.selection.to], [100, 200]);
+  assert.equal(st.selection.window, "24h", "the window is kept for when the range clears");
+  assert.equal(st.brushed(300, 200).from, null, "a backward range clears");
+  st.brushed(100, 200);
+  assert.equal(st.select({ window: "1h" }).from, null);
+  st.brushed(100, 200);
+  assert.equal(st.select({ n: 5 }).to, null);
+  st.brushed(100, 200);
+  assert.equal(st.select({ lang: "es" }).from, 100, "other choices keep it");
+  assert.equal(st.clearRange().from, null);
+});
+
+test("select cleans the search and the mode", () => {
+  const st = fresh();
+  assert.equal(st.select({ q: "  a   b " }).q, "a b");
+  assert.equal(st.select({ mode: "lang" }).mode, "lang");
+  assert.equal(st.select({ mode: "bogus" }).mode, "density");
+});
+
+test("the player steps frames through the histogram, then stops", async () => {
+  const { histView } = await import("../src/timeline.js");
+  const st = fresh();
+  assert.equal(st.playing(true), false, "no histogram, no play");
+  assert.equal(st.playFrame(), null);
+  st.histogram(histView({ step_s: 60, buckets: Array.from({ length: 10 }, (_, i) => [6000 + i * 60, 1, 1]) }));
+  st.playSettings({ step: 300 });
+  assert.equal(st.playing(true), true);
+  const seen = [];
+  for (let s; (s = st.playFrame());) seen.push([s.from, s.to]);
+  assert.deepEqual(seen, [[6000, 6300], [6300, 6600]]);
+  assert.equal(st.play.on, false);
+  assert.deepEqual([st.selection.from, st.selection.to], [6300, 6600], "the last frame stays");
+  assert.equal(st.head, 6600);
+});
+
+test("Requests: a new query at once, the same one after the refresh", async () => {
+  const { Requests } = await import("../src/state.js");
+  const r = new Requests(1000);
+  assert.equal(r.due(null, 0), false);
+  assert.equal(r.due("a", 0), true);
+  const first = r.starting("a", 0);
+  assert.equal(r.due("a", 999), false);
+  assert.equal(r.due("a", 1000), true);
+  assert.equal(r.due("b", 1), true);
+  r.starting("b", 1);
+  assert.equal(first.signal.aborted, true);
+  assert.equal(r.answered("a", 1), false, "stale");
+  assert.equal(r.answered("b", 2), true);
+  assert.equal(r.data, 2);
+  r.forget();
+  assert.equal(r.due("b", 2), true);
+});
+
+test("a click opens the posts panel and asks anew", () => {
+  const st = fresh();
+  st.posts.starting("k", 0);
+  st.mapClicked(40, -3, 5);
+  assert.deepEqual(st.clicked, { lat: 40, lon: -3, zoom: 5 });
+  assert.equal(st.posts.due("k", 1), true);
+  st.postsClosed();
+  assert.equal(st.clicked, null);
+});

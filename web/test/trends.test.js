@@ -12,6 +12,9 @@ test("trendsParams follow the language and the map's area", () => {
   assert.equal(trendsParams(parseSelection(""), spain).get("geo"), null);
   // The whole world: no area, so every post counts and the map is not needed.
   assert.equal(trendsParams(parseSelection("?lang=es&trends=world&inferred=1"), null).toString(), `lang=es&n=${TRENDS_N}`);
+  assert.equal(trendsParams(parseSelection("?world=1&from=1796565600&to=1796569200"), null).toString(), `from=1796565600&to=1796569200&n=${TRENDS_N}`);
+  // A brushed range is the trend window, in the area too.
+  assert.equal(trendsParams(parseSelection("?to=1796569200"), spain).toString(), `to=1796569200&bbox=-9.5%2C35.8%2C3.4%2C43.9&n=${TRENDS_N}`);
   assert.equal(trendsParams(parseSelection(""), null), null);
   assert.equal(trendsParams(parseSelection(""), undefined), null);
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { areaOfView, googleViewBBox } from "../src/viewport.js";
+import { areaOfView, clickArea, googleViewBBox } from "../src/viewport.js";
 
 test("googleViewBBox", () => {
   assert.deepEqual(googleViewBBox(-9.5, 35.8, 3.4, 43.9), [-9.5, 35.8, 3.4, 43.9]);
@@ -54,3 +54,15 @@ test("areaOfView always gives a box the server's bbox parser takes", () => {
   }
 });
 
+
+test("clickArea is a few pixels around a click, wrapped across the antimeridian", () => {
+  const [w, s, e, n] = clickArea(0, 0, 0, 12);
+  assert.ok(Math.abs(e - 360 / 512 * 12) < 1e-3 && Math.abs(w + 360 / 512 * 12) < 1e-3, `${w},${e}`);
+  assert.ok(Math.abs(n - 360 / 512 * 12) < 1e-3 && Math.abs(s + 360 / 512 * 12) < 1e-3);
+  const z10 = clickArea(40, -3.7, 10, 12);
+  assert.ok(z10[2] - z10[0] < 0.02 && z10[0] < -3.7 && z10[2] > -3.7);
+  assert.ok(z10[3] - z10[1] < z10[2] - z10[0], "latitude shrinks with cos(lat)");
+  const am = clickArea(-17, 179.9, 5, 12);
+  assert.ok(am[0] > am[2], `across the antimeridian west > east: ${am}`);
+  assert.equal(clickArea(NaN, 0, 1), null);
+});

@@ -1,11 +1,17 @@
 package redisstore_test
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/geoheat/geoheat/internal/ingest/demo"
+	"github.com/geoheat/geoheat/internal/pipeline"
+	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/memstore"
 	"github.com/geoheat/geoheat/internal/store/redisstore"
@@ -110,5 +116,93 @@ func BenchmarkTrends(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkKeptText records 100k demo posts (the generator's texts,
+// handles and ids, parsed as the pipeline parses them) with text kept, and
+// reports what the kept records cost in Redis (kept-bytes/post: MEMORY
+// USAGE of the ":k" list per post kept) beside the rest of the data
+// (data-bytes/post); the sub-benchmarks time the queries that read the
+// kept records. Measure with -benchtime=20x.
+func BenchmarkKeptText(b *testing.B) {
+	const n = 100_000
+	srv := redistest.Start(b)
+	ctx := context.Background()
+	var buf bytes.Buffer
+	if err := demo.New(demo.Options{Seed: 7, Now: func() time.Time { return storetest.T0 }}).WriteFile(&buf, n*12/10); err != nil {
+		b.Fatal(err)
+	}
+	var posts []post.Post
+	var parser pipeline.TweetParser
+	for line := range bytes.Lines(buf.Bytes()) {
+		var p post.Post
+		if parser.Parse(line, &p).Kind != pipeline.KindPost {
+			continue
+		}
+		p.Lang = cmp.Or(p.PlatformLang, "en") // detection is not what is measured
+		posts = append(posts, p)
+		if len(posts) == n {
+			break
+		}
+	}
+	prefix := redistest.Prefix(b)
+	s, err := redisstore.Open(ctx, redisstore.Options{URL: srv.URL(""), Prefix: prefix, KeepText: n})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for rest := posts; len(rest) > 0; {
+		k := min(len(rest), 512)
+		if err := s.Record(ctx, rest[:k]); err != nil {
+			b.Fatal(err)
+		}
+		rest = rest[k:]
+	}
+	st, err := s.Stats(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	kept, err := s.Client().MemoryUsage(ctx, "{"+prefix+"}:k", 0).Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var textBytes int
+	for i := range posts {
+		textBytes += min(len(posts[i].Text), store.SnippetBytes)
+	}
+	b.Logf("%d posts: kept list %d bytes (%.0f/post; snippets average %.0f bytes), other data %.0f bytes/post",
+		st.Posts, kept, float64(kept)/float64(n), float64(textBytes)/float64(n), float64(st.MemoryBytes-kept)/float64(n))
+	// A word of a post's text, of plain letters so that it is one search
+	// word.
+	word := ""
+	for i := n / 2; word == ""; i++ {
+		for _, f := range strings.Fields(posts[i].Text) {
+			if len(f) >= 4 && strings.Trim(f, "abcdefghijklmnopqrstuvwxyz") == "" {
+				word = f
+				break
+			}
+		}
+	}
+	for _, q := range []struct {
+		name string
+		run  func() error
+	}{
+		{"posts", func() error { _, err := s.Posts(ctx, store.PostsQuery{}); return err }},
+		{"posts q", func() error { _, err := s.Posts(ctx, store.PostsQuery{Q: word}); return err }},
+		{"top q", func() error { _, err := s.Top(ctx, store.TopQuery{Q: word}); return err }},
+		{"histogram", func() error { _, err := s.Histogram(ctx, store.HistogramQuery{}); return err }},
+		{"top bbox", func() error {
+			_, err := s.Top(ctx, store.TopQuery{BBox: store.BBox{West: -10, South: 35, East: 30, North: 60}})
+			return err
+		}},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := q.run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
