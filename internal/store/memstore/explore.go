@@ -299,8 +299,21 @@ func countDeque[T any](d *deque[T], timeOf func(*T) int64, h *histo, counts []in
 				continue
 			}
 		}
-		for i := first; i < last; i++ {
-			if k := h.bucket(timeOf(d.Ptr(i))); k >= 0 && (keep == nil || keep(i)) {
+		// Posts mostly come in time order: remember the last bucket's
+		// bounds and divide only when a time leaves it.
+		k, kLo, kHi := -1, int64(0), int64(0)
+		seg := d.chunks[(d.head+first)>>chunkShift][(d.head+first)&chunkMask : (d.head+last-1)&chunkMask+1]
+		for j := range seg {
+			t := timeOf(&seg[j])
+			if t < kLo || t >= kHi || k < 0 {
+				if k = h.bucket(t); k < 0 {
+					continue
+				}
+				kLo = h.start + int64(k)*h.step
+				kHi = max(kLo+h.step, kLo) // saturate: never below kLo
+				kLo, kHi = max(kLo, h.lo), min(kHi, h.hi)
+			}
+			if keep == nil || keep(first+j) {
 				counts[k]++
 			}
 		}
