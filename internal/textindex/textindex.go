@@ -165,6 +165,10 @@ func (x *Index) at(i int) *rec {
 
 func (x *Index) chunkOf(i int) *chunk { return x.chunks[(x.skip+i)/chunkSize] }
 
+// Snippet is text as the index keeps it: cut to store.SnippetBytes at a
+// rune boundary. A store that logs kept text logs the snippet.
+func Snippet(text string) string { return cut(text, store.SnippetBytes) }
+
 // cut shortens s to at most n bytes at a rune boundary.
 func cut(s string, n int) string {
 	if len(s) <= n {
@@ -517,8 +521,8 @@ func (x *Index) compile(f Filter) (compiled, error) {
 
 // match reports whether r passes c's checks other than the words.
 func (c *compiled) match(x *Index, ch *chunk, r *rec) bool {
-	if r.time < c.lo || r.time >= c.hi {
-		return false
+	if r.time < c.lo || r.time >= c.hi && c.hi != math.MaxInt64 {
+		return false // an open end (MaxInt64) holds even saturated times
 	}
 	if !c.anyLang && r.lang != c.lang {
 		return false
