@@ -129,6 +129,9 @@ func (k *keptIndex) posts(q store.PostsQuery) (store.PostsResult, error) {
 	if err != nil {
 		return store.PostsResult{}, fmt.Errorf("redisstore: %w", err)
 	}
+	if posts == nil {
+		posts = []store.KeptPost{}
+	}
 	res := store.PostsResult{Posts: posts, Kept: int64(k.held)}
 	if k.held > 0 {
 		res.KeptFrom = time.Unix(0, k.oldest).UTC()
