@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 
 	"github.com/geoheat/geoheat/internal/pytext"
 	"github.com/geoheat/geoheat/internal/store"
