@@ -12,6 +12,7 @@ import (
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/pytext"
 	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/textindex"
 	"github.com/geoheat/geoheat/internal/trend"
 )
 
@@ -36,6 +37,10 @@ type batchPost struct {
 	conf     uint8          // when hasPoint: store.QuantizeConfidence
 	id       string         // kept in the log for tracing a post back; not held in memory
 	author   uint32         // trend.AuthorOf; 0 when the post has no ids
+	// kept: the store keeps text (Options.KeepText) and the entry carries
+	// the author's handle, the text's snippet and the given URL.
+	kept              bool
+	handle, text, url string
 }
 
 // provenanced reports whether the point carries more than the version 1
@@ -78,7 +83,9 @@ func (bb *batchBuilder) release() {
 // Recorder contract). A zero Time becomes now. A point that is not Valid is
 // not recorded (the post is, without its point): a NaN or off-globe point
 // cannot be placed on a map and would poison cell means.
-func (bb *batchBuilder) build(b *batch, posts []post.Post, now int64) {
+//
+// With keep set, each post also carries its handle, snippet and URL.
+func (bb *batchBuilder) build(b *batch, posts []post.Post, now int64, keep bool) {
 	b.reset()
 	clear(bb.langIdx)
 	clear(bb.tagIdx)
@@ -96,6 +103,9 @@ func (bb *batchBuilder) build(b *batch, posts []post.Post, now int64) {
 		bp := batchPost{time: now, lang: li, nTags: uint32(len(p.Hashtags)), id: p.ID, author: trend.AuthorOf(p.UserID, p.ID)}
 		if !p.Time.IsZero() {
 			bp.time = store.UnixNanos(p.Time)
+		}
+		if keep {
+			bp.kept, bp.handle, bp.text, bp.url = true, p.ScreenName, textindex.Snippet(p.Text), p.URL
 		}
 		if src := store.PointSource(p); src != post.GeoNone {
 			bp.hasPoint, bp.point = true, p.Point
@@ -115,11 +125,11 @@ func (bb *batchBuilder) build(b *batch, posts []post.Post, now int64) {
 	}
 }
 
-// Log entry encoding, versions 1 to 3. All integers are varints
+// Log entry encoding, versions 1 to 4. All integers are varints
 // (encoding/binary Uvarint; signed ones zig-zag), strings are a length then
 // bytes.
 //
-//	byte     version (1, 2 or 3)
+//	byte     version (1 to 4)
 //	byte     flags: bit 0 = times are whole seconds and encoded in seconds
 //	uvarint  number of languages, then each language string
 //	uvarint  number of distinct tags, then each lower-cased tag string
@@ -134,7 +144,9 @@ func (bb *batchBuilder) build(b *batch, posts []post.Post, now int64) {
 //	           hasPoint (so points come back bit-exact)
 //	1+1 B    versions 2 and 3, when hasPoint: the provenance (post.GeoSource,
 //	           1..4) and the confidence byte (store.QuantizeConfidence, 1..255)
-//	4 B      version 3 only: the author (trend.AuthorOf), little endian
+//	4 B      versions 3 and 4: the author (trend.AuthorOf), little endian
+//	strings  version 4 only: the author's handle, the text's snippet
+//	         (store.SnippetBytes), the given URL
 //	4 B      CRC-32C of everything above, little endian
 //
 // Version 1 entries are points of exact coordinates with confidence 1: that
@@ -145,7 +157,10 @@ func (bb *batchBuilder) build(b *batch, posts []post.Post, now int64) {
 // (errNewerVersion) instead of misreading or cutting it. A batch with any
 // author (a post with a user or post id) is written as version 3, which
 // carries the author trends count; posts replayed from versions 1 and 2
-// have author 0, one unknown author.
+// have author 0, one unknown author. A store that keeps text
+// (Options.KeepText) writes version 4, as 3 plus each post's handle,
+// snippet and URL, so kept text survives a restart; older builds refuse it
+// as newer, and posts replayed from versions 1 to 3 have no kept text.
 //
 // Tweets have second-precision times and decimal ids, so a post without a
 // point typically takes 12–14 bytes and one with a point 28–30.
@@ -153,6 +168,7 @@ const (
 	entryVersion     = 1 // exact points only
 	entryVersionProv = 2 // points carry provenance and confidence
 	entryVersionAuth = 3 // as 2, and every post carries its author
+	entryVersionText = 4 // as 3, and every post carries its handle, snippet and URL
 	flagWholeSeconds = 1 << 0
 	idNone           = 0
 	idDecimal        = 1
@@ -182,6 +198,10 @@ func encode(dst []byte, b *batch) []byte {
 	}
 	version := byte(entryVersion)
 	for i := range b.posts {
+		if b.posts[i].kept {
+			version = entryVersionText
+			break
+		}
 		if b.posts[i].author != 0 {
 			version = entryVersionAuth
 			break
@@ -247,8 +267,13 @@ func encode(dst []byte, b *batch) []byte {
 				dst = append(dst, byte(p.source), p.conf)
 			}
 		}
-		if version == entryVersionAuth {
+		if version >= entryVersionAuth {
 			dst = binary.LittleEndian.AppendUint32(dst, p.author)
+		}
+		if version == entryVersionText {
+			dst = appendString(dst, p.handle)
+			dst = appendString(dst, p.text)
+			dst = appendString(dst, p.url)
 		}
 	}
 	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
@@ -342,8 +367,8 @@ func (d *decoder) str() string {
 }
 
 // decode parses one entry into b (reusing its slices). Strings in b are
-// views of data. Post ids are only decoded when withIDs is set (replay does
-// not need them). Any inconsistency, including a checksum mismatch, returns
+// views of data. Post ids are only decoded when withIDs is set (replay
+// needs them only to keep text). Any inconsistency, including a checksum mismatch, returns
 // errBadEntry.
 func decode(data []byte, b *batch, withIDs bool) error {
 	b.reset()
@@ -355,7 +380,7 @@ func decode(data []byte, b *batch, withIDs bool) error {
 		return errBadEntry
 	}
 	version := body[0]
-	if version < entryVersion || version > entryVersionAuth {
+	if version < entryVersion || version > entryVersionText {
 		return fmt.Errorf("%w: version %d", errNewerVersion, body[0])
 	}
 	whole := body[1]&flagWholeSeconds != 0
@@ -443,12 +468,17 @@ func decode(data []byte, b *batch, withIDs bool) error {
 			p.point, p.source, p.conf = post.Point{}, post.GeoNone, 0
 		}
 		p.author = 0
-		if version == entryVersionAuth {
+		if version >= entryVersionAuth {
 			raw := d.view(4)
 			if raw == nil {
 				return errBadEntry
 			}
 			p.author = binary.LittleEndian.Uint32(raw)
+		}
+		p.kept, p.handle, p.text, p.url = false, "", "", ""
+		if version == entryVersionText {
+			p.kept = true
+			p.handle, p.text, p.url = d.str(), d.str(), d.str()
 		}
 		if d.err {
 			return errBadEntry

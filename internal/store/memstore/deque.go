@@ -147,11 +147,22 @@ func (d *deque[T]) Run(from, n int) []T {
 type span struct{ from, to int }
 
 // After appends to dst the runs of elements whose time (per timeOf) is
-// greater than cutoff, in order, and returns the extended slice. Chunks
-// whose bounds say all or none qualify are decided without reading their
-// elements, so for posts recorded in time order the cost is one test per
-// chunk plus one pass over the boundary chunk. The deque must be timed.
+// greater than cutoff, in order, and returns the extended slice (Between
+// from cutoff+1 on).
 func (d *deque[T]) After(cutoff int64, timeOf func(*T) int64, dst []span) []span {
+	if cutoff == math.MaxInt64 {
+		return dst
+	}
+	return d.Between(cutoff+1, math.MaxInt64, timeOf, dst)
+}
+
+// Between appends to dst the runs of elements whose time (per timeOf) is
+// in [lo, hi) (hi math.MaxInt64 includes it too: no time lies beyond), in
+// order, and returns the extended slice. Chunks whose bounds say all or
+// none qualify are decided without reading their elements, so for posts
+// recorded in time order the cost is one test per chunk plus one pass over
+// each boundary chunk. The deque must be timed.
+func (d *deque[T]) Between(lo, hi int64, timeOf func(*T) int64, dst []span) []span {
 	add := func(from, to int) {
 		if n := len(dst); n > 0 && dst[n-1].to == from {
 			dst[n-1].to = to
@@ -159,19 +170,20 @@ func (d *deque[T]) After(cutoff int64, timeOf func(*T) int64, dst []span) []span
 		}
 		dst = append(dst, span{from, to})
 	}
+	in := func(t int64) bool { return t >= lo && (t < hi || hi == math.MaxInt64) }
 	for ci, b := range d.bounds {
 		// Element indexes held by this chunk.
 		first := max(ci*chunkLen-d.head, 0)
 		last := min((ci+1)*chunkLen-d.head, d.n)
-		if first >= last || b.hi <= cutoff {
+		if first >= last || b.hi < lo || !in(b.lo) && b.lo >= hi {
 			continue
 		}
-		if b.lo > cutoff {
+		if in(b.lo) && in(b.hi) {
 			add(first, last)
 			continue
 		}
 		for i := first; i < last; i++ {
-			if timeOf(d.Ptr(i)) > cutoff {
+			if in(timeOf(d.Ptr(i))) {
 				add(i, i+1)
 			}
 		}

@@ -1,21 +1,462 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
-	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
 
+	"github.com/geoheat/geoheat/internal/analysis"
+	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/pytext"
 	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/textindex"
 )
 
-// errExploreTODO stands in for the exploration queries until they land (this session).
-var errExploreTODO = errors.New("memstore: exploration queries are not implemented yet")
+// The exploration queries (store/explore.go, docs/explore.md). Posts and
+// every query with a keyword search (Q) read the text index (s.keep);
+// the others read the columns, deciding whole chunks by their time bounds
+// where they can.
 
-// Histogram implements store.Querier.
-func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.HistogramResult, error) {
-	return store.HistogramResult{}, errExploreTODO
+// inSpan reports whether t is in [lo, hi); hi math.MaxInt64 is an open end
+// and holds every time (deque.Between's rule).
+func inSpan(t, lo, hi int64) bool { return t >= lo && (t < hi || hi == math.MaxInt64) }
+
+// addSource counts one point of provenance g.
+func addSource(c *store.GeoCounts, g post.GeoSource) {
+	switch g {
+	case post.GeoExact:
+		c.Exact++
+	case post.GeoPlace:
+		c.Place++
+	case post.GeoProfile:
+		c.Profile++
+	case post.GeoText:
+		c.Text++
+	}
 }
 
-// Posts implements store.Querier.
+// countsSelected answers a Counts query with a Range or a BBox: per
+// language the posts in the range (with a BBox, the posts with a point of
+// Geo's provenances inside it), their hashtags and points. Languages with
+// nothing selected are left out.
+func (s *Store) countsSelected(ctx context.Context, q store.CountsQuery) ([]store.LangCount, error) {
+	q, err := q.Normalize()
+	if err != nil {
+		return nil, fmt.Errorf("memstore: %w", err)
+	}
+	var box analysis.Box
+	withBox := !q.BBox.IsZero()
+	if withBox {
+		if box, err = analysis.NewBox(q.BBox); err != nil {
+			return nil, fmt.Errorf("memstore: %w", err)
+		}
+	}
+	lo, hi := q.Range.Nanos()
+	spans := spanPool.Get().(*[]span)
+	defer spanPool.Put(spans)
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	out := make([]store.LangCount, 0, len(s.sorted))
+	for _, id := range s.sorted {
+		l := s.langs[id]
+		lc := store.LangCount{Lang: l.key}
+		if withBox {
+			*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
+			pf := uint32(l.postFront())
+			for _, sp := range *spans {
+				for i := sp.from; i < sp.to; i++ {
+					g, src := l.geo.Ptr(i), l.geoMeta.At(i).source
+					if !q.Geo.Has(src) || !box.Contains(g.point()) {
+						continue
+					}
+					lc.Posts++
+					addSource(&lc.GeoBySource, src)
+					from, to := l.tagSpan(int(g.post - pf))
+					lc.Hashtags += int64(to - from)
+				}
+			}
+		} else {
+			*spans = l.times.Between(lo, hi, timeOfPost, (*spans)[:0])
+			for _, sp := range *spans {
+				lc.Posts += int64(sp.to - sp.from)
+				from, _ := l.tagSpan(sp.from)
+				_, to := l.tagSpan(sp.to - 1)
+				lc.Hashtags += int64(to - from)
+			}
+			*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
+			for _, sp := range *spans {
+				l.geoMeta.Segments(sp.from, sp.to, func(seg []geoMeta) bool {
+					for _, m := range seg {
+						addSource(&lc.GeoBySource, m.source)
+					}
+					return true
+				})
+			}
+		}
+		if lc.Posts == 0 {
+			continue
+		}
+		lc.Geo = lc.GeoBySource.Trusted()
+		out = append(out, lc)
+	}
+	return out, nil
+}
+
+// searchFilter is the text index filter of a query's selection. Caller
+// checked q with ParseSearch (Normalize).
+func searchFilter(lang, tag, q string, bbox store.BBox, geo post.GeoSet, lo, hi int64) textindex.Filter {
+	f := textindex.Filter{Lang: lang, Lo: lo, Hi: hi}
+	if lo == 0 && hi == 0 {
+		// The index reads both zero as "every time"; [0, 0) is empty.
+		f.Lo, f.Hi = 1, 0
+	}
+	if tag != "" {
+		f.Tag = pytext.Lower(tag)
+	}
+	if q != "" {
+		f.Words, _ = store.ParseSearch(q)
+	}
+	if !bbox.IsZero() {
+		f.BBox, f.Geo = bbox, geo
+	}
+	return f
+}
+
+// topTagsOfSearch returns per language the tag ids of the kept posts
+// matching a Top query's Q (and BBox, span), in post order. Caller holds
+// mu.
+func (s *Store) topTagsOfSearch(q store.TopQuery, lo, hi int64) (map[*lang][]uint32, error) {
+	out := make(map[*lang][]uint32)
+	if s.keep == nil || lo >= hi {
+		return out, nil
+	}
+	f := searchFilter(q.Lang, "", q.Q, q.BBox, q.Geo, lo, hi)
+	err := s.keep.Each(f, func(e *textindex.Entry) bool {
+		l := s.langs[s.langIDs[e.Lang]]
+		e.EachTag(func(tag string) bool {
+			// Every kept post is held, so its tags are interned.
+			if id, ok := s.tags.Lookup(tag); ok {
+				out[l] = append(out[l], id)
+			}
+			return true
+		})
+		return true
+	})
+	return out, err
+}
+
+// heatOfSearch bins the points of the kept posts matching a Heat query
+// with Q into sc.grid in the order the column scan uses: languages by key,
+// each oldest first; with Last the Last newest (by arrival), oldest first.
+// Caller holds mu.
+func (s *Store) heatOfSearch(q store.HeatQuery, box analysis.Box, tag string, now int64, sc *heatScratch) error {
+	if s.keep == nil {
+		return nil
+	}
+	head, hasHead := s.headNanos(now)
+	lo, hi := store.TimeSpan(q.Window, q.Range, head, hasHead)
+	if lo >= hi {
+		return nil
+	}
+	type hit struct {
+		rank     int // the language's position in key order
+		seq      uint64
+		lat, lon float64
+	}
+	rank := make(map[string]int, len(s.sorted))
+	for i, id := range s.sorted {
+		rank[s.langs[id].key] = i
+	}
+	f := searchFilter(q.Lang, tag, q.Q, box.BBox(), q.Geo, lo, hi)
+	f.Geo = q.Geo // points only, of the query's provenances, in the box
+	var hits []hit
+	err := s.keep.Each(f, func(e *textindex.Entry) bool {
+		hits = append(hits, hit{rank[e.Lang], e.Seq, e.Lat, e.Lon})
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if q.Last > 0 {
+		hits = hits[max(len(hits)-q.Last, 0):] // Each goes in arrival order
+	} else {
+		slices.SortStableFunc(hits, func(a, b hit) int { return cmp.Compare(a.rank, b.rank) })
+	}
+	for _, h := range hits {
+		sc.grid.AddLatLon(h.lat, h.lon)
+	}
+	return nil
+}
+
+// Histogram implements store.Querier. Without Tag, Q or BBox it counts
+// chunk by chunk: a chunk whose time bounds lie in one bucket adds its
+// length without reading its times, so posts recorded in time order cost
+// one test per chunk. With BBox it counts only points (Posts = Points);
+// with Q it counts the kept posts that match.
+func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.HistogramResult, error) {
+	q, err := q.Normalize()
+	if err != nil {
+		return store.HistogramResult{}, fmt.Errorf("memstore: %w", err)
+	}
+	var box analysis.Box
+	if !q.BBox.IsZero() {
+		if box, err = analysis.NewBox(q.BBox); err != nil {
+			return store.HistogramResult{}, fmt.Errorf("memstore: %w", err)
+		}
+	}
+	now := store.UnixNanos(s.now())
+	if err := s.begin(ctx); err != nil {
+		return store.HistogramResult{}, err
+	}
+	defer s.mu.RUnlock()
+
+	lo, hi := q.Range.Nanos()
+	if q.Range.From.IsZero() || q.Range.To.IsZero() {
+		// Open ends are the oldest post held and the head (included).
+		head, hasHead := s.headNanos(now)
+		oldest, hasOldest := s.oldestNanos()
+		if !hasHead || !hasOldest {
+			return store.HistogramResult{Buckets: []store.HistogramBucket{}}, nil
+		}
+		if q.Range.From.IsZero() {
+			lo = oldest
+		}
+		if q.Range.To.IsZero() {
+			hi = head
+			if head < math.MaxInt64 {
+				hi = head + 1
+			}
+		}
+	}
+	start, step, n := store.HistogramPlan(lo, hi, q.Buckets)
+	res := store.HistogramResult{Step: step, Buckets: make([]store.HistogramBucket, n)}
+	if lo < hi {
+		res.From, res.To = time.Unix(0, lo).UTC(), time.Unix(0, hi).UTC()
+	}
+	posts := make([]int64, n)
+	points := make([]int64, n)
+	h := histo{lo: lo, hi: hi, start: start, step: int64(step), n: n}
+	if n > 0 {
+		switch {
+		case q.Q != "":
+			err = s.histogramOfSearch(q, box, &h, posts, points)
+		case !q.BBox.IsZero():
+			s.histogramOfBox(q, box, &h, posts)
+			copy(points, posts)
+		default:
+			s.histogramOfColumns(q, &h, posts, points)
+		}
+		if err != nil {
+			return store.HistogramResult{}, fmt.Errorf("memstore: %w", err)
+		}
+	}
+	for i := range res.Buckets {
+		res.Buckets[i] = store.HistogramBucket{
+			Start: time.Unix(0, start+int64(i)*int64(step)).UTC(), Posts: posts[i], Points: points[i],
+		}
+		res.Posts += posts[i]
+		res.Points += points[i]
+	}
+	return res, nil
+}
+
+// histo is a histogram's plan: times in [lo, hi) go to bucket
+// (t − start) / step of n.
+type histo struct {
+	lo, hi, start, step int64
+	n                   int
+}
+
+// bucket returns the bucket of t, or -1 when t is outside [lo, hi).
+func (h *histo) bucket(t int64) int {
+	if t < h.lo || t >= h.hi {
+		return -1
+	}
+	// t - start may overflow int64 only for spans beyond 292 years, which
+	// HistogramPlan answers with a stretched step; use unsigned math.
+	return int(uint64(t-h.start) / uint64(h.step))
+}
+
+// countDeque adds to counts the elements of d (indexes [from, to) only
+// when from >= 0) whose time is in the plan, per bucket; a chunk whose
+// bounds fall in one bucket is added whole. keep, when set, filters
+// elements (and forces reading them).
+func countDeque[T any](d *deque[T], timeOf func(*T) int64, h *histo, counts []int64, keep func(i int) bool) {
+	for ci, b := range d.bounds {
+		first := max(ci*chunkLen-d.head, 0)
+		last := min((ci+1)*chunkLen-d.head, d.n)
+		if first >= last || b.hi < h.lo || b.lo >= h.hi {
+			continue
+		}
+		if keep == nil {
+			if k := h.bucket(b.lo); k >= 0 && k == h.bucket(b.hi) {
+				counts[k] += int64(last - first)
+				continue
+			}
+		}
+		// Posts mostly come in time order: remember the last bucket's
+		// bounds and divide only when a time leaves it.
+		k, kLo, kHi := -1, int64(0), int64(0)
+		seg := d.chunks[(d.head+first)>>chunkShift][(d.head+first)&chunkMask : (d.head+last-1)&chunkMask+1]
+		for j := range seg {
+			t := timeOf(&seg[j])
+			if t < kLo || t >= kHi || k < 0 {
+				if k = h.bucket(t); k < 0 {
+					continue
+				}
+				kLo = h.start + int64(k)*h.step
+				kHi = max(kLo+h.step, kLo) // saturate: never below kLo
+				kLo, kHi = max(kLo, h.lo), min(kHi, h.hi)
+			}
+			if keep == nil || keep(first+j) {
+				counts[k]++
+			}
+		}
+	}
+}
+
+// histogramLangs returns the languages a selection reads. Caller holds mu.
+func (s *Store) histogramLangs(key string) []*lang {
+	if key == "" {
+		return s.langs
+	}
+	if id, ok := s.langIDs[key]; ok {
+		return []*lang{s.langs[id]}
+	}
+	return nil
+}
+
+// histogramOfColumns counts posts and points, with a tag filter per post.
+// Caller holds mu.
+func (s *Store) histogramOfColumns(q store.HistogramQuery, h *histo, posts, points []int64) {
+	var tag uint32
+	if q.Tag != "" {
+		var ok bool
+		if tag, ok = s.tags.Lookup(pytext.Lower(q.Tag)); !ok {
+			return
+		}
+	}
+	for _, l := range s.histogramLangs(q.Lang) {
+		var hasTag func(post int) bool
+		if q.Tag != "" {
+			hasTag = func(i int) bool {
+				from, to := l.tagSpan(i)
+				for k := from; k < to; k++ {
+					if l.tags.At(k) == tag {
+						return true
+					}
+				}
+				return false
+			}
+		}
+		countDeque(&l.times, timeOfPost, h, posts, hasTag)
+		var keep func(i int) bool
+		if !l.geoBySource().Covers(q.Geo) {
+			keep = func(i int) bool { return q.Geo.Has(l.geoMeta.At(i).source) }
+		}
+		if hasTag != nil {
+			pf, geoKeep := uint32(l.postFront()), keep
+			keep = func(i int) bool {
+				return (geoKeep == nil || geoKeep(i)) && hasTag(int(l.geo.Ptr(i).post-pf))
+			}
+		}
+		countDeque(&l.geo, timeOfGeo, h, points, keep)
+	}
+}
+
+// histogramOfBox counts the points in the box (with the tag). Caller holds
+// mu.
+func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *histo, counts []int64) {
+	var tag uint32
+	if q.Tag != "" {
+		var ok bool
+		if tag, ok = s.tags.Lookup(pytext.Lower(q.Tag)); !ok {
+			return
+		}
+	}
+	for _, l := range s.histogramLangs(q.Lang) {
+		pf := uint32(l.postFront())
+		countDeque(&l.geo, timeOfGeo, h, counts, func(i int) bool {
+			g := l.geo.Ptr(i)
+			if !q.Geo.Has(l.geoMeta.At(i).source) || !box.Contains(g.point()) {
+				return false
+			}
+			if q.Tag == "" {
+				return true
+			}
+			from, to := l.tagSpan(int(g.post - pf))
+			for k := from; k < to; k++ {
+				if l.tags.At(k) == tag {
+					return true
+				}
+			}
+			return false
+		})
+	}
+}
+
+// histogramOfSearch counts the kept posts matching Q. Caller holds mu.
+func (s *Store) histogramOfSearch(q store.HistogramQuery, box analysis.Box, h *histo, posts, points []int64) error {
+	if s.keep == nil {
+		return nil
+	}
+	var bbox store.BBox
+	if !q.BBox.IsZero() {
+		bbox = box.BBox()
+	}
+	f := searchFilter(q.Lang, q.Tag, q.Q, bbox, q.Geo, h.lo, h.hi)
+	return s.keep.Each(f, func(e *textindex.Entry) bool {
+		k := h.bucket(e.Time)
+		if k < 0 {
+			return true
+		}
+		posts[k]++
+		if e.HasPoint && q.Geo.Has(e.Source) {
+			points[k]++
+		}
+		return true
+	})
+}
+
+// Posts implements store.Querier from the text index: the newest kept
+// posts of the selection, newest first (ties: the later recorded first).
+// A store keeping no text answers no posts and Kept 0.
 func (s *Store) Posts(ctx context.Context, q store.PostsQuery) (store.PostsResult, error) {
-	return store.PostsResult{}, errExploreTODO
+	q, err := q.Normalize()
+	if err != nil {
+		return store.PostsResult{}, fmt.Errorf("memstore: %w", err)
+	}
+	if !q.BBox.IsZero() {
+		// Checked here too: a store keeping nothing still refuses a bad box.
+		if _, err := analysis.NewBox(q.BBox); err != nil {
+			return store.PostsResult{}, fmt.Errorf("memstore: %w", err)
+		}
+	}
+	if err := s.begin(ctx); err != nil {
+		return store.PostsResult{}, err
+	}
+	defer s.mu.RUnlock()
+	res := store.PostsResult{Posts: []store.KeptPost{}}
+	if s.keep == nil {
+		return res, nil
+	}
+	res.Kept = int64(s.keep.Len())
+	if t, ok := s.keep.OldestTime(); ok {
+		res.KeptFrom = time.Unix(0, t).UTC()
+	}
+	lo, hi := q.Range.Nanos()
+	f := searchFilter(q.Lang, q.Tag, q.Q, q.BBox, q.Geo, lo, hi)
+	posts, err := s.keep.Newest(f, q.N)
+	if err != nil {
+		return store.PostsResult{}, fmt.Errorf("memstore: %w", err)
+	}
+	if posts != nil {
+		res.Posts = posts
+	}
+	return res, nil
 }

@@ -267,7 +267,7 @@ func (s *Store) replay() error {
 			i = next - 1
 			continue
 		}
-		if err := decode(data, &b, false); err != nil {
+		if err := decode(data, &b, s.keep != nil); err != nil {
 			if errors.Is(err, errNewerVersion) {
 				return fmt.Errorf("entry %d: %w", i, err)
 			}

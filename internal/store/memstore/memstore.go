@@ -22,8 +22,16 @@
 // 52 bytes, each further hashtag 4 bytes; chunk slack adds at most one chunk
 // per column and language. Hashtag strings are interned once, reference
 // counted and forgotten when their last occurrence is dropped. Post ids,
-// texts and users are not held (ids are kept in the log only; each post's
-// author, a 4-byte hash, goes to the trend index). The tests'
+// texts and users are not held in the columns (ids are kept in the log
+// only; each post's author, a 4-byte hash, goes to the trend index).
+//
+// Kept text (Options.KeepText, KeepTextAge) is held apart, for the newest
+// posts only, in a textindex.Index: per kept post a 56-byte record, its id,
+// handle, snippet (at most 512 bytes), given URL and hashtags in a chunk
+// arena, and 4 bytes per distinct word in the inverted index plus the word
+// map's share. textindex's BenchmarkAdd measures about 330 bytes of live
+// heap per kept post for tweet-like texts of 112 bytes; Stats.MemoryBytes
+// includes the index's estimate. The text index drops what the columns drop. The tests'
 // generated mix (a quarter with a point, 0.85 hashtags per post, 50 000-tag
 // Zipf vocabulary) measures about 29 bytes of live heap per post at one
 // million posts; Stats.MemoryBytes estimates it from chunk counts.
@@ -116,6 +124,7 @@ import (
 	"github.com/geoheat/geoheat/internal/intern"
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/textindex"
 	"github.com/geoheat/geoheat/internal/trend"
 )
 
@@ -138,6 +147,14 @@ type Options struct {
 	// app passes the country outlines' index); nil leaves country trends
 	// unanswered.
 	CountryOf trend.CountryFunc
+
+	// KeepText keeps the text of the newest KeepText posts (and KeepTextAge,
+	// when set, of the posts not older than the newest post time minus
+	// it) for Posts and keyword search (Q); both 0 keep none. KeepTextAge
+	// alone bounds by age only. Kept text is logged (entry version 4), so
+	// it survives a restart.
+	KeepText    int
+	KeepTextAge time.Duration
 
 	// segmentSize is the log segment size and the truncation threshold
 	// (default 8 MiB); tests shrink it.
@@ -211,7 +228,10 @@ type Store struct {
 	tagIDBuf []uint32 // scratch for apply
 	trends   *trend.Index
 	trendOne trend.Post // scratch for apply
-	counting bool       // false while replaying: drops and writes are not counted
+	// keep holds the kept posts' texts (nil when Options keep none); it
+	// drops what the columns drop (enforceLimits).
+	keep     *textindex.Index
+	counting bool // false while replaying: drops and writes are not counted
 }
 
 // lang holds one language's columns. Positions in tagEnds and geo.post
@@ -283,6 +303,9 @@ func Open(opts Options) (*Store, error) {
 	if opts.MaxPosts < 0 {
 		return nil, fmt.Errorf("memstore: negative max posts %d", opts.MaxPosts)
 	}
+	if opts.KeepText < 0 || opts.KeepTextAge < 0 {
+		return nil, fmt.Errorf("memstore: negative keep-text bound %d posts, %v", opts.KeepText, opts.KeepTextAge)
+	}
 	if opts.Fsync < FsyncEverySec || opts.Fsync > FsyncNo {
 		return nil, fmt.Errorf("memstore: unknown fsync mode %d", opts.Fsync)
 	}
@@ -299,6 +322,13 @@ func Open(opts Options) (*Store, error) {
 		tags:        intern.New(),
 		trends:      trend.New(opts.CountryOf),
 		counting:    true,
+	}
+	if opts.KeepText > 0 || opts.KeepTextAge > 0 {
+		limit := opts.KeepText
+		if limit == 0 {
+			limit = textindex.MaxLimit
+		}
+		s.keep = textindex.New(limit, opts.KeepTextAge)
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -365,7 +395,7 @@ func (s *Store) Record(ctx context.Context, posts []post.Post) error {
 	}
 	now := store.UnixNanos(s.now())
 	b := &s.wbatch
-	s.builder.build(b, posts, now)
+	s.builder.build(b, posts, now, s.keep != nil)
 	defer func() {
 		b.release()
 		s.builder.release()
@@ -457,6 +487,12 @@ func (s *Store) apply(b *batch, now int64) {
 		tp.Lang, tp.Time, tp.Author = l.key, p.time, p.author
 		tp.HasPoint, tp.Lat, tp.Lon, tp.Source = p.hasPoint, p.point.Lat, p.point.Lon, p.source
 		s.trends.Add(tp)
+		if s.keep != nil && p.kept {
+			s.keep.Add(textindex.Post{
+				Seq: s.seqNext, Time: p.time, Lang: l.key, ID: p.id, Handle: p.handle, Text: p.text, URL: p.url,
+				Tags: tp.Tags, HasPoint: p.hasPoint, Lat: p.point.Lat, Lon: p.point.Lon, Source: p.source, Conf: p.conf,
+			})
+		}
 		l.tagNext += uint64(p.nTags)
 		l.times.PushTimed(p.time, p.time)
 		l.tagEnds.Push(uint32(l.tagNext))
@@ -517,6 +553,9 @@ func (s *Store) enforceLimits(now int64) {
 		// (trendFloor), where the index holds exactly the posts held.
 		if s.order.Len() != held && s.hasDrop {
 			s.trends.DropBefore(s.trendFloor())
+		}
+		if s.order.Len() != held && s.keep != nil {
+			s.keep.DropBefore(s.seqFront())
 		}
 	}()
 	head := min(s.maxTime, now)
@@ -627,6 +666,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.langs, s.langIDs, s.sorted, s.order, s.tags = nil, nil, nil, deque[uint16]{}, intern.New()
 	s.trends = trend.New(nil)
+	s.keep = nil
 	s.mu.Unlock()
 	return errors.Join(errs...)
 }
@@ -639,6 +679,9 @@ func (s *Store) memoryBytes() int64 {
 	for _, l := range s.langs {
 		n += int64(unsafe.Sizeof(*l)) + int64(len(l.key))
 		n += l.times.memBytes() + l.tagEnds.memBytes() + l.tags.memBytes() + l.geo.memBytes() + l.geoMeta.memBytes()
+	}
+	if s.keep != nil {
+		n += s.keep.MemoryBytes()
 	}
 	return n + s.trends.MemoryBytes()
 }

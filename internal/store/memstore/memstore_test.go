@@ -43,15 +43,25 @@ func open(t testing.TB, opts Options) *Store {
 	return s
 }
 
+// withOptions maps storetest's options onto the store's.
+func withOptions(o Options, so storetest.Options) Options {
+	o.KeepText, o.KeepTextAge, o.Retention = so.KeepText, so.KeepTextAge, so.Retention
+	return o
+}
+
 func TestConformanceInMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		return open(t, Options{Now: now, CountryOf: storetest.CountryOf})
+	}, func(t *testing.T, now func() time.Time, so storetest.Options) store.Store {
+		return open(t, withOptions(Options{Now: now, CountryOf: storetest.CountryOf}, so))
 	})
 }
 
 func TestConformancePersisted(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		return open(t, Options{Dir: t.TempDir(), Now: now, CountryOf: storetest.CountryOf})
+	}, func(t *testing.T, now func() time.Time, so storetest.Options) store.Store {
+		return open(t, withOptions(Options{Dir: t.TempDir(), Now: now, CountryOf: storetest.CountryOf}, so))
 	})
 }
 
@@ -60,6 +70,9 @@ func TestConformancePersisted(t *testing.T) {
 func TestConformanceAfterReopen(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		opts := Options{Dir: t.TempDir(), Now: now, Logger: quiet, CountryOf: storetest.CountryOf}
+		return &reopening{t: t, opts: opts, s: open(t, opts)}
+	}, func(t *testing.T, now func() time.Time, so storetest.Options) store.Store {
+		opts := withOptions(Options{Dir: t.TempDir(), Now: now, Logger: quiet, CountryOf: storetest.CountryOf}, so)
 		return &reopening{t: t, opts: opts, s: open(t, opts)}
 	})
 }
@@ -456,7 +469,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	posts[7].Time = time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC) // saturates
 	posts[8].Time = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC) // saturates
 	var b, back batch
-	newBatchBuilder().build(&b, posts, 0)
+	newBatchBuilder().build(&b, posts, 0, false)
 	data := encode(nil, &b)
 	if err := decode(data, &back, true); err != nil {
 		t.Fatalf("decode: %v", err)
@@ -537,7 +550,7 @@ func writeRawLog(t *testing.T, dir string, entries ...[]byte) {
 
 func encodePosts(posts []post.Post) []byte {
 	var b batch
-	newBatchBuilder().build(&b, posts, 0)
+	newBatchBuilder().build(&b, posts, 0, false)
 	return encode(nil, &b)
 }
 
@@ -566,7 +579,7 @@ func TestNewerVersionRefused(t *testing.T) {
 	dir := t.TempDir()
 	gen := newGenerator(9)
 	entry := encodePosts(gen.batch(3, storetest.T0, time.Minute))
-	entry[0] = entryVersionAuth + 1
+	entry[0] = entryVersionText + 1
 	binary.LittleEndian.PutUint32(entry[len(entry)-4:], crc32.Checksum(entry[:len(entry)-4], castagnoli))
 	writeRawLog(t, dir, encodePosts(gen.batch(3, storetest.T0, time.Minute)), entry)
 	_, err := Open(Options{Dir: dir, Logger: quiet})

@@ -30,7 +30,7 @@ func TestCodecAuthors(t *testing.T) {
 		posts[i].UserID = fmt.Sprint("u", i%17)
 	}
 	var b, back batch
-	newBatchBuilder().build(&b, posts, 0)
+	newBatchBuilder().build(&b, posts, 0, false)
 	data := encode(nil, &b)
 	if data[0] != entryVersionAuth {
 		t.Fatalf("batch with authors encoded as version %d, want %d", data[0], entryVersionAuth)
@@ -104,7 +104,7 @@ func TestCodecProvenance(t *testing.T) {
 
 	mixed := withProvenance(anonymous(gen.batch(200, storetest.T0, time.Minute)))
 	var b, back batch
-	newBatchBuilder().build(&b, mixed, 0)
+	newBatchBuilder().build(&b, mixed, 0, false)
 	data := encode(nil, &b)
 	if data[0] != entryVersionProv {
 		t.Fatalf("mixed batch encoded as version %d, want %d", data[0], entryVersionProv)

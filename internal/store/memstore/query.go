@@ -63,7 +63,7 @@ func (s *Store) begin(ctx context.Context) error {
 // ordered by key.
 func (s *Store) Counts(ctx context.Context, q store.CountsQuery) ([]store.LangCount, error) {
 	if q != (store.CountsQuery{}) {
-		return nil, errExploreTODO
+		return s.countsSelected(ctx, q)
 	}
 	if err := s.begin(ctx); err != nil {
 		return nil, err
@@ -118,15 +118,47 @@ func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, err
 		langs = append(langs, s.langs[id])
 	}
 	head, hasHead := s.headNanos(now)
+	lo, hi := store.TimeSpan(q.Window, q.Range, head, hasHead)
+	var byQ map[*lang][]uint32
+	if q.Q != "" {
+		if byQ, err = s.topTagsOfSearch(q, lo, hi); err != nil {
+			return nil, fmt.Errorf("memstore: %w", err)
+		}
+	}
+	var box analysis.Box
+	if !q.BBox.IsZero() {
+		if box, err = analysis.NewBox(q.BBox); err != nil {
+			return nil, fmt.Errorf("memstore: %w", err)
+		}
+	}
 	out := make([]store.LangTop, 0, max(len(langs), 1))
 	var top []analysis.IDCount
 	for _, l := range langs {
 		c.Reset()
 		c.Grow(s.tags.Size())
 		add := func(seg []uint32) bool { c.AddAll(seg); return true }
-		if q.Window > 0 {
-			if hasHead {
-				*spans = l.times.After(store.WindowCutoff(head, q.Window), timeOfPost, (*spans)[:0])
+		switch {
+		case q.Q != "":
+			c.AddAll(byQ[l])
+		case !q.BBox.IsZero():
+			// The posts with a point in the box, in post order (points
+			// are in post order), so ties keep the first seen first.
+			*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
+			check := !l.geoBySource().Covers(q.Geo)
+			pf := uint32(l.postFront())
+			for _, sp := range *spans {
+				for i := sp.from; i < sp.to; i++ {
+					g := l.geo.Ptr(i)
+					if check && !q.Geo.Has(l.geoMeta.At(i).source) || !box.Contains(g.point()) {
+						continue
+					}
+					from, to := l.tagSpan(int(g.post - pf))
+					l.tags.Segments(from, to, add)
+				}
+			}
+		case q.Window > 0 || !q.Range.IsZero():
+			if lo < hi {
+				*spans = l.times.Between(lo, hi, timeOfPost, (*spans)[:0])
 				for _, sp := range *spans {
 					// A run of consecutive posts has consecutive hashtags.
 					from, _ := l.tagSpan(sp.from)
@@ -134,7 +166,7 @@ func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, err
 					l.tags.Segments(from, to, add)
 				}
 			}
-		} else {
+		default:
 			n := l.tags.Len()
 			l.tags.Segments(max(n-q.Last, 0), n, add)
 		}
@@ -162,6 +194,21 @@ func storePoint(g *geoRec, m geoMeta) store.Point {
 	return store.Point{Point: g.point(), Source: m.source, Confidence: store.ConfidenceOf(m.conf)}
 }
 
+// exportPoint is storePoint with the post's time and hashtags. Caller
+// holds mu.
+func (s *Store) exportPoint(l *lang, g *geoRec, m geoMeta) store.Point {
+	p := storePoint(g, m)
+	p.Time = time.Unix(0, g.time).UTC()
+	from, to := l.tagSpan(int(g.post - uint32(l.postFront())))
+	if to > from {
+		p.Tags = make([]string, 0, to-from)
+		for i := from; i < to; i++ {
+			p.Tags = append(p.Tags, s.tags.Name(l.tags.At(i)))
+		}
+	}
+	return p
+}
+
 // Points implements store.Querier: the language's last N points of the
 // query's provenances (N defaults to 400, provenances to exact and place),
 // oldest first, bit-exact as recorded.
@@ -186,7 +233,7 @@ func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]store.Point,
 		l.geo.Segments(at, n, func(seg []geoRec) bool {
 			meta := l.geoMeta.Run(at, len(seg))
 			for i := range seg {
-				out = append(out, storePoint(&seg[i], meta[i]))
+				out = append(out, s.exportPoint(l, &seg[i], meta[i]))
 			}
 			at += len(seg)
 			return true
@@ -198,7 +245,7 @@ func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]store.Point,
 	out := make([]store.Point, 0, min(q.N, n))
 	for i := n - 1; i >= 0 && len(out) < q.N; i-- {
 		if m := l.geoMeta.At(i); q.Geo.Has(m.source) {
-			out = append(out, storePoint(l.geo.Ptr(i), m))
+			out = append(out, s.exportPoint(l, l.geo.Ptr(i), m))
 		}
 	}
 	slices.Reverse(out)
@@ -329,6 +376,16 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 	if err := s.begin(ctx); err != nil {
 		return store.HeatResult{}, err
 	}
+	if q.Q != "" {
+		// Searches read the kept posts under the read lock: their points
+		// are in the text index, not in chunks a snapshot could share.
+		err := s.heatOfSearch(q, box, tag, now, sc)
+		s.mu.RUnlock()
+		if err != nil {
+			return store.HeatResult{}, fmt.Errorf("memstore: %w", err)
+		}
+		return sc.grid.Result(q.Limit), nil
+	}
 	found := true
 	if tag != "" {
 		f.byTag = true
@@ -372,18 +429,19 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 		}
 	}
 	head, hasHead := s.headNanos(now)
+	lo, hi := store.TimeSpan(q.Window, q.Range, head, hasHead)
 	for _, id := range ids {
 		l := s.langs[id]
 		var v heatView
-		// The points to look at: the window's runs, or all.
+		// The points to look at: the window's or range's runs, or all.
 		from := len(sc.spans)
-		if q.Window > 0 {
-			if !hasHead {
+		if q.Window > 0 || !q.Range.IsZero() {
+			if lo >= hi {
 				continue
 			}
-			// A fresh dst: After merges a run with the last one of dst,
+			// A fresh dst: Between merges a run with the last one of dst,
 			// which here would be another language's.
-			runs := l.geo.After(store.WindowCutoff(head, q.Window), timeOfGeo, sc.spans[from:from])
+			runs := l.geo.Between(lo, hi, timeOfGeo, sc.spans[from:from])
 			sc.spans = append(sc.spans, runs...)
 		} else if l.geo.Len() > 0 {
 			sc.spans = append(sc.spans, span{0, l.geo.Len()})

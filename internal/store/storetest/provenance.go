@@ -30,13 +30,15 @@ func provenanceMix() []post.Post {
 func testProvenanceRoundTrip(t *testing.T, e *env) {
 	e.record(provenanceMix()...)
 	q := func(c float32) float32 { return store.ConfidenceOf(store.QuantizeConfidence(c)) }
+	// Points carry their post's time and hashtags (for exports).
+	tm := func(n int) time.Time { return T0.Add(sec(n)) }
 	want := []store.Point{
-		{Point: pt(51.5, -0.12), Source: post.GeoExact, Confidence: 1},
-		{Point: pt(35.68, 139.69), Source: post.GeoProfile, Confidence: q(0.6)},
-		{Point: pt(48.85, 2.35), Source: post.GeoPlace, Confidence: 1},
-		{Point: pt(-33.87, 151.21), Source: post.GeoText, Confidence: q(0.35)},
-		{Point: pt(51.51, -0.13), Source: post.GeoExact, Confidence: 1},
-		{Point: pt(35.69, 139.7), Source: post.GeoText, Confidence: 1.0 / 255},
+		{Point: pt(51.5, -0.12), Source: post.GeoExact, Confidence: 1, Time: tm(1), Tags: []string{"london"}},
+		{Point: pt(35.68, 139.69), Source: post.GeoProfile, Confidence: q(0.6), Time: tm(2), Tags: []string{"tokyo"}},
+		{Point: pt(48.85, 2.35), Source: post.GeoPlace, Confidence: 1, Time: tm(3), Tags: []string{"paris"}},
+		{Point: pt(-33.87, 151.21), Source: post.GeoText, Confidence: q(0.35), Time: tm(5), Tags: []string{"sydney"}},
+		{Point: pt(51.51, -0.13), Source: post.GeoExact, Confidence: 1, Time: tm(6), Tags: []string{"london"}},
+		{Point: pt(35.69, 139.7), Source: post.GeoText, Confidence: 1.0 / 255, Time: tm(9), Tags: []string{"tokyo"}},
 	}
 	if got := e.provPoints(store.PointsQuery{Lang: "en", Geo: post.GeoSetAll}); !reflect.DeepEqual(got, want) {
 		t.Errorf("Points(en, all) =\n %+v\nwant\n %+v", got, want)

@@ -65,7 +65,10 @@ func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 var T0 = time.Date(2013, 6, 1, 12, 0, 0, 0, time.UTC)
 
 // Run runs the suite, one subtest per behaviour, each on a fresh store.
-func Run(t *testing.T, newStore NewStore) {
+// The kept-text cases (explore.go) open their stores with with[0], which
+// must map Options onto the store's (memstore: Options.KeepText,
+// KeepTextAge, Retention); without it they fail.
+func Run(t *testing.T, newStore NewStore, with ...NewStoreWith) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, e *env)
@@ -107,6 +110,12 @@ func Run(t *testing.T, newStore NewStore) {
 		{"CancelledContext", testCancelled},
 		{"Closed", testClosed},
 		{"ConcurrentRecordAndQueries", testConcurrent},
+		{"ExploreCountsRangeAndBBox", testCountsSelected},
+		{"ExploreTopRangeAndBBox", testTopSelected},
+		{"ExploreHeatRange", testHeatRange},
+		{"ExplorePointsTimeAndTags", testPointsTimeTags},
+		{"ExploreHistogram", testHistogram},
+		{"ExploreBadQueries", testExploreBadQueries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,6 +128,20 @@ func Run(t *testing.T, newStore NewStore) {
 				return o
 			}
 			tt.fn(t, &env{t: t, s: s, clock: clock, ctx: context.Background(), open: open})
+		})
+	}
+	for _, tt := range keepingCases {
+		t.Run(tt.name, func(t *testing.T) {
+			if len(with) == 0 {
+				t.Fatal("storetest.Run needs a NewStoreWith for the kept-text cases")
+			}
+			clock := NewClock(T0.Add(24 * time.Hour))
+			openWith := func(opts Options) store.Store {
+				o := with[0](t, clock.Now, opts)
+				t.Cleanup(func() { o.Close() })
+				return o
+			}
+			tt.fn(t, &env{t: t, clock: clock, ctx: context.Background()}, openWith)
 		})
 	}
 }
