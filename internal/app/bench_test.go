@@ -172,6 +172,21 @@ func TestBenchEveryScenarioTiny(t *testing.T) {
 		t.Errorf("bytes per held post %q", q[5])
 	}
 	get("query HTTP (30 k posts)")
+	// The exploration queries, on a store keeping every text (30 k is
+	// under --keep-text's default): each kind timed, and kept text costs
+	// bytes on top of the bare store's.
+	ex := get("explore direct (30 k posts, 30 k texts)")
+	for _, want := range []string{"hist-all-world-24h ", "hist-en-weuro-all ", "posts-city-es ", "top-weuro-en ", "top-weuro-all ", "heat-range ", "q-posts ", "q-heat "} {
+		if !strings.Contains(ex[4], want) {
+			t.Errorf("explore row lacks %q: %q", want, ex[4])
+		}
+	}
+	if bpp := num(ex[5]); bpp <= num(q[5]) || bpp > 5000 {
+		t.Errorf("bytes per held post with kept text %q, without %q", ex[5], q[5])
+	}
+	if eh := get("explore HTTP (30 k posts)"); !skipped(eh) && !strings.Contains(eh[4], "q-posts ") {
+		t.Errorf("explore HTTP row: %q", eh[4])
+	}
 	if tr := getOrSkipped("trends direct (30 k posts)", "trends"); !skipped(tr) {
 		for _, want := range []string{"world ", "country ", "near ", "bbox ", "all "} {
 			if !strings.Contains(tr[4], want) {

@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +46,9 @@ type Config struct {
 	Retention time.Duration
 	MaxPosts  int
 	Fsync     string
+	// KeepText is how much post text the store keeps (--keep-text): the
+	// newest posts by count or by age, or none.
+	KeepText KeepText
 
 	// serving and querying
 	Listen    string
@@ -177,6 +182,8 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 		fs.StringVar(&c.RedisLayout, "redis-layout", "native", "Redis store layout: native, or seed (the 2014 notebook's hashtag_<language> and geo_<language> lists)")
 		fs.DurationVar(&c.Retention, "retention", 0, "drop posts older than this behind the newest post (0 = keep until --max-posts)")
 		fs.IntVar(&c.MaxPosts, "max-posts", 10_000_000, "hold at most this many posts, oldest dropped first (0 = unlimited)")
+		c.KeepText = KeepText{Posts: DefaultKeepTextPosts}
+		fs.Var(&c.KeepText, "keep-text", "keep the text, handle and link of the newest posts for /api/posts and keyword search (q): a count of posts (1000000), a duration (24h: the posts of the last day), or off (none kept; see docs/explore.md)")
 		fs.StringVar(&c.Fsync, "fsync", "everysec", "embedded store: fsync the log always (before each batch is acknowledged), everysec (lose at most ~1 s on power loss) or no (leave it to the OS); a process crash loses nothing acknowledged in any mode")
 	}
 	if groups&groupSummary != 0 {
@@ -229,6 +236,83 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 	}
 	c.registerExplore(fs, groups)
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+}
+
+// DefaultKeepTextPosts is --keep-text's default: the newest million posts,
+// a few hundred MB of text at most (BENCHMARKS.md).
+const DefaultKeepTextPosts = 1_000_000
+
+// KeepText is --keep-text parsed: the newest Posts posts, or the posts of
+// the last Age; the zero value keeps none. At most one field is set.
+type KeepText struct {
+	Posts int
+	Age   time.Duration
+}
+
+// Off reports whether no text is kept.
+func (k KeepText) Off() bool { return k.Posts == 0 && k.Age == 0 }
+
+// StoreLimits is k as the stores' options take it: at most posts texts,
+// and with age > 0 only those of the last age. A duration bounds by age
+// alone, so its count is the store's own bound (maxPosts; unlimited when
+// 0); off is 0, 0.
+func (k KeepText) StoreLimits(maxPosts int) (posts int, age time.Duration) {
+	if k.Age > 0 {
+		if maxPosts > 0 {
+			return maxPosts, k.Age
+		}
+		return math.MaxInt32, k.Age
+	}
+	return k.Posts, 0
+}
+
+// String is the flag's value as it would be written (flag.Value).
+func (k *KeepText) String() string {
+	switch {
+	case k == nil || k.Off():
+		return "off"
+	case k.Age > 0:
+		return k.Age.String()
+	}
+	return strconv.Itoa(k.Posts)
+}
+
+// Set parses --keep-text (flag.Value): a positive count of posts, a
+// positive duration, or off / 0. Anything else is an error that says what
+// is allowed, which the flag package reports as a usage error.
+func (k *KeepText) Set(s string) error {
+	v, err := ParseKeepText(s)
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
+}
+
+// ParseKeepText reads a --keep-text value (see KeepText.Set).
+func ParseKeepText(s string) (KeepText, error) {
+	t := strings.TrimSpace(s)
+	if t == "off" || t == "0" {
+		return KeepText{}, nil
+	}
+	if n, err := strconv.ParseInt(t, 10, 64); err == nil {
+		if n < 0 || n > math.MaxInt32 {
+			return KeepText{}, fmt.Errorf("a count of posts must be 1 to %d (or off)", math.MaxInt32)
+		}
+		return KeepText{Posts: int(n)}, nil
+	}
+	if d, err := time.ParseDuration(t); err == nil {
+		switch {
+		case d < 0:
+			return KeepText{}, errors.New("a duration must not be negative")
+		case d == 0:
+			return KeepText{}, nil
+		case d < time.Second:
+			return KeepText{}, errors.New("a duration must be at least 1s")
+		}
+		return KeepText{Age: d}, nil
+	}
+	return KeepText{}, errors.New("want a count of posts (1000000), a duration (24h, 90m) or off")
 }
 
 // parseFlags parses args and GEOHEAT_* variables into a Config.

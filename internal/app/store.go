@@ -31,14 +31,17 @@ func openStore(cfg *Config, env Env, log *slog.Logger) (store.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: --fsync: %v", ErrUsage, err)
 	}
+	keep, keepAge := cfg.KeepText.StoreLimits(cfg.MaxPosts)
 	return memstore.Open(memstore.Options{
-		Dir:       cfg.DataDir,
-		Retention: cfg.Retention,
-		MaxPosts:  cfg.MaxPosts,
-		Now:       env.Now,
-		Logger:    log,
-		Fsync:     fsync,
-		CountryOf: countryIndex(log),
+		Dir:         cfg.DataDir,
+		Retention:   cfg.Retention,
+		MaxPosts:    cfg.MaxPosts,
+		KeepText:    keep,
+		KeepTextAge: keepAge,
+		Now:         env.Now,
+		Logger:      log,
+		Fsync:       fsync,
+		CountryOf:   countryIndex(log),
 	})
 }
 
@@ -73,14 +76,17 @@ func openRedisStore(cfg *Config, env Env, log *slog.Logger) (*redisstore.Store, 
 	if cfg.MaxPosts < 0 || cfg.Retention < 0 {
 		return nil, fmt.Errorf("%w: --max-posts and --retention must not be negative", ErrUsage)
 	}
+	keep, keepAge := cfg.KeepText.StoreLimits(cfg.MaxPosts)
 	st, err := redisstore.Open(context.Background(), redisstore.Options{
-		URL:       cfg.Store,
-		Layout:    layout,
-		Retention: cfg.Retention,
-		MaxPosts:  cfg.MaxPosts,
-		Now:       env.Now,
-		Logger:    log,
-		CountryOf: countryIndex(log),
+		URL:         cfg.Store,
+		Layout:      layout,
+		Retention:   cfg.Retention,
+		MaxPosts:    cfg.MaxPosts,
+		KeepText:    keep,
+		KeepTextAge: keepAge,
+		Now:         env.Now,
+		Logger:      log,
+		CountryOf:   countryIndex(log),
 	})
 	if errors.Is(err, redisstore.ErrBadURL) {
 		return nil, fmt.Errorf("%w: --store: %v", ErrUsage, err)

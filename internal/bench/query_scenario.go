@@ -6,14 +6,19 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
+	"runtime/debug"
 	"time"
 
+	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/memstore"
 )
 
-// query fills an in-memory memstore with --posts posts over 24 h and times
-// the dashboard's queries directly and through the API on loopback.
+// query fills an in-memory memstore with --posts posts over 24 h, keeping
+// no text, and times the dashboard's queries directly and through the API
+// on loopback; then it does the same for the exploration queries on a
+// store that keeps text (explore).
 func (b *runner) query(ctx context.Context) error {
 	pool, err := b.pool()
 	if err != nil {
@@ -22,10 +27,24 @@ func (b *runner) query(ctx context.Context) error {
 	if len(pool) == 0 {
 		return errors.New("the corpus has no posts")
 	}
+	bare, err := b.dashboardQueries(ctx, pool)
+	if err != nil {
+		return err
+	}
+	// One store at a time: the first is unreachable once dashboardQueries
+	// returns, and the second's held bytes must not include it.
+	runtime.GC()
+	debug.FreeOSMemory()
+	return b.explore(ctx, pool, bare)
+}
+
+// dashboardQueries is the query scenario's first half; it returns the
+// bytes held per post by a store that keeps no text.
+func (b *runner) dashboardQueries(ctx context.Context, pool []post.Post) (float64, error) {
 	n := b.cfg.Posts
 	st, err := memstore.Open(memstore.Options{MaxPosts: n, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer st.Close()
 	before := HeapInUse()
@@ -33,25 +52,25 @@ func (b *runner) query(ctx context.Context) error {
 	load := LoadAvg()
 	took, err := Fill(ctx, st, pool, n, time.Now(), 24*time.Hour)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	perPost, stats, err := heldPerPost(ctx, st, before, n)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	cases := DashboardQueries()
 	direct, err := TimeDirect(ctx, st, cases, b.cfg.QueryIters)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	srv, err := ServeAPI(st)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer srv.Close()
 	viaHTTP, err := TimeHTTP(ctx, srv.URL, cases, b.cfg.QueryIters)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	mem, _ := ReadMem("self")
 	note := fmt.Sprintf("%d posts over 24 h (%d with a point, %d hashtags, %d languages); filled at %.1f M posts/s; store's own estimate %.1f B/post; %d runs per query",
@@ -60,7 +79,7 @@ func (b *runner) query(ctx context.Context) error {
 		Row{Scenario: fmt.Sprintf("query direct (%s posts)", human(n)), Latencies: direct, BytesPerPost: perPost, RSSBytes: mem.Peak, Load: load, Note: note},
 		Row{Scenario: fmt.Sprintf("query HTTP (%s posts)", human(n)), Latencies: viaHTTP, Load: LoadAvg(), Note: "GET on loopback, body read, one client"},
 	)
-	return nil
+	return perPost, nil
 }
 
 // heldPerPost checks that a filled store holds its n posts and returns the

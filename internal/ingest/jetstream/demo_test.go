@@ -34,16 +34,21 @@ func demoEvents(t testing.TB, n int64) [][]byte {
 		timeUS += 1000
 	}
 	for i, m := range demotest.Messages(t, 5, time.Date(2026, 7, 4, 14, 0, 0, 0, time.UTC), n) {
-		did := fmt.Sprintf("did:plc:demo%05d", i%97)
+		did := demoDID(i % 97)
 		res, ps := m.Result, &m.Post
 		switch {
 		case res.Kind == twitter.KindPost:
-			add(postCreate(did, timeUS, i, ps))
+			// The record key is the TID of the event's time, unique as
+			// Bluesky's are (created_at has only seconds).
+			rkey := tid(time.UnixMicro(timeUS))
+			add(postCreate(did, timeUS, rkey, i, ps))
 			var got post.Post
+			link := "https://bsky.app/profile/" + did + "/post/" + rkey
 			if res, err := Parse(events[len(events)-1], &got); err != nil || res.Kind != KindPost ||
-				got.Text != ps.Text || !got.Time.Equal(ps.Time) || !slices.Equal(got.Hashtags, ps.Hashtags) {
-				t.Fatalf("generated event %d parses to %+v %v: text %q time %v tags %q, want %q %v %q",
-					len(events)-1, res, err, got.Text, got.Time, got.Hashtags, ps.Text, ps.Time, ps.Hashtags)
+				got.Text != ps.Text || !got.Time.Equal(ps.Time) || !slices.Equal(got.Hashtags, ps.Hashtags) ||
+				got.URL != link || got.ScreenName != did {
+				t.Fatalf("generated event %d parses to %+v %v: text %q time %v tags %q url %q handle %q, want %q %v %q %q %q",
+					len(events)-1, res, err, got.Text, got.Time, got.Hashtags, got.URL, got.ScreenName, ps.Text, ps.Time, ps.Hashtags, link, did)
 			}
 		case res.Notice == "delete":
 			add(map[string]any{"did": did, "time_us": timeUS, "kind": "commit", "commit": map[string]any{
@@ -65,7 +70,7 @@ func demoEvents(t testing.TB, n int64) [][]byte {
 // postCreate is the creation event of ps: the hashtags become #tag facets
 // at the byte range of their first "#tag" in the text (after the previous
 // one), as Bluesky clients write them.
-func postCreate(did string, timeUS int64, i int, ps *post.Post) map[string]any {
+func postCreate(did string, timeUS int64, rkey string, i int, ps *post.Post) map[string]any {
 	var facets []any
 	from := 0
 	for _, tag := range ps.Hashtags {
@@ -92,7 +97,40 @@ func postCreate(did string, timeUS int64, i int, ps *post.Post) map[string]any {
 	}
 	return map[string]any{"did": did, "time_us": timeUS, "kind": "commit", "commit": map[string]any{
 		"rev": fmt.Sprintf("r%d", i), "operation": "create", "collection": PostCollection,
-		"rkey": fmt.Sprintf("k%d", i), "record": record, "cid": fmt.Sprintf("c%d", i)}}
+		"rkey": rkey, "record": record, "cid": fmt.Sprintf("c%d", i)}}
+}
+
+// base32Sort is atproto's sortable base32 alphabet (TIDs); plc DIDs use
+// the lower-case RFC 4648 one.
+const (
+	base32Sort = "234567abcdefghijklmnopqrstuvwxyz"
+	base32PLC  = "abcdefghijklmnopqrstuvwxyz234567"
+)
+
+// demoDID is a did:plc of the real shape (24 base32 characters) for demo
+// author n, so that the links built from it look like Bluesky's.
+func demoDID(n int) string {
+	x := uint64(n)*0x9e3779b97f4a7c15 + 0x632be59bd9b4e019
+	b := []byte("did:plc:")
+	for range 24 {
+		x ^= x >> 29
+		x *= 0xbf58476d1ce4e5b9
+		b = append(b, base32PLC[x>>59])
+	}
+	return string(b)
+}
+
+// tid is the record key a Bluesky client gives a post created at t: a TID,
+// the microseconds since the epoch and a 10-bit clock id (0 here) in 13
+// sortable base32 characters.
+func tid(t time.Time) string {
+	v := uint64(t.UnixMicro()) << 10
+	b := make([]byte, 13)
+	for i := 12; i >= 0; i-- {
+		b[i] = base32Sort[v&31]
+		v >>= 5
+	}
+	return string(b)
 }
 
 func TestDemoEvents(t *testing.T) {

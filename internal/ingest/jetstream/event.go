@@ -132,7 +132,10 @@ type postRecord struct {
 // can make Parse panic, and the post's strings are valid UTF-8. The error
 // is non-nil exactly for KindMalformed and wraps ErrNotEvent.
 //
-// Fields: ID "at://did/app.bsky.feed.post/rkey"; UserID the did; Text;
+// Fields: ID "at://did/app.bsky.feed.post/rkey"; UserID and ScreenName
+// the did (a commit carries no handle, and a DID is what bsky.app links
+// by); URL "https://bsky.app/profile/did/post/rkey" when both the did and
+// the rkey have their atproto syntax, else empty; Text;
 // PlatformLang langs[0]; Time createdAt (RFC 3339), else time_us;
 // Hashtags the tags of #tag facets in order, then the record's "tags"
 // (Bluesky's out-of-text tags), first occurrence kept. Bluesky has no geo.
@@ -194,6 +197,8 @@ func Parse(data []byte, dst *post.Post) (Result, error) {
 	// with U+FFFD; only a facet's byte range (hashtags) can cut a character.
 	dst.ID = "at://" + ev.Did + "/" + PostCollection + "/" + c.RKey
 	dst.UserID = ev.Did
+	dst.ScreenName = ev.Did
+	dst.URL = PostURL(ev.Did, c.RKey)
 	dst.Text = r.Text
 	if len(r.Langs) > 0 {
 		dst.PlatformLang = r.Langs[0]
@@ -202,6 +207,60 @@ func Parse(data []byte, dst *post.Post) (Result, error) {
 	dst.Hashtags = hashtags(r)
 	res.Kind = KindPost
 	return res, nil
+}
+
+// PostURL returns the bsky.app page of the post did/rkey, or "" when
+// either is not of atproto's syntax. Both come from the event, which is
+// untrusted; what the syntax allows needs no escaping in a URL path.
+func PostURL(did, rkey string) string {
+	if !validDID(did) || !validRKey(rkey) {
+		return ""
+	}
+	return "https://bsky.app/profile/" + did + "/post/" + rkey
+}
+
+// validDID checks the DID syntax atproto accepts
+// (https://atproto.com/specs/did): "did:", a lower-case method, ":", then
+// letters, digits and "._:%-", not ending in ':' or '%'; at most 2 KiB.
+func validDID(s string) bool {
+	if len(s) > 2048 || !strings.HasPrefix(s, "did:") {
+		return false
+	}
+	method, id, ok := strings.Cut(s[len("did:"):], ":")
+	if !ok || method == "" || id == "" {
+		return false
+	}
+	for i := 0; i < len(method); i++ {
+		if method[i] < 'a' || method[i] > 'z' {
+			return false
+		}
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !isAlnum(c) && !strings.ContainsRune("._:%-", rune(c)) {
+			return false
+		}
+	}
+	last := id[len(id)-1]
+	return last != ':' && last != '%'
+}
+
+// validRKey checks atproto's record key syntax
+// (https://atproto.com/specs/record-key): 1 to 512 of letters, digits and
+// "._:~-", neither "." nor "..".
+func validRKey(s string) bool {
+	if s == "" || len(s) > 512 || s == "." || s == ".." {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && !strings.ContainsRune("._:~-", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // parseProfile reads a profile commit. Only rkey "self" is an account's

@@ -3,6 +3,7 @@ package jetstream
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/geoheat/geoheat/internal/ingest"
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/testenv"
 )
@@ -40,7 +42,8 @@ func TestParseFixtures(t *testing.T) {
 		t.Fatalf("post: %+v %v", res, err)
 	}
 	want := post.Post{
-		ID: "at://did:plc:aaa/app.bsky.feed.post/k1", UserID: "did:plc:aaa",
+		ID: "at://did:plc:aaa/app.bsky.feed.post/k1", UserID: "did:plc:aaa", ScreenName: "did:plc:aaa",
+		URL:  "https://bsky.app/profile/did:plc:aaa/post/k1",
 		Time: time.Date(2026, 7, 4, 14, 38, 7, 323e6, time.UTC), Text: "#Sonne über #Berlin",
 		// The second facet has no tag: its byte range (the ü is two bytes) gives it.
 		Hashtags: []string{"Sonne", "Berlin", "sommer"}, PlatformLang: "de",
@@ -80,6 +83,10 @@ func TestParseRealCapture(t *testing.T) {
 			if len(got.Hashtags) > 0 {
 				tagged++
 			}
+			// Real DIDs and rkeys (TIDs) have the syntax: every post links.
+			if !strings.HasPrefix(got.URL, "https://bsky.app/profile/did:") || got.ScreenName != got.UserID {
+				t.Errorf("url %q handle %q of %s", got.URL, got.ScreenName, got.ID)
+			}
 			continue
 		}
 		counts[res.Notice]++
@@ -89,6 +96,47 @@ func TestParseRealCapture(t *testing.T) {
 	want := map[string]int{"post": 17, NoticeDelete: 1, NoticeIdentity: 1, NoticeAccount: 1, NoticeOther: 132}
 	if !reflect.DeepEqual(counts, want) || tagged != 2 {
 		t.Errorf("counts %v (tagged %d), want %v (tagged 2)", counts, tagged, want)
+	}
+}
+
+// TestPostURL: the link is built from the event's did and rkey only when
+// both have atproto's syntax, so nothing hostile becomes part of a link.
+func TestPostURL(t *testing.T) {
+	for _, tt := range []struct {
+		name, did, rkey, want string
+	}{
+		{"plc", "did:plc:z72i7hdynmk6r22z27h6tvur", "3lbtk5jlhyc2a", "https://bsky.app/profile/did:plc:z72i7hdynmk6r22z27h6tvur/post/3lbtk5jlhyc2a"},
+		{"web", "did:web:example.com", "3lbtk5jlhyc2a", "https://bsky.app/profile/did:web:example.com/post/3lbtk5jlhyc2a"},
+		{"script in did", "did:plc:</script><script>alert(1)", "3lbtk5jlhyc2a", ""},
+		{"quote in did", `did:plc:a"onclick="x`, "k", ""},
+		{"javascript did", "javascript:alert(1)", "k", ""},
+		{"upper-case method", "did:PLC:abc", "k", ""},
+		{"empty id", "did:plc:", "k", ""},
+		{"did ends in colon", "did:plc:abc:", "k", ""},
+		{"slash in rkey", "did:plc:abc", "../../evil", ""},
+		{"dot rkey", "did:plc:abc", "..", ""},
+		{"query in rkey", "did:plc:abc", "k?x=1", ""},
+		{"empty rkey", "did:plc:abc", "", ""},
+		{"long did", "did:plc:" + strings.Repeat("a", 2048), "k", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := PostURL(tt.did, tt.rkey); got != tt.want {
+				t.Errorf("PostURL(%q, %q) = %q, want %q", tt.did, tt.rkey, got, tt.want)
+			}
+			ev, err := json.Marshal(map[string]any{"did": tt.did, "time_us": 5, "kind": "commit", "commit": map[string]any{
+				"rev": "r", "operation": "create", "collection": PostCollection, "rkey": tt.rkey,
+				"record": map[string]any{"text": "hi", "createdAt": "2026-07-04T14:38:07Z"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var p post.Post
+			if res, err := Parse(ev, &p); tt.rkey != "" && (err != nil || res.Kind != KindPost) {
+				t.Fatalf("%+v %v", res, err)
+			}
+			if p.URL != tt.want {
+				t.Errorf("Parse: url %q, want %q", p.URL, tt.want)
+			}
+		})
 	}
 }
 
@@ -106,7 +154,10 @@ func FuzzParse(f *testing.F) {
 		if (err != nil) != (res.Kind == KindMalformed) {
 			t.Fatalf("kind %v err %v", res.Kind, err)
 		}
-		for _, s := range append([]string{got.ID, got.Text, got.UserID, got.PlatformLang}, got.Hashtags...) {
+		if got.URL != "" && ingest.WebURL(got.URL) != got.URL {
+			t.Fatalf("URL %q is not a web URL", got.URL)
+		}
+		for _, s := range append([]string{got.ID, got.Text, got.UserID, got.ScreenName, got.URL, got.PlatformLang}, got.Hashtags...) {
 			if !utf8.ValidString(s) {
 				t.Fatalf("invalid UTF-8 %q", s)
 			}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -44,6 +45,8 @@ func TestParseUpdate(t *testing.T) {
 		ID: "https://example.social/users/ana/statuses/110", Time: time.Date(2026, 8, 1, 13, 49, 42, 878e6, time.UTC),
 		Text: "¡Hola & buenos días! #Madrid\n\nsegunda\nlínea", Hashtags: []string{"madrid"},
 		UserID: "7", ScreenName: "ana", PlatformLang: "es",
+		// The fixture has no url: the uri is the link.
+		URL: "https://example.social/users/ana/statuses/110",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("post\n %#v\nwant\n %#v", got, want)
@@ -68,13 +71,59 @@ func TestParseUpdate(t *testing.T) {
 	}
 }
 
+// TestParseLink: the link to the original is the status url, else its uri,
+// and only an http(s) URL; the handle is the acct as given (a text the
+// dashboard escapes, never a link by itself).
+func TestParseLink(t *testing.T) {
+	for _, tt := range []struct {
+		name, url, uri, acct string
+		wantURL, wantID      string
+	}{
+		{"url and uri", "https://mastodon.social/@ana/110", "https://mastodon.social/users/ana/statuses/110", "ana",
+			"https://mastodon.social/@ana/110", "https://mastodon.social/users/ana/statuses/110"},
+		{"remote acct", "https://remote.example/@bo/9", "https://remote.example/users/bo/statuses/9", "bo@remote.example",
+			"https://remote.example/@bo/9", "https://remote.example/users/bo/statuses/9"},
+		{"uri only", "", "https://example.social/users/ana/statuses/110", "ana",
+			"https://example.social/users/ana/statuses/110", "https://example.social/users/ana/statuses/110"},
+		{"javascript url, uri used", "javascript:alert(1)", "https://example.social/users/ana/statuses/110", "ana",
+			"https://example.social/users/ana/statuses/110", "https://example.social/users/ana/statuses/110"},
+		{"both hostile", "javascript:alert(1)", "tag:example.social,2026:objectId=110", "ana",
+			"", "tag:example.social,2026:objectId=110"},
+		{"neither", "", "", "ana", "", "110"},
+		{"script in acct", "", "", "</script><script>alert(1)</script>", "", "110"},
+		{"quote in url", `https://example.social/"><script>`, "", "ana", "", "110"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := json.Marshal(map[string]any{
+				"id": "110", "created_at": "2026-08-01T13:49:42.878Z", "content": "<p>x</p>",
+				"url": tt.url, "uri": tt.uri, "account": map[string]any{"id": "7", "acct": tt.acct},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got post.Post
+			if kind, _, err := Parse(Envelope("update", st), &got); kind != KindPost || err != nil {
+				t.Fatalf("%v %v", kind, err)
+			}
+			if got.URL != tt.wantURL || got.ID != tt.wantID || got.ScreenName != tt.acct {
+				t.Errorf("url %q id %q handle %q, want %q %q %q", got.URL, got.ID, got.ScreenName, tt.wantURL, tt.wantID, tt.acct)
+			}
+		})
+	}
+}
+
 func TestHTMLText(t *testing.T) {
 	for in, want := range map[string]string{
 		"<p>a</p><p>b</p>":              "a\n\nb",
 		"x<br>y<br/>z":                  "x\ny\nz",
 		"&lt;not a tag&gt; &#39;q&#39;": "<not a tag> 'q'",
 		"<p>cut <a href=":               "cut",
-		"":                              "",
+		// A link as Mastodon writes it: the hidden parts are still text.
+		`<p>see <a href="https://ex.org/a/long/path"><span class="invisible">https://</span><span class="ellipsis">ex.org/a/lon</span><span class="invisible">g/path</span></a></p>`: "see https://ex.org/a/long/path",
+		// Escaped markup is text, and stays text: the dashboard shows it as such.
+		"<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>": "<script>alert(1)</script>",
+		"<script>alert(1)</script>":                    "alert(1)",
+		"":                                             "",
 	} {
 		if got := HTMLText(in); got != want {
 			t.Errorf("HTMLText(%q) = %q, want %q", in, got, want)
@@ -106,6 +155,9 @@ func TestParseRealStatuses(t *testing.T) {
 			if len(got.Hashtags) > 0 {
 				counts["tags"]++
 			}
+			if strings.HasPrefix(got.URL, "http") {
+				counts["url"]++
+			}
 			if strings.ContainsAny(got.Text, "<>") && strings.Contains(got.Text, "</") {
 				t.Errorf("HTML left in %q", got.Text)
 			}
@@ -116,7 +168,9 @@ func TestParseRealStatuses(t *testing.T) {
 	t.Logf("%v", counts)
 	// PROVENANCE.md: 339 statuses, 330 with a language, 64 with tags;
 	// the reblogs among them are boosts, not posts.
-	if counts["post"]+counts[NoticeReblog] != 339 || counts["post"] < 300 {
+	// Every recorded status has an http(s) url (many from test instances on
+	// localhost): each post links to its original.
+	if counts["post"]+counts[NoticeReblog] != 339 || counts["post"] < 300 || counts["url"] != counts["post"] {
 		t.Errorf("counts %v", counts)
 	}
 }
@@ -138,7 +192,10 @@ func FuzzParse(f *testing.F) {
 		if got.UserCountry != "" && (got.UserLocation == "" || len(got.UserCountry) != 2) {
 			t.Fatalf("UserCountry %q with location %q", got.UserCountry, got.UserLocation)
 		}
-		for _, s := range append([]string{got.ID, got.Text, got.UserID, got.ScreenName, got.PlatformLang, got.UserLocation, got.UserCountry}, got.Hashtags...) {
+		if got.URL != "" && ingest.WebURL(got.URL) != got.URL {
+			t.Fatalf("URL %q is not a web URL", got.URL)
+		}
+		for _, s := range append([]string{got.ID, got.Text, got.UserID, got.ScreenName, got.URL, got.PlatformLang, got.UserLocation, got.UserCountry}, got.Hashtags...) {
 			if !utf8.ValidString(s) {
 				t.Fatalf("invalid UTF-8 %q", s)
 			}

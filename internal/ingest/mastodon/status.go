@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/geoheat/geoheat/internal/ingest"
 	"github.com/geoheat/geoheat/internal/post"
 )
 
@@ -88,6 +89,9 @@ type status struct {
 		Fields []field `json:"fields"`
 	} `json:"account"`
 	URI string `json:"uri"`
+	// URL is the status's HTML page; uri (the ActivityPub id) is often
+	// the same page on Mastodon, but not on every server.
+	URL string `json:"url"`
 }
 
 // Result is what ParseEvent says about one message.
@@ -107,7 +111,8 @@ type Result struct {
 // Fields: ID the status uri (unique across instances), else its id;
 // Text the HTML content reduced to text; Hashtags tags[].name; Time
 // created_at; PlatformLang language; UserID account.id; ScreenName
-// account.acct; UserLocation the account's location field or a place its
+// account.acct; URL the status url, else its uri, when an http(s) URL
+// (ingest.WebURL: anything else is no link); UserLocation the account's location field or a place its
 // bio introduces (ProfileLocation); UserCountry the country of the
 // author's instance (InstanceCountry), a prior only. Mastodon has no geo.
 func Parse(data []byte, dst *post.Post) (Kind, string, error) {
@@ -173,6 +178,9 @@ func parseStatus(data []byte, dst *post.Post) (Result, error) {
 	}
 	dst.UserID = s.Account.ID
 	dst.ScreenName = s.Account.Acct
+	if dst.URL = ingest.WebURL(s.URL); dst.URL == "" {
+		dst.URL = ingest.WebURL(s.URI)
+	}
 	res := Result{Kind: KindPost}
 	dst.UserLocation, res.ProfileSkipped = ProfileLocation(s.Account.Fields, s.Account.Note)
 	if dst.UserLocation != "" {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
@@ -278,4 +279,85 @@ func parseSeedGeo(s string) (post.Point, error) {
 		return post.Point{}, errors.New("redisstore: seed point holds a non-number")
 	}
 	return post.Point{Lat: lat, Lon: lon}, nil
+}
+
+// A kept record, one element of the ":k" list per post whose text is kept
+// (docs/redis.md):
+//
+//	<length of the fields> ":" <fields> <post record>
+//	fields: (<byte length> ":" <string>) for lang, id, handle and the
+//	given URL (empty when post.Link derives it), then the text snippet
+//
+// The post record is the one in the language's ":p:" list, so a kept
+// record answers a query by itself (time, tags, point), and the record
+// script finds its time and seq right after the fields to trim the list.
+
+// snippet cuts text to store.SnippetBytes at a rune boundary.
+func snippet(text string) string { return cutRunes(text, store.SnippetBytes) }
+
+// Bounds on a kept record's strings, as textindex cuts them (it keeps
+// their lengths in 16 bits), so both stores serve the same strings.
+const (
+	maxKeptID     = 512
+	maxKeptHandle = 512
+	maxKeptURL    = 4096
+)
+
+// cutRunes cuts s to at most n bytes at a rune boundary.
+func cutRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// appendKeptFields appends a kept record's fields for a post. A URL that
+// post.Link derives from the id and handle is left out.
+func appendKeptFields(dst []byte, lang, id, handle, url, text string) []byte {
+	id, handle, url = cutRunes(id, maxKeptID), cutRunes(handle, maxKeptHandle), cutRunes(url, maxKeptURL)
+	if url == post.Link(id, handle, "") {
+		url = ""
+	}
+	for _, f := range []string{lang, id, handle, url} {
+		dst = strconv.AppendInt(dst, int64(len(f)), 10)
+		dst = append(dst, ':')
+		dst = append(dst, f...)
+	}
+	return append(dst, snippet(text)...)
+}
+
+// keptRecord is a decoded kept record; its strings alias the record.
+type keptRecord struct {
+	lang, id, handle, url, text string
+	rec                         string // the post record
+}
+
+var errBadKept = errors.New("redisstore: malformed kept record")
+
+// cutLen reads "<n>:" and the n bytes after it.
+func cutLen(s string) (field, rest string, ok bool) {
+	lenS, rest, ok := strings.Cut(s, ":")
+	n, err := strconv.Atoi(lenS)
+	if !ok || err != nil || n < 0 || n > len(rest) {
+		return "", s, false
+	}
+	return rest[:n], rest[n:], true
+}
+
+func parseKept(s string, k *keptRecord) error {
+	fields, rec, ok := cutLen(s)
+	if !ok {
+		return errBadKept
+	}
+	k.rec = rec
+	for _, dst := range []*string{&k.lang, &k.id, &k.handle, &k.url} {
+		if *dst, fields, ok = cutLen(fields); !ok {
+			return errBadKept
+		}
+	}
+	k.text = fields
+	return nil
 }

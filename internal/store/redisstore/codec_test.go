@@ -145,12 +145,13 @@ func TestWireRoundTrip(t *testing.T) {
 		{Text: "place", HasPoint: true, Point: post.Point{Lat: 3, Lon: 4}, GeoSource: post.GeoPlace, GeoConfidence: 1},
 		{Text: "to be located", UserLocation: "Madrid, España", Lang: "es"},
 		{Text: "mastodon author", UserLocation: "Córdoba", UserCountry: "ES", Lang: "es"},
+		{ID: "at://did:plc:x/app.bsky.feed.post/3k", Text: "bluesky", URL: "https://bsky.app/profile/did:plc:x/post/3k", UserCountry: "DE"},
 	}
 	var b []byte
 	for i := range posts {
 		b = appendWirePost(b, &posts[i])
 	}
-	got, err := decodeEntry(map[string]any{"v": "3", "n": "7", "posts": string(b)})
+	got, err := decodeEntry(map[string]any{"v": "4", "n": "8", "posts": string(b)})
 	if err != nil {
 		t.Fatal(err)
 	}

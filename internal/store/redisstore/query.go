@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -44,7 +45,7 @@ func (s *Store) languages(ctx context.Context) ([]string, error) {
 // only their hashtags and points.
 func (s *Store) Counts(ctx context.Context, q store.CountsQuery) ([]store.LangCount, error) {
 	if q != (store.CountsQuery{}) {
-		return nil, errExploreTODO
+		return s.countsSelect(ctx, q)
 	}
 	if err := s.begin(ctx); err != nil {
 		return nil, err
@@ -160,8 +161,10 @@ func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, err
 		langs = []string{q.Lang}
 	}
 	var out []store.LangTop
-	if q.Window > 0 {
-		out, err = s.topWindow(ctx, q, langs, now)
+	if q.Last == 0 {
+		// Normalize leaves Last 0 exactly when a window, range, box or
+		// keyword query selects the posts.
+		out, err = s.topSelect(ctx, q, langs, now)
 	} else {
 		out, err = s.topLast(ctx, q, langs)
 	}
@@ -201,64 +204,6 @@ func (s *Store) topLast(ctx context.Context, q store.TopQuery, langs []string) (
 	return out, nil
 }
 
-// topWindow counts the hashtags of each language's posts in the window.
-func (s *Store) topWindow(ctx context.Context, q store.TopQuery, langs []string, now int64) ([]store.LangTop, error) {
-	// Only languages holding hashtags are listed, even with none in the
-	// window.
-	lens := make([]*redis.IntCmd, len(langs))
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for i, l := range langs {
-			lens[i] = p.LLen(ctx, s.key("t", l))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	var held []string
-	for i, l := range langs {
-		if lens[i].Val() > 0 {
-			held = append(held, l)
-		}
-	}
-	if len(held) == 0 {
-		return nil, nil
-	}
-	head, ok, err := s.head(ctx, now)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]store.LangTop, 0, len(held))
-	if !ok {
-		for _, l := range held {
-			out = append(out, store.LangTop{Lang: l, Tags: []store.TagCount{}})
-		}
-		return out, nil
-	}
-	cutoff := encodeTime(store.WindowCutoff(head, q.Window))
-	perLang, err := s.window(ctx, cutoff, held)
-	if err != nil {
-		return nil, err
-	}
-	tc := newTagCounter()
-	var r record
-	for i, l := range held {
-		for _, raw := range perLang[i] {
-			if err := parseRecord(raw, true, &r); err != nil {
-				return nil, err
-			}
-			if r.time <= cutoff {
-				continue
-			}
-			for _, t := range r.tags {
-				tc.add(t)
-			}
-		}
-		out = append(out, store.LangTop{Lang: l, Tags: tc.top(q.N)})
-	}
-	return out, nil
-}
-
 // head returns the head time: the newest post time recorded, clamped to
 // now; ok is false when nothing was recorded.
 func (s *Store) head(ctx context.Context, now int64) (head int64, ok bool, err error) {
@@ -274,32 +219,6 @@ func (s *Store) head(ctx context.Context, now int64) (head int64, ok bool, err e
 		return 0, false, fmt.Errorf("head %q: %w", v, err)
 	}
 	return min(t, now), true, nil
-}
-
-// window runs windowScript: for each language, the records of the chunks
-// that may hold posts newer than cutoff, in arrival order.
-func (s *Store) window(ctx context.Context, cutoff string, langs []string) ([][]string, error) {
-	args := make([]any, 0, len(langs)+1)
-	args = append(args, cutoff)
-	for _, l := range langs {
-		args = append(args, l)
-	}
-	v, err := windowScript.Run(ctx, s.rdb, []string{s.base}, args...).Slice()
-	if err != nil {
-		return nil, err
-	}
-	if len(v) != len(langs) {
-		return nil, fmt.Errorf("window script returned %d languages, want %d", len(v), len(langs))
-	}
-	out := make([][]string, len(v))
-	for i, x := range v {
-		recs, _ := x.([]any)
-		out[i] = make([]string, len(recs))
-		for j, r := range recs {
-			out[i][j], _ = r.(string)
-		}
-	}
-	return out, nil
 }
 
 // Points implements store.Querier: the language's last N points of the
@@ -344,12 +263,22 @@ func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]store.Point,
 	out := make([]store.Point, 0, min(len(recs), q.N))
 	var r record
 	for k := len(recs) - 1; k >= 0 && len(out) < q.N; k-- {
-		if err := parseRecord(recs[k], false, &r); err != nil {
+		if err := parseRecord(recs[k], true, &r); err != nil {
 			return nil, s.queryErr("points", err)
 		}
-		if q.Geo.Has(r.source) {
-			out = append(out, r.storePoint())
+		if !q.Geo.Has(r.source) {
+			continue
 		}
+		t, err := recordTime(&r)
+		if err != nil {
+			return nil, s.queryErr("points", err)
+		}
+		p := r.storePoint()
+		p.Time = time.Unix(0, t).UTC()
+		if len(r.tags) > 0 {
+			p.Tags = slices.Clone(r.tags)
+		}
+		out = append(out, p)
 	}
 	slices.Reverse(out)
 	return out, nil
@@ -449,19 +378,25 @@ func (s *Store) heatPoints(ctx context.Context, q store.HeatQuery, f *heatFilter
 		return nil, nil
 	}
 	var perLang [][]string
-	cutoff := ""
-	if q.Window > 0 {
-		head, ok, err := s.head(ctx, now)
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	if q.Window > 0 || !q.Range.IsZero() || q.Q != "" {
+		var head int64
+		hasHead := false
+		if q.Window > 0 {
+			var err error
+			if head, hasHead, err = s.head(ctx, now); err != nil {
+				return nil, s.queryErr("heat", err)
+			}
+		}
+		lo, hi = store.TimeSpan(q.Window, q.Range, head, hasHead)
+		if lo >= hi {
+			return nil, nil
+		}
+		ex, err := s.selected(ctx, q.Q, true, false, lo, hi, langs)
 		if err != nil {
 			return nil, s.queryErr("heat", err)
 		}
-		if !ok {
-			return nil, nil
-		}
-		cutoff = encodeTime(store.WindowCutoff(head, q.Window))
-		if perLang, err = s.window(ctx, cutoff, langs); err != nil {
-			return nil, s.queryErr("heat", err)
-		}
+		perLang = ex.perLang
 	} else {
 		// Without filters the last Last points are all that Last can keep;
 		// a language holding provenances the query leaves out gets its
@@ -514,6 +449,7 @@ func (s *Store) heatPoints(ctx context.Context, q store.HeatQuery, f *heatFilter
 	var recents []recent
 	var r record
 	wantTags := f.tag != ""
+	loS, hiS := encodeTime(lo), encodeTime(hi)
 	for _, recs := range perLang {
 		taken := 0
 		for k := range recs {
@@ -524,7 +460,7 @@ func (s *Store) heatPoints(ctx context.Context, q store.HeatQuery, f *heatFilter
 			if err := parseRecord(raw, wantTags, &r); err != nil {
 				return nil, s.queryErr("heat", err)
 			}
-			if (cutoff != "" && r.time <= cutoff) || !f.match(&r) {
+			if r.time < loS || r.time >= hiS || !f.match(&r) {
 				continue
 			}
 			if q.Last == 0 {
@@ -616,7 +552,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 			st.Oldest = time.Unix(0, t).UTC()
 		}
 	}
-	keys := []string{s.key("order"), s.key("langs"), s.key("ever")}
+	keys := []string{s.key("order"), s.key("langs"), s.key("ever"), s.key("k")}
 	for _, l := range langs {
 		keys = append(keys, s.key("p", l), s.key("g", l), s.key("t", l), s.key("b", l), s.key("gs", l))
 	}

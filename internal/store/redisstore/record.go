@@ -99,9 +99,17 @@ func (s *Store) nativeArgs(token, group string, now int64, entries []entry) (arg
 	if s.retention > 0 {
 		ret = encodeDuration(s.retention)
 	}
+	keep := s.keepsText()
+	keepN, keepAge := s.keepText, ""
+	if s.keepAge > 0 {
+		keepAge = encodeDuration(s.keepAge)
+	}
+	if !keep {
+		keepN = -1
+	}
 	args = []any{token, int64(tokenTTL / time.Second), encodeTime(now), ret, s.maxPosts,
-		int64(s.dedupeTTL / time.Second), group}
-	var payload []byte
+		int64(s.dedupeTTL / time.Second), group, keepN, keepAge}
+	var payload, kf []byte
 	var tags []string
 	for _, e := range entries {
 		countAt := len(args) + 1
@@ -131,7 +139,12 @@ func (s *Store) nativeArgs(token, group string, now int64, entries []entry) (arg
 			// The record's provenance digit (codec.go); the script keeps
 			// per-provenance counts from it.
 			g := strconv.Itoa(int(src))
-			args = append(args, p.Lang, did, encodeTime(t), g, strconv.Itoa(len(tags)), string(payload))
+			kept := ""
+			if keep {
+				kf = appendKeptFields(kf[:0], p.Lang, p.ID, p.ScreenName, p.URL, p.Text)
+				kept = string(kf)
+			}
+			args = append(args, p.Lang, did, encodeTime(t), g, strconv.Itoa(len(tags)), string(payload), kept)
 			for _, t := range tags {
 				args = append(args, t)
 			}
@@ -141,6 +154,9 @@ func (s *Store) nativeArgs(token, group string, now int64, entries []entry) (arg
 	}
 	return args, n
 }
+
+// keepsText reports whether the store keeps posts' text.
+func (s *Store) keepsText() bool { return s.keepText > 0 }
 
 // seedArgs builds seedRecordScript's arguments; n is how many posts they
 // hold.

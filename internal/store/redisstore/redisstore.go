@@ -113,6 +113,14 @@ type Options struct {
 	// MaxPosts drops the oldest posts beyond this many; 0 means no limit.
 	// Native layout only.
 	MaxPosts int
+	// KeepText keeps the text (id, handle, snippet, link) of the newest
+	// KeepText posts for Posts and keyword search; 0 keeps none (and
+	// deletes what was kept, on the next write). KeepTextAge, when set,
+	// also drops the text of posts older than the newest time recorded
+	// minus KeepTextAge (as textindex bounds the embedded store's). Native
+	// layout only; docs/redis.md has the cost.
+	KeepText    int
+	KeepTextAge time.Duration
 	// Now is the store clock (default time.Now). Tests inject one.
 	Now func() time.Time
 	// Logger reports outages and recoveries (default slog.Default()).
@@ -151,6 +159,8 @@ type Store struct {
 	addr      string // the URL without its password, for messages
 	retention time.Duration
 	maxPosts  int
+	keepText  int
+	keepAge   time.Duration
 	now       func() time.Time
 	log       *slog.Logger
 	giveUp    time.Duration // <= 0: retry for ever
@@ -170,6 +180,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if opts.MaxPosts < 0 {
 		return nil, fmt.Errorf("redisstore: negative max posts %d", opts.MaxPosts)
+	}
+	if opts.KeepText < 0 || opts.KeepTextAge < 0 {
+		return nil, fmt.Errorf("redisstore: negative kept text bound (%d posts, %v)", opts.KeepText, opts.KeepTextAge)
 	}
 	layout, err := ParseLayout(string(opts.Layout))
 	if err != nil {
@@ -202,6 +215,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		addr:      dc.redacted,
 		retention: opts.Retention,
 		maxPosts:  opts.MaxPosts,
+		keepText:  opts.KeepText,
+		keepAge:   opts.KeepTextAge,
 		now:       opts.Now,
 		log:       opts.Logger,
 		giveUp:    dc.giveUp,

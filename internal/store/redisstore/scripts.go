@@ -27,10 +27,21 @@ import "github.com/redis/go-redis/v9"
 //	ARGV[5]  max posts (0 = no limit)
 //	ARGV[6]  dedupe TTL in seconds ("0" = post ids are not checked)
 //	ARGV[7]  consumer group whose stream entries are acknowledged ("" = none)
+//	ARGV[8]  kept text: most records kept (0 = no count bound, -1 = text
+//	         is not kept: the list is deleted, freeing what an earlier
+//	         setting kept)
+//	ARGV[9]  kept text: age bound (20-digit ns) or "" for none
 //	then per entry: stream entry id ("" = not from the stream), post count,
 //	and per post: lang, dedupe id ("" = none), time, provenance (0 = no
-//	point, else the post.GeoSource digit), tag count, payload, tags
-//	(lower-cased).
+//	point, else the post.GeoSource digit), tag count, payload, kept fields
+//	("" = text not kept; appendKeptFields), tags (lower-cased).
+//
+// A post whose kept fields are given also gets a record in the ":k" list,
+// "<length of the fields>:<fields><post record>", in arrival order. The
+// list is trimmed here, from the front: beyond ARGV[8] records, older
+// than the newest time recorded minus ARGV[9], and the records of posts
+// dropped above (their seq is at most the newest seq dropped, as drops
+// take the oldest arrivals first), so kept text never outlives its post.
 //
 // Points other than exact ones are counted per provenance in the ":gs:"
 // hash (exact = the ":g:" list's length minus the hash's sum), so Counts
@@ -49,11 +60,14 @@ if ARGV[1] ~= '' then
   end
 end
 local now, ret, maxposts, dttl, group = ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7]
+local keepn, keepage = tonumber(ARGV[8]), ARGV[9]
+local kk = b .. ':k'
+local kept = 0
 local seq = tonumber(redis.call('GET', b .. ':seq') or '0')
 local head = redis.call('GET', b .. ':head') or ''
 local ever, bnd, langs = {}, {}, {}
 local written, dups = 0, 0
-local i, n = 8, #ARGV
+local i, n = 10, #ARGV
 while i <= n do
   local eid, np = ARGV[i], tonumber(ARGV[i + 1])
   i = i + 2
@@ -62,9 +76,9 @@ while i <= n do
     take = redis.call('XACK', b .. ':stream', group, eid) == 1
   end
   for _ = 1, np do
-    local L, did, t, g, nts, payload = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+    local L, did, t, g, nts, payload, kf = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
     local nt = tonumber(nts)
-    local t0 = i + 6
+    local t0 = i + 7
     i = t0 + nt
     local ok = take
     if ok and did ~= '' and dttl ~= '0' then
@@ -82,6 +96,10 @@ while i <= n do
         if g ~= '1' then redis.call('HINCRBY', b .. ':gs:' .. L, g, 1) end
       end
       if nt > 0 then redis.call('RPUSH', b .. ':t:' .. L, unpack(ARGV, t0, t0 + nt - 1)) end
+      if kf ~= '' then
+        redis.call('RPUSH', kk, string.len(kf) .. ':' .. kf .. rec)
+        kept = kept + 1
+      end
       redis.call('RPUSH', b .. ':order', L)
       local e = ever[L]
       if e == nil then
@@ -117,7 +135,7 @@ if written > 0 then
 end
 
 -- Drops: the oldest recorded posts first, across languages.
-local dropped = 0
+local dropped, dseq = 0, -1
 local fronts = {}
 -- The newest time dropped that is not past the head (ARGV[3] clamps it):
 -- trends count only the buckets after it (see ':dropmax' below).
@@ -132,7 +150,9 @@ local function drop()
   local rec = redis.call('LPOP', pk)
   local t = string.sub(rec, 1, 20)
   if t <= hnow and t > dmax then dmax = t end
-  local nt, g = string.match(rec, '^%d+ %d+ (%d+) ([0-4])')
+  local sq, nt, g = string.match(rec, '^%d+ (%d+) (%d+) ([0-4])')
+  sq = tonumber(sq)
+  if sq > dseq then dseq = sq end
   if g ~= '0' then
     redis.call('LPOP', b .. ':g:' .. L)
     if g ~= '1' then
@@ -198,19 +218,47 @@ for L, front0 in pairs(fronts) do
   end
 end
 if dropped > 0 then redis.call('INCRBY', b .. ':dropped', dropped) end
+-- Kept text: the count bound, then from the front the records of dropped
+-- posts and those past the age bound.
+if keepn < 0 then
+  if written > 0 then redis.call('DEL', kk) end
+elseif kept > 0 or dropped > 0 or (keepage ~= '' and written > 0) then
+  if keepn > 0 then
+    local over = redis.call('LLEN', kk) - keepn
+    if over > 0 then redis.call('LTRIM', kk, over, -1) end
+  end
+  local kcut = nil
+  if keepage ~= '' and head ~= '' then
+    -- From the newest time recorded, not clamped to now: textindex's rule,
+    -- so both stores keep the same posts.
+    kcut = sub20(head, keepage)
+  end
+  if dseq >= 0 or kcut then
+    while true do
+      local k = redis.call('LINDEX', kk, 0)
+      if not k then break end
+      local fl, at = string.match(k, '^(%d+):()')
+      local r = at + tonumber(fl)
+      local t, sq = string.sub(k, r, r + 19), tonumber(string.match(k, '^ (%d+)', r + 20))
+      if sq <= dseq or (kcut and t < kcut) then redis.call('LPOP', kk) else break end
+    end
+  end
+end
 if dmax ~= '' and dmax > (redis.call('GET', b .. ':dropmax') or '') then
   redis.call('SET', b .. ':dropmax', dmax)
 end
 return {written, dups, dropped, 0}
 `)
 
-// luaChunksAfter defines chunksAfter(b, L, cutoff): the records of
-// language L's chunks whose newest time is after cutoff (an encoded time;
-// the empty string takes every chunk), in arrival order. Chunks entirely older are
-// skipped without reading them; callers filter the boundary chunks'
-// records exactly. Scripts that read a time window share it.
+// luaChunksAfter defines chunksIn(b, L, cutoff, below): the records of
+// language L's chunks whose newest time is after cutoff and whose oldest
+// is before below (encoded times; the empty string leaves that end open),
+// in arrival order; and chunksAfter(b, L, cutoff), with no upper bound.
+// Chunks entirely outside are skipped without reading them; callers filter
+// the boundary chunks' records exactly. Scripts that read a time span
+// share it.
 const luaChunksAfter = `
-local function chunksAfter(b, L, cutoff)
+local function chunksIn(b, L, cutoff, below)
   local C = 256
   local pk = b .. ':p:' .. L
   local held = redis.call('LLEN', pk)
@@ -221,7 +269,10 @@ local function chunksAfter(b, L, cutoff)
   local kv = redis.call('HGETALL', b .. ':b:' .. L)
   local cs = {}
   for j = 1, #kv, 2 do
-    if string.sub(kv[j + 1], 21, 40) > cutoff then cs[#cs + 1] = tonumber(kv[j]) end
+    local v = kv[j + 1]
+    if string.sub(v, 21, 40) > cutoff and (below == '' or string.sub(v, 1, 20) < below) then
+      cs[#cs + 1] = tonumber(kv[j])
+    end
   end
   table.sort(cs)
   local from, to = -1, -2
@@ -243,21 +294,8 @@ local function chunksAfter(b, L, cutoff)
   if from >= 0 then take() end
   return recs
 end
+local function chunksAfter(b, L, cutoff) return chunksIn(b, L, cutoff, '') end
 `
-
-// windowScript returns, for each language, the post records of every chunk
-// whose newest time is after the cutoff, in arrival order (chunksAfter).
-// Running it as one script keeps the chunk positions and the list
-// consistent while other writers append and drop.
-//
-//	KEYS[1] prefix; ARGV[1] cutoff (encoded time); ARGV[2...] languages
-var windowScript = redis.NewScript(luaChunksAfter + `
-local out = {}
-for k = 2, #ARGV do
-  out[#out + 1] = chunksAfter(KEYS[1], ARGV[k], ARGV[1])
-end
-return out
-`)
 
 // trendsScript reads, in one consistent step, what a trends query needs:
 // the head, the newest time dropped (':dropmax'), how many posts are held,

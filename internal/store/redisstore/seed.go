@@ -89,8 +89,13 @@ func (s *Store) seedCounts(ctx context.Context) ([]store.LangCount, error) {
 }
 
 func (s *Store) seedTop(ctx context.Context, q store.TopQuery) ([]store.LangTop, error) {
-	if q.Window > 0 {
-		return nil, badQuery("the seed layout holds no post times: use last, not window")
+	switch {
+	case q.Window > 0 || !q.Range.IsZero():
+		return nil, badQuery("the seed layout holds no post times: use last, not a window or range")
+	case !q.BBox.IsZero():
+		return nil, badQuery("the seed layout does not link hashtags to points: top cannot take a bbox")
+	case q.Q != "":
+		return nil, badQuery("the seed layout keeps no text: top cannot take q")
 	}
 	langs, err := s.seedLangsOf(ctx, q.Lang)
 	if err != nil {
@@ -147,8 +152,10 @@ func (s *Store) seedPoints(ctx context.Context, q store.PointsQuery) ([]store.Po
 
 func (s *Store) seedHeatPoints(ctx context.Context, q store.HeatQuery, f *heatFilter) ([]post.Point, error) {
 	switch {
-	case q.Window > 0:
-		return nil, badQuery("the seed layout holds no post times: heat cannot take a window")
+	case q.Window > 0 || !q.Range.IsZero():
+		return nil, badQuery("the seed layout holds no post times: heat cannot take a window or range")
+	case q.Q != "":
+		return nil, badQuery("the seed layout keeps no text: heat cannot take q")
 	case q.Tag != "":
 		return nil, badQuery("the seed layout does not link hashtags to points: heat cannot filter by tag")
 	case q.Last > 0 && q.Lang == "":

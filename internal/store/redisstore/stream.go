@@ -35,6 +35,9 @@ const (
 	// streamVersionPrior: posts may carry a country prior (wireUserCountry),
 	// which a version 2 reader would misread as the hashtag count.
 	streamVersionPrior = "3"
+	// streamVersionURL: posts may carry their original's URL (wireURL),
+	// which an older reader would misread as the hashtag count.
+	streamVersionURL = "4"
 	// entryPosts is the most posts one stream entry holds.
 	entryPosts = 256
 	// DefaultMaxBacklog is how many entries the stream may hold before
@@ -88,7 +91,9 @@ func (s *Store) Publish(ctx context.Context, posts []post.Post) error {
 		for i := range posts[:n] {
 			buf = appendWirePost(buf, &posts[i])
 			switch {
-			case posts[i].UserCountry != "":
+			case posts[i].URL != "":
+				version = streamVersionURL
+			case posts[i].UserCountry != "" && version != streamVersionURL:
 				version = streamVersionPrior
 			case wireV2(&posts[i]) && version == streamVersion:
 				version = streamVersionProv
@@ -169,12 +174,18 @@ func (s *Store) maxBacklog() int {
 // prior (a Mastodon instance's), as one more string after the user
 // location; entries holding one are version "3", refused by older workers
 // for the same reason.
+//
+// Flag 32 (URL) adds post.URL, the original's address where the source
+// gives one (Mastodon, Bluesky), as one more string after the user
+// country, so a worker keeps the link with the text; entries holding one
+// are version "4".
 const (
 	wireTime    = 1
 	wirePoint   = 2
 	wireProv    = 4
 	wireUserLoc = 8
 	wireUserCC  = 16
+	wireURL     = 32
 )
 
 // wireV2 reports whether p needs a version 2 entry.
@@ -204,6 +215,9 @@ func appendWirePost(b []byte, p *post.Post) []byte {
 	if p.UserCountry != "" {
 		flags |= wireUserCC
 	}
+	if p.URL != "" {
+		flags |= wireURL
+	}
 	b = append(b, flags)
 	if flags&wireTime != 0 {
 		b = binary.BigEndian.AppendUint64(b, uint64(store.UnixNanos(p.Time)))
@@ -228,6 +242,10 @@ func appendWirePost(b []byte, p *post.Post) []byte {
 		b = binary.AppendUvarint(b, uint64(len(p.UserCountry)))
 		b = append(b, p.UserCountry...)
 	}
+	if p.URL != "" {
+		b = binary.AppendUvarint(b, uint64(len(p.URL)))
+		b = append(b, p.URL...)
+	}
 	b = binary.AppendUvarint(b, uint64(len(p.Hashtags)))
 	for _, h := range p.Hashtags {
 		b = binary.AppendUvarint(b, uint64(len(h)))
@@ -240,7 +258,7 @@ var errBadEntry = errors.New("redisstore: malformed stream entry")
 
 // decodeEntry reads the posts of a stream entry's fields.
 func decodeEntry(values map[string]any) ([]post.Post, error) {
-	if v, _ := values["v"].(string); v != streamVersion && v != streamVersionProv && v != streamVersionPrior {
+	if v, _ := values["v"].(string); v != streamVersion && v != streamVersionProv && v != streamVersionPrior && v != streamVersionURL {
 		return nil, fmt.Errorf("%w: version %q", errBadEntry, v)
 	}
 	n, err := strconv.Atoi(fmt.Sprint(values["n"]))
@@ -327,6 +345,13 @@ func readWirePost(d string, p *post.Post) (string, error) {
 			return d, errBadEntry
 		}
 		p.UserCountry = s
+	}
+	if flags&wireURL != 0 {
+		s, ok := str()
+		if !ok {
+			return d, errBadEntry
+		}
+		p.URL = s
 	}
 	n, k := binary.Uvarint([]byte(d[:min(len(d), binary.MaxVarintLen64)]))
 	if k <= 0 || n > uint64(len(d)) {
