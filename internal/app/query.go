@@ -98,7 +98,11 @@ func openQueryStore(env Env, cfg *Config) (st store.Store, redirect string, err 
 	}
 	// The country index places the points as the log is read, for trends
 	// by country, as in the process that wrote them.
-	ms, err := memstore.Open(memstore.Options{Dir: cfg.DataDir, Now: env.Now, Logger: quiet, CountryOf: countryIndex(quiet)})
+	// Kept text is read back from the log as --keep-text bounds it, so that
+	// posts and q answer from the directory as they would from its server.
+	keep, keepAge := cfg.KeepText.StoreLimits(cfg.MaxPosts)
+	ms, err := memstore.Open(memstore.Options{Dir: cfg.DataDir, Now: env.Now, Logger: quiet, CountryOf: countryIndex(quiet),
+		KeepText: keep, KeepTextAge: keepAge})
 	if errors.Is(err, memstore.ErrLocked) {
 		b, rerr := os.ReadFile(filepath.Join(cfg.DataDir, serverFile))
 		var info serverInfo

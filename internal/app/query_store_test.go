@@ -3,8 +3,11 @@ package app
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/geoheat/geoheat/internal/httpapi"
 
 	"github.com/geoheat/geoheat/internal/store/redisstore/redistest"
 )
@@ -119,7 +122,22 @@ func TestQueryCommandsReadRedisDirectly(t *testing.T) {
 			{"top", "--n", "5", "--last", "1000"},
 			{"points", "--lang", lang, "--n", "400", "--geo", "exact"},
 		} {
-			if got, exp := query(t, store, args...), want(t, args...); got != exp {
+			got, exp := query(t, store, args...), want(t, args...)
+			if args[0] == "points" {
+				// The seed's lists hold bare coordinates: the points' times
+				// and tags, which the embedded store keeps, are absent.
+				var g, e httpapi.PointsData
+				mustUnmarshal(t, got, &g)
+				mustUnmarshal(t, exp, &e)
+				if g.Times != nil || g.Tags != nil || len(e.Times) != len(e.Points) {
+					t.Errorf("points: seed layout times %v tags %v; embedded has %d times for %d points", g.Times, g.Tags, len(e.Times), len(e.Points))
+				}
+				e.Times, e.Tags = nil, nil
+				if reflect.DeepEqual(g, e) {
+					continue
+				}
+			}
+			if got != exp {
 				t.Errorf("geoheat %v --store redis --redis-layout seed:\n%s\nembedded store:\n%s", args, got, exp)
 			}
 		}

@@ -53,7 +53,7 @@ func explorePosts() []post.Post {
 // exploreAPI serves a real embedded store holding explorePosts.
 func exploreAPI(t *testing.T) (*httptest.Server, store.Store) {
 	t.Helper()
-	st, err := memstore.Open(memstore.Options{Now: func() time.Time { return exploreT0.Add(2 * time.Hour) }})
+	st, err := memstore.Open(memstore.Options{KeepText: 1000, Now: func() time.Time { return exploreT0.Add(2 * time.Hour) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -484,10 +484,17 @@ func TestPanelsFollowBox(t *testing.T) {
 		t.Fatalf("top in the London box: %+v", top)
 	}
 	askData(t, srv.URL, "/api/top?q=hola", &top)
+	var es int64
 	for _, r := range top {
 		if r.Lang != "es" && len(r.Tags) > 0 {
 			t.Fatalf("top for q=hola lists %s: %+v", r.Lang, r.Tags)
 		}
+		if r.Lang == "es" && len(r.Tags) > 0 {
+			es = r.Tags[0].Count
+		}
+	}
+	if es != 20 {
+		t.Fatalf("top for q=hola: %+v, want #madrid 20", top)
 	}
 }
 

@@ -88,8 +88,11 @@ type PointsData struct {
 	Points     [][2]float64 `json:"points"`
 	Sources    []string     `json:"sources"`    // "exact", "place", "profile" or "text"
 	Confidence []float32    `json:"confidence"` // in (0, 1], 1/255 steps
-	Times      []time.Time  `json:"times"`      // the posts' times (RFC 3339)
-	Tags       [][]string   `json:"tags"`       // the posts' lower-cased hashtags
+	// Times are the posts' times (RFC 3339) and Tags their lower-cased
+	// hashtags; both are absent when the store does not keep them per
+	// point (the seed's Redis layout, whose lists hold bare coordinates).
+	Times []time.Time `json:"times,omitempty"`
+	Tags  [][]string  `json:"tags,omitempty"`
 }
 
 func (PointsData) csvHeader() []string {
@@ -98,7 +101,11 @@ func (PointsData) csvHeader() []string {
 
 func (d PointsData) csvRows(emit func(...string) error) error {
 	for i, p := range d.Points {
-		if err := emit(fmtTime(d.Times[i]), fmtFloat(p[0]), fmtFloat(p[1]), d.Lang, d.Sources[i], fmtFloat32(d.Confidence[i]), fmtTags(d.Tags[i])); err != nil {
+		var tm, tags string
+		if d.Times != nil {
+			tm, tags = fmtTime(d.Times[i]), fmtTags(d.Tags[i])
+		}
+		if err := emit(tm, fmtFloat(p[0]), fmtFloat(p[1]), d.Lang, d.Sources[i], fmtFloat32(d.Confidence[i]), tags); err != nil {
 			return err
 		}
 	}
@@ -108,8 +115,11 @@ func (d PointsData) csvRows(emit func(...string) error) error {
 func (d PointsData) geoJSON() FeatureCollection {
 	fc := featureCollection(len(d.Points))
 	for i, p := range d.Points {
-		fc.Features = append(fc.Features, pointFeature(p[0], p[1], map[string]any{
-			"lang": d.Lang, "time": d.Times[i], "source": d.Sources[i], "confidence": d.Confidence[i], "tags": d.Tags[i]}))
+		props := map[string]any{"lang": d.Lang, "time": nil, "source": d.Sources[i], "confidence": d.Confidence[i], "tags": []string{}}
+		if d.Times != nil {
+			props["time"], props["tags"] = d.Times[i], d.Tags[i]
+		}
+		fc.Features = append(fc.Features, pointFeature(p[0], p[1], props))
 	}
 	return fc
 }
@@ -331,10 +341,16 @@ func newPointsData(q store.PointsQuery, pts []store.Point) PointsData {
 	d := PointsData{Lang: q.Lang, Name: ref(q.Lang).Name, Geo: q.Geo.String(), Points: make([][2]float64, len(pts)),
 		Sources: make([]string, len(pts)), Confidence: make([]float32, len(pts)), Times: make([]time.Time, len(pts)),
 		Tags: make([][]string, len(pts))}
+	timed := false
 	for i, p := range pts {
 		d.Points[i] = [2]float64{p.Lat, p.Lon}
 		d.Sources[i], d.Confidence[i] = p.Source.String(), p.Confidence
 		d.Times[i], d.Tags[i] = p.Time.UTC(), orEmpty(p.Tags)
+		timed = timed || !p.Time.IsZero()
+	}
+	if !timed {
+		// No point has a time: the store keeps none (not year 1).
+		d.Times, d.Tags = nil, nil
 	}
 	return d
 }

@@ -299,8 +299,21 @@ func countDeque[T any](d *deque[T], timeOf func(*T) int64, h *histo, counts []in
 				continue
 			}
 		}
-		for i := first; i < last; i++ {
-			if k := h.bucket(timeOf(d.Ptr(i))); k >= 0 && (keep == nil || keep(i)) {
+		// Posts mostly come in time order: remember the last bucket's
+		// bounds and divide only when a time leaves it.
+		k, kLo, kHi := -1, int64(0), int64(0)
+		seg := d.chunks[(d.head+first)>>chunkShift][(d.head+first)&chunkMask : (d.head+last-1)&chunkMask+1]
+		for j := range seg {
+			t := timeOf(&seg[j])
+			if t < kLo || t >= kHi || k < 0 {
+				if k = h.bucket(t); k < 0 {
+					continue
+				}
+				kLo = h.start + int64(k)*h.step
+				kHi = max(kLo+h.step, kLo) // saturate: never below kLo
+				kLo, kHi = max(kLo, h.lo), min(kHi, h.hi)
+			}
+			if keep == nil || keep(first+j) {
 				counts[k]++
 			}
 		}
@@ -356,8 +369,10 @@ func (s *Store) histogramOfColumns(q store.HistogramQuery, h *histo, posts, poin
 	}
 }
 
-// histogramOfBox counts the points in the box (with the tag). Caller holds
-// mu.
+// histogramOfBox counts the points in the box (with the tag). It walks
+// the point chunks directly, the provenances in step, rather than through
+// countDeque's per-element callback: a box over a busy region reads
+// millions of points. Caller holds mu.
 func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *histo, counts []int64) {
 	var tag uint32
 	if q.Tag != "" {
@@ -368,23 +383,48 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 	}
 	for _, l := range s.histogramLangs(q.Lang) {
 		pf := uint32(l.postFront())
-		countDeque(&l.geo, timeOfGeo, h, counts, func(i int) bool {
-			g := l.geo.Ptr(i)
-			if !q.Geo.Has(l.geoMeta.At(i).source) || !box.Contains(g.point()) {
-				return false
+		checkGeo := !l.geoBySource().Covers(q.Geo)
+		d := &l.geo
+		for ci, b := range d.bounds {
+			first := max(ci*chunkLen-d.head, 0)
+			last := min((ci+1)*chunkLen-d.head, d.n)
+			if first >= last || b.hi < h.lo || b.lo >= h.hi {
+				continue
 			}
-			if q.Tag == "" {
-				return true
-			}
-			from, to := l.tagSpan(int(g.post - pf))
-			for k := from; k < to; k++ {
-				if l.tags.At(k) == tag {
-					return true
+			seg := d.chunks[(d.head+first)>>chunkShift][(d.head+first)&chunkMask : (d.head+last-1)&chunkMask+1]
+			meta := l.geoMeta.Run(first, len(seg))
+			k, kLo, kHi := -1, int64(0), int64(0)
+			for j := range seg {
+				g := &seg[j]
+				if checkGeo && !q.Geo.Has(meta[j].source) || !box.Contains(post.Point{Lat: g.lat, Lon: g.lon}) {
+					continue
 				}
+				if t := g.time; t < kLo || t >= kHi || k < 0 {
+					if k = h.bucket(t); k < 0 {
+						continue
+					}
+					kLo = h.start + int64(k)*h.step
+					kHi = max(kLo+h.step, kLo)
+					kLo, kHi = max(kLo, h.lo), min(kHi, h.hi)
+				}
+				if q.Tag != "" && !l.postHasTag(int(g.post-pf), tag) {
+					continue
+				}
+				counts[k]++
 			}
-			return false
-		})
+		}
 	}
+}
+
+// postHasTag reports whether post i of l carries tag. Caller holds mu.
+func (l *lang) postHasTag(i int, tag uint32) bool {
+	from, to := l.tagSpan(i)
+	for k := from; k < to; k++ {
+		if l.tags.At(k) == tag {
+			return true
+		}
+	}
+	return false
 }
 
 // histogramOfSearch counts the kept posts matching Q. Caller holds mu.

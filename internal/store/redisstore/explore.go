@@ -371,7 +371,7 @@ func recordTime(r *record) (int64, error) {
 // bucket of store.HistogramPlan, read from the records of the span (the
 // time-bounds index skips chunks outside it), or from the kept records
 // with a keyword query. An open From is the oldest post held, an open To
-// the head (the head's posts included).
+// just after the head (the head's posts included).
 func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.HistogramResult, error) {
 	q, err := q.Normalize()
 	if err != nil {
@@ -396,26 +396,31 @@ func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.Hi
 	if err != nil {
 		return store.HistogramResult{}, s.queryErr("histogram", err)
 	}
-	if !ex.hasHead || !ex.hasOldest {
-		return store.HistogramResult{}, nil // holds nothing
+	if q.Range.From.IsZero() || q.Range.To.IsZero() {
+		// Open ends are the oldest post held and the head (included).
+		if !ex.hasHead || !ex.hasOldest {
+			return store.HistogramResult{Buckets: []store.HistogramBucket{}}, nil // holds nothing
+		}
+		if q.Range.From.IsZero() {
+			lo = ex.oldest
+		}
+		if q.Range.To.IsZero() {
+			hi = ex.head
+			if hi < math.MaxInt64 {
+				hi++
+			}
+		}
 	}
-	res := store.HistogramResult{From: q.Range.From, To: q.Range.To}
-	if q.Range.From.IsZero() {
-		lo = ex.oldest
-		res.From = time.Unix(0, lo)
-	}
-	if q.Range.To.IsZero() {
-		hi = ex.head + 1
-		res.To = time.Unix(0, ex.head)
-	}
-	res.From, res.To = res.From.UTC(), res.To.UTC()
 	start, step, n := store.HistogramPlan(lo, hi, q.Buckets)
-	res.Step = step
-	res.Buckets = make([]store.HistogramBucket, n)
+	res := store.HistogramResult{Step: step, Buckets: make([]store.HistogramBucket, n)}
+	if lo < hi {
+		res.From, res.To = time.Unix(0, lo).UTC(), time.Unix(0, hi).UTC()
+	}
 	for i := range res.Buckets {
 		res.Buckets[i].Start = time.Unix(0, start+int64(i)*int64(step)).UTC()
 	}
-	f.lo, f.hi = encodeTime(lo), encodeHi(hi)
+	// Strictly below hi, even at math.MaxInt64: every bucket is in [lo, hi).
+	f.lo, f.hi = encodeTime(lo), encodeTime(hi)
 	var r record
 	for _, recs := range ex.perLang {
 		for _, raw := range recs {
@@ -429,7 +434,11 @@ func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.Hi
 			if err != nil {
 				return store.HistogramResult{}, s.queryErr("histogram", err)
 			}
-			b := &res.Buckets[(t-start)/int64(step)]
+			i := (t - start) / int64(step)
+			if t < start || i >= int64(n) {
+				continue // unreachable: match keeps t in [lo, hi)
+			}
+			b := &res.Buckets[i]
 			b.Posts++
 			res.Posts++
 			if f.point(&r) {

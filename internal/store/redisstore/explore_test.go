@@ -118,16 +118,17 @@ func (o oracle) top(q store.TopQuery) []store.LangTop {
 func (o oracle) histogram(q store.HistogramQuery, oldest, head int64) store.HistogramResult {
 	q, _ = q.Normalize()
 	lo, hi := q.Range.Nanos()
-	res := store.HistogramResult{From: q.Range.From, To: q.Range.To}
 	if q.Range.From.IsZero() {
-		lo, res.From = oldest, time.Unix(0, oldest).UTC()
+		lo = oldest
 	}
 	if q.Range.To.IsZero() {
-		hi, res.To = head+1, time.Unix(0, head).UTC()
+		hi = head + 1
 	}
 	start, step, n := store.HistogramPlan(lo, hi, q.Buckets)
-	res.Step = step
-	res.Buckets = make([]store.HistogramBucket, n)
+	res := store.HistogramResult{Step: step, Buckets: make([]store.HistogramBucket, n)}
+	if lo < hi {
+		res.From, res.To = time.Unix(0, lo).UTC(), time.Unix(0, hi).UTC()
+	}
 	for i := range res.Buckets {
 		res.Buckets[i].Start = time.Unix(0, start+int64(i)*int64(step)).UTC()
 	}

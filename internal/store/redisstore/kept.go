@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 
 	"github.com/geoheat/geoheat/internal/pytext"
 	"github.com/geoheat/geoheat/internal/store"
@@ -128,6 +128,9 @@ func (k *keptIndex) posts(q store.PostsQuery) (store.PostsResult, error) {
 	posts, err := k.ix.Newest(f, q.N)
 	if err != nil {
 		return store.PostsResult{}, fmt.Errorf("redisstore: %w", err)
+	}
+	if posts == nil {
+		posts = []store.KeptPost{}
 	}
 	res := store.PostsResult{Posts: posts, Kept: int64(k.held)}
 	if k.held > 0 {

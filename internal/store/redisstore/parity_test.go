@@ -211,3 +211,106 @@ func compareTrends(t *testing.T, ctx context.Context, want, got store.Store) int
 	}
 	return n
 }
+
+// TestExploreMatchesMemstore feeds the same posts, with texts, to both
+// stores keeping text under the same bounds, with retention and a post
+// limit dropping along the way, and compares the exploration queries.
+func TestExploreMatchesMemstore(t *testing.T) {
+	srv := redistest.Start(t)
+	for _, tc := range []struct {
+		name      string
+		retention time.Duration
+		maxPosts  int
+		keep      int
+		keepAge   time.Duration
+	}{
+		{"keep all", 0, 0, 100_000, 0},
+		{"count bound and drops", 25 * time.Minute, 1800, 1200, 0},
+		{"age bound", 0, 2500, 0, 10 * time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			clock := storetest.NewClock(storetest.T0.Add(24 * time.Hour))
+			mem, err := memstore.Open(memstore.Options{Retention: tc.retention, MaxPosts: tc.maxPosts, Now: clock.Now,
+				KeepText: tc.keep, KeepTextAge: tc.keepAge})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer mem.Close()
+			if _, err := mem.Posts(ctx, store.PostsQuery{}); err != nil {
+				// Until the embedded store answers them (wt-mem).
+				t.Skipf("memstore does not answer the exploration queries: %v", err)
+			}
+			rs := open(t, srv.URL(""), redisstore.Options{Retention: tc.retention, MaxPosts: tc.maxPosts, Now: clock.Now,
+				KeepText: tc.keep, KeepTextAge: tc.keepAge})
+			rng := rand.New(rand.NewPCG(5, 6))
+			all := genPosts(rng, 4000, storetest.T0, time.Second)
+			exploreText(rand.New(rand.NewPCG(7, 8)), all)
+			for len(all) > 0 {
+				n := min(len(all), 1+rng.IntN(900))
+				for _, s := range []store.Store{mem, rs} {
+					if err := s.Record(ctx, all[:n]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				all = all[n:]
+				compareExplore(t, ctx, mem, rs)
+				if t.Failed() {
+					return
+				}
+			}
+		})
+	}
+}
+
+func compareExplore(t *testing.T, ctx context.Context, want, got store.Store) {
+	t.Helper()
+	check := func(what string, w, g any, werr, gerr error) {
+		t.Helper()
+		if werr != nil || gerr != nil {
+			t.Fatalf("%s: memstore err %v, redis err %v", what, werr, gerr)
+		}
+		if !reflect.DeepEqual(w, g) {
+			t.Errorf("%s:\nmemstore %+v\nredis    %+v", what, w, g)
+		}
+	}
+	at := func(sec int) time.Time { return storetest.T0.Add(time.Duration(sec) * time.Second) }
+	ranges := []store.Range{{}, {From: at(600)}, {To: at(900)}, {From: at(1500), To: at(2600)}}
+	box := store.BBox{West: -100, South: -40, East: 60, North: 50}
+	for _, r := range ranges {
+		for _, b := range []store.BBox{{}, box} {
+			if !r.IsZero() || !b.IsZero() {
+				q := store.CountsQuery{Range: r, BBox: b}
+				w, werr := want.Counts(ctx, q)
+				g, gerr := got.Counts(ctx, q)
+				check(fmt.Sprintf("Counts(%+v)", q), w, g, werr, gerr)
+			}
+			for _, q := range []string{"", "cafe", "東京 x"} {
+				if r.IsZero() && b.IsZero() && q == "" {
+					continue
+				}
+				tq := store.TopQuery{N: 5, Range: r, BBox: b, Q: q}
+				w, werr := want.Top(ctx, tq)
+				g, gerr := got.Top(ctx, tq)
+				check(fmt.Sprintf("Top(%+v)", tq), normTop(w), normTop(g), werr, gerr)
+				hq := store.HistogramQuery{Range: r, BBox: b, Q: q, Buckets: 13}
+				wh, werr := want.Histogram(ctx, hq)
+				gh, gerr := got.Histogram(ctx, hq)
+				check(fmt.Sprintf("Histogram(%+v)", hq), wh, gh, werr, gerr)
+				pq := store.PostsQuery{Range: r, BBox: b, Q: q, N: 50, Geo: post.GeoSetAll}
+				wp, werr := want.Posts(ctx, pq)
+				gp, gerr := got.Posts(ctx, pq)
+				check(fmt.Sprintf("Posts(%+v)", pq), wp, gp, werr, gerr)
+				heat := store.HeatQuery{Range: r, BBox: b, Q: q, Zoom: 3}
+				wt, werr := want.Heat(ctx, heat)
+				gt, gerr := got.Heat(ctx, heat)
+				check(fmt.Sprintf("Heat(%+v)", heat), wt, gt, werr, gerr)
+			}
+		}
+	}
+	for _, q := range []store.PostsQuery{{Lang: "es", Tag: "Redis"}, {Q: "naive", N: 1000}, {Lang: "zz"}} {
+		w, werr := want.Posts(ctx, q)
+		g, gerr := got.Posts(ctx, q)
+		check(fmt.Sprintf("Posts(%+v)", q), w, g, werr, gerr)
+	}
+}

@@ -45,7 +45,15 @@ func TestConformance(t *testing.T) {
 	srv := redistest.Start(t)
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		return open(t, srv.URL(""), redisstore.Options{Now: now, CountryOf: storetest.CountryOf})
+	}, func(t *testing.T, now func() time.Time, so storetest.Options) store.Store {
+		return open(t, srv.URL(""), withOptions(redisstore.Options{Now: now, CountryOf: storetest.CountryOf}, so))
 	})
+}
+
+// withOptions maps storetest's options onto the store's.
+func withOptions(o redisstore.Options, so storetest.Options) redisstore.Options {
+	o.KeepText, o.KeepTextAge, o.Retention = so.KeepText, so.KeepTextAge, so.Retention
+	return o
 }
 
 // TestConformanceCluster runs the suite on a three-master Redis Cluster:
@@ -55,6 +63,8 @@ func TestConformanceCluster(t *testing.T) {
 	c := redistest.StartCluster(t)
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		return open(t, c.URL(""), redisstore.Options{Now: now, CountryOf: storetest.CountryOf})
+	}, func(t *testing.T, now func() time.Time, so storetest.Options) store.Store {
+		return open(t, c.URL(""), withOptions(redisstore.Options{Now: now, CountryOf: storetest.CountryOf}, so))
 	})
 }
 

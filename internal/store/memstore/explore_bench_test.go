@@ -1,0 +1,132 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/store"
+)
+
+// explorePosts is how many posts BenchmarkExplore holds;
+// GEOHEAT_TEST_EXPLORE_POSTS overrides it (10000000 for the 10 M target).
+func explorePosts() int {
+	if v, err := strconv.Atoi(os.Getenv("GEOHEAT_TEST_EXPLORE_POSTS")); err == nil && v > 0 {
+		return v
+	}
+	return 1_000_000
+}
+
+// withTexts gives the generator's posts varied texts: 10 to 20 words of a
+// Zipf vocabulary of 50 000 and a link, as tweets have.
+func withTexts() func([]post.Post) []post.Post {
+	r := rand.New(rand.NewPCG(5, 6))
+	z := rand.NewZipf(r, 1.1, 2, 50_000)
+	var sb strings.Builder
+	return func(ps []post.Post) []post.Post {
+		for i := range ps {
+			sb.Reset()
+			for range 10 + r.IntN(11) {
+				fmt.Fprintf(&sb, "w%d ", z.Uint64())
+			}
+			fmt.Fprintf(&sb, "https://t.co/%x", r.Uint64())
+			ps[i].Text, ps[i].ScreenName = sb.String(), fmt.Sprintf("user%d", r.IntN(100_000))
+		}
+		return ps
+	}
+}
+
+var (
+	exploreOnce  sync.Once
+	exploreStore *Store
+)
+
+// BenchmarkExplore runs the exploration queries on explorePosts() posts
+// held, the newest million's text kept (the --keep-text default).
+func BenchmarkExplore(b *testing.B) {
+	exploreOnce.Do(func() {
+		exploreStore = fillWith(b, Options{KeepText: 1_000_000}, explorePosts(), withTexts())
+	})
+	s := exploreStore
+	ctx := context.Background()
+	st, _ := s.Stats(ctx)
+	head := st.Head
+	europe := store.BBox{West: -10, South: 35, East: 30, North: 60}
+	lastHour := store.Range{From: head.Add(-time.Hour)}
+	run := func(name string, fn func() error) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := fn(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	hist := func(q store.HistogramQuery) func() error {
+		return func() error { _, err := s.Histogram(ctx, q); return err }
+	}
+	posts := func(q store.PostsQuery) func() error {
+		return func() error { _, err := s.Posts(ctx, q); return err }
+	}
+	top := func(q store.TopQuery) func() error {
+		return func() error { _, err := s.Top(ctx, q); return err }
+	}
+	run("histogram/all", hist(store.HistogramQuery{}))
+	run("histogram/en", hist(store.HistogramQuery{Lang: "en"}))
+	run("histogram/lastHour", hist(store.HistogramQuery{Range: lastHour}))
+	run("histogram/tag", hist(store.HistogramQuery{Tag: "tag1"}))
+	run("histogram/bbox", hist(store.HistogramQuery{BBox: europe}))
+	run("histogram/q", hist(store.HistogramQuery{Q: "w3"}))
+	run("posts/newest", posts(store.PostsQuery{}))
+	run("posts/q", posts(store.PostsQuery{Q: "w3 w7"}))
+	run("posts/q-rare", posts(store.PostsQuery{Q: "w40000"}))
+	run("posts/bbox", posts(store.PostsQuery{BBox: europe}))
+	run("posts/lang-ja", posts(store.PostsQuery{Lang: "ja"}))
+	run("top/bbox", top(store.TopQuery{BBox: europe}))
+	run("top/bbox-lastHour", top(store.TopQuery{BBox: europe, Range: lastHour}))
+	run("top/range-lastHour", top(store.TopQuery{Range: lastHour}))
+	run("top/q", top(store.TopQuery{Q: "w3"}))
+	run("counts/bbox", func() error { _, err := s.Counts(ctx, store.CountsQuery{BBox: europe}); return err })
+	run("counts/lastHour", func() error { _, err := s.Counts(ctx, store.CountsQuery{Range: lastHour}); return err })
+	run("heat/q", func() error { _, err := s.Heat(ctx, store.HeatQuery{Zoom: 3, Q: "w3"}); return err })
+	b.Run("stats", func(b *testing.B) {
+		st, _ := s.Stats(ctx)
+		b.ReportMetric(float64(st.MemoryBytes)/float64(st.Posts), "B/post")
+		b.ReportMetric(float64(st.MemoryBytes)/1e6, "MB")
+	})
+}
+
+// BenchmarkRecordKeepText is BenchmarkRecord's in-memory case with the
+// text of the newest million kept: the cost of cutting texts into words.
+func BenchmarkRecordKeepText(b *testing.B) {
+	gen := newGenerator(7)
+	mix := withTexts()
+	const per = 256
+	batches := make([][]post.Post, 256)
+	for i := range batches {
+		batches[i] = mix(gen.batch(per, time.Unix(1370088000, 0).Add(time.Duration(i)*5*time.Second), 5*time.Second))
+	}
+	for _, keep := range []int{0, 1_000_000} {
+		b.Run(fmt.Sprintf("keep%d", keep), func(b *testing.B) {
+			s := open(b, Options{MaxPosts: 1_000_000, KeepText: keep, Logger: quiet})
+			defer s.Close()
+			ctx := context.Background()
+			i := 0
+			for b.Loop() {
+				if err := s.Record(ctx, batches[i%len(batches)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(i*per)/b.Elapsed().Seconds(), "posts/s")
+		})
+	}
+}
