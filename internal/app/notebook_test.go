@@ -86,7 +86,7 @@ func TestExploreNotebook(t *testing.T) {
 	defer pcancel()
 	cmd := exec.CommandContext(pctx, py, "-")
 	cmd.Stdin = strings.NewReader(prog)
-	cmd.Env = append(os.Environ(), "GEOHEAT_URL="+base, "MPLBACKEND=Agg")
+	cmd.Env = append(os.Environ(), "GEOHEAT_SERVER="+base, "MPLBACKEND=Agg")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("the notebook's code failed against %s: %v\n%s", base, err, out)
