@@ -4,7 +4,7 @@
 // effects (DOM, network, timers) the transitions ask for. Nothing here
 // touches the DOM, so node --test drives it directly (web/test/).
 import { cleanQ, cleanTag, DEFAULT_N, hasRange, heatKey, MAX_N, MODES } from "./url.js";
-import { TrendsState } from "./trends.js";
+import { TRENDS_REFRESH_MS } from "./trends.js";
 import { nextFrame, playWidth } from "./timeline.js";
 
 // Live heat refetches at most this often (ms), however often the stream
@@ -78,7 +78,7 @@ export class DashboardState {
     this.lastHeatAt = 0; // when the last heat request started (ms)
     this.lastHeat = null; // the drawn heat: its counts and the selection it was for
 
-    this.trends = new TrendsState(); // the Trending panel's requests and answer
+    this.trends = new Requests(TRENDS_REFRESH_MS); // the Trending panel's requests and answer
     this.hist = new Requests(PANELS_REFRESH_MS); // the histogram's
     this.histView = null; // what the histogram shows (timeline.js histView)
     this.panels = new Requests(PANELS_REFRESH_MS); // the top hashtags' and counts' in the map's area

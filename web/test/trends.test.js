@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { sparklinePath, TRENDS_N, TRENDS_REFRESH_MS, trendsCaption, trendsParams, TrendsState, trendsView } from "../src/trends.js";
+import { sparklinePath, TRENDS_N, TRENDS_REFRESH_MS, trendsCaption, trendsParams, trendsView } from "../src/trends.js";
+import { Requests } from "../src/state.js";
 import { parseSelection } from "../src/url.js";
 
 test("trendsParams follow the language and the map's area", () => {
@@ -66,8 +67,8 @@ test("trendsCaption", () => {
   assert.equal(trendsCaption({ name: "spanish" }, parseSelection("")), "all languages · the map's area");
 });
 
-test("TrendsState asks a new query at once and the same one at the refresh rate", () => {
-  const tr = new TrendsState();
+test("the trends panel's Requests ask a new query at once and the same one at the refresh rate", () => {
+  const tr = new Requests(TRENDS_REFRESH_MS);
   assert.equal(tr.due(null, 0), false); // no map area yet
   assert.equal(tr.due("bbox=a", 0), true);
   const first = tr.starting("bbox=a", 1000);
