@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -25,18 +24,9 @@ func runHistogram(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	q := exploreValues(cfg, url.Values{"buckets": {strconv.Itoa(cfg.Explore.Buckets)}})
-	for k, v := range map[string]string{"lang": cfg.Lang, "tag": cfg.Tag} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	data, done, err := exportOrData(ctx, env, cfg, "histogram", format, "/api/histogram", q)
+	d, done, err := selectionData[httpapi.HistogramData](ctx, env, cfg, "histogram", format, "/api/histogram", q)
 	if done || err != nil {
 		return err
-	}
-	var d httpapi.HistogramData
-	if err := json.Unmarshal(data, &d); err != nil {
-		return fmt.Errorf("unexpected /api/histogram answer: %w", err)
 	}
 	return printHistogram(env.Stdout, d)
 }

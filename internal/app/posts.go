@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -23,18 +22,9 @@ func runPosts(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	q := exploreValues(cfg, url.Values{"n": {strconv.Itoa(cfg.N)}})
-	for k, v := range map[string]string{"lang": cfg.Lang, "tag": cfg.Tag} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	data, done, err := exportOrData(ctx, env, cfg, "posts", format, "/api/posts", q)
+	d, done, err := selectionData[httpapi.PostsData](ctx, env, cfg, "posts", format, "/api/posts", q)
 	if done || err != nil {
 		return err
-	}
-	var d httpapi.PostsData
-	if err := json.Unmarshal(data, &d); err != nil {
-		return fmt.Errorf("unexpected /api/posts answer: %w", err)
 	}
 	return printPosts(env.Stdout, d)
 }

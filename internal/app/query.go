@@ -293,3 +293,22 @@ func usageError(name string, err error) error {
 	}
 	return err
 }
+
+// selectionData asks path for the selection q plus --lang and --tag, and
+// decodes the answer's data into T; done when an export (--format csv or
+// geojson) was written instead.
+func selectionData[T any](ctx context.Context, env Env, cfg *Config, name, format, path string, q url.Values) (d T, done bool, err error) {
+	for k, v := range map[string]string{"lang": cfg.Lang, "tag": cfg.Tag} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	data, done, err := exportOrData(ctx, env, cfg, name, format, path, q)
+	if done || err != nil {
+		return d, done, err
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		return d, false, fmt.Errorf("unexpected %s answer: %w", path, err)
+	}
+	return d, false, nil
+}
