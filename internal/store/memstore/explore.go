@@ -54,6 +54,7 @@ func (s *Store) countsSelected(ctx context.Context, q store.CountsQuery) ([]stor
 			return nil, fmt.Errorf("memstore: %w", err)
 		}
 	}
+	cells := newBoxCells(box)
 	lo, hi := q.Range.Nanos()
 	spans := spanPool.Get().(*[]span)
 	defer spanPool.Put(spans)
@@ -69,16 +70,15 @@ func (s *Store) countsSelected(ctx context.Context, q store.CountsQuery) ([]stor
 			*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
 			pf := uint32(l.postFront())
 			for _, sp := range *spans {
-				for i := sp.from; i < sp.to; i++ {
-					g, src := l.geo.Ptr(i), l.geoMeta.At(i).source
-					if !q.Geo.Has(src) || !box.Contains(g.point()) {
-						continue
+				l.geo.eachInBox(&cells, sp.from, sp.to, func(i int, post uint32) bool {
+					if src := l.geoMeta.At(i).source; q.Geo.Has(src) {
+						lc.Posts++
+						addSource(&lc.GeoBySource, src)
+						from, to := l.tagSpan(int(post - pf))
+						lc.Hashtags += int64(to - from)
 					}
-					lc.Posts++
-					addSource(&lc.GeoBySource, src)
-					from, to := l.tagSpan(int(g.post - pf))
-					lc.Hashtags += int64(to - from)
-				}
+					return true
+				})
 			}
 		} else {
 			*spans = l.times.Between(lo, hi, timeOfPost, (*spans)[:0])
@@ -365,15 +365,17 @@ func (s *Store) histogramOfColumns(q store.HistogramQuery, h *histo, posts, poin
 				return (geoKeep == nil || geoKeep(i)) && hasTag(int(l.geo.Ptr(i).post-pf))
 			}
 		}
-		countDeque(&l.geo, timeOfGeo, h, points, keep)
+		countDeque(&l.geo.deque, timeOfGeo, h, points, keep)
 	}
 }
 
-// histogramOfBox counts the points in the box (with the tag). It walks
-// the point chunks directly, the provenances in step, rather than through
-// countDeque's per-element callback: a box over a busy region reads
-// millions of points. Caller holds mu.
+// histogramOfBox counts the points in the box (with the tag), chunk by
+// chunk so that the provenances are read in step, and through the chunks'
+// cell indexes: a box over a busy region holds millions of points, and
+// reading the world's to find them cost more than counting them. Caller
+// holds mu.
 func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *histo, counts []int64) {
+	cells := newBoxCells(box)
 	var tag uint32
 	if q.Tag != "" {
 		var ok bool
@@ -391,27 +393,34 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 			if first >= last || b.hi < h.lo || b.lo >= h.hi {
 				continue
 			}
-			seg := d.chunks[(d.head+first)>>chunkShift][(d.head+first)&chunkMask : (d.head+last-1)&chunkMask+1]
-			meta := l.geoMeta.Run(first, len(seg))
-			k, kLo, kHi := -1, int64(0), int64(0)
-			for j := range seg {
-				g := &seg[j]
-				if checkGeo && !q.Geo.Has(meta[j].source) || !box.Contains(post.Point{Lat: g.lat, Lon: g.lon}) {
+			if k := h.bucket(b.lo); !checkGeo && q.Tag == "" && k >= 0 && k == h.bucket(b.hi) {
+				// The whole chunk falls in one bucket (the common case:
+				// a chunk spans minutes, a bucket hours): count the
+				// points inside without reading their times.
+				if n, ok := d.countInBox(&cells, first, last); ok {
+					counts[k] += int64(n)
 					continue
 				}
-				if t := g.time; t < kLo || t >= kHi || k < 0 {
+			}
+			meta := l.geoMeta.Run(first, last-first)
+			k, kLo, kHi := -1, int64(0), int64(0)
+			d.eachInBox(&cells, first, last, func(i int, post uint32) bool {
+				if checkGeo && !q.Geo.Has(meta[i-first].source) {
+					return true
+				}
+				if t := d.Ptr(i).time; t < kLo || t >= kHi || k < 0 {
 					if k = h.bucket(t); k < 0 {
-						continue
+						return true
 					}
 					kLo = h.start + int64(k)*h.step
 					kHi = max(kLo+h.step, kLo)
 					kLo, kHi = max(kLo, h.lo), min(kHi, h.hi)
 				}
-				if q.Tag != "" && !l.postHasTag(int(g.post-pf), tag) {
-					continue
+				if q.Tag == "" || l.postHasTag(int(post-pf), tag) {
+					counts[k]++
 				}
-				counts[k]++
-			}
+				return true
+			})
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +32,6 @@ func TestHistogramAgainstPosts(t *testing.T) {
 	})
 	defer s.Close()
 	europe := store.BBox{West: -10, South: 35, East: 30, North: 60}
-	box, _ := analysis.NewBox(europe)
 	ctx := context.Background()
 	for _, q := range []store.HistogramQuery{
 		{},
@@ -39,7 +40,11 @@ func TestHistogramAgainstPosts(t *testing.T) {
 		{Range: store.Range{From: storetest.T0.Add(17 * time.Minute), To: storetest.T0.Add(3*time.Hour + 7*time.Second)}, Buckets: 33},
 		{Tag: "tag1"},
 		{BBox: europe, Buckets: 100},
+		{BBox: europe, Buckets: 3}, // whole chunks counted through the cell index
+		{BBox: europe, Buckets: 2, Tag: "tag1"},
+		{BBox: store.BBox{West: 100, South: -60, East: -100, North: 20}, Buckets: 5},
 	} {
+		box, _ := analysis.NewBox(q.BBox)
 		got, err := s.Histogram(ctx, q)
 		if err != nil {
 			t.Fatal(err)
@@ -78,6 +83,98 @@ func TestHistogramAgainstPosts(t *testing.T) {
 			if b.Posts != posts[i] || b.Points != points[i] {
 				t.Fatalf("%+v: bucket %d = %d posts %d points, want %d, %d", q, i, b.Posts, b.Points, posts[i], points[i])
 			}
+		}
+	}
+}
+
+// TestBoxQueriesAgainstPosts checks Top and Counts of a box, answered
+// through the point chunks' cell indexes, against going through the posts
+// one by one: the same tags, counts and tie order (first seen first).
+func TestBoxQueriesAgainstPosts(t *testing.T) {
+	var all []post.Post
+	s := fillWith(t, Options{}, 60_000, func(ps []post.Post) []post.Post {
+		all = append(all, ps...)
+		return ps
+	})
+	defer s.Close()
+	ctx := context.Background()
+	boxes := []store.BBox{
+		{West: -10, South: 35, East: 30, North: 60},
+		{West: 100, South: -60, East: -100, North: 20},
+	}
+	for _, p := range all[len(all)/2:] {
+		if p.HasPoint { // a city's box, inside one grid cell or across a few
+			boxes = append(boxes, store.BBox{West: p.Point.Lon - 0.2, South: p.Point.Lat - 0.2, East: p.Point.Lon + 0.2, North: p.Point.Lat + 0.2})
+			break
+		}
+	}
+	for _, b := range boxes {
+		box, _ := analysis.NewBox(b)
+		type tally struct {
+			counts        map[string]int64
+			order         []string
+			posts, hashes int64
+		}
+		want := map[string]*tally{}
+		for _, p := range all {
+			if !p.HasPoint || !box.Contains(p.Point) {
+				continue
+			}
+			tl := want[p.Lang]
+			if tl == nil {
+				tl = &tally{counts: map[string]int64{}}
+				want[p.Lang] = tl
+			}
+			tl.posts++
+			for _, h := range p.Hashtags {
+				h = strings.ToLower(h)
+				if tl.counts[h] == 0 {
+					tl.order = append(tl.order, h)
+				}
+				tl.counts[h]++
+				tl.hashes++
+			}
+		}
+		tops, err := s.Top(ctx, store.TopQuery{BBox: b, N: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, lt := range tops {
+			tl := want[lt.Lang]
+			if tl == nil {
+				if len(lt.Tags) > 0 {
+					t.Errorf("box %v: %s has tags %v, but no post in the box", b, lt.Lang, lt.Tags)
+				}
+				continue
+			}
+			ranked := slices.Clone(tl.order)
+			slices.SortStableFunc(ranked, func(x, y string) int { return cmp.Compare(tl.counts[y], tl.counts[x]) })
+			ranked = ranked[:min(5, len(ranked))]
+			var got []string
+			for _, tc := range lt.Tags {
+				got = append(got, tc.Tag)
+				if tc.Count != tl.counts[tc.Tag] {
+					t.Errorf("box %v, %s: #%s counted %d, want %d", b, lt.Lang, tc.Tag, tc.Count, tl.counts[tc.Tag])
+				}
+			}
+			if !slices.Equal(got, ranked) {
+				t.Errorf("box %v, %s: top %v, want %v", b, lt.Lang, got, ranked)
+			}
+		}
+		counts, err := s.Counts(ctx, store.CountsQuery{BBox: b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var total int64
+		for _, lc := range counts {
+			tl := want[lc.Lang]
+			if tl == nil || lc.Posts != tl.posts || lc.Hashtags != tl.hashes {
+				t.Errorf("box %v, %s: %d posts %d hashtags, want %+v", b, lc.Lang, lc.Posts, lc.Hashtags, tl)
+			}
+			total += lc.Posts
+		}
+		if total == 0 {
+			t.Errorf("box %v: nothing counted; the test needs posts in it", b)
 		}
 	}
 }

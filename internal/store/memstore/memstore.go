@@ -242,7 +242,7 @@ type lang struct {
 	times    deque[int64]   // post times, unix ns
 	tagEnds  deque[uint32]  // per post: absolute position after its last tag
 	tags     deque[uint32]  // interned tag ids in order
-	geo      deque[geoRec]  // posts with a point
+	geo      pointDeque     // posts with a point
 	geoMeta  deque[geoMeta] // parallel to geo: each point's provenance
 	postNext uint64         // posts ever appended
 	tagNext  uint64         // tags ever appended

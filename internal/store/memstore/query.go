@@ -131,6 +131,7 @@ func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, err
 			return nil, fmt.Errorf("memstore: %w", err)
 		}
 	}
+	cells := newBoxCells(box)
 	out := make([]store.LangTop, 0, max(len(langs), 1))
 	var top []analysis.IDCount
 	for _, l := range langs {
@@ -147,14 +148,14 @@ func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, err
 			check := !l.geoBySource().Covers(q.Geo)
 			pf := uint32(l.postFront())
 			for _, sp := range *spans {
-				for i := sp.from; i < sp.to; i++ {
-					g := l.geo.Ptr(i)
-					if check && !q.Geo.Has(l.geoMeta.At(i).source) || !box.Contains(g.point()) {
-						continue
+				l.geo.eachInBox(&cells, sp.from, sp.to, func(i int, post uint32) bool {
+					if !check || q.Geo.Has(l.geoMeta.At(i).source) {
+						if from, to := l.tagSpan(int(post - pf)); from < to {
+							l.tags.Segments(from, to, add)
+						}
 					}
-					from, to := l.tagSpan(int(g.post - pf))
-					l.tags.Segments(from, to, add)
-				}
+					return true
+				})
 			}
 		case q.Window > 0 || !q.Range.IsZero():
 			if lo < hi {
@@ -450,7 +451,7 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 			continue
 		}
 		v.spans = sc.spans[from:len(sc.spans):len(sc.spans)]
-		v.geo, sc.geoPtrs = snapshotDeque(&l.geo, sc.geoPtrs)
+		v.geo, sc.geoPtrs = snapshotDeque(&l.geo.deque, sc.geoPtrs)
 		if v.checkGeo = !l.geoBySource().Covers(f.geo); v.checkGeo {
 			v.geoMeta, sc.metaPtrs = snapshotDeque(&l.geoMeta, sc.metaPtrs)
 		}

@@ -1,0 +1,259 @@
+package memstore
+
+import (
+	"math/bits"
+	"sort"
+	"unsafe"
+
+	"github.com/geoheat/geoheat/internal/analysis"
+)
+
+// A box query (top, counts or the histogram of a map view) used to read
+// every point of every language in its time span, 32 bytes each: at 10 M
+// posts a Western Europe box read 100 MB to keep a fifth of it. Points are
+// held in arrival order, so a chunk's points spread over the whole world
+// and a bounding box per chunk would not narrow anything. Instead each
+// full point chunk gets a small index of its points sorted by a coarse
+// grid cell, built once when the chunk fills; a box query reads only the
+// points of the cells it overlaps. The last, filling chunk has none and is
+// read whole.
+const (
+	gridRows = 32 // 5.625° of latitude each
+	gridCols = 64 // 5.625° of longitude each
+	gridDeg  = 180.0 / gridRows
+)
+
+// chunkCells orders one full chunk's points by grid cell (row, then
+// column, then position, so a cell's points stay in arrival order):
+// order[rowStart[r]:rowStart[r+1]] are the offsets of row r's points, by
+// column; col parallels order. 7 bytes per point.
+type chunkCells struct {
+	rowStart [gridRows + 1]uint16
+	order    [chunkLen]uint16
+	col      [chunkLen]uint8
+	// post is each point's post position (geoRec.post) by offset, dense:
+	// the top hashtags of a box need it for every point inside, and
+	// reading it here rather than from the 32-byte records costs an
+	// eighth of the memory traffic.
+	post [chunkLen]uint32
+}
+
+func gridRow(lat float64) int { return min(max(int((lat+90)/gridDeg), 0), gridRows-1) }
+func gridCol(lon float64) int { return min(max(int((lon+180)/gridDeg), 0), gridCols-1) }
+
+// newChunkCells indexes a full chunk by a counting sort on the cell.
+func newChunkCells(c *chunk[geoRec]) *chunkCells {
+	var keys [chunkLen]uint16
+	var start [gridRows*gridCols + 1]uint16
+	for i := range c {
+		k := gridRow(c[i].lat)*gridCols + gridCol(c[i].lon)
+		keys[i] = uint16(k)
+		start[k+1]++
+	}
+	for k := 1; k < len(start); k++ {
+		start[k] += start[k-1]
+	}
+	cc := new(chunkCells)
+	for r := 0; r <= gridRows; r++ {
+		cc.rowStart[r] = start[r*gridCols]
+	}
+	for i := range c {
+		cc.post[i] = c[i].post
+	}
+	next := start // the next free slot of each cell
+	for i, k := range keys {
+		at := next[k]
+		next[k]++
+		cc.order[at], cc.col[at] = uint16(i), uint8(k%gridCols)
+	}
+	return cc
+}
+
+// pointDeque is the deque of a language's points with the cell index of
+// each full chunk, kept in step with the chunks: cells[ci] is chunk ci's
+// index once the chunk is full, nil before.
+type pointDeque struct {
+	deque[geoRec]
+	cells []*chunkCells
+}
+
+// PushTimed appends g and indexes its chunk when g filled it.
+func (p *pointDeque) PushTimed(g geoRec, t int64) {
+	p.deque.PushTimed(g, t)
+	if end := p.head + p.n; end&chunkMask == 0 { // g filled chunk ci
+		ci := end>>chunkShift - 1
+		for len(p.cells) < ci {
+			p.cells = append(p.cells, nil)
+		}
+		p.cells = append(p.cells[:ci], newChunkCells(p.chunks[ci]))
+	}
+}
+
+// DropFront drops the first k points with the indexes of released chunks.
+func (p *pointDeque) DropFront(k int) {
+	before := len(p.chunks)
+	p.deque.DropFront(k)
+	gone := min(before-len(p.chunks), len(p.cells))
+	clear(p.cells[:gone])
+	p.cells = p.cells[gone:]
+	if len(p.chunks) == 0 {
+		p.cells = p.cells[:0]
+	}
+}
+
+func (p *pointDeque) memBytes() int64 {
+	n := p.deque.memBytes() + int64(cap(p.cells))*8
+	for _, c := range p.cells {
+		if c != nil {
+			n += int64(unsafe.Sizeof(*c))
+		}
+	}
+	return n
+}
+
+// boxCells is a box as the grid's rows and columns it overlaps (a box
+// crossing the antimeridian overlaps two column ranges), and which of them
+// lie wholly inside it: their points need no test.
+type boxCells struct {
+	box    analysis.Box
+	r0, r1 int
+	rowIn  [gridRows]bool
+	cols   [2][2]int // [from, to] inclusive; cols[1] only when two
+	two    bool
+	colIn  [gridCols]bool
+}
+
+// edgeMargin keeps a row or column whose border lies within rounding of
+// the box's out of the interior: gridRow may place a point a hair across a
+// band's border.
+const edgeMargin = 1e-9
+
+func newBoxCells(box analysis.Box) boxCells {
+	b := box.BBox()
+	bc := boxCells{box: box, r0: gridRow(b.South), r1: gridRow(b.North)}
+	for r := bc.r0; r <= bc.r1; r++ {
+		lo := float64(r)*gridDeg - 90
+		bc.rowIn[r] = b.South <= lo-edgeMargin && lo+gridDeg+edgeMargin <= b.North
+	}
+	lons := [2][2]float64{{b.West, b.East}}
+	if b.West > b.East {
+		lons = [2][2]float64{{b.West, 180}, {-180, b.East}}
+		bc.two = true
+	}
+	for k, l := range lons[:1+b2i(bc.two)] {
+		bc.cols[k] = [2]int{gridCol(l[0]), gridCol(l[1])}
+		for c := bc.cols[k][0]; c <= bc.cols[k][1]; c++ {
+			lo := float64(c)*gridDeg - 180
+			bc.colIn[c] = bc.colIn[c] || l[0] <= lo-edgeMargin && lo+gridDeg+edgeMargin <= l[1]
+		}
+	}
+	return bc
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// bitmap marks offsets of one chunk.
+type bitmap [chunkLen / 64]uint64
+
+func (m *bitmap) set(o uint16) { m[o>>6] |= 1 << (o & 63) }
+
+// candidates marks the offsets of chunk cc's points in the box's cells:
+// in those of cells wholly inside the box, edge those of cells the box's
+// border crosses.
+func (bc *boxCells) candidates(cc *chunkCells, in, edge *bitmap) {
+	for r := bc.r0; r <= bc.r1; r++ {
+		lo, hi := int(cc.rowStart[r]), int(cc.rowStart[r+1])
+		row := cc.col[lo:hi]
+		for k := 0; k <= b2i(bc.two); k++ {
+			c0, c1 := bc.cols[k][0], bc.cols[k][1]
+			at := lo + sort.Search(len(row), func(x int) bool { return int(row[x]) >= c0 })
+			for ; at < hi && int(cc.col[at]) <= c1; at++ {
+				if bc.rowIn[r] && bc.colIn[cc.col[at]] {
+					in.set(cc.order[at])
+				} else {
+					edge.set(cc.order[at])
+				}
+			}
+		}
+	}
+}
+
+// eachInBox calls fn, in position order, with the position and post of
+// each point in the box among positions [from, to) of the deque, through
+// the cell index for full chunks (reading only the points on the box's
+// border), reading every point of the others. fn returns false to stop.
+func (p *pointDeque) eachInBox(bc *boxCells, from, to int, fn func(i int, post uint32) bool) bool {
+	for from < to {
+		j := p.head + from
+		ci, off := j>>chunkShift, j&chunkMask
+		n := min(to-from, chunkLen-off)
+		c := p.chunks[ci]
+		base := from - off // position of the chunk's slot 0
+		if ci >= len(p.cells) || p.cells[ci] == nil {
+			for o := off; o < off+n; o++ {
+				if g := &c[o]; bc.box.Contains(g.point()) && !fn(base+o, g.post) {
+					return false
+				}
+			}
+			from += n
+			continue
+		}
+		var in, edge bitmap
+		cc := p.cells[ci]
+		bc.candidates(cc, &in, &edge)
+		for w := off >> 6; w <= (off+n-1)>>6; w++ {
+			word := in[w] | edge[w]
+			for word != 0 {
+				b := bits.TrailingZeros64(word)
+				word &= word - 1
+				o := w<<6 | b
+				if o < off || o >= off+n {
+					continue
+				}
+				if in[w]&(1<<b) == 0 && !bc.box.Contains(c[o].point()) {
+					continue
+				}
+				if !fn(base+o, cc.post[o]) {
+					return false
+				}
+			}
+		}
+		from += n
+	}
+	return true
+}
+
+// countInBox counts the points in the box among positions [from, to) of
+// one chunk (to-from <= chunkLen, not crossing chunks), reading only those
+// on the box's border; ok is false when the chunk has no index.
+func (p *pointDeque) countInBox(bc *boxCells, from, to int) (n int, ok bool) {
+	j := p.head + from
+	ci, off := j>>chunkShift, j&chunkMask
+	if ci >= len(p.cells) || p.cells[ci] == nil {
+		return 0, false
+	}
+	var in, edge bitmap
+	bc.candidates(p.cells[ci], &in, &edge)
+	end := off + (to - from)
+	for w := off >> 6; w <= (end-1)>>6; w++ {
+		mask := ^uint64(0)
+		if lo := off - w<<6; lo > 0 {
+			mask &^= 1<<lo - 1
+		}
+		if hi := end - w<<6; hi < 64 {
+			mask &= 1<<hi - 1
+		}
+		n += bits.OnesCount64(in[w] & mask)
+		for word := edge[w] & mask; word != 0; word &= word - 1 {
+			if bc.box.Contains(p.chunks[ci][w<<6|bits.TrailingZeros64(word)].point()) {
+				n++
+			}
+		}
+	}
+	return n, true
+}

@@ -1,0 +1,97 @@
+package memstore
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/geoheat/geoheat/internal/analysis"
+	"github.com/geoheat/geoheat/internal/store"
+)
+
+// TestEachInBox checks the cell index against reading every point: the
+// same positions, in order, for boxes inside one cell, across many, on the
+// grid's edges and across the antimeridian, after drops from the front
+// (chunks with stale slots before the head) and with a filling last chunk.
+func TestEachInBox(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var p pointDeque
+	edges := []float64{-180, 180, -90, 90, 0, 5.625, -5.625}
+	for i := range 5*chunkLen + 300 {
+		g := geoRec{lat: r.Float64()*180 - 90, lon: r.Float64()*360 - 180, time: int64(i), post: uint32(i)}
+		if i%17 == 0 { // points exactly on grid lines and the world's edge
+			g.lat = max(min(edges[r.IntN(len(edges))], 90), -90)
+			g.lon = edges[r.IntN(len(edges))]
+		}
+		if i%5 == 0 { // a dense city
+			g.lat, g.lon = 40.4+r.Float64()*0.1, -3.7+r.Float64()*0.1
+		}
+		p.PushTimed(g, g.time)
+		if i == 2*chunkLen+10 {
+			p.DropFront(chunkLen + 500)
+		}
+	}
+	boxes := []store.BBox{
+		{West: -10, South: 35, East: 30, North: 60},
+		{West: -3.7, South: 40.4, East: -3.65, North: 40.45},
+		{West: 170, South: -50, East: -170, North: 10}, // across ±180
+		{West: -180, South: -90, East: 180, North: 90},
+		{West: 0, South: 0, East: 5.625, North: 5.625},
+		{West: 180, South: 90, East: 180, North: 90},
+		{West: -180, South: -90, East: -180, North: -90},
+	}
+	for range 50 {
+		w, e := r.Float64()*360-180, r.Float64()*360-180
+		s, n := r.Float64()*180-90, r.Float64()*180-90
+		boxes = append(boxes, store.BBox{West: w, South: min(s, n), East: e, North: max(s, n)})
+	}
+	for _, b := range boxes {
+		box, err := analysis.NewBox(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rg := range [][2]int{{0, p.Len()}, {3, p.Len() - 7}, {chunkLen - 1, chunkLen + 1}, {p.Len() - 100, p.Len()}} {
+			var want, got []int
+			for i := rg[0]; i < rg[1]; i++ {
+				if box.Contains(p.Ptr(i).point()) {
+					want = append(want, i)
+				}
+			}
+			bc := newBoxCells(box)
+			p.eachInBox(&bc, rg[0], rg[1], func(i int, post uint32) bool {
+				if post != p.Ptr(i).post {
+					t.Fatalf("box %v: position %d given with post %d, want %d", b, i, post, p.Ptr(i).post)
+				}
+				got = append(got, i)
+				return true
+			})
+			if !slices.Equal(got, want) {
+				t.Errorf("box %v, positions %v: %d points through the index, %d by reading all", b, rg, len(got), len(want))
+			}
+			// countInBox, one chunk's part at a time.
+			var n int
+			for from := rg[0]; from < rg[1]; {
+				to := min(rg[1], from+chunkLen-(p.head+from)&chunkMask)
+				k, ok := p.countInBox(&bc, from, to)
+				if !ok {
+					for i := from; i < to; i++ {
+						if box.Contains(p.Ptr(i).point()) {
+							k++
+						}
+					}
+				}
+				n, from = n+k, to
+			}
+			if n != len(want) {
+				t.Errorf("box %v, positions %v: counted %d in the box, want %d", b, rg, n, len(want))
+			}
+		}
+	}
+	if p.cells[len(p.cells)-1] == nil || len(p.cells) != len(p.chunks)-1 {
+		t.Errorf("%d chunks, %d indexed: every full chunk but the filling last one should be", len(p.chunks), len(p.cells))
+	}
+	p.DropFront(p.Len())
+	if len(p.cells) != 0 {
+		t.Errorf("%d cell indexes left after dropping everything", len(p.cells))
+	}
+}
