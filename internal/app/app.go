@@ -101,8 +101,12 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "geoheat: which hashtags each language uses right now, and where posts come from.")
 	fmt.Fprintln(w, "\nUsage: geoheat COMMAND [flags]   (geoheat COMMAND -h for its flags)")
 	fmt.Fprintln(w, "\nCommands:")
+	width := 0
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-*s %s\n", width, c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nEvery flag can also be set as GEOHEAT_<FLAG> in the environment (--data-dir: GEOHEAT_DATA_DIR).")
 }
