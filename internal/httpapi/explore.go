@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -222,43 +221,17 @@ func NewPostsData(q store.PostsQuery, res store.PostsResult) PostsData {
 }
 
 func (a *API) histogram(w http.ResponseWriter, r *http.Request) {
-	v := r.URL.Query()
-	q, aerr := parseHistogram(v)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	format, err := ParseFormat(v.Get("format"), FormatJSON, FormatCSV)
-	if err != nil {
-		writeError(w, badData(err))
-		return
-	}
-	a.serveFormat(w, r, histogramKey(q), true, format, "histogram", func(ctx context.Context) (any, *apiError) {
-		res, err := a.opts.Querier.Histogram(ctx, q)
-		if err != nil {
-			return nil, storeError(err)
-		}
-		return NewHistogramData(q, res), nil
+	serveQuery(a, w, r, queryEndpoint[store.HistogramQuery, store.HistogramResult]{
+		name: "histogram", formats: []string{FormatJSON, FormatCSV}, parse: parseHistogram,
+		run:  a.opts.Querier.Histogram,
+		data: func(q store.HistogramQuery, res store.HistogramResult) any { return NewHistogramData(q, res) },
 	})
 }
 
 func (a *API) posts(w http.ResponseWriter, r *http.Request) {
-	v := r.URL.Query()
-	q, aerr := parsePosts(v)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	format, err := ParseFormat(v.Get("format"), FormatJSON, FormatCSV, FormatGeoJSON)
-	if err != nil {
-		writeError(w, badData(err))
-		return
-	}
-	a.serveFormat(w, r, postsKey(q), true, format, "posts", func(ctx context.Context) (any, *apiError) {
-		res, err := a.opts.Querier.Posts(ctx, q)
-		if err != nil {
-			return nil, storeError(err)
-		}
-		return NewPostsData(q, res), nil
+	serveQuery(a, w, r, queryEndpoint[store.PostsQuery, store.PostsResult]{
+		name: "posts", formats: []string{FormatJSON, FormatCSV, FormatGeoJSON}, parse: parsePosts,
+		run:  a.opts.Querier.Posts,
+		data: func(q store.PostsQuery, res store.PostsResult) any { return NewPostsData(q, res) },
 	})
 }

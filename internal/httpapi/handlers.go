@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -229,26 +230,14 @@ func (a *API) status(r *http.Request) (any, *apiError) {
 	return d, nil
 }
 
+// counts: counting everything reads per-language totals (cheap, never
+// refused); a range or a box walks posts.
 func (a *API) counts(w http.ResponseWriter, r *http.Request) {
-	v := r.URL.Query()
-	q, aerr := parseCounts(v)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	format, err := ParseFormat(v.Get("format"), FormatJSON, FormatCSV)
-	if err != nil {
-		writeError(w, badData(err))
-		return
-	}
-	// Counting everything reads per-language totals (cheap, never refused);
-	// a range or a box walks posts.
-	a.serveFormat(w, r, countsKey(q), q != store.CountsQuery{}, format, "counts", func(ctx context.Context) (any, *apiError) {
-		rows, err := a.opts.Querier.Counts(ctx, q)
-		if err != nil {
-			return nil, storeError(err)
-		}
-		return countRows(rows), nil
+	serveQuery(a, w, r, queryEndpoint[store.CountsQuery, []store.LangCount]{
+		name: "counts", formats: []string{FormatJSON, FormatCSV}, parse: parseCounts,
+		expensive: func(q store.CountsQuery) bool { return q != store.CountsQuery{} },
+		run:       a.opts.Querier.Counts,
+		data:      func(_ store.CountsQuery, rows []store.LangCount) any { return countRows(rows) },
 	})
 }
 
@@ -277,16 +266,47 @@ func topRows(res []store.LangTop) TopRows {
 	return out
 }
 
-// Cache keys: one type per endpoint, holding the parsed (normalised) query,
-// so equivalent URLs share an entry and endpoints never collide.
-type (
-	topKey       store.TopQuery
-	pointsKey    store.PointsQuery
-	heatKey      store.HeatQuery
-	countsKey    store.CountsQuery
-	histogramKey store.HistogramQuery
-	postsKey     store.PostsQuery
-)
+// queryEndpoint is one query endpoint: its short name (an export's file
+// name), the formats it answers, how it parses its parameters, whether a
+// query takes a limiter slot, the store call, and the answer's layout.
+type queryEndpoint[Q comparable, R any] struct {
+	name      string
+	formats   []string
+	parse     func(url.Values) (Q, *apiError)
+	expensive func(Q) bool // nil: always
+	run       func(context.Context, Q) (R, error)
+	data      func(Q, R) any
+}
+
+// queryKey is the cache key of a parsed (normalised) query, so equivalent
+// URLs share an entry; its type parameter keeps endpoints apart.
+type queryKey[Q comparable] struct{ q Q }
+
+// serveQuery answers a query endpoint: a 400 for bad parameters or
+// format, else the guard's answer.
+func serveQuery[Q comparable, R any](a *API, w http.ResponseWriter, r *http.Request, e queryEndpoint[Q, R]) {
+	v := r.URL.Query()
+	q, aerr := e.parse(v)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	format, err := ParseFormat(v.Get("format"), e.formats...)
+	if err != nil {
+		writeError(w, badData(err))
+		return
+	}
+	a.serveFormat(w, r, queryKey[Q]{q}, e.expensive == nil || e.expensive(q), format, e.name, func(ctx context.Context) (any, *apiError) {
+		res, err := e.run(ctx, q)
+		if err != nil {
+			return nil, storeError(err)
+		}
+		return e.data(q, res), nil
+	})
+}
+
+// heatKey is the heat map's cache key (heatmode.go adds the mode).
+type heatKey store.HeatQuery
 
 // expensiveLast is the hashtag count beyond which a top query by count
 // takes a limiter slot like a windowed one: the seed's last=5000 is cheap,
@@ -294,45 +314,21 @@ type (
 const expensiveLast = 50_000
 
 func (a *API) top(w http.ResponseWriter, r *http.Request) {
-	q, aerr := parseTop(r.URL.Query())
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	format, err := ParseFormat(r.URL.Query().Get("format"), FormatJSON, FormatCSV)
-	if err != nil {
-		writeError(w, badData(err))
-		return
-	}
-	// Every selection but the newest hashtags walks posts: a range, a box
-	// or a search as much as a window.
-	expensive := q.Last == 0 || q.Last > expensiveLast
-	a.serveFormat(w, r, topKey(q), expensive, format, "top", func(ctx context.Context) (any, *apiError) {
-		res, err := a.opts.Querier.Top(ctx, q)
-		if err != nil {
-			return nil, storeError(err)
-		}
-		return topRows(res), nil
+	serveQuery(a, w, r, queryEndpoint[store.TopQuery, []store.LangTop]{
+		name: "top", formats: []string{FormatJSON, FormatCSV}, parse: parseTop,
+		// Every selection but the newest hashtags walks posts: a range, a
+		// box or a search as much as a window.
+		expensive: func(q store.TopQuery) bool { return q.Last == 0 || q.Last > expensiveLast },
+		run:       a.opts.Querier.Top,
+		data:      func(_ store.TopQuery, res []store.LangTop) any { return topRows(res) },
 	})
 }
 
 func (a *API) points(w http.ResponseWriter, r *http.Request) {
-	q, aerr := parsePoints(r.URL.Query())
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	format, err := ParseFormat(r.URL.Query().Get("format"), FormatJSON, FormatCSV, FormatGeoJSON)
-	if err != nil {
-		writeError(w, badData(err))
-		return
-	}
-	a.serveFormat(w, r, pointsKey(q), true, format, "points", func(ctx context.Context) (any, *apiError) {
-		pts, err := a.opts.Querier.Points(ctx, q)
-		if err != nil {
-			return nil, storeError(err)
-		}
-		return newPointsData(q, pts), nil
+	serveQuery(a, w, r, queryEndpoint[store.PointsQuery, []store.Point]{
+		name: "points", formats: []string{FormatJSON, FormatCSV, FormatGeoJSON}, parse: parsePoints,
+		run:  a.opts.Querier.Points,
+		data: func(q store.PointsQuery, pts []store.Point) any { return newPointsData(q, pts) },
 	})
 }
 

@@ -242,11 +242,8 @@ func (s *Store) allLanguages(ctx context.Context, lang string) ([]string, error)
 // posts selected, their points by provenance and their hashtags; languages
 // with none selected are left out.
 func (s *Store) countsSelect(ctx context.Context, q store.CountsQuery) ([]store.LangCount, error) {
-	q, err := q.Normalize()
+	q, err := begin(ctx, s, q)
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: %w", err)
-	}
-	if err := s.begin(ctx); err != nil {
 		return nil, err
 	}
 	if s.layout == LayoutSeed {
@@ -373,11 +370,8 @@ func recordTime(r *record) (int64, error) {
 // with a keyword query. An open From is the oldest post held, an open To
 // just after the head (the head's posts included).
 func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.HistogramResult, error) {
-	q, err := q.Normalize()
+	q, err := begin(ctx, s, q)
 	if err != nil {
-		return store.HistogramResult{}, fmt.Errorf("redisstore: %w", err)
-	}
-	if err := s.begin(ctx); err != nil {
 		return store.HistogramResult{}, err
 	}
 	if s.layout == LayoutSeed {
@@ -454,11 +448,8 @@ func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.Hi
 // newest first (ties: the later arrival first), from a textindex.Index
 // built of every kept record (docs/redis.md has the cost).
 func (s *Store) Posts(ctx context.Context, q store.PostsQuery) (store.PostsResult, error) {
-	q, err := q.Normalize()
+	q, err := begin(ctx, s, q)
 	if err != nil {
-		return store.PostsResult{}, fmt.Errorf("redisstore: %w", err)
-	}
-	if err := s.begin(ctx); err != nil {
 		return store.PostsResult{}, err
 	}
 	if s.layout == LayoutSeed {

@@ -58,6 +58,24 @@ func genPosts(rng *rand.Rand, n int, start time.Time, step time.Duration) []post
 // TestMatchesMemstore feeds the same posts to the embedded store and to
 // Redis, with retention and a post limit dropping along the way, and
 // compares every query; windows span many 256-post chunks and out-of-order
+// recordBoth records all into both stores in batches of 1 to maxBatch
+// posts and calls compare after each, stopping at the first failure.
+func recordBoth(t *testing.T, ctx context.Context, rng *rand.Rand, all []post.Post, maxBatch int, mem, rs store.Store, compare func()) {
+	t.Helper()
+	for len(all) > 0 {
+		n := min(len(all), 1+rng.IntN(maxBatch))
+		for _, s := range []store.Store{mem, rs} {
+			if err := s.Record(ctx, all[:n]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all = all[n:]
+		if compare(); t.Failed() {
+			return
+		}
+	}
+}
+
 // posts.
 func TestMatchesMemstore(t *testing.T) {
 	srv := redistest.Start(t)
@@ -83,19 +101,12 @@ func TestMatchesMemstore(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, 2))
 			all := genPosts(rng, 6000, storetest.T0, time.Second)
 			trends := 0
-			for len(all) > 0 {
-				n := min(len(all), 1+rng.IntN(700))
-				for _, s := range []store.Store{mem, rs} {
-					if err := s.Record(ctx, all[:n]); err != nil {
-						t.Fatal(err)
-					}
-				}
-				all = all[n:]
+			recordBoth(t, ctx, rng, all, 700, mem, rs, func() {
 				compareStores(t, ctx, mem, rs)
 				trends += compareTrends(t, ctx, mem, rs)
-				if t.Failed() {
-					return
-				}
+			})
+			if t.Failed() {
+				return
 			}
 			if trends < 100 {
 				t.Errorf("the stores agreed on %d trends in all, too few for the comparison to mean much", trends)
@@ -237,27 +248,14 @@ func TestExploreMatchesMemstore(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer mem.Close()
-			if _, err := mem.Posts(ctx, store.PostsQuery{}); err != nil {
-				// Until the embedded store answers them (wt-mem).
-				t.Skipf("memstore does not answer the exploration queries: %v", err)
-			}
 			rs := open(t, srv.URL(""), redisstore.Options{Retention: tc.retention, MaxPosts: tc.maxPosts, Now: clock.Now,
 				KeepText: tc.keep, KeepTextAge: tc.keepAge})
 			rng := rand.New(rand.NewPCG(5, 6))
 			all := genPosts(rng, 4000, storetest.T0, time.Second)
 			exploreText(rand.New(rand.NewPCG(7, 8)), all)
-			for len(all) > 0 {
-				n := min(len(all), 1+rng.IntN(900))
-				for _, s := range []store.Store{mem, rs} {
-					if err := s.Record(ctx, all[:n]); err != nil {
-						t.Fatal(err)
-					}
-				}
-				all = all[n:]
-				compareExplore(t, ctx, mem, rs)
-				if t.Failed() {
-					return
-				}
+			recordBoth(t, ctx, rng, all, 900, mem, rs, func() { compareExplore(t, ctx, mem, rs) })
+			if t.Failed() {
+				return
 			}
 		})
 	}

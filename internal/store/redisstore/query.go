@@ -135,17 +135,24 @@ func (tc *tagCounter) top(n int) []store.TagCount {
 	return out
 }
 
+// begin normalises a query and waits for the store to be ready: how every
+// query starts.
+func begin[Q interface{ Normalize() (Q, error) }](ctx context.Context, s *Store, q Q) (Q, error) {
+	q, err := q.Normalize()
+	if err != nil {
+		return q, fmt.Errorf("redisstore: %w", err)
+	}
+	return q, s.begin(ctx)
+}
+
 // Top implements store.Querier, exactly as the embedded store answers: N
 // defaults to 3, Last to 5000 (when Window is 0 too); Lang "" lists every
 // language holding hashtags, by key; a named language that holds none gets
 // one entry with no tags; Window > 0 counts the posts with time >
 // head − Window and ignores Last.
 func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, error) {
-	q, err := q.Normalize()
+	q, err := begin(ctx, s, q)
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: %w", err)
-	}
-	if err := s.begin(ctx); err != nil {
 		return nil, err
 	}
 	if s.layout == LayoutSeed {
@@ -225,11 +232,8 @@ func (s *Store) head(ctx context.Context, now int64) (head int64, ok bool, err e
 // query's provenances (N defaults to 400, provenances to exact and place),
 // oldest first, bit-exact as recorded.
 func (s *Store) Points(ctx context.Context, q store.PointsQuery) ([]store.Point, error) {
-	q, err := q.Normalize()
+	q, err := begin(ctx, s, q)
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: %w", err)
-	}
-	if err := s.begin(ctx); err != nil {
 		return nil, err
 	}
 	if s.layout == LayoutSeed {
@@ -592,11 +596,8 @@ func (s *Store) memoryUsage(ctx context.Context, keys []string) int64 {
 // some of whose posts are gone would understate its activity. Records
 // written before authors existed count as one unknown author.
 func (s *Store) Trends(ctx context.Context, q store.TrendsQuery) (store.TrendsResult, error) {
-	q, err := q.Normalize()
+	q, err := begin(ctx, s, q)
 	if err != nil {
-		return store.TrendsResult{}, fmt.Errorf("redisstore: %w", err)
-	}
-	if err := s.begin(ctx); err != nil {
 		return store.TrendsResult{}, err
 	}
 	if s.layout == LayoutSeed {
