@@ -42,6 +42,7 @@ package textindex
 import (
 	"cmp"
 	"encoding/binary"
+	"hash/maphash"
 	"math"
 	"slices"
 	"strings"
@@ -73,6 +74,18 @@ type Post struct {
 	// GeoExact (store.PointSource's rule).
 	Source post.GeoSource
 	Conf   uint8 // store.QuantizeConfidence's byte
+	// Words, when WordsCut, are the post's words as Cut returned them for
+	// this Text and Tags: cut before Add, outside the caller's lock.
+	// Otherwise Add cuts them itself.
+	Words    []Word
+	WordsCut bool
+}
+
+// Word is one distinct word of a post and its hash under the index's
+// seed (Cut), so that Add's lookup hashes nothing.
+type Word struct {
+	Text string
+	Hash uint64
 }
 
 // Bounds on the strings kept, so a record's offsets fit 16 bits. Real ids,
@@ -130,14 +143,19 @@ type Index struct {
 	langs   []string
 	langIDs map[string]uint16
 
-	words    map[string]int32 // word -> index in lists
-	keys     []string         // index in lists -> word ("" when free)
-	lists    [][]uint32       // sorted ordinals of the posts holding the word
-	free     []int32          // unused list indexes
-	postings int64            // entries in lists, dropped ones included
-	sweep    int              // next list index the incremental trim visits
+	seed maphash.Seed
+	// byHash maps a word's hash to its index in lists; the rare word whose
+	// hash another held word already has goes to collide instead.
+	byHash   map[uint64]int32
+	collide  map[string]int32
+	keys     []string   // index in lists -> word ("" when free)
+	hashes   []uint64   // index in lists -> the word's hash
+	lists    [][]uint32 // sorted ordinals of the posts holding the word
+	free     []int32    // unused list indexes
+	postings int64      // entries in lists, dropped ones included
+	sweep    int        // next list index the incremental trim visits
 
-	wordBuf   []string
+	wordBuf   []Word
 	blobBytes int64 // bytes and posts added, for sizing arenas
 	blobPosts int64
 }
@@ -150,7 +168,9 @@ func New(limit int, maxAge time.Duration) *Index {
 		limit:   min(max(limit, 0), MaxLimit),
 		maxAge:  max(int64(maxAge), 0),
 		langIDs: make(map[string]uint16),
-		words:   make(map[string]int32),
+		seed:    maphash.MakeSeed(),
+		byHash:  make(map[uint64]int32),
+		collide: make(map[string]int32),
 	}
 }
 
@@ -219,14 +239,18 @@ func (x *Index) Add(p Post) {
 		c.data = append(c.data, s...)
 		r.ends[i] = uint16(len(c.data) - start)
 	}
-	ws := appendWords(x.wordBuf[:0], text)
-	for _, t := range p.Tags {
+	tags := p.Tags
+	for i, t := range tags {
 		if len(c.data)-start+binary.MaxVarintLen64+len(t) > maxBlobBytes {
+			tags = tags[:i]
 			break // pathological: tens of kilobytes of hashtags
 		}
 		c.data = binary.AppendUvarint(c.data, uint64(len(t)))
 		c.data = append(c.data, t...)
-		ws = words.Append(ws, t)
+	}
+	ws := p.Words
+	if !p.WordsCut || len(tags) < len(p.Tags) {
+		ws = x.Cut(x.wordBuf[:0], text, tags)
 	}
 	r.ends[4] = uint16(len(c.data) - start)
 	if c.n == 0 || p.Time < c.minT {
@@ -247,19 +271,45 @@ func (x *Index) Add(p Post) {
 
 	ord := x.front + uint32(x.n)
 	x.n++
-	slices.Sort(ws)
-	ws = slices.Compact(ws)
 	for _, w := range ws {
 		x.post(w, ord)
 	}
-	clear(ws)
-	x.wordBuf = ws[:0]
+	if !p.WordsCut {
+		clear(ws)
+		x.wordBuf = ws[:0]
+	}
 
 	if !x.hasNewest || p.Time > x.newest {
 		x.newest, x.hasNewest = p.Time, true
 	}
 	x.enforce()
 	x.trimSome()
+}
+
+// Cut appends to dst the distinct words of a post's text (cut as Add
+// keeps it, links left out) and hashtags, hashed for Add. It reads nothing
+// Add or a drop changes, so a caller may cut a batch's words outside the
+// lock under which it adds them.
+func (x *Index) Cut(dst []Word, text string, tags []string) []Word {
+	var buf [32]string
+	ws := appendWords(buf[:0], cut(text, store.SnippetBytes))
+	for _, t := range tags {
+		ws = words.Append(ws, t)
+	}
+	from := len(dst)
+	for _, w := range ws {
+		dst = append(dst, Word{Text: w, Hash: maphash.String(x.seed, w)})
+	}
+	// Distinct words: sorted by hash (cheaper to compare than text),
+	// equal words are adjacent.
+	mine := dst[from:]
+	slices.SortFunc(mine, func(a, b Word) int {
+		if c := cmp.Compare(a.Hash, b.Hash); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Text, b.Text)
+	})
+	return append(dst[:from], slices.Compact(mine)...)
 }
 
 // appendWords appends the words of text (words.Append) without the
@@ -310,23 +360,52 @@ func (x *Index) tail() *chunk {
 	return c
 }
 
-func (x *Index) post(w string, ord uint32) {
-	li, ok := x.words[w]
+func (x *Index) post(w Word, ord uint32) {
+	li, ok := x.lookup(w)
 	if !ok {
-		w = strings.Clone(w) // w is a view of the folded text
+		text := strings.Clone(w.Text) // a view of the folded text
 		if k := len(x.free); k > 0 {
 			li = x.free[k-1]
 			x.free = x.free[:k-1]
-			x.keys[li] = w
+			x.keys[li], x.hashes[li] = text, w.Hash
 		} else {
 			li = int32(len(x.lists))
 			x.lists = append(x.lists, nil)
-			x.keys = append(x.keys, w)
+			x.keys = append(x.keys, text)
+			x.hashes = append(x.hashes, w.Hash)
 		}
-		x.words[w] = li
+		if _, taken := x.byHash[w.Hash]; taken {
+			x.collide[text] = li
+		} else {
+			x.byHash[w.Hash] = li
+		}
 	}
 	x.lists[li] = append(x.lists[li], ord)
 	x.postings++
+}
+
+// lookup returns the list index of word w.
+func (x *Index) lookup(w Word) (int32, bool) {
+	if li, ok := x.byHash[w.Hash]; ok && x.keys[li] == w.Text {
+		return li, true
+	}
+	if len(x.collide) == 0 {
+		return 0, false
+	}
+	li, ok := x.collide[w.Text]
+	return li, ok
+}
+
+// forget frees list li.
+func (x *Index) forget(li int32) {
+	if h := x.hashes[li]; x.byHash[h] == li {
+		delete(x.byHash, h)
+	} else {
+		delete(x.collide, x.keys[li])
+	}
+	x.keys[li] = ""
+	x.lists[li] = nil
+	x.free = append(x.free, li)
 }
 
 func (x *Index) enforce() {
@@ -400,10 +479,7 @@ func (x *Index) trimSome() {
 		i := x.live(list)
 		switch {
 		case i == len(list):
-			delete(x.words, x.keys[li])
-			x.keys[li] = ""
-			x.lists[li] = nil
-			x.free = append(x.free, int32(li))
+			x.forget(int32(li))
 			x.postings -= int64(len(list))
 		case i > 0 && 2*i >= len(list):
 			x.lists[li] = slices.Clone(list[i:])
@@ -437,13 +513,13 @@ func (x *Index) MemoryBytes() int64 {
 	for _, c := range x.chunks {
 		n += int64(unsafe.Sizeof(*c)) + int64(cap(c.data))
 	}
-	// A map entry costs about its key, the 16-byte string header, the value
-	// and the bucket's share (tophash, overflow, load factor): ~48 bytes.
+	// A map entry costs its key and value and the group's share (control
+	// word, load factor): ~24 bytes by hash, ~48 by string.
 	for _, k := range x.keys {
 		n += int64(len(k))
 	}
-	n += int64(len(x.words)) * 48
-	n += int64(cap(x.keys))*16 + int64(cap(x.lists))*24 + int64(cap(x.free))*4
+	n += int64(len(x.byHash))*24 + int64(len(x.collide))*48
+	n += int64(cap(x.keys))*16 + int64(cap(x.hashes))*8 + int64(cap(x.lists))*24 + int64(cap(x.free))*4
 	for _, l := range x.lists {
 		n += int64(cap(l)) * 4
 	}
@@ -593,7 +669,7 @@ func (x *Index) candidates(c *compiled) (pos []int32, all bool) {
 	}
 	lists := make([][]uint32, 0, len(c.words))
 	for _, w := range c.words {
-		li, ok := x.words[w]
+		li, ok := x.lookup(Word{Text: w, Hash: maphash.String(x.seed, w)})
 		if !ok {
 			return nil, false
 		}

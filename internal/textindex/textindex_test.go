@@ -445,3 +445,50 @@ func BenchmarkNewest(b *testing.B) {
 		})
 	}
 }
+
+// TestHashCollisions forces words to share a hash (Add takes precut
+// words): each keeps its own posting list, and dropping the posts of the
+// word holding the hash's slot leaves the other findable, and the reverse.
+func TestHashCollisions(t *testing.T) {
+	x := New(2, 0)
+	add := func(seq uint64, ws ...Word) {
+		x.Add(Post{Seq: seq, Time: int64(seq), Lang: "en", ID: "1", Words: ws, WordsCut: true})
+	}
+	a, b, c := Word{"alpha", 7}, Word{"beta", 7}, Word{"gamma", 7}
+	add(1, a)
+	add(2, b, c)
+	for _, w := range []Word{a, b, c} {
+		if li, ok := x.lookup(w); !ok || x.keys[li] != w.Text {
+			t.Fatalf("%q not found under a shared hash", w.Text)
+		}
+	}
+	add(3, c) // drops post 1: "alpha", which held the hash's slot
+	for range 10 {
+		x.trimSome()
+	}
+	if _, ok := x.lookup(a); ok {
+		t.Errorf("alpha still found after its only post was dropped")
+	}
+	for _, w := range []Word{b, c} {
+		if li, ok := x.lookup(w); !ok || x.keys[li] != w.Text {
+			t.Errorf("%q lost when alpha's list was freed", w.Text)
+		}
+	}
+	add(4, a) // alpha again: a fresh list under the same hash
+	add(5, a)
+	for range 10 {
+		x.trimSome()
+	}
+	li, ok := x.lookup(a)
+	if !ok || len(x.lists[li]) != 2 {
+		t.Fatalf("alpha re-added: found %v, list %v", ok, x.lists[li])
+	}
+	for _, w := range []Word{b, c} {
+		if _, ok := x.lookup(w); ok {
+			t.Errorf("%q found after all its posts were dropped", w.Text)
+		}
+	}
+	if len(x.byHash)+len(x.collide) != 1 {
+		t.Errorf("%d words by hash and %d colliding held, want just alpha", len(x.byHash), len(x.collide))
+	}
+}

@@ -25,6 +25,7 @@ type batch struct {
 	tags  []string // batch-local table of lower-cased hashtags
 	posts []batchPost
 	refs  []uint32 // tag table indexes; each post's tags are consecutive
+	words []textindex.Word
 }
 
 type batchPost struct {
@@ -41,6 +42,10 @@ type batchPost struct {
 	// the author's handle, the text's snippet and the given URL.
 	kept              bool
 	handle, text, url string
+	// words is the post's words (batch.words[wFrom:wTo]) when cut before
+	// apply (Store.cutWords), so the store's lock is not held for it.
+	wFrom, wTo int32
+	wordsCut   bool
 }
 
 // provenanced reports whether the point carries more than the version 1
@@ -60,6 +65,8 @@ func (b *batch) release() {
 	clear(b.langs)
 	clear(b.tags)
 	clear(b.posts)
+	clear(b.words)
+	b.words = b.words[:0]
 	b.reset()
 }
 

@@ -231,7 +231,8 @@ type Store struct {
 	// keep holds the kept posts' texts (nil when Options keep none); it
 	// drops what the columns drop (enforceLimits).
 	keep     *textindex.Index
-	counting bool // false while replaying: drops and writes are not counted
+	cutTags  []string // cutWords' scratch, under writeMu
+	counting bool     // false while replaying: drops and writes are not counted
 }
 
 // lang holds one language's columns. Positions in tagEnds and geo.post
@@ -417,6 +418,9 @@ func (s *Store) Record(ctx context.Context, posts []post.Post) error {
 		}
 		s.dirty = true
 	}
+	if s.keep != nil {
+		s.cutWords(b)
+	}
 	s.mu.Lock()
 	s.apply(b, now)
 	seqEnd, seqFront := s.seqNext, s.seqFront()
@@ -432,6 +436,31 @@ func (s *Store) Record(ctx context.Context, posts []post.Post) error {
 		}
 	}
 	return nil
+}
+
+// cutWords cuts the kept posts' texts and hashtags into words for the
+// text index before apply takes the lock: the most expensive part of
+// keeping text, it then delays no query. Caller holds writeMu.
+func (s *Store) cutWords(b *batch) {
+	tags := s.cutTags[:0]
+	refs := b.refs
+	for i := range b.posts {
+		p := &b.posts[i]
+		mine := refs[:p.nTags]
+		refs = refs[p.nTags:]
+		if !p.kept {
+			continue
+		}
+		tags = tags[:0]
+		for _, r := range mine {
+			tags = append(tags, b.tags[r])
+		}
+		p.wFrom = int32(len(b.words))
+		b.words = s.keep.Cut(b.words, p.text, tags)
+		p.wTo, p.wordsCut = int32(len(b.words)), true
+	}
+	clear(tags)
+	s.cutTags = tags[:0]
 }
 
 // maxLangs is how many language keys a store holds (ids are 16-bit).
@@ -491,6 +520,7 @@ func (s *Store) apply(b *batch, now int64) {
 			s.keep.Add(textindex.Post{
 				Seq: s.seqNext, Time: p.time, Lang: l.key, ID: p.id, Handle: p.handle, Text: p.text, URL: p.url,
 				Tags: tp.Tags, HasPoint: p.hasPoint, Lat: p.point.Lat, Lon: p.point.Lon, Source: p.source, Conf: p.conf,
+				Words: b.words[p.wFrom:p.wTo], WordsCut: p.wordsCut,
 			})
 		}
 		l.tagNext += uint64(p.nTags)
