@@ -91,6 +91,15 @@ func TestHistogramAgainstPosts(t *testing.T) {
 // through the point chunks' cell indexes, against going through the posts
 // one by one: the same tags, counts and tie order (first seen first).
 func TestBoxQueriesAgainstPosts(t *testing.T) {
+	t.Run("one core", func(t *testing.T) { testBoxQueriesAgainstPosts(t) })
+	t.Run("shared out", func(t *testing.T) {
+		defer func(w int) { parallelWork = w }(parallelWork)
+		parallelWork = 0
+		testBoxQueriesAgainstPosts(t)
+	})
+}
+
+func testBoxQueriesAgainstPosts(t *testing.T) {
 	var all []post.Post
 	s := fillWith(t, Options{}, 60_000, func(ps []post.Post) []post.Post {
 		all = append(all, ps...)

@@ -57,6 +57,18 @@ func TestConformanceInMemory(t *testing.T) {
 	})
 }
 
+// TestConformanceSharedOut runs the suite with every query that can share
+// its work out between cores doing so, however small the store.
+func TestConformanceSharedOut(t *testing.T) {
+	defer func(w int) { parallelWork = w }(parallelWork)
+	parallelWork = 0
+	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
+		return open(t, Options{Now: now, CountryOf: storetest.CountryOf})
+	}, func(t *testing.T, now func() time.Time, so storetest.Options) store.Store {
+		return open(t, withOptions(Options{Now: now, CountryOf: storetest.CountryOf}, so))
+	})
+}
+
 func TestConformancePersisted(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		return open(t, Options{Dir: t.TempDir(), Now: now, CountryOf: storetest.CountryOf})

@@ -98,11 +98,6 @@ func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, err
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
 	now := store.UnixNanos(s.now())
-	c := counterPool.Get().(*analysis.Counter)
-	defer counterPool.Put(c)
-	spans := spanPool.Get().(*[]span)
-	defer spanPool.Put(spans)
-
 	if err := s.begin(ctx); err != nil {
 		return nil, err
 	}
@@ -132,56 +127,131 @@ func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, err
 		}
 	}
 	cells := newBoxCells(box)
-	out := make([]store.LangTop, 0, max(len(langs), 1))
-	var top []analysis.IDCount
-	for _, l := range langs {
-		c.Reset()
-		c.Grow(s.tags.Size())
-		add := func(seg []uint32) bool { c.AddAll(seg); return true }
+	out := make([]store.LangTop, len(langs), max(len(langs), 1))
+	// Each language's top list is its own: with more than a core's worth
+	// of work (every language of a busy box or range), the languages are
+	// shared out between the cores, the heaviest first.
+	work := make([]int, len(langs))
+	total := 0
+	for i, l := range langs {
 		switch {
 		case q.Q != "":
-			c.AddAll(byQ[l])
+			work[i] = len(byQ[l])
 		case !q.BBox.IsZero():
-			// The posts with a point in the box, in post order (points
-			// are in post order), so ties keep the first seen first.
-			*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
-			check := !l.geoBySource().Covers(q.Geo)
-			pf := uint32(l.postFront())
-			for _, sp := range *spans {
-				l.geo.eachInBox(&cells, sp.from, sp.to, func(i int, post uint32) bool {
-					if !check || q.Geo.Has(l.geoMeta.At(i).source) {
-						if from, to := l.tagSpan(int(post - pf)); from < to {
-							l.tags.Segments(from, to, add)
-						}
-					}
-					return true
-				})
-			}
+			work[i] = l.geo.Len()
 		case q.Window > 0 || !q.Range.IsZero():
-			if lo < hi {
-				*spans = l.times.Between(lo, hi, timeOfPost, (*spans)[:0])
-				for _, sp := range *spans {
-					// A run of consecutive posts has consecutive hashtags.
-					from, _ := l.tagSpan(sp.from)
-					_, to := l.tagSpan(sp.to - 1)
-					l.tags.Segments(from, to, add)
-				}
-			}
+			work[i] = l.tags.Len()
 		default:
-			n := l.tags.Len()
-			l.tags.Segments(max(n-q.Last, 0), n, add)
+			work[i] = min(q.Last, l.tags.Len())
 		}
-		top = c.MostCommon(q.N, top[:0])
-		tags := make([]store.TagCount, len(top))
-		for i, tc := range top {
-			tags[i] = store.TagCount{Tag: s.tags.Name(tc.ID), Count: tc.Count}
-		}
-		out = append(out, store.LangTop{Lang: l.key, Tags: tags})
+		total += work[i]
 	}
+	one := func(shard []int) {
+		c := counterPool.Get().(*analysis.Counter)
+		defer counterPool.Put(c)
+		spans := spanPool.Get().(*[]span)
+		defer spanPool.Put(spans)
+		var top []analysis.IDCount
+		for _, i := range shard {
+			l := langs[i]
+			s.countTopTags(c, spans, l, q, lo, hi, byQ[l], &cells)
+			top = c.MostCommon(q.N, top[:0])
+			tags := make([]store.TagCount, len(top))
+			for k, tc := range top {
+				tags[k] = store.TagCount{Tag: s.tags.Name(tc.ID), Count: tc.Count}
+			}
+			out[i] = store.LangTop{Lang: l.key, Tags: tags}
+		}
+	}
+	shards := shareOut(work, total)
+	var wg sync.WaitGroup
+	for _, shard := range shards[1:] {
+		wg.Go(func() { one(shard) })
+	}
+	one(shards[0])
+	wg.Wait()
 	if q.Lang != "" && len(langs) == 0 {
 		out = append(out, store.LangTop{Lang: q.Lang, Tags: []store.TagCount{}})
 	}
 	return out, nil
+}
+
+// parallelWork is the work (points, hashtags or matches to read) below
+// which a query runs on one core: sharing out costs tens of microseconds.
+// A variable so that tests can share out small stores too.
+var parallelWork = 1 << 18
+
+// shareOut splits the indexes of work into one shard per core (at most
+// GOMAXPROCS, one when total is small), the heaviest item first to the
+// lightest shard, so that the shards finish together.
+func shareOut(work []int, total int) [][]int {
+	n := 1
+	if total >= parallelWork {
+		n = min(runtime.GOMAXPROCS(0), len(work), 8)
+	}
+	order := make([]int, len(work))
+	for i := range order {
+		order[i] = i
+	}
+	if n <= 1 {
+		return [][]int{order}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(work[b], work[a]) })
+	shards, load := make([][]int, n), make([]int, n)
+	for _, i := range order {
+		k := 0
+		for j := range load {
+			if load[j] < load[k] {
+				k = j
+			}
+		}
+		shards[k] = append(shards[k], i)
+		load[k] += work[i]
+	}
+	return shards
+}
+
+// countTopTags counts into c (reset first) the hashtags of l that a Top
+// query selects: those of the posts matching its search (matches, in post
+// order), of the posts with a point in its box, of its window or range, or
+// the Last newest. Caller holds mu.
+func (s *Store) countTopTags(c *analysis.Counter, spans *[]span, l *lang, q store.TopQuery, lo, hi int64, matches []uint32, cells *boxCells) {
+	c.Reset()
+	c.Grow(s.tags.Size())
+	add := func(seg []uint32) bool { c.AddAll(seg); return true }
+	switch {
+	case q.Q != "":
+		c.AddAll(matches)
+	case !q.BBox.IsZero():
+		// The posts with a point in the box, in post order (points are in
+		// post order), so ties keep the first seen first.
+		*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
+		check := !l.geoBySource().Covers(q.Geo)
+		pf := uint32(l.postFront())
+		for _, sp := range *spans {
+			l.geo.eachInBox(cells, sp.from, sp.to, func(i int, post uint32) bool {
+				if !check || q.Geo.Has(l.geoMeta.At(i).source) {
+					if from, to := l.tagSpan(int(post - pf)); from < to {
+						l.tags.Segments(from, to, add)
+					}
+				}
+				return true
+			})
+		}
+	case q.Window > 0 || !q.Range.IsZero():
+		if lo < hi {
+			*spans = l.times.Between(lo, hi, timeOfPost, (*spans)[:0])
+			for _, sp := range *spans {
+				// A run of consecutive posts has consecutive hashtags.
+				from, _ := l.tagSpan(sp.from)
+				_, to := l.tagSpan(sp.to - 1)
+				l.tags.Segments(from, to, add)
+			}
+		}
+	default:
+		n := l.tags.Len()
+		l.tags.Segments(max(n-q.Last, 0), n, add)
+	}
 }
 
 // geoBySource is Counts' per-provenance breakdown.
