@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"math"
 	"math/bits"
 	"sort"
 	"unsafe"
@@ -26,23 +27,35 @@ const (
 // chunkCells orders one full chunk's points by grid cell (row, then
 // column, then position, so a cell's points stay in arrival order):
 // order[rowStart[r]:rowStart[r+1]] are the offsets of row r's points, by
-// column; col parallels order. 7 bytes per point.
+// column; col parallels order. 9 bytes per point.
 type chunkCells struct {
 	rowStart [gridRows + 1]uint16
 	order    [chunkLen]uint16
 	col      [chunkLen]uint8
-	// post is each point's post position (geoRec.post) by offset, dense:
-	// the top hashtags of a box need it for every point inside, and
-	// reading it here rather than from the 32-byte records costs an
-	// eighth of the memory traffic.
-	post [chunkLen]uint32
+	// tagAt and ntag are each point's post's hashtags by offset: their
+	// absolute position in the language's tags (wrapping like
+	// geoRec.post) and count, manyTags for a count that does not fit.
+	// Box queries read them for every point inside; dense here, a post
+	// without hashtags (most) costs one read and no lookup of its post.
+	tagAt [chunkLen]uint32
+	ntag  [chunkLen]uint16
 }
+
+// manyTags marks a post with too many hashtags for ntag: its span is
+// looked up through its post.
+const manyTags = math.MaxUint16
+
+// tagsOfPost returns where the hashtags of a language's post (absolute
+// position, wrapping) start and how many it has.
+type tagsOfPost func(post uint32) (at uint32, n int)
 
 func gridRow(lat float64) int { return min(max(int((lat+90)/gridDeg), 0), gridRows-1) }
 func gridCol(lon float64) int { return min(max(int((lon+180)/gridDeg), 0), gridCols-1) }
 
-// newChunkCells indexes a full chunk by a counting sort on the cell.
-func newChunkCells(c *chunk[geoRec]) *chunkCells {
+// newChunkCells indexes a full chunk by a counting sort on the cell. Slots
+// before live hold dropped points, whose posts are gone: they get no
+// hashtags (queries never read them).
+func newChunkCells(c *chunk[geoRec], live int, tags tagsOfPost) *chunkCells {
 	var keys [chunkLen]uint16
 	var start [gridRows*gridCols + 1]uint16
 	for i := range c {
@@ -57,8 +70,9 @@ func newChunkCells(c *chunk[geoRec]) *chunkCells {
 	for r := 0; r <= gridRows; r++ {
 		cc.rowStart[r] = start[r*gridCols]
 	}
-	for i := range c {
-		cc.post[i] = c[i].post
+	for i := live; i < len(c); i++ {
+		at, n := tags(c[i].post)
+		cc.tagAt[i], cc.ntag[i] = at, uint16(min(n, manyTags))
 	}
 	next := start // the next free slot of each cell
 	for i, k := range keys {
@@ -77,15 +91,16 @@ type pointDeque struct {
 	cells []*chunkCells
 }
 
-// PushTimed appends g and indexes its chunk when g filled it.
-func (p *pointDeque) PushTimed(g geoRec, t int64) {
+// PushTimed appends g and indexes its chunk when g filled it; tags gives
+// the hashtags of the chunk's posts.
+func (p *pointDeque) PushTimed(g geoRec, t int64, tags tagsOfPost) {
 	p.deque.PushTimed(g, t)
 	if end := p.head + p.n; end&chunkMask == 0 { // g filled chunk ci
 		ci := end>>chunkShift - 1
 		for len(p.cells) < ci {
 			p.cells = append(p.cells, nil)
 		}
-		p.cells = append(p.cells[:ci], newChunkCells(p.chunks[ci]))
+		p.cells = append(p.cells[:ci], newChunkCells(p.chunks[ci], max(p.head-ci*chunkLen, 0), tags))
 	}
 }
 
@@ -183,11 +198,13 @@ func (bc *boxCells) candidates(cc *chunkCells, in, edge *bitmap) {
 	}
 }
 
-// eachInBox calls fn, in position order, with the position and post of
-// each point in the box among positions [from, to) of the deque, through
-// the cell index for full chunks (reading only the points on the box's
-// border), reading every point of the others. fn returns false to stop.
-func (p *pointDeque) eachInBox(bc *boxCells, from, to int, fn func(i int, post uint32) bool) bool {
+// eachInBox calls fn, in position order, with the position of each point
+// in the box among positions [from, to) of the deque and where its post's
+// hashtags are (tagAt, absolute) and how many: through the cell index for
+// full chunks (reading only the points on the box's border), reading
+// every point of the others (their hashtags through tags). fn returns
+// false to stop.
+func (p *pointDeque) eachInBox(bc *boxCells, from, to int, tags tagsOfPost, fn func(i int, tagAt uint32, ntag int) bool) bool {
 	for from < to {
 		j := p.head + from
 		ci, off := j>>chunkShift, j&chunkMask
@@ -196,8 +213,10 @@ func (p *pointDeque) eachInBox(bc *boxCells, from, to int, fn func(i int, post u
 		base := from - off // position of the chunk's slot 0
 		if ci >= len(p.cells) || p.cells[ci] == nil {
 			for o := off; o < off+n; o++ {
-				if g := &c[o]; bc.box.Contains(g.point()) && !fn(base+o, g.post) {
-					return false
+				if g := &c[o]; bc.box.Contains(g.point()) {
+					if at, k := tags(g.post); !fn(base+o, at, k) {
+						return false
+					}
 				}
 			}
 			from += n
@@ -218,7 +237,11 @@ func (p *pointDeque) eachInBox(bc *boxCells, from, to int, fn func(i int, post u
 				if in[w]&(1<<b) == 0 && !bc.box.Contains(c[o].point()) {
 					continue
 				}
-				if !fn(base+o, cc.post[o]) {
+				at, k := cc.tagAt[o], int(cc.ntag[o])
+				if k == manyTags {
+					at, k = tags(c[o].post)
+				}
+				if !fn(base+o, at, k) {
 					return false
 				}
 			}

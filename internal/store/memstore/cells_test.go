@@ -9,6 +9,15 @@ import (
 	"github.com/geoheat/geoheat/internal/store"
 )
 
+// fakeTags gives post i 3i as its first hashtag's position and i%4 of
+// them, or more than the index's count holds for every 1000th.
+func fakeTags(post uint32) (uint32, int) {
+	if post%1000 == 999 {
+		return 3 * post, manyTags + 7
+	}
+	return 3 * post, int(post % 4)
+}
+
 // TestEachInBox checks the cell index against reading every point: the
 // same positions, in order, for boxes inside one cell, across many, on the
 // grid's edges and across the antimeridian, after drops from the front
@@ -26,7 +35,7 @@ func TestEachInBox(t *testing.T) {
 		if i%5 == 0 { // a dense city
 			g.lat, g.lon = 40.4+r.Float64()*0.1, -3.7+r.Float64()*0.1
 		}
-		p.PushTimed(g, g.time)
+		p.PushTimed(g, g.time, fakeTags)
 		if i == 2*chunkLen+10 {
 			p.DropFront(chunkLen + 500)
 		}
@@ -58,9 +67,9 @@ func TestEachInBox(t *testing.T) {
 				}
 			}
 			bc := newBoxCells(box)
-			p.eachInBox(&bc, rg[0], rg[1], func(i int, post uint32) bool {
-				if post != p.Ptr(i).post {
-					t.Fatalf("box %v: position %d given with post %d, want %d", b, i, post, p.Ptr(i).post)
+			p.eachInBox(&bc, rg[0], rg[1], fakeTags, func(i int, at uint32, n int) bool {
+				if wantAt, wantN := fakeTags(p.Ptr(i).post); at != wantAt || n != wantN {
+					t.Fatalf("box %v: position %d given with tags %d+%d, want %d+%d", b, i, at, n, wantAt, wantN)
 				}
 				got = append(got, i)
 				return true

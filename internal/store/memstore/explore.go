@@ -68,14 +68,12 @@ func (s *Store) countsSelected(ctx context.Context, q store.CountsQuery) ([]stor
 		lc := store.LangCount{Lang: l.key}
 		if withBox {
 			*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
-			pf := uint32(l.postFront())
 			for _, sp := range *spans {
-				l.geo.eachInBox(&cells, sp.from, sp.to, func(i int, post uint32) bool {
+				l.geo.eachInBox(&cells, sp.from, sp.to, l.tagsOf, func(i int, _ uint32, ntag int) bool {
 					if src := l.geoMeta.At(i).source; q.Geo.Has(src) {
 						lc.Posts++
 						addSource(&lc.GeoBySource, src)
-						from, to := l.tagSpan(int(post - pf))
-						lc.Hashtags += int64(to - from)
+						lc.Hashtags += int64(ntag)
 					}
 					return true
 				})
@@ -384,7 +382,6 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 		}
 	}
 	for _, l := range s.histogramLangs(q.Lang) {
-		pf := uint32(l.postFront())
 		checkGeo := !l.geoBySource().Covers(q.Geo)
 		d := &l.geo
 		for ci, b := range d.bounds {
@@ -404,7 +401,7 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 			}
 			meta := l.geoMeta.Run(first, last-first)
 			k, kLo, kHi := -1, int64(0), int64(0)
-			d.eachInBox(&cells, first, last, func(i int, post uint32) bool {
+			d.eachInBox(&cells, first, last, l.tagsOf, func(i int, tagAt uint32, ntag int) bool {
 				if checkGeo && !q.Geo.Has(meta[i-first].source) {
 					return true
 				}
@@ -416,7 +413,7 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 					kHi = max(kLo+h.step, kLo)
 					kLo, kHi = max(kLo, h.lo), min(kHi, h.hi)
 				}
-				if q.Tag == "" || l.postHasTag(int(post-pf), tag) {
+				if q.Tag == "" || l.hasTagAt(tagAt, ntag, tag) {
 					counts[k]++
 				}
 				return true
@@ -425,10 +422,11 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 	}
 }
 
-// postHasTag reports whether post i of l carries tag. Caller holds mu.
-func (l *lang) postHasTag(i int, tag uint32) bool {
-	from, to := l.tagSpan(i)
-	for k := from; k < to; k++ {
+// hasTagAt reports whether the n hashtags at absolute position at of l
+// include tag. Caller holds mu.
+func (l *lang) hasTagAt(at uint32, n int, tag uint32) bool {
+	from := int(at - uint32(l.tagFront()))
+	for k := from; k < from+n; k++ {
 		if l.tags.At(k) == tag {
 			return true
 		}

@@ -285,6 +285,13 @@ func (g *geoRec) point() post.Point { return post.Point{Lat: g.lat, Lon: g.lon} 
 func (l *lang) postFront() uint64 { return l.postNext - uint64(l.times.Len()) }
 func (l *lang) tagFront() uint64  { return l.tagNext - uint64(l.tags.Len()) }
 
+// tagsOf returns where the hashtags of the post at absolute position post
+// start in l.tags (absolute, wrapping) and how many it has.
+func (l *lang) tagsOf(post uint32) (at uint32, n int) {
+	from, to := l.tagSpan(int(post - uint32(l.postFront())))
+	return uint32(l.tagFront()) + uint32(from), to - from
+}
+
 // tagSpan returns the indexes in l.tags of post i's hashtags.
 func (l *lang) tagSpan(i int) (from, to int) {
 	front := uint32(l.tagFront())
@@ -526,15 +533,16 @@ func (s *Store) apply(b *batch, now int64) {
 		l.tagNext += uint64(p.nTags)
 		l.times.PushTimed(p.time, p.time)
 		l.tagEnds.Push(uint32(l.tagNext))
+		at := l.postNext
+		l.postNext++ // the post is in: tagsOf can find its hashtags
 		if p.hasPoint {
 			l.geo.PushTimed(geoRec{
 				lat: p.point.Lat, lon: p.point.Lon, time: p.time,
-				seq: uint32(s.seqNext), post: uint32(l.postNext),
-			}, p.time)
+				seq: uint32(s.seqNext), post: uint32(at),
+			}, p.time, l.tagsOf)
 			l.geoMeta.Push(geoMeta{source: p.source, conf: p.conf})
 			l.geoBySrc[p.source]++
 		}
-		l.postNext++
 		s.order.Push(li)
 		s.seqNext++
 		if !s.hasTime || p.time > s.maxTime {

@@ -227,13 +227,12 @@ func (s *Store) countTopTags(c *analysis.Counter, spans *[]span, l *lang, q stor
 		// post order), so ties keep the first seen first.
 		*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
 		check := !l.geoBySource().Covers(q.Geo)
-		pf := uint32(l.postFront())
+		tf := uint32(l.tagFront())
 		for _, sp := range *spans {
-			l.geo.eachInBox(cells, sp.from, sp.to, func(i int, post uint32) bool {
-				if !check || q.Geo.Has(l.geoMeta.At(i).source) {
-					if from, to := l.tagSpan(int(post - pf)); from < to {
-						l.tags.Segments(from, to, add)
-					}
+			l.geo.eachInBox(cells, sp.from, sp.to, l.tagsOf, func(i int, tagAt uint32, n int) bool {
+				if n > 0 && (!check || q.Geo.Has(l.geoMeta.At(i).source)) {
+					from := int(tagAt - tf)
+					l.tags.Segments(from, from+n, add)
 				}
 				return true
 			})
