@@ -165,6 +165,30 @@ func newBoxCells(box analysis.Box) boxCells {
 	return bc
 }
 
+// useCellIndex lets tests compare answers through the cell index with
+// answers from reading every point.
+var useCellIndex = true
+
+// share is the fraction of the grid's cells the box overlaps.
+func (bc *boxCells) share() float64 {
+	cols := bc.cols[0][1] - bc.cols[0][0] + 1
+	if bc.two {
+		cols += bc.cols[1][1] - bc.cols[1][0] + 1
+	}
+	return float64((bc.r1-bc.r0+1)*cols) / (gridRows * gridCols)
+}
+
+// heatCells returns the box's cells and whether a heat map reads the box
+// through the index: when it overlaps at most half the grid (beyond that,
+// marking candidates costs more than reading every point).
+func heatCells(box analysis.Box) (boxCells, bool) {
+	bc := newBoxCells(box)
+	return bc, useCellIndex && !box.IsWorld() && bc.share() <= 0.5
+}
+
+// noTags is the hashtags of posts for a caller that needs none.
+func noTags(uint32) (uint32, int) { return 0, 0 }
+
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -202,9 +226,9 @@ func (bc *boxCells) candidates(cc *chunkCells, in, edge *bitmap) {
 // in the box among positions [from, to) of the deque and where its post's
 // hashtags are (tagAt, absolute) and how many: through the cell index for
 // full chunks (reading only the points on the box's border), reading
-// every point of the others (their hashtags through tags). fn returns
-// false to stop.
-func (p *pointDeque) eachInBox(bc *boxCells, from, to int, tags tagsOfPost, fn func(i int, tagAt uint32, ntag int) bool) bool {
+// every point of the others (their hashtags through tags). fn also gets
+// the point's record; it returns false to stop.
+func (p *pointDeque) eachInBox(bc *boxCells, from, to int, tags tagsOfPost, fn func(i int, g *geoRec, tagAt uint32, ntag int) bool) bool {
 	for from < to {
 		j := p.head + from
 		ci, off := j>>chunkShift, j&chunkMask
@@ -214,7 +238,7 @@ func (p *pointDeque) eachInBox(bc *boxCells, from, to int, tags tagsOfPost, fn f
 		if ci >= len(p.cells) || p.cells[ci] == nil {
 			for o := off; o < off+n; o++ {
 				if g := &c[o]; bc.box.Contains(g.point()) {
-					if at, k := tags(g.post); !fn(base+o, at, k) {
+					if at, k := tags(g.post); !fn(base+o, g, at, k) {
 						return false
 					}
 				}
@@ -241,7 +265,7 @@ func (p *pointDeque) eachInBox(bc *boxCells, from, to int, tags tagsOfPost, fn f
 				if k == manyTags {
 					at, k = tags(c[o].post)
 				}
-				if !fn(base+o, at, k) {
+				if !fn(base+o, &c[o], at, k) {
 					return false
 				}
 			}

@@ -1,9 +1,12 @@
 package memstore
 
 import (
+	"context"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/geoheat/geoheat/internal/analysis"
 	"github.com/geoheat/geoheat/internal/store"
@@ -67,7 +70,10 @@ func TestEachInBox(t *testing.T) {
 				}
 			}
 			bc := newBoxCells(box)
-			p.eachInBox(&bc, rg[0], rg[1], fakeTags, func(i int, at uint32, n int) bool {
+			p.eachInBox(&bc, rg[0], rg[1], fakeTags, func(i int, g *geoRec, at uint32, n int) bool {
+				if g != p.Ptr(i) {
+					t.Fatalf("box %v: position %d given with another record", b, i)
+				}
 				if wantAt, wantN := fakeTags(p.Ptr(i).post); at != wantAt || n != wantN {
 					t.Fatalf("box %v: position %d given with tags %d+%d, want %d+%d", b, i, at, n, wantAt, wantN)
 				}
@@ -102,5 +108,42 @@ func TestEachInBox(t *testing.T) {
 	p.DropFront(p.Len())
 	if len(p.cells) != 0 {
 		t.Errorf("%d cell indexes left after dropping everything", len(p.cells))
+	}
+}
+
+// TestHeatThroughCells: heat maps of boxes small enough to be read
+// through the cell index are the same, to the bit, as reading every point
+// (the same points, summed in the same order), with and without windows.
+func TestHeatThroughCells(t *testing.T) {
+	s := fillWith(t, Options{}, 60_000, nil)
+	defer s.Close()
+	ctx := context.Background()
+	st, _ := s.Stats(ctx)
+	for _, q := range []store.HeatQuery{
+		{BBox: store.BBox{West: -10, South: 35, East: 30, North: 60}, Zoom: 4},
+		{BBox: store.BBox{West: 100, South: -60, East: -100, North: 20}, Zoom: 3},
+		{BBox: store.BBox{West: -60, South: -40, East: 40, North: 30}, Zoom: 6, Lang: "es"},
+		{BBox: store.BBox{West: -10, South: 35, East: 30, North: 60}, Zoom: 5, Range: store.Range{From: st.Head.Add(-20 * time.Minute)}},
+	} {
+		box, err := analysis.NewBox(q.BBox)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := heatCells(box); !ok {
+			t.Fatalf("%+v: the box is not read through the index; the test needs it to be", q.BBox)
+		}
+		via, err := s.Heat(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		useCellIndex = false
+		all, err := s.Heat(ctx, q)
+		useCellIndex = true
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(via.Cells) == 0 || !reflect.DeepEqual(via, all) {
+			t.Errorf("%+v: %d cells through the index, %d reading every point (or they differ)", q, len(via.Cells), len(all.Cells))
+		}
 	}
 }

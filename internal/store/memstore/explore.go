@@ -69,7 +69,7 @@ func (s *Store) countsSelected(ctx context.Context, q store.CountsQuery) ([]stor
 		if withBox {
 			*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
 			for _, sp := range *spans {
-				l.geo.eachInBox(&cells, sp.from, sp.to, l.tagsOf, func(i int, _ uint32, ntag int) bool {
+				l.geo.eachInBox(&cells, sp.from, sp.to, l.tagsOf, func(i int, _ *geoRec, _ uint32, ntag int) bool {
 					if src := l.geoMeta.At(i).source; q.Geo.Has(src) {
 						lc.Posts++
 						addSource(&lc.GeoBySource, src)
@@ -401,11 +401,11 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 			}
 			meta := l.geoMeta.Run(first, last-first)
 			k, kLo, kHi := -1, int64(0), int64(0)
-			d.eachInBox(&cells, first, last, l.tagsOf, func(i int, tagAt uint32, ntag int) bool {
+			d.eachInBox(&cells, first, last, l.tagsOf, func(i int, g *geoRec, tagAt uint32, ntag int) bool {
 				if checkGeo && !q.Geo.Has(meta[i-first].source) {
 					return true
 				}
-				if t := d.Ptr(i).time; t < kLo || t >= kHi || k < 0 {
+				if t := g.time; t < kLo || t >= kHi || k < 0 {
 					if k = h.bucket(t); k < 0 {
 						return true
 					}

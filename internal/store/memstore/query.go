@@ -31,6 +31,7 @@ var (
 type heatScratch struct {
 	views    []heatView
 	geoPtrs  []*chunk[geoRec]
+	cellPtrs []*chunkCells
 	metaPtrs []*chunk[geoMeta]
 	u32Ptrs  []*chunk[uint32]
 	recent   []recentPoint
@@ -229,7 +230,7 @@ func (s *Store) countTopTags(c *analysis.Counter, spans *[]span, l *lang, q stor
 		check := !l.geoBySource().Covers(q.Geo)
 		tf := uint32(l.tagFront())
 		for _, sp := range *spans {
-			l.geo.eachInBox(cells, sp.from, sp.to, l.tagsOf, func(i int, tagAt uint32, n int) bool {
+			l.geo.eachInBox(cells, sp.from, sp.to, l.tagsOf, func(i int, _ *geoRec, tagAt uint32, n int) bool {
 				if n > 0 && (!check || q.Geo.Has(l.geoMeta.At(i).source)) {
 					from := int(tagAt - tf)
 					l.tags.Segments(from, from+n, add)
@@ -331,6 +332,10 @@ type heatFilter struct {
 	// it when its latitude is: two comparisons inline instead of a call.
 	latOnly      bool
 	south, north float64
+	// cells: the box through the points' cell index, for a box small
+	// enough that reading only its cells' points beats reading all.
+	cells        boxCells
+	useCells     bool
 	byTag        bool
 	tag          uint32
 	geo          post.GeoSet
@@ -352,7 +357,7 @@ type heatFilter struct {
 // the elements [0, Len) of a view do not change while it is scanned; the
 // race tests of heat_lock_test.go exercise this with drops.
 type heatView struct {
-	geo      deque[geoRec]
+	geo      pointDeque     // its cells: the chunks' indexes, immutable once built
 	geoMeta  deque[geoMeta] // only when checkGeo
 	tagEnds  deque[uint32]  // only with a tag filter
 	tags     deque[uint32]  // only with a tag filter
@@ -434,6 +439,7 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 	if bb := box.BBox(); !box.CrossesAntimeridian() && bb.West <= -180 && bb.East >= 180 {
 		f.latOnly, f.south, f.north = true, bb.South, bb.North
 	}
+	f.cells, f.useCells = heatCells(box)
 	tag := ""
 	if q.Tag != "" {
 		tag = pytext.Lower(q.Tag)
@@ -477,10 +483,11 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 // does not keep dropped chunks alive, and returns it to the pool.
 func (sc *heatScratch) release() {
 	clear(sc.geoPtrs)
+	clear(sc.cellPtrs)
 	clear(sc.metaPtrs)
 	clear(sc.u32Ptrs)
 	clear(sc.views)
-	sc.geoPtrs, sc.metaPtrs, sc.u32Ptrs, sc.views = sc.geoPtrs[:0], sc.metaPtrs[:0], sc.u32Ptrs[:0], sc.views[:0]
+	sc.geoPtrs, sc.cellPtrs, sc.metaPtrs, sc.u32Ptrs, sc.views = sc.geoPtrs[:0], sc.cellPtrs[:0], sc.metaPtrs[:0], sc.u32Ptrs[:0], sc.views[:0]
 	sc.recent, sc.spans = sc.recent[:0], sc.spans[:0]
 	heatPool.Put(sc)
 }
@@ -520,7 +527,10 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 			continue
 		}
 		v.spans = sc.spans[from:len(sc.spans):len(sc.spans)]
-		v.geo, sc.geoPtrs = snapshotDeque(&l.geo.deque, sc.geoPtrs)
+		v.geo.deque, sc.geoPtrs = snapshotDeque(&l.geo.deque, sc.geoPtrs)
+		at := len(sc.cellPtrs)
+		sc.cellPtrs = append(sc.cellPtrs, l.geo.cells...)
+		v.geo.cells = sc.cellPtrs[at:len(sc.cellPtrs):len(sc.cellPtrs)]
 		if v.checkGeo = !l.geoBySource().Covers(f.geo); v.checkGeo {
 			v.geoMeta, sc.metaPtrs = snapshotDeque(&l.geoMeta, sc.metaPtrs)
 		}
@@ -540,6 +550,7 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 // Last newest across languages, oldest first. It runs without the lock.
 func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, seqFront uint32, sc *heatScratch) error {
 	g := sc.grid
+	grid := g
 	var err error
 	// check runs once per run of up to a chunk of points: cheap next to
 	// the 1024 points, frequent enough to stop within microseconds.
@@ -562,6 +573,23 @@ func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, 
 	if q.Last == 0 {
 		for i := range sc.views {
 			v := &sc.views[i]
+			if f.useCells && !v.checkGeo && !f.byTag {
+				// A small box: only its cells' points, in the same order.
+				for _, sp := range v.spans {
+					for from := sp.from; from < sp.to && check(); {
+						to := min(sp.to, from+chunkLen-(v.geo.head+from)&chunkMask)
+						v.geo.eachInBox(&f.cells, from, to, noTags, func(_ int, g *geoRec, _ uint32, _ int) bool {
+							grid.AddLatLon(g.lat, g.lon)
+							return true
+						})
+						from = to
+					}
+					if err != nil {
+						return err
+					}
+				}
+				continue
+			}
 			for _, sp := range v.spans {
 				at := sp.from
 				v.geo.Segments(sp.from, sp.to, func(seg []geoRec) bool {
