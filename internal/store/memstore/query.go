@@ -334,11 +334,11 @@ type heatFilter struct {
 	south, north float64
 	// cells: the box through the points' cell index, for a box small
 	// enough that reading only its cells' points beats reading all.
-	cells        boxCells
-	useCells     bool
-	byTag        bool
-	tag          uint32
-	geo          post.GeoSet
+	cells    boxCells
+	useCells bool
+	byTag    bool
+	tag      uint32
+	geo      post.GeoSet
 }
 
 // heatView is what Heat scans of one language once the lock is released:
