@@ -37,6 +37,10 @@ type Options struct {
 	// Default 2.5 nats: a posterior of about 92 % against the runner-up.
 	// A negative value keeps every answer that has letters.
 	MinMargin float64
+	// TieMargin is the margin under which any close call, confusable
+	// pair or not, is left undetermined: a near tie is a coin toss.
+	// Default 0.4 nats (the winner under 60 % against the runner-up).
+	TieMargin float64
 	// MinLetters is the fewest letters (after cleaning) a text needs for a
 	// kept answer. Default 3.
 	MinLetters int
@@ -44,6 +48,7 @@ type Options struct {
 
 const (
 	defaultMinMargin  = 2.5
+	defaultTieMargin  = 0.3
 	defaultMinLetters = 3
 
 	// floorQ is what a language that knows no n-gram ending at a letter
@@ -53,24 +58,19 @@ const (
 	floorQ = 14 * probScale
 	// backoffQ is stupid backoff's 0.4 per order backed off, as -ln(0.4).
 	backoffQ = 15 // round(0.916 * probScale)
-	// priorEnglish favours English by 2 nats: by far the most common
-	// language of short posts, and the usual language of the product
-	// names, song titles and one-word replies that fill them. It moves
-	// short, ambiguous tweets from Tagalog, Latin or Italian guesses to
-	// English (tweets: 90.9 % -> 92.6 % agreement with Twitter's labels)
-	// and leaves sentence-length text unchanged (docs/langid.md).
-	priorEnglish = 2 * probScale
 )
 
 // Detector identifies languages. It is safe for concurrent use.
 type Detector struct {
 	m          *model
 	minMargin  int32 // probScale units
+	tieMargin  int32 // probScale units
 	minLetters int
 	norwegian  uint8 // id of lingua's "nb", reported as "no"
 	hasNB      bool
 	english    uint8
 	hasEN      bool
+	prior      [maxLangs]int32 // log prior, probScale units (priors.go)
 }
 
 var (
@@ -90,11 +90,17 @@ func New(opts Options) (*Detector, error) {
 		margin = defaultMinMargin
 	}
 	d.minMargin = int32(math.Round(margin * probScale))
+	tie := opts.TieMargin
+	if tie == 0 {
+		tie = defaultTieMargin
+	}
+	d.tieMargin = int32(math.Round(tie * probScale))
 	if d.minLetters <= 0 {
 		d.minLetters = defaultMinLetters
 	}
 	d.norwegian, d.hasNB = m.ids["nb"]
 	d.english, d.hasEN = m.ids["en"]
+	d.prior = m.priors()
 	return d, nil
 }
 
@@ -121,6 +127,7 @@ type analysis struct {
 	kazakh  int32 // letters of Kazakh's Cyrillic alphabet that Tajik lacks
 	// Words for and against Galician (galician.go).
 	galicianWords, iberianWords int32
+	hashtags                    int32 // #hashtags skipped
 }
 
 // Detect implements langid.Detector. Result.Lang is the best guess ("" when
@@ -178,10 +185,30 @@ func (d *Detector) code(id uint8) string {
 // analyse scans text once: it skips what is not language, counts letters
 // per script and accumulates every language's n-gram score.
 func (d *Detector) analyse(text string, a *analysis) {
+	d.scan(text, a, false)
+	if int(a.total) < d.minLetters && a.hashtags > 0 {
+		// Too little text outside the hashtags: the tags are the only
+		// evidence left ("#TheDecision"), so score them, split at their
+		// inner capitals, rather than answer nothing.
+		*a = analysis{}
+		d.scan(text, a, true)
+	}
+}
+
+// scan is analyse's single pass; with tags, the words of #hashtags are
+// scored too, split where a capital follows a small letter.
+func (d *Detector) scan(text string, a *analysis, tags bool) {
 	var window [maxOrder]rune // the word's last letters, newest last
 	wordLen := 0              // letters in window, at most maxOrder
 	wordHash := uint64(hashSeed)
 	endWord := func() {
+		if wordLen > 0 {
+			if v, ok := d.m.wordVotes[wordHash|1]; ok {
+				for _, id := range v.langs[:v.n] {
+					a.scores[id] += wordCredit
+				}
+			}
+		}
 		if wordLen > 0 && d.m.hasGalician {
 			switch d.m.galicianWords[wordHash|1] {
 			case 1:
@@ -194,7 +221,16 @@ func (d *Detector) analyse(text string, a *analysis) {
 	}
 	prev := utf8.RuneError
 	for i := 0; i < len(text); {
-		if n := skipNonLanguage(text, i, prev); n > 0 {
+		if n, kind := skipNonLanguage(text, i, prev); n > 0 {
+			if kind == skipHashtag {
+				a.hashtags++
+				if tags {
+					i++ // the '#' (or the first byte of '＃', not a letter either)
+					prev = '#'
+					endWord()
+					continue
+				}
+			}
 			i += n
 			endWord()
 			prev = ' '
@@ -202,12 +238,19 @@ func (d *Detector) analyse(text string, a *analysis) {
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
+		lowerBefore := isLowerLetter(prev)
 		prev = r
 		if !isWordRune(r) {
 			endWord()
 			continue
 		}
+		if tags && lowerBefore && isUpperLetter(r) {
+			endWord() // camelCase inside a hashtag
+		}
 		r = toLower(r)
+		if wordLen >= 2 && r == window[maxOrder-1] && r == window[maxOrder-2] {
+			continue // elongation ("sooooo"): score a letter at most twice in a row
+		}
 		wordHash = (wordHash ^ uint64(r)) * hashPrime
 		s := scriptOf(r)
 		a.letters[s]++
@@ -267,11 +310,14 @@ func (d *Detector) decide(a *analysis) (string, langSet, float64, bool) {
 		if s == scriptKana && c > 0 {
 			c += a.letters[scriptHan]
 		}
+		if s == scriptHan || s == scriptKana || s == scriptHangul {
+			c *= ideographWeight
+		}
 		if c > count {
 			dominant, count = s, c
 		}
 	}
-	share := float64(count) / float64(a.total)
+	share := min(1, float64(count)/float64(a.total))
 	enough := int(a.total) >= d.minLetters
 	if count == 0 {
 		return "", none, 0, false // letters of no supported script
@@ -286,8 +332,8 @@ func (d *Detector) decide(a *analysis) (string, langSet, float64, bool) {
 		return "tg", none, share, enough
 	}
 	cands := d.m.scripts[dominant]
-	if d.hasEN {
-		a.scores[d.english] += priorEnglish
+	for id := range d.m.codes {
+		a.scores[id] += d.prior[id]
 	}
 	if m := d.m; m.hasGalician && dominant == scriptLatin {
 		a.scores[m.galician] = max(a.scores[m.pt], a.scores[m.es]) - galicianPenalty +
@@ -315,7 +361,14 @@ func (d *Detector) decide(a *analysis) (string, langSet, float64, bool) {
 	// Against the runner-up alone, a log-likelihood margin of x nats is a
 	// posterior of 1/(1+e^-x) under equal priors.
 	conf := 1 / (1 + math.Exp(-float64(margin)/probScale))
-	kept := enough && (d.minMargin < 0 || margin >= d.minMargin)
+	// A close call between two languages that real texts do mix up (one
+	// is often written like the other) is left undetermined; any other
+	// close call is still the best guess: the runner-up is then usually
+	// a language the text is not in at all, merely one whose letters the
+	// text's few words happen to fit (calibration in docs/langid.md).
+	close := margin < d.minMargin && (second < 0 || d.m.confusable[best].has(uint8(second))) ||
+		margin < d.tieMargin
+	kept := enough && (d.minMargin < 0 || !close)
 	return d.code(uint8(best)), cands, conf, kept
 }
 

@@ -49,7 +49,17 @@ func TestDetect(t *testing.T) {
 		{"norwegian is reported as no", "Jeg vet ikke hva jeg skal gjøre med dette spørsmålet i kveld", "no", true},
 		{"tweet noise stripped", "RT @someone: Esta noche vamos todos a la playa con mis amigos #fiesta https://t.co/abc123 😂😂", "es", true},
 		{"japanese with an English mention", "@amazon_jp 明日の予定はどうなっていますか？", "ja", true},
-		{"only noise is und", "@user #tag https://t.co/x 😂 123 !!!", "", false},
+		{"only noise is und", "@user https://t.co/x 😂 123 !!!", "", false},
+		{"hashtags answer when nothing else does", "#TheDecision #LifeSucksWithoutTwitter", "en", true},
+		{"hashtags ignored beside text", "#HappyBirthday feliz cumpleaños a mi hermana querida", "es", true},
+		{"elongations", "hahaha sooooo goooood, thank youuuuu", "en", true},
+		{"short English reply", "I LOVE KFC", "en", true},
+		{"indonesian colloquial", "gue gak bisa dateng hari ini, udah capek banget", "id", true},
+		{"malay colloquial", "korang nak pergi mana? aku tak boleh datang, penat sangat lah", "ms", true},
+		{"nynorsk", "Eg veit ikkje kva eg skal gjere i kveld", "nn", true},
+		{"bokmål", "Jeg vet ikke hva jeg skal gjøre i kveld", "no", true},
+		{"chinese with an English product name", "Dried grapes 1000 grams from Xinjiang (新疆葡萄干浅黄色) 来自", "zh", true},
+		{"a confusable close call is und", "apa itu", "", false},
 		{"empty", "", "", false},
 		{"too short to keep", "ok", "", false},
 	}
@@ -132,7 +142,7 @@ func keptWords(text string) string {
 	prev := rune(-1)
 	inWord := false
 	for i := 0; i < len(text); {
-		if n := skipNonLanguage(text, i, prev); n > 0 {
+		if n, _ := skipNonLanguage(text, i, prev); n > 0 {
 			i += n
 			prev = ' '
 			inWord = false

@@ -40,6 +40,13 @@ type model struct {
 	hasGalician      bool
 	galician, pt, es uint8
 	galicianWords    map[uint64]int8
+
+	// confusable[id] holds the languages a close call between id and them
+	// is left undetermined for (confusable.go).
+	confusable [maxLangs]langSet
+	// wordVotes credits languages for words that tell close ones apart
+	// (words.go).
+	wordVotes map[uint64]wordVote
 }
 
 type langSet [maxLangs / 64]uint64
@@ -87,6 +94,8 @@ func loadShared() (*model, error) {
 		sharedModel, sharedErr = openModel(modeldata.File)
 		if sharedErr == nil {
 			sharedModel.addGalician()
+			sharedModel.addConfusable()
+			sharedModel.wordVotes = sharedModel.buildWordVotes()
 		}
 	})
 	return sharedModel, sharedErr

@@ -1,0 +1,111 @@
+package ngram
+
+import "strings"
+
+// Word evidence for languages whose n-grams are too alike to tell apart on
+// a few words: Indonesian from Malay, Bokmål from Nynorsk, and Croatian,
+// Bosnian and Serbian (Latin) from each other. Each list names words that
+// one side uses and the other spells or says otherwise; every occurrence
+// credits the languages listed with wordCredit. The lists are written for
+// this purpose from the languages' grammar and everyday vocabulary
+// (function words, pronouns, colloquial forms that fill posts, the words
+// that differ between the standards), not taken from any corpus; words the
+// compared languages share are left out. Galician, which has no n-gram
+// model of its own, is handled apart (galician.go).
+const wordCredit = 3 * probScale
+
+var wordLists = []struct {
+	langs string // credited languages, space-separated
+	words string
+}{
+	// Indonesian, and the colloquial Jakarta forms that fill its posts.
+	{"id", `bisa banget gak nggak enggak ngga udah sih dong deh kok nih gue gua gw aja
+		karena yaitu kantor toko mobil uang sepeda pemerintah makasih cewek cowok
+		kayak kalo tau emang pengen gimana bikin nonton liat doang mbak kapan teman
+		bilang ngomong indonesia jakarta`},
+	// Malay (Malaysia), and its colloquial forms.
+	{"ms", `boleh nak kerana sahaja awak mahu wang kereta jom macam kat dah ramai polis
+		kerajaan negeri selepas pejabat kedai iaitu encik sikit tengok cakap korang
+		diorang takde xde xnak jugak mcm tgk lepas bila kawan budak undi parlimen
+		punye tetibe camni camtu pastu malaysia`},
+	// Nynorsk.
+	{"nn", `ikkje eg kva korleis berre noko nokon nokre mykje heile frå gjere vere eit
+		vore kome sjå fekk kvar kven kvifor dykk òg saman fleire heilt vert verte gjer
+		seier trur veit sjølv framleis difor desse kor hennar deira vatn`},
+	// Bokmål (reported as "no"), alone and with Danish.
+	{"nb", `hva noe noen mye gjøre vært fikk uten ble sier fremdeles hennes dere vann`},
+	{"nb da", `ikke jeg hun hvordan hvem hvorfor hvor sammen derfor disse bare hele
+		komme være deres flere helt`},
+	// Croatian.
+	{"hr", `tko netko nitko što kruh tisuća tisuće sveučilište glazba kazalište
+		zrakoplov vlak tjedan tjedna točno točka tijekom općina opći obitelj nogomet
+		zrak kava veleposlanstvo europski europske proračun suradnja uvjeti postotak
+		dogoditi dogodilo izvješće sudjelovanje siječanj veljača ožujak travanj
+		svibanj lipanj srpanj kolovoz rujan listopad studeni prosinac povijest kemija
+		znanost`},
+	// Bosnian and Serbian (Latin) share these against Croatian.
+	{"bs sr", `ko neko niko šta hiljada hiljade tačno tačka tokom opština opšti
+		porodica fudbal vazduh kafa muzika pozorište evropa evropski evropske budžet
+		saradnja uslovi procenat desiti desilo dešava učešće univerzitet hemija
+		septembar oktobar novembar decembar`},
+	// Bosnian: Ijekavian like Croatian, with words of its own.
+	{"bs", `sedmica sedmice historija hljeb kahva lahko mahala sarajevo bosne bosna
+		bosanski izvještaj`},
+	// Croatian and Bosnian share Ijekavian forms against Serbian's Ekavian.
+	{"hr bs", `mjesto vrijeme svijet djeca dvije gdje poslije uvijek ovdje lijepo
+		mlijeko rijeka pjesma cijena vijest bijelo djevojka predsjednik mjesec
+		mjeseca lijep sjećam`},
+	// Serbian (Latin): Ekavian forms that Slovene does not share.
+	{"sr", `gde posle uvek ovde devojka predsednik takođe istorija hleb deca pesma
+		srbija beograd`},
+}
+
+// wordVote is one word's evidence: up to three credited languages.
+type wordVote struct {
+	n     uint8
+	langs [3]uint8
+}
+
+// buildWordVotes returns the word-hash table analyse consults, for the
+// languages this model has.
+func (m *model) buildWordVotes() map[uint64]wordVote {
+	votes := make(map[uint64]wordVote)
+	for _, l := range wordLists {
+		var v wordVote
+		for _, c := range strings.Fields(l.langs) {
+			if id, ok := m.ids[c]; ok && int(v.n) < len(v.langs) {
+				v.langs[v.n] = id
+				v.n++
+			}
+		}
+		if v.n == 0 {
+			continue
+		}
+		for _, w := range strings.Fields(l.words) {
+			h := hashRunes([]rune(w))
+			old, dup := votes[h]
+			if dup {
+				// A word in two lists credits the union (at most three).
+				for _, id := range v.langs[:v.n] {
+					if int(old.n) < len(old.langs) && !containsID(old.langs[:old.n], id) {
+						old.langs[old.n] = id
+						old.n++
+					}
+				}
+				votes[h] = old
+				continue
+			}
+			votes[h] = v
+		}
+	}
+	return votes
+}
+
+func containsID(ids []uint8, id uint8) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
