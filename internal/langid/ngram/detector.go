@@ -128,6 +128,8 @@ type analysis struct {
 	// Words for and against Galician (galician.go).
 	galicianWords, iberianWords int32
 	hashtags                    int32 // #hashtags skipped
+	// Words for and against Nepali, and romanised Hindi words (derived.go).
+	nepaliWords, notNepaliWords, hinglishWords int32
 }
 
 // Detect implements langid.Detector. Result.Lang is the best guess ("" when
@@ -215,6 +217,16 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 				a.galicianWords++
 			case -1:
 				a.iberianWords++
+			}
+		}
+		if wordLen > 0 && d.m.derived != nil {
+			switch d.m.derived[wordHash|1] {
+			case derivedNepali:
+				a.nepaliWords++
+			case derivedNotNepali:
+				a.notNepaliWords++
+			case derivedHinglish:
+				a.hinglishWords++
 			}
 		}
 		wordLen, wordHash = 0, hashSeed
@@ -339,6 +351,7 @@ func (d *Detector) decide(a *analysis) (string, langSet, float64, bool) {
 		a.scores[m.galician] = max(a.scores[m.pt], a.scores[m.es]) - galicianPenalty +
 			galicianWord*(a.galicianWords-a.iberianWords)
 	}
+	d.scoreDerived(a, dominant)
 	best, second := -1, -1
 	for id := range d.m.codes {
 		if !cands.has(uint8(id)) {

@@ -1,6 +1,8 @@
 package ngram
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -173,9 +175,9 @@ func TestLanguages(t *testing.T) {
 	for _, l := range langs {
 		have[l] = true
 	}
-	// The list, and every NLTK stopword language with a code except
-	// Nepali (no model; see docs/langid.md).
-	for _, l := range strings.Fields("ja zh ko th ar hi az eu bn ca da nl en fi fr de el he hu id it kk no pt ro ru sl es sv tg tr") {
+	// The list, and every NLTK stopword language (Nepali and
+	// Hinglish by their word lists, derived.go).
+	for _, l := range strings.Fields("ja zh ko th ar hi az eu bn ca da nl en fi fr de el he hu id it kk no pt ro ru sl es sv tg tr ne hinglish") {
 		if !have[l] {
 			t.Errorf("language %s not covered", l)
 		}
@@ -197,5 +199,37 @@ func TestDetectDoesNotAllocate(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { d.DetectHint(text, "es") }); n != 0 {
 		t.Errorf("DetectHint allocates %v times per text, want 0", n)
+	}
+}
+
+// TestDerivedLanguages: Nepali and Hinglish, which have no n-gram model of
+// their own (derived.go), are answered on sentences written for the test,
+// and their neighbours keep their answers.
+func TestDerivedLanguages(t *testing.T) {
+	d := newDetector(t)
+	if d.m.derived == nil {
+		t.Fatal("the model has no Nepali and Hinglish word lists (modeldata.Words is empty: run make models)")
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "derived.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		lang, text, ok := strings.Cut(line, "\t")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		n++
+		t.Run(lang+"/"+text, func(t *testing.T) {
+			res := d.Detect(text)
+			if res.Lang != lang || !res.Kept {
+				_, near := d.Explain(text)
+				t.Errorf("Detect(%q) = %+v (near %v), want %s kept", text, res, near, lang)
+			}
+		})
+	}
+	if n < 10 {
+		t.Fatalf("only %d sentences in testdata/derived.tsv", n)
 	}
 }

