@@ -20,7 +20,7 @@ import "math"
 const (
 	nepaliPenalty   = 3 * probScale
 	nepaliWord      = 4 * probScale
-	hinglishPenalty = 3 * probScale
+	hinglishPenalty = 6 * probScale
 	hinglishWord    = 4 * probScale
 )
 

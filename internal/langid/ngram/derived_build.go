@@ -202,67 +202,91 @@ func wordCounts(text string) map[string]int {
 
 // transliterate spells Devanagari Hindi in Latin letters the way
 // romanised Hindi posts do: consonants carry an inherent "a" that a vowel
-// sign replaces and that is dropped at the end of a word and before a
-// virama; long vowels are written short ("ka", not "kaa"), as in most
-// posts; anusvara and candrabindu are "n". Other text passes through.
+// sign replaces, that a virama removes, and that is not written where
+// Hindi does not pronounce it: at the end of a word, and between a vowel
+// and a consonant with a vowel ("karna", "apne", "sabse"; Hindi's schwa
+// deletion, applied right to left). Long vowels are written short ("ka",
+// not "kaa"), as in most posts; anusvara and candrabindu are "n". Other
+// text passes through.
 func transliterate(s string) string {
+	type unit struct {
+		cons, vowel string // either may be empty
+		inherent    bool   // vowel is the inherent "a"
+	}
 	var b strings.Builder
+	var word []unit
+	flush := func() {
+		// Schwa deletion, right to left: a word's last inherent vowel, and
+		// one between a voweled unit and a consonant with a vowel.
+		for i := len(word) - 1; i >= 0; i-- {
+			u := &word[i]
+			if !u.inherent {
+				continue
+			}
+			if i == len(word)-1 && i > 0 {
+				u.vowel, u.inherent = "", false
+				continue
+			}
+			if i > 0 && i+1 < len(word) && word[i-1].vowel != "" && word[i+1].cons != "" && word[i+1].vowel != "" {
+				u.vowel, u.inherent = "", false
+			}
+		}
+		for _, u := range word {
+			b.WriteString(u.cons)
+			b.WriteString(u.vowel)
+		}
+		word = word[:0]
+	}
 	rs := []rune(s)
 	for i := 0; i < len(rs); i++ {
 		r := rs[i]
 		if c, ok := devConsonants[r]; ok {
-			b.WriteString(c)
-			next := rune(0)
-			if i+1 < len(rs) {
-				next = rs[i+1]
-			}
-			if next == '\u093C' { // nukta: the consonant's spelling already covers it
+			u := unit{cons: c, vowel: "a", inherent: true}
+			if i+1 < len(rs) && rs[i+1] == '\u093C' { // nukta: the spelling already covers it
 				i++
-				if i+1 < len(rs) {
-					next = rs[i+1]
-				} else {
-					next = 0
+			}
+			if i+1 < len(rs) {
+				if v, ok := devVowelSigns[rs[i+1]]; ok {
+					u.vowel, u.inherent = v, false
+					i++
+				} else if rs[i+1] == '\u094D' { // virama: no vowel
+					u.vowel, u.inherent = "", false
+					i++
 				}
 			}
-			_, vowelSign := devVowelSigns[next]
-			switch {
-			case next == '\u094D': // virama: no vowel
-				i++
-			case vowelSign:
-			case isDevLetter(next):
-				b.WriteByte('a')
-			default:
-				// word end: the inherent vowel is not pronounced
-			}
-			continue
-		}
-		if v, ok := devVowelSigns[r]; ok {
-			b.WriteString(v)
+			word = append(word, u)
 			continue
 		}
 		if v, ok := devVowels[r]; ok {
-			b.WriteString(v)
+			word = append(word, unit{vowel: v})
 			continue
 		}
 		switch r {
-		case '\u0902', '\u0901': // anusvara, candrabindu
-			b.WriteByte('n')
+		case '\u0902', '\u0901': // anusvara, candrabindu: a nasal after the vowel
+			if len(word) > 0 {
+				word[len(word)-1].vowel += "n"
+				word[len(word)-1].inherent = false
+			}
+			continue
 		case '\u0903': // visarga
-			b.WriteByte('h')
+			if len(word) > 0 {
+				word[len(word)-1].vowel += "h"
+				word[len(word)-1].inherent = false
+			}
+			continue
 		case '\u094D', '\u093C':
+			continue
+		}
+		flush()
+		switch r {
 		case '\u0964', '\u0965': // danda
 			b.WriteByte('.')
 		default:
 			b.WriteRune(r)
 		}
 	}
+	flush()
 	return b.String()
-}
-
-func isDevLetter(r rune) bool {
-	_, c := devConsonants[r]
-	_, v := devVowelSigns[r]
-	return c || v || r == '\u0902' || r == '\u0901' || r == '\u093C'
 }
 
 var devConsonants = map[rune]string{

@@ -16,7 +16,7 @@ var (
 	// them among the languages X tags; lingua-go models them from
 	// Wikipedia-like text), and the major languages' smaller neighbours.
 	priorRare  = -3.0
-	rareLangs  = strings.Fields(`la eo lg st xh so tn ts sn zu yo mi sw sq az ga cy eu mn be kk`)
+	rareLangs  = strings.Fields(`eo lg st xh so tn ts sn zu yo mi sw sq az ga cy eu mn be kk`)
 	priorMinor = -2.0
 	majorLangs = strings.Fields(`en ja es pt ar id ko tr fr th ru de it tl nl pl zh hi fa ur ca mr af`)
 	// Malay: more common than the minor languages, less than Indonesian,
