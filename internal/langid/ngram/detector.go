@@ -33,13 +33,15 @@ import (
 // Options tune the decision; the zero value takes the documented defaults.
 type Options struct {
 	// MinMargin is how much more likely, in nats of summed log-probability,
-	// the winner must be than the runner-up for the answer to be kept.
-	// Default 2.5 nats: a posterior of about 92 % against the runner-up.
-	// A negative value keeps every answer that has letters.
+	// the winner must be than the runner-up for the answer to be kept when
+	// the two are a confusable pair (confusable.go: Indonesian and Malay,
+	// Bosnian and Croatian, ...). Default 2.5 nats: a posterior of about
+	// 92 % against the runner-up. A negative value keeps every answer
+	// that has letters.
 	MinMargin float64
 	// TieMargin is the margin under which any close call, confusable
 	// pair or not, is left undetermined: a near tie is a coin toss.
-	// Default 0.4 nats (the winner under 60 % against the runner-up).
+	// Default 0.3 nats (the winner under 57 % against the runner-up).
 	TieMargin float64
 	// MinLetters is the fewest letters (after cleaning) a text needs for a
 	// kept answer. Default 3.
