@@ -266,25 +266,30 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 }
 
 // scorePosition credits every language for the longest n-gram ending at
-// the last letter of ngram that its model knows.
+// the last letter of ngram that its model knows: the letter's credit with
+// all orders backed off, plus each known longer n-gram's gain over its
+// suffix (build.go, posting). Every posting met is added: there is no
+// per-language bookkeeping. Orders are scanned upwards, and the first
+// n-gram no language knows ends the scan: a language that knew a longer
+// one would know this one too.
 func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 	m := d.m
-	var resolved langSet
 	top := len(ngram)
-	for n := top; n >= 1; n-- {
+	for n := 1; n <= top; n++ {
 		first, cnt, ok := m.tables[n].lookup(hashRunes(ngram[top-n:]))
 		if !ok {
-			continue
+			return
 		}
-		posts := m.posts[2*first : 2*(int(first)+cnt)]
-		credit := int32(floorQ - (top-n)*backoffQ)
-		for i := 0; i+1 < len(posts); i += 2 {
-			id := posts[i]
-			if resolved.has(id) {
-				continue
+		posts := m.posts[postingBytes*int(first) : postingBytes*(int(first)+cnt)]
+		if n == 1 {
+			base := int32(floorQ - (top-1)*backoffQ)
+			for i := 0; i+2 < len(posts); i += postingBytes {
+				a.scores[posts[i]] += base - int32(int16(uint16(posts[i+1])|uint16(posts[i+2])<<8))
 			}
-			resolved.add(id)
-			a.scores[id] += credit - int32(posts[i+1])
+			continue // the letter's credit: the longer n-grams add their gains
+		}
+		for i := 0; i+2 < len(posts); i += postingBytes {
+			a.scores[posts[i]] += int32(int16(uint16(posts[i+1]) | uint16(posts[i+2])<<8))
 		}
 	}
 }

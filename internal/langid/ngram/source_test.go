@@ -84,9 +84,9 @@ func TestModelFile(t *testing.T) {
 	if m.version != version || len(m.codes) != 75 {
 		t.Errorf("version %q, %d languages; want %q, 75", m.version, len(m.codes), version)
 	}
-	for i := 0; i < len(m.posts); i += 2 {
+	for i := 0; i < len(m.posts); i += postingBytes {
 		if int(m.posts[i]) >= len(m.codes) {
-			t.Fatalf("posting %d names language %d of %d", i/2, m.posts[i], len(m.codes))
+			t.Fatalf("posting %d names language %d of %d", i/postingBytes, m.posts[i], len(m.codes))
 		}
 	}
 	for order := 1; order <= maxOrder; order++ {
