@@ -132,6 +132,8 @@ type analysis struct {
 	hashtags                    int32 // #hashtags skipped
 	// Words for and against Nepali, and romanised Hindi words (derived.go).
 	nepaliWords, notNepaliWords, hinglishWords int32
+	// letters scored so far, each distinct one once (scoreLetters).
+	hist letterHist
 }
 
 // Detect implements langid.Detector. Result.Lang is the best guess ("" when
@@ -197,6 +199,7 @@ func (d *Detector) analyse(text string, a *analysis) {
 		*a = analysis{}
 		d.scan(text, a, true)
 	}
+	d.scoreLetters(a)
 }
 
 // scan is analyse's single pass; with tags, the words of #hashtags are
@@ -275,23 +278,75 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 	m := d.m
 	top := len(ngram)
-	for n := 1; n <= top; n++ {
+	// The letter's own credit depends on the letter and on how many
+	// orders lie above it (top-1), not on the rest of the window: the
+	// histogram sums it per distinct letter, to be credited once.
+	if !a.hist.add(ngram[top-1], int32(top-1)) {
+		d.creditLetter(a, ngram[top-1], 1, int32(top-1))
+	}
+	for n := 2; n <= top; n++ {
 		first, cnt, ok := m.tables[n].lookup(hashRunes(ngram[top-n:]))
 		if !ok {
 			return
 		}
 		posts := m.posts[postingBytes*int(first) : postingBytes*(int(first)+cnt)]
-		if n == 1 {
-			base := int32(floorQ - (top-1)*backoffQ)
-			for i := 0; i+2 < len(posts); i += postingBytes {
-				a.scores[posts[i]] += base - int32(int16(uint16(posts[i+1])|uint16(posts[i+2])<<8))
-			}
-			continue // the letter's credit: the longer n-grams add their gains
-		}
 		for i := 0; i+2 < len(posts); i += postingBytes {
 			a.scores[posts[i]] += int32(int16(uint16(posts[i+1]) | uint16(posts[i+2])<<8))
 		}
 	}
+}
+
+// creditLetter credits every language that knows letter r with count
+// occurrences of its unigram credit, back being the sum over them of the
+// orders backed off above it.
+func (d *Detector) creditLetter(a *analysis, r rune, count, back int32) {
+	first, cnt, ok := d.m.tables[1].lookup(hashRunes([]rune{r}))
+	if !ok {
+		return
+	}
+	posts := d.m.posts[postingBytes*int(first) : postingBytes*(int(first)+cnt)]
+	base := count*floorQ - back*backoffQ
+	for i := 0; i+2 < len(posts); i += postingBytes {
+		a.scores[posts[i]] += base - count*int32(int16(uint16(posts[i+1])|uint16(posts[i+2])<<8))
+	}
+}
+
+// scoreLetters credits the letters the histogram holds.
+func (d *Detector) scoreLetters(a *analysis) {
+	for i := range a.hist.slots {
+		if e := &a.hist.slots[i]; e.count > 0 {
+			d.creditLetter(a, e.r, e.count, e.back)
+		}
+	}
+	a.hist = letterHist{}
+}
+
+// letterHist counts a text's scored letters: a post has a few dozen
+// distinct letters, so crediting each once instead of at every position
+// saves most of the unigram work. Open addressing on the rune; add
+// reports false when the table is full, and the caller credits the
+// letter at once.
+type letterHist struct {
+	slots [64]struct {
+		r           rune
+		count, back int32
+	}
+}
+
+func (h *letterHist) add(r rune, back int32) bool {
+	for i, j := 0, int(uint32(r)*0x9E3779B9>>26); i < len(h.slots); i, j = i+1, (j+1)&63 {
+		e := &h.slots[j]
+		if e.count == 0 {
+			e.r, e.count, e.back = r, 1, back
+			return true
+		}
+		if e.r == r {
+			e.count++
+			e.back += back
+			return true
+		}
+	}
+	return false
 }
 
 // decide turns the evidence into an answer: the language, the candidate
