@@ -208,13 +208,35 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 	var window [maxOrder]rune // the word's last letters, newest last
 	wordLen := 0              // letters in window, at most maxOrder
 	wordHash := uint64(hashSeed)
+	// A word's n-grams lie within it, so its score does not depend on its
+	// neighbours: the letters of a short word are held back until it
+	// ends, and a word the table has scored already (words.go,
+	// wordEntry.vec) is credited in one pass instead of position by
+	// position. Longer words, and words with letters that are not scored,
+	// are scored as they come.
+	var held [vecMaxLetters]rune
+	nHeld, streaming := 0, false
+	flushHeld := func() {
+		for i := range nHeld {
+			d.scorePosition(a, held[max(0, i+1-maxOrder):i+1])
+		}
+		nHeld = 0
+	}
 	endWord := func() {
 		if wordLen > 0 && d.m.words != nil {
 			if e, ok := d.m.words[wordHash|1]; ok {
+				if nHeld > 0 && e.vec != 0 {
+					v := d.m.vecs[int(e.vec-1)*len(d.m.codes):][:len(d.m.codes)]
+					for id, x := range v {
+						a.scores[id] += int32(x)
+					}
+					nHeld = 0
+				}
 				a.addWord(&e)
 			}
 		}
-		wordLen, wordHash = 0, hashSeed
+		flushHeld()
+		wordLen, wordHash, streaming = 0, hashSeed, false
 	}
 	prev := utf8.RuneError
 	for i := 0; i < len(text); {
@@ -261,7 +283,20 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 			wordLen++
 		}
 		if s == scriptHan || s == scriptKana || s == scriptHangul || s == scriptThai {
-			continue // decided by script alone: no need to score
+			// Decided by script alone: no need to score; the word is
+			// scored as it comes from here on.
+			flushHeld()
+			streaming = true
+			continue
+		}
+		if !streaming {
+			if nHeld < len(held) {
+				held[nHeld] = r
+				nHeld++
+				continue
+			}
+			flushHeld()
+			streaming = true
 		}
 		d.scorePosition(a, window[maxOrder-wordLen:])
 	}

@@ -45,7 +45,8 @@ type model struct {
 	confusable [maxLangs]langSet
 	// words is the word evidence, looked up once per word (words.go).
 	words    map[uint64]wordEntry
-	wordPtrs map[uint64]*wordEntry // while loading
+	wordPtrs map[string]*wordEntry // while loading
+	vecs     []int16               // n-gram scores of short words, len(codes) each
 
 	// Nepali and Hinglish, scored from their neighbours' models and
 	// words taken from text at build time (derived.go); the ids are

@@ -39,7 +39,7 @@ var stopSiblings = map[string][]string{
 // stop for a stopword). An empty file (a binary built before the lists
 // existed) leaves Nepali, Hinglish and the stopwords out.
 func (m *model) addWordEvidence(file string) error {
-	m.wordPtrs = map[uint64]*wordEntry{}
+	m.wordPtrs = map[string]*wordEntry{}
 	m.addGalician()
 	if m.hasGalician {
 		m.addGalicianWords()
@@ -85,9 +85,10 @@ func (m *model) addWordEvidence(file string) error {
 	}
 	m.addHandLists()
 	m.addConfusable()
+	m.addWordVecs(m.wordPtrs)
 	m.words = make(map[uint64]wordEntry, len(m.wordPtrs))
-	for h, e := range m.wordPtrs {
-		m.words[h|1] = *e
+	for w, e := range m.wordPtrs {
+		m.words[hashRunes([]rune(w))] = *e
 	}
 	m.wordPtrs = nil
 	return nil
