@@ -226,9 +226,10 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 		if wordLen > 0 && d.m.words != nil {
 			if e, ok := d.m.words[wordHash|1]; ok {
 				if nHeld > 0 && e.vec != 0 {
-					v := d.m.vecs[int(e.vec-1)*len(d.m.codes):][:len(d.m.codes)]
-					for id, x := range v {
-						a.scores[id] += int32(x)
+					n := len(d.m.codes)
+					v := d.m.vecs[2*int(e.vec-1)*n:][:2*n]
+					for id := range n {
+						a.scores[id] += int32(int16(uint16(v[2*id]) | uint16(v[2*id+1])<<8))
 					}
 					nHeld = 0
 				}

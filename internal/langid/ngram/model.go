@@ -46,7 +46,9 @@ type model struct {
 	// words is the word evidence, looked up once per word (words.go).
 	words    map[uint64]wordEntry
 	wordPtrs map[string]*wordEntry // while loading
-	vecs     []int16               // n-gram scores of short words, len(codes) each
+	vecs     string                // n-gram scores of short words, len(codes) i16s each (words.go)
+	// loadedWords keeps the loading table for BuildWordVecs.
+	loadedWords map[string]*wordEntry
 
 	// Nepali and Hinglish, scored from their neighbours' models and
 	// words taken from text at build time (derived.go); the ids are
@@ -100,7 +102,7 @@ func loadShared() (*model, error) {
 		}
 		sharedModel, sharedErr = openModel(modeldata.File)
 		if sharedErr == nil {
-			sharedErr = sharedModel.addWordEvidence(modeldata.Words)
+			sharedErr = sharedModel.addWordEvidence(modeldata.Words, modeldata.WordVecs)
 		}
 	})
 	return sharedModel, sharedErr

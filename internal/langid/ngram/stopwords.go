@@ -37,8 +37,9 @@ var stopSiblings = map[string][]string{
 // lists, and the embedded file of Nepali, Hinglish and stopword lists
 // ("lang<TAB>kind<TAB>word" lines, kind + or - for Nepali and Hinglish,
 // stop for a stopword). An empty file (a binary built before the lists
-// existed) leaves Nepali, Hinglish and the stopwords out.
-func (m *model) addWordEvidence(file string) error {
+// existed) leaves Nepali, Hinglish and the stopwords out. vecs is
+// BuildWordVecs's file, or "" to score every word position by position.
+func (m *model) addWordEvidence(file, vecs string) error {
 	m.wordPtrs = map[string]*wordEntry{}
 	m.addGalician()
 	if m.hasGalician {
@@ -85,11 +86,13 @@ func (m *model) addWordEvidence(file string) error {
 	}
 	m.addHandLists()
 	m.addConfusable()
-	m.addWordVecs(m.wordPtrs)
+	if err := m.attachWordVecs(vecs); err != nil {
+		return err
+	}
 	m.words = make(map[uint64]wordEntry, len(m.wordPtrs))
 	for w, e := range m.wordPtrs {
 		m.words[hashRunes([]rune(w))] = *e
 	}
-	m.wordPtrs = nil
+	m.loadedWords, m.wordPtrs = m.wordPtrs, nil
 	return nil
 }

