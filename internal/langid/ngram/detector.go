@@ -33,10 +33,16 @@ import (
 // Options tune the decision; the zero value takes the documented defaults.
 type Options struct {
 	// MinMargin is how much more likely, in nats of summed log-probability,
-	// the winner must be than the runner-up for the answer to be kept.
-	// Default 2.5 nats: a posterior of about 92 % against the runner-up.
-	// A negative value keeps every answer that has letters.
+	// the winner must be than the runner-up for the answer to be kept when
+	// the two are a confusable pair (confusable.go: Indonesian and Malay,
+	// Bosnian and Croatian, ...). Default 2.5 nats: a posterior of about
+	// 92 % against the runner-up. A negative value keeps every answer
+	// that has letters.
 	MinMargin float64
+	// TieMargin is the margin under which any close call, confusable
+	// pair or not, is left undetermined: a near tie is a coin toss.
+	// Default 0.3 nats (the winner under 57 % against the runner-up).
+	TieMargin float64
 	// MinLetters is the fewest letters (after cleaning) a text needs for a
 	// kept answer. Default 3.
 	MinLetters int
@@ -44,6 +50,7 @@ type Options struct {
 
 const (
 	defaultMinMargin  = 2.5
+	defaultTieMargin  = 0.3
 	defaultMinLetters = 3
 
 	// floorQ is what a language that knows no n-gram ending at a letter
@@ -53,24 +60,19 @@ const (
 	floorQ = 14 * probScale
 	// backoffQ is stupid backoff's 0.4 per order backed off, as -ln(0.4).
 	backoffQ = 15 // round(0.916 * probScale)
-	// priorEnglish favours English by 2 nats: by far the most common
-	// language of short posts, and the usual language of the product
-	// names, song titles and one-word replies that fill them. It moves
-	// short, ambiguous tweets from Tagalog, Latin or Italian guesses to
-	// English (tweets: 90.9 % -> 92.6 % agreement with Twitter's labels)
-	// and leaves sentence-length text unchanged (docs/langid.md).
-	priorEnglish = 2 * probScale
 )
 
 // Detector identifies languages. It is safe for concurrent use.
 type Detector struct {
 	m          *model
 	minMargin  int32 // probScale units
+	tieMargin  int32 // probScale units
 	minLetters int
 	norwegian  uint8 // id of lingua's "nb", reported as "no"
 	hasNB      bool
 	english    uint8
 	hasEN      bool
+	prior      [maxLangs]int32 // log prior, probScale units (priors.go)
 }
 
 var (
@@ -90,11 +92,17 @@ func New(opts Options) (*Detector, error) {
 		margin = defaultMinMargin
 	}
 	d.minMargin = int32(math.Round(margin * probScale))
+	tie := opts.TieMargin
+	if tie == 0 {
+		tie = defaultTieMargin
+	}
+	d.tieMargin = int32(math.Round(tie * probScale))
 	if d.minLetters <= 0 {
 		d.minLetters = defaultMinLetters
 	}
 	d.norwegian, d.hasNB = m.ids["nb"]
 	d.english, d.hasEN = m.ids["en"]
+	d.prior = m.priors()
 	return d, nil
 }
 
@@ -121,6 +129,11 @@ type analysis struct {
 	kazakh  int32 // letters of Kazakh's Cyrillic alphabet that Tajik lacks
 	// Words for and against Galician (galician.go).
 	galicianWords, iberianWords int32
+	hashtags                    int32 // #hashtags skipped
+	// Words for and against Nepali, and romanised Hindi words (derived.go).
+	nepaliWords, notNepaliWords, hinglishWords int32
+	// letters scored so far, each distinct one once (scoreLetters).
+	hist letterHist
 }
 
 // Detect implements langid.Detector. Result.Lang is the best guess ("" when
@@ -178,23 +191,66 @@ func (d *Detector) code(id uint8) string {
 // analyse scans text once: it skips what is not language, counts letters
 // per script and accumulates every language's n-gram score.
 func (d *Detector) analyse(text string, a *analysis) {
+	d.scan(text, a, false)
+	if int(a.total) < d.minLetters && a.hashtags > 0 {
+		// Too little text outside the hashtags: the tags are the only
+		// evidence left ("#TheDecision"), so score them, split at their
+		// inner capitals, rather than answer nothing.
+		*a = analysis{}
+		d.scan(text, a, true)
+	}
+	d.scoreLetters(a)
+}
+
+// scan is analyse's single pass; with tags, the words of #hashtags are
+// scored too, split where a capital follows a small letter.
+func (d *Detector) scan(text string, a *analysis, tags bool) {
 	var window [maxOrder]rune // the word's last letters, newest last
 	wordLen := 0              // letters in window, at most maxOrder
 	wordHash := uint64(hashSeed)
+	// A word's n-grams lie within it, so its score does not depend on its
+	// neighbours: the letters of a short word are held back until it
+	// ends, and a word the table has scored already (words.go,
+	// wordEntry.vec) is credited in one pass instead of position by
+	// position. Longer words, and words with letters that are not scored,
+	// are scored as they come.
+	var held [vecMaxLetters]rune
+	nHeld, streaming := 0, false
+	flushHeld := func() {
+		for i := range nHeld {
+			d.scorePosition(a, held[max(0, i+1-maxOrder):i+1])
+		}
+		nHeld = 0
+	}
 	endWord := func() {
-		if wordLen > 0 && d.m.hasGalician {
-			switch d.m.galicianWords[wordHash|1] {
-			case 1:
-				a.galicianWords++
-			case -1:
-				a.iberianWords++
+		if wordLen > 0 && d.m.words != nil {
+			if e, ok := d.m.words[wordHash|1]; ok {
+				if nHeld > 0 && e.vec != 0 {
+					n := len(d.m.codes)
+					v := d.m.vecs[2*int(e.vec-1)*n:][:2*n]
+					for id := range n {
+						a.scores[id] += int32(int16(uint16(v[2*id]) | uint16(v[2*id+1])<<8))
+					}
+					nHeld = 0
+				}
+				a.addWord(&e)
 			}
 		}
-		wordLen, wordHash = 0, hashSeed
+		flushHeld()
+		wordLen, wordHash, streaming = 0, hashSeed, false
 	}
 	prev := utf8.RuneError
 	for i := 0; i < len(text); {
-		if n := skipNonLanguage(text, i, prev); n > 0 {
+		if n, kind := skipNonLanguage(text, i, prev); n > 0 {
+			if kind == skipHashtag {
+				a.hashtags++
+				if tags {
+					i++ // the '#' (or the first byte of '＃', not a letter either)
+					prev = '#'
+					endWord()
+					continue
+				}
+			}
 			i += n
 			endWord()
 			prev = ' '
@@ -202,12 +258,19 @@ func (d *Detector) analyse(text string, a *analysis) {
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
+		lowerBefore := isLowerLetter(prev)
 		prev = r
 		if !isWordRune(r) {
 			endWord()
 			continue
 		}
+		if tags && lowerBefore && isUpperLetter(r) {
+			endWord() // camelCase inside a hashtag
+		}
 		r = toLower(r)
+		if wordLen >= 2 && r == window[maxOrder-1] && r == window[maxOrder-2] {
+			continue // elongation ("sooooo"): score a letter at most twice in a row
+		}
 		wordHash = (wordHash ^ uint64(r)) * hashPrime
 		s := scriptOf(r)
 		a.letters[s]++
@@ -221,7 +284,20 @@ func (d *Detector) analyse(text string, a *analysis) {
 			wordLen++
 		}
 		if s == scriptHan || s == scriptKana || s == scriptHangul || s == scriptThai {
-			continue // decided by script alone: no need to score
+			// Decided by script alone: no need to score; the word is
+			// scored as it comes from here on.
+			flushHeld()
+			streaming = true
+			continue
+		}
+		if !streaming {
+			if nHeld < len(held) {
+				held[nHeld] = r
+				nHeld++
+				continue
+			}
+			flushHeld()
+			streaming = true
 		}
 		d.scorePosition(a, window[maxOrder-wordLen:])
 	}
@@ -229,27 +305,84 @@ func (d *Detector) analyse(text string, a *analysis) {
 }
 
 // scorePosition credits every language for the longest n-gram ending at
-// the last letter of ngram that its model knows.
+// the last letter of ngram that its model knows: the letter's credit with
+// all orders backed off, plus each known longer n-gram's gain over its
+// suffix (build.go, posting). Every posting met is added: there is no
+// per-language bookkeeping. Orders are scanned upwards, and the first
+// n-gram no language knows ends the scan: a language that knew a longer
+// one would know this one too.
 func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 	m := d.m
-	var resolved langSet
 	top := len(ngram)
-	for n := top; n >= 1; n-- {
+	// The letter's own credit depends on the letter and on how many
+	// orders lie above it (top-1), not on the rest of the window: the
+	// histogram sums it per distinct letter, to be credited once.
+	if !a.hist.add(ngram[top-1], int32(top-1)) {
+		d.creditLetter(a, ngram[top-1], 1, int32(top-1))
+	}
+	for n := 2; n <= top; n++ {
 		first, cnt, ok := m.tables[n].lookup(hashRunes(ngram[top-n:]))
 		if !ok {
-			continue
+			return
 		}
-		posts := m.posts[2*first : 2*(int(first)+cnt)]
-		credit := int32(floorQ - (top-n)*backoffQ)
-		for i := 0; i+1 < len(posts); i += 2 {
-			id := posts[i]
-			if resolved.has(id) {
-				continue
-			}
-			resolved.add(id)
-			a.scores[id] += credit - int32(posts[i+1])
+		posts := m.posts[postingBytes*int(first) : postingBytes*(int(first)+cnt)]
+		for i := 0; i+2 < len(posts); i += postingBytes {
+			a.scores[posts[i]] += int32(int16(uint16(posts[i+1]) | uint16(posts[i+2])<<8))
 		}
 	}
+}
+
+// creditLetter credits every language that knows letter r with count
+// occurrences of its unigram credit, back being the sum over them of the
+// orders backed off above it.
+func (d *Detector) creditLetter(a *analysis, r rune, count, back int32) {
+	first, cnt, ok := d.m.tables[1].lookup(hashRunes([]rune{r}))
+	if !ok {
+		return
+	}
+	posts := d.m.posts[postingBytes*int(first) : postingBytes*(int(first)+cnt)]
+	base := count*floorQ - back*backoffQ
+	for i := 0; i+2 < len(posts); i += postingBytes {
+		a.scores[posts[i]] += base - count*int32(int16(uint16(posts[i+1])|uint16(posts[i+2])<<8))
+	}
+}
+
+// scoreLetters credits the letters the histogram holds.
+func (d *Detector) scoreLetters(a *analysis) {
+	for i := range a.hist.slots {
+		if e := &a.hist.slots[i]; e.count > 0 {
+			d.creditLetter(a, e.r, e.count, e.back)
+		}
+	}
+	a.hist = letterHist{}
+}
+
+// letterHist counts a text's scored letters: a post has a few dozen
+// distinct letters, so crediting each once instead of at every position
+// saves most of the unigram work. Open addressing on the rune; add
+// reports false when the table is full, and the caller credits the
+// letter at once.
+type letterHist struct {
+	slots [64]struct {
+		r           rune
+		count, back int32
+	}
+}
+
+func (h *letterHist) add(r rune, back int32) bool {
+	for i, j := 0, int(uint32(r)*0x9E3779B9>>26); i < len(h.slots); i, j = i+1, (j+1)&63 {
+		e := &h.slots[j]
+		if e.count == 0 {
+			e.r, e.count, e.back = r, 1, back
+			return true
+		}
+		if e.r == r {
+			e.count++
+			e.back += back
+			return true
+		}
+	}
+	return false
 }
 
 // decide turns the evidence into an answer: the language, the candidate
@@ -267,11 +400,14 @@ func (d *Detector) decide(a *analysis) (string, langSet, float64, bool) {
 		if s == scriptKana && c > 0 {
 			c += a.letters[scriptHan]
 		}
+		if s == scriptHan || s == scriptKana || s == scriptHangul {
+			c *= ideographWeight
+		}
 		if c > count {
 			dominant, count = s, c
 		}
 	}
-	share := float64(count) / float64(a.total)
+	share := min(1, float64(count)/float64(a.total))
 	enough := int(a.total) >= d.minLetters
 	if count == 0 {
 		return "", none, 0, false // letters of no supported script
@@ -286,13 +422,14 @@ func (d *Detector) decide(a *analysis) (string, langSet, float64, bool) {
 		return "tg", none, share, enough
 	}
 	cands := d.m.scripts[dominant]
-	if d.hasEN {
-		a.scores[d.english] += priorEnglish
+	for id := range d.m.codes {
+		a.scores[id] += d.prior[id]
 	}
 	if m := d.m; m.hasGalician && dominant == scriptLatin {
 		a.scores[m.galician] = max(a.scores[m.pt], a.scores[m.es]) - galicianPenalty +
 			galicianWord*(a.galicianWords-a.iberianWords)
 	}
+	d.scoreDerived(a, dominant)
 	best, second := -1, -1
 	for id := range d.m.codes {
 		if !cands.has(uint8(id)) {
@@ -315,7 +452,14 @@ func (d *Detector) decide(a *analysis) (string, langSet, float64, bool) {
 	// Against the runner-up alone, a log-likelihood margin of x nats is a
 	// posterior of 1/(1+e^-x) under equal priors.
 	conf := 1 / (1 + math.Exp(-float64(margin)/probScale))
-	kept := enough && (d.minMargin < 0 || margin >= d.minMargin)
+	// A close call between two languages that real texts do mix up (one
+	// is often written like the other) is left undetermined; any other
+	// close call is still the best guess: the runner-up is then usually
+	// a language the text is not in at all, merely one whose letters the
+	// text's few words happen to fit (calibration in docs/langid.md).
+	close := margin < d.minMargin && (second < 0 || d.m.confusable[best].has(uint8(second))) ||
+		margin < d.tieMargin
+	kept := enough && (d.minMargin < 0 || !close)
 	return d.code(uint8(best)), cands, conf, kept
 }
 

@@ -1,6 +1,8 @@
 package ngram
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -49,7 +51,17 @@ func TestDetect(t *testing.T) {
 		{"norwegian is reported as no", "Jeg vet ikke hva jeg skal gjøre med dette spørsmålet i kveld", "no", true},
 		{"tweet noise stripped", "RT @someone: Esta noche vamos todos a la playa con mis amigos #fiesta https://t.co/abc123 😂😂", "es", true},
 		{"japanese with an English mention", "@amazon_jp 明日の予定はどうなっていますか？", "ja", true},
-		{"only noise is und", "@user #tag https://t.co/x 😂 123 !!!", "", false},
+		{"only noise is und", "@user https://t.co/x 😂 123 !!!", "", false},
+		{"hashtags answer when nothing else does", "#TheDecision #LifeSucksWithoutTwitter", "en", true},
+		{"hashtags ignored beside text", "#HappyBirthday feliz cumpleaños a mi hermana querida", "es", true},
+		{"elongations", "hahaha sooooo goooood, thank youuuuu", "en", true},
+		{"short English reply", "I LOVE KFC", "en", true},
+		{"indonesian colloquial", "gue gak bisa dateng hari ini, udah capek banget", "id", true},
+		{"malay colloquial", "korang nak pergi mana? aku tak boleh datang, penat sangat lah", "ms", true},
+		{"nynorsk", "Eg veit ikkje kva eg skal gjere i kveld", "nn", true},
+		{"bokmål", "Jeg vet ikke hva jeg skal gjøre i kveld", "no", true},
+		{"chinese with an English product name", "Dried grapes 1000 grams from Xinjiang (新疆葡萄干浅黄色) 来自", "zh", true},
+		{"a confusable close call is und", "apa itu", "", false},
 		{"empty", "", "", false},
 		{"too short to keep", "ok", "", false},
 	}
@@ -132,7 +144,7 @@ func keptWords(text string) string {
 	prev := rune(-1)
 	inWord := false
 	for i := 0; i < len(text); {
-		if n := skipNonLanguage(text, i, prev); n > 0 {
+		if n, _ := skipNonLanguage(text, i, prev); n > 0 {
 			i += n
 			prev = ' '
 			inWord = false
@@ -163,9 +175,9 @@ func TestLanguages(t *testing.T) {
 	for _, l := range langs {
 		have[l] = true
 	}
-	// The list, and every NLTK stopword language with a code except
-	// Nepali (no model; see docs/langid.md).
-	for _, l := range strings.Fields("ja zh ko th ar hi az eu bn ca da nl en fi fr de el he hu id it kk no pt ro ru sl es sv tg tr") {
+	// The list, and every NLTK stopword language (Nepali and
+	// Hinglish by their word lists, derived.go).
+	for _, l := range strings.Fields("ja zh ko th ar hi az eu bn ca da nl en fi fr de el he hu id it kk no pt ro ru sl es sv tg tr ne hinglish") {
 		if !have[l] {
 			t.Errorf("language %s not covered", l)
 		}
@@ -187,5 +199,37 @@ func TestDetectDoesNotAllocate(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { d.DetectHint(text, "es") }); n != 0 {
 		t.Errorf("DetectHint allocates %v times per text, want 0", n)
+	}
+}
+
+// TestDerivedLanguages: Nepali and Hinglish, which have no n-gram model of
+// their own (derived.go), are answered on sentences written for the test,
+// and their neighbours keep their answers.
+func TestDerivedLanguages(t *testing.T) {
+	d := newDetector(t)
+	if !d.m.hasDerived {
+		t.Fatal("the model has no Nepali and Hinglish word lists (modeldata.Words is empty: run make models)")
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "derived.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		lang, text, ok := strings.Cut(line, "\t")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		n++
+		t.Run(lang+"/"+text, func(t *testing.T) {
+			res := d.Detect(text)
+			if res.Lang != lang || !res.Kept {
+				_, near := d.Explain(text)
+				t.Errorf("Detect(%q) = %+v (near %v), want %s kept", text, res, near, lang)
+			}
+		})
+	}
+	if n < 10 {
+		t.Fatalf("only %d sentences in testdata/derived.tsv", n)
 	}
 }

@@ -49,18 +49,15 @@ trabajo cosa cosas uno cuatro ya entonces todavía hasta ni usted ustedes ella
 ellos ellas esto eso bien bueno buena después allí fue fueron estoy soy eres
 es hola`
 
-// buildGalicianWords returns the word-hash table analyse consults: +1 for a
+// addGalicianWords files the lists in the word table: +1 for a
 // Galician-only word, -1 for a Portuguese- or Spanish-only one.
-func buildGalicianWords() map[uint64]int8 {
-	words := make(map[uint64]int8)
+func (m *model) addGalicianWords() {
 	add := func(list string, v int8) {
-		for _, w := range splitWords(list) {
-			words[hashRunes([]rune(w))] = v
+		for _, w := range strings.Fields(list) {
+			e := m.wordEntry(w)
+			e.galician = v
 		}
 	}
 	add(galicianOnly, 1)
 	add(iberianOnly, -1)
-	return words
 }
-
-func splitWords(list string) []string { return strings.Fields(list) }

@@ -31,7 +31,7 @@ type model struct {
 	codes   []string // language id -> ISO 639-1 code
 	ids     map[string]uint8
 	tables  [maxOrder + 1]table
-	posts   string              // 2 bytes a posting: language id, q
+	posts   string              // 3 bytes a posting: language id, i16 value (build.go)
 	scripts [numScripts]langSet // languages written in each script
 	size    int                 // bytes of the model file
 
@@ -39,7 +39,23 @@ type model struct {
 	// (galician.go); hasGalician is false if either model is missing.
 	hasGalician      bool
 	galician, pt, es uint8
-	galicianWords    map[uint64]int8
+
+	// confusable[id] holds the languages a close call between id and them
+	// is left undetermined for (confusable.go).
+	confusable [maxLangs]langSet
+	// words is the word evidence, looked up once per word (words.go).
+	words    map[uint64]wordEntry
+	wordPtrs map[string]*wordEntry // while loading
+	vecs     string                // n-gram scores of short words, len(codes) i16s each (words.go)
+	// loadedWords keeps the loading table for BuildWordVecs.
+	loadedWords map[string]*wordEntry
+
+	// Nepali and Hinglish, scored from their neighbours' models and
+	// words taken from text at build time (derived.go); the ids are
+	// valid when hasDerived.
+	hasDerived        bool
+	nepali, hindi     uint8
+	marathi, hinglish uint8
 }
 
 type langSet [maxLangs / 64]uint64
@@ -86,7 +102,7 @@ func loadShared() (*model, error) {
 		}
 		sharedModel, sharedErr = openModel(modeldata.File)
 		if sharedErr == nil {
-			sharedModel.addGalician()
+			sharedErr = sharedModel.addWordEvidence(modeldata.Words, modeldata.WordVecs)
 		}
 	})
 	return sharedModel, sharedErr
@@ -119,5 +135,4 @@ func (m *model) addGalician() {
 	m.ids["gl"] = m.galician
 	m.scripts[scriptLatin].add(m.galician)
 	m.pt, m.es, m.hasGalician = pt, es, true
-	m.galicianWords = buildGalicianWords()
 }

@@ -12,7 +12,7 @@ import (
 //
 // Layout, little-endian:
 //
-//	magic         "GHNGRAM1"
+//	magic         "GHNGRAM2"
 //	version       u8 length, bytes (lingua-go's module version)
 //	languages     u8 count, then per language u8 length, ISO 639-1 code
 //	scripts       numScripts langSets (2 x u64 each)
@@ -22,18 +22,22 @@ import (
 //	  buckets     2^k+1 x (u32 first entry, u32 first posting); the last
 //	              is a sentinel, so bucket b's entries end where b+1's start
 //	  entries     n x (u32 fingerprint, u8 posting count), sorted by bucket
-//	postings      u32 count, then count x (u8 language id, u8 q)
+//	postings      u32 count, then count x (u8 language id, i16 value):
+//	              order 1's value is the letter's q, higher orders' the
+//	              credit over the longest suffix the language knows
+//	              (build.go, posting)
 //
 // An n-gram's hash picks its bucket (bucketOf) and its fingerprint; the
 // bucket's entries are scanned for the fingerprint, summing the counts
 // before it to find the postings. That is 7 bytes an n-gram and 2 a
 // posting, about 25 MB for lingua's orders 1 to 4, against 74 MB for the
 // open-addressing tables with whole 64-bit keys that it replaced.
-const modelMagic = "GHNGRAM1"
+const modelMagic = "GHNGRAM2"
 
 const (
-	bucketBytes = 8
-	entryBytes  = 5
+	bucketBytes  = 8
+	entryBytes   = 5
+	postingBytes = 3
 )
 
 // table is one order's view into the model file.
@@ -120,7 +124,7 @@ func openModel(file string) (*model, error) {
 	if n := r.u32(); r.err == nil && n != postings {
 		return nil, fmt.Errorf("%w: %d postings, the buckets index %d", errModelFile, n, postings)
 	}
-	m.posts = r.str(int(postings) * 2)
+	m.posts = r.str(int(postings) * postingBytes)
 	if r.err != nil {
 		return nil, r.err
 	}

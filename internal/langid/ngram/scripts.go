@@ -29,6 +29,12 @@ const (
 	numScripts
 )
 
+// ideographWeight is how many letters of an alphabet one Han, kana or
+// Hangul character counts for when choosing a text's dominant script: one
+// such character carries about a syllable or a word, so a post with a
+// product name in Latin letters and a sentence in Chinese is Chinese.
+var ideographWeight int32 = 4
+
 // singleLanguage maps scripts that (among the supported languages) only one
 // language writes to that language. Han is resolved separately: Chinese,
 // or Japanese when the text also has kana.
@@ -120,4 +126,20 @@ func toLower(r rune) rune {
 		return r
 	}
 	return unicode.ToLower(r)
+}
+
+// isLowerLetter and isUpperLetter tell camelCase boundaries in hashtags,
+// with ASCII fast paths.
+func isLowerLetter(r rune) bool {
+	if r < 0x80 {
+		return 'a' <= r && r <= 'z'
+	}
+	return unicode.IsLower(r)
+}
+
+func isUpperLetter(r rune) bool {
+	if r < 0x80 {
+		return 'A' <= r && r <= 'Z'
+	}
+	return unicode.IsUpper(r)
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -83,9 +84,9 @@ func TestModelFile(t *testing.T) {
 	if m.version != version || len(m.codes) != 75 {
 		t.Errorf("version %q, %d languages; want %q, 75", m.version, len(m.codes), version)
 	}
-	for i := 0; i < len(m.posts); i += 2 {
+	for i := 0; i < len(m.posts); i += postingBytes {
 		if int(m.posts[i]) >= len(m.codes) {
-			t.Fatalf("posting %d names language %d of %d", i/2, m.posts[i], len(m.codes))
+			t.Fatalf("posting %d names language %d of %d", i/postingBytes, m.posts[i], len(m.codes))
 		}
 	}
 	for order := 1; order <= maxOrder; order++ {
@@ -129,12 +130,49 @@ func TestDecodeModelRejectsGarbage(t *testing.T) {
 
 func TestGalicianListsAreDisjoint(t *testing.T) {
 	seen := map[string]bool{}
-	for _, w := range splitWords(galicianOnly) {
+	for _, w := range strings.Fields(galicianOnly) {
 		seen[w] = true
 	}
-	for _, w := range splitWords(iberianOnly) {
+	for _, w := range strings.Fields(iberianOnly) {
 		if seen[w] {
 			t.Errorf("%q is in both Galician lists", w)
+		}
+	}
+}
+
+// TestWordVecsFile rebuilds the short words' n-gram scores from the
+// embedded model and word lists and fails if the embedded ones differ:
+// stale vectors (a scoring change without make models) would silently
+// change answers. It also checks that a held-back word credited from its
+// vector scores as it does position by position.
+func TestWordVecsFile(t *testing.T) {
+	if modeldata.File == "" || modeldata.WordVecs == "" {
+		t.Fatal("no embedded model or word vectors: run make models")
+	}
+	want, err := BuildWordVecs([]byte(modeldata.File), []byte(modeldata.Words))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != modeldata.WordVecs {
+		t.Fatal("embedded wordvecs.bin differs from a rebuild: run make models")
+	}
+	d := newDetector(t)
+	plain := &Detector{}
+	*plain = *d
+	m := *d.m
+	m.vecs = ""
+	m.words = make(map[uint64]wordEntry, len(d.m.words))
+	for h, e := range d.m.words {
+		e.vec = 0
+		m.words[h] = e
+	}
+	plain.m = &m
+	for _, text := range []string{"the cat and the dog", "de la casa que es", "и в на не что", "RT @x: yang ini tidak bisa"} {
+		var a, b analysis
+		d.analyse(text, &a)
+		plain.analyse(text, &b)
+		if a.scores != b.scores {
+			t.Errorf("%q: scores with word vectors differ from position by position", text)
 		}
 	}
 }

