@@ -87,6 +87,8 @@ type Source struct {
 	messages  atomic.Int64
 	bytesRead atomic.Int64
 	skipped   atomic.Int64
+	members   atomic.Int64 // inputs and archive members read
+	damaged   atomic.Int64 // of which skipped for damage
 	lastEvent atomic.Int64 // unix nanoseconds, 0 before the first message
 }
 
@@ -191,11 +193,20 @@ func (s *Source) Dropped() map[string]int64 {
 	return map[string]int64{DropOversize: s.skipped.Load()}
 }
 
-// Run reads the input and sends one message per line or array element. It
-// returns nil at the end of the input, ctx.Err() when cancelled, or an
-// error saying what is wrong with the input and where. Run starts no
-// goroutines; cancellation is noticed at every send and every read (a read
-// from a terminal or a pipe blocks until data or EOF arrives).
+// Counters implements pipeline.SourceCounter: "members" counts the files
+// and archive members replayed, "members_damaged" those of them whose rest
+// was skipped because it could not be decompressed or split.
+func (s *Source) Counters() map[string]int64 {
+	return map[string]int64{"members": s.members.Load(), "members_damaged": s.damaged.Load()}
+}
+
+// Run reads the input and sends one message per line or array element, in
+// input order (replay.go: members are decoded in parallel, sent in order).
+// It returns nil at the end of the input, ctx.Err() when cancelled, or an
+// error saying what is wrong with the input and where. Cancellation is
+// noticed at every send and every read (a read from a terminal or a pipe
+// blocks until data or EOF arrives). Every goroutine Run starts has ended
+// when it returns.
 func (s *Source) Run(ctx context.Context, out chan<- ingest.Message) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return errors.New("file: Run called twice")
@@ -203,24 +214,16 @@ func (s *Source) Run(ctx context.Context, out chan<- ingest.Message) error {
 	if s.speed > 0 && s.pace == nil {
 		s.pace = &pacer{speed: s.speed, now: s.now, sleep: ingest.Sleep}
 	}
-	in := s.reader
-	if in != nil {
-		in = newCtxReader(ctx, in)
-	} else {
-		if s.path == "-" {
-			in = newCtxReader(ctx, os.Stdin)
-		} else {
-			return s.runFiles(ctx, out)
-		}
+	if s.reader == nil && s.path != "-" {
+		return s.runReplay(ctx, out, s.files, openFile)
 	}
-	r := &reader{src: s, ctx: ctx, out: out}
-	if err := r.run(&countingReader{r: in, n: &s.bytesRead}); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-			return ctxErr
-		}
-		return fmt.Errorf("file: %s: %w", s.path, err)
+	stream := s.reader
+	if stream == nil {
+		stream = os.Stdin
 	}
-	return nil
+	return s.runReplay(ctx, out, []string{s.path}, func(ctx context.Context, _ string) (io.Reader, func(), error) {
+		return newCtxReader(ctx, stream), func() {}, nil
+	})
 }
 
 // ctxReader makes reads from a stream that may block forever (stdin, a
