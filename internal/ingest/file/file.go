@@ -82,6 +82,9 @@ type Source struct {
 	files []string // the files path names, in replay order (expand)
 	speed float64  // WithSpeed; 0: as fast as possible
 	pace  *pacer   // set by Run when speed > 0; one origin across files
+	// bufferLimit: larger tar members are decoded straight from the
+	// archive, one at a time (maxBufferedMember; tests lower it).
+	bufferLimit int64
 
 	started   atomic.Bool
 	messages  atomic.Int64
@@ -120,7 +123,7 @@ func New(path string, opts ...Option) (*Source, error) {
 	if path == "" {
 		return nil, errors.New("file: empty path")
 	}
-	s := &Source{path: path, maxMsg: DefaultMaxMessageSize, logger: slog.Default(), now: time.Now}
+	s := &Source{path: path, maxMsg: DefaultMaxMessageSize, logger: slog.Default(), now: time.Now, bufferLimit: maxBufferedMember}
 	for _, o := range opts {
 		o(s)
 	}

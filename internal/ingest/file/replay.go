@@ -209,7 +209,7 @@ func (p *replay) tarMembers(ctx context.Context, name string, in io.Reader) erro
 		}
 		m := newMember(name + ": tar member " + hdr.Name)
 		m.skippable = true
-		if hdr.Size > maxBufferedMember {
+		if hdr.Size > p.src.bufferLimit {
 			// Decoded straight from the archive, so nothing else can be
 			// read from it until the member is done.
 			m.input, m.bzWorkers = tr, p.workers
