@@ -8,7 +8,15 @@
 // included; bzip2; zstd), not from the name; a tar archive (after
 // decompression) is replayed member by member, each member decompressed
 // and split on its own (compress.go). A UTF-8 byte order mark at the
-// start is ignored. The layout is detected from the first non-whitespace
+// start is ignored.
+//
+// # Order and parallelism
+//
+// The members of a tar archive and the files of a directory or glob are
+// decoded in parallel, one per core, and their messages are sent in input
+// order: every message of a member, in the member's order, before any of
+// the next member's (replay.go). At most 2×GOMAXPROCS members are in
+// flight. A single bzip2 file is decoded several blocks at a time. The layout is detected from the first non-whitespace
 // byte of the decompressed stream:
 //
 //   - '[': a stream of JSON values, normally one array (a REST response, the
@@ -34,7 +42,15 @@
 // default, WithMaxMessageSize) is skipped without being buffered, counted
 // (Skipped) and logged, and reading continues after it.
 //
-// Errors stop Run after everything before them was emitted, and say where:
+// A damaged member of an archive, or one damaged file of several (a
+// decompression error, a JSON-value stream that loses its structure), is
+// logged, counted (Counters: "members_damaged") and skipped; what it gave
+// before the damage is kept and the replay goes on with the next member.
+// An archive that ends inside a member, or whose tar structure is broken,
+// ends Run with an error naming the member, after everything before it.
+//
+// For a single input, errors stop Run after everything before them was
+// emitted, and say where:
 // a read error, such as a truncated or corrupt gzip stream
 // (io.ErrUnexpectedEOF, gzip.ErrChecksum), or a JSON-value stream that ends
 // inside a value or loses its structure (ErrCorrupt, with the byte offset

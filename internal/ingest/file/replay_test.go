@@ -39,7 +39,7 @@ func minuteMembers(t *testing.T, damage map[int]string) []replayMember {
 		total += n
 	}
 	lines := demoLines(t, int64(total))
-	encoders := []func(*testing.T, []byte) []byte{bzip2Bytes, gzipBytes, zstdBytes, func(_ *testing.T, b []byte) []byte { return b }}
+	encoders := []func(testing.TB, []byte) []byte{bzip2Bytes, gzipBytes, zstdBytes, func(_ testing.TB, b []byte) []byte { return b }}
 	exts := []string{".json.bz2", ".json.gz", ".json.zst", ".json"}
 	var members []replayMember
 	at := 0
@@ -72,7 +72,7 @@ func minuteMembers(t *testing.T, damage map[int]string) []replayMember {
 	return members
 }
 
-func tarOfMembers(t *testing.T, members []replayMember) []byte {
+func tarOfMembers(t testing.TB, members []replayMember) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
