@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"compress/bzip2"
 	"context"
 	"errors"
 	"fmt"
@@ -57,14 +58,17 @@ func (d openedFile) Close() error {
 // included), bzip2, zstd, or none. release stops the decoder's goroutines
 // and must be called once whether or not the input was read to the end.
 //
-// bzip2 is decoded by pbzip2, which finds the stream's blocks (each up to
-// 900 kB of input, decodable on its own) and decodes up to bzWorkers of
-// them at once, in order: one member of an archive that is replayed in
-// parallel gets 1, a single large file every core. Its decoder is a fork of
-// compress/bzip2 with a faster Huffman and output path (1.3-1.45x the
-// standard library per CPU second on the demo corpus; BENCHMARKS.md,
-// "Archive replay"). gzip is klauspost/compress's inflate (1.4x the
-// standard library's here).
+// bzWorkers is how many bzip2 blocks may be decoded at once. With 1 (a
+// member of an archive, whose members are decoded in parallel already),
+// bzip2 is compress/bzip2: no goroutines, one block buffer per stream. With
+// more (a single large file), it is pbzip2, which finds the stream's
+// blocks (each up to 900 kB of input, decodable on its own) and decodes
+// bzWorkers of them at once, in order. pbzip2's decoder is faster alone
+// (1.3-1.45x per CPU second on the demo corpus) but allocates two buffers
+// per block and runs three goroutines per stream, and beside the pipeline
+// it measured no faster than compress/bzip2 (BENCHMARKS.md, "Archive
+// replay"). gzip is klauspost/compress's inflate (1.4x the standard
+// library's here).
 func decompress(ctx context.Context, in io.Reader, bzWorkers int) (io.Reader, func(), error) {
 	br := bufio.NewReaderSize(in, 64<<10)
 	// Peek one byte first: a live pipe may hold less than a magic number
@@ -88,6 +92,9 @@ func decompress(ctx context.Context, in io.Reader, bzWorkers int) (io.Reader, fu
 		}
 		return zr, func() { zr.Close() }, nil
 	case bytes.HasPrefix(magic, magicBzip2):
+		if bzWorkers <= 1 {
+			return bzip2.NewReader(br), func() {}, nil
+		}
 		return newBzip2Reader(ctx, br, bzWorkers)
 	case bytes.HasPrefix(magic, magicZstd):
 		// One decoder goroutine: replay is bound by parsing, and a

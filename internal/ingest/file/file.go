@@ -45,7 +45,9 @@
 // A damaged member of an archive, or one damaged file of several (a
 // decompression error, a JSON-value stream that loses its structure), is
 // logged, counted (Counters: "members_damaged") and skipped; what it gave
-// before the damage is kept and the replay goes on with the next member.
+// before the damage is kept and the replay goes on with the next member
+// (bzip2 checks a block's CRC after decoding it, so a damaged block may
+// first give a few lines the parser then counts as malformed).
 // An archive that ends inside a member, or whose tar structure is broken,
 // ends Run with an error naming the member, after everything before it.
 //

@@ -223,7 +223,7 @@ func (p *replay) tarMembers(ctx context.Context, name string, in io.Reader) erro
 			continue
 		}
 		var buf bytes.Buffer
-		buf.Grow(int(hdr.Size))
+		buf.Grow(int(min(hdr.Size, 4<<20))) // the header's size is a claim, not a promise
 		_, err = io.Copy(&buf, tr)
 		m.data = buf.Bytes()
 		if err != nil {
