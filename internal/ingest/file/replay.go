@@ -16,11 +16,11 @@ import (
 )
 
 // Parallel replay. An Archive Team grab is a tar of per-minute .json.bz2
-// files, and bzip2 decodes at about 40 MB/s per core: one goroutine
-// decompressing member after member leaves the other core idle and caps
-// replay at a third of what the pipeline can take. So the members of a tar
-// archive, and the files of a directory or glob, are decoded on every core
-// while the messages still leave in input order:
+// files, and bzip2 decodes at 25-45 MB/s per core (about 10-15k demo
+// messages/s): one goroutine decompressing member after member caps replay
+// there, whatever the cores. So the members of a tar archive, and the files
+// of a directory or glob, are decoded on every core while the messages
+// still leave in input order:
 //
 //   - the producer (one goroutine) walks the inputs in order, reads each tar
 //     member into memory and queues it as a member; a file that is not an
@@ -51,12 +51,13 @@ func windowMembers(workers int) int { return 2 * workers }
 // member is one input decoded on its own: a tar member, or a file.
 type member struct {
 	name string
-	// data is a tar member read into memory; when nil, input is open
-	// already: decoded input that is not an archive (split it), or a tar
-	// member too large to buffer (run it).
-	data    []byte
-	input   io.Reader
-	decoded bool
+	// data is a tar member read into memory (buffered); otherwise input is
+	// open already: decoded input that is not an archive (split it), or a
+	// tar member too large to buffer (run it).
+	buffered bool
+	data     []byte
+	input    io.Reader
+	decoded  bool
 	// bzWorkers is how many bzip2 blocks of this member may be decoded at
 	// once.
 	bzWorkers int
@@ -225,7 +226,7 @@ func (p *replay) tarMembers(ctx context.Context, name string, in io.Reader) erro
 		var buf bytes.Buffer
 		buf.Grow(int(min(hdr.Size, 4<<20))) // the header's size is a claim, not a promise
 		_, err = io.Copy(&buf, tr)
-		m.data = buf.Bytes()
+		m.data, m.buffered = buf.Bytes(), true
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -281,7 +282,7 @@ func (p *replay) decodeMember(ctx context.Context, m *member) {
 	r := &reader{src: p.src, name: m.name, ctx: ctx, batches: m.batches, bzWorkers: m.bzWorkers}
 	var err error
 	switch {
-	case m.data != nil:
+	case m.buffered:
 		err = r.run(bytes.NewReader(m.data))
 	case m.decoded:
 		err = r.split(m.input)
