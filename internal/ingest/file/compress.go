@@ -173,7 +173,7 @@ func (r *reader) tar(in io.Reader) error {
 		if hdr.Typeflag != tar.TypeReg {
 			continue
 		}
-		member := &reader{src: r.src, ctx: r.ctx, batches: r.batches, bzWorkers: r.bzWorkers, name: r.name + "/" + hdr.Name}
+		member := &reader{src: r.src, ctx: r.ctx, sink: r.sink, bzWorkers: r.bzWorkers, name: r.name + "/" + hdr.Name}
 		err = member.run(tr)
 		if ferr := member.flush(); err == nil {
 			err = ferr

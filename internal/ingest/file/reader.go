@@ -19,9 +19,13 @@ const (
 	minBuffer = 64
 )
 
-// maxBatch bounds the messages a reader hands on at once; it also hands
-// on what it has before every read, so a quiet pipe holds nothing back.
-const maxBatch = 512
+// A reader hands its messages on in batches of at most maxBatch messages
+// or about maxBatchBytes, and hands on what it has before every read, so
+// a quiet pipe holds nothing back.
+const (
+	maxBatch      = 512
+	maxBatchBytes = 256 << 10
+)
 
 // reader decompresses and splits one input (a file, a stream or one member
 // of an archive) and hands its messages on in batches, in order.
@@ -29,8 +33,10 @@ type reader struct {
 	src     *Source
 	name    string // the file or member, for the log
 	ctx     context.Context
-	batches chan<- []ingest.Message
+	sink    *member // where the batches go
 	pending []ingest.Message
+	// pendingBytes is the size of pending's messages.
+	pendingBytes int64
 	// bzWorkers is how many bzip2 blocks may be decoded at once.
 	bzWorkers int
 	w         window
@@ -334,13 +340,16 @@ func (r *reader) skipped(offset, size int64) {
 // emit queues a copy of data to be handed on.
 func (r *reader) emit(data []byte) error {
 	r.pending = append(r.pending, ingest.Message{Data: r.arena.copy(data)})
-	if len(r.pending) >= maxBatch {
+	r.pendingBytes += int64(len(data))
+	if len(r.pending) >= maxBatch || r.pendingBytes >= maxBatchBytes {
 		return r.flush()
 	}
 	return nil
 }
 
-// flush hands the queued messages on; the receiver owns the batch.
+// flush hands the queued messages on; the receiver owns the batch. It
+// waits while the member's decoded messages not yet sent weigh
+// memberBudget.
 func (r *reader) flush() error {
 	if err := r.ctx.Err(); err != nil {
 		return err
@@ -348,11 +357,16 @@ func (r *reader) flush() error {
 	if len(r.pending) == 0 {
 		return nil
 	}
+	b := batch{msgs: r.pending, weight: max(1, min(r.pendingBytes, memberBudget))}
+	if err := r.sink.budget.Acquire(r.ctx, b.weight); err != nil {
+		return err
+	}
 	select {
-	case r.batches <- r.pending:
-		r.pending = nil
+	case r.sink.batches <- b:
+		r.pending, r.pendingBytes = nil, 0
 		return nil
 	case <-r.ctx.Done():
+		r.sink.budget.Release(b.weight)
 		return r.ctx.Err()
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/geoheat/geoheat/internal/ingest"
+	"golang.org/x/sync/semaphore"
 )
 
 // Parallel replay. An Archive Team grab is a tar of per-minute .json.bz2
@@ -27,22 +28,34 @@ import (
 //     archive is queued whole, already open;
 //   - workers (GOMAXPROCS) take members in queue order, decompress and split
 //     them, and hand their messages on in batches, each member's into its own
-//     bounded channel;
+//     channel, bounded in bytes;
 //   - Run's goroutine sends the members' messages on in queue order: all of
 //     the first member's, then all of the second's.
 //
 // Memory is bounded: at most windowMembers members are queued ahead of the
 // one being sent, each holding its compressed bytes (at most
 // maxBufferedMember; a larger tar member is decoded on its own while the
-// producer waits) and at most memberBatches batches of messages.
+// producer waits) and at most memberBudget bytes of decoded messages. A
+// worker decodes a whole per-minute member (10-30 MB of JSON) ahead of the
+// sender; a larger member waits for the sender past memberBudget, so its
+// worker is idle meanwhile rather than memory growing.
 const (
 	// maxBufferedMember is the largest tar member read into memory so that
 	// it can be decoded beside others; per-minute members are a few MB.
 	maxBufferedMember = 64 << 20
-	// memberBatches is how many batches a worker may decode ahead of the
-	// sender, per member.
-	memberBatches = 8
+	// memberBudget bounds the bytes of a member's decoded messages not
+	// yet sent.
+	memberBudget = 32 << 20
+	// memberBatches bounds their batches (small messages).
+	memberBatches = 1024
 )
+
+// batch is a run of a member's messages; weight is what it holds of the
+// member's budget.
+type batch struct {
+	msgs   []ingest.Message
+	weight int64
+}
 
 // windowMembers is how many members may be queued ahead of the one being
 // sent: enough for every worker to have one in hand and one waiting.
@@ -73,13 +86,15 @@ type member struct {
 	// member: its bytes so far are decoded, then Run ends with partial.
 	partial error
 
-	batches chan []ingest.Message
-	err     error // set before batches is closed
+	batches chan batch
+	budget  *semaphore.Weighted // memberBudget bytes
+	err     error               // set before batches is closed
 	once    sync.Once
 }
 
 func newMember(name string) *member {
-	return &member{name: name, bzWorkers: 1, done: make(chan struct{}), batches: make(chan []ingest.Message, memberBatches)}
+	return &member{name: name, bzWorkers: 1, done: make(chan struct{}),
+		batches: make(chan batch, memberBatches), budget: semaphore.NewWeighted(memberBudget)}
 }
 
 // finish releases what the member holds, once.
@@ -279,7 +294,7 @@ func (p *replay) decode(ctx context.Context) {
 }
 
 func (p *replay) decodeMember(ctx context.Context, m *member) {
-	r := &reader{src: p.src, name: m.name, ctx: ctx, batches: m.batches, bzWorkers: m.bzWorkers}
+	r := &reader{src: p.src, name: m.name, ctx: ctx, sink: m, bzWorkers: m.bzWorkers}
 	var err error
 	switch {
 	case m.buffered:
@@ -308,12 +323,13 @@ func (p *replay) send(ctx context.Context, out chan<- ingest.Message) error {
 				if !ok {
 					break member
 				}
-				for _, msg := range batch {
+				for _, msg := range batch.msgs {
 					if err := p.src.send(ctx, out, msg); err != nil {
 						return err
 					}
 				}
-				n += int64(len(batch))
+				m.budget.Release(batch.weight)
+				n += int64(len(batch.msgs))
 			case <-ctx.Done():
 				return ctx.Err()
 			}
