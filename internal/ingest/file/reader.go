@@ -30,10 +30,13 @@ const (
 // reader decompresses and splits one input (a file, a stream or one member
 // of an archive) and hands its messages on in batches, in order.
 type reader struct {
-	src     *Source
-	name    string // the file or member, for the log
-	ctx     context.Context
-	sink    *member // where the batches go
+	src  *Source
+	name string // the file or member, for the log
+	ctx  context.Context
+	sink *member // where the batches go
+	// out, when set, takes the messages directly (the only input, not an
+	// archive: there is no order to keep across members).
+	out     chan<- ingest.Message
 	pending []ingest.Message
 	// pendingBytes is the size of pending's messages.
 	pendingBytes int64
@@ -339,6 +342,9 @@ func (r *reader) skipped(offset, size int64) {
 
 // emit queues a copy of data to be handed on.
 func (r *reader) emit(data []byte) error {
+	if r.out != nil {
+		return r.src.send(r.ctx, r.out, ingest.Message{Data: r.arena.copy(data)})
+	}
 	r.pending = append(r.pending, ingest.Message{Data: r.arena.copy(data)})
 	r.pendingBytes += int64(len(data))
 	if len(r.pending) >= maxBatch || r.pendingBytes >= maxBatchBytes {

@@ -82,6 +82,8 @@ type member struct {
 	// skippable: damage to this member is logged, counted and skipped
 	// (members of an archive, one file of several); otherwise it ends Run.
 	skippable bool
+	// direct: the worker sends to the source's output itself.
+	direct bool
 	// partial is the producer's error when the archive ended inside this
 	// member: its bytes so far are decoded, then Run ends with partial.
 	partial error
@@ -114,6 +116,7 @@ type replay struct {
 	workers int
 	queue   chan *member // in input order, to the sender
 	work    chan *member // the same members, to the workers
+	out     chan<- ingest.Message
 }
 
 // runReplay replays inputs (opened in order by open) and sends their
@@ -129,6 +132,7 @@ func (s *Source) runReplay(ctx context.Context, out chan<- ingest.Message, input
 		workers: workers,
 		queue:   make(chan *member, windowMembers(workers)),
 		work:    make(chan *member),
+		out:     out,
 	}
 	var wg sync.WaitGroup
 	var produceErr error
@@ -199,6 +203,9 @@ func (p *replay) produce(ctx context.Context, inputs []string, open func(ctx con
 		}
 		m := newMember(name)
 		m.input, m.decoded, m.bzWorkers, m.skippable = br, true, bzWorkers, several
+		// The only input, not an archive: its worker sends straight on,
+		// sparing a hand-off per batch.
+		m.direct = !several
 		m.release = func() { release(); closeInput() }
 		if !p.enqueue(ctx, m) {
 			return ctx.Err()
@@ -295,6 +302,9 @@ func (p *replay) decode(ctx context.Context) {
 
 func (p *replay) decodeMember(ctx context.Context, m *member) {
 	r := &reader{src: p.src, name: m.name, ctx: ctx, sink: m, bzWorkers: m.bzWorkers}
+	if m.direct {
+		r.out = p.out
+	}
 	var err error
 	switch {
 	case m.buffered:
