@@ -20,14 +20,12 @@ require (
 require github.com/coder/websocket v1.8.15
 
 require (
+	github.com/cosnicolaou/pbzip2 v1.0.5
 	github.com/klauspost/compress v1.18.0
 	github.com/paulmach/orb v0.14.0
 )
 
-require (
-	github.com/cosnicolaou/pbzip2 v1.0.5 // indirect
-	github.com/kr/text v0.2.0 // indirect
-)
+require github.com/kr/text v0.2.0 // indirect
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
