@@ -20,6 +20,7 @@ require (
 require github.com/coder/websocket v1.8.15
 
 require (
+	github.com/cosnicolaou/pbzip2 v1.0.5
 	github.com/klauspost/compress v1.18.0
 	github.com/paulmach/orb v0.14.0
 )

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -226,5 +228,57 @@ func TestProgressLine(t *testing.T) {
 	s.Source.Total = 0 // a live source: no share, no ETA
 	if got := progressLine(s); strings.Contains(got, "%") || strings.Contains(got, "ETA") {
 		t.Errorf("live progress line %q", got)
+	}
+}
+
+// TestIngestArchiveWithDamagedMember: `geoheat ingest` of an Archive Team
+// style tar whose middle member is damaged records the other members'
+// posts, says how many members were damaged, names the member in the log
+// and exits 0.
+func TestIngestArchiveWithDamagedMember(t *testing.T) {
+	stream, err := os.ReadFile("testdata/stream.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(stream)
+	zw.Close()
+	var archive bytes.Buffer
+	tw := tar.NewWriter(&archive)
+	for _, m := range []struct {
+		name string
+		data []byte
+	}{
+		{"2013/06/10/12/00.json.gz", gz.Bytes()},
+		{"2013/06/10/12/01.json.gz", []byte{0x1f, 0x8b, 0, 0, 'n', 'o', 't'}},
+		{"2013/06/10/12/02.json", stream},
+	} {
+		tw.WriteHeader(&tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.data)), Typeflag: tar.TypeReg})
+		tw.Write(m.data)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "minutes.tar")
+	if err := os.WriteFile(path, archive.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, err := run(t, context.Background(), "", "ingest", "--source", "file:"+path, "--data-dir", filepath.Join(dir, "data"),
+		"--detector", "stopwords", "--stopwords-dir", miniStopwords, "--json")
+	if err != nil {
+		t.Fatalf("ingest: %v\n%s", err, errs)
+	}
+	var sum Summary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	// stream.jsonl holds 9 messages, 5 of them written (TestIngestThenQueryFixture).
+	if sum.Messages != 18 || sum.Written != 10 || sum.MembersDamaged != 1 || sum.Error != "" {
+		t.Fatalf("summary %+v, want 18 messages, 10 written, 1 member damaged, no error", sum)
+	}
+	if !strings.Contains(errs, "2013/06/10/12/01.json.gz") || !strings.Contains(errs, "damaged member") {
+		t.Errorf("log does not name the damaged member:\n%s", errs)
 	}
 }

@@ -26,12 +26,15 @@ type Summary struct {
 	Located        map[string]int64 `json:"located,omitempty"`
 	HashtagsCut    int64            `json:"hashtags_cut"`
 	Undetected     int64            `json:"undetected"`
-	Written        int64            `json:"written"`
-	Seconds        float64          `json:"seconds"`
-	PostsPerSec    float64          `json:"posts_per_s"`
-	Source         string           `json:"source"`
-	State          string           `json:"source_state"`
-	Error          string           `json:"error,omitempty"`
+	// MembersDamaged: archive members (or files of several) skipped
+	// from the damage on; the log names them.
+	MembersDamaged int64   `json:"members_damaged,omitempty"`
+	Written        int64   `json:"written"`
+	Seconds        float64 `json:"seconds"`
+	PostsPerSec    float64 `json:"posts_per_s"`
+	Source         string  `json:"source"`
+	State          string  `json:"source_state"`
+	Error          string  `json:"error,omitempty"`
 }
 
 func summarize(s pipeline.Stats) Summary {
@@ -39,6 +42,7 @@ func summarize(s pipeline.Stats) Summary {
 		Messages: s.Messages, Posts: s.Posts, Notices: s.NoticeCount(), NoticeKinds: s.Notices,
 		Malformed: s.Malformed, GeoRejected: s.GeoRejected, ProfileSkipped: s.ProfileSkipped, Located: s.Located, HashtagsCut: s.HashtagsCut, Undetected: s.Undetected, Written: s.Written,
 		Seconds: s.Seconds, Source: s.Source.Name, State: s.Source.State, Error: s.Source.Error,
+		MembersDamaged: s.SourceCounters["members_damaged"],
 	}
 	if s.Seconds > 0 {
 		sum.PostsPerSec = float64(s.Posts) / s.Seconds
@@ -152,6 +156,9 @@ func printSummary(w io.Writer, s Summary) {
 	}
 	if s.HashtagsCut > 0 {
 		row("hashtags cut", s.HashtagsCut, "over the per-post cap")
+	}
+	if s.MembersDamaged > 0 {
+		row("members damaged", s.MembersDamaged, "archive members or files cut off at the damage (see the log)")
 	}
 	row("undetected", s.Undetected, "no language with more than one match")
 	row("written", s.Written, "")

@@ -45,17 +45,27 @@ func openSource(cfg *Config, env Env, serving bool) (ingest.Source, error) {
 		}
 		return demo.New(demo.Options{Seed: cfg.Seed, Rate: rate, Limit: cfg.Limit, BurstsPerHour: cfg.Bursts, Now: env.Now}), nil
 	case spec == "-" || spec == "file:-":
-		return file.New("-", file.WithReader(env.Stdin))
+		return openFile(cfg, env, "-", file.WithReader(env.Stdin))
 	case strings.HasPrefix(spec, "file:"):
-		return file.New(strings.TrimPrefix(spec, "file:"), file.WithSpeed(cfg.Speed))
+		return openFile(cfg, env, strings.TrimPrefix(spec, "file:"), file.WithSpeed(cfg.Speed))
 	case isLiveSource(spec):
 		return openLiveSource(cfg, env, spec) // x.go
 	default:
 		if _, err := os.Stat(spec); err == nil {
-			return file.New(spec, file.WithSpeed(cfg.Speed))
+			return openFile(cfg, env, spec, file.WithSpeed(cfg.Speed))
 		}
 		return nil, fmt.Errorf("%w: unknown --source %q: want demo, file:PATH (- for stdin), x:filtered, x:sample, bluesky, mastodon[:local|:hashtag:TAG]", ErrUsage, spec)
 	}
+}
+
+// openFile builds a file source that logs (oversized messages, damaged
+// archive members) where the command logs, at its --log-level.
+func openFile(cfg *Config, env Env, path string, opts ...file.Option) (ingest.Source, error) {
+	log, err := newLogger(env.Stderr, cfg.LogLevel)
+	if err != nil {
+		return nil, err
+	}
+	return file.New(path, append(opts, file.WithLogger(log))...)
 }
 
 // checkBursts rejects a --bursts the demo would quietly read as none.

@@ -19,7 +19,7 @@ import (
 	"github.com/geoheat/geoheat/internal/testenv"
 )
 
-func gzipBytes(t *testing.T, b []byte) []byte {
+func gzipBytes(t testing.TB, b []byte) []byte {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	zw.Write(b)
@@ -29,7 +29,7 @@ func gzipBytes(t *testing.T, b []byte) []byte {
 	return buf.Bytes()
 }
 
-func zstdBytes(t *testing.T, b []byte) []byte {
+func zstdBytes(t testing.TB, b []byte) []byte {
 	zw, err := zstd.NewWriter(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +40,7 @@ func zstdBytes(t *testing.T, b []byte) []byte {
 
 // bzip2Bytes compresses with the bzip2 tool (Go has only a decompressor);
 // without the tool the test skips (fails under CI).
-func bzip2Bytes(t *testing.T, b []byte) []byte {
+func bzip2Bytes(t testing.TB, b []byte) []byte {
 	cmd := exec.Command(testenv.RequireTool(t, "bzip2"), "-c")
 	cmd.Stdin = bytes.NewReader(b)
 	out, err := cmd.Output()
@@ -52,7 +52,7 @@ func bzip2Bytes(t *testing.T, b []byte) []byte {
 
 // demoLines returns n messages of the demo stream (v1.1 posts, notices and
 // the odd malformed line), one per line without the newline.
-func demoLines(t *testing.T, n int64) [][]byte {
+func demoLines(t testing.TB, n int64) [][]byte {
 	t.Helper()
 	var buf bytes.Buffer
 	src := demo.New(demo.Options{Seed: 13, Now: func() time.Time { return time.Date(2013, 6, 10, 12, 0, 0, 0, time.UTC) }})
@@ -73,7 +73,7 @@ func TestTarArchiveOfMinutes(t *testing.T) {
 	lines := demoLines(t, 900)
 	members := []struct {
 		name string
-		enc  func(*testing.T, []byte) []byte
+		enc  func(testing.TB, []byte) []byte
 	}{
 		{"2013/06/10/12/00.json.gz", gzipBytes},
 		{"2013/06/10/12/01.json.bz2", bzip2Bytes},

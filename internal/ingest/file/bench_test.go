@@ -2,6 +2,7 @@ package file
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"fmt"
@@ -140,4 +141,41 @@ func BenchmarkRealUnique(b *testing.B) {
 		n += m
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// BenchmarkReplayArchive replays an Archive Team style tar of per-minute
+// members (demo traffic, 1,000 messages a member) through the source alone,
+// the way `geoheat ingest --source file:minutes.tar` reads it.
+func BenchmarkReplayArchive(b *testing.B) {
+	const perMember, nMembers = 1000, 20
+	lines := demoLines(b, perMember*nMembers)
+	for _, enc := range []struct {
+		name string
+		enc  func(testing.TB, []byte) []byte
+	}{
+		{"bzip2", bzip2Bytes}, {"gzip", gzipBytes}, {"zstd", zstdBytes}, {"plain", func(_ testing.TB, p []byte) []byte { return p }},
+	} {
+		b.Run(enc.name, func(b *testing.B) {
+			var members []replayMember
+			var size int64
+			for i := range nMembers {
+				chunk := lines[i*perMember : (i+1)*perMember]
+				body := append(bytes.Join(chunk, []byte("\n")), '\n')
+				size += int64(len(body))
+				members = append(members, replayMember{name: fmt.Sprintf("2013/06/10/12/%02d.json", i), lines: chunk, data: enc.enc(b, body)})
+			}
+			path := filepath.Join(b.TempDir(), "minutes.tar")
+			if err := os.WriteFile(path, tarOfMembers(b, members), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(size)
+			b.ResetTimer()
+			for b.Loop() {
+				if n, err := countMessages(b, path); err != nil || n != len(lines) {
+					b.Fatalf("%d messages, %v", n, err)
+				}
+			}
+			b.ReportMetric(float64(len(lines))*float64(b.N)/b.Elapsed().Seconds(), "msg/s")
+		})
+	}
 }

@@ -8,7 +8,17 @@
 // included; bzip2; zstd), not from the name; a tar archive (after
 // decompression) is replayed member by member, each member decompressed
 // and split on its own (compress.go). A UTF-8 byte order mark at the
-// start is ignored. The layout is detected from the first non-whitespace
+// start is ignored.
+//
+// # Order and parallelism
+//
+// The members of a tar archive and the files of a directory or glob are
+// decoded in parallel, one per core, and their messages are sent in input
+// order: every message of a member, in the member's order, before any of
+// the next member's (replay.go). At most 2×GOMAXPROCS members are in
+// flight. A single bzip2 file is decoded several blocks at a time (its
+// 900 kB blocks are independent); a single gzip file on one core (a
+// deflate stream cannot be split), as is zstd, fast enough not to matter. The layout is detected from the first non-whitespace
 // byte of the decompressed stream:
 //
 //   - '[': a stream of JSON values, normally one array (a REST response, the
@@ -34,7 +44,17 @@
 // default, WithMaxMessageSize) is skipped without being buffered, counted
 // (Skipped) and logged, and reading continues after it.
 //
-// Errors stop Run after everything before them was emitted, and say where:
+// A damaged member of an archive, or one damaged file of several (a
+// decompression error, a JSON-value stream that loses its structure), is
+// logged, counted (Counters: "members_damaged") and skipped; what it gave
+// before the damage is kept and the replay goes on with the next member
+// (bzip2 checks a block's CRC after decoding it, so a damaged block may
+// first give a few lines the parser then counts as malformed).
+// An archive that ends inside a member, or whose tar structure is broken,
+// ends Run with an error naming the member, after everything before it.
+//
+// For a single input, errors stop Run after everything before them was
+// emitted, and say where:
 // a read error, such as a truncated or corrupt gzip stream
 // (io.ErrUnexpectedEOF, gzip.ErrChecksum), or a JSON-value stream that ends
 // inside a value or loses its structure (ErrCorrupt, with the byte offset
@@ -82,11 +102,16 @@ type Source struct {
 	files []string // the files path names, in replay order (expand)
 	speed float64  // WithSpeed; 0: as fast as possible
 	pace  *pacer   // set by Run when speed > 0; one origin across files
+	// bufferLimit: larger tar members are decoded straight from the
+	// archive, one at a time (maxBufferedMember; tests lower it).
+	bufferLimit int64
 
 	started   atomic.Bool
 	messages  atomic.Int64
 	bytesRead atomic.Int64
 	skipped   atomic.Int64
+	members   atomic.Int64 // inputs and archive members read
+	damaged   atomic.Int64 // of which skipped for damage
 	lastEvent atomic.Int64 // unix nanoseconds, 0 before the first message
 }
 
@@ -118,7 +143,7 @@ func New(path string, opts ...Option) (*Source, error) {
 	if path == "" {
 		return nil, errors.New("file: empty path")
 	}
-	s := &Source{path: path, maxMsg: DefaultMaxMessageSize, logger: slog.Default(), now: time.Now}
+	s := &Source{path: path, maxMsg: DefaultMaxMessageSize, logger: slog.Default(), now: time.Now, bufferLimit: maxBufferedMember}
 	for _, o := range opts {
 		o(s)
 	}
@@ -191,11 +216,20 @@ func (s *Source) Dropped() map[string]int64 {
 	return map[string]int64{DropOversize: s.skipped.Load()}
 }
 
-// Run reads the input and sends one message per line or array element. It
-// returns nil at the end of the input, ctx.Err() when cancelled, or an
-// error saying what is wrong with the input and where. Run starts no
-// goroutines; cancellation is noticed at every send and every read (a read
-// from a terminal or a pipe blocks until data or EOF arrives).
+// Counters implements pipeline.SourceCounter: "members" counts the files
+// and archive members replayed, "members_damaged" those of them whose rest
+// was skipped because it could not be decompressed or split.
+func (s *Source) Counters() map[string]int64 {
+	return map[string]int64{"members": s.members.Load(), "members_damaged": s.damaged.Load()}
+}
+
+// Run reads the input and sends one message per line or array element, in
+// input order (replay.go: members are decoded in parallel, sent in order).
+// It returns nil at the end of the input, ctx.Err() when cancelled, or an
+// error saying what is wrong with the input and where. Cancellation is
+// noticed at every send and every read (a read from a terminal or a pipe
+// blocks until data or EOF arrives). Every goroutine Run starts has ended
+// when it returns.
 func (s *Source) Run(ctx context.Context, out chan<- ingest.Message) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return errors.New("file: Run called twice")
@@ -203,24 +237,16 @@ func (s *Source) Run(ctx context.Context, out chan<- ingest.Message) error {
 	if s.speed > 0 && s.pace == nil {
 		s.pace = &pacer{speed: s.speed, now: s.now, sleep: ingest.Sleep}
 	}
-	in := s.reader
-	if in != nil {
-		in = newCtxReader(ctx, in)
-	} else {
-		if s.path == "-" {
-			in = newCtxReader(ctx, os.Stdin)
-		} else {
-			return s.runFiles(ctx, out)
-		}
+	if s.reader == nil && s.path != "-" {
+		return s.runReplay(ctx, out, s.files, openFile)
 	}
-	r := &reader{src: s, ctx: ctx, out: out}
-	if err := r.run(&countingReader{r: in, n: &s.bytesRead}); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-			return ctxErr
-		}
-		return fmt.Errorf("file: %s: %w", s.path, err)
+	stream := s.reader
+	if stream == nil {
+		stream = os.Stdin
 	}
-	return nil
+	return s.runReplay(ctx, out, []string{s.path}, func(ctx context.Context, _ string) (io.Reader, func(), error) {
+		return newCtxReader(ctx, stream), func() {}, nil
+	})
 }
 
 // ctxReader makes reads from a stream that may block forever (stdin, a

@@ -71,6 +71,7 @@ func TestRunFixtures(t *testing.T) {
 	}{
 		{file: "lines.jsonl", want: linesWant},
 		{file: "lines.jsonl.gz", want: linesWant},
+		{file: "lines.jsonl.bz2", want: linesWant},
 		{file: "gzip_named_plain.jsonl", want: linesWant}, // gzip found by magic, not name
 		{file: "crlf.jsonl", want: []string{`{"id_str":"1","text":"first"}`, `{"id_str":"2","text":"second"}`}},
 		{file: "bom.jsonl", want: []string{`{"id_str":"1","text":"bom"}`}},
@@ -378,7 +379,7 @@ func TestSplitArrays(t *testing.T) {
 // A reader that delivers one byte at a time exercises every resume point
 // of the scanners.
 func TestOneByteReads(t *testing.T) {
-	for _, name := range []string{"lines.jsonl", "array.json", "pretty_object.json", "arrays_per_line.jsonl", "crlf.jsonl", "bom.jsonl"} {
+	for _, name := range []string{"lines.jsonl", "array.json", "pretty_object.json", "arrays_per_line.jsonl", "crlf.jsonl", "bom.jsonl", "lines.jsonl.bz2", "lines.jsonl.gz"} {
 		raw, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)

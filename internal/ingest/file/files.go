@@ -1,7 +1,6 @@
 package file
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,8 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-
-	"github.com/geoheat/geoheat/internal/ingest"
 )
 
 // ErrNoFiles: a directory or glob that names no regular file.
@@ -75,30 +72,4 @@ func expand(path string) ([]string, int64, error) {
 	}
 	sort.Strings(files)
 	return files, total, nil
-}
-
-// runFiles replays s.files one after the other.
-func (s *Source) runFiles(ctx context.Context, out chan<- ingest.Message) error {
-	for _, path := range s.files {
-		if err := s.runFile(ctx, out, path); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (s *Source) runFile(ctx context.Context, out chan<- ingest.Message, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("file: %w", err)
-	}
-	defer f.Close()
-	r := &reader{src: s, ctx: ctx, out: out}
-	if err := r.run(&countingReader{r: f, n: &s.bytesRead}); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-			return ctxErr
-		}
-		return fmt.Errorf("file: %s: %w", path, err)
-	}
-	return nil
 }

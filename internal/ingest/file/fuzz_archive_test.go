@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -12,8 +14,9 @@ import (
 )
 
 // FuzzArchive is FuzzRun seeded with what the readers of compressed and
-// archived input see: gzip, zstd and tar streams, tar members that are
-// themselves compressed, and a tar cut short. Invariants: Run returns;
+// archived input see: gzip, zstd and bzip2 streams (bzip2 decoded by
+// pbzip2's goroutines, where a panic would crash the process), tar
+// members that are themselves compressed or damaged, and a tar cut short. Invariants: Run returns;
 // messages are non-empty and within the limit; reading one byte at a time
 // gives the same messages, skips and outcome.
 func FuzzArchive(f *testing.F) {
@@ -33,10 +36,16 @@ func FuzzArchive(f *testing.F) {
 		defer enc.Close()
 		return enc.EncodeAll(b, nil)
 	}
+	// bzip2 written by the bzip2 tool (Go has no compressor), from
+	// testdata/lines.jsonl.
+	bz, err := os.ReadFile(filepath.Join("testdata", "lines.jsonl.bz2"))
+	if err != nil {
+		f.Fatal(err)
+	}
 	tarOf := func(members map[string][]byte) []byte {
 		var buf bytes.Buffer
 		w := tar.NewWriter(&buf)
-		for _, name := range []string{"2013/06/01/00/00.json", "2013/06/01/00/01.json.gz", "2013/06/01/00/02.json.zst", "README"} {
+		for _, name := range []string{"2013/06/01/00/00.json", "2013/06/01/00/01.json.gz", "2013/06/01/00/02.json.zst", "2013/06/01/00/03.json.bz2", "README"} {
 			b, ok := members[name]
 			if !ok {
 				continue
@@ -50,11 +59,15 @@ func FuzzArchive(f *testing.F) {
 	plainTar := tarOf(map[string][]byte{"2013/06/01/00/00.json": lines})
 	mixedTar := tarOf(map[string][]byte{
 		"2013/06/01/00/00.json": lines, "2013/06/01/00/01.json.gz": gz(lines),
-		"2013/06/01/00/02.json.zst": zst(lines), "README": []byte("not json\n"),
+		"2013/06/01/00/02.json.zst": zst(lines), "2013/06/01/00/03.json.bz2": bz, "README": []byte("not json\n"),
 	})
+	spoilt := bytes.Clone(bz)
+	spoilt[len(spoilt)/2] ^= 0x40
+	damagedTar := tarOf(map[string][]byte{"2013/06/01/00/00.json": lines, "2013/06/01/00/01.json.gz": gz(lines)[:25], "2013/06/01/00/03.json.bz2": spoilt})
 	for _, seed := range [][]byte{
 		gz(lines), zst(lines), gz(gz(lines)), plainTar, mixedTar, gz(mixedTar), zst(plainTar),
 		mixedTar[:len(mixedTar)/2], gz(lines)[:20], zst(lines)[:10],
+		bz, spoilt, bz[:len(bz)-5], damagedTar, gz(damagedTar), append(bytes.Clone(bz), bz...),
 	} {
 		f.Add(seed)
 	}

@@ -19,29 +19,51 @@ const (
 	minBuffer = 64
 )
 
-// reader is the state of one Run.
+// A reader hands its messages on in batches of at most maxBatch messages
+// or about maxBatchBytes, and hands on what it has before every read, so
+// a quiet pipe holds nothing back.
+const (
+	maxBatch      = 512
+	maxBatchBytes = 256 << 10
+)
+
+// reader decompresses and splits one input (a file, a stream or one member
+// of an archive) and hands its messages on in batches, in order.
 type reader struct {
-	src   *Source
-	ctx   context.Context
-	out   chan<- ingest.Message
-	w     window
-	arena arena
-	elems [][2]int // reused by splitArrays
+	src  *Source
+	name string // the file or member, for the log
+	ctx  context.Context
+	sink *member // where the batches go
+	// out, when set, takes the messages directly (the only input, not an
+	// archive: there is no order to keep across members).
+	out     chan<- ingest.Message
+	pending []ingest.Message
+	// pendingBytes is the size of pending's messages.
+	pendingBytes int64
+	// bzWorkers is how many bzip2 blocks may be decoded at once.
+	bzWorkers int
+	w         window
+	arena     arena
+	elems     [][2]int // reused by splitArrays
 }
 
+// run decompresses in and splits it, or replays it member by member when
+// it is a tar archive (one nested in a member is read serially).
 func (r *reader) run(in io.Reader) error {
-	input, closeFn, err := decompress(in)
+	input, release, err := decompress(r.ctx, in, r.bzWorkers)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
-	// A tar archive (the Archive Team layout: one file per minute) is
-	// read member by member, each decompressed and split on its own.
+	defer release()
 	tarred := bufio.NewReaderSize(input, 64<<10)
 	if isTar(tarred) {
 		return r.tar(tarred)
 	}
-	input = tarred
+	return r.split(tarred)
+}
+
+// split emits the messages of decompressed input that is not an archive.
+func (r *reader) split(input io.Reader) error {
 	r.w = window{r: input, buf: make([]byte, max(minBuffer, min(initialBuffer, r.limit())))}
 
 	first, ok, err := r.firstByte()
@@ -64,9 +86,10 @@ func (r *reader) run(in io.Reader) error {
 // plus its line ending.
 func (r *reader) limit() int { return r.src.maxMsg + 2 }
 
-// fill reads more input, noticing cancellation first.
+// fill reads more input, noticing cancellation first. What was split so
+// far is handed on before the read, which may block.
 func (r *reader) fill() (fillResult, error) {
-	if err := r.ctx.Err(); err != nil {
+	if err := r.flush(); err != nil {
 		return ended, err
 	}
 	return r.w.fill(r.limit()), nil
@@ -314,25 +337,42 @@ func (r *reader) value() error {
 func (r *reader) skipped(offset, size int64) {
 	r.src.skipped.Add(1)
 	r.src.logger.Warn("file: skipped a message longer than the maximum",
-		"path", r.src.path, "offset", offset, "size", size, "max", r.src.maxMsg)
+		"path", r.name, "offset", offset, "size", size, "max", r.src.maxMsg)
 }
 
-// emit sends a copy of data.
+// emit queues a copy of data to be handed on.
 func (r *reader) emit(data []byte) error {
-	if p := r.src.pace; p != nil {
-		if t, ok := peekCreatedAt(data); ok {
-			if err := p.wait(r.ctx, t); err != nil {
-				return err
-			}
-		}
+	if r.out != nil {
+		return r.src.send(r.ctx, r.out, ingest.Message{Data: r.arena.copy(data)})
 	}
-	m := ingest.Message{Data: r.arena.copy(data)}
+	r.pending = append(r.pending, ingest.Message{Data: r.arena.copy(data)})
+	r.pendingBytes += int64(len(data))
+	if len(r.pending) >= maxBatch || r.pendingBytes >= maxBatchBytes {
+		return r.flush()
+	}
+	return nil
+}
+
+// flush hands the queued messages on; the receiver owns the batch. It
+// waits while the member's decoded messages not yet sent weigh
+// memberBudget.
+func (r *reader) flush() error {
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	if len(r.pending) == 0 {
+		return nil
+	}
+	b := batch{msgs: r.pending, weight: max(1, min(r.pendingBytes, memberBudget))}
+	if err := r.sink.budget.Acquire(r.ctx, b.weight); err != nil {
+		return err
+	}
 	select {
-	case r.out <- m:
+	case r.sink.batches <- b:
+		r.pending, r.pendingBytes = nil, 0
+		return nil
 	case <-r.ctx.Done():
+		r.sink.budget.Release(b.weight)
 		return r.ctx.Err()
 	}
-	r.src.messages.Add(1)
-	r.src.lastEvent.Store(r.src.now().UnixNano())
-	return nil
 }
