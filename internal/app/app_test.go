@@ -117,11 +117,12 @@ func TestDetectCommand(t *testing.T) {
 }
 
 // A replay through the whole CLI: ingest a file, then every query command
-// answers from the data directory, and again after a restart.
-func TestIngestThenQueryFixture(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	out, errs, err := run(t, ctx, "", "ingest", "--source", "file:testdata/stream.jsonl", "--data-dir", dir,
+// ingestSummary ingests the file at path into dataDir with the seed's
+// detector on the mini stopword lists and returns the --json summary and
+// what it logged.
+func ingestSummary(t *testing.T, path, dataDir string) (Summary, string) {
+	t.Helper()
+	out, errs, err := run(t, context.Background(), "", "ingest", "--source", "file:"+path, "--data-dir", dataDir,
 		"--detector", "stopwords", "--stopwords-dir", miniStopwords, "--json")
 	if err != nil {
 		t.Fatalf("ingest: %v\n%s", err, errs)
@@ -130,13 +131,21 @@ func TestIngestThenQueryFixture(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatal(err)
 	}
+	return sum, errs
+}
+
+// answers from the data directory, and again after a restart.
+func TestIngestThenQueryFixture(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	sum, _ := ingestSummary(t, "testdata/stream.jsonl", dir)
 	want := Summary{Messages: 9, Posts: 6, Notices: 2, Malformed: 1, Undetected: 1, Written: 5}
 	if sum.Messages != want.Messages || sum.Posts != want.Posts || sum.Notices != want.Notices ||
 		sum.Malformed != want.Malformed || sum.Undetected != want.Undetected || sum.Written != want.Written ||
 		sum.NoticeKinds["delete"] != 1 || sum.NoticeKinds["limit"] != 1 {
 		t.Fatalf("summary %+v", sum)
 	}
-	out, _, err = run(t, ctx, "", "counts", "--data-dir", dir, "--json")
+	out, _, err := run(t, ctx, "", "counts", "--data-dir", dir, "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,15 +274,7 @@ func TestIngestArchiveWithDamagedMember(t *testing.T) {
 	if err := os.WriteFile(path, archive.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, errs, err := run(t, context.Background(), "", "ingest", "--source", "file:"+path, "--data-dir", filepath.Join(dir, "data"),
-		"--detector", "stopwords", "--stopwords-dir", miniStopwords, "--json")
-	if err != nil {
-		t.Fatalf("ingest: %v\n%s", err, errs)
-	}
-	var sum Summary
-	if err := json.Unmarshal([]byte(out), &sum); err != nil {
-		t.Fatal(err)
-	}
+	sum, errs := ingestSummary(t, path, filepath.Join(dir, "data"))
 	// stream.jsonl holds 9 messages, 5 of them written (TestIngestThenQueryFixture).
 	if sum.Messages != 18 || sum.Written != 10 || sum.MembersDamaged != 1 || sum.Error != "" {
 		t.Fatalf("summary %+v, want 18 messages, 10 written, 1 member damaged, no error", sum)

@@ -161,6 +161,23 @@ func isTar(br *bufio.Reader) bool {
 // archive is what replay.go decodes in parallel). Memory stays that of one
 // member's window.
 func (r *reader) tar(in io.Reader) error {
+	return eachTarMember(in, "", func(hdr *tar.Header, tr io.Reader) error {
+		member := &reader{src: r.src, ctx: r.ctx, sink: r.sink, bzWorkers: r.bzWorkers, name: r.name + "/" + hdr.Name}
+		err := member.run(tr)
+		if ferr := member.flush(); err == nil {
+			err = ferr
+		}
+		if err != nil {
+			return fmt.Errorf("tar member %s: %w", hdr.Name, err)
+		}
+		return nil
+	})
+}
+
+// eachTarMember calls fn with each regular member of the tar archive read
+// from in, in order, until fn fails (its error is returned as it is) or
+// the archive does (its error begins with prefix).
+func eachTarMember(in io.Reader, prefix string, fn func(hdr *tar.Header, member io.Reader) error) error {
 	tr := tar.NewReader(in)
 	for {
 		hdr, err := tr.Next()
@@ -168,18 +185,13 @@ func (r *reader) tar(in io.Reader) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("tar: %w", err)
+			return fmt.Errorf("%star: %w", prefix, err)
 		}
 		if hdr.Typeflag != tar.TypeReg {
 			continue
 		}
-		member := &reader{src: r.src, ctx: r.ctx, sink: r.sink, bzWorkers: r.bzWorkers, name: r.name + "/" + hdr.Name}
-		err = member.run(tr)
-		if ferr := member.flush(); err == nil {
-			err = ferr
-		}
-		if err != nil {
-			return fmt.Errorf("tar member %s: %w", hdr.Name, err)
+		if err := fn(hdr, tr); err != nil {
+			return err
 		}
 	}
 }

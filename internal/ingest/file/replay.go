@@ -218,18 +218,7 @@ func (p *replay) produce(ctx context.Context, inputs []string, open func(ctx con
 // cannot be read whole (the archive is cut short or damaged) is queued
 // with what was read, and its error then ends the replay.
 func (p *replay) tarMembers(ctx context.Context, name string, in io.Reader) error {
-	tr := tar.NewReader(in)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("file: %s: tar: %w", name, err)
-		}
-		if hdr.Typeflag != tar.TypeReg {
-			continue
-		}
+	return eachTarMember(in, "file: "+name+": ", func(hdr *tar.Header, tr io.Reader) error {
 		m := newMember(name + ": tar member " + hdr.Name)
 		m.skippable = true
 		if hdr.Size > p.src.bufferLimit {
@@ -240,14 +229,11 @@ func (p *replay) tarMembers(ctx context.Context, name string, in io.Reader) erro
 				return ctx.Err()
 			}
 			<-m.done
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			continue
+			return ctx.Err()
 		}
 		var buf bytes.Buffer
 		buf.Grow(int(min(hdr.Size, 4<<20))) // the header's size is a claim, not a promise
-		_, err = io.Copy(&buf, tr)
+		_, err := io.Copy(&buf, tr)
 		m.data, m.buffered = buf.Bytes(), true
 		if err != nil {
 			if ctx.Err() != nil {
@@ -258,10 +244,8 @@ func (p *replay) tarMembers(ctx context.Context, name string, in io.Reader) erro
 		if !p.enqueue(ctx, m) {
 			return ctx.Err()
 		}
-		if m.partial != nil {
-			return m.partial
-		}
-	}
+		return m.partial
+	})
 }
 
 // enqueue hands m to the sender, then to a worker. It reports false when
