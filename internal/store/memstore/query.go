@@ -364,6 +364,7 @@ type heatView struct {
 	postFt   uint32         // l.postFront() at the snapshot, wrapping
 	tagFt    uint32         // l.tagFront() at the snapshot, wrapping
 	checkGeo bool           // the language holds points outside the query's provenances
+	useCells bool           // read the box's points through the cell index (heatFilter.useCells, sparse enough)
 	spans    []span         // into heatScratch.spans
 }
 
@@ -531,6 +532,7 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 		at := len(sc.cellPtrs)
 		sc.cellPtrs = append(sc.cellPtrs, l.geo.cells...)
 		v.geo.cells = sc.cellPtrs[at:len(sc.cellPtrs):len(sc.cellPtrs)]
+		v.useCells = f.useCells && l.geo.candidateShare(&f.cells) <= denseShare
 		if v.checkGeo = !l.geoBySource().Covers(f.geo); v.checkGeo {
 			v.geoMeta, sc.metaPtrs = snapshotDeque(&l.geoMeta, sc.metaPtrs)
 		}
@@ -573,7 +575,7 @@ func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, 
 	if q.Last == 0 {
 		for i := range sc.views {
 			v := &sc.views[i]
-			if f.useCells && !v.checkGeo && !f.byTag {
+			if v.useCells && !v.checkGeo && !f.byTag {
 				// A small box: only its cells' points, in the same order.
 				for _, sp := range v.spans {
 					for from := sp.from; from < sp.to && check(); {
