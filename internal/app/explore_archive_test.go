@@ -13,13 +13,28 @@ import (
 	"github.com/geoheat/geoheat/internal/testenv"
 )
 
-// TestExploreOnRealArchive replays the shared real tweets (v1.1, as an
-// archive is) and explores them through the commands: the histogram
-// accounts for every post counted, the posts behind a spot link to x.com,
-// a word of a listed text finds its post, and a box around a listed
-// point agrees between counts and the histogram.
+// TestExploreOnReplayedArchive replays an archive of raw v1.1 messages it
+// writes itself (the demo's) and explores it (exploreReplay).
+func TestExploreOnReplayedArchive(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "archive.jsonl")
+	if _, errs, err := runWithClock(context.Background(), exploreStart, "demo", "--seed", "5", "--limit", "6000", "-o", path); err != nil {
+		t.Fatalf("demo: %v\n%s", err, errs)
+	}
+	exploreReplay(t, path)
+}
+
+// TestExploreOnRealArchive does the same on the shared real tweets: a
+// real-data check.
 func TestExploreOnRealArchive(t *testing.T) {
-	path := testenv.Shared(t, "tweets", "combined", "v1_tweets_unique.jsonl.gz")
+	exploreReplay(t, testenv.Shared(t, "tweets", "combined", "v1_tweets_unique.jsonl.gz"))
+}
+
+// exploreReplay ingests the archive at path and explores it through the
+// commands: the histogram accounts for every post counted, the posts
+// behind a spot link to x.com, a word of a listed text finds its post, and
+// a box around a listed point agrees between counts and the histogram.
+func exploreReplay(t *testing.T, path string) {
+	t.Helper()
 	ctx := context.Background()
 	now := time.Now()
 	dataDir := filepath.Join(t.TempDir(), "data")
