@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -92,13 +91,6 @@ func (b *runner) explore(ctx context.Context, pool []post.Post, bare float64) er
 		return err
 	}
 	defer srv.Close()
-	// The API's exploration endpoints come with the httpapi half of the
-	// feature; until the API answers them there is no HTTP row to time.
-	if !answers(ctx, srv.URL+"/api/histogram") {
-		b.rows = append(b.rows, Row{Scenario: fmt.Sprintf("explore HTTP (%s posts)", human(n)), Load: LoadAvg(),
-			Note: "skipped: this API has no /api/histogram"})
-		return nil
-	}
 	viaHTTP, err := TimeHTTP(ctx, srv.URL, cases, b.cfg.QueryIters)
 	if err != nil {
 		return err
@@ -106,13 +98,6 @@ func (b *runner) explore(ctx context.Context, pool []post.Post, bare float64) er
 	b.rows = append(b.rows, Row{Scenario: fmt.Sprintf("explore HTTP (%s posts)", human(n)), Latencies: viaHTTP, Load: LoadAvg(),
 		Note: "GET on loopback, body read, one client"})
 	return nil
-}
-
-// answers reports whether GET u is a 200.
-func answers(ctx context.Context, u string) bool {
-	c := &http.Client{Timeout: 30 * time.Second}
-	defer c.CloseIdleConnections()
-	return Get(ctx, c, u) == nil
 }
 
 // exploreFound is what the searched and the city queries found, for the
