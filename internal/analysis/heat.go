@@ -3,6 +3,7 @@ package analysis
 import (
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
@@ -123,15 +124,51 @@ func ValidateZoom(zoom int) error {
 // cellSum accumulates one cell. key orders cells row-major from the
 // south-west corner (row in the high 32 bits), the documented tie order.
 //
-// The mean is taken relative to the cell's first point (lat0, lon0 plus the
-// mean offset from it): a cell whose points all sit at one place reports
-// exactly that place (summing 0.1 three times and dividing by 3 would not),
-// and the offsets are small, so little precision is lost to large sums.
+// Positions are summed as integers: each coordinate quantised to 1e-9
+// degree (about 0.1 mm) from the south-west corner of the globe
+// (Quantize), summed in 128 bits. Integer sums do not depend on the order
+// points are added in, so a store may add a cell's points one by one, or
+// precomputed sums of many (AddCell), in any order and get the same answer
+// bit for bit; and a cell whose points all sit at one place with at most
+// nine decimals reports exactly that place.
 type cellSum struct {
-	key        uint64
-	lat0, lon0 float64
-	dLat, dLon float64 // sums of offsets from (lat0, lon0)
-	n          int64
+	key    uint64
+	n      int64
+	latSum sum128
+	lonSum sum128
+}
+
+// sum128 is an unsigned 128-bit sum: a cell's quantised positions never
+// overflow it (2^64 points at most).
+type sum128 struct{ hi, lo uint64 }
+
+func (s *sum128) add(v uint64) {
+	var carry uint64
+	s.lo, carry = bits.Add64(s.lo, v, 0)
+	s.hi += carry
+}
+
+// QuantScale is how many quantisation steps make a degree.
+const QuantScale = 1e9
+
+// Quantize returns lat and lon (a valid point) as whole QuantScale steps
+// from -90 and -180, rounded to the nearest: the integers Grid sums.
+func Quantize(lat, lon float64) (qLat, qLon uint64) {
+	return uint64((lat+90)*QuantScale + 0.5), uint64((lon+180)*QuantScale + 0.5)
+}
+
+// mean returns the mean of n quantised coordinates summing to s, in
+// degrees from offset (90 or 180).
+func (s sum128) mean(n int64, offset float64) float64 {
+	// s/n < 2^64 since every term is, so hi < n and Div64 cannot panic.
+	q, r := bits.Div64(s.hi, s.lo, uint64(n))
+	whole := float64(int64(q) - int64(offset*QuantScale))
+	if r == 0 {
+		// One correctly rounded division: a place given with at most nine
+		// decimals comes back as the same float64.
+		return whole / QuantScale
+	}
+	return (whole + float64(r)/float64(n)) / QuantScale
 }
 
 // heavier orders cells by weight descending, ties by key ascending (southern
@@ -213,12 +250,12 @@ func (g *Grid) denseSlot(key uint64) int {
 // lookup returns the position of the cell with key in cells, adding it
 // (starting at lat, lon) when new. Only grids too fine for the dense table
 // use it; AddLatLon indexes the dense table itself.
-func (g *Grid) lookup(key uint64, lat, lon float64) int32 {
+func (g *Grid) lookup(key uint64) int32 {
 	if pos, ok := g.index[key]; ok {
 		return pos
 	}
 	g.index[key] = int32(len(g.cells))
-	g.cells = append(g.cells, cellSum{key: key, lat0: lat, lon0: lon})
+	g.cells = append(g.cells, cellSum{key: key})
 	return int32(len(g.cells) - 1)
 }
 
@@ -244,20 +281,74 @@ func (g *Grid) AddLatLon(lat, lon float64) {
 		if pos = g.dense[slot] - 1; pos < 0 {
 			pos = int32(len(g.cells))
 			g.dense[slot] = pos + 1
-			g.cells = append(g.cells, cellSum{key: uint64(row)<<32 | uint64(col), lat0: lat, lon0: lon})
+			g.cells = append(g.cells, cellSum{key: uint64(row)<<32 | uint64(col)})
 		}
 	} else {
 		key := uint64(row)<<32 | uint64(col)
 		pos = g.lastPos
 		if pos < 0 || g.lastKey != key {
-			pos = g.lookup(key, lat, lon)
+			pos = g.lookup(key)
 			g.lastKey, g.lastPos = key, pos
 		}
 	}
 	c := &g.cells[pos]
-	c.dLat += lat - c.lat0
-	c.dLon += lon - c.lon0
+	qLat, qLon := Quantize(lat, lon)
+	c.latSum.add(qLat)
+	c.lonSum.add(qLon)
 	c.n++
+}
+
+// AddCell adds n points of the cell at col, row (this grid's zoom) whose
+// quantised coordinates (Quantize) sum to latSum and lonSum: what a store
+// keeps in its aggregates. The answer is the same as adding the points
+// one by one.
+func (g *Grid) AddCell(col, row uint32, n int64, latSum, lonSum uint64) {
+	if n <= 0 {
+		return
+	}
+	key := uint64(row)<<32 | uint64(col)
+	var pos int32
+	if g.isDense {
+		slot := int(row)*int(g.cols) + int(col)
+		if pos = g.dense[slot] - 1; pos < 0 {
+			pos = int32(len(g.cells))
+			g.dense[slot] = pos + 1
+			g.cells = append(g.cells, cellSum{key: key})
+		}
+	} else {
+		pos = g.lookup(key)
+	}
+	c := &g.cells[pos]
+	c.latSum.add(latSum)
+	c.lonSum.add(lonSum)
+	c.n += n
+	g.points += n
+}
+
+// Zoom is the grid's zoom level.
+func (g *Grid) Zoom() int { return g.zoom }
+
+// inCell returns v (a mean coordinate, offset 90 for latitudes, 180 for
+// longitudes) moved, when quantisation put it past an edge of its cell
+// (index idx of n), onto the nearest value inside: a cell's mean stays in
+// the cell, so CellIndex finds the cell again (MergeCells relies on it),
+// and on the globe.
+func (g *Grid) inCell(v float64, idx, n uint32, offset float64) float64 {
+	v = min(max(v, -offset), offset)
+	// CellIndex reads v+offset, whose last bit is worth up to offset×2^-52
+	// (v+offset < 2×offset): step by that.
+	step := offset * 0x1p-51
+	for range 64 {
+		switch at := clampIndex((v+offset)/g.deg, n); {
+		case at > idx:
+			v = min(v, float64(idx+1)*g.deg-offset) - step
+		case at < idx:
+			v = max(v, float64(idx)*g.deg-offset) + step
+		default:
+			return v
+		}
+	}
+	return v
 }
 
 // AddAll bins every point of ps.
@@ -285,10 +376,9 @@ func (g *Grid) Result(limit int) store.HeatResult {
 	best := selectBest(g.cells, k, heavier)
 	res.Cells = make([]store.HeatCell, len(best))
 	for i, c := range best {
-		n := float64(c.n)
-		// Rounding could nudge a mean of valid points past a pole or ±180.
-		lat := min(max(c.lat0+c.dLat/n, -90), 90)
-		lon := min(max(c.lon0+c.dLon/n, -180), 180)
+		row, col := uint32(c.key>>32), uint32(c.key)
+		lat := g.inCell(c.latSum.mean(c.n, 90), row, g.rows, 90)
+		lon := g.inCell(c.lonSum.mean(c.n, 180), col, g.cols, 180)
 		res.Cells[i] = store.HeatCell{Lat: lat, Lon: lon, Weight: c.n}
 	}
 	if len(best) > 0 {

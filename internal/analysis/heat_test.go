@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/geoheat/geoheat/internal/post"
@@ -363,6 +364,75 @@ func TestClampIndexMatchesFloor(t *testing.T) {
 		for _, f := range fs {
 			if got, want := clampIndex(f, n), ref(f, n); got != want {
 				t.Fatalf("clampIndex(%v, %d) = %d, want %d", f, n, got, want)
+			}
+		}
+	}
+}
+
+// TestGridSumsAnyOrder checks what stores' aggregates rely on: adding a
+// cell's points one by one, in any order, or as precomputed sums of parts
+// (AddCell) gives the same answer bit for bit, and every mean stays in its
+// cell (points crowd the cell edges here, where quantising can round past
+// them).
+func TestGridSumsAnyOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, zoom := range []int{0, 3, 7, 12} {
+		deg := CellDegrees(zoom)
+		var pts []post.Point
+		for range 5000 {
+			// A cell edge, give or take a few quantisation steps.
+			lat := float64(rng.IntN(int(180/deg)))*deg - 90 + float64(rng.IntN(9)-4)*1e-10
+			lon := float64(rng.IntN(int(360/deg)))*deg - 180 + rng.Float64()*deg
+			if rng.IntN(3) == 0 {
+				lat, lon = rng.Float64()*180-90, rng.Float64()*360-180
+			}
+			pts = append(pts, post.Point{Lat: min(max(lat, -90), 90), Lon: lon})
+		}
+		g := NewGrid(zoom)
+		g.AddAll(pts)
+		want := g.Result(0)
+
+		shuffled := slices.Clone(pts)
+		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		g.AddAll(shuffled)
+		if got := g.Result(0); !reflect.DeepEqual(got, want) {
+			t.Fatalf("zoom %d: shuffled points give a different answer", zoom)
+		}
+
+		// Sums of two halves per cell, added in reverse order.
+		type sums struct{ n, lat, lon uint64 }
+		var parts [2]map[[2]uint32]*sums
+		for h := range parts {
+			parts[h] = map[[2]uint32]*sums{}
+			for _, p := range pts[h*len(pts)/2 : (h+1)*len(pts)/2] {
+				col, row := CellIndex(p, zoom)
+				s := parts[h][[2]uint32{col, row}]
+				if s == nil {
+					s = &sums{}
+					parts[h][[2]uint32{col, row}] = s
+				}
+				qLat, qLon := Quantize(p.Lat, p.Lon)
+				s.n, s.lat, s.lon = s.n+1, s.lat+qLat, s.lon+qLon
+			}
+		}
+		for h := 1; h >= 0; h-- {
+			for k, s := range parts[h] {
+				g.AddCell(k[0], k[1], int64(s.n), s.lat, s.lon)
+			}
+		}
+		if got := g.Result(0); !reflect.DeepEqual(got, want) {
+			t.Fatalf("zoom %d: AddCell of parts gives a different answer", zoom)
+		}
+		for _, c := range want.Cells {
+			col, row := CellIndex(post.Point{Lat: c.Lat, Lon: c.Lon}, zoom)
+			g.Reset(zoom)
+			for _, p := range pts {
+				if pc, pr := CellIndex(p, zoom); pc == col && pr == row {
+					g.Add(p)
+				}
+			}
+			if got := g.Result(0); len(got.Cells) != 1 || got.Cells[0].Weight != c.Weight {
+				t.Fatalf("zoom %d: the mean %v,%v of a cell of %d points lies in a cell of %d points", zoom, c.Lat, c.Lon, c.Weight, got.Points)
 			}
 		}
 	}
