@@ -89,6 +89,10 @@ func newChunkCells(c *chunk[geoRec], live int, tags tagsOfPost) *chunkCells {
 type pointDeque struct {
 	deque[geoRec]
 	cells []*chunkCells
+	// base is the absolute number of chunks[0] (chunks ever released
+	// before it); agg the summaries of blocks of chunks (summary.go).
+	base int
+	agg  [aggLevels]aggLevel
 }
 
 // PushTimed appends g and indexes its chunk when g filled it; tags gives
@@ -108,11 +112,18 @@ func (p *pointDeque) PushTimed(g geoRec, t int64, tags tagsOfPost) {
 func (p *pointDeque) DropFront(k int) {
 	before := len(p.chunks)
 	p.deque.DropFront(k)
-	gone := min(before-len(p.chunks), len(p.cells))
+	released := before - len(p.chunks)
+	gone := min(released, len(p.cells))
 	clear(p.cells[:gone])
 	p.cells = p.cells[gone:]
 	if len(p.chunks) == 0 {
 		p.cells = p.cells[:0]
+	}
+	if released > 0 {
+		p.base += released
+		for k := range p.agg {
+			p.agg[k].dropBefore(p.base, k)
+		}
 	}
 }
 
@@ -121,6 +132,14 @@ func (p *pointDeque) memBytes() int64 {
 	for _, c := range p.cells {
 		if c != nil {
 			n += int64(unsafe.Sizeof(*c))
+		}
+	}
+	for _, lv := range p.agg {
+		n += int64(cap(lv.s)) * 8
+		for _, s := range lv.s {
+			if s != nil {
+				n += s.memBytes()
+			}
 		}
 	}
 	return n

@@ -542,6 +542,9 @@ func (s *Store) apply(b *batch, now int64) {
 			}, p.time, l.tagsOf)
 			l.geoMeta.Push(geoMeta{source: p.source, conf: p.conf})
 			l.geoBySrc[p.source]++
+			if end := l.geo.head + l.geo.n; end&chunkMask == 0 {
+				l.geo.summarize(end>>chunkShift-1, &l.geoMeta)
+			}
 		}
 		s.order.Push(li)
 		s.seqNext++

@@ -32,6 +32,7 @@ type heatScratch struct {
 	views    []heatView
 	geoPtrs  []*chunk[geoRec]
 	cellPtrs []*chunkCells
+	aggPtrs  []*summary
 	metaPtrs []*chunk[geoMeta]
 	u32Ptrs  []*chunk[uint32]
 	recent   []recentPoint
@@ -260,6 +261,17 @@ func (l *lang) geoBySource() store.GeoCounts {
 	return store.GeoCounts{Exact: b[post.GeoExact], Place: b[post.GeoPlace], Profile: b[post.GeoProfile], Text: b[post.GeoText]}
 }
 
+// heldSources returns the provenances of the points held.
+func (l *lang) heldSources() post.GeoSet {
+	var set post.GeoSet
+	for src, n := range l.geoBySrc {
+		if n > 0 {
+			set |= 1 << src
+		}
+	}
+	return set
+}
+
 // storePoint returns the point g with its provenance m.
 func storePoint(g *geoRec, m geoMeta) store.Point {
 	return store.Point{Point: g.point(), Source: m.source, Confidence: store.ConfidenceOf(m.conf)}
@@ -336,9 +348,13 @@ type heatFilter struct {
 	// enough that reading only its cells' points beats reading all.
 	cells    boxCells
 	useCells bool
-	byTag    bool
-	tag      uint32
-	geo      post.GeoSet
+	// sums: how the query reads block summaries (summary.go); useSums
+	// when it can (no tag, no Last, a zoom and box summaries serve).
+	sums    heatSums
+	useSums bool
+	byTag   bool
+	tag     uint32
+	geo     post.GeoSet
 }
 
 // heatView is what Heat scans of one language once the lock is released:
@@ -366,6 +382,10 @@ type heatView struct {
 	checkGeo bool           // the language holds points outside the query's provenances
 	useCells bool           // read the box's points through the cell index (heatFilter.useCells, sparse enough)
 	spans    []span         // into heatScratch.spans
+	// classes: the summaries' provenance classes that make up the query's
+	// points in this language; useSums when some do (heatFilter.useSums).
+	classes [2]bool
+	useSums bool
 }
 
 // snapshotDeque returns a view of d sharing its chunks (not its slice of
@@ -441,6 +461,9 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 		f.latOnly, f.south, f.north = true, bb.South, bb.North
 	}
 	f.cells, f.useCells = heatCells(box)
+	if useSummaries && q.Last == 0 && q.Tag == "" {
+		f.sums, f.useSums = newHeatSums(box, q.Zoom)
+	}
 	tag := ""
 	if q.Tag != "" {
 		tag = pytext.Lower(q.Tag)
@@ -485,10 +508,12 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 func (sc *heatScratch) release() {
 	clear(sc.geoPtrs)
 	clear(sc.cellPtrs)
+	clear(sc.aggPtrs)
 	clear(sc.metaPtrs)
 	clear(sc.u32Ptrs)
 	clear(sc.views)
 	sc.geoPtrs, sc.cellPtrs, sc.metaPtrs, sc.u32Ptrs, sc.views = sc.geoPtrs[:0], sc.cellPtrs[:0], sc.metaPtrs[:0], sc.u32Ptrs[:0], sc.views[:0]
+	sc.aggPtrs = sc.aggPtrs[:0]
 	sc.recent, sc.spans = sc.recent[:0], sc.spans[:0]
 	heatPool.Put(sc)
 }
@@ -533,6 +558,19 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 		sc.cellPtrs = append(sc.cellPtrs, l.geo.cells...)
 		v.geo.cells = sc.cellPtrs[at:len(sc.cellPtrs):len(sc.cellPtrs)]
 		v.useCells = f.useCells && l.geo.candidateShare(&f.cells) <= denseShare
+		if f.useSums {
+			v.classes, v.useSums = classesFor(f.geo, l.heldSources())
+		}
+		if v.useSums {
+			// Copies of the summary lists: a drop clears the live ones'
+			// front entries. The summaries themselves never change.
+			v.geo.base = l.geo.base
+			for k, lv := range l.geo.agg {
+				at := len(sc.aggPtrs)
+				sc.aggPtrs = append(sc.aggPtrs, lv.s...)
+				v.geo.agg[k] = aggLevel{first: lv.first, s: sc.aggPtrs[at:len(sc.aggPtrs):len(sc.aggPtrs)]}
+			}
+		}
 		if v.checkGeo = !l.geoBySource().Covers(f.geo); v.checkGeo {
 			v.geoMeta, sc.metaPtrs = snapshotDeque(&l.geoMeta, sc.metaPtrs)
 		}
@@ -552,7 +590,6 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 // Last newest across languages, oldest first. It runs without the lock.
 func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, seqFront uint32, sc *heatScratch) error {
 	g := sc.grid
-	grid := g
 	var err error
 	// check runs once per run of up to a chunk of points: cheap next to
 	// the 1024 points, frequent enough to stop within microseconds.
@@ -575,66 +612,20 @@ func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, 
 	if q.Last == 0 {
 		for i := range sc.views {
 			v := &sc.views[i]
-			if v.useCells && !v.checkGeo && !f.byTag {
-				// A small box: only its cells' points, in the same order.
-				for _, sp := range v.spans {
-					for from := sp.from; from < sp.to && check(); {
-						to := min(sp.to, from+chunkLen-(v.geo.head+from)&chunkMask)
-						v.geo.eachInBox(&f.cells, from, to, noTags, func(_ int, g *geoRec, _ uint32, _ int) bool {
-							grid.AddLatLon(g.lat, g.lon)
-							return true
-						})
-						from = to
-					}
-					if err != nil {
-						return err
-					}
-				}
-				continue
-			}
 			for _, sp := range v.spans {
-				at := sp.from
-				v.geo.Segments(sp.from, sp.to, func(seg []geoRec) bool {
-					if !check() {
-						return false
-					}
-					switch {
-					case v.checkGeo:
-						// The parallel run of provenances, read in step
-						// rather than looked up per point.
-						meta := v.geoMeta.Run(at, len(seg))
-						for i := range seg {
-							if f.geo.Has(meta[i].source) && f.matchPlace(v, &seg[i]) {
-								g.AddLatLon(seg[i].lat, seg[i].lon)
+				if v.useSums {
+					blockRuns(&v.geo.agg, v.geo.base, v.geo.head, sp.from, sp.to,
+						func(sum *summary, from, to int) bool {
+							if !check() {
+								return false
 							}
-						}
-					case f.world && !f.byTag:
-						// The usual dashboard query: every point counts.
-						for i := range seg {
-							g.AddLatLon(seg[i].lat, seg[i].lon)
-						}
-					case !f.byTag && f.latOnly:
-						for i := range seg {
-							if lat := seg[i].lat; lat >= f.south && lat <= f.north {
-								g.AddLatLon(lat, seg[i].lon)
-							}
-						}
-					case !f.byTag:
-						for i := range seg {
-							if f.box.Contains(post.Point{Lat: seg[i].lat, Lon: seg[i].lon}) {
-								g.AddLatLon(seg[i].lat, seg[i].lon)
-							}
-						}
-					default:
-						for i := range seg {
-							if f.matchPlace(v, &seg[i]) {
-								g.AddLatLon(seg[i].lat, seg[i].lon)
-							}
-						}
-					}
-					at += len(seg)
-					return true
-				})
+							f.sums.addSummary(sum, v.classes, g)
+							return f.scanStrips(v, g, from, to)
+						},
+						func(from, to int) bool { return f.scanRun(v, g, from, to, check) })
+				} else {
+					f.scanRun(v, g, sp.from, sp.to, check)
+				}
 				if err != nil {
 					return err
 				}
@@ -678,6 +669,91 @@ func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, 
 		g.AddLatLon(r.p.Lat, r.p.Lon)
 	}
 	return nil
+}
+
+// scanRun bins the points [from, to) of a view that pass the filter,
+// calling check before every run of up to a chunk; false when check
+// stopped it.
+func (f *heatFilter) scanRun(v *heatView, g *analysis.Grid, from, to int, check func() bool) bool {
+	if v.useCells && !v.checkGeo && !f.byTag {
+		// A small box: only its cells' points, in the same order.
+		for from < to {
+			if !check() {
+				return false
+			}
+			end := min(to, from+chunkLen-(v.geo.head+from)&chunkMask)
+			v.geo.eachInBox(&f.cells, from, end, noTags, func(_ int, p *geoRec, _ uint32, _ int) bool {
+				g.AddLatLon(p.lat, p.lon)
+				return true
+			})
+			from = end
+		}
+		return true
+	}
+	at, ok := from, true
+	v.geo.Segments(from, to, func(seg []geoRec) bool {
+		if ok = check(); !ok {
+			return false
+		}
+		switch {
+		case v.checkGeo:
+			// The parallel run of provenances, read in step rather than
+			// looked up per point.
+			meta := v.geoMeta.Run(at, len(seg))
+			for i := range seg {
+				if f.geo.Has(meta[i].source) && f.matchPlace(v, &seg[i]) {
+					g.AddLatLon(seg[i].lat, seg[i].lon)
+				}
+			}
+		case f.world && !f.byTag:
+			// The usual dashboard query: every point counts.
+			for i := range seg {
+				g.AddLatLon(seg[i].lat, seg[i].lon)
+			}
+		case !f.byTag && f.latOnly:
+			for i := range seg {
+				if lat := seg[i].lat; lat >= f.south && lat <= f.north {
+					g.AddLatLon(lat, seg[i].lon)
+				}
+			}
+		case !f.byTag:
+			for i := range seg {
+				if f.box.Contains(post.Point{Lat: seg[i].lat, Lon: seg[i].lon}) {
+					g.AddLatLon(seg[i].lat, seg[i].lon)
+				}
+			}
+		default:
+			for i := range seg {
+				if f.matchPlace(v, &seg[i]) {
+					g.AddLatLon(seg[i].lat, seg[i].lon)
+				}
+			}
+		}
+		at += len(seg)
+		return true
+	})
+	return ok
+}
+
+// scanStrips bins the points [from, to) of a view (a summarised block)
+// that lie in the box but not in a cell the summary gave whole: those of
+// the strips around the whole cells, read through the cell index.
+func (f *heatFilter) scanStrips(v *heatView, g *analysis.Grid, from, to int) bool {
+	zoom := f.sums.zoom
+	for k := range f.sums.strips {
+		st := &f.sums.strips[k]
+		v.geo.eachInBox(&st.cells, from, to, noTags, func(i int, p *geoRec, _ uint32, _ int) bool {
+			if v.checkGeo && !f.geo.Has(v.geoMeta.At(i).source) {
+				return true
+			}
+			pt := p.point()
+			if col, row := analysis.CellIndex(pt, zoom); f.box.Contains(pt) && f.sums.owns(st.side, col, row) {
+				g.AddLatLon(p.lat, p.lon)
+			}
+			return true
+		})
+	}
+	return true
 }
 
 // Stats implements store.Querier.

@@ -1,0 +1,131 @@
+package memstore
+
+import (
+	"context"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/store/storetest"
+)
+
+// TestHeatThroughSummaries checks that heat maps read through block
+// summaries are the maps read point by point, bit for bit: at every zoom
+// summarised and one beyond, for the world, the dashboard's band, boxes
+// whose borders cut cells, time spans that cut blocks, languages and
+// provenance sets, with posts arriving out of time order, points on cell
+// edges, inferred points, and the oldest posts dropped (so the oldest
+// block is partly gone). Blocks of 2, 4 and 8 chunks reach every level.
+func TestHeatThroughSummaries(t *testing.T) {
+	defer func(shift int) { aggFanShift = shift }(aggFanShift)
+	aggFanShift = 1
+	rng := rand.New(rand.NewPCG(3, 4))
+	mix := func(b []post.Post) []post.Post {
+		for i := range b {
+			p := &b[i]
+			// Late posts: up to ten minutes before their neighbours.
+			if rng.IntN(10) == 0 {
+				p.Time = p.Time.Add(-time.Duration(rng.IntN(600)) * time.Second)
+			}
+			if !p.HasPoint {
+				continue
+			}
+			switch rng.IntN(8) {
+			case 0: // on a zoom-3 cell edge
+				p.Point = post.Point{Lat: float64(rng.IntN(60)-30) * 2.8125, Lon: float64(rng.IntN(100)-50) * 2.8125}
+			case 1:
+				p.GeoSource, p.GeoConfidence = post.GeoProfile, 0.5
+			case 2:
+				p.GeoSource, p.GeoConfidence = post.GeoText, 0.25
+			}
+		}
+		return b
+	}
+	s := fillWith(t, Options{MaxPosts: 150_000}, 200_000, mix)
+	defer s.Close()
+	ctx := context.Background()
+	st, _ := s.Stats(ctx)
+	blocks := 0
+	for _, l := range s.langs {
+		for _, lv := range l.geo.agg {
+			for _, b := range lv.s {
+				blocks += b2i(b != nil)
+			}
+		}
+	}
+	if blocks < 20 {
+		t.Fatalf("%d blocks summarised; the test needs many", blocks)
+	}
+
+	boxes := []store.BBox{
+		{},
+		{West: -180, South: -85, East: 180, North: 85},
+		{West: -10, South: 35, East: 30, North: 60},
+		{West: -11.25, South: 33.75, East: 28.125, North: 61.875}, // on zoom-3 cell edges
+		{West: -73.3, South: 40.2, East: -73.1, North: 40.9},      // no whole cell at low zooms
+		{West: 170, South: -50, East: -170, North: -10},           // across the antimeridian
+	}
+	spans := []struct {
+		window time.Duration
+		rng    store.Range
+	}{
+		{},
+		{window: 17 * time.Minute},
+		{rng: store.Range{From: st.Oldest.Add(7 * time.Minute), To: st.Head.Add(-13 * time.Minute)}},
+	}
+	geos := []post.GeoSet{0, post.GeoSetAll, post.GeoSetInferred, 1 << post.GeoExact}
+	compared := 0
+	for _, box := range boxes {
+		for _, zoom := range []int{0, 2, 3, 5, aggMaxZoom, aggMaxZoom + 1} {
+			for _, sp := range spans {
+				for _, geo := range geos {
+					for _, lang := range []string{"", "en"} {
+						q := store.HeatQuery{Lang: lang, BBox: box, Zoom: zoom, Window: sp.window, Range: sp.rng, Geo: geo}
+						via, err := s.Heat(ctx, q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						useSummaries = false
+						all, err := s.Heat(ctx, q)
+						useSummaries = true
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !reflect.DeepEqual(via, all) {
+							t.Fatalf("%+v: through summaries %d points in %d cells, point by point %d in %d (or they differ)",
+								q, via.Points, len(via.Cells), all.Points, len(all.Cells))
+						}
+						compared += b2i(all.Points > 0)
+					}
+				}
+			}
+		}
+	}
+	if compared < 100 {
+		t.Errorf("only %d queries found points; the comparison is too thin", compared)
+	}
+}
+
+// TestSummariesReadFewPoints checks that a world map over everything held
+// reads through summaries all but the newest, filling block's points
+// (blocks of 4, 16 and 64 chunks here).
+func TestSummariesReadFewPoints(t *testing.T) {
+	defer func(shift int) { aggFanShift = shift }(aggFanShift)
+	aggFanShift = 2
+	s := fillWith(t, Options{Now: storetest.NewClock(storetest.T0.Add(time.Hour)).Now}, 300_000, nil)
+	defer s.Close()
+	var summarised, held int
+	for _, l := range s.langs {
+		held += l.geo.Len()
+		_ = blockRuns(&l.geo.agg, l.geo.base, l.geo.head, 0, l.geo.Len(),
+			func(_ *summary, from, to int) bool { summarised += to - from; return true },
+			func(int, int) bool { return true })
+	}
+	// Each language leaves at most its newest block of 4 chunks.
+	if unread := held - summarised; summarised == 0 || unread > len(s.langs)*4*chunkLen {
+		t.Errorf("%d of %d points summarised", summarised, held)
+	}
+}
