@@ -28,7 +28,8 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	var scenarios string
 	fs := flag.NewFlagSet("geoheat bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&scenarios, "scenarios", strings.Join(bench.Scenarios, ","), "comma-separated: "+strings.Join(bench.Scenarios, ", "))
+	fs.StringVar(&scenarios, "scenarios", strings.Join(bench.Scenarios, ","), "comma-separated: "+strings.Join(bench.Scenarios, ", ")+"; and, only when named, "+strings.Join(bench.Optional, ", "))
+	scaleSizes := fs.String("scale-sizes", "10M,100M,1B", "scale: posts held at each step, spread over 365 days (k, M, B suffixes)")
 	fs.Int64Var(&c.Messages, "messages", 200_000, "corpus size in demo messages (ingest, ngram, redis, load, overload, seed)")
 	fs.IntVar(&c.Posts, "posts", 10_000_000, "posts held for query, trends and startup")
 	fs.DurationVar(&c.Duration, "duration", 60*time.Second, "load: how long 200 clients and 100 live subscribers run (issue 8)")
@@ -66,11 +67,16 @@ func runBench(ctx context.Context, env Env, args []string) error {
 		if s == "" {
 			continue
 		}
-		if !slices.Contains(bench.Scenarios, s) {
-			return fmt.Errorf("%w: geoheat bench: unknown scenario %q: want %s", ErrUsage, s, strings.Join(bench.Scenarios, ","))
+		if !slices.Contains(bench.Scenarios, s) && !slices.Contains(bench.Optional, s) {
+			return fmt.Errorf("%w: geoheat bench: unknown scenario %q: want %s", ErrUsage, s, strings.Join(append(slices.Clone(bench.Scenarios), bench.Optional...), ","))
 		}
 		c.Scenarios = append(c.Scenarios, s)
 	}
+	sizes, err := bench.ParseSizes(*scaleSizes)
+	if err != nil {
+		return fmt.Errorf("%w: geoheat bench: --scale-sizes: %v", ErrUsage, err)
+	}
+	c.ScaleSizes = sizes
 	if len(c.Scenarios) == 0 || c.Messages < 1 || c.Posts < 1 || c.Repeat < 1 || c.QueryIters < 1 {
 		return fmt.Errorf("%w: geoheat bench: need at least one scenario, --messages, --posts, --repeat and --query-iters >= 1", ErrUsage)
 	}

@@ -102,3 +102,24 @@ func Which(name string) string {
 	}
 	return p
 }
+
+// MemAvailable is the memory the kernel says can be given to processes
+// without swapping (MemAvailable in /proc/meminfo), plus what this process
+// holds already; 0 when unknown.
+func MemAvailable() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemAvailable:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				return 0
+			}
+			m, _ := ReadMem("self")
+			return kb<<10 + m.RSS
+		}
+	}
+	return 0
+}

@@ -25,6 +25,10 @@ import (
 // Scenarios is every scenario, in the order the table lists them.
 var Scenarios = []string{"ingest", "ngram", "redis", "query", "trends", "load", "overload", "startup", "seed"}
 
+// Optional scenarios run only when named: scale fills up to a billion
+// posts, hours of work.
+var Optional = []string{"scale"}
+
 // Config is one bench run: `geoheat bench`'s flags (see its -h for each).
 type Config struct {
 	Messages     int64
@@ -45,6 +49,7 @@ type Config struct {
 	Profile      string
 	LoadBaseline time.Duration
 	LoadPosts    int
+	ScaleSizes   []int
 	SkipMissing  bool
 	// Scenarios run, in this order (names from Scenarios).
 	Scenarios []string
@@ -78,7 +83,7 @@ func Run(ctx context.Context, cfg Config, product Product, stdout, stderr io.Wri
 		return errors.New("bench: no scenario")
 	}
 	for _, s := range cfg.Scenarios {
-		if !slices.Contains(Scenarios, s) {
+		if !slices.Contains(Scenarios, s) && !slices.Contains(Optional, s) {
 			return fmt.Errorf("bench: unknown scenario %q", s)
 		}
 	}
@@ -168,6 +173,8 @@ func (b *runner) run(ctx context.Context) error {
 			err = b.startup(ctx)
 		case "seed":
 			err = b.seed(ctx)
+		case "scale":
+			err = b.scale(ctx)
 		}
 		var skip skipError
 		if errors.As(err, &skip) && b.cfg.SkipMissing {

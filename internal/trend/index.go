@@ -124,6 +124,7 @@ type Index struct {
 	// folded in.
 	sinceCompact int
 	idBuf        []uint32
+	held         int64 // bytes of every bucket (bucket.bytes), kept as they change
 }
 
 // New returns an empty index. countryOf may be nil: country queries then
@@ -196,7 +197,9 @@ func (l *langIndex) find(idx int64) (*bucket, bool) {
 	return l.buckets[i], true
 }
 
-func (l *langIndex) bucket(idx int64) *bucket {
+// bucket returns the bucket idx, adding it (and its bytes to *held) when
+// new.
+func (l *langIndex) bucket(idx int64, held *int64) *bucket {
 	if n := len(l.buckets); n > 0 && l.buckets[n-1].idx == idx {
 		return l.buckets[n-1]
 	}
@@ -206,7 +209,18 @@ func (l *langIndex) bucket(idx int64) *bucket {
 	}
 	b := &bucket{idx: idx}
 	l.buckets = slices.Insert(l.buckets, i, b)
+	*held += b.bytes()
 	return b
+}
+
+// bytes estimates what the bucket holds. The index keeps the sum over its
+// buckets up to date (Index.held) as they change, so that MemoryBytes does
+// not walk a year of 5-minute buckets per language (tens of milliseconds
+// that every status request paid).
+func (bk *bucket) bytes() int64 {
+	return int64(unsafe.Sizeof(*bk)) + int64(cap(bk.pending))*int64(unsafe.Sizeof(pair(0))) +
+		int64(cap(bk.runs))*int64(unsafe.Sizeof(run{})) + int64(cap(bk.authors))*4 +
+		int64(cap(bk.geo))*int64(unsafe.Sizeof(geoEv{})) + int64(cap(bk.places))*int64(unsafe.Sizeof(placeRange{}))
 }
 
 // Add counts one post. Posts without a language or a hashtag are not
@@ -256,7 +270,8 @@ func (ix *Index) Add(p *Post) {
 		}
 	}
 	for _, li := range [2]*langIndex{l, ix.all} {
-		bk := li.bucket(b)
+		bk := li.bucket(b, &ix.held)
+		ix.held -= bk.bytes()
 		for _, id := range ids {
 			bk.pending = append(bk.pending, pairOf(id, p.Author))
 			ix.tags.Ref(id)
@@ -272,6 +287,7 @@ func (ix *Index) Add(p *Post) {
 			bk.dirty = true
 			ix.dirty = append(ix.dirty, bk)
 		}
+		ix.held += bk.bytes()
 	}
 }
 
@@ -285,7 +301,9 @@ func (ix *Index) compactDirty() {
 		case ix.hasNewest && bk.idx >= ix.newest:
 			keep = append(keep, bk)
 		default:
+			ix.held -= bk.bytes()
 			ix.compact(bk)
+			ix.held += bk.bytes()
 		}
 	}
 	clear(ix.dirty[len(keep):])
@@ -469,9 +487,9 @@ func unionSorted(dst, a, b []uint32) []uint32 {
 // the index reaches back as far as the posts do.
 func (ix *Index) DropBefore(t int64) {
 	cut := BucketOf(t)
-	ix.all.dropBefore(cut, ix.tags)
+	ix.held -= ix.all.dropBefore(cut, ix.tags)
 	for key, l := range ix.langs {
-		l.dropBefore(cut, ix.tags)
+		ix.held -= l.dropBefore(cut, ix.tags)
 		if len(l.buckets) == 0 {
 			delete(ix.langs, key)
 			if at, ok := slices.BinarySearch(ix.sorted, key); ok {
@@ -484,10 +502,12 @@ func (ix *Index) DropBefore(t int64) {
 	}
 }
 
-func (l *langIndex) dropBefore(cut int64, tags *intern.Table) {
+// dropBefore forgets the buckets before cut and returns their bytes.
+func (l *langIndex) dropBefore(cut int64, tags *intern.Table) (bytes int64) {
 	n := 0
 	for n < len(l.buckets) && l.buckets[n].idx < cut {
 		bk := l.buckets[n]
+		bytes += bk.bytes()
 		for _, r := range bk.runs {
 			tags.Unref(r.tag)
 		}
@@ -504,6 +524,7 @@ func (l *langIndex) dropBefore(cut int64, tags *intern.Table) {
 		clear(l.buckets[:n])
 		l.buckets = l.buckets[n:]
 	}
+	return bytes
 }
 
 // Size reports the buckets held (of all languages together) and the
@@ -512,18 +533,9 @@ func (ix *Index) Size() (buckets, tags int) { return len(ix.all.buckets), ix.tag
 
 // MemoryBytes estimates the bytes the index holds.
 func (ix *Index) MemoryBytes() int64 {
-	n := ix.tags.MemoryBytes()
-	add := func(l *langIndex) {
-		n += int64(cap(l.buckets)) * 8
-		for _, bk := range l.buckets {
-			n += int64(unsafe.Sizeof(*bk)) + int64(cap(bk.pending))*int64(unsafe.Sizeof(pair(0))) +
-				int64(cap(bk.runs))*int64(unsafe.Sizeof(run{})) + int64(cap(bk.authors))*4 +
-				int64(cap(bk.geo))*int64(unsafe.Sizeof(geoEv{})) + int64(cap(bk.places))*int64(unsafe.Sizeof(placeRange{}))
-		}
-	}
-	add(ix.all)
+	n := ix.tags.MemoryBytes() + ix.held + int64(cap(ix.all.buckets))*8
 	for _, l := range ix.langs {
-		add(l)
+		n += int64(cap(l.buckets)) * 8
 	}
 	return n
 }

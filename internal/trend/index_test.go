@@ -288,3 +288,40 @@ func TestWarmingUp(t *testing.T) {
 		t.Errorf("30m window over an hour: warming up %v, baseline held %v", res.WarmingUp, res.BaselineHeld)
 	}
 }
+
+// TestMemoryBytesKeptUpToDate checks the running byte count against a walk
+// of every bucket, through adds (late posts included), folds and drops.
+func TestMemoryBytesKeptUpToDate(t *testing.T) {
+	walk := func(ix *Index) int64 {
+		n := ix.tags.MemoryBytes() + int64(cap(ix.all.buckets))*8
+		for _, bk := range ix.all.buckets {
+			n += bk.bytes()
+		}
+		for _, l := range ix.langs {
+			n += int64(cap(l.buckets)) * 8
+			for _, bk := range l.buckets {
+				n += bk.bytes()
+			}
+		}
+		return n
+	}
+	ps := randomPosts(5, 30000)
+	ix := New(halves)
+	for i := range ps {
+		ix.Add(&ps[i])
+		if i%997 == 0 {
+			if got, want := ix.MemoryBytes(), walk(ix); got != want {
+				t.Fatalf("after %d posts: MemoryBytes %d, buckets hold %d", i+1, got, want)
+			}
+		}
+	}
+	for _, cut := range []time.Duration{10 * time.Hour, 30 * time.Hour, 40 * time.Hour} {
+		ix.DropBefore(t0 + int64(cut))
+		if got, want := ix.MemoryBytes(), walk(ix); got != want {
+			t.Fatalf("after dropping before %v: MemoryBytes %d, buckets hold %d", cut, got, want)
+		}
+	}
+	if ix.held != 0 {
+		t.Errorf("everything dropped: buckets still count %d bytes", ix.held)
+	}
+}

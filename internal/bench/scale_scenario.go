@@ -1,0 +1,196 @@
+package bench
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/store/memstore"
+)
+
+// scaleSpan is how long a period the scale scenario's posts cover: a year
+// of a sample stream.
+const scaleSpan = 365 * 24 * time.Hour
+
+// ParseSizes reads --scale-sizes: post counts with an optional k, M or B
+// suffix (10M, 100M, 1B), comma-separated.
+func ParseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		mult := 1
+		switch f[len(f)-1] {
+		case 'k', 'K':
+			mult = 1_000
+		case 'm', 'M':
+			mult = 1_000_000
+		case 'b', 'B', 'g', 'G':
+			mult = 1_000_000_000
+		}
+		if mult > 1 {
+			f = f[:len(f)-1]
+		}
+		n, err := strconv.ParseFloat(f, 64)
+		if err != nil || n < 1 || n*float64(mult) > 1e12 {
+			return nil, fmt.Errorf("scale size %q: want a count like 10M or 1B", f)
+		}
+		out = append(out, int(n*float64(mult)))
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no scale sizes")
+	}
+	return out, nil
+}
+
+// scale fills the embedded store with each of --scale-sizes posts spread
+// over a year and times every query kind at each size (ScaleQueries), so
+// that the table shows how each query's cost grows with what is held. A
+// size the machine cannot hold (by the bytes per post the first size
+// measured, against the memory available) is reported, not attempted.
+func (b *runner) scale(ctx context.Context) error {
+	pool, err := b.pool()
+	if err != nil {
+		return err
+	}
+	if len(pool) == 0 {
+		return errors.New("the corpus has no posts")
+	}
+	var perPost float64
+	for _, n := range b.cfg.ScaleSizes {
+		if perPost > 0 {
+			need := perPost * float64(n) * 1.3 // the heap's growth slack
+			if avail := MemAvailable(); avail > 0 && need > float64(avail) {
+				b.rows = append(b.rows, Row{Scenario: fmt.Sprintf("scale (%s posts)", human(n)), Load: LoadAvg(),
+					Note: fmt.Sprintf("not run: needs about %.0f GB in memory at %.1f B/post, %.0f GB available", need/1e9, perPost, float64(avail)/1e9)})
+				continue
+			}
+		}
+		pp, err := b.scaleOnce(ctx, pool, n)
+		if err != nil {
+			return err
+		}
+		perPost = cmp.Or(perPost, pp)
+		runtime.GC()
+		debug.FreeOSMemory()
+	}
+	return nil
+}
+
+func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int) (float64, error) {
+	st, err := memstore.Open(memstore.Options{MaxPosts: n, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	before := HeapInUse()
+	ResetPeak()
+	load := LoadAvg()
+	end := time.Now()
+	took, err := Fill(ctx, st, pool, n, end, scaleSpan)
+	if err != nil {
+		return 0, err
+	}
+	perPost, stats, err := heldPerPost(ctx, st, before, n)
+	if err != nil {
+		return 0, err
+	}
+	lat, err := TimeDirect(ctx, st, ScaleQueries(stats.Head), b.cfg.QueryIters)
+	if err != nil {
+		return 0, err
+	}
+	mem, _ := ReadMem("self")
+	note := fmt.Sprintf("%d posts over 365 days (%d with a point, %d languages); filled at %.2f M posts/s; store's own estimate %.1f B/post; %d runs per query",
+		n, stats.Points, stats.Languages, float64(n)/took.Seconds()/1e6, float64(stats.MemoryBytes)/float64(n), b.cfg.QueryIters)
+	b.rows = append(b.rows, Row{Scenario: fmt.Sprintf("scale (%s posts)", human(n)), Latencies: lat,
+		BytesPerPost: perPost, RSSBytes: mem.Peak, Load: load, Note: note})
+	return perPost, nil
+}
+
+// Views of the scale scenario: the world as the dashboard asks for it, a
+// continent, and a city at street zoom.
+var (
+	scaleWorld = store.BBox{West: -180, South: -85, East: 180, North: 85}
+	scaleCity  = exploreCity
+)
+
+// ScaleQueries are the query kinds over a year held (head is the
+// newest post time): heat of the world (zoom 3) and of a city (zoom 10)
+// over 1 h, 24 h, 30 days and everything, for every language, English,
+// a hashtag; top and trends; the histogram; counts; the seed's last-N
+// answers; and the dashboard's default view.
+func ScaleQueries(head time.Time) []QueryCase {
+	spans := []struct {
+		name string
+		w    time.Duration
+	}{{"1h", time.Hour}, {"24h", 24 * time.Hour}, {"30d", 30 * 24 * time.Hour}, {"all", 0}}
+	var cases []QueryCase
+	heat := func(name string, q store.HeatQuery) {
+		cases = append(cases, QueryCase{Name: name, Direct: func(ctx context.Context, st store.Querier) error {
+			_, err := st.Heat(ctx, q)
+			return err
+		}})
+	}
+	for _, sp := range spans {
+		heat("heat-world-"+sp.name, store.HeatQuery{Window: sp.w, BBox: scaleWorld, Zoom: 3, Limit: 5000})
+		heat("heat-world-en-"+sp.name, store.HeatQuery{Lang: "en", Window: sp.w, BBox: scaleWorld, Zoom: 3, Limit: 5000})
+		heat("heat-city-"+sp.name, store.HeatQuery{Window: sp.w, BBox: scaleCity, Zoom: 10, Limit: 5000})
+		heat("heat-world-tag-"+sp.name, store.HeatQuery{Tag: "love", Window: sp.w, BBox: scaleWorld, Zoom: 3, Limit: 5000})
+	}
+	for _, sp := range spans {
+		for _, lang := range []string{"", "en"} {
+			q := store.TopQuery{Lang: lang, N: 10, BBox: exploreWEuro, Window: sp.w}
+			cases = append(cases, QueryCase{Name: "top-weuro-" + cmp.Or(lang, "all") + "-" + sp.name, Direct: func(ctx context.Context, st store.Querier) error {
+				_, err := st.Top(ctx, q)
+				return err
+			}})
+		}
+	}
+	day := store.Range{From: head.Add(-24 * time.Hour), To: head.Add(time.Second)}
+	for _, r := range []struct {
+		name string
+		r    store.Range
+	}{{"24h", day}, {"all", store.Range{}}} {
+		hq := store.HistogramQuery{Range: r.r}
+		cases = append(cases, QueryCase{Name: "hist-" + r.name, Direct: func(ctx context.Context, st store.Querier) error {
+			_, err := st.Histogram(ctx, hq)
+			return err
+		}})
+	}
+	cases = append(cases,
+		QueryCase{Name: "trends-24h", Direct: func(ctx context.Context, st store.Querier) error {
+			_, err := st.Trends(ctx, store.TrendsQuery{Window: 24 * time.Hour})
+			return err
+		}},
+		QueryCase{Name: "counts", Direct: func(ctx context.Context, st store.Querier) error {
+			_, err := st.Counts(ctx, store.CountsQuery{})
+			return err
+		}},
+		QueryCase{Name: "last-top-5000", Direct: func(ctx context.Context, st store.Querier) error {
+			_, err := st.Top(ctx, store.TopQuery{N: 3, Last: store.DefaultLast})
+			return err
+		}},
+		QueryCase{Name: "last-points-400", Direct: func(ctx context.Context, st store.Querier) error {
+			_, err := st.Points(ctx, store.PointsQuery{Lang: "en", N: store.DefaultPoints})
+			return err
+		}},
+	)
+	// The dashboard's default view: what DashboardQueries times.
+	for _, c := range DashboardQueries() {
+		c.Name = "dash-" + c.Name
+		cases = append(cases, c)
+	}
+	return cases
+}
