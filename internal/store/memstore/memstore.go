@@ -246,6 +246,8 @@ type lang struct {
 	geo      pointDeque     // posts with a point
 	geoMeta  deque[geoMeta] // parallel to geo: each point's provenance
 	postNext uint64         // posts ever appended
+	geoNext  uint64         // points ever appended
+	tagPts   tagPoints      // per hashtag, its points (tagpoints.go)
 	tagNext  uint64         // tags ever appended
 	// geoBySrc counts the points held per provenance: Counts reads it, and
 	// a query whose provenance set covers every provenance held skips the
@@ -513,7 +515,8 @@ func (s *Store) apply(b *batch, now int64) {
 		l := s.langs[li]
 		tp := &s.trendOne
 		tp.Tags = tp.Tags[:0]
-		for _, r := range refs[:p.nTags] {
+		postTags := refs[:p.nTags]
+		for _, r := range postTags {
 			id := tagIDs[r]
 			l.tags.Push(id)
 			s.tags.Ref(id)
@@ -545,6 +548,10 @@ func (s *Store) apply(b *batch, now int64) {
 			if end := l.geo.head + l.geo.n; end&chunkMask == 0 {
 				l.geo.summarize(end>>chunkShift-1, &l.geoMeta)
 			}
+			for _, r := range postTags {
+				l.tagPts.add(tagIDs[r], uint32(l.geoNext))
+			}
+			l.geoNext++
 		}
 		s.order.Push(li)
 		s.seqNext++
@@ -640,11 +647,15 @@ func (s *Store) frontTime() int64 {
 func (s *Store) dropOldest() {
 	l := s.langs[s.order.At(0)]
 	_, nTags := l.tagSpan(0)
+	hasPoint := l.geo.Len() > 0 && l.geo.Ptr(0).post == uint32(l.postFront())
 	for i := range nTags {
 		s.tags.Unref(l.tags.At(i))
+		if hasPoint {
+			l.tagPts.dropFront(l.tags.At(i), uint32(l.geoNext-uint64(l.geo.Len())))
+		}
 	}
 	l.tags.DropFront(nTags)
-	if l.geo.Len() > 0 && l.geo.Ptr(0).post == uint32(l.postFront()) {
+	if hasPoint {
 		l.geo.DropFront(1)
 		l.geoBySrc[l.geoMeta.At(0).source]--
 		l.geoMeta.DropFront(1)
@@ -719,7 +730,7 @@ func (s *Store) memoryBytes() int64 {
 	n := s.order.memBytes() + s.tags.MemoryBytes() + int64(cap(s.langs))*8 + int64(cap(s.sorted))*2
 	for _, l := range s.langs {
 		n += int64(unsafe.Sizeof(*l)) + int64(len(l.key))
-		n += l.times.memBytes() + l.tagEnds.memBytes() + l.tags.memBytes() + l.geo.memBytes() + l.geoMeta.memBytes()
+		n += l.times.memBytes() + l.tagEnds.memBytes() + l.tags.memBytes() + l.geo.memBytes() + l.geoMeta.memBytes() + l.tagPts.bytes
 	}
 	if s.keep != nil {
 		n += s.keep.MemoryBytes()

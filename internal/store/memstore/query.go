@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -386,6 +387,12 @@ type heatView struct {
 	// points in this language; useSums when some do (heatFilter.useSums).
 	classes [2]bool
 	useSums bool
+	// tagPos: with a tag filter and no Last, the positions of the tag's
+	// points (tagPoints, absolute) and geoFt the absolute position of the
+	// view's first point.
+	tagPos []uint32
+	geoFt  uint32
+	byPos  bool
 }
 
 // snapshotDeque returns a view of d sharing its chunks (not its slice of
@@ -574,7 +581,11 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 		if v.checkGeo = !l.geoBySource().Covers(f.geo); v.checkGeo {
 			v.geoMeta, sc.metaPtrs = snapshotDeque(&l.geoMeta, sc.metaPtrs)
 		}
-		if f.byTag {
+		if f.byTag && q.Last == 0 && useTagPoints {
+			// The tag's list is appended to, never written below its
+			// length, so this copy of its slice stays valid.
+			v.byPos, v.tagPos, v.geoFt = true, l.tagPts.of(f.tag), uint32(l.geoNext-uint64(l.geo.Len()))
+		} else if f.byTag {
 			v.tagEnds, sc.u32Ptrs = snapshotDeque(&l.tagEnds, sc.u32Ptrs)
 			v.tags, sc.u32Ptrs = snapshotDeque(&l.tags, sc.u32Ptrs)
 			v.postFt, v.tagFt = uint32(l.postFront()), uint32(l.tagFront())
@@ -612,6 +623,13 @@ func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, 
 	if q.Last == 0 {
 		for i := range sc.views {
 			v := &sc.views[i]
+			if v.byPos {
+				f.scanTagged(v, g, check)
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			for _, sp := range v.spans {
 				if v.useSums {
 					blockRuns(&v.geo.agg, v.geo.base, v.geo.head, sp.from, sp.to,
@@ -733,6 +751,42 @@ func (f *heatFilter) scanRun(v *heatView, g *analysis.Grid, from, to int, check 
 		return true
 	})
 	return ok
+}
+
+// useTagPoints lets tests compare tag maps read through the tags' point
+// lists with maps read point by point.
+var useTagPoints = true
+
+// scanTagged bins the points of the view's tag list that lie in its runs
+// and pass the filter; false when check stopped it.
+func (f *heatFilter) scanTagged(v *heatView, g *analysis.Grid, check func() bool) bool {
+	if len(v.spans) == 0 {
+		return true
+	}
+	// Skip the list's points older than the first run in one search.
+	first := v.spans[0].from
+	at := sort.Search(len(v.tagPos), func(n int) bool { return int(v.tagPos[n]-v.geoFt) >= first })
+	k := 0
+	for n, abs := range v.tagPos[at:] {
+		if n&chunkMask == 0 && !check() {
+			return false
+		}
+		i := int(abs - v.geoFt)
+		for k < len(v.spans) && v.spans[k].to <= i {
+			k++
+		}
+		if k == len(v.spans) {
+			break
+		}
+		if i < v.spans[k].from || v.checkGeo && !f.geo.Has(v.geoMeta.At(i).source) {
+			continue
+		}
+		p := v.geo.Ptr(i)
+		if f.world || f.box.Contains(p.point()) {
+			g.AddLatLon(p.lat, p.lon)
+		}
+	}
+	return true
 }
 
 // scanStrips bins the points [from, to) of a view (a summarised block)

@@ -13,7 +13,8 @@ import (
 )
 
 // TestHeatThroughSummaries checks that heat maps read through block
-// summaries are the maps read point by point, bit for bit: at every zoom
+// summaries, and hashtag maps read through the tags' point lists, are the
+// maps read point by point, bit for bit: at every zoom
 // summarised and one beyond, for the world, the dashboard's band, boxes
 // whose borders cut cells, time spans that cut blocks, languages and
 // provenance sets, with posts arriving out of time order, points on cell
@@ -59,6 +60,26 @@ func TestHeatThroughSummaries(t *testing.T) {
 	if blocks < 20 {
 		t.Fatalf("%d blocks summarised; the test needs many", blocks)
 	}
+	// The tag lists hold exactly the held points' distinct tags: drops
+	// took the dropped points out.
+	for _, l := range s.langs {
+		want := 0
+		for i := range l.geo.Len() {
+			at, n := l.tagsOf(l.geo.Ptr(i).post)
+			seen := map[uint32]bool{}
+			for k := range n {
+				seen[l.tags.At(int(at-uint32(l.tagFront()))+k)] = true
+			}
+			want += len(seen)
+		}
+		got := 0
+		for _, p := range l.tagPts.byTag {
+			got += len(p.pos)
+		}
+		if got != want {
+			t.Fatalf("%s: tag lists hold %d points, the points carry %d tags", l.key, got, want)
+		}
+	}
 
 	boxes := []store.BBox{
 		{},
@@ -77,20 +98,36 @@ func TestHeatThroughSummaries(t *testing.T) {
 		{rng: store.Range{From: st.Oldest.Add(7 * time.Minute), To: st.Head.Add(-13 * time.Minute)}},
 	}
 	geos := []post.GeoSet{0, post.GeoSetAll, post.GeoSetInferred, 1 << post.GeoExact}
+	top, err := s.Top(ctx, store.TopQuery{N: 2, BBox: store.World})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := []string{""}
+	for _, lt := range top[:min(2, len(top))] {
+		for _, tc := range lt.Tags {
+			tags = append(tags, tc.Tag)
+		}
+	}
+	if len(tags) < 3 {
+		t.Fatalf("top tags %+v: the test needs some", top)
+	}
 	compared := 0
 	for _, box := range boxes {
 		for _, zoom := range []int{0, 2, 3, 5, aggMaxZoom, aggMaxZoom + 1} {
 			for _, sp := range spans {
 				for _, geo := range geos {
-					for _, lang := range []string{"", "en"} {
+					for k, lang := range []string{"", "en", "", "en"} {
 						q := store.HeatQuery{Lang: lang, BBox: box, Zoom: zoom, Window: sp.window, Range: sp.rng, Geo: geo}
+						if k >= 2 {
+							q.Tag = tags[1+(k+zoom)%(len(tags)-1)]
+						}
 						via, err := s.Heat(ctx, q)
 						if err != nil {
 							t.Fatal(err)
 						}
-						useSummaries = false
+						useSummaries, useTagPoints = false, false
 						all, err := s.Heat(ctx, q)
-						useSummaries = true
+						useSummaries, useTagPoints = true, true
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -127,5 +164,48 @@ func TestSummariesReadFewPoints(t *testing.T) {
 	// Each language leaves at most its newest block of 4 chunks.
 	if unread := held - summarised; summarised == 0 || unread > len(s.langs)*4*chunkLen {
 		t.Errorf("%d of %d points summarised", summarised, held)
+	}
+}
+
+// TestTagPointsBytes checks the tag lists' running byte count against
+// their capacities through adds and drops, down to nothing.
+func TestTagPointsBytes(t *testing.T) {
+	var tp tagPoints
+	count := func() int64 {
+		var n int64
+		for _, p := range tp.byTag {
+			n += postingEntryBytes + int64(cap(p.pos))*4
+		}
+		return n
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	type pt struct{ tags []uint32 }
+	var held []pt
+	next := uint32(0)
+	for step := range 20000 {
+		if rng.IntN(3) > 0 || len(held) == 0 {
+			p := pt{tags: []uint32{uint32(rng.IntN(5)), uint32(rng.IntN(300))}}
+			for _, tag := range p.tags {
+				tp.add(tag, next+uint32(len(held)))
+			}
+			held = append(held, p)
+		} else {
+			for _, tag := range held[0].tags {
+				tp.dropFront(tag, next)
+			}
+			held, next = held[1:], next+1
+		}
+		if step%101 == 0 && tp.bytes != count() {
+			t.Fatalf("step %d: bytes %d, lists hold %d", step, tp.bytes, count())
+		}
+	}
+	for len(held) > 0 {
+		for _, tag := range held[0].tags {
+			tp.dropFront(tag, next)
+		}
+		held, next = held[1:], next+1
+	}
+	if tp.bytes != 0 || len(tp.byTag) != 0 {
+		t.Errorf("everything dropped: %d bytes, %d lists", tp.bytes, len(tp.byTag))
 	}
 }
