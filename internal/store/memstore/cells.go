@@ -89,10 +89,9 @@ func newChunkCells(c *chunk[geoRec], live int, tags tagsOfPost) *chunkCells {
 type pointDeque struct {
 	deque[geoRec]
 	cells []*chunkCells
-	// base is the absolute number of chunks[0] (chunks ever released
-	// before it); agg the summaries of blocks of chunks (summary.go).
-	base int
-	agg  [aggLevels]aggLevel
+	// agg: the summaries of blocks of chunks (summary.go), numbered like
+	// the deque's base.
+	agg [aggLevels]aggLevel
 }
 
 // PushTimed appends g and indexes its chunk when g filled it; tags gives
@@ -120,7 +119,6 @@ func (p *pointDeque) DropFront(k int) {
 		p.cells = p.cells[:0]
 	}
 	if released > 0 {
-		p.base += released
 		for k := range p.agg {
 			p.agg[k].dropBefore(p.base, k)
 		}

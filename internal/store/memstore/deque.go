@@ -34,9 +34,25 @@ type bounds struct{ lo, hi int64 }
 type deque[T any] struct {
 	chunks []*chunk[T]
 	bounds []bounds // parallel to chunks, for timed deques
-	head   int      // index of element 0 within chunks[0]
-	n      int
+	// blocks bound the times of runs of blockChunksT full chunks, aligned
+	// on absolute chunk numbers (base + index): blocks[i] is block
+	// blockFirst+i, empty (lo > hi) when its chunks were not all there. A
+	// query over a year held decides a block at a time what it would
+	// otherwise decide per chunk (a million chunks at a billion posts).
+	blocks     []bounds
+	blockFirst int
+	base       int // absolute number of chunks[0]: chunks released before it
+	head       int // index of element 0 within chunks[0]
+	n          int
 }
+
+// blockShiftT: a time block spans 32 chunks.
+const (
+	blockShiftT  = 5
+	blockChunksT = 1 << blockShiftT
+)
+
+var noBounds = bounds{lo: math.MaxInt64, hi: math.MinInt64}
 
 // Len reports how many elements are held.
 func (d *deque[T]) Len() int { return d.n }
@@ -62,10 +78,46 @@ func (d *deque[T]) PushTimed(v T, t int64) {
 	ci := d.push(v)
 	if ci == len(d.bounds) {
 		d.bounds = append(d.bounds, bounds{t, t})
-		return
+	} else {
+		b := &d.bounds[ci]
+		b.lo, b.hi = min(b.lo, t), max(b.hi, t)
 	}
-	b := &d.bounds[ci]
-	b.lo, b.hi = min(b.lo, t), max(b.hi, t)
+	if (d.head+d.n)&chunkMask == 0 && (d.base+ci+1)%blockChunksT == 0 {
+		d.closeBlock(ci)
+	}
+}
+
+// closeBlock records the bounds of the block that chunk ci, just filled,
+// completes.
+func (d *deque[T]) closeBlock(ci int) {
+	blk := noBounds
+	if first := ci + 1 - blockChunksT; first >= 0 {
+		for _, b := range d.bounds[first : ci+1] {
+			blk.lo, blk.hi = min(blk.lo, b.lo), max(blk.hi, b.hi)
+		}
+	}
+	at := (d.base+ci+1)/blockChunksT - 1
+	if len(d.blocks) == 0 {
+		d.blockFirst = at
+	}
+	for d.blockFirst+len(d.blocks) < at {
+		d.blocks = append(d.blocks, noBounds)
+	}
+	d.blocks = append(d.blocks, blk)
+}
+
+// wholeBlock returns the bounds of the block starting at chunk ci when
+// every element of its chunks is held, false otherwise.
+func (d *deque[T]) wholeBlock(ci int) (bounds, bool) {
+	abs := d.base + ci
+	if abs%blockChunksT != 0 || ci+blockChunksT > len(d.bounds) || ci == 0 && d.head > 0 {
+		return bounds{}, false
+	}
+	i := abs/blockChunksT - d.blockFirst
+	if i < 0 || i >= len(d.blocks) || d.blocks[i].lo > d.blocks[i].hi {
+		return bounds{}, false
+	}
+	return d.blocks[i], true
 }
 
 // push appends v and returns the index of the chunk it went to.
@@ -84,8 +136,9 @@ func (d *deque[T]) push(v T) int {
 // chunks they emptied.
 func (d *deque[T]) DropFront(k int) {
 	if k >= d.n {
+		d.base += len(d.chunks)
 		clear(d.chunks)
-		d.chunks, d.bounds, d.head, d.n = d.chunks[:0], d.bounds[:0], 0, 0
+		d.chunks, d.bounds, d.blocks, d.head, d.n = d.chunks[:0], d.bounds[:0], d.blocks[:0], 0, 0
 		return
 	}
 	d.head += k
@@ -99,6 +152,12 @@ func (d *deque[T]) DropFront(k int) {
 			d.bounds = d.bounds[full:]
 		}
 		d.head &= chunkMask
+		d.base += full
+		gone := 0
+		for gone < len(d.blocks) && (d.blockFirst+gone+1)*blockChunksT <= d.base {
+			gone++
+		}
+		d.blocks, d.blockFirst = d.blocks[gone:], d.blockFirst+gone
 	}
 }
 
@@ -171,7 +230,20 @@ func (d *deque[T]) Between(lo, hi int64, timeOf func(*T) int64, dst []span) []sp
 		dst = append(dst, span{from, to})
 	}
 	in := func(t int64) bool { return t >= lo && (t < hi || hi == math.MaxInt64) }
-	for ci, b := range d.bounds {
+	for ci := 0; ci < len(d.bounds); ci++ {
+		if blk, ok := d.wholeBlock(ci); ok {
+			switch {
+			case blk.hi < lo || !in(blk.lo) && blk.lo >= hi:
+				ci += blockChunksT - 1
+				continue
+			case in(blk.lo) && in(blk.hi):
+				first := ci*chunkLen - d.head
+				add(first, min(first+blockChunksT*chunkLen, d.n))
+				ci += blockChunksT - 1
+				continue
+			}
+		}
+		b := d.bounds[ci]
 		// Element indexes held by this chunk.
 		first := max(ci*chunkLen-d.head, 0)
 		last := min((ci+1)*chunkLen-d.head, d.n)

@@ -285,7 +285,19 @@ func (h *histo) bucket(t int64) int {
 // bounds fall in one bucket is added whole. keep, when set, filters
 // elements (and forces reading them).
 func countDeque[T any](d *deque[T], timeOf func(*T) int64, h *histo, counts []int64, keep func(i int) bool) {
-	for ci, b := range d.bounds {
+	for ci := 0; ci < len(d.bounds); ci++ {
+		if blk, ok := d.wholeBlock(ci); ok {
+			if blk.hi < h.lo || blk.lo >= h.hi {
+				ci += blockChunksT - 1
+				continue
+			}
+			if k := h.bucket(blk.lo); keep == nil && k >= 0 && k == h.bucket(blk.hi) {
+				counts[k] += blockChunksT * chunkLen
+				ci += blockChunksT - 1
+				continue
+			}
+		}
+		b := d.bounds[ci]
 		first := max(ci*chunkLen-d.head, 0)
 		last := min((ci+1)*chunkLen-d.head, d.n)
 		if first >= last || b.hi < h.lo || b.lo >= h.hi {
