@@ -54,7 +54,7 @@ func TestBetweenAndCountByBlocks(t *testing.T) {
 				continue
 			}
 			step := max(1, (hi-lo)/int64(1+rng.IntN(40)))
-			n := int((hi-lo+step-1)/step)
+			n := int((hi - lo + step - 1) / step)
 			h := histo{lo: lo, hi: hi, start: lo, step: step, n: n}
 			got, want2 := make([]int64, n), make([]int64, n)
 			countDeque(&d, timeOf, &h, got, nil)
