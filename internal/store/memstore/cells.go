@@ -91,7 +91,7 @@ type pointDeque struct {
 	cells []*chunkCells
 	// agg: the summaries of blocks of chunks (summary.go), numbered like
 	// the deque's base.
-	agg [aggLevels]aggLevel
+	agg [maxAggLevels]aggLevel
 }
 
 // PushTimed appends g and indexes its chunk when g filled it; tags gives

@@ -353,6 +353,9 @@ type heatFilter struct {
 	// when it can (no tag, no Last, a zoom and box summaries serve).
 	sums    heatSums
 	useSums bool
+	// work counts what the scan read: points, one by one, and summary
+	// cells (heatWorkHook).
+	work int64
 	byTag   bool
 	tag     uint32
 	geo     post.GeoSet
@@ -507,6 +510,9 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 	if err := s.scanHeat(ctx, q, &f, seqFront, sc); err != nil {
 		return store.HeatResult{}, err
 	}
+	if heatWorkHook != nil {
+		heatWorkHook(f.work)
+	}
 	return sc.grid.Result(q.Limit), nil
 }
 
@@ -637,7 +643,7 @@ func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, 
 							if !check() {
 								return false
 							}
-							f.sums.addSummary(sum, v.classes, g)
+							f.work += f.sums.addSummary(sum, v.classes, g)
 							return f.scanStrips(v, g, from, to)
 						},
 						func(from, to int) bool { return f.scanRun(v, g, from, to, check) })
@@ -701,6 +707,7 @@ func (f *heatFilter) scanRun(v *heatView, g *analysis.Grid, from, to int, check 
 			}
 			end := min(to, from+chunkLen-(v.geo.head+from)&chunkMask)
 			v.geo.eachInBox(&f.cells, from, end, noTags, func(_ int, p *geoRec, _ uint32, _ int) bool {
+				f.work++
 				g.AddLatLon(p.lat, p.lon)
 				return true
 			})
@@ -713,6 +720,7 @@ func (f *heatFilter) scanRun(v *heatView, g *analysis.Grid, from, to int, check 
 		if ok = check(); !ok {
 			return false
 		}
+		f.work += int64(len(seg))
 		switch {
 		case v.checkGeo:
 			// The parallel run of provenances, read in step rather than
@@ -757,6 +765,11 @@ func (f *heatFilter) scanRun(v *heatView, g *analysis.Grid, from, to int, check 
 // lists with maps read point by point.
 var useTagPoints = true
 
+// heatWorkHook, when set by a test, gets what each heat query read
+// (heatFilter.work): a measure of cost that does not depend on the
+// machine or its load.
+var heatWorkHook func(work int64)
+
 // scanTagged bins the points of the view's tag list that lie in its runs
 // and pass the filter; false when check stopped it.
 func (f *heatFilter) scanTagged(v *heatView, g *analysis.Grid, check func() bool) bool {
@@ -771,6 +784,7 @@ func (f *heatFilter) scanTagged(v *heatView, g *analysis.Grid, check func() bool
 		if n&chunkMask == 0 && !check() {
 			return false
 		}
+		f.work++
 		i := int(abs - v.geoFt)
 		for k < len(v.spans) && v.spans[k].to <= i {
 			k++
@@ -797,6 +811,7 @@ func (f *heatFilter) scanStrips(v *heatView, g *analysis.Grid, from, to int) boo
 	for k := range f.sums.strips {
 		st := &f.sums.strips[k]
 		v.geo.eachInBox(&st.cells, from, to, noTags, func(i int, p *geoRec, _ uint32, _ int) bool {
+			f.work++
 			if v.checkGeo && !f.geo.Has(v.geoMeta.At(i).source) {
 				return true
 			}

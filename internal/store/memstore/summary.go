@@ -30,13 +30,18 @@ import (
 // dropped), which the runs computed from the chunks' time bounds already
 // say. So late posts, drops and any time span stay exact with no
 // bookkeeping beyond building a block once, when its last chunk fills.
-// aggFanShift: a block holds 32 blocks (chunks) of the level below.
-// Tests shrink it to reach every level with few points.
-var aggFanShift = 5
+// aggFanShift: a block holds 32 blocks (chunks) of the level below;
+// aggLevels levels: blocks of 32, 1,024 and 32,768 chunks, the last 33.5 M
+// points (their sums stay below 2^64). Tests shrink the blocks and add
+// levels to reach every level with few points.
+var (
+	aggFanShift = 5
+	aggLevels   = 3
+)
 
 const (
-	aggLevels  = 3 // blocks of 32, 1,024 and 32,768 chunks
-	aggMaxZoom = 7 // finest zoom summarised (cells of 0.18°)
+	maxAggLevels = 10 // what tests may set aggLevels to
+	aggMaxZoom   = 7  // finest zoom summarised (cells of 0.18°)
 )
 
 // aggCell is one cell of a summary at one zoom.
@@ -355,8 +360,9 @@ func (hs *heatSums) whole(col, row uint32) bool {
 	return hs.world || row >= hs.r0 && row <= hs.r1 && col >= hs.c0 && col <= hs.c1
 }
 
-// addSummary adds the whole cells of a summary's classes to g.
-func (hs *heatSums) addSummary(s *summary, classes [2]bool, g *analysis.Grid) {
+// addSummary adds the whole cells of a summary's classes to g and returns
+// how many cells it read.
+func (hs *heatSums) addSummary(s *summary, classes [2]bool, g *analysis.Grid) (read int64) {
 	for k, py := range s.cls {
 		if py == nil || !classes[k] {
 			continue
@@ -366,6 +372,7 @@ func (hs *heatSums) addSummary(s *summary, classes [2]bool, g *analysis.Grid) {
 			for _, c := range cells {
 				g.AddCell(c.col(), c.row(), int64(c.n), c.lat, c.lon)
 			}
+			read += int64(len(cells))
 			continue
 		}
 		for r := hs.r0; r <= hs.r1; r++ {
@@ -374,16 +381,18 @@ func (hs *heatSums) addSummary(s *summary, classes [2]bool, g *analysis.Grid) {
 			for ; at < len(cells) && cells[at].key <= r<<16|hs.c1; at++ {
 				c := cells[at]
 				g.AddCell(c.col(), c.row(), int64(c.n), c.lat, c.lon)
+				read++
 			}
 		}
 	}
+	return read
 }
 
 // blockRuns splits the positions [from, to) of a view's points (base and
 // head as the deque's) into the blocks it covers whole, largest first,
 // and the runs between them, in order; either callback returns false to
 // stop.
-func blockRuns(agg *[aggLevels]aggLevel, base, head, from, to int, block func(s *summary, from, to int) bool, run func(from, to int) bool) bool {
+func blockRuns(agg *[maxAggLevels]aggLevel, base, head, from, to int, block func(s *summary, from, to int) bool, run func(from, to int) bool) bool {
 	rawFrom, i := from, from
 	for i < to {
 		a := base*chunkLen + head + i // absolute position
@@ -407,7 +416,7 @@ func blockRuns(agg *[aggLevels]aggLevel, base, head, from, to int, block func(s 
 
 // blockAt returns the largest summarised block starting at absolute chunk
 // c that fits in room positions, and its length in positions.
-func blockAt(agg *[aggLevels]aggLevel, c, room int) (*summary, int) {
+func blockAt(agg *[maxAggLevels]aggLevel, c, room int) (*summary, int) {
 	for k := aggLevels - 1; k >= 0; k-- {
 		size := blockChunks(k)
 		if c%size != 0 || size*chunkLen > room {

@@ -209,3 +209,54 @@ func TestTagPointsBytes(t *testing.T) {
 		t.Errorf("everything dropped: %d bytes, %d lists", tp.bytes, len(tp.byTag))
 	}
 }
+
+// TestHeatCostFollowsTheView is the scale scenario in small (make test
+// runs it): it fills two stores, one holding four times the posts of the
+// other, and checks that what a heat map reads (points one by one plus
+// summary cells; heatWorkHook) at most doubles for views over everything
+// held, where reading every point would quadruple it (checked too, so
+// that the test can fail). Blocks of 2, 4, ... 1,024 chunks stand in for
+// the store's 32, 1,024 and 32,768, so that a few hundred thousand posts
+// reach the levels a billion does.
+func TestHeatCostFollowsTheView(t *testing.T) {
+	defer func(shift, levels int) { aggFanShift, aggLevels = shift, levels }(aggFanShift, aggLevels)
+	aggFanShift, aggLevels = 1, 10
+	var work int64
+	heatWorkHook = func(w int64) { work = w }
+	defer func() { heatWorkHook = nil }()
+	queries := map[string]store.HeatQuery{
+		"world, everything":          {Zoom: 3, Limit: 5000},
+		"dashboard band, everything": {BBox: store.BBox{West: -180, South: -85, East: 180, North: 85}, Zoom: 3},
+		"English, everything":        {Lang: "en", Zoom: 2},
+		"Western Europe, everything": {BBox: store.BBox{West: -10, South: 35, East: 20, North: 60}, Zoom: 5},
+		"world, last hour":           {Window: time.Hour, Zoom: 3},
+	}
+	cost := func(n int, summaries bool) map[string]int64 {
+		s := fillWith(t, Options{}, n, nil)
+		defer s.Close()
+		useSummaries = summaries
+		defer func() { useSummaries = true }()
+		out := map[string]int64{}
+		for name, q := range queries {
+			if _, err := s.Heat(context.Background(), q); err != nil {
+				t.Fatal(err)
+			}
+			out[name] = work
+		}
+		return out
+	}
+	const small, large = 300_000, 1_200_000
+	sumSmall, sumLarge := cost(small, true), cost(large, true)
+	rawSmall, rawLarge := cost(small, false), cost(large, false)
+	for name := range queries {
+		ratio := float64(sumLarge[name]) / float64(sumSmall[name])
+		raw := float64(rawLarge[name]) / float64(rawSmall[name])
+		t.Logf("%-28s read %8d → %8d (×%.2f); point by point %8d → %8d (×%.2f)", name, sumSmall[name], sumLarge[name], ratio, rawSmall[name], rawLarge[name], raw)
+		if ratio > 2 {
+			t.Errorf("%s: reads ×%.2f for ×4 the posts, want at most ×2", name, ratio)
+		}
+		if name != "world, last hour" && raw < 3 {
+			t.Errorf("%s: point by point reads only ×%.2f for ×4 the posts: the comparison does not show anything", name, raw)
+		}
+	}
+}
