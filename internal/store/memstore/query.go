@@ -355,10 +355,10 @@ type heatFilter struct {
 	useSums bool
 	// work counts what the scan read: points, one by one, and summary
 	// cells (heatWorkHook).
-	work int64
-	byTag   bool
-	tag     uint32
-	geo     post.GeoSet
+	work  int64
+	byTag bool
+	tag   uint32
+	geo   post.GeoSet
 }
 
 // heatView is what Heat scans of one language once the lock is released:
