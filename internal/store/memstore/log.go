@@ -279,6 +279,7 @@ func (s *Store) replay() error {
 		s.mu.Lock()
 		s.apply(&b, now)
 		s.mu.Unlock()
+		s.runSummaryJobs()
 		s.walSpans.Push(walSpan{index: i, seqEnd: s.seqNext, size: int64(len(data))})
 	}
 	if lastGood < last {

@@ -37,12 +37,21 @@
 // million posts; Stats.MemoryBytes estimates it from chunk counts.
 //
 // Window queries do not need per-minute aggregates: every chunk records the
-// time bounds of what it holds, so a window query skips chunks older than the
-// cutoff, takes newer ones whole and reads only the chunks that straddle it,
-// then counts the window's hashtag ids in a dense array (a few nanoseconds
-// per hashtag). That is exact for any arrival order and costs no memory per
-// post; aggregates would cost at least 12 bytes per distinct tag and minute
-// and lose Counter.most_common's first-seen tie order.
+// time bounds of what it holds (and every block of 32 chunks the bounds of
+// its chunks), so a window query skips blocks and chunks older than the
+// cutoff, takes newer ones whole and reads only the chunks that straddle
+// it, then counts the window's hashtag ids in a dense array (a few
+// nanoseconds per hashtag). That is exact for any arrival order and costs
+// no memory per post; aggregates would cost at least 12 bytes per distinct
+// tag and minute and lose Counter.most_common's first-seen tie order.
+//
+// Heat maps are the exception (summary.go): every 32 full point chunks of
+// a language get the cells their points fall in at zooms 0..7 with counts
+// and integer position sums, and 32 such blocks (and 32 of those) a
+// summary of their own, so that a map over a long span adds the cells of
+// the whole blocks it covers instead of reading their points; each
+// hashtag keeps the positions of its points (tagpoints.go, 4 bytes per
+// point and tag) for a hashtag's map. Answers are the same bit for bit.
 //
 // Trends (Trends, docs/trends.md) come from a trend.Index fed by the same
 // apply: per 5-minute bucket and language each tag's distinct authors and
@@ -191,6 +200,7 @@ type Store struct {
 	writerClosed bool
 	logFailed    error // set by a failed log write; every later write is refused
 	builder      *batchBuilder
+	sumJobs      []summaryJob // blocks filled by apply, summarised after it
 	wbatch       batch
 	encBuf       []byte
 	wal          *wal.Log // nil when not persisted
@@ -434,6 +444,7 @@ func (s *Store) Record(ctx context.Context, posts []post.Post) error {
 	s.apply(b, now)
 	seqEnd, seqFront := s.seqNext, s.seqFront()
 	s.mu.Unlock()
+	s.runSummaryJobs()
 	if s.wal != nil {
 		s.walSpans.Push(walSpan{index: s.walNext, seqEnd: seqEnd, size: int64(len(s.encBuf))})
 		s.walNext++
@@ -546,7 +557,9 @@ func (s *Store) apply(b *batch, now int64) {
 			l.geoMeta.Push(geoMeta{source: p.source, conf: p.conf})
 			l.geoBySrc[p.source]++
 			if end := l.geo.head + l.geo.n; end&chunkMask == 0 {
-				l.geo.summarize(end>>chunkShift-1, &l.geoMeta)
+				if job, ok := l.geo.blockFilled(end>>chunkShift-1, &l.geoMeta); ok {
+					s.sumJobs = append(s.sumJobs, job)
+				}
 			}
 			for _, r := range postTags {
 				l.tagPts.add(tagIDs[r], uint32(l.geoNext))

@@ -103,6 +103,9 @@ func (lv *aggLevel) set(b int, s *summary) {
 	if len(lv.s) == 0 {
 		lv.first = b
 	}
+	if b < lv.first+len(lv.s) {
+		return // built already (cannot happen: blocks fill once)
+	}
 	for lv.first+len(lv.s) < b {
 		lv.s = append(lv.s, nil)
 	}
@@ -122,36 +125,70 @@ func (lv *aggLevel) dropBefore(c, k int) {
 	}
 }
 
-// summarize builds the blocks that chunk ci (just filled) completes, from
-// the points and their parallel provenances. Caller holds the write lock.
-func (p *pointDeque) summarize(ci int, meta *deque[geoMeta]) {
+// summaryJob is a block of chunks that filled, to be summarised once
+// apply has released the lock: building a summary reads tens of thousands
+// of points, merging one of the last level millions of cells, and queries
+// should not wait for that. Chunks never change once full, so the job
+// holds their pointers and reads them without the lock; the writer holds
+// writeMu throughout, so nothing is dropped or summarised meanwhile.
+type summaryJob struct {
+	p    *pointDeque
+	abs  int // absolute number of the block's last chunk
+	geo  []*chunk[geoRec]
+	meta []*chunk[geoMeta]
+}
+
+// blockFilled returns the job of the level-0 block that chunk ci, just
+// filled, completes, if it does and all its chunks are held. Caller holds
+// mu.
+func (p *pointDeque) blockFilled(ci int, meta *deque[geoMeta]) (summaryJob, bool) {
+	size := blockChunks(0)
 	abs := p.base + ci
-	for k := range aggLevels {
-		size := blockChunks(k)
-		if (abs+1)%size != 0 {
-			return
-		}
-		b := (abs + 1) / size
-		b--
-		var s *summary
-		if k == 0 {
-			if abs+1-size < p.base {
-				return // its first chunks are gone
+	if (abs+1)%size != 0 || ci+1 < size {
+		return summaryJob{}, false
+	}
+	return summaryJob{p: p, abs: abs,
+		geo:  slices.Clone(p.chunks[ci+1-size : ci+1]),
+		meta: slices.Clone(meta.chunks[ci+1-size : ci+1]),
+	}, true
+}
+
+// runSummaryJobs builds the queued blocks and the blocks of higher levels
+// they complete, publishing each under mu. Caller holds writeMu, not mu.
+func (s *Store) runSummaryJobs() {
+	for i, job := range s.sumJobs {
+		p := job.p
+		sum := summarizeChunks(job.geo, job.meta)
+		for k := 0; ; k++ {
+			size := blockChunks(k)
+			b := (job.abs+1)/size - 1
+			s.mu.Lock()
+			held := (b+1)*size > p.base // not dropped meanwhile
+			if held {
+				p.agg[k].set(b, sum)
 			}
-			s = summarizeChunks(p.chunks[ci+1-size:ci+1], meta.chunks[ci+1-size:ci+1])
-		} else {
+			s.mu.Unlock()
+			if !held || k+1 == aggLevels || (job.abs+1)%blockChunks(k+1) != 0 {
+				break
+			}
+			// Reading agg without mu is safe here: only this writer
+			// changes it, and it holds writeMu.
 			parts := make([]*summary, 0, 1<<aggFanShift)
-			for c := b << aggFanShift; c < (b+1)<<aggFanShift; c++ {
-				part := p.agg[k-1].at(c)
+			for c := (b + 1 - 1<<aggFanShift); c <= b; c++ {
+				part := p.agg[k].at(c)
 				if part == nil {
-					return
+					break
 				}
 				parts = append(parts, part)
 			}
-			s = mergeSummaries(parts)
+			if len(parts) < 1<<aggFanShift {
+				break
+			}
+			sum = mergeSummaries(parts)
 		}
-		p.agg[k].set(b, s)
+		s.sumJobs[i] = summaryJob{}
 	}
+	s.sumJobs = s.sumJobs[:0]
 }
 
 // summarizeChunks summarises full chunks of points.

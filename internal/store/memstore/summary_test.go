@@ -260,3 +260,58 @@ func TestHeatCostFollowsTheView(t *testing.T) {
 		}
 	}
 }
+
+// TestSummariesWhileRecording runs heat maps through summaries while
+// Record fills and drops blocks (blocks of 2 and 4 chunks, so that many
+// are built), for the race detector, and checks the last map against one
+// read point by point.
+func TestSummariesWhileRecording(t *testing.T) {
+	defer func(shift, levels int) { aggFanShift, aggLevels = shift, levels }(aggFanShift, aggLevels)
+	aggFanShift, aggLevels = 1, 4
+	s := open(t, Options{MaxPosts: 60_000, Now: storetest.NewClock(storetest.T0.Add(24 * time.Hour)).Now})
+	defer s.Close()
+	gen := newGenerator(7)
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() {
+		for i := range 800 {
+			start := storetest.T0.Add(time.Duration(i) * 256 * time.Second / 50)
+			if err := s.Record(ctx, gen.batch(256, start, 256*time.Second/50)); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	queries := []store.HeatQuery{{Zoom: 3}, {Lang: "en", Zoom: 5, BBox: store.BBox{West: -10, South: 35, East: 20, North: 60}}, {Window: 10 * time.Minute, Zoom: 2}}
+	for running := true; running; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			running = false
+		default:
+		}
+		for _, q := range queries {
+			if _, err := s.Heat(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, q := range queries {
+		via, err := s.Heat(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		useSummaries = false
+		all, err := s.Heat(ctx, q)
+		useSummaries = true
+		if err != nil {
+			t.Fatal(err)
+		}
+		if via.Points == 0 || !reflect.DeepEqual(via, all) {
+			t.Errorf("%+v: %d points through summaries, %d point by point (or they differ)", q, via.Points, all.Points)
+		}
+	}
+}
