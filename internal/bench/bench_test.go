@@ -3,6 +3,8 @@ package bench
 import (
 	"bytes"
 	"context"
+	"math/rand/v2"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -202,5 +204,34 @@ func TestFillQueryAndLoad(t *testing.T) {
 	res := RunLoad(lctx, LoadOptions{Base: srv.URL, Clients: 10, Interval: 50 * time.Millisecond})
 	if res.Errors != 0 || res.Requests < 30 {
 		t.Errorf("load: %+v", res)
+	}
+}
+
+// TestRandomViewsAreValid sends random views to the real API over a store
+// holding a little: every one must be a request the API answers (a 400
+// would count as a load test error that the server did not cause).
+func TestRandomViewsAreValid(t *testing.T) {
+	st, err := memstore.Open(memstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv, err := ServeAPI(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	rng := rand.New(rand.NewPCG(1, 1))
+	kinds := map[string]int{}
+	c := &http.Client{Timeout: 10 * time.Second}
+	for range 300 {
+		v := RandomView(rng)
+		kinds[v.Name]++
+		if err := Get(context.Background(), c, srv.URL+v.Path); err != nil {
+			t.Fatalf("%s: %v", v.Path, err)
+		}
+	}
+	if len(kinds) != 3 {
+		t.Errorf("views of kinds %v, want heat, top and histogram", kinds)
 	}
 }

@@ -21,6 +21,9 @@ type LoadOptions struct {
 	Interval    time.Duration // each client's pause between requests
 	// Paths are the requests clients cycle through; default PollPaths.
 	Paths []NamedPath
+	// RandomViews makes every request a view of its own (RandomView):
+	// no two clients share an answer the API could cache.
+	RandomViews bool
 }
 
 // NamedPath is one request a client makes.
@@ -32,6 +35,39 @@ var PollPaths = []NamedPath{
 	{"top", "/api/top?n=3&last=5000"},
 	{"heat", "/api/heat?window=1h&bbox=-180,-85,180,85&zoom=3&limit=5000"},
 	{"status", "/api/status"},
+}
+
+// viewLangs are the languages random views pick from ("" is every one).
+var viewLangs = []string{"", "", "en", "es", "pt", "ja", "ar", "fr", "tr", "id"}
+
+// RandomView is a dashboard request for a view of its own: a map of a
+// random place at a random size (a city to the world) over a random span
+// (1 h to everything held) in a random language, as the heat map or the
+// top hashtags of that view, or its histogram (of everything held).
+func RandomView(rng *rand.Rand) NamedPath {
+	zoom := rng.IntN(11) // map zoom: 0 is the world, 10 a city
+	w := 360 / float64(int(1)<<zoom)
+	h := min(170, w/2)
+	lat := min(85-h/2, max(-60+h/2, rng.Float64()*120-50))
+	lon := rng.Float64()*360 - 180
+	west, east := max(-180, lon-w/2), min(180, lon+w/2)
+	bbox := fmt.Sprintf("%.4f,%.4f,%.4f,%.4f", west, lat-h/2, east, lat+h/2)
+	q := "bbox=" + bbox
+	if l := viewLangs[rng.IntN(len(viewLangs))]; l != "" {
+		q += "&lang=" + l
+	}
+	kind := rng.IntN(3)
+	if kind == 2 {
+		// The histogram spans everything held: it is what picks a span.
+		return NamedPath{"view-histogram", "/api/histogram?" + q}
+	}
+	if span := []string{"1h", "24h", "168h", ""}[rng.IntN(4)]; span != "" {
+		q += "&window=" + span
+	}
+	if kind == 0 {
+		return NamedPath{"view-heat", fmt.Sprintf("/api/heat?%s&zoom=%d&limit=5000", q, min(22, zoom+2))}
+	}
+	return NamedPath{"view-top", "/api/top?n=10&" + q}
 }
 
 // LoadResult is what the clients saw.
@@ -66,6 +102,9 @@ func RunLoad(ctx context.Context, o LoadOptions) LoadResult {
 			}
 			for k := i; ; k++ {
 				np := o.Paths[k%len(o.Paths)]
+				if o.RandomViews {
+					np = RandomView(rng)
+				}
 				t0 := time.Now()
 				err := Get(ctx, client, o.Base+np.Path)
 				if ctx.Err() != nil {

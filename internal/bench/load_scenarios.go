@@ -65,13 +65,15 @@ func statusCounts(ctx context.Context, c *http.Client, base string) (int64, int6
 // load runs `geoheat serve` (a child process when the binary is at hand)
 // on a replayed corpus at full speed and measures the ingest rate unloaded,
 // with 50 API clients and 50 live subscribers (issue 7), with 200 and 100
-// for --duration (issue 8), and unloaded again. The clients run in the
+// for --duration (issue 8), the same with every request a view of its own
+// (random place, size, language and span: RandomView, issue 16), and
+// unloaded again. The clients run in the
 // bench's process: on 2 cores they take CPU from the server wherever they
 // run, as browsers on the same machine would.
 func (b *runner) load(ctx context.Context) error {
 	phase := b.cfg.LoadBaseline
 	// The fill, four phases and slack.
-	total := 3*phase + b.cfg.Duration + 10*time.Second + time.Duration(float64(b.cfg.LoadPosts)/100_000*float64(time.Second))
+	total := 3*phase + 2*b.cfg.Duration + 10*time.Second + time.Duration(float64(b.cfg.LoadPosts)/100_000*float64(time.Second))
 	rate := max(b.ingestRate, 150_000) * 1.5 // generous: running dry would end the test early
 	src, err := b.loopSource("loop-load", total.Seconds(), rate)
 	if err != nil {
@@ -146,6 +148,11 @@ func (b *runner) load(ctx context.Context) error {
 		return err
 	}
 	b.logf("  load: 200+100 %.0f msg/s, %d requests, %d errors", r2, res2.Requests, res2.Errors)
+	r4, res4, load4, err := measurePhase(b.cfg.Duration, LoadOptions{Clients: 200, Subscribers: 100, RandomViews: true})
+	if err != nil {
+		return err
+	}
+	b.logf("  load: 200+100, a view each %.0f msg/s, %d requests, %d errors", r4, res4.Requests, res4.Errors)
 	// Unloaded again: the machine's other load drifts, so the reference
 	// is the mean of the unloaded phases before and after.
 	r3, _, load3, err := measurePhase(phase, LoadOptions{})
@@ -168,6 +175,7 @@ func (b *runner) load(ctx context.Context) error {
 			Note: fmt.Sprintf("geoheat serve, stopwords, file replay, store full at %s posts; mean of %s before and %s after the loaded phases", human(b.cfg.LoadPosts), phase, phase)},
 		loadRow("load: 50 clients + 50 live", r1, r0, float64(b.bytes)/float64(b.cfg.Messages), res1, load1, phase, b.cfg.Interval),
 		loadRow("load: 200 clients + 100 live", r2, r0, float64(b.bytes)/float64(b.cfg.Messages), res2, load2, b.cfg.Duration, b.cfg.Interval),
+		loadRow("load: 200 clients (a view each) + 100 live", r4, r0, float64(b.bytes)/float64(b.cfg.Messages), res4, load4, b.cfg.Duration, b.cfg.Interval),
 	)
 	b.rows[len(b.rows)-1].RSSBytes = mem.Peak
 	return nil
