@@ -644,7 +644,7 @@ func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, 
 								return false
 							}
 							f.work += f.sums.addSummary(sum, v.classes, g)
-							return f.scanStrips(v, g, from, to)
+							return f.scanStrips(v, sum, g, from, to)
 						},
 						func(from, to int) bool { return f.scanRun(v, g, from, to, check) })
 				} else {
@@ -804,19 +804,22 @@ func (f *heatFilter) scanTagged(v *heatView, g *analysis.Grid, check func() bool
 }
 
 // scanStrips bins the points [from, to) of a view (a summarised block)
-// that lie in the box but not in a cell the summary gave whole: those of
-// the strips around the whole cells, read through the cell index.
-func (f *heatFilter) scanStrips(v *heatView, g *analysis.Grid, from, to int) bool {
-	zoom := f.sums.zoom
+// that lie in the box in a finest cell its border cuts: those of the
+// strips along the border that the summary says hold any, read through
+// the cell index.
+func (f *heatFilter) scanStrips(v *heatView, sum *summary, g *analysis.Grid, from, to int) bool {
 	for k := range f.sums.strips {
 		st := &f.sums.strips[k]
+		if !f.sums.ringHas(sum, v.classes, st.side) {
+			continue
+		}
 		v.geo.eachInBox(&st.cells, from, to, noTags, func(i int, p *geoRec, _ uint32, _ int) bool {
 			f.work++
 			if v.checkGeo && !f.geo.Has(v.geoMeta.At(i).source) {
 				return true
 			}
 			pt := p.point()
-			if col, row := analysis.CellIndex(pt, zoom); f.box.Contains(pt) && f.sums.owns(st.side, col, row) {
+			if col, row := analysis.CellIndex(pt, aggMaxZoom); f.box.Contains(pt) && f.sums.owns(st.side, col, row) {
 				g.AddLatLon(p.lat, p.lon)
 			}
 			return true

@@ -287,20 +287,33 @@ func (s *summary) memBytes() int64 {
 	return n
 }
 
-// heatSums is how a heat query reads summaries: the query's zoom, the
-// cells whose points all lie in its box (rows r0..r1, columns c0..c1 of
-// that zoom; everything for the world), and the strips of the box around
-// them whose points are read one by one.
+// heatSums is how a heat query reads summaries. The query's cells whose
+// points all lie in its box come whole from the summary at the query's
+// zoom; the cells the box's border cuts come from the summary's finest
+// cells (zoom aggMaxZoom, 0.18°) that lie in the box, each added to the
+// query's cell holding it; only the points of the finest cells the border
+// cuts are read one by one, through strips along the border, and only in
+// blocks that hold any point there (ringHas). A box whose edges follow the
+// finest cells (multiples of 0.17578125°) reads no point one by one.
 type heatSums struct {
-	zoom           int
-	world          bool
+	zoom  int
+	world bool
+	shift uint32 // aggMaxZoom − zoom: finest cells per query cell, as a shift
+	// coarse: rows r0..r1 and columns c0..c1 of the query's zoom lie in
+	// the box (hasCoarse); fine: rows R0..R1, columns C0..C1 of the
+	// finest zoom do.
+	hasCoarse      bool
 	r0, r1, c0, c1 uint32
-	strips         []heatStrip
+	R0, R1, C0, C1 uint32
+	// the box's finest rows and columns, whole or cut.
+	boxR0, boxR1, boxC0, boxC1 uint32
+	strips                     []heatStrip
 }
 
-// heatStrip is a strip of the box beside its whole cells. Strips overlap
-// a little (each is a little wider than the cells it covers); each point
-// belongs to the one its cell says (owns), so none is counted twice.
+// heatStrip is a strip of the box beside its whole finest cells. Strips
+// overlap a little (each is a little wider than the cells it covers);
+// each point belongs to the one its cell says (owns), so none is counted
+// twice.
 type heatStrip struct {
 	side  stripSide
 	cells boxCells
@@ -315,64 +328,71 @@ const (
 	stripEast                   // their rows, columns east of them
 )
 
-// owns reports whether the point in the box at col, row (the query's
-// zoom) is the strip's.
+// owns reports whether the point in the box whose finest cell is at col,
+// row is the strip's.
 func (hs *heatSums) owns(side stripSide, col, row uint32) bool {
 	switch side {
 	case stripSouth:
-		return row < hs.r0
+		return row < hs.R0
 	case stripNorth:
-		return row > hs.r1
+		return row > hs.R1
 	case stripWest:
-		return row >= hs.r0 && row <= hs.r1 && col < hs.c0
+		return row >= hs.R0 && row <= hs.R1 && col < hs.C0
 	default:
-		return row >= hs.r0 && row <= hs.r1 && col > hs.c1
+		return row >= hs.R0 && row <= hs.R1 && col > hs.C1
 	}
+}
+
+// wholeCells returns the rows (or columns) lo..hi of the given zoom's
+// cells lying wholly inside [lo, hi] (coordinates offset by off, 90 or
+// 180), by a margin that covers CellIndex's rounding; the first row and
+// column also hold -90 and -180, the last 90 and 180.
+func wholeCells(lo, hi, off float64, zoom int, n uint32) (from, to uint32, ok bool) {
+	deg := analysis.CellDegrees(zoom)
+	whole := func(i uint32) bool {
+		return (i == 0 && lo <= -off || lo <= float64(i)*deg-off-edgeMargin) &&
+			(i == n-1 && hi >= off || float64(i+1)*deg-off+edgeMargin <= hi)
+	}
+	first := uint32(min(max((lo+off)/deg-1, 0), float64(n-1)))
+	for i := first; i < n && float64(i)*deg-off <= hi; i++ {
+		if whole(i) {
+			if !ok {
+				from, ok = i, true
+			}
+			to = i
+		}
+	}
+	return from, to, ok
 }
 
 // newHeatSums returns how a heat query at zoom over box reads summaries,
 // or false when it cannot: too fine a zoom, a box crossing the
-// antimeridian, or one holding no whole cell.
+// antimeridian, or one holding no whole finest cell.
 func newHeatSums(box analysis.Box, zoom int) (heatSums, bool) {
 	if zoom > aggMaxZoom || box.CrossesAntimeridian() {
 		return heatSums{}, false
 	}
-	hs := heatSums{zoom: zoom, world: box.IsWorld()}
+	hs := heatSums{zoom: zoom, world: box.IsWorld(), shift: uint32(aggMaxZoom - zoom)}
 	if hs.world {
 		return hs, true
 	}
-	deg := analysis.CellDegrees(zoom)
-	cols, rows := uint32(16<<zoom), uint32(8<<zoom)
 	b := box.BBox()
-	// Whole cells: their edges inside the box, by a margin that covers
-	// CellIndex's rounding. The first row and column also hold -90 and
-	// -180, the last 90 and 180.
-	span := func(lo, hi, off float64, n uint32) (from, to uint32, ok bool) {
-		whole := func(i uint32) bool {
-			return (i == 0 && lo <= -off || lo <= float64(i)*deg-off-edgeMargin) &&
-				(i == n-1 && hi >= off || float64(i+1)*deg-off+edgeMargin <= hi)
-		}
-		for i := range n {
-			if whole(i) {
-				if !ok {
-					from, ok = i, true
-				}
-				to = i
-			}
-		}
-		return from, to, ok
-	}
-	r0, r1, okR := span(b.South, b.North, 90, rows)
-	c0, c1, okC := span(b.West, b.East, 180, cols)
+	var okR, okC bool
+	hs.r0, hs.r1, okR = wholeCells(b.South, b.North, 90, zoom, 8<<zoom)
+	hs.c0, hs.c1, okC = wholeCells(b.West, b.East, 180, zoom, 16<<zoom)
+	hs.hasCoarse = okR && okC
+	hs.R0, hs.R1, okR = wholeCells(b.South, b.North, 90, aggMaxZoom, 8<<aggMaxZoom)
+	hs.C0, hs.C1, okC = wholeCells(b.West, b.East, 180, aggMaxZoom, 16<<aggMaxZoom)
 	if !okR || !okC {
 		return heatSums{}, false
 	}
-	hs.r0, hs.r1, hs.c0, hs.c1 = r0, r1, c0, c1
-	// The strips around the whole cells, each a little wider than the
-	// cells it covers (points whose cell is whole are skipped by cell, so
-	// an overlap counts nothing twice).
-	iS, iN := float64(r0)*deg-90, float64(r1+1)*deg-90
-	iW, iE := float64(c0)*deg-180, float64(c1+1)*deg-180
+	hs.boxC0, hs.boxR0 = analysis.CellIndex(post.Point{Lat: b.South, Lon: b.West}, aggMaxZoom)
+	hs.boxC1, hs.boxR1 = analysis.CellIndex(post.Point{Lat: b.North, Lon: b.East}, aggMaxZoom)
+	// The strips around the whole finest cells, each a little wider than
+	// the cells it covers.
+	deg := analysis.CellDegrees(aggMaxZoom)
+	iS, iN := float64(hs.R0)*deg-90, float64(hs.R1+1)*deg-90
+	iW, iE := float64(hs.C0)*deg-180, float64(hs.C1+1)*deg-180
 	add := func(side stripSide, w, s, e, n float64) {
 		w, s, e, n = max(w, b.West), max(s, b.South), min(e, b.East), min(n, b.North)
 		if w > e || s > n {
@@ -391,38 +411,93 @@ func newHeatSums(box analysis.Box, zoom int) (heatSums, bool) {
 	return hs, true
 }
 
-// whole reports whether the cell at col, row (the query's zoom) is one
-// whose points all lie in the box.
-func (hs *heatSums) whole(col, row uint32) bool {
-	return hs.world || row >= hs.r0 && row <= hs.r1 && col >= hs.c0 && col <= hs.c1
+// rowCells calls fn with the cells of row among cells (sorted by key) in
+// columns c0..c1.
+func rowCells(cells []aggCell, row, c0, c1 uint32, fn func(c aggCell)) {
+	if c0 > c1 {
+		return
+	}
+	lo := row<<16 | c0
+	at := sort.Search(len(cells), func(i int) bool { return cells[i].key >= lo })
+	for ; at < len(cells) && cells[at].key <= row<<16|c1; at++ {
+		fn(cells[at])
+	}
 }
 
-// addSummary adds the whole cells of a summary's classes to g and returns
-// how many cells it read.
+// addSummary adds to g the summary's cells (of the classes wanted) that
+// lie in the box, and returns how many cells it read.
 func (hs *heatSums) addSummary(s *summary, classes [2]bool, g *analysis.Grid) (read int64) {
+	add := func(c aggCell) {
+		g.AddCell(c.col(), c.row(), int64(c.n), c.lat, c.lon)
+		read++
+	}
+	sh := hs.shift
+	addFine := func(c aggCell) {
+		g.AddCell(c.col()>>sh, c.row()>>sh, int64(c.n), c.lat, c.lon)
+		read++
+	}
 	for k, py := range s.cls {
 		if py == nil || !classes[k] {
 			continue
 		}
-		cells := py[hs.zoom]
 		if hs.world {
-			for _, c := range cells {
-				g.AddCell(c.col(), c.row(), int64(c.n), c.lat, c.lon)
+			for _, c := range py[hs.zoom] {
+				add(c)
 			}
-			read += int64(len(cells))
 			continue
 		}
-		for r := hs.r0; r <= hs.r1; r++ {
-			lo := r<<16 | hs.c0
-			at := sort.Search(len(cells), func(i int) bool { return cells[i].key >= lo })
-			for ; at < len(cells) && cells[at].key <= r<<16|hs.c1; at++ {
-				c := cells[at]
-				g.AddCell(c.col(), c.row(), int64(c.n), c.lat, c.lon)
-				read++
+		if hs.hasCoarse {
+			for r := hs.r0; r <= hs.r1; r++ {
+				rowCells(py[hs.zoom], r, hs.c0, hs.c1, add)
 			}
+		}
+		// The finest whole cells outside the query's whole cells.
+		fine := py[aggMaxZoom]
+		for R := hs.R0; R <= hs.R1; R++ {
+			if r := R >> sh; hs.hasCoarse && r >= hs.r0 && r <= hs.r1 {
+				if hs.c0<<sh > 0 {
+					rowCells(fine, R, hs.C0, hs.c0<<sh-1, addFine)
+				}
+				rowCells(fine, R, (hs.c1+1)<<sh, hs.C1, addFine)
+				continue
+			}
+			rowCells(fine, R, hs.C0, hs.C1, addFine)
 		}
 	}
 	return read
+}
+
+// ringHas reports whether the summary holds a point (of the classes
+// wanted) in a finest cell of the strip's side that the box's border
+// cuts: only then are the block's points there read one by one.
+func (hs *heatSums) ringHas(s *summary, classes [2]bool, side stripSide) bool {
+	var r0, r1, c0, c1 uint32
+	switch side {
+	case stripSouth:
+		if hs.R0 == 0 {
+			return false
+		}
+		r0, r1, c0, c1 = hs.boxR0, hs.R0-1, hs.boxC0, hs.boxC1
+	case stripNorth:
+		r0, r1, c0, c1 = hs.R1+1, hs.boxR1, hs.boxC0, hs.boxC1
+	case stripWest:
+		if hs.C0 == 0 {
+			return false
+		}
+		r0, r1, c0, c1 = hs.R0, hs.R1, hs.boxC0, hs.C0-1
+	default:
+		r0, r1, c0, c1 = hs.R0, hs.R1, hs.C1+1, hs.boxC1
+	}
+	found := false
+	for k, py := range s.cls {
+		if py == nil || !classes[k] {
+			continue
+		}
+		for r := r0; r <= r1 && r >= r0 && !found; r++ {
+			rowCells(py[aggMaxZoom], r, c0, c1, func(aggCell) { found = true })
+		}
+	}
+	return found
 }
 
 // blockRuns splits the positions [from, to) of a view's points (base and
