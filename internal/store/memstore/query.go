@@ -644,7 +644,7 @@ func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, 
 								return false
 							}
 							f.work += f.sums.addSummary(sum, v.classes, g)
-							return f.scanStrips(v, sum, g, from, to)
+							return f.scanEdges(v, sum, g, from, to)
 						},
 						func(from, to int) bool { return f.scanRun(v, g, from, to, check) })
 				} else {
@@ -803,27 +803,43 @@ func (f *heatFilter) scanTagged(v *heatView, g *analysis.Grid, check func() bool
 	return true
 }
 
-// scanStrips bins the points [from, to) of a view (a summarised block)
-// that lie in the box in a finest cell its border cuts: those of the
-// strips along the border that the summary says hold any, read through
-// the cell index.
-func (f *heatFilter) scanStrips(v *heatView, sum *summary, g *analysis.Grid, from, to int) bool {
-	for k := range f.sums.strips {
-		st := &f.sums.strips[k]
-		if !f.sums.ringHas(sum, v.classes, st.side) {
+// scanEdges bins the points [from, to) of a view (a summarised block)
+// that lie in the box in the finest cells that are not whole (the box's
+// border; the whole box for a map finer than the summaries): through the
+// level-0 summaries' order, only in blocks holding any point there.
+func (f *heatFilter) scanEdges(v *heatView, sum *summary, g *analysis.Grid, from, to int) bool {
+	for _, cr := range f.sums.edges {
+		if !cr.has(sum, v.classes) {
 			continue
 		}
-		v.geo.eachInBox(&st.cells, from, to, noTags, func(i int, p *geoRec, _ uint32, _ int) bool {
-			f.work++
-			if v.checkGeo && !f.geo.Has(v.geoMeta.At(i).source) {
-				return true
+		size := blockChunks(0) * chunkLen
+		for at := from; at < to; at += size {
+			c := (v.geo.base*chunkLen + v.geo.head + at) >> chunkShift
+			part := v.geo.agg[0].at(c / blockChunks(0))
+			if part == nil || len(part.order[0])+len(part.order[1]) == 0 {
+				// Not expected (a block is built from parts that stay
+				// while it is in use): read its points in these cells.
+				for i := at; i < at+size; i++ {
+					p := v.geo.Ptr(i)
+					col, row := analysis.CellIndex(p.point(), aggMaxZoom)
+					if row >= cr.r0 && row <= cr.r1 && col >= cr.c0 && col <= cr.c1 && f.box.Contains(p.point()) &&
+						(!v.checkGeo || f.geo.Has(v.geoMeta.At(i).source)) {
+						g.AddLatLon(p.lat, p.lon)
+					}
+				}
+				continue
 			}
-			pt := p.point()
-			if col, row := analysis.CellIndex(pt, aggMaxZoom); f.box.Contains(pt) && f.sums.owns(st.side, col, row) {
-				g.AddLatLon(p.lat, p.lon)
-			}
-			return true
-		})
+			f.work += part.eachInCells(v.classes, cr.r0, cr.r1, cr.c0, cr.c1, func(pos int) {
+				i := at + pos
+				f.work++
+				if v.checkGeo && !f.geo.Has(v.geoMeta.At(i).source) {
+					return
+				}
+				if p := v.geo.Ptr(i); f.box.Contains(p.point()) {
+					g.AddLatLon(p.lat, p.lon)
+				}
+			})
+		}
 	}
 	return true
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/geoheat/geoheat/internal/analysis"
 	"github.com/geoheat/geoheat/internal/post"
-	"github.com/geoheat/geoheat/internal/store"
 )
 
 // A heat map of a large view read every point of its time span: at 100 M
@@ -59,9 +58,16 @@ func (c aggCell) row() uint32 { return c.key >> 16 }
 type pyramid [aggMaxZoom + 1][]aggCell
 
 // summary is a block's pyramids per provenance class (nil: none of its
-// points is of the class).
+// points is of the class). A level-0 summary also orders its points by
+// finest cell: order[k] holds the positions in the block (0..32,767) of
+// class k's points, cell by cell in key order (ascending within a cell),
+// and start[k][i] where the i-th finest cell's run begins, so that the
+// points of a few cells (a box's border, a city) are read without reading
+// the block's others. 2 bytes per point and 4 per finest cell.
 type summary struct {
-	cls [2]*pyramid
+	cls   [2]*pyramid
+	order [2][]uint16
+	start [2][]uint32
 }
 
 // Provenance classes: a summary keeps the default map's points (exact,
@@ -191,10 +197,11 @@ func (s *Store) runSummaryJobs() {
 	s.sumJobs = s.sumJobs[:0]
 }
 
-// summarizeChunks summarises full chunks of points.
+// summarizeChunks summarises full chunks of points (a level-0 block).
 func summarizeChunks(chunks []*chunk[geoRec], metas []*chunk[geoMeta]) *summary {
 	var cells [2][]aggCell
 	var idx [2]map[uint32]int32
+	keys := make([]uint32, len(chunks)*chunkLen) // per position: class<<31 | finest key
 	for ci, c := range chunks {
 		m := metas[ci]
 		for i := range c {
@@ -204,6 +211,7 @@ func summarizeChunks(chunks []*chunk[geoRec], metas []*chunk[geoMeta]) *summary 
 			}
 			col, row := analysis.CellIndex(c[i].point(), aggMaxZoom)
 			key := row<<16 | col
+			keys[ci*chunkLen+i] = uint32(k)<<31 | key
 			at, ok := idx[k][key]
 			if !ok {
 				at = int32(len(cells[k]))
@@ -219,11 +227,58 @@ func summarizeChunks(chunks []*chunk[geoRec], metas []*chunk[geoMeta]) *summary 
 	}
 	s := new(summary)
 	for k := range cells {
-		if len(cells[k]) > 0 {
-			s.cls[k] = buildPyramid(cells[k])
+		if len(cells[k]) == 0 {
+			continue
 		}
+		py := buildPyramid(cells[k])
+		s.cls[k] = py
+		// Order the class's points by finest cell: a counting sort over
+		// the cells' sorted order.
+		fine := py[aggMaxZoom]
+		start := make([]uint32, len(fine))
+		var n uint32
+		for i, c := range fine {
+			idx[k][c.key] = int32(i)
+			start[i] = n
+			n += c.n
+		}
+		next := slices.Clone(start)
+		order := make([]uint16, n)
+		for pos, key := range keys {
+			if int(key>>31) != k {
+				continue
+			}
+			i := idx[k][key&^(1<<31)]
+			order[next[i]] = uint16(pos)
+			next[i]++
+		}
+		s.order[k], s.start[k] = order, start
 	}
 	return s
+}
+
+// eachInCells calls fn with the position in the block of every point of
+// the classes wanted in finest rows r0..r1, columns c0..c1; s must be a
+// level-0 summary. It returns how many cells it read.
+func (s *summary) eachInCells(classes [2]bool, r0, r1, c0, c1 uint32, fn func(pos int)) (read int64) {
+	for k, py := range s.cls {
+		if py == nil || !classes[k] {
+			continue
+		}
+		fine := py[aggMaxZoom]
+		for r := r0; r <= r1 && r >= r0; r++ {
+			lo := r<<16 | c0
+			at := sort.Search(len(fine), func(i int) bool { return fine[i].key >= lo })
+			for ; at < len(fine) && fine[at].key <= r<<16|c1; at++ {
+				read++
+				from := s.start[k][at]
+				for _, pos := range s.order[k][from : from+fine[at].n] {
+					fn(int(pos))
+				}
+			}
+		}
+	}
+	return read
 }
 
 // buildPyramid sorts the finest cells and derives the coarser zooms.
@@ -275,6 +330,9 @@ func mergeSummaries(parts []*summary) *summary {
 
 func (s *summary) memBytes() int64 {
 	n := int64(unsafe.Sizeof(*s))
+	for k := range s.order {
+		n += int64(cap(s.order[k]))*2 + int64(cap(s.start[k]))*4
+	}
 	for _, py := range s.cls {
 		if py == nil {
 			continue
@@ -292,56 +350,33 @@ func (s *summary) memBytes() int64 {
 // zoom; the cells the box's border cuts come from the summary's finest
 // cells (zoom aggMaxZoom, 0.18°) that lie in the box, each added to the
 // query's cell holding it; only the points of the finest cells the border
-// cuts are read one by one, through strips along the border, and only in
-// blocks that hold any point there (ringHas). A box whose edges follow the
-// finest cells (multiples of 0.17578125°) reads no point one by one.
+// cuts are read one by one, through the level-0 summaries' order, and
+// only in blocks that hold any there. A box whose edges follow the finest
+// cells (multiples of 0.17578125°) reads no point one by one. A map finer
+// than the summaries (a city at street zoom) reads the points of the
+// finest cells its box overlaps the same way (pointsOnly).
 type heatSums struct {
-	zoom  int
-	world bool
-	shift uint32 // aggMaxZoom − zoom: finest cells per query cell, as a shift
+	zoom       int
+	world      bool
+	pointsOnly bool   // zoom > aggMaxZoom: no summary cell is added
+	shift      uint32 // aggMaxZoom − zoom: finest cells per query cell, as a shift
 	// coarse: rows r0..r1 and columns c0..c1 of the query's zoom lie in
 	// the box (hasCoarse); fine: rows R0..R1, columns C0..C1 of the
 	// finest zoom do.
 	hasCoarse      bool
 	r0, r1, c0, c1 uint32
 	R0, R1, C0, C1 uint32
-	// the box's finest rows and columns, whole or cut.
-	boxR0, boxR1, boxC0, boxC1 uint32
-	strips                     []heatStrip
+	// edges are the finest cells of the box that are not whole: their
+	// points are read one by one.
+	edges []cellRange
 }
 
-// heatStrip is a strip of the box beside its whole finest cells. Strips
-// overlap a little (each is a little wider than the cells it covers);
-// each point belongs to the one its cell says (owns), so none is counted
-// twice.
-type heatStrip struct {
-	side  stripSide
-	cells boxCells
-}
+// cellRange is rows r0..r1, columns c0..c1 of the finest zoom.
+type cellRange struct{ r0, r1, c0, c1 uint32 }
 
-type stripSide uint8
-
-const (
-	stripSouth stripSide = iota // rows below the whole cells
-	stripNorth                  // rows above them
-	stripWest                   // their rows, columns west of them
-	stripEast                   // their rows, columns east of them
-)
-
-// owns reports whether the point in the box whose finest cell is at col,
-// row is the strip's.
-func (hs *heatSums) owns(side stripSide, col, row uint32) bool {
-	switch side {
-	case stripSouth:
-		return row < hs.R0
-	case stripNorth:
-		return row > hs.R1
-	case stripWest:
-		return row >= hs.R0 && row <= hs.R1 && col < hs.C0
-	default:
-		return row >= hs.R0 && row <= hs.R1 && col > hs.C1
-	}
-}
+// maxPointCells bounds the finest cells a map finer than the summaries
+// reads through them (a city's box is a few); beyond, it reads points.
+const maxPointCells = 4096
 
 // wholeCells returns the rows (or columns) lo..hi of the given zoom's
 // cells lying wholly inside [lo, hi] (coordinates offset by off, 90 or
@@ -366,17 +401,27 @@ func wholeCells(lo, hi, off float64, zoom int, n uint32) (from, to uint32, ok bo
 }
 
 // newHeatSums returns how a heat query at zoom over box reads summaries,
-// or false when it cannot: too fine a zoom, a box crossing the
-// antimeridian, or one holding no whole finest cell.
+// or false when it cannot: a box crossing the antimeridian, one holding
+// no whole finest cell, or (finer than the summaries) too many.
 func newHeatSums(box analysis.Box, zoom int) (heatSums, bool) {
-	if zoom > aggMaxZoom || box.CrossesAntimeridian() {
+	if box.CrossesAntimeridian() {
 		return heatSums{}, false
 	}
-	hs := heatSums{zoom: zoom, world: box.IsWorld(), shift: uint32(aggMaxZoom - zoom)}
-	if hs.world {
+	hs := heatSums{zoom: zoom, world: box.IsWorld(), pointsOnly: zoom > aggMaxZoom}
+	if hs.world && !hs.pointsOnly {
 		return hs, true
 	}
 	b := box.BBox()
+	bc0, br0 := analysis.CellIndex(post.Point{Lat: b.South, Lon: b.West}, aggMaxZoom)
+	bc1, br1 := analysis.CellIndex(post.Point{Lat: b.North, Lon: b.East}, aggMaxZoom)
+	if hs.pointsOnly {
+		if (br1-br0+1)*(bc1-bc0+1) > maxPointCells {
+			return heatSums{}, false
+		}
+		hs.edges = []cellRange{{br0, br1, bc0, bc1}}
+		return hs, true
+	}
+	hs.shift = uint32(aggMaxZoom - zoom)
 	var okR, okC bool
 	hs.r0, hs.r1, okR = wholeCells(b.South, b.North, 90, zoom, 8<<zoom)
 	hs.c0, hs.c1, okC = wholeCells(b.West, b.East, 180, zoom, 16<<zoom)
@@ -386,28 +431,17 @@ func newHeatSums(box analysis.Box, zoom int) (heatSums, bool) {
 	if !okR || !okC {
 		return heatSums{}, false
 	}
-	hs.boxC0, hs.boxR0 = analysis.CellIndex(post.Point{Lat: b.South, Lon: b.West}, aggMaxZoom)
-	hs.boxC1, hs.boxR1 = analysis.CellIndex(post.Point{Lat: b.North, Lon: b.East}, aggMaxZoom)
-	// The strips around the whole finest cells, each a little wider than
-	// the cells it covers.
-	deg := analysis.CellDegrees(aggMaxZoom)
-	iS, iN := float64(hs.R0)*deg-90, float64(hs.R1+1)*deg-90
-	iW, iE := float64(hs.C0)*deg-180, float64(hs.C1+1)*deg-180
-	add := func(side stripSide, w, s, e, n float64) {
-		w, s, e, n = max(w, b.West), max(s, b.South), min(e, b.East), min(n, b.North)
-		if w > e || s > n {
-			return
-		}
-		strip, err := analysis.NewBox(store.BBox{West: w, South: s, East: e, North: n})
-		if err == nil {
-			hs.strips = append(hs.strips, heatStrip{side: side, cells: newBoxCells(strip)})
+	// The box's finest cells around the whole ones: rows below and above
+	// them, then their rows' columns west and east of them.
+	add := func(r0, r1, c0, c1 uint32, ok bool) {
+		if ok && r0 <= r1 && c0 <= c1 {
+			hs.edges = append(hs.edges, cellRange{r0, r1, c0, c1})
 		}
 	}
-	const m = 1e-6
-	add(stripSouth, b.West, b.South, b.East, iS+m)
-	add(stripNorth, b.West, iN-m, b.East, b.North)
-	add(stripWest, b.West, iS-m, iW+m, iN+m)
-	add(stripEast, iE-m, iS-m, b.East, iN+m)
+	add(br0, hs.R0-1, bc0, bc1, hs.R0 > 0)
+	add(hs.R1+1, br1, bc0, bc1, true)
+	add(hs.R0, hs.R1, bc0, hs.C0-1, hs.C0 > 0)
+	add(hs.R0, hs.R1, hs.C1+1, bc1, true)
 	return hs, true
 }
 
@@ -435,6 +469,9 @@ func (hs *heatSums) addSummary(s *summary, classes [2]bool, g *analysis.Grid) (r
 	addFine := func(c aggCell) {
 		g.AddCell(c.col()>>sh, c.row()>>sh, int64(c.n), c.lat, c.lon)
 		read++
+	}
+	if hs.pointsOnly {
+		return 0
 	}
 	for k, py := range s.cls {
 		if py == nil || !classes[k] {
@@ -467,37 +504,23 @@ func (hs *heatSums) addSummary(s *summary, classes [2]bool, g *analysis.Grid) (r
 	return read
 }
 
-// ringHas reports whether the summary holds a point (of the classes
-// wanted) in a finest cell of the strip's side that the box's border
-// cuts: only then are the block's points there read one by one.
-func (hs *heatSums) ringHas(s *summary, classes [2]bool, side stripSide) bool {
-	var r0, r1, c0, c1 uint32
-	switch side {
-	case stripSouth:
-		if hs.R0 == 0 {
-			return false
-		}
-		r0, r1, c0, c1 = hs.boxR0, hs.R0-1, hs.boxC0, hs.boxC1
-	case stripNorth:
-		r0, r1, c0, c1 = hs.R1+1, hs.boxR1, hs.boxC0, hs.boxC1
-	case stripWest:
-		if hs.C0 == 0 {
-			return false
-		}
-		r0, r1, c0, c1 = hs.R0, hs.R1, hs.boxC0, hs.C0-1
-	default:
-		r0, r1, c0, c1 = hs.R0, hs.R1, hs.C1+1, hs.boxC1
-	}
-	found := false
+// has reports whether the summary holds a point of the classes wanted
+// in the finest cells of cr.
+func (cr cellRange) has(s *summary, classes [2]bool) bool {
 	for k, py := range s.cls {
 		if py == nil || !classes[k] {
 			continue
 		}
-		for r := r0; r <= r1 && r >= r0 && !found; r++ {
-			rowCells(py[aggMaxZoom], r, c0, c1, func(aggCell) { found = true })
+		fine := py[aggMaxZoom]
+		for r := cr.r0; r <= cr.r1 && r >= cr.r0; r++ {
+			lo := r<<16 | cr.c0
+			at := sort.Search(len(fine), func(i int) bool { return fine[i].key >= lo })
+			if at < len(fine) && fine[at].key <= r<<16|cr.c1 {
+				return true
+			}
 		}
 	}
-	return found
+	return false
 }
 
 // blockRuns splits the positions [from, to) of a view's points (base and

@@ -18,8 +18,8 @@ import (
 // summarised and one beyond, for the world, the dashboard's band, boxes
 // whose borders cut cells, time spans that cut blocks, languages and
 // provenance sets, with posts arriving out of time order, points on cell
-// edges, inferred points, and the oldest posts dropped (so the oldest
-// block is partly gone). Blocks of 2, 4 and 8 chunks reach every level.
+// edges, dense points across the boxes' borders, inferred points, and the
+// oldest posts dropped (so the oldest block is partly gone). Blocks of 2, 4 and 8 chunks reach every level.
 func TestHeatThroughSummaries(t *testing.T) {
 	defer func(shift int) { aggFanShift = shift }(aggFanShift)
 	aggFanShift = 1
@@ -41,6 +41,10 @@ func TestHeatThroughSummaries(t *testing.T) {
 				p.GeoSource, p.GeoConfidence = post.GeoProfile, 0.5
 			case 2:
 				p.GeoSource, p.GeoConfidence = post.GeoText, 0.25
+			case 3, 4: // all over the European boxes below and their borders
+				p.Point = post.Point{Lat: 32 + rng.Float64()*32, Lon: -13 + rng.Float64()*45}
+			case 5: // all over the city box below and its border
+				p.Point = post.Point{Lat: 40.1 + rng.Float64()*0.9, Lon: -73.4 + rng.Float64()*0.4}
 			}
 		}
 		return b
@@ -229,6 +233,9 @@ func TestHeatCostFollowsTheView(t *testing.T) {
 		"dashboard band, everything": {BBox: store.BBox{West: -180, South: -85, East: 180, North: 85}, Zoom: 3},
 		"English, everything":        {Lang: "en", Zoom: 2},
 		"Western Europe, everything": {BBox: store.BBox{West: -10, South: 35, East: 20, North: 60}, Zoom: 5},
+		// Edges on the finest cells (multiples of 22.5/128°): nothing is
+		// read point by point but the newest blocks.
+		"Western Europe, on cell edges": {BBox: store.BBox{West: -57 * 0.17578125, South: 199 * 0.17578125, East: 114 * 0.17578125, North: 341 * 0.17578125}, Zoom: 5},
 		"world, last hour":           {Window: time.Hour, Zoom: 3},
 	}
 	cost := func(n int, summaries bool) map[string]int64 {
