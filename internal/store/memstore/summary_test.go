@@ -236,7 +236,7 @@ func TestHeatCostFollowsTheView(t *testing.T) {
 		// Edges on the finest cells (multiples of 22.5/128°): nothing is
 		// read point by point but the newest blocks.
 		"Western Europe, on cell edges": {BBox: store.BBox{West: -57 * 0.17578125, South: 199 * 0.17578125, East: 114 * 0.17578125, North: 341 * 0.17578125}, Zoom: 5},
-		"world, last hour":           {Window: time.Hour, Zoom: 3},
+		"world, last hour":              {Window: time.Hour, Zoom: 3},
 	}
 	cost := func(n int, summaries bool) map[string]int64 {
 		s := fillWith(t, Options{}, n, nil)
