@@ -99,13 +99,28 @@ export function postsParams(s, box, head) {
   return q;
 }
 
+// FINE_DEG is the edge of the embedded store's finest summary cells
+// (22.5/128°): a heat box whose edges follow them is answered from the
+// summaries alone, with no point read one by one (docs/scale.md).
+const FINE_DEG = 22.5 / 128;
+
+// snapOut widens a view box [west, south, east, north] to the finest
+// summary cells, and 1e-7° beyond (the store's margin for rounding). The
+// cells it adds lie outside the view, so the map looks the same.
+export function snapOut([w, s, e, n]) {
+  const eps = 1e-7;
+  const down = (v, off) => Math.floor((v + off) / FINE_DEG) * FINE_DEG - off - eps;
+  const up = (v, off) => Math.ceil((v + off) / FINE_DEG) * FINE_DEG - off + eps;
+  return [down(w, 180), Math.max(-90, down(s, 90)), up(e, 180), Math.min(90, up(n, 90))];
+}
+
 // heatParams is /api/heat for the map's view: the selection, the mode,
 // the area and a grid fine enough for the zoom (cells ~8 px wide).
 // Density draws the platform's points (the inferred ones are a layer of
 // their own, inferredParams); the other modes draw one layer.
 export function heatParams(s, viewBBox, zoom) {
   const q = selectionParams(s);
-  q.set("bbox", viewBBox.map((x) => x.toFixed(4)).join(","));
+  q.set("bbox", snapOut(viewBBox).map((x) => x.toFixed(8)).join(","));
   q.set("zoom", String(Math.max(0, Math.min(22, Math.round(zoom) + 2))));
   q.set("limit", "5000");
   if (s.mode && s.mode !== "density") q.set("mode", s.mode);

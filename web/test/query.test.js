@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { countsParams, downloads, heatParams, histogramParams, panelArea, panelsLive, postsParams, timeSpan, topParams } from "../src/query.js";
+import { countsParams, downloads, heatParams, snapOut, histogramParams, panelArea, panelsLive, postsParams, timeSpan, topParams } from "../src/query.js";
 import { parseSelection } from "../src/url.js";
 
 const T0 = 1796565600;
@@ -57,7 +57,8 @@ test("heatParams: the selection, the mode, and one layer's provenances", () => {
   assert.equal(d.get("geo"), "trusted");
   assert.equal(d.get("mode"), null);
   assert.equal(d.get("zoom"), "5");
-  assert.equal(d.get("bbox"), "-10.1235,35.0000,5.0000,45.0000");
+  // The view widened to the finest summary cells (22.5/128°) and 1e-7° beyond.
+  assert.equal(d.get("bbox"), "-10.19531260,34.98046865,5.09765635,45.00000010");
   const l = heatParams(sel(`?mode=lang&inferred=1&from=${T0}&q=a`), view, 1);
   assert.equal(l.get("mode"), "lang");
   assert.equal(l.get("geo"), "all");
@@ -80,4 +81,17 @@ test("downloads: GeoJSON and CSV links of the current view", () => {
   // Without a map view: no heat link, and with whole world no area.
   const world = downloads(sel("?world=1"), null, T0);
   assert.ok(world.every((l) => !l.href.startsWith("/api/heat") && !l.href.includes("bbox=")));
+});
+
+test("snapOut: outwards, on the finest cells, clamped to the poles", () => {
+  const fine = 22.5 / 128;
+  const [w, s, e, n] = snapOut([-3.7, 40.3, -3.6, 40.5]);
+  assert.ok(w < -3.7 && w > -3.7 - fine && s < 40.3 && e > -3.6 && n > 40.5 && n < 40.5 + fine);
+  for (const [v, off] of [[w, 180], [s, 90], [e, 180], [n, 90]]) {
+    const k = (v + off) / fine;
+    assert.ok(Math.abs(k - Math.round(k)) < 1e-5, `${v} is not on a cell edge`);
+  }
+  assert.deepEqual(snapOut([-180, -90, 180, 90]).map((x) => Math.round(x)), [-180, -90, 180, 90]);
+  assert.equal(snapOut([-180, -90, 180, 90])[1], -90);
+  assert.equal(snapOut([-180, -90, 180, 90])[3], 90);
 });

@@ -808,8 +808,9 @@ func (f *heatFilter) scanTagged(v *heatView, g *analysis.Grid, check func() bool
 // border; the whole box for a map finer than the summaries): through the
 // level-0 summaries' order, only in blocks holding any point there.
 func (f *heatFilter) scanEdges(v *heatView, sum *summary, g *analysis.Grid, from, to int) bool {
+	box := f.box.BBox()
 	for _, cr := range f.sums.edges {
-		if !cr.has(sum, v.classes) {
+		if !cr.has(sum, v.classes, &box) {
 			continue
 		}
 		size := blockChunks(0) * chunkLen
@@ -829,7 +830,7 @@ func (f *heatFilter) scanEdges(v *heatView, sum *summary, g *analysis.Grid, from
 				}
 				continue
 			}
-			f.work += part.eachInCells(v.classes, cr.r0, cr.r1, cr.c0, cr.c1, func(pos int) {
+			f.work += part.eachInCells(v.classes, cr, &box, func(pos int) {
 				i := at + pos
 				f.work++
 				if v.checkGeo && !f.geo.Has(v.geoMeta.At(i).source) {

@@ -2,12 +2,14 @@ package memstore
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"sort"
 	"unsafe"
 
 	"github.com/geoheat/geoheat/internal/analysis"
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/store"
 )
 
 // A heat map of a large view read every point of its time span: at 100 M
@@ -68,6 +70,43 @@ type summary struct {
 	cls   [2]*pyramid
 	order [2][]uint16
 	start [2][]uint32
+	// boxes[k][i] bounds the points of class k's i-th finest cell: a
+	// cell that the query's box border cuts is read point by point only
+	// when its points reach into the box. 16 bytes per finest cell.
+	boxes [2][]cellBox
+}
+
+// cellBox bounds points, rounded outwards to float32.
+type cellBox struct{ s, w, n, e float32 }
+
+func down32(v float64) float32 {
+	f := float32(v)
+	if float64(f) > v {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+func up32(v float64) float32 {
+	f := float32(v)
+	if float64(f) < v {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
+}
+
+func boxOfPoint(lat, lon float64) cellBox {
+	return cellBox{s: down32(lat), w: down32(lon), n: up32(lat), e: up32(lon)}
+}
+
+func (b cellBox) union(o cellBox) cellBox {
+	return cellBox{s: min(b.s, o.s), w: min(b.w, o.w), n: max(b.n, o.n), e: max(b.e, o.e)}
+}
+
+// meets reports whether the bounded points may lie in q (which does not
+// cross the antimeridian).
+func (b cellBox) meets(q *store.BBox) bool {
+	return float64(b.n) >= q.South && float64(b.s) <= q.North && float64(b.e) >= q.West && float64(b.w) <= q.East
 }
 
 // Provenance classes: a summary keeps the default map's points (exact,
@@ -200,6 +239,7 @@ func (s *Store) runSummaryJobs() {
 // summarizeChunks summarises full chunks of points (a level-0 block).
 func summarizeChunks(chunks []*chunk[geoRec], metas []*chunk[geoMeta]) *summary {
 	var cells [2][]aggCell
+	var boxes [2][]cellBox
 	var idx [2]map[uint32]int32
 	keys := make([]uint32, len(chunks)*chunkLen) // per position: class<<31 | finest key
 	for ci, c := range chunks {
@@ -212,17 +252,20 @@ func summarizeChunks(chunks []*chunk[geoRec], metas []*chunk[geoMeta]) *summary 
 			col, row := analysis.CellIndex(c[i].point(), aggMaxZoom)
 			key := row<<16 | col
 			keys[ci*chunkLen+i] = uint32(k)<<31 | key
+			pb := boxOfPoint(c[i].lat, c[i].lon)
 			at, ok := idx[k][key]
 			if !ok {
 				at = int32(len(cells[k]))
 				idx[k][key] = at
 				cells[k] = append(cells[k], aggCell{key: key})
+				boxes[k] = append(boxes[k], pb)
 			}
 			qLat, qLon := analysis.Quantize(c[i].lat, c[i].lon)
 			a := &cells[k][at]
 			a.n++
 			a.lat += qLat
 			a.lon += qLon
+			boxes[k][at] = boxes[k][at].union(pb)
 		}
 	}
 	s := new(summary)
@@ -230,8 +273,8 @@ func summarizeChunks(chunks []*chunk[geoRec], metas []*chunk[geoMeta]) *summary 
 		if len(cells[k]) == 0 {
 			continue
 		}
-		py := buildPyramid(cells[k])
-		s.cls[k] = py
+		py, bx := buildPyramid(cells[k], boxes[k])
+		s.cls[k], s.boxes[k] = py, bx
 		// Order the class's points by finest cell: a counting sort over
 		// the cells' sorted order.
 		fine := py[aggMaxZoom]
@@ -260,7 +303,8 @@ func summarizeChunks(chunks []*chunk[geoRec], metas []*chunk[geoMeta]) *summary 
 // eachInCells calls fn with the position in the block of every point of
 // the classes wanted in finest rows r0..r1, columns c0..c1; s must be a
 // level-0 summary. It returns how many cells it read.
-func (s *summary) eachInCells(classes [2]bool, r0, r1, c0, c1 uint32, fn func(pos int)) (read int64) {
+func (s *summary) eachInCells(classes [2]bool, cr cellRange, box *store.BBox, fn func(pos int)) (read int64) {
+	r0, r1, c0, c1 := cr.r0, cr.r1, cr.c0, cr.c1
 	for k, py := range s.cls {
 		if py == nil || !classes[k] {
 			continue
@@ -271,6 +315,9 @@ func (s *summary) eachInCells(classes [2]bool, r0, r1, c0, c1 uint32, fn func(po
 			at := sort.Search(len(fine), func(i int) bool { return fine[i].key >= lo })
 			for ; at < len(fine) && fine[at].key <= r<<16|c1; at++ {
 				read++
+				if !s.boxes[k][at].meets(box) {
+					continue
+				}
 				from := s.start[k][at]
 				for _, pos := range s.order[k][from : from+fine[at].n] {
 					fn(int(pos))
@@ -281,10 +328,30 @@ func (s *summary) eachInCells(classes [2]bool, r0, r1, c0, c1 uint32, fn func(po
 	return read
 }
 
-// buildPyramid sorts the finest cells and derives the coarser zooms.
-func buildPyramid(finest []aggCell) *pyramid {
+// buildPyramid sorts the finest cells (with their boxes), adds up those
+// of one key, and derives the coarser zooms.
+func buildPyramid(finest []aggCell, boxes []cellBox) (*pyramid, []cellBox) {
+	perm := make([]int32, len(finest))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(a, b int32) int { return cmp.Compare(finest[a].key, finest[b].key) })
+	cells := make([]aggCell, 0, len(finest))
+	bx := make([]cellBox, 0, len(finest))
+	for _, i := range perm {
+		c := finest[i]
+		if n := len(cells); n > 0 && cells[n-1].key == c.key {
+			cells[n-1].n += c.n
+			cells[n-1].lat += c.lat
+			cells[n-1].lon += c.lon
+			bx[n-1] = bx[n-1].union(boxes[i])
+			continue
+		}
+		cells = append(cells, c)
+		bx = append(bx, boxes[i])
+	}
 	py := new(pyramid)
-	py[aggMaxZoom] = sortMerge(finest)
+	py[aggMaxZoom] = slices.Clip(cells)
 	for z := aggMaxZoom - 1; z >= 0; z-- {
 		parents := make([]aggCell, len(py[z+1]))
 		for i, c := range py[z+1] {
@@ -292,7 +359,7 @@ func buildPyramid(finest []aggCell) *pyramid {
 		}
 		py[z] = sortMerge(parents)
 	}
-	return py
+	return py, slices.Clip(bx)
 }
 
 // sortMerge sorts cells by key and adds up those with equal keys, in place.
@@ -316,13 +383,15 @@ func mergeSummaries(parts []*summary) *summary {
 	s := new(summary)
 	for k := range s.cls {
 		var all []aggCell
+		var boxes []cellBox
 		for _, part := range parts {
 			if py := part.cls[k]; py != nil {
 				all = append(all, py[aggMaxZoom]...)
+				boxes = append(boxes, part.boxes[k]...)
 			}
 		}
 		if len(all) > 0 {
-			s.cls[k] = buildPyramid(all)
+			s.cls[k], s.boxes[k] = buildPyramid(all, boxes)
 		}
 	}
 	return s
@@ -331,7 +400,7 @@ func mergeSummaries(parts []*summary) *summary {
 func (s *summary) memBytes() int64 {
 	n := int64(unsafe.Sizeof(*s))
 	for k := range s.order {
-		n += int64(cap(s.order[k]))*2 + int64(cap(s.start[k]))*4
+		n += int64(cap(s.order[k]))*2 + int64(cap(s.start[k]))*4 + int64(cap(s.boxes[k]))*int64(unsafe.Sizeof(cellBox{}))
 	}
 	for _, py := range s.cls {
 		if py == nil {
@@ -504,9 +573,9 @@ func (hs *heatSums) addSummary(s *summary, classes [2]bool, g *analysis.Grid) (r
 	return read
 }
 
-// has reports whether the summary holds a point of the classes wanted
-// in the finest cells of cr.
-func (cr cellRange) has(s *summary, classes [2]bool) bool {
+// has reports whether the summary may hold a point of the classes wanted
+// in the finest cells of cr and in box.
+func (cr cellRange) has(s *summary, classes [2]bool, box *store.BBox) bool {
 	for k, py := range s.cls {
 		if py == nil || !classes[k] {
 			continue
@@ -515,8 +584,10 @@ func (cr cellRange) has(s *summary, classes [2]bool) bool {
 		for r := cr.r0; r <= cr.r1 && r >= cr.r0; r++ {
 			lo := r<<16 | cr.c0
 			at := sort.Search(len(fine), func(i int) bool { return fine[i].key >= lo })
-			if at < len(fine) && fine[at].key <= r<<16|cr.c1 {
-				return true
+			for ; at < len(fine) && fine[at].key <= r<<16|cr.c1; at++ {
+				if s.boxes[k][at].meets(box) {
+					return true
+				}
 			}
 		}
 	}
