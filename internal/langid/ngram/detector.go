@@ -223,9 +223,9 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 		nHeld = 0
 	}
 	endWord := func() {
-		if wordLen > 0 && d.m.words != nil {
-			if e, ok := d.m.words[wordHash|1]; ok {
-				if nHeld > 0 && e.vec != 0 {
+		if wordLen > 0 {
+			if e, ok := d.m.words.lookup(wordHash | 1); ok {
+				if nHeld > 0 && e.vec != 0 && d.m.vecs != "" {
 					n := len(d.m.codes)
 					v := d.m.vecs[2*int(e.vec-1)*n:][:2*n]
 					for id := range n {

@@ -208,7 +208,7 @@ func TestDetectDoesNotAllocate(t *testing.T) {
 func TestDerivedLanguages(t *testing.T) {
 	d := newDetector(t)
 	if !d.m.hasDerived {
-		t.Fatal("the model has no Nepali and Hinglish word lists (modeldata.Words is empty: run make models)")
+		t.Fatal("the model has no Nepali and Hinglish word lists (modeldata.WordTable is empty: run make models)")
 	}
 	b, err := os.ReadFile(filepath.Join("testdata", "derived.tsv"))
 	if err != nil {

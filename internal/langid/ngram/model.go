@@ -43,12 +43,11 @@ type model struct {
 	// confusable[id] holds the languages a close call between id and them
 	// is left undetermined for (confusable.go).
 	confusable [maxLangs]langSet
-	// words is the word evidence, looked up once per word (words.go).
-	words    map[uint64]wordEntry
-	wordPtrs map[string]*wordEntry // while loading
-	vecs     string                // n-gram scores of short words, len(codes) i16s each (words.go)
-	// loadedWords keeps the loading table for BuildWordVecs.
-	loadedWords map[string]*wordEntry
+	// words is the word evidence, looked up once per word (wordtable.go).
+	words wordTable
+	vecs  string // n-gram scores of short words, len(codes) i16s each (wordtable.go)
+	// wordPtrs is the word table while BuildWordTable builds it.
+	wordPtrs map[string]*wordEntry
 
 	// Nepali and Hinglish, scored from their neighbours' models and
 	// words taken from text at build time (derived.go); the ids are
@@ -102,7 +101,7 @@ func loadShared() (*model, error) {
 		}
 		sharedModel, sharedErr = openModel(modeldata.File)
 		if sharedErr == nil {
-			sharedErr = sharedModel.addWordEvidence(modeldata.Words, modeldata.WordVecs)
+			sharedErr = sharedModel.openWordTable(modeldata.WordTable)
 		}
 	})
 	return sharedModel, sharedErr

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -140,32 +141,58 @@ func TestGalicianListsAreDisjoint(t *testing.T) {
 	}
 }
 
-// TestWordVecsFile rebuilds the short words' n-gram scores from the
-// embedded model and word lists and fails if the embedded ones differ:
-// stale vectors (a scoring change without make models) would silently
-// change answers. It also checks that a held-back word credited from its
-// vector scores as it does position by position.
-func TestWordVecsFile(t *testing.T) {
-	if modeldata.File == "" || modeldata.WordVecs == "" {
-		t.Fatal("no embedded model or word vectors: run make models")
+// TestWordTableFile rebuilds the word table from the embedded model and
+// the word lists beside it (modeldata/words.txt) and fails if the embedded
+// one differs: a stale table (a scoring change without make models) would
+// silently change answers. It also checks that every word of the lists is
+// found, and that a held-back word credited from its vector scores as it
+// does position by position.
+func TestWordTableFile(t *testing.T) {
+	if modeldata.File == "" || modeldata.WordTable == "" {
+		t.Fatal("no embedded model or word table: run make models")
 	}
-	want, err := BuildWordVecs([]byte(modeldata.File), []byte(modeldata.Words))
+	lists, err := os.ReadFile(filepath.Join("modeldata", "words.txt"))
+	if err != nil {
+		t.Fatalf("%v: run make models", err)
+	}
+	want, err := BuildWordTable([]byte(modeldata.File), lists)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(want) != modeldata.WordVecs {
-		t.Fatal("embedded wordvecs.bin differs from a rebuild: run make models")
+	if string(want) != modeldata.WordTable {
+		t.Fatal("embedded words.bin differs from a rebuild: run make models")
 	}
 	d := newDetector(t)
+	loaded, err := openModel(modeldata.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := loaded.loadWordLists(string(lists)); err != nil {
+		t.Fatal(err)
+	}
+	vecs := 0
+	for w, e := range loaded.wordPtrs {
+		got, ok := d.m.words.lookup(hashRunes([]rune(w)))
+		if got.vec != 0 {
+			vecs++
+		}
+		got.vec = 0
+		if !ok || got != *e {
+			t.Fatalf("word %q: table has %+v (found %v), the lists %+v", w, got, ok, *e)
+		}
+	}
+	if vecs != len(vecWords(loaded.wordPtrs)) || vecs < 10000 {
+		t.Errorf("%d words with vectors, want %d (> 10000)", vecs, len(vecWords(loaded.wordPtrs)))
+	}
+	for _, w := range []string{"zzzqx", "geoheat", "kubernetes"} {
+		if _, ok := d.m.words.lookup(hashRunes([]rune(w))); ok {
+			t.Errorf("%q found in the word table", w)
+		}
+	}
 	plain := &Detector{}
 	*plain = *d
 	m := *d.m
 	m.vecs = ""
-	m.words = make(map[uint64]wordEntry, len(d.m.words))
-	for h, e := range d.m.words {
-		e.vec = 0
-		m.words[h] = e
-	}
 	plain.m = &m
 	for _, text := range []string{"the cat and the dog", "de la casa que es", "и в на не что", "RT @x: yang ini tidak bisa"} {
 		var a, b analysis
@@ -174,5 +201,50 @@ func TestWordVecsFile(t *testing.T) {
 		if a.scores != b.scores {
 			t.Errorf("%q: scores with word vectors differ from position by position", text)
 		}
+	}
+}
+
+// TestOpenWordTableRejectsDamage: a word table that does not fit the
+// model file, or is cut short, is an error, not a silently worse detector.
+func TestOpenWordTableRejectsDamage(t *testing.T) {
+	f := modeldata.WordTable
+	if f == "" {
+		t.Fatal(ErrNoModel)
+	}
+	for name, bad := range map[string]string{
+		"magic":     "XXWORDS1" + f[8:],
+		"languages": f[:9] + "zz" + f[11:],
+		"truncated": f[:len(f)-1],
+		"trailing":  f + "x",
+		"header":    f[:100],
+	} {
+		m, err := openModel(modeldata.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.openWordTable(bad); err == nil {
+			t.Errorf("%s: openWordTable accepted a damaged table", name)
+		}
+	}
+}
+
+// TestOpenAllocates: opening the embedded model and word table builds
+// nothing per word or n-gram: a handful of allocations (the model, its
+// language codes and ids), whatever the tables' sizes.
+func TestOpenAllocates(t *testing.T) {
+	if modeldata.File == "" || modeldata.WordTable == "" {
+		t.Fatal(ErrNoModel)
+	}
+	n := testing.AllocsPerRun(10, func() {
+		m, err := openModel(modeldata.File)
+		if err == nil {
+			err = m.openWordTable(modeldata.WordTable)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n > 20 {
+		t.Errorf("opening the model allocates %v times, want at most 20", n)
 	}
 }
