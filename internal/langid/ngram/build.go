@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"sort"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -83,7 +83,7 @@ type rawOrder struct {
 	suffix map[uint64]uint64
 }
 
-// builtOrder is one order's n-grams: their hashes, sorted by bucket, and
+// builtOrder is one order's n-grams: their hashes, sorted, and
 // each one's postings.
 type builtOrder struct {
 	hashes []uint64
@@ -140,7 +140,7 @@ func readOrder(src fs.FS, codes []string, order int) (rawOrder, error) {
 	return ro, nil
 }
 
-// buildOrder sorts one order's n-grams by bucket and turns their lists
+// buildOrder sorts one order's n-grams by hash and turns their lists
 // into postings. A posting list holds the languages in reverse reading
 // order, as the tables this layout replaced did.
 func buildOrder(raw *[maxOrder + 1]rawOrder, order int) (builtOrder, error) {
@@ -149,14 +149,7 @@ func buildOrder(raw *[maxOrder + 1]rawOrder, order int) (builtOrder, error) {
 	for h := range lists {
 		b.hashes = append(b.hashes, h)
 	}
-	bucketBits := bucketBitsFor(len(b.hashes))
-	sort.Slice(b.hashes, func(i, j int) bool {
-		bi, bj := bucketOf(b.hashes[i], bucketBits), bucketOf(b.hashes[j], bucketBits)
-		if bi != bj {
-			return bi < bj
-		}
-		return b.hashes[i] < b.hashes[j]
-	})
+	slices.Sort(b.hashes) // the same file from the same lingua-go files
 	b.posts = make([][]posting, len(b.hashes))
 	for i, h := range b.hashes {
 		l := lists[h]
@@ -180,15 +173,6 @@ func buildOrder(raw *[maxOrder + 1]rawOrder, order int) (builtOrder, error) {
 		}
 		b.posts[i] = ps
 	}
-	// A lookup matches on (bucket, fingerprint), not on the whole hash: two
-	// n-grams sharing both would merge. It does not happen with lingua-go
-	// 1.4.0; fail loudly if a new version makes it happen.
-	for i := 1; i < len(b.hashes); i++ {
-		p, h := b.hashes[i-1], b.hashes[i]
-		if bucketOf(p, bucketBits) == bucketOf(h, bucketBits) && fingerprint(p) == fingerprint(h) {
-			return builtOrder{}, fmt.Errorf("ngram: order %d: n-gram hashes %x and %x share bucket and fingerprint", order, p, h)
-		}
-	}
 	return b, nil
 }
 
@@ -202,15 +186,10 @@ func findQ(list []uint16, lang uint8) (int32, bool) {
 	return 0, false
 }
 
-// bucketBitsFor picks 2^k buckets for n n-grams so that a bucket holds
-// 4 to 8 of them: small enough to scan within a cache line or two, large
-// enough that the bucket index costs at most 2 bytes an n-gram.
-func bucketBitsFor(n int) uint {
-	k := uint(0)
-	for (n >> (k + 1)) >= 4 {
-		k++
-	}
-	return max(k, 1)
+// bucketsFor picks the bucket count for n n-grams: the table at most
+// slotLoadNum/slotLoadDen full.
+func bucketsFor(n int) int {
+	return max(1, (n*slotLoadDen/slotLoadNum+slotsPerBucket-1)/slotsPerBucket)
 }
 
 func encodeModel(version string, codes []string, scripts *[numScripts]langSet, orders *[maxOrder + 1]builtOrder) ([]byte, error) {
@@ -239,31 +218,43 @@ func encodeModel(version string, codes []string, scripts *[numScripts]langSet, o
 	var postings uint32
 	for order := 1; order <= maxOrder; order++ {
 		o := &orders[order]
-		k := bucketBitsFor(len(o.hashes)) // at least 1, even for no n-grams
-		w.WriteByte(byte(k))
+		nb := bucketsFor(len(o.hashes))
+		put32(uint32(nb))
 		put32(uint32(len(o.hashes)))
-		// Buckets: 2^k+1 records of (first entry, first posting), the
-		// last a sentinel.
-		e := 0
-		for b := uint64(0); b <= 1<<k; b++ {
-			for e < len(o.hashes) && bucketOf(o.hashes[e], k) < b {
-				postings += uint32(len(o.posts[e]))
-				e++
-			}
-			put32(uint32(e))
-			put32(postings)
-		}
-		if e != len(o.hashes) {
-			return nil, fmt.Errorf("ngram: order %d: %d of %d n-grams outside the buckets", order, len(o.hashes)-e, e)
-		}
-		// Entries: fingerprint, then the posting count.
+		// Slots: each n-gram in the first empty slot from its home
+		// bucket's first, in hash order; the postings in the same order.
+		slots := make([]byte, nb*slotsPerBucket*slotBytes)
+		t := table{nb: uint64(nb)}
+		want := postings
 		for i, h := range o.hashes {
-			if len(o.posts[i]) > 255 {
-				return nil, fmt.Errorf("ngram: order %d: %d postings for one n-gram", order, len(o.posts[i]))
+			c := len(o.posts[i])
+			if c == 0 || c > 255 {
+				return nil, fmt.Errorf("ngram: order %d: %d postings for one n-gram", order, c)
 			}
-			put32(fingerprint(h))
-			w.WriteByte(byte(len(o.posts[i])))
+			if int(postings)+c > maxPostings {
+				return nil, fmt.Errorf("ngram: more than %d postings", maxPostings)
+			}
+			j := homeSlot(h, t.nb)
+			for slots[j+4] != 0 {
+				if j += slotBytes; j == len(slots) {
+					j = 0
+				}
+			}
+			binary.LittleEndian.PutUint32(slots[j:], fingerprint(h))
+			binary.LittleEndian.PutUint32(slots[j+4:], postings<<8|uint32(c))
+			postings += uint32(c)
 		}
+		// A lookup matches on the fingerprint alone: two n-grams with the
+		// same one on the same probe run would merge. It does not happen
+		// with lingua-go 1.4.0; fail loudly if a new version makes it.
+		t.slots = string(slots)
+		for i, h := range o.hashes {
+			if first, c, ok := t.lookup(h); !ok || first != want || c != len(o.posts[i]) {
+				return nil, fmt.Errorf("ngram: order %d: n-gram hash %x is shadowed by another with its fingerprint", order, h)
+			}
+			want += uint32(len(o.posts[i]))
+		}
+		w.Write(slots)
 	}
 	put32(postings)
 	for order := 1; order <= maxOrder; order++ {
@@ -275,11 +266,10 @@ func encodeModel(version string, codes []string, scripts *[numScripts]langSet, o
 			}
 		}
 	}
+	w.Write(make([]byte, postingsPad))
 	return w.Bytes(), nil
 }
 
-// bucketOf and fingerprint split an n-gram hash into the bucket it is
-// filed under (top bits of a Fibonacci-hashed value, which spreads FNV's
-// weak low bits) and the 32 bits kept to tell the bucket's n-grams apart.
+// bucketOf is the top k bits of a Fibonacci-hashed value, which spreads
+// FNV's weak low bits: the word table's home slot (wordtable.go).
 func bucketOf(h uint64, k uint) uint64 { return (h * 0x9E3779B97F4A7C15) >> (64 - k) }
-func fingerprint(h uint64) uint32      { return uint32(h >> 32) }

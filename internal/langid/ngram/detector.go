@@ -134,7 +134,32 @@ type analysis struct {
 	nepaliWords, notNepaliWords, hinglishWords int32
 	// letters scored so far, each distinct one once (scoreLetters).
 	hist letterHist
+	// pending is the posting lists found but not yet added (first<<8 |
+	// count, as a slot holds them; flushPending), npending how many.
+	pending  [pendingLists]uint32
+	npending int
+	sink     uint64 // keeps the flushes' touches from being optimised away
+	// queued is the n-grams (mixed hash, order) not yet looked up
+	// (flushQueue), nqueued how many: a position's orders 2 to top, one
+	// after the other.
+	queued      [queuedNgrams]uint64
+	queuedOrder [queuedNgrams]uint8
+	nqueued     int
 }
+
+// pendingLists is how many posting lists scorePosition collects before
+// adding them. Adding postings is bound by memory latency (the lists met
+// in a day's posts are tens of MB): collecting them lets flushPending
+// touch every list before adding any, so their cache misses overlap, and
+// the lookups run ahead without waiting on the adds.
+const pendingLists = 48
+
+// queuedNgrams is how many n-grams scorePosition queues before looking
+// them up, for the same reason: flushQueue touches every n-gram's home
+// slot before probing any. Nearly every n-gram of a post is known (99 % of
+// the lookups on the shared tweets find theirs), so touching the slots of
+// orders a lookup would not reach wastes little.
+const queuedNgrams = 48
 
 // Detect implements langid.Detector. Result.Lang is the best guess ("" when
 // the text has no letters); Result.Kept is false ("und") when the guess is
@@ -199,6 +224,8 @@ func (d *Detector) analyse(text string, a *analysis) {
 		*a = analysis{}
 		d.scan(text, a, true)
 	}
+	d.flushQueue(a)
+	d.flushPending(a)
 	d.scoreLetters(a)
 }
 
@@ -312,7 +339,6 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 // n-gram no language knows ends the scan: a language that knew a longer
 // one would know this one too.
 func (d *Detector) scorePosition(a *analysis, ngram []rune) {
-	m := d.m
 	top := len(ngram)
 	// The letter's own credit depends on the letter and on how many
 	// orders lie above it (top-1), not on the rest of the window: the
@@ -320,15 +346,89 @@ func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 	if !a.hist.add(ngram[top-1], int32(top-1)) {
 		d.creditLetter(a, ngram[top-1], 1, int32(top-1))
 	}
+	if top < 2 {
+		return
+	}
+	if a.nqueued+top-1 > len(a.queued) {
+		d.flushQueue(a)
+	}
 	for n := 2; n <= top; n++ {
-		first, cnt, ok := m.tables[n].lookup(hashRunes(ngram[top-n:]))
+		a.queued[a.nqueued] = mix(hashRunes(ngram[top-n:]))
+		a.queuedOrder[a.nqueued] = uint8(n)
+		a.nqueued++
+	}
+}
+
+// flushQueue looks the queued n-grams up, touching all their home slots
+// first, and queues the posting lists found for flushPending. A
+// position's scan stops at its first n-gram no language knows.
+func (d *Detector) flushQueue(a *analysis) {
+	m := d.m
+	var sink uint64
+	for i, h := range a.queued[:a.nqueued] {
+		t := &m.tables[a.queuedOrder[i]]
+		sink += uint64(t.slots[homeSlotMixed(h, t.nb)])
+	}
+	a.sink += sink
+	skip := uint8(0) // a missed order: skip the position's higher ones
+	for i, h := range a.queued[:a.nqueued] {
+		n := a.queuedOrder[i]
+		if n == 2 {
+			skip = 0
+		}
+		if skip != 0 {
+			continue
+		}
+		t := &m.tables[n]
+		j := homeSlotMixed(h, t.nb)
+		first, cnt, ok := t.probe(le64(t.slots, j), j, uint32(h))
 		if !ok {
-			return
+			skip = n
+			continue
 		}
-		posts := m.posts[postingBytes*int(first) : postingBytes*(int(first)+cnt)]
-		for i := 0; i+2 < len(posts); i += postingBytes {
-			a.scores[posts[i]] += int32(int16(uint16(posts[i+1]) | uint16(posts[i+2])<<8))
+		a.pending[a.npending] = first<<8 | uint32(cnt)
+		if a.npending++; a.npending == len(a.pending) {
+			d.flushPending(a)
 		}
+	}
+	a.nqueued = 0
+}
+
+// flushPending adds the pending posting lists: first it reads one byte of
+// each list's first and last cache lines (independent loads, whose misses
+// the processor overlaps), then it adds them, by then mostly in cache.
+// Sums do not depend on the order of their terms, so the scores are
+// those of adding each list as it is found.
+func (d *Detector) flushPending(a *analysis) {
+	p := d.m.posts
+	var sink uint64
+	for _, v := range a.pending[:a.npending] {
+		i := postingBytes * int(v>>8)
+		sink += uint64(p[i]) + uint64(p[i+postingBytes*int(v&0xff)-1])
+	}
+	a.sink += sink
+	for _, v := range a.pending[:a.npending] {
+		d.m.addPostings(&a.scores, v>>8, int(v&0xff))
+	}
+	a.npending = 0
+}
+
+// addPostings adds cnt postings from the first-th to scores. Two postings
+// (6 bytes) are read with one 8-byte load: the file pads the postings
+// with postingsPad bytes so that the last load stays inside. A language
+// id is masked to the scores' length, which lets the compiler drop the
+// bounds check (ids are below maxLangs: TestModelFile).
+func (m *model) addPostings(scores *[maxLangs]int32, first uint32, cnt int) {
+	p := m.posts
+	i, end := postingBytes*int(first), postingBytes*(int(first)+cnt)
+	for ; i+2*postingBytes <= end; i += 2 * postingBytes {
+		x := le64(p, i)
+		scores[x&(maxLangs-1)] += int32(int16(x >> 8))
+		scores[x>>24&(maxLangs-1)] += int32(int16(x >> 32))
+	}
+	if i < end {
+		x := le64(p, i)
+		scores[x&(maxLangs-1)] += int32(int16(x >> 8))
 	}
 }
 
@@ -340,10 +440,11 @@ func (d *Detector) creditLetter(a *analysis, r rune, count, back int32) {
 	if !ok {
 		return
 	}
-	posts := d.m.posts[postingBytes*int(first) : postingBytes*(int(first)+cnt)]
+	p := d.m.posts
 	base := count*floorQ - back*backoffQ
-	for i := 0; i+2 < len(posts); i += postingBytes {
-		a.scores[posts[i]] += base - count*int32(int16(uint16(posts[i+1])|uint16(posts[i+2])<<8))
+	for i := postingBytes * int(first); i < postingBytes*(int(first)+cnt); i += postingBytes {
+		x := le64(p, i)
+		a.scores[x&(maxLangs-1)] += base - count*int32(int16(x>>8))
 	}
 }
 

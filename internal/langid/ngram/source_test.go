@@ -85,21 +85,28 @@ func TestModelFile(t *testing.T) {
 	if m.version != version || len(m.codes) != 75 {
 		t.Errorf("version %q, %d languages; want %q, 75", m.version, len(m.codes), version)
 	}
-	for i := 0; i < len(m.posts); i += postingBytes {
+	for i := 0; i < len(m.posts)-postingsPad; i += postingBytes {
 		if int(m.posts[i]) >= len(m.codes) {
 			t.Fatalf("posting %d names language %d of %d", i/postingBytes, m.posts[i], len(m.codes))
 		}
 	}
+	// Every used slot's postings lie inside the postings, one after the
+	// other in slot-filling order, and cover them all.
+	total := 0
 	for order := 1; order <= maxOrder; order++ {
 		tb := &m.tables[order]
-		prev := uint32(0)
-		for b := 0; b <= 1<<tb.k; b++ {
-			e := le32(tb.buckets, b*bucketBytes)
-			if e < prev {
-				t.Fatalf("order %d: bucket %d starts at entry %d, before %d", order, b, e, prev)
+		for i := 0; i < len(tb.slots); i += slotBytes {
+			v := le64(tb.slots, i)
+			if c := int(v >> 32 & 0xff); c > 0 {
+				if first := int(v >> 40); (first+c)*postingBytes+postingsPad > len(m.posts) {
+					t.Fatalf("order %d: slot %d: postings %d+%d of %d", order, i/slotBytes, first, c, len(m.posts)/postingBytes)
+				}
+				total += c
 			}
-			prev = e
 		}
+	}
+	if total*postingBytes+postingsPad != len(m.posts) {
+		t.Errorf("the slots hold %d postings, the file %d", total, len(m.posts)/postingBytes)
 	}
 }
 
@@ -110,7 +117,7 @@ func TestOpenModelRejectsDamage(t *testing.T) {
 	}
 	for name, bad := range map[string]string{
 		"empty":     "",
-		"magic":     "XXNGRAM1" + f[8:],
+		"magic":     "XXNGRAM4" + f[8:],
 		"truncated": f[:len(f)-1],
 		"trailing":  f + "x",
 		"header":    f[:100],

@@ -98,6 +98,8 @@ func BuildWordTable(modelFile, wordLists []byte) ([]byte, error) {
 		for i := range rs {
 			d.scorePosition(&a, rs[max(0, i+1-maxOrder):i+1])
 		}
+		d.flushQueue(&a)
+		d.flushPending(&a)
 		d.scoreLetters(&a)
 		for id := range m.codes {
 			v := a.scores[id]
