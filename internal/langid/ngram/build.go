@@ -260,9 +260,11 @@ func encodeModel(version string, codes []string, scripts *[numScripts]langSet, o
 	for order := 1; order <= maxOrder; order++ {
 		for _, l := range orders[order].posts {
 			for _, p := range l {
-				w.WriteByte(p.lang)
-				w.WriteByte(byte(uint16(p.v)))
-				w.WriteByte(byte(uint16(p.v) >> 8))
+				x := p.v - postingBias
+				if p.lang >= maxLangs || x < -256 || x > 255 {
+					return nil, fmt.Errorf("ngram: order %d: posting (%d, %d) does not fit 16 bits", order, p.lang, p.v)
+				}
+				w.Write(binary.LittleEndian.AppendUint16(nil, uint16(x)<<7|uint16(p.lang)))
 			}
 		}
 	}

@@ -413,22 +413,23 @@ func (d *Detector) flushPending(a *analysis) {
 	a.npending = 0
 }
 
-// addPostings adds cnt postings from the first-th to scores. Two postings
-// (6 bytes) are read with one 8-byte load: the file pads the postings
-// with postingsPad bytes so that the last load stays inside. A language
-// id is masked to the scores' length, which lets the compiler drop the
-// bounds check (ids are below maxLangs: TestModelFile).
+// addPostings adds cnt postings from the first-th to scores, four at a
+// time with one 8-byte load (the file pads the postings with postingsPad
+// bytes so that the last load stays inside). A language id is masked to
+// the scores' length, which lets the compiler drop the bounds check.
 func (m *model) addPostings(scores *[maxLangs]int32, first uint32, cnt int) {
 	p := m.posts
 	i, end := postingBytes*int(first), postingBytes*(int(first)+cnt)
-	for ; i+2*postingBytes <= end; i += 2 * postingBytes {
+	for ; i+4*postingBytes <= end; i += 4 * postingBytes {
 		x := le64(p, i)
-		scores[x&(maxLangs-1)] += int32(int16(x >> 8))
-		scores[x>>24&(maxLangs-1)] += int32(int16(x >> 32))
+		scores[x&(maxLangs-1)] += int32(int16(x)>>7) + postingBias
+		scores[x>>16&(maxLangs-1)] += int32(int16(x>>16)>>7) + postingBias
+		scores[x>>32&(maxLangs-1)] += int32(int16(x>>32)>>7) + postingBias
+		scores[x>>48&(maxLangs-1)] += int32(int16(x>>48)>>7) + postingBias
 	}
-	if i < end {
-		x := le64(p, i)
-		scores[x&(maxLangs-1)] += int32(int16(x >> 8))
+	for ; i < end; i += postingBytes {
+		x := le16(p, i)
+		scores[x&(maxLangs-1)] += int32(int16(x)>>7) + postingBias
 	}
 }
 
@@ -443,8 +444,8 @@ func (d *Detector) creditLetter(a *analysis, r rune, count, back int32) {
 	p := d.m.posts
 	base := count*floorQ - back*backoffQ
 	for i := postingBytes * int(first); i < postingBytes*(int(first)+cnt); i += postingBytes {
-		x := le64(p, i)
-		a.scores[x&(maxLangs-1)] += base - count*int32(int16(x>>8))
+		x := le16(p, i)
+		a.scores[x&(maxLangs-1)] += base - count*(int32(int16(x)>>7)+postingBias)
 	}
 }
 

@@ -21,27 +21,34 @@ import (
 //	  n           u32: n-grams
 //	  slots       nb*slotsPerBucket x (u32 fingerprint, u32 first posting
 //	              << 8 | posting count); count 0 is an empty slot
-//	postings      u32 count, then count x (u8 language id, i16 value):
-//	              order 1's value is the letter's q, higher orders' the
-//	              credit over the longest suffix the language knows
-//	              (build.go, posting); then postingsPad zero bytes, so
-//	              that Detect reads postings 8 bytes at a time
+//	postings      u32 count, then count x u16: the language id in the
+//	              low 7 bits, the value less postingBias in the high 9
+//	              (signed): order 1's value is the letter's q, higher
+//	              orders' the credit over the longest suffix the language
+//	              knows (build.go, posting); then postingsPad zero bytes,
+//	              so that Detect reads postings 8 bytes at a time
 //
 // An n-gram's hash picks its home bucket (homeSlot) and its fingerprint;
 // the slots are scanned from the bucket's first, wrapping at the end, for
 // the fingerprint until an empty slot (linear probing). A slot holds
 // where the n-gram's postings are, so a lookup reads one slot run (a
 // cache line, mostly: the tables are at most 3/4 full) and then the
-// postings: 8 bytes an n-gram at 3/4 load, and 3 a posting, about 36 MB
-// for lingua's orders 1 to 4. The layout it replaced (a bucket index, then
-// the bucket's entries, then the postings; 30 MB) cost a third memory
-// access a lookup, about a quarter of Detect's time.
-const modelMagic = "GHNGRAM4"
+// postings: 8 bytes an n-gram at 3/4 load and 2 a posting, 31.7 MB for
+// lingua's orders 1 to 4. Detect is bound by memory latency (the postings
+// a day's posts meet are tens of MB), so the layout is about touching
+// few cache lines: the one it replaced (a bucket index, the bucket's
+// 5-byte entries, then 3-byte postings; 29.8 MB) took three dependent
+// misses a lookup and half again as many bytes of postings.
+const modelMagic = "GHNGRAM5"
 
 const (
 	slotBytes      = 8
 	slotsPerBucket = 8
-	postingBytes   = 3
+	postingBytes   = 2
+	// postingBias centres the values (-176 to 270 for lingua-go 1.4.0)
+	// on the 9 bits a posting has for them; Build fails if one does not
+	// fit.
+	postingBias = 47
 	postingsPad    = 8
 	// maxLoad bounds the share of used slots (slotLoadNum/slotLoadDen):
 	// a miss, which ends every position's scan, reads until an empty slot.
@@ -63,6 +70,11 @@ var errModelFile = errors.New("ngram: malformed model file")
 func le32(s string, i int) uint32 {
 	s = s[i : i+4]
 	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+}
+
+func le16(s string, i int) uint16 {
+	s = s[i : i+2]
+	return uint16(s[0]) | uint16(s[1])<<8
 }
 
 func le64(s string, i int) uint64 {

@@ -86,8 +86,8 @@ func TestModelFile(t *testing.T) {
 		t.Errorf("version %q, %d languages; want %q, 75", m.version, len(m.codes), version)
 	}
 	for i := 0; i < len(m.posts)-postingsPad; i += postingBytes {
-		if int(m.posts[i]) >= len(m.codes) {
-			t.Fatalf("posting %d names language %d of %d", i/postingBytes, m.posts[i], len(m.codes))
+		if id := le16(m.posts, i) & (maxLangs - 1); int(id) >= len(m.codes) {
+			t.Fatalf("posting %d names language %d of %d", i/postingBytes, id, len(m.codes))
 		}
 	}
 	// Every used slot's postings lie inside the postings, one after the
@@ -117,7 +117,7 @@ func TestOpenModelRejectsDamage(t *testing.T) {
 	}
 	for name, bad := range map[string]string{
 		"empty":     "",
-		"magic":     "XXNGRAM4" + f[8:],
+		"magic":     "XXNGRAM5" + f[8:],
 		"truncated": f[:len(f)-1],
 		"trailing":  f + "x",
 		"header":    f[:100],
