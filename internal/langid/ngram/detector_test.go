@@ -189,7 +189,7 @@ func TestLanguages(t *testing.T) {
 // the 4.5 MB word table.
 func TestModelMemory(t *testing.T) {
 	m := newDetector(t).m
-	if mb := (m.memoryBytes() + len(m.words.slots) + len(m.vecs)) >> 20; mb > 40 {
+	if mb := (m.memoryBytes() + len(m.words.keys) + len(m.words.entries) + len(m.vecs)) >> 20; mb > 40 {
 		t.Errorf("model takes %d MB, want at most 40", mb)
 	}
 }

@@ -16,45 +16,57 @@ import (
 //
 // Layout, little-endian:
 //
-//	magic     "GHWORDS1"
+//	magic     "GHWORDS2"
 //	languages u8 count, then per language u8 length, code: every id the
 //	          table and the vectors use, the model file's languages then
 //	          addExtraLanguages's; the opener checks it against its own
 //	derived   u8: 1 when Nepali and Hinglish have ids (addDerived)
-//	k         u8: the table has 2^k slots, at most half of them used
-//	slots     2^k x wordSlotBytes, open addressing with linear probing
-//	          from bucketOf(hash, k); an empty slot has hash 0 (a word's
-//	          hash always has its low bit set)
+//	k         u8: the table has 2^k slots, at most 70 % of them used
+//	keys      2^k x u32: a word's fingerprint (wordKey) in the slot it
+//	          took, by open addressing with linear probing from
+//	          bucketOf(hash, k); 0 is an empty slot
+//	entries   2^k x wordSlotBytes: the evidence of the word in the slot
 //	vectors   u32 count, then count x languages i16: a short word's
 //	          n-gram scores, as scan would credit it letter by letter
 //
-// A slot: u64 word hash (hashRunes of its lower-cased letters), the stop
-// langSet (2 x u64), u32 vec (1 + vector index, 0 for none), credit[3]
-// (u8 ids), and a flags byte: nCredit in bits 0-1, galician+1 in bits
-// 2-3, derived in bits 4-5.
-const wordTableMagic = "GHWORDS1"
+// The keys are apart from the entries so that a lookup, once a word, scans
+// a 128 kB array that stays in cache; about half the words of a post are
+// not in the table and cost nothing more. An entry: u64 word hash
+// (hashRunes of its lower-cased letters, checked on a key match, so a
+// lookup is exact), the stop langSet (2 x u64), u32 vec (1 + vector
+// index, 0 for none), credit[3] (u8 ids), and a flags byte: nCredit in
+// bits 0-1, galician+1 in bits 2-3, derived in bits 4-5.
+const wordTableMagic = "GHWORDS2"
 
 const wordSlotBytes = 32
 
 // wordTable is the view of words.bin's slots; the zero value has no words.
 type wordTable struct {
-	k     uint
-	slots string
+	k       uint
+	keys    string
+	entries string
 }
+
+// wordKey is a word hash's fingerprint in the keys: never 0.
+func wordKey(h uint64) uint32 { return uint32(mix(h)) | 1 }
 
 // lookup returns the evidence of the word whose hash is h.
 func (t *wordTable) lookup(h uint64) (wordEntry, bool) {
-	if t.slots == "" {
+	if t.keys == "" {
 		return wordEntry{}, false
 	}
 	mask := 1<<t.k - 1
-	// The build leaves at least half the slots empty; the bound only
-	// keeps a damaged table from looping.
+	key := wordKey(h)
+	// The build leaves 30 % of the slots empty; the bound only keeps a
+	// damaged table from looping.
 	for i, n := int(bucketOf(h, t.k)), 0; n <= mask; i, n = (i+1)&mask, n+1 {
-		o := i * wordSlotBytes
-		s := t.slots[o : o+wordSlotBytes]
-		switch le64(s, 0) {
-		case h:
+		switch le32(t.keys, 4*i) {
+		case key:
+			o := i * wordSlotBytes
+			s := t.entries[o : o+wordSlotBytes]
+			if le64(s, 0) != h {
+				continue
+			}
 			flags := s[31]
 			return wordEntry{
 				stop:     langSet{le64(s, 8), le64(s, 16)},
@@ -119,10 +131,11 @@ func BuildWordTable(modelFile, wordLists []byte) ([]byte, error) {
 	}
 	out = append(out, b2u8(m.hasDerived))
 	k := uint(1)
-	for 1<<k < 2*len(m.wordPtrs) {
+	for 10*len(m.wordPtrs) > 7<<k {
 		k++
 	}
 	out = append(out, byte(k))
+	keys := make([]byte, (1<<k)*4)
 	slots := make([]byte, (1<<k)*wordSlotBytes)
 	mask := 1<<k - 1
 	byHash := make(map[uint64]string, len(m.wordPtrs))
@@ -136,9 +149,10 @@ func BuildWordTable(modelFile, wordLists []byte) ([]byte, error) {
 		}
 		byHash[h] = w
 		i := int(bucketOf(h, k))
-		for le64(string(slots[i*wordSlotBytes:][:8]), 0) != 0 {
+		for binary.LittleEndian.Uint32(keys[4*i:]) != 0 {
 			i = (i + 1) & mask
 		}
+		binary.LittleEndian.PutUint32(keys[4*i:], wordKey(h))
 		s := slots[i*wordSlotBytes:][:wordSlotBytes]
 		binary.LittleEndian.PutUint64(s[0:], h)
 		binary.LittleEndian.PutUint64(s[8:], e.stop[0])
@@ -147,6 +161,7 @@ func BuildWordTable(modelFile, wordLists []byte) ([]byte, error) {
 		copy(s[28:31], e.credit[:])
 		s[31] = e.nCredit | uint8(e.galician+1)<<2 | uint8(e.derived)<<4
 	}
+	out = append(out, keys...)
 	out = append(out, slots...)
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(vecs)/(2*len(m.codes))))
 	return append(out, vecs...), nil
@@ -193,7 +208,8 @@ func (m *model) openWordTable(file string) error {
 	if r.err == nil && (k == 0 || k > 30) {
 		return fmt.Errorf("%w: word table: 2^%d slots", errModelFile, k)
 	}
-	m.words = wordTable{k: k, slots: r.str((1 << k) * wordSlotBytes)}
+	m.words = wordTable{k: k, keys: r.str((1 << k) * 4)}
+	m.words.entries = r.str((1 << k) * wordSlotBytes)
 	n := int(r.u32())
 	m.vecs = r.str(n * 2 * len(m.codes))
 	if r.err != nil {
