@@ -139,11 +139,12 @@ type analysis struct {
 	pending  [pendingLists]uint32
 	npending int
 	sink     uint64 // keeps the flushes' touches from being optimised away
-	// queued is the n-grams (mixed hash, order) not yet looked up
+	// queued is the n-grams (hash, order) not yet looked up
 	// (flushQueue), nqueued how many: a position's orders 2 to top, one
-	// after the other.
+	// after the other; queuedHot is what the hot table says of them.
 	queued      [queuedNgrams]uint64
 	queuedOrder [queuedNgrams]uint8
+	queuedHot   [queuedNgrams]uint32
 	nqueued     int
 }
 
@@ -353,40 +354,51 @@ func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 		d.flushQueue(a)
 	}
 	for n := 2; n <= top; n++ {
-		a.queued[a.nqueued] = mix(hashRunes(ngram[top-n:]))
+		a.queued[a.nqueued] = hashRunes(ngram[top-n:])
 		a.queuedOrder[a.nqueued] = uint8(n)
 		a.nqueued++
 	}
 }
 
-// flushQueue looks the queued n-grams up, touching all their home slots
-// first, and queues the posting lists found for flushPending. A
-// position's scan stops at its first n-gram no language knows.
+// flushQueue looks the queued n-grams up: first in the hot table (in
+// cache), touching the home slots of the others in their orders' tables,
+// then probing those, and queues the posting lists found for
+// flushPending. A position's scan stops at its first n-gram no language
+// knows.
 func (d *Detector) flushQueue(a *analysis) {
 	m := d.m
 	var sink uint64
 	for i, h := range a.queued[:a.nqueued] {
-		t := &m.tables[a.queuedOrder[i]]
-		sink += uint64(t.slots[homeSlotMixed(h, t.nb)])
+		v := m.hot.lookup(h)
+		a.queuedHot[i] = v
+		if v == 0 {
+			t := &m.tables[a.queuedOrder[i]]
+			sink += uint64(t.slots[homeSlot(h, t.nb)])
+		}
 	}
 	a.sink += sink
-	skip := uint8(0) // a missed order: skip the position's higher ones
+	skip := false // a missed order: skip the position's higher ones
 	for i, h := range a.queued[:a.nqueued] {
 		n := a.queuedOrder[i]
 		if n == 2 {
-			skip = 0
+			skip = false
 		}
-		if skip != 0 {
+		if skip {
 			continue
 		}
-		t := &m.tables[n]
-		j := homeSlotMixed(h, t.nb)
-		first, cnt, ok := t.probe(le64(t.slots, j), j, uint32(h))
-		if !ok {
-			skip = n
-			continue
+		v := a.queuedHot[i]
+		if v == 0 {
+			t := &m.tables[n]
+			mh := mix(h)
+			j := homeSlotMixed(mh, t.nb)
+			first, cnt, ok := t.probe(le64(t.slots, j), j, uint32(mh))
+			if !ok {
+				skip = true
+				continue
+			}
+			v = first<<8 | uint32(cnt)
 		}
-		a.pending[a.npending] = first<<8 | uint32(cnt)
+		a.pending[a.npending] = v
 		if a.npending++; a.npending == len(a.pending) {
 			d.flushPending(a)
 		}

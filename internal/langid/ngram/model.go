@@ -31,6 +31,7 @@ type model struct {
 	codes   []string // language id -> ISO 639-1 code
 	ids     map[string]uint8
 	tables  [maxOrder + 1]table
+	hot     hotTable
 	posts   string              // 3 bytes a posting: language id, i16 value (build.go)
 	scripts [numScripts]langSet // languages written in each script
 	size    int                 // bytes of the model file

@@ -21,6 +21,10 @@ import (
 //	  n           u32: n-grams
 //	  slots       nb*slotsPerBucket x (u32 fingerprint, u32 first posting
 //	              << 8 | posting count); count 0 is an empty slot
+//	hot table     u8 k, then 2^k x (u64 n-gram hash, u32 first posting
+//	              << 8 | posting count): the hotCount n-grams posts meet
+//	              most (build.go, hotNgrams) by their whole hash, open
+//	              addressing from bucketOf(hash, k); hash 0 is empty
 //	postings      u32 count, then count x u16: the language id in the
 //	              low 7 bits, the value less postingBias in the high 9
 //	              (signed): order 1's value is the letter's q, higher
@@ -39,10 +43,11 @@ import (
 // few cache lines: the one it replaced (a bucket index, the bucket's
 // 5-byte entries, then 3-byte postings; 29.8 MB) took three dependent
 // misses a lookup and half again as many bytes of postings.
-const modelMagic = "GHNGRAM5"
+const modelMagic = "GHNGRAM6"
 
 const (
 	slotBytes      = 8
+	hotSlotBytes   = 12
 	slotsPerBucket = 8
 	postingBytes   = 2
 	// postingBias centres the values (-176 to 270 for lingua-go 1.4.0)
@@ -56,6 +61,30 @@ const (
 	// maxPostings is how many postings a slot's 24 bits can address.
 	maxPostings = 1 << 24
 )
+
+// hotTable is the view of the hot table: a few hundred kB that stay in
+// cache, holding where the postings of the n-grams that make most of a
+// post's lookups are, so that most lookups never touch the orders' tables
+// (tens of MB, a cache miss each).
+type hotTable struct {
+	k     uint
+	slots string
+}
+
+// lookup returns the slot value (first<<8 | count) of an n-gram hash, or
+// 0 when it is not hot.
+func (t *hotTable) lookup(h uint64) uint32 {
+	mask := 1<<t.k - 1
+	for i, n := int(bucketOf(h, t.k)), 0; n <= mask; i, n = (i+1)&mask, n+1 {
+		switch le64(t.slots, i*hotSlotBytes) {
+		case h:
+			return le32(t.slots, i*hotSlotBytes+8)
+		case 0:
+			return 0
+		}
+	}
+	return 0
+}
 
 // table is one order's view into the model file.
 type table struct {
@@ -168,6 +197,11 @@ func openModel(file string) (*model, error) {
 		t.slots = r.str(int(t.nb) * slotsPerBucket * slotBytes)
 		postings += n // at least one posting each; checked below
 	}
+	m.hot.k = uint(r.u8())
+	if r.err == nil && (m.hot.k == 0 || m.hot.k > 30) {
+		return nil, fmt.Errorf("%w: hot table: 2^%d slots", errModelFile, m.hot.k)
+	}
+	m.hot.slots = r.str((1 << m.hot.k) * hotSlotBytes)
 	n := r.u32()
 	if r.err == nil && (uint64(n) < postings || n > maxPostings) {
 		return nil, fmt.Errorf("%w: %d postings for %d n-grams", errModelFile, n, postings)

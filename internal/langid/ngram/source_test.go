@@ -105,6 +105,30 @@ func TestModelFile(t *testing.T) {
 			}
 		}
 	}
+	// Every hot n-gram is in one order's table, with the same postings.
+	hot := 0
+	for i := 0; i < len(m.hot.slots); i += hotSlotBytes {
+		h := le64(m.hot.slots, i)
+		if h == 0 {
+			continue
+		}
+		hot++
+		found := 0
+		for order := 2; order <= maxOrder; order++ {
+			if first, c, ok := m.tables[order].lookup(h); ok {
+				found++
+				if v := le32(m.hot.slots, i+8); v != first<<8|uint32(c) {
+					t.Errorf("hot n-gram %x: %x, its order %d table %x", h, v, order, first<<8|uint32(c))
+				}
+			}
+		}
+		if found != 1 {
+			t.Errorf("hot n-gram %x found in %d orders", h, found)
+		}
+	}
+	if hot != hotCount {
+		t.Errorf("%d hot n-grams, want %d", hot, hotCount)
+	}
 	if total*postingBytes+postingsPad != len(m.posts) {
 		t.Errorf("the slots hold %d postings, the file %d", total, len(m.posts)/postingBytes)
 	}
@@ -117,7 +141,7 @@ func TestOpenModelRejectsDamage(t *testing.T) {
 	}
 	for name, bad := range map[string]string{
 		"empty":     "",
-		"magic":     "XXNGRAM5" + f[8:],
+		"magic":     "XXNGRAM6" + f[8:],
 		"truncated": f[:len(f)-1],
 		"trailing":  f + "x",
 		"header":    f[:100],
