@@ -54,7 +54,7 @@ const (
 	// on the 9 bits a posting has for them; Build fails if one does not
 	// fit.
 	postingBias = 47
-	postingsPad    = 8
+	postingsPad = 8
 	// maxLoad bounds the share of used slots (slotLoadNum/slotLoadDen):
 	// a miss, which ends every position's scan, reads until an empty slot.
 	slotLoadNum, slotLoadDen = 3, 4
