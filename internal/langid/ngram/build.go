@@ -48,7 +48,7 @@ func Build(src fs.FS, version string) ([]byte, error) {
 }
 
 // hotCount is how many n-grams (orders 2 to 4) the hot table holds.
-const hotCount = 16384
+const hotCount = 32768
 
 // hotNgrams returns the hotCount n-grams of orders 2 to maxOrder most
 // likely in posts, most likely first: by their probability in each
