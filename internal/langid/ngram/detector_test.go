@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -234,5 +235,16 @@ func TestDerivedLanguages(t *testing.T) {
 	}
 	if n < 10 {
 		t.Fatalf("only %d sentences in testdata/derived.tsv", n)
+	}
+}
+
+// TestIsWordRuneFastPaths: isWordRune's range shortcuts agree with the
+// rule (letters and Mn, Mc marks) for every rune.
+func TestIsWordRuneFastPaths(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		want := r < 0x80 && ('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') || r >= 0x80 && isWordRuneSlow(r)
+		if isWordRune(r) != want {
+			t.Fatalf("isWordRune(%U) = %v, want %v", r, !want, want)
+		}
 	}
 }
