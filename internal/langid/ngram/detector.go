@@ -254,11 +254,7 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 		if wordLen > 0 {
 			if e, ok := d.m.words.lookup(wordHash | 1); ok {
 				if nHeld > 0 && e.vec != 0 && d.m.vecs != "" {
-					n := len(d.m.codes)
-					v := d.m.vecs[2*int(e.vec-1)*n:][:2*n]
-					for id := range n {
-						a.scores[id] += int32(int16(uint16(v[2*id]) | uint16(v[2*id+1])<<8))
-					}
+					addVec(&a.scores, d.m.vecs, int(e.vec-1), len(d.m.codes))
 					nHeld = 0
 				}
 				a.addWord(&e)
@@ -442,6 +438,24 @@ func (m *model) addPostings(scores *[maxLangs]int32, first uint32, cnt int) {
 	for ; i < end; i += postingBytes {
 		x := le16(p, i)
 		scores[x&(maxLangs-1)] += int32(int16(x)>>7) + postingBias
+	}
+}
+
+// addVec adds the i-th vector of vecs (n i16 scores) to scores, four at a
+// time.
+func addVec(scores *[maxLangs]int32, vecs string, i, n int) {
+	v := vecs[2*i*n:][:2*n]
+	id := 0
+	for ; id+4 <= n && id+4 <= maxLangs; id += 4 {
+		x := le64(v, 2*id)
+		s := scores[id : id+4 : id+4]
+		s[0] += int32(int16(x))
+		s[1] += int32(int16(x >> 16))
+		s[2] += int32(int16(x >> 32))
+		s[3] += int32(int16(x >> 48))
+	}
+	for ; id < n; id++ {
+		scores[id&(maxLangs-1)] += int32(int16(le16(v, 2*id)))
 	}
 }
 
