@@ -468,10 +468,20 @@ func (d *Detector) creditLetter(a *analysis, r rune, count, back int32) {
 		return
 	}
 	p := d.m.posts
-	base := count*floorQ - back*backoffQ
-	for i := postingBytes * int(first); i < postingBytes*(int(first)+cnt); i += postingBytes {
+	// base - count*(q+bias) for each language, with the bias folded in.
+	base := count*(floorQ-postingBias) - back*backoffQ
+	s := &a.scores
+	i, end := postingBytes*int(first), postingBytes*(int(first)+cnt)
+	for ; i+4*postingBytes <= end; i += 4 * postingBytes {
+		x := le64(p, i)
+		s[x&(maxLangs-1)] += base - count*int32(int16(x)>>7)
+		s[x>>16&(maxLangs-1)] += base - count*int32(int16(x>>16)>>7)
+		s[x>>32&(maxLangs-1)] += base - count*int32(int16(x>>32)>>7)
+		s[x>>48&(maxLangs-1)] += base - count*int32(int16(x>>48)>>7)
+	}
+	for ; i < end; i += postingBytes {
 		x := le16(p, i)
-		a.scores[x&(maxLangs-1)] += base - count*(int32(int16(x)>>7)+postingBias)
+		s[x&(maxLangs-1)] += base - count*int32(int16(x)>>7)
 	}
 }
 
