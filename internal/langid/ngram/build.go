@@ -228,7 +228,7 @@ func buildOrder(raw *[maxOrder + 1]rawOrder, order int) (builtOrder, error) {
 	b.posts = make([][]posting, len(b.hashes))
 	for i, h := range b.hashes {
 		l := lists[h]
-		ps := make([]posting, len(l))
+		ps := make([]posting, 0, len(l))
 		for j := range l {
 			p := l[len(l)-1-j]
 			lang, q := uint8(p>>8), int32(p&0xff)
@@ -244,7 +244,20 @@ func buildOrder(raw *[maxOrder + 1]rawOrder, order int) (builtOrder, error) {
 				}
 				v = backoffQ - q + ql
 			}
-			ps[j] = posting{lang, int16(v)}
+			// A posting's value has 9 bits (modelfile.go): a value
+			// beyond them (a few dozen of lingua-go's millions, credits
+			// up to 270) is split into two postings of the same
+			// language, whose sum Detect adds all the same. Order 1's
+			// values (0 to 255) always fit: creditLetter scales them.
+			for v > maxPostingValue || v < minPostingValue {
+				part := min(max(v, minPostingValue), maxPostingValue)
+				if order == 1 {
+					return builtOrder{}, fmt.Errorf("ngram: letter posting (%d, %d) does not fit", lang, v)
+				}
+				ps = append(ps, posting{lang, int16(part)})
+				v -= part
+			}
+			ps = append(ps, posting{lang, int16(v)})
 		}
 		b.posts[i] = ps
 	}
@@ -384,11 +397,10 @@ func encodeModel(version string, codes []string, scripts *[numScripts]langSet, o
 	put32(postings)
 	for _, r := range seq {
 		for _, p := range orders[r.order].posts[r.i] {
-			x := p.v - postingBias
-			if p.lang >= maxLangs || x < -256 || x > 255 {
+			if p.lang >= maxLangs || p.v < minPostingValue || p.v > maxPostingValue {
 				return nil, fmt.Errorf("ngram: order %d: posting (%d, %d) does not fit 16 bits", r.order, p.lang, p.v)
 			}
-			w.Write(binary.LittleEndian.AppendUint16(nil, uint16(x)<<7|uint16(p.lang)))
+			w.Write(binary.LittleEndian.AppendUint16(nil, uint16(p.v)<<7|uint16(p.lang)))
 		}
 	}
 	w.Write(make([]byte, postingsPad))

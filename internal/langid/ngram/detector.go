@@ -430,14 +430,14 @@ func (m *model) addPostings(scores *[maxLangs]int32, first uint32, cnt int) {
 	i, end := postingBytes*int(first), postingBytes*(int(first)+cnt)
 	for ; i+4*postingBytes <= end; i += 4 * postingBytes {
 		x := le64(p, i)
-		scores[x&(maxLangs-1)] += int32(int16(x)>>7) + postingBias
-		scores[x>>16&(maxLangs-1)] += int32(int16(x>>16)>>7) + postingBias
-		scores[x>>32&(maxLangs-1)] += int32(int16(x>>32)>>7) + postingBias
-		scores[x>>48&(maxLangs-1)] += int32(int16(x>>48)>>7) + postingBias
+		scores[x&(maxLangs-1)] += int32(int16(x) >> 7)
+		scores[x>>16&(maxLangs-1)] += int32(int16(x>>16) >> 7)
+		scores[x>>32&(maxLangs-1)] += int32(int16(x>>32) >> 7)
+		scores[x>>48&(maxLangs-1)] += int32(int16(x>>48) >> 7)
 	}
 	for ; i < end; i += postingBytes {
 		x := le16(p, i)
-		scores[x&(maxLangs-1)] += int32(int16(x)>>7) + postingBias
+		scores[x&(maxLangs-1)] += int32(int16(x) >> 7)
 	}
 }
 
@@ -468,8 +468,7 @@ func (d *Detector) creditLetter(a *analysis, r rune, count, back int32) {
 		return
 	}
 	p := d.m.posts
-	// base - count*(q+bias) for each language, with the bias folded in.
-	base := count*(floorQ-postingBias) - back*backoffQ
+	base := count*floorQ - back*backoffQ
 	s := &a.scores
 	i, end := postingBytes*int(first), postingBytes*(int(first)+cnt)
 	for ; i+4*postingBytes <= end; i += 4 * postingBytes {

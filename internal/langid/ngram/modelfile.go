@@ -26,8 +26,9 @@ import (
 //	              most (build.go, hotNgrams) by their whole hash, open
 //	              addressing from bucketOf(hash, k); hash 0 is empty
 //	postings      u32 count, then count x u16: the language id in the
-//	              low 7 bits, the value less postingBias in the high 9
-//	              (signed): order 1's value is the letter's q, higher
+//	              low 7 bits, the value in the high 9 (signed; a larger
+//	              one is split in two postings, build.go): order 1's
+//	              value is the letter's q, higher
 //	              orders' the credit over the longest suffix the language
 //	              knows (build.go, posting); then postingsPad zero bytes,
 //	              so that Detect reads postings 8 bytes at a time
@@ -43,18 +44,16 @@ import (
 // few cache lines: the one it replaced (a bucket index, the bucket's
 // 5-byte entries, then 3-byte postings; 29.8 MB) took three dependent
 // misses a lookup and half again as many bytes of postings.
-const modelMagic = "GHNGRAM6"
+const modelMagic = "GHNGRAM7"
 
 const (
 	slotBytes      = 8
 	hotSlotBytes   = 12
 	slotsPerBucket = 8
 	postingBytes   = 2
-	// postingBias centres the values (-176 to 270 for lingua-go 1.4.0)
-	// on the 9 bits a posting has for them; Build fails if one does not
-	// fit.
-	postingBias = 47
-	postingsPad = 8
+	// A posting's value range (9 bits, signed).
+	minPostingValue, maxPostingValue = -256, 255
+	postingsPad                      = 8
 	// maxLoad bounds the share of used slots (slotLoadNum/slotLoadDen):
 	// a miss, which ends every position's scan, reads until an empty slot.
 	slotLoadNum, slotLoadDen = 3, 4
