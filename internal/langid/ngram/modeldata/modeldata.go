@@ -1,4 +1,4 @@
-// Package modeldata carries the n-gram detector's model file, built from
+// Package modeldata carries the n-gram detector's model file and word table, built from
 // lingua-go's model files by internal/tools/ngrammodel (run by make build)
 // and embedded by the generated embed.go beside this file. Neither is
 // committed: without them File is empty and the n-gram detector reports
