@@ -43,12 +43,25 @@ func Build(src fs.FS, version string) ([]byte, error) {
 			return nil, err
 		}
 	}
-	hot := hotNgrams(&raw, codes)
-	return encodeModel(version, codes, &scripts, &orders, hot)
+	hot, dense := hotNgrams(&raw, codes)
+	file, err := encodeModel(version, codes, &scripts, &orders, hot, len(dense))
+	if err != nil {
+		return nil, err
+	}
+	// The dense vectors: what Detect adds at a position whose 4-gram is
+	// one of them, found as Detect finds them.
+	if err := fillDense(file, dense, &raw); err != nil {
+		return nil, err
+	}
+	return file, nil
 }
 
-// hotCount is how many n-grams (orders 2 to 4) the hot table holds.
-const hotCount = 32768
+// hotCount is how many n-grams (orders 2 to 4) the hot table holds, and
+// denseCount how many 4-grams the dense table holds.
+const (
+	hotCount   = 32768
+	denseCount = 16384
+)
 
 // hotNgrams returns the hotCount n-grams of orders 2 to maxOrder most
 // likely in posts, most likely first: by their probability in each
@@ -57,7 +70,10 @@ const hotCount = 32768
 // weighted by the language's prior (priors.go). Which n-grams a post meets
 // is very skewed: on the shared tweets, 4,000 n-grams make 80 % of the
 // lookups. The choice uses nothing but lingua's models and the priors.
-func hotNgrams(raw *[maxOrder + 1]rawOrder, codes []string) []uint64 {
+//
+// It also returns the denseCount hottest n-grams of order maxOrder, most
+// likely first, for the dense table (modelfile.go).
+func hotNgrams(raw *[maxOrder + 1]rawOrder, codes []string) (hot, dense []uint64) {
 	m := &model{codes: codes, ids: map[string]uint8{}}
 	for id, c := range codes {
 		m.ids[c] = uint8(id)
@@ -70,8 +86,9 @@ func hotNgrams(raw *[maxOrder + 1]rawOrder, codes []string) []uint64 {
 	// cost[order][hash][i]: -ln of the n-gram's share, in probScale
 	// units, for the i-th language of raw[order].lists[hash].
 	type scored struct {
-		h    uint64
-		heat float64
+		h     uint64
+		heat  float64
+		order int
 	}
 	var all []scored
 	prev := map[uint64][]int32{}
@@ -101,7 +118,7 @@ func hotNgrams(raw *[maxOrder + 1]rawOrder, codes []string) []uint64 {
 				}
 			}
 			cur[h] = c
-			all = append(all, scored{h, heat})
+			all = append(all, scored{h, heat, order})
 		}
 		prev = cur
 	}
@@ -111,11 +128,17 @@ func hotNgrams(raw *[maxOrder + 1]rawOrder, codes []string) []uint64 {
 		}
 		return all[i].h < all[j].h
 	})
-	out := make([]uint64, 0, hotCount)
+	hot = make([]uint64, 0, hotCount)
 	for _, s := range all[:min(hotCount, len(all))] {
-		out = append(out, s.h)
+		hot = append(hot, s.h)
 	}
-	return out
+
+	for _, s := range all {
+		if s.order == maxOrder && len(dense) < denseCount {
+			dense = append(dense, s.h)
+		}
+	}
+	return hot, dense
 }
 
 // assignScripts puts each language in the scripts that carry at least a
@@ -280,7 +303,7 @@ func bucketsFor(n int) int {
 	return max(1, (n*slotLoadDen/slotLoadNum+slotsPerBucket-1)/slotsPerBucket)
 }
 
-func encodeModel(version string, codes []string, scripts *[numScripts]langSet, orders *[maxOrder + 1]builtOrder, hot []uint64) ([]byte, error) {
+func encodeModel(version string, codes []string, scripts *[numScripts]langSet, orders *[maxOrder + 1]builtOrder, hot []uint64, nDense int) ([]byte, error) {
 	var w bytes.Buffer
 	put32 := func(v uint32) { w.Write(binary.LittleEndian.AppendUint32(nil, v)) }
 	put64 := func(v uint64) { w.Write(binary.LittleEndian.AppendUint64(nil, v)) }
@@ -404,7 +427,61 @@ func encodeModel(version string, codes []string, scripts *[numScripts]langSet, o
 		}
 	}
 	w.Write(make([]byte, postingsPad))
+	// The dense table, filled in by fillDense.
+	k = uint(1)
+	for 1<<k < 2*nDense {
+		k++
+	}
+	w.WriteByte(byte(k))
+	put32(uint32(nDense))
+	w.Write(make([]byte, (1<<k)*hotSlotBytes+nDense*2*len(codes)))
 	return w.Bytes(), nil
+}
+
+// fillDense fills the dense table of file (zero as encodeModel leaves it)
+// with the n-grams of dense (order maxOrder) and their vectors: each
+// language's sum of the postings of the n-gram and of its suffixes, the
+// lists Detect's lookups find for them.
+func fillDense(file []byte, dense []uint64, raw *[maxOrder + 1]rawOrder) error {
+	m, err := openModel(string(file))
+	if err != nil {
+		return err
+	}
+	n := len(m.codes)
+	slots := len(file) - len(dense)*2*n - len(m.dense.slots)
+	vecs := len(file) - len(dense)*2*n
+	mask := 1<<m.dense.k - 1
+	for i, h := range dense {
+		var sum [maxLangs]int32
+		hs := [maxOrder + 1]uint64{maxOrder: h}
+		for o := maxOrder; o > 2; o-- {
+			hs[o-1] = raw[o].suffix[hs[o]]
+		}
+		for o := 2; o <= maxOrder; o++ {
+			v := m.hot.lookup(hs[o])
+			if v == 0 {
+				first, c, ok := m.tables[o].lookup(hs[o])
+				if !ok {
+					return fmt.Errorf("ngram: dense n-gram %x: order %d suffix not found", h, o)
+				}
+				v = first<<8 | uint32(c)
+			}
+			m.addPostings(&sum, v>>8, int(v&0xff))
+		}
+		for id := range n {
+			if sum[id] < math.MinInt16 || sum[id] > math.MaxInt16 {
+				return fmt.Errorf("ngram: dense n-gram %x: %d for language %d", h, sum[id], id)
+			}
+			binary.LittleEndian.PutUint16(file[vecs+2*(i*n+id):], uint16(int16(sum[id])))
+		}
+		j := int(bucketOf(h, m.dense.k))
+		for binary.LittleEndian.Uint64(file[slots+j*hotSlotBytes:]) != 0 {
+			j = (j + 1) & mask
+		}
+		binary.LittleEndian.PutUint64(file[slots+j*hotSlotBytes:], h)
+		binary.LittleEndian.PutUint32(file[slots+j*hotSlotBytes+8:], uint32(i+1))
+	}
+	return nil
 }
 
 // bucketOf is the top k bits of a Fibonacci-hashed value, which spreads

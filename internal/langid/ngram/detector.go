@@ -138,7 +138,11 @@ type analysis struct {
 	// count, as a slot holds them; flushPending), npending how many.
 	pending  [pendingLists]uint32
 	npending int
-	sink     uint64 // keeps the flushes' touches from being optimised away
+	// pendingVecs is the dense vectors found but not yet added
+	// (flushPending), npendingVecs how many.
+	pendingVecs  [pendingLists]uint32
+	npendingVecs int
+	sink         uint64 // keeps the flushes' touches from being optimised away
 	// queued is the n-grams (hash, order) not yet looked up
 	// (flushQueue), nqueued how many: a position's orders 2 to top, one
 	// after the other; queuedHot is what the hot table says of them.
@@ -346,6 +350,15 @@ func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 	if top < 2 {
 		return
 	}
+	if top == maxOrder {
+		if v := d.m.dense.lookup(hashRunes(ngram)); v != 0 {
+			a.pendingVecs[a.npendingVecs] = v - 1
+			if a.npendingVecs++; a.npendingVecs == len(a.pendingVecs) {
+				d.flushPending(a)
+			}
+			return
+		}
+	}
 	if a.nqueued+top-1 > len(a.queued) {
 		d.flushQueue(a)
 	}
@@ -414,11 +427,21 @@ func (d *Detector) flushPending(a *analysis) {
 		i := postingBytes * int(v>>8)
 		sink += uint64(p[i]) + uint64(p[i+postingBytes*int(v&0xff)-1])
 	}
+	n := d.m.nLingua
+	vecs := d.m.dense.vecs
+	for _, v := range a.pendingVecs[:a.npendingVecs] {
+		i := 2 * n * int(v)
+		sink += uint64(vecs[i]) + uint64(vecs[i+2*n-1])
+	}
 	a.sink += sink
 	for _, v := range a.pending[:a.npending] {
 		d.m.addPostings(&a.scores, v>>8, int(v&0xff))
 	}
 	a.npending = 0
+	for _, v := range a.pendingVecs[:a.npendingVecs] {
+		addVec(&a.scores, vecs, int(v), n)
+	}
+	a.npendingVecs = 0
 }
 
 // addPostings adds cnt postings from the first-th to scores, four at a

@@ -29,9 +29,11 @@ const probScale = 16
 type model struct {
 	version string   // lingua-go's module version the file was built from
 	codes   []string // language id -> ISO 639-1 code
+	nLingua int      // languages of the model file (the first ids of codes)
 	ids     map[string]uint8
 	tables  [maxOrder + 1]table
 	hot     hotTable
+	dense   denseTable
 	posts   string              // 3 bytes a posting: language id, i16 value (build.go)
 	scripts [numScripts]langSet // languages written in each script
 	size    int                 // bytes of the model file

@@ -141,7 +141,7 @@ func TestOpenModelRejectsDamage(t *testing.T) {
 	}
 	for name, bad := range map[string]string{
 		"empty":     "",
-		"magic":     "XXNGRAM7" + f[8:],
+		"magic":     "XXNGRAMA" + f[8:],
 		"truncated": f[:len(f)-1],
 		"trailing":  f + "x",
 		"header":    f[:100],
