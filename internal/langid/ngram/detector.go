@@ -338,7 +338,9 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 // suffix (build.go, posting). Every posting met is added: there is no
 // per-language bookkeeping. Orders are scanned upwards, and the first
 // n-gram no language knows ends the scan: a language that knew a longer
-// one would know this one too.
+// one would know this one too. The work is queued (flushQueue,
+// flushPending); a 4-gram of the dense table stands for its whole
+// position.
 func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 	top := len(ngram)
 	// The letter's own credit depends on the letter and on how many
@@ -351,6 +353,8 @@ func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 		return
 	}
 	if top == maxOrder {
+		// The 4-gram is known, so are its suffixes: the dense vector is
+		// the sum of the three lists the lookups below would find.
 		if v := d.m.dense.lookup(hashRunes(ngram)); v != 0 {
 			a.pendingVecs[a.npendingVecs] = v - 1
 			if a.npendingVecs++; a.npendingVecs == len(a.pendingVecs) {

@@ -11,7 +11,7 @@ import (
 // they hold 5.7 million distinct n-grams (13.4 million language entries):
 // more than doubling the model file and the binary, and the 4-gram model
 // already beats lingua-go's own 5-gram inference on the shared data
-// (docs/langid.md). Orders 1 to 4 take about 25 MB.
+// (docs/langid.md). Orders 1 to 4 take about 32 MB (modelfile.go).
 const maxOrder = 4
 
 // maxLangs bounds the language ids; a langSet has one bit per language.
