@@ -75,6 +75,9 @@ type hotTable struct {
 // lookup returns the slot value (first<<8 | count) of an n-gram hash, or
 // 0 when it is not hot.
 func (t *hotTable) lookup(h uint64) uint32 {
+	if t.slots == "" {
+		return 0
+	}
 	mask := 1<<t.k - 1
 	for i, n := int(bucketOf(h, t.k)), 0; n <= mask; i, n = (i+1)&mask, n+1 {
 		switch le64(t.slots, i*hotSlotBytes) {

@@ -279,3 +279,44 @@ func TestOpenAllocates(t *testing.T) {
 		t.Errorf("opening the model allocates %v times, want at most 20", n)
 	}
 }
+
+// TestDenseAndHotTables: the dense table's vectors and the hot table give
+// the scores the orders' tables give alone, on texts of several languages
+// (most of their 4-grams are in the dense table).
+func TestDenseAndHotTables(t *testing.T) {
+	d := newDetector(t)
+	if d.m.dense.slots == "" || d.m.hot.slots == "" {
+		t.Fatal("no dense or hot table: run make models")
+	}
+	plain := &Detector{}
+	*plain = *d
+	m := *d.m
+	m.dense, m.hot = denseTable{}, hotTable{}
+	plain.m = &m
+	hits := 0
+	for _, text := range []string{
+		"the government announced that the national elections will take place tomorrow",
+		"el gobierno anunció que las elecciones nacionales serán mañana por la tarde",
+		"le gouvernement a annoncé que les élections nationales auront lieu demain",
+		"die Regierung hat angekündigt, dass die Wahlen morgen stattfinden werden",
+		"pemerintah mengumumkan bahwa pemilihan umum akan diadakan besok",
+		"правительство объявило, что выборы состоятся завтра",
+		"RT @someone: sooooo happy right now!!! #blessed https://t.co/xyz",
+	} {
+		var a, b analysis
+		d.analyse(text, &a)
+		plain.analyse(text, &b)
+		if a.scores != b.scores {
+			t.Errorf("%q: scores with the dense and hot tables differ from the orders' tables alone", text)
+		}
+		rs := []rune(strings.ToLower(text))
+		for i := 0; i+maxOrder <= len(rs); i++ {
+			if d.m.dense.lookup(hashRunes(rs[i:i+maxOrder])) != 0 {
+				hits++
+			}
+		}
+	}
+	if hits < 50 {
+		t.Errorf("only %d 4-grams of the texts in the dense table", hits)
+	}
+}
