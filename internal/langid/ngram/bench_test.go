@@ -33,15 +33,19 @@ func BenchmarkDetect(b *testing.B) {
 	})
 }
 
-// BenchmarkOpen measures opening the embedded model file (what the first
-// ngram.New of a process pays).
+// BenchmarkOpen measures opening the embedded model file and word table
+// (what the first ngram.New of a process pays).
 func BenchmarkOpen(b *testing.B) {
-	if modeldata.File == "" {
+	if modeldata.File == "" || modeldata.WordTable == "" {
 		b.Fatal(ErrNoModel)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := openModel(modeldata.File); err != nil {
+		m, err := openModel(modeldata.File)
+		if err == nil {
+			err = m.openWordTable(modeldata.WordTable)
+		}
+		if err != nil {
 			b.Fatal(err)
 		}
 	}

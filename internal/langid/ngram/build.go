@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"slices"
 	"sort"
 	"unicode/utf8"
 )
@@ -42,7 +43,102 @@ func Build(src fs.FS, version string) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return encodeModel(version, codes, &scripts, &orders)
+	hot, dense := hotNgrams(&raw, codes)
+	file, err := encodeModel(version, codes, &scripts, &orders, hot, len(dense))
+	if err != nil {
+		return nil, err
+	}
+	// The dense vectors: what Detect adds at a position whose 4-gram is
+	// one of them, found as Detect finds them.
+	if err := fillDense(file, dense, &raw); err != nil {
+		return nil, err
+	}
+	return file, nil
+}
+
+// hotCount is how many n-grams (orders 2 to 4) the hot table holds, and
+// denseCount how many 4-grams the dense table holds.
+const (
+	hotCount   = 32768
+	denseCount = 16384
+)
+
+// hotNgrams returns the hotCount n-grams of orders 2 to maxOrder most
+// likely in posts, most likely first: by their probability in each
+// language's text (lingua's models hold an n-gram's probability given its
+// prefix; chaining them gives its share of all n-grams of its order)
+// weighted by the language's prior (priors.go). Which n-grams a post meets
+// is very skewed: on the shared tweets, 4,000 n-grams make 80 % of the
+// lookups. The choice uses nothing but lingua's models and the priors.
+//
+// It also returns the denseCount hottest n-grams of order maxOrder, most
+// likely first, for the dense table (modelfile.go).
+func hotNgrams(raw *[maxOrder + 1]rawOrder, codes []string) (hot, dense []uint64) {
+	m := &model{codes: codes, ids: map[string]uint8{}}
+	for id, c := range codes {
+		m.ids[c] = uint8(id)
+	}
+	prior := m.priors()
+	var weight [maxLangs]float64
+	for id := range codes {
+		weight[id] = math.Exp(float64(prior[id]) / probScale)
+	}
+	// cost[order][hash][i]: -ln of the n-gram's share, in probScale
+	// units, for the i-th language of raw[order].lists[hash].
+	type scored struct {
+		h     uint64
+		heat  float64
+		order int
+	}
+	var all []scored
+	prev := map[uint64][]int32{}
+	for h, l := range raw[1].lists {
+		c := make([]int32, len(l))
+		for i, p := range l {
+			c[i] = int32(p & 0xff)
+		}
+		prev[h] = c
+	}
+	for order := 2; order <= maxOrder; order++ {
+		cur := make(map[uint64][]int32, len(raw[order].lists))
+		for h, l := range raw[order].lists {
+			pl := raw[order-1].lists[raw[order].prefix[h]]
+			pc := prev[raw[order].prefix[h]]
+			c := make([]int32, len(l))
+			heat := 0.0
+			for i, p := range l {
+				lang := uint8(p >> 8)
+				c[i] = math.MaxInt32 / 2
+				for j, q := range pl {
+					if uint8(q>>8) == lang {
+						c[i] = pc[j] + int32(p&0xff)
+						heat += weight[lang] * math.Exp(-float64(c[i])/probScale)
+						break
+					}
+				}
+			}
+			cur[h] = c
+			all = append(all, scored{h, heat, order})
+		}
+		prev = cur
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].heat != all[j].heat {
+			return all[i].heat > all[j].heat
+		}
+		return all[i].h < all[j].h
+	})
+	hot = make([]uint64, 0, hotCount)
+	for _, s := range all[:min(hotCount, len(all))] {
+		hot = append(hot, s.h)
+	}
+
+	for _, s := range all {
+		if s.order == maxOrder && len(dense) < denseCount {
+			dense = append(dense, s.h)
+		}
+	}
+	return hot, dense
 }
 
 // assignScripts puts each language in the scripts that carry at least a
@@ -81,9 +177,10 @@ func assignScripts(src fs.FS, codes []string) ([numScripts]langSet, error) {
 type rawOrder struct {
 	lists  map[uint64][]uint16 // lang<<8 | q
 	suffix map[uint64]uint64
+	prefix map[uint64]uint64 // the n-gram without its last letter (hotNgrams)
 }
 
-// builtOrder is one order's n-grams: their hashes, sorted by bucket, and
+// builtOrder is one order's n-grams: their hashes, sorted, and
 // each one's postings.
 type builtOrder struct {
 	hashes []uint64
@@ -105,7 +202,7 @@ type posting struct {
 
 // readOrder reads every language's model of one order.
 func readOrder(src fs.FS, codes []string, order int) (rawOrder, error) {
-	ro := rawOrder{lists: make(map[uint64][]uint16), suffix: make(map[uint64]uint64)}
+	ro := rawOrder{lists: make(map[uint64][]uint16), suffix: make(map[uint64]uint64), prefix: make(map[uint64]uint64)}
 	var runes [maxOrder]rune
 	for id, code := range codes {
 		_, err := readLinguaModel(src, code, order, func(ng []byte, p float64) {
@@ -131,6 +228,7 @@ func readOrder(src fs.FS, codes []string, order int) (rawOrder, error) {
 			ro.lists[h] = append(ro.lists[h], uint16(id)<<8|uint16(q))
 			if order > 1 {
 				ro.suffix[h] = hashRunes(runes[1:n])
+				ro.prefix[h] = hashRunes(runes[:n-1])
 			}
 		})
 		if err != nil {
@@ -140,7 +238,7 @@ func readOrder(src fs.FS, codes []string, order int) (rawOrder, error) {
 	return ro, nil
 }
 
-// buildOrder sorts one order's n-grams by bucket and turns their lists
+// buildOrder sorts one order's n-grams by hash and turns their lists
 // into postings. A posting list holds the languages in reverse reading
 // order, as the tables this layout replaced did.
 func buildOrder(raw *[maxOrder + 1]rawOrder, order int) (builtOrder, error) {
@@ -149,18 +247,11 @@ func buildOrder(raw *[maxOrder + 1]rawOrder, order int) (builtOrder, error) {
 	for h := range lists {
 		b.hashes = append(b.hashes, h)
 	}
-	bucketBits := bucketBitsFor(len(b.hashes))
-	sort.Slice(b.hashes, func(i, j int) bool {
-		bi, bj := bucketOf(b.hashes[i], bucketBits), bucketOf(b.hashes[j], bucketBits)
-		if bi != bj {
-			return bi < bj
-		}
-		return b.hashes[i] < b.hashes[j]
-	})
+	slices.Sort(b.hashes) // the same file from the same lingua-go files
 	b.posts = make([][]posting, len(b.hashes))
 	for i, h := range b.hashes {
 		l := lists[h]
-		ps := make([]posting, len(l))
+		ps := make([]posting, 0, len(l))
 		for j := range l {
 			p := l[len(l)-1-j]
 			lang, q := uint8(p>>8), int32(p&0xff)
@@ -176,18 +267,22 @@ func buildOrder(raw *[maxOrder + 1]rawOrder, order int) (builtOrder, error) {
 				}
 				v = backoffQ - q + ql
 			}
-			ps[j] = posting{lang, int16(v)}
+			// A posting's value has 9 bits (modelfile.go): a value
+			// beyond them (a few dozen of lingua-go's millions, credits
+			// up to 270) is split into two postings of the same
+			// language, whose sum Detect adds all the same. Order 1's
+			// values (0 to 255) always fit: creditLetter scales them.
+			for v > maxPostingValue || v < minPostingValue {
+				part := min(max(v, minPostingValue), maxPostingValue)
+				if order == 1 {
+					return builtOrder{}, fmt.Errorf("ngram: letter posting (%d, %d) does not fit", lang, v)
+				}
+				ps = append(ps, posting{lang, int16(part)})
+				v -= part
+			}
+			ps = append(ps, posting{lang, int16(v)})
 		}
 		b.posts[i] = ps
-	}
-	// A lookup matches on (bucket, fingerprint), not on the whole hash: two
-	// n-grams sharing both would merge. It does not happen with lingua-go
-	// 1.4.0; fail loudly if a new version makes it happen.
-	for i := 1; i < len(b.hashes); i++ {
-		p, h := b.hashes[i-1], b.hashes[i]
-		if bucketOf(p, bucketBits) == bucketOf(h, bucketBits) && fingerprint(p) == fingerprint(h) {
-			return builtOrder{}, fmt.Errorf("ngram: order %d: n-gram hashes %x and %x share bucket and fingerprint", order, p, h)
-		}
 	}
 	return b, nil
 }
@@ -202,18 +297,13 @@ func findQ(list []uint16, lang uint8) (int32, bool) {
 	return 0, false
 }
 
-// bucketBitsFor picks 2^k buckets for n n-grams so that a bucket holds
-// 4 to 8 of them: small enough to scan within a cache line or two, large
-// enough that the bucket index costs at most 2 bytes an n-gram.
-func bucketBitsFor(n int) uint {
-	k := uint(0)
-	for (n >> (k + 1)) >= 4 {
-		k++
-	}
-	return max(k, 1)
+// bucketsFor picks the bucket count for n n-grams: the table at most
+// slotLoadNum/slotLoadDen full.
+func bucketsFor(n int) int {
+	return max(1, (n*slotLoadDen/slotLoadNum+slotsPerBucket-1)/slotsPerBucket)
 }
 
-func encodeModel(version string, codes []string, scripts *[numScripts]langSet, orders *[maxOrder + 1]builtOrder) ([]byte, error) {
+func encodeModel(version string, codes []string, scripts *[numScripts]langSet, orders *[maxOrder + 1]builtOrder, hot []uint64, nDense int) ([]byte, error) {
 	var w bytes.Buffer
 	put32 := func(v uint32) { w.Write(binary.LittleEndian.AppendUint32(nil, v)) }
 	put64 := func(v uint64) { w.Write(binary.LittleEndian.AppendUint64(nil, v)) }
@@ -236,50 +326,164 @@ func encodeModel(version string, codes []string, scripts *[numScripts]langSet, o
 			put64(word)
 		}
 	}
+	// Where each n-gram's postings go: the hot n-grams' first, hottest
+	// first, so that the lists most posts meet share as few cache lines
+	// as possible; then every other n-gram's, order by order, in hash
+	// order.
+	type ref struct{ order, i int }
+	where := map[uint64]ref{}
+	for order := 2; order <= maxOrder; order++ {
+		for i, h := range orders[order].hashes {
+			where[h] = ref{order, i}
+		}
+	}
+	var first [maxOrder + 1][]uint32
+	for order := 1; order <= maxOrder; order++ {
+		first[order] = make([]uint32, len(orders[order].hashes))
+	}
+	placed := map[uint64]bool{}
+	var seq []ref
+	for _, h := range hot {
+		r, ok := where[h]
+		if !ok || placed[h] {
+			return nil, fmt.Errorf("ngram: hot n-gram %x not in the tables", h)
+		}
+		placed[h] = true
+		seq = append(seq, r)
+	}
+	for order := 1; order <= maxOrder; order++ {
+		for i, h := range orders[order].hashes {
+			if order == 1 || !placed[h] {
+				seq = append(seq, ref{order, i})
+			}
+		}
+	}
 	var postings uint32
+	for _, r := range seq {
+		c := len(orders[r.order].posts[r.i])
+		if c == 0 || c > 255 {
+			return nil, fmt.Errorf("ngram: order %d: %d postings for one n-gram", r.order, c)
+		}
+		if int(postings)+c > maxPostings {
+			return nil, fmt.Errorf("ngram: more than %d postings", maxPostings)
+		}
+		first[r.order][r.i] = postings
+		postings += uint32(c)
+	}
 	for order := 1; order <= maxOrder; order++ {
 		o := &orders[order]
-		k := bucketBitsFor(len(o.hashes)) // at least 1, even for no n-grams
-		w.WriteByte(byte(k))
+		nb := bucketsFor(len(o.hashes))
+		put32(uint32(nb))
 		put32(uint32(len(o.hashes)))
-		// Buckets: 2^k+1 records of (first entry, first posting), the
-		// last a sentinel.
-		e := 0
-		for b := uint64(0); b <= 1<<k; b++ {
-			for e < len(o.hashes) && bucketOf(o.hashes[e], k) < b {
-				postings += uint32(len(o.posts[e]))
-				e++
-			}
-			put32(uint32(e))
-			put32(postings)
-		}
-		if e != len(o.hashes) {
-			return nil, fmt.Errorf("ngram: order %d: %d of %d n-grams outside the buckets", order, len(o.hashes)-e, e)
-		}
-		// Entries: fingerprint, then the posting count.
+		// Slots: each n-gram in the first empty slot from its home
+		// bucket's first, in hash order.
+		slots := make([]byte, nb*slotsPerBucket*slotBytes)
+		t := table{nb: uint64(nb)}
 		for i, h := range o.hashes {
-			if len(o.posts[i]) > 255 {
-				return nil, fmt.Errorf("ngram: order %d: %d postings for one n-gram", order, len(o.posts[i]))
+			j := homeSlot(h, t.nb)
+			for slots[j+4] != 0 {
+				if j += slotBytes; j == len(slots) {
+					j = 0
+				}
 			}
-			put32(fingerprint(h))
-			w.WriteByte(byte(len(o.posts[i])))
+			binary.LittleEndian.PutUint32(slots[j:], fingerprint(h))
+			binary.LittleEndian.PutUint32(slots[j+4:], first[order][i]<<8|uint32(len(o.posts[i])))
 		}
+		// A lookup matches on the fingerprint alone: two n-grams with the
+		// same one on the same probe run would merge. It does not happen
+		// with lingua-go 1.4.0; fail loudly if a new version makes it.
+		t.slots = string(slots)
+		for i, h := range o.hashes {
+			if f, c, ok := t.lookup(h); !ok || f != first[order][i] || c != len(o.posts[i]) {
+				return nil, fmt.Errorf("ngram: order %d: n-gram hash %x is shadowed by another with its fingerprint", order, h)
+			}
+		}
+		w.Write(slots)
 	}
+	// The hot table: the hot n-grams by their whole hash.
+	k := uint(1)
+	for 1<<k < 2*len(hot) {
+		k++
+	}
+	w.WriteByte(byte(k))
+	hotSlots := make([]byte, (1<<k)*hotSlotBytes)
+	for _, h := range hot {
+		r := where[h]
+		j := int(bucketOf(h, k))
+		for binary.LittleEndian.Uint64(hotSlots[j*hotSlotBytes:]) != 0 {
+			j = (j + 1) & (1<<k - 1)
+		}
+		binary.LittleEndian.PutUint64(hotSlots[j*hotSlotBytes:], h)
+		binary.LittleEndian.PutUint32(hotSlots[j*hotSlotBytes+8:], first[r.order][r.i]<<8|uint32(len(orders[r.order].posts[r.i])))
+	}
+	w.Write(hotSlots)
 	put32(postings)
-	for order := 1; order <= maxOrder; order++ {
-		for _, l := range orders[order].posts {
-			for _, p := range l {
-				w.WriteByte(p.lang)
-				w.WriteByte(byte(uint16(p.v)))
-				w.WriteByte(byte(uint16(p.v) >> 8))
+	for _, r := range seq {
+		for _, p := range orders[r.order].posts[r.i] {
+			if p.lang >= maxLangs || p.v < minPostingValue || p.v > maxPostingValue {
+				return nil, fmt.Errorf("ngram: order %d: posting (%d, %d) does not fit 16 bits", r.order, p.lang, p.v)
 			}
+			w.Write(binary.LittleEndian.AppendUint16(nil, uint16(p.v)<<7|uint16(p.lang)))
 		}
 	}
+	w.Write(make([]byte, postingsPad))
+	// The dense table, filled in by fillDense.
+	k = uint(1)
+	for 1<<k < 2*nDense {
+		k++
+	}
+	w.WriteByte(byte(k))
+	put32(uint32(nDense))
+	w.Write(make([]byte, (1<<k)*hotSlotBytes+nDense*2*len(codes)))
 	return w.Bytes(), nil
 }
 
-// bucketOf and fingerprint split an n-gram hash into the bucket it is
-// filed under (top bits of a Fibonacci-hashed value, which spreads FNV's
-// weak low bits) and the 32 bits kept to tell the bucket's n-grams apart.
+// fillDense fills the dense table of file (zero as encodeModel leaves it)
+// with the n-grams of dense (order maxOrder) and their vectors: each
+// language's sum of the postings of the n-gram and of its suffixes, the
+// lists Detect's lookups find for them.
+func fillDense(file []byte, dense []uint64, raw *[maxOrder + 1]rawOrder) error {
+	m, err := openModel(string(file))
+	if err != nil {
+		return err
+	}
+	n := len(m.codes)
+	slots := len(file) - len(dense)*2*n - len(m.dense.slots)
+	vecs := len(file) - len(dense)*2*n
+	mask := 1<<m.dense.k - 1
+	for i, h := range dense {
+		var sum [maxLangs]int32
+		hs := [maxOrder + 1]uint64{maxOrder: h}
+		for o := maxOrder; o > 2; o-- {
+			hs[o-1] = raw[o].suffix[hs[o]]
+		}
+		for o := 2; o <= maxOrder; o++ {
+			v := m.hot.lookup(hs[o])
+			if v == 0 {
+				first, c, ok := m.tables[o].lookup(hs[o])
+				if !ok {
+					return fmt.Errorf("ngram: dense n-gram %x: order %d suffix not found", h, o)
+				}
+				v = first<<8 | uint32(c)
+			}
+			m.addPostings(&sum, v>>8, int(v&0xff))
+		}
+		for id := range n {
+			if sum[id] < math.MinInt16 || sum[id] > math.MaxInt16 {
+				return fmt.Errorf("ngram: dense n-gram %x: %d for language %d", h, sum[id], id)
+			}
+			binary.LittleEndian.PutUint16(file[vecs+2*(i*n+id):], uint16(int16(sum[id])))
+		}
+		j := int(bucketOf(h, m.dense.k))
+		for binary.LittleEndian.Uint64(file[slots+j*hotSlotBytes:]) != 0 {
+			j = (j + 1) & mask
+		}
+		binary.LittleEndian.PutUint64(file[slots+j*hotSlotBytes:], h)
+		binary.LittleEndian.PutUint32(file[slots+j*hotSlotBytes+8:], uint32(i+1))
+	}
+	return nil
+}
+
+// bucketOf is the top k bits of a Fibonacci-hashed value, which spreads
+// FNV's weak low bits: the home slot of the hot table and the word table.
 func bucketOf(h uint64, k uint) uint64 { return (h * 0x9E3779B97F4A7C15) >> (64 - k) }
-func fingerprint(h uint64) uint32      { return uint32(h >> 32) }

@@ -17,6 +17,11 @@ import (
 // and punctuation need no rule: they are not word characters.
 func skipNonLanguage(text string, i int, prev rune) (int, skipKind) {
 	c := text[i]
+	switch c {
+	case '@', '#', 0xEF, 'h', 'H', 'w', 'W', '&', 'R':
+	default:
+		return 0, skipNone // the common case: no rule starts with c
+	}
 	atWordStart := !isWordRune(prev) && !isDigit(prev) && prev != '_'
 	switch {
 	case (c == '@' || c == '#' || c == 0xEF) && atWordStart:

@@ -11,7 +11,7 @@ import (
 // they hold 5.7 million distinct n-grams (13.4 million language entries):
 // more than doubling the model file and the binary, and the 4-gram model
 // already beats lingua-go's own 5-gram inference on the shared data
-// (docs/langid.md). Orders 1 to 4 take about 25 MB.
+// (docs/langid.md). Orders 1 to 4 take about 32 MB (modelfile.go).
 const maxOrder = 4
 
 // maxLangs bounds the language ids; a langSet has one bit per language.
@@ -29,8 +29,11 @@ const probScale = 16
 type model struct {
 	version string   // lingua-go's module version the file was built from
 	codes   []string // language id -> ISO 639-1 code
+	nLingua int      // languages of the model file (the first ids of codes)
 	ids     map[string]uint8
 	tables  [maxOrder + 1]table
+	hot     hotTable
+	dense   denseTable
 	posts   string              // 3 bytes a posting: language id, i16 value (build.go)
 	scripts [numScripts]langSet // languages written in each script
 	size    int                 // bytes of the model file
@@ -43,12 +46,11 @@ type model struct {
 	// confusable[id] holds the languages a close call between id and them
 	// is left undetermined for (confusable.go).
 	confusable [maxLangs]langSet
-	// words is the word evidence, looked up once per word (words.go).
-	words    map[uint64]wordEntry
-	wordPtrs map[string]*wordEntry // while loading
-	vecs     string                // n-gram scores of short words, len(codes) i16s each (words.go)
-	// loadedWords keeps the loading table for BuildWordVecs.
-	loadedWords map[string]*wordEntry
+	// words is the word evidence, looked up once per word (wordtable.go).
+	words wordTable
+	vecs  string // n-gram scores of short words, len(codes) i16s each (wordtable.go)
+	// wordPtrs is the word table while BuildWordTable builds it.
+	wordPtrs map[string]*wordEntry
 
 	// Nepali and Hinglish, scored from their neighbours' models and
 	// words taken from text at build time (derived.go); the ids are
@@ -102,7 +104,7 @@ func loadShared() (*model, error) {
 		}
 		sharedModel, sharedErr = openModel(modeldata.File)
 		if sharedErr == nil {
-			sharedErr = sharedModel.addWordEvidence(modeldata.Words, modeldata.WordVecs)
+			sharedErr = sharedModel.openWordTable(modeldata.WordTable)
 		}
 	})
 	return sharedModel, sharedErr

@@ -114,6 +114,22 @@ func isWordRune(r rune) bool {
 	if r < 0x80 {
 		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
 	}
+	// Fast paths for blocks that hold nothing but letters and marks
+	// (TestIsWordRuneFastPaths checks every rune against the rule).
+	switch {
+	case r >= 0xC0 && r < 0x250:
+		return r != 0xD7 && r != 0xF7 // Latin-1 letters, Latin Extended-A and -B; × and ÷
+	case r >= 0x300 && r < 0x370, // combining diacritics
+		r >= 0x400 && r < 0x482, r >= 0x48A && r < 0x530, // Cyrillic
+		r >= 0x3041 && r < 0x3097, r >= 0x30A1 && r < 0x30FB, // Hiragana, Katakana
+		r >= 0x4E00 && r < 0xA000, // CJK unified ideographs
+		r >= 0xAC00 && r < 0xD7A4: // Hangul syllables
+		return true
+	}
+	return isWordRuneSlow(r)
+}
+
+func isWordRuneSlow(r rune) bool {
 	return unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
 }
 

@@ -33,20 +33,17 @@ var stopSiblings = map[string][]string{
 	"ms": {"id"},
 }
 
-// addWordEvidence builds the word table: Galician's lists, the hand
-// lists, and the embedded file of Nepali, Hinglish and stopword lists
-// ("lang<TAB>kind<TAB>word" lines, kind + or - for Nepali and Hinglish,
-// stop for a stopword). An empty file (a binary built before the lists
-// existed) leaves Nepali, Hinglish and the stopwords out. vecs is
-// BuildWordVecs's file, or "" to score every word position by position.
-func (m *model) addWordEvidence(file, vecs string) error {
+// loadWordLists builds the loading word table (build time only: Detect
+// reads the binary table BuildWordTable writes, wordtable.go): Galician's
+// lists, the hand lists, and the file of Nepali, Hinglish and stopword
+// lists ("lang<TAB>kind<TAB>word" lines, kind + or - for Nepali and
+// Hinglish, stop for a stopword). An empty file leaves Nepali, Hinglish
+// and the stopwords out.
+func (m *model) loadWordLists(file string) error {
 	m.wordPtrs = map[string]*wordEntry{}
-	m.addGalician()
+	m.addExtraLanguages(file != "")
 	if m.hasGalician {
 		m.addGalicianWords()
-	}
-	if file != "" {
-		m.addDerived()
 	}
 	for n, line := range strings.Split(strings.TrimSuffix(file, "\n"), "\n") {
 		if line == "" {
@@ -85,14 +82,18 @@ func (m *model) addWordEvidence(file, vecs string) error {
 		}
 	}
 	m.addHandLists()
-	m.addConfusable()
-	if err := m.attachWordVecs(vecs); err != nil {
-		return err
-	}
-	m.words = make(map[uint64]wordEntry, len(m.wordPtrs))
-	for w, e := range m.wordPtrs {
-		m.words[hashRunes([]rune(w))] = *e
-	}
-	m.loadedWords, m.wordPtrs = m.wordPtrs, nil
 	return nil
+}
+
+// addExtraLanguages gives the languages without an n-gram model of their
+// own their ids (Galician always, Nepali and Hinglish when the word lists
+// have them) and files the confusable pairs: the same steps, in the same
+// order, at build time and when a process opens the model, so that ids
+// agree with the word table's vectors.
+func (m *model) addExtraLanguages(derived bool) {
+	m.addGalician()
+	if derived {
+		m.addDerived()
+	}
+	m.addConfusable()
 }

@@ -1,9 +1,6 @@
 package ngram
 
 import (
-	"encoding/binary"
-	"fmt"
-	"math"
 	"math/bits"
 	"sort"
 	"strings"
@@ -76,7 +73,7 @@ type wordEntry struct {
 	galician int8     // +1 Galician-only, -1 Portuguese- or Spanish-only
 	derived  int8     // derivedNepali, derivedNotNepali or derivedHinglish
 	// vec is 1 + the index of the word's n-gram scores in model.vecs, 0
-	// when it has none (attachWordVecs).
+	// when it has none (BuildWordTable).
 	vec uint32
 }
 
@@ -85,8 +82,7 @@ const vecMaxLetters = 8
 
 // vecWords lists, sorted, the words of the table that get n-gram scores:
 // at most vecMaxLetters letters, all of scripts that are scored, and
-// spellable by scan (no letter three times in a row). BuildWordVecs and
-// the loader both walk this list, so the vectors need no keys.
+// spellable by scan (no letter three times in a row).
 func vecWords(words map[string]*wordEntry) []string {
 	var out []string
 	for w := range words {
@@ -107,67 +103,6 @@ func vecWords(words map[string]*wordEntry) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// wordVecsMagic starts the word vector file: then u8 languages, u32
-// words, and per word (vecWords order) one i16 score per language.
-const wordVecsMagic = "GHVECS1"
-
-// BuildWordVecs scores every word of vecWords alone, as scan would credit
-// it position by position (unigrams included), for the model file and
-// word lists Build and BuildWordLists wrote: the file the detector embeds
-// beside them, so that a post's function words cost one pass over a short
-// vector each instead of up to four table lookups a letter, and a process
-// computes nothing at start.
-func BuildWordVecs(modelFile, wordLists []byte) ([]byte, error) {
-	m, err := openModel(string(modelFile))
-	if err != nil {
-		return nil, err
-	}
-	if err := m.addWordEvidence(string(wordLists), ""); err != nil {
-		return nil, err
-	}
-	d := &Detector{m: m}
-	words := vecWords(m.loadedWords)
-	out := append([]byte(wordVecsMagic), byte(len(m.codes)))
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(words)))
-	var a analysis
-	for _, w := range words {
-		rs := []rune(w)
-		a = analysis{}
-		for i := range rs {
-			d.scorePosition(&a, rs[max(0, i+1-maxOrder):i+1])
-		}
-		d.scoreLetters(&a)
-		for id := range m.codes {
-			v := a.scores[id]
-			if v < math.MinInt16 || v > math.MaxInt16 {
-				return nil, fmt.Errorf("ngram: word %q scores %d for %s", w, v, m.codes[id])
-			}
-			out = binary.LittleEndian.AppendUint16(out, uint16(int16(v)))
-		}
-	}
-	return out, nil
-}
-
-// attachWordVecs points the table's words at their vectors in file (the
-// output of BuildWordVecs), which must have been built from the same
-// model and word lists.
-func (m *model) attachWordVecs(file string) error {
-	if file == "" {
-		return nil // built without vectors: scored position by position
-	}
-	words := vecWords(m.wordPtrs)
-	r := reader{s: file}
-	if r.str(len(wordVecsMagic)) != wordVecsMagic || int(r.u8()) != len(m.codes) || int(r.u32()) != len(words) ||
-		len(r.s) != 2*len(words)*len(m.codes) {
-		return fmt.Errorf("%w: word vectors do not match the model and word lists (rebuild with make models)", errModelFile)
-	}
-	for i, w := range words {
-		m.wordPtrs[w].vec = uint32(i + 1)
-	}
-	m.vecs = r.s
-	return nil
 }
 
 // hasElongation reports a letter three times in a row, which scan never

