@@ -23,14 +23,16 @@ import (
 // its runs of points cover (Grid.AddCell) instead of their points, and
 // reads point by point only what is left: the newest, filling block, the
 // oldest, partly dropped one, chunks that straddle the time span's ends,
-// and the border of a box that does not follow the query's cells. Because
-// Grid sums positions as integers, both give the same answer bit for bit.
+// and the points of the finest cells a box's border cuts (heatSums).
+// Because Grid sums positions as integers, both give the same answer bit
+// for bit.
 //
 // Blocks follow arrival order, not time buckets: a block is usable when
 // every one of its points is in the query's runs (in the time span, not
 // dropped), which the runs computed from the chunks' time bounds already
 // say. So late posts, drops and any time span stay exact with no
 // bookkeeping beyond building a block once, when its last chunk fills.
+
 // aggFanShift: a block holds 32 blocks (chunks) of the level below;
 // aggLevels levels: blocks of 32, 1,024 and 32,768 chunks, the last 33.5 M
 // points (their sums stay below 2^64). Tests shrink the blocks and add
