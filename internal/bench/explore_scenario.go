@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
 	"slices"
 	"strconv"
@@ -41,23 +39,14 @@ var (
 func (b *runner) explore(ctx context.Context, pool []post.Post, bare float64) error {
 	n := b.cfg.Posts
 	keep := min(n, KeepTextPosts)
-	st, err := memstore.Open(memstore.Options{MaxPosts: n, KeepText: keep, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	f, err := fillStore(ctx, memstore.Options{KeepText: keep}, pool, n, 24*time.Hour)
+	if f.st != nil {
+		defer f.st.Close()
+	}
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	before := HeapInUse()
-	ResetPeak()
-	load := LoadAvg()
-	end := time.Now()
-	took, err := Fill(ctx, st, pool, n, end, 24*time.Hour)
-	if err != nil {
-		return err
-	}
-	perPost, stats, err := heldPerPost(ctx, st, before, n)
-	if err != nil {
-		return err
-	}
+	st, took, perPost, stats, load := f.st, f.took, f.perPost, f.stats, f.load
 	kept, err := st.Posts(ctx, store.PostsQuery{N: 1})
 	if err != nil {
 		return err

@@ -42,22 +42,14 @@ func (b *runner) query(ctx context.Context) error {
 // bytes held per post by a store that keeps no text.
 func (b *runner) dashboardQueries(ctx context.Context, pool []post.Post) (float64, error) {
 	n := b.cfg.Posts
-	st, err := memstore.Open(memstore.Options{MaxPosts: n, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	f, err := fillStore(ctx, memstore.Options{}, pool, n, 24*time.Hour)
+	if f.st != nil {
+		defer f.st.Close()
+	}
 	if err != nil {
 		return 0, err
 	}
-	defer st.Close()
-	before := HeapInUse()
-	ResetPeak()
-	load := LoadAvg()
-	took, err := Fill(ctx, st, pool, n, time.Now(), 24*time.Hour)
-	if err != nil {
-		return 0, err
-	}
-	perPost, stats, err := heldPerPost(ctx, st, before, n)
-	if err != nil {
-		return 0, err
-	}
+	st, took, perPost, stats, load := f.st, f.took, f.perPost, f.stats, f.load
 	cases := DashboardQueries()
 	direct, err := TimeDirect(ctx, st, cases, b.cfg.QueryIters)
 	if err != nil {
@@ -80,6 +72,34 @@ func (b *runner) dashboardQueries(ctx context.Context, pool []post.Post) (float6
 		Row{Scenario: fmt.Sprintf("query HTTP (%s posts)", human(n)), Latencies: viaHTTP, Load: LoadAvg(), Note: "GET on loopback, body read, one client"},
 	)
 	return perPost, nil
+}
+
+// filled is a store the bench filled, and what filling it measured.
+type filled struct {
+	st      *memstore.Store
+	took    time.Duration // recording only
+	perPost float64       // live heap grown per post held
+	stats   store.Stats
+	load    string // load average when filling started
+}
+
+// fillStore opens an in-memory store with opts (holding at most n posts,
+// logging nothing) and records n posts from pool spread over span up to
+// now. The caller closes f.st when it is set, error or not.
+func fillStore(ctx context.Context, opts memstore.Options, pool []post.Post, n int, span time.Duration) (f filled, err error) {
+	opts.MaxPosts = n
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if f.st, err = memstore.Open(opts); err != nil {
+		return f, err
+	}
+	before := HeapInUse()
+	ResetPeak()
+	f.load = LoadAvg()
+	if f.took, err = Fill(ctx, f.st, pool, n, time.Now(), span); err != nil {
+		return f, err
+	}
+	f.perPost, f.stats, err = heldPerPost(ctx, f.st, before, n)
+	return f, err
 }
 
 // heldPerPost checks that a filled store holds its n posts and returns the

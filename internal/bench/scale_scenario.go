@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -90,23 +88,14 @@ func (b *runner) scale(ctx context.Context) error {
 }
 
 func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int) (float64, error) {
-	st, err := memstore.Open(memstore.Options{MaxPosts: n, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	f, err := fillStore(ctx, memstore.Options{}, pool, n, scaleSpan)
+	if f.st != nil {
+		defer f.st.Close()
+	}
 	if err != nil {
 		return 0, err
 	}
-	defer st.Close()
-	before := HeapInUse()
-	ResetPeak()
-	load := LoadAvg()
-	end := time.Now()
-	took, err := Fill(ctx, st, pool, n, end, scaleSpan)
-	if err != nil {
-		return 0, err
-	}
-	perPost, stats, err := heldPerPost(ctx, st, before, n)
-	if err != nil {
-		return 0, err
-	}
+	st, took, perPost, stats, load := f.st, f.took, f.perPost, f.stats, f.load
 	lat, err := TimeDirect(ctx, st, ScaleQueries(stats.Head), b.cfg.QueryIters)
 	if err != nil {
 		return 0, err
