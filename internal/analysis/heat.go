@@ -259,6 +259,24 @@ func (g *Grid) lookup(key uint64) int32 {
 	return int32(len(g.cells) - 1)
 }
 
+// densePos returns the position in cells of the cell at col, row through
+// the dense table; small enough to be inlined into the per-point path,
+// with a new cell's bookkeeping out of line.
+func (g *Grid) densePos(col, row uint32) int32 {
+	slot := int(row)*int(g.cols) + int(col)
+	if pos := g.dense[slot] - 1; pos >= 0 {
+		return pos
+	}
+	return g.newDense(slot, col, row)
+}
+
+func (g *Grid) newDense(slot int, col, row uint32) int32 {
+	pos := int32(len(g.cells))
+	g.dense[slot] = pos + 1
+	g.cells = append(g.cells, cellSum{key: uint64(row)<<32 | uint64(col)})
+	return pos
+}
+
 // Add bins one point. p must be Valid (stores only hold valid points).
 func (g *Grid) Add(p post.Point) { g.AddLatLon(p.Lat, p.Lon) }
 
@@ -277,12 +295,7 @@ func (g *Grid) AddLatLon(lat, lon float64) {
 		// view at zoom 2) is cheaper than comparing with the last key
 		// and then looking up anyway whenever consecutive points are in
 		// different cells, as they mostly are across a whole language.
-		slot := int(row)*int(g.cols) + int(col)
-		if pos = g.dense[slot] - 1; pos < 0 {
-			pos = int32(len(g.cells))
-			g.dense[slot] = pos + 1
-			g.cells = append(g.cells, cellSum{key: uint64(row)<<32 | uint64(col)})
-		}
+		pos = g.densePos(col, row)
 	} else {
 		key := uint64(row)<<32 | uint64(col)
 		pos = g.lastPos
@@ -306,17 +319,11 @@ func (g *Grid) AddCell(col, row uint32, n int64, latSum, lonSum uint64) {
 	if n <= 0 {
 		return
 	}
-	key := uint64(row)<<32 | uint64(col)
 	var pos int32
 	if g.isDense {
-		slot := int(row)*int(g.cols) + int(col)
-		if pos = g.dense[slot] - 1; pos < 0 {
-			pos = int32(len(g.cells))
-			g.dense[slot] = pos + 1
-			g.cells = append(g.cells, cellSum{key: key})
-		}
+		pos = g.densePos(col, row)
 	} else {
-		pos = g.lookup(key)
+		pos = g.lookup(uint64(row)<<32 | uint64(col))
 	}
 	c := &g.cells[pos]
 	c.latSum.add(latSum)

@@ -327,10 +327,7 @@ func TestCancellation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			out := make(chan ingest.Message)
-			done := make(chan error, 1)
-			go func() { done <- src.Run(ctx, out) }()
+			out, done, cancel := startRun(src, 0)
 			if tt.name != "skipping" {
 				for range 100 {
 					<-out
@@ -429,10 +426,7 @@ func TestRunCancelWhileStreamIsQuiet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	out := make(chan ingest.Message, 4)
-	done := make(chan error, 1)
-	go func() { done <- src.Run(ctx, out) }()
+	out, done, cancel := startRun(src, 4)
 	if _, err := pw.Write([]byte("{\"a\":1}\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -495,4 +489,13 @@ func TestOpenDecompresses(t *testing.T) {
 	if _, err := Open(filepath.Join(dir, "absent")); err == nil {
 		t.Error("Open of a missing file: no error")
 	}
+}
+
+// startRun runs src into a channel of buffer messages until cancel; Run's
+// error arrives on done.
+func startRun(src *Source, buffer int) (out chan ingest.Message, done chan error, cancel context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out, done = make(chan ingest.Message, buffer), make(chan error, 1)
+	go func() { done <- src.Run(ctx, out) }()
+	return out, done, cancel
 }

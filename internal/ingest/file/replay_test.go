@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/geoheat/geoheat/internal/ingest"
 	"github.com/geoheat/geoheat/internal/testenv"
 )
 
@@ -241,10 +240,7 @@ func TestArchiveReplayCancelled(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		out := make(chan ingest.Message)
-		done := make(chan error, 1)
-		go func() { done <- src.Run(ctx, out) }()
+		out, done, cancel := startRun(src, 0)
 		for range after {
 			<-out
 		}

@@ -815,21 +815,10 @@ func (f *heatFilter) scanEdges(v *heatView, sum *summary, g *analysis.Grid, from
 		}
 		size := blockChunks(0) * chunkLen
 		for at := from; at < to; at += size {
+			// A block in use is wholly held, so are its level-0 parts:
+			// drops forget only blocks that end before the first chunk.
 			c := (v.geo.base*chunkLen + v.geo.head + at) >> chunkShift
 			part := v.geo.agg[0].at(c / blockChunks(0))
-			if part == nil || len(part.order[0])+len(part.order[1]) == 0 {
-				// Not expected (a block is built from parts that stay
-				// while it is in use): read its points in these cells.
-				for i := at; i < at+size; i++ {
-					p := v.geo.Ptr(i)
-					col, row := analysis.CellIndex(p.point(), aggMaxZoom)
-					if row >= cr.r0 && row <= cr.r1 && col >= cr.c0 && col <= cr.c1 && f.box.Contains(p.point()) &&
-						(!v.checkGeo || f.geo.Has(v.geoMeta.At(i).source)) {
-						g.AddLatLon(p.lat, p.lon)
-					}
-				}
-				continue
-			}
 			f.work += part.eachInCells(v.classes, cr, &box, func(pos int) {
 				i := at + pos
 				f.work++

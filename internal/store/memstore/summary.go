@@ -150,9 +150,6 @@ func (lv *aggLevel) set(b int, s *summary) {
 	if len(lv.s) == 0 {
 		lv.first = b
 	}
-	if b < lv.first+len(lv.s) {
-		return // built already (cannot happen: blocks fill once)
-	}
 	for lv.first+len(lv.s) < b {
 		lv.s = append(lv.s, nil)
 	}
@@ -429,8 +426,7 @@ func (s *summary) memBytes() int64 {
 type heatSums struct {
 	zoom       int
 	world      bool
-	pointsOnly bool   // zoom > aggMaxZoom: no summary cell is added
-	shift      uint32 // aggMaxZoom − zoom: finest cells per query cell, as a shift
+	pointsOnly bool // zoom > aggMaxZoom: no summary cell is added
 	// coarse: rows r0..r1 and columns c0..c1 of the query's zoom lie in
 	// the box (hasCoarse); fine: rows R0..R1, columns C0..C1 of the
 	// finest zoom do.
@@ -492,7 +488,6 @@ func newHeatSums(box analysis.Box, zoom int) (heatSums, bool) {
 		hs.edges = []cellRange{{br0, br1, bc0, bc1}}
 		return hs, true
 	}
-	hs.shift = uint32(aggMaxZoom - zoom)
 	var okR, okC bool
 	hs.r0, hs.r1, okR = wholeCells(b.South, b.North, 90, zoom, 8<<zoom)
 	hs.c0, hs.c1, okC = wholeCells(b.West, b.East, 180, zoom, 16<<zoom)
@@ -536,7 +531,7 @@ func (hs *heatSums) addSummary(s *summary, classes [2]bool, g *analysis.Grid) (r
 		g.AddCell(c.col(), c.row(), int64(c.n), c.lat, c.lon)
 		read++
 	}
-	sh := hs.shift
+	sh := uint32(aggMaxZoom - hs.zoom) // finest cells per query cell, as a shift
 	addFine := func(c aggCell) {
 		g.AddCell(c.col()>>sh, c.row()>>sh, int64(c.n), c.lat, c.lon)
 		read++
