@@ -562,7 +562,9 @@ func (s *Store) apply(b *batch, now int64) {
 				}
 			}
 			for _, r := range postTags {
-				l.tagPts.add(tagIDs[r], uint32(l.geoNext))
+				if tp, full := l.tagPts.add(tagIDs[r], uint32(l.geoNext)); full {
+					s.sumJobs = append(s.sumJobs, tp.blockJob(l, tagIDs[r]))
+				}
 			}
 			l.geoNext++
 		}

@@ -350,7 +350,7 @@ type heatFilter struct {
 	cells    boxCells
 	useCells bool
 	// sums: how the query reads block summaries (summary.go); useSums
-	// when it can (no tag, no Last, a zoom and box summaries serve).
+	// when it can (no Last, a zoom and box summaries serve).
 	sums    heatSums
 	useSums bool
 	// work counts what the scan read: points, one by one, and summary
@@ -392,10 +392,13 @@ type heatView struct {
 	useSums bool
 	// tagPos: with a tag filter and no Last, the positions of the tag's
 	// points (tagPoints, absolute) and geoFt the absolute position of the
-	// view's first point.
-	tagPos []uint32
-	geoFt  uint32
-	byPos  bool
+	// view's first point; tagFront the list's index of tagPos[0] (counted
+	// from its first entry ever) and tagAgg copies of its summary lists.
+	tagPos   []uint32
+	geoFt    uint32
+	byPos    bool
+	tagFront uint64
+	tagAgg   [maxAggLevels]aggLevel
 }
 
 // snapshotDeque returns a view of d sharing its chunks (not its slice of
@@ -471,7 +474,7 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 		f.latOnly, f.south, f.north = true, bb.South, bb.North
 	}
 	f.cells, f.useCells = heatCells(box)
-	if useSummaries && q.Last == 0 && q.Tag == "" {
+	if useSummaries && q.Last == 0 && (q.Tag == "" || useTagPoints) {
 		f.sums, f.useSums = newHeatSums(box, q.Zoom)
 	}
 	tag := ""
@@ -514,6 +517,16 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 		heatWorkHook(f.work)
 	}
 	return sc.grid.Result(q.Limit), nil
+}
+
+// copyLevels copies summary lists into dst: a drop clears the live ones'
+// front entries. The summaries themselves never change.
+func (sc *heatScratch) copyLevels(dst, src *[maxAggLevels]aggLevel) {
+	for k, lv := range src {
+		at := len(sc.aggPtrs)
+		sc.aggPtrs = append(sc.aggPtrs, lv.s...)
+		dst[k] = aggLevel{first: lv.first, s: sc.aggPtrs[at:len(sc.aggPtrs):len(sc.aggPtrs)]}
+	}
 }
 
 // release empties the scratch's chunk pointer buffers, so a pooled scratch
@@ -574,15 +587,9 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 		if f.useSums {
 			v.classes, v.useSums = classesFor(f.geo, l.heldSources())
 		}
-		if v.useSums {
-			// Copies of the summary lists: a drop clears the live ones'
-			// front entries. The summaries themselves never change.
+		if v.useSums && !f.byTag {
 			v.geo.base = l.geo.base
-			for k, lv := range l.geo.agg {
-				at := len(sc.aggPtrs)
-				sc.aggPtrs = append(sc.aggPtrs, lv.s...)
-				v.geo.agg[k] = aggLevel{first: lv.first, s: sc.aggPtrs[at:len(sc.aggPtrs):len(sc.aggPtrs)]}
-			}
+			sc.copyLevels(&v.geo.agg, &l.geo.agg)
 		}
 		if v.checkGeo = !l.geoBySource().Covers(f.geo); v.checkGeo {
 			v.geoMeta, sc.metaPtrs = snapshotDeque(&l.geoMeta, sc.metaPtrs)
@@ -590,7 +597,13 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 		if f.byTag && q.Last == 0 && useTagPoints {
 			// The tag's list is appended to, never written below its
 			// length, so this copy of its slice stays valid.
-			v.byPos, v.tagPos, v.geoFt = true, l.tagPts.of(f.tag), uint32(l.geoNext-uint64(l.geo.Len()))
+			v.byPos, v.geoFt = true, uint32(l.geoNext-uint64(l.geo.Len()))
+			if tp := l.tagPts.of(f.tag); tp != nil {
+				v.tagPos, v.tagFront = tp.pos, tp.front
+				if v.useSums && tp.sums != nil {
+					sc.copyLevels(&v.tagAgg, tp.sums)
+				}
+			}
 		} else if f.byTag {
 			v.tagEnds, sc.u32Ptrs = snapshotDeque(&l.tagEnds, sc.u32Ptrs)
 			v.tags, sc.u32Ptrs = snapshotDeque(&l.tags, sc.u32Ptrs)
@@ -644,7 +657,8 @@ func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, 
 								return false
 							}
 							f.work += f.sums.addSummary(sum, v.classes, g)
-							return f.scanEdges(v, sum, g, from, to)
+							abs := v.geo.base*chunkLen + v.geo.head
+							return f.scanEdges(v, &v.geo.agg, abs, sum, g, from, to, func(i int) int { return i })
 						},
 						func(from, to int) bool { return f.scanRun(v, g, from, to, check) })
 				} else {
@@ -771,27 +785,43 @@ var useTagPoints = true
 var heatWorkHook func(work int64)
 
 // scanTagged bins the points of the view's tag list that lie in its runs
-// and pass the filter; false when check stopped it.
+// and pass the filter, adding the summaries of the list's whole blocks
+// that lie in one run instead of their points; false when check stopped
+// it.
 func (f *heatFilter) scanTagged(v *heatView, g *analysis.Grid, check func() bool) bool {
 	if len(v.spans) == 0 {
 		return true
 	}
 	// Skip the list's points older than the first run in one search.
 	first := v.spans[0].from
-	at := sort.Search(len(v.tagPos), func(n int) bool { return int(v.tagPos[n]-v.geoFt) >= first })
+	n := sort.Search(len(v.tagPos), func(n int) bool { return int(v.tagPos[n]-v.geoFt) >= first })
+	index := func(n int) int { return int(v.tagPos[n] - v.geoFt) }
 	k := 0
-	for n, abs := range v.tagPos[at:] {
-		if n&chunkMask == 0 && !check() {
+	for read := 0; n < len(v.tagPos); n++ {
+		if read&chunkMask == 0 && !check() {
 			return false
 		}
-		f.work++
-		i := int(abs - v.geoFt)
+		read++
+		i := index(n)
 		for k < len(v.spans) && v.spans[k].to <= i {
 			k++
 		}
 		if k == len(v.spans) {
 			break
 		}
+		if a := v.tagFront + uint64(n); v.useSums && a&chunkMask == 0 {
+			sum, size := blockAt(&v.tagAgg, int(a>>chunkShift), len(v.tagPos)-n)
+			if sum != nil && i >= v.spans[k].from && index(n+size-1) < v.spans[k].to {
+				if !check() {
+					return false
+				}
+				f.work += f.sums.addSummary(sum, v.classes, g)
+				f.scanEdges(v, &v.tagAgg, int(a)-n, sum, g, n, n+size, index)
+				n += size - 1
+				continue
+			}
+		}
+		f.work++
 		if i < v.spans[k].from || v.checkGeo && !f.geo.Has(v.geoMeta.At(i).source) {
 			continue
 		}
@@ -803,11 +833,14 @@ func (f *heatFilter) scanTagged(v *heatView, g *analysis.Grid, check func() bool
 	return true
 }
 
-// scanEdges bins the points [from, to) of a view (a summarised block)
-// that lie in the box in the finest cells that are not whole (the box's
-// border; the whole box for a map finer than the summaries): through the
-// level-0 summaries' order, only in blocks holding any point there.
-func (f *heatFilter) scanEdges(v *heatView, sum *summary, g *analysis.Grid, from, to int) bool {
+// scanEdges bins the points [from, to) of a summarised block that lie in
+// the box in the finest cells that are not whole (the box's border; the
+// whole box for a map finer than the summaries): through the level-0
+// summaries' order (agg's), only in blocks holding any point there. The
+// block is of the view's points (index is the identity) or of its tag's
+// list (index maps an entry to its point); abs is the absolute number of
+// entry 0.
+func (f *heatFilter) scanEdges(v *heatView, agg *[maxAggLevels]aggLevel, abs int, sum *summary, g *analysis.Grid, from, to int, index func(int) int) bool {
 	box := f.box.BBox()
 	for _, cr := range f.sums.edges {
 		if !cr.has(sum, v.classes, &box) {
@@ -817,10 +850,10 @@ func (f *heatFilter) scanEdges(v *heatView, sum *summary, g *analysis.Grid, from
 		for at := from; at < to; at += size {
 			// A block in use is wholly held, so are its level-0 parts:
 			// drops forget only blocks that end before the first chunk.
-			c := (v.geo.base*chunkLen + v.geo.head + at) >> chunkShift
-			part := v.geo.agg[0].at(c / blockChunks(0))
+			c := (abs + at) >> chunkShift
+			part := agg[0].at(c / blockChunks(0))
 			f.work += part.eachInCells(v.classes, cr, &box, func(pos int) {
-				i := at + pos
+				i := index(at + pos)
 				f.work++
 				if v.checkGeo && !f.geo.Has(v.geoMeta.At(i).source) {
 					return

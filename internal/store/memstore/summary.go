@@ -156,10 +156,14 @@ func (lv *aggLevel) set(b int, s *summary) {
 	lv.s = append(lv.s, s)
 }
 
-// dropBefore forgets the blocks that end at or before chunk c (absolute).
-func (lv *aggLevel) dropBefore(c, k int) {
+// dropBefore forgets the blocks that end at or before chunk c (absolute)
+// and returns the bytes they held.
+func (lv *aggLevel) dropBefore(c, k int) (freed int64) {
 	n := 0
 	for n < len(lv.s) && (lv.first+n+1)*blockChunks(k) <= c {
+		if lv.s[n] != nil {
+			freed += lv.s[n].memBytes()
+		}
 		n++
 	}
 	if n > 0 {
@@ -167,19 +171,29 @@ func (lv *aggLevel) dropBefore(c, k int) {
 		lv.s = lv.s[n:]
 		lv.first += n
 	}
+	return freed
 }
 
-// summaryJob is a block of chunks that filled, to be summarised once
+// summaryJob is a block of points that filled, to be summarised once
 // apply has released the lock: building a summary reads tens of thousands
 // of points, merging one of the last level millions of cells, and queries
-// should not wait for that. Chunks never change once full, so the job
-// holds their pointers and reads them without the lock; the writer holds
-// writeMu throughout, so nothing is dropped or summarised meanwhile.
+// should not wait for that. Points never change once appended, so the job
+// reads them without the lock; the writer holds writeMu throughout, so
+// nothing is appended, dropped or summarised meanwhile.
+//
+// A job is a language's block (p set: 32 full chunks of its points) or a
+// hashtag's (tag set: 32 × 1,024 of the tag's point positions, whose
+// points are l's).
 type summaryJob struct {
 	p    *pointDeque
-	abs  int // absolute number of the block's last chunk
+	abs  int // absolute number of the block's last chunk (for a tag, of its list's)
 	geo  []*chunk[geoRec]
 	meta []*chunk[geoMeta]
+
+	l     *lang
+	tag   *posting
+	tagID uint32
+	pos   []uint32 // the tag block's point positions (absolute, wrapping)
 }
 
 // blockFilled returns the job of the level-0 block that chunk ci, just
@@ -201,71 +215,133 @@ func (p *pointDeque) blockFilled(ci int, meta *deque[geoMeta]) (summaryJob, bool
 // they complete, publishing each under mu. Caller holds writeMu, not mu.
 func (s *Store) runSummaryJobs() {
 	for i, job := range s.sumJobs {
-		p := job.p
-		sum := summarizeChunks(job.geo, job.meta)
-		for k := 0; ; k++ {
-			size := blockChunks(k)
-			b := (job.abs+1)/size - 1
-			s.mu.Lock()
-			held := (b+1)*size > p.base // not dropped meanwhile
-			if held {
-				p.agg[k].set(b, sum)
-			}
-			s.mu.Unlock()
-			if !held || k+1 == aggLevels || (job.abs+1)%blockChunks(k+1) != 0 {
-				break
-			}
-			// Reading agg without mu is safe here: only this writer
-			// changes it, and it holds writeMu.
-			parts := make([]*summary, 0, 1<<aggFanShift)
-			for c := (b + 1 - 1<<aggFanShift); c <= b; c++ {
-				part := p.agg[k].at(c)
-				if part == nil {
-					break
-				}
-				parts = append(parts, part)
-			}
-			if len(parts) < 1<<aggFanShift {
-				break
-			}
-			sum = mergeSummaries(parts)
-		}
 		s.sumJobs[i] = summaryJob{}
+		if job.p != nil {
+			p := job.p
+			s.publishLevels(job.abs, summarizeChunks(job.geo, job.meta), aggOwner{
+				levels: func() *[maxAggLevels]aggLevel { return &p.agg },
+				held:   func(end int) bool { return end > p.base },
+			})
+			continue
+		}
+		sum := summarizeTagBlock(job.l, job.pos)
+		if sum == nil {
+			continue // its points were dropped meanwhile
+		}
+		tp, l := job.tag, job.l
+		s.publishLevels(job.abs, sum, aggOwner{
+			levels: func() *[maxAggLevels]aggLevel {
+				if tp.sums == nil {
+					tp.sums = new([maxAggLevels]aggLevel)
+				}
+				return tp.sums
+			},
+			// Not dropped meanwhile, nor the tag's list forgotten.
+			held:  func(end int) bool { return end > int(tp.front>>chunkShift) && l.tagPts.byTag[job.tagID] == tp },
+			added: func(sum *summary) { l.tagPts.bytes += sum.memBytes() },
+		})
 	}
 	s.sumJobs = s.sumJobs[:0]
 }
 
+// aggOwner is what holds a block's summaries: a language's points or a
+// hashtag's list. Its functions run under mu.
+type aggOwner struct {
+	levels func() *[maxAggLevels]aggLevel
+	// held reports whether the chunks before end (absolute) are not all
+	// dropped.
+	held  func(end int) bool
+	added func(*summary) // nil, or told of every summary published
+}
+
+// publishLevels publishes sum, the level-0 summary of the block ending at
+// absolute chunk abs, and merges the blocks of higher levels it completes.
+// Caller holds writeMu, not mu.
+func (s *Store) publishLevels(abs int, sum *summary, o aggOwner) {
+	for k := 0; ; k++ {
+		size := blockChunks(k)
+		b := (abs+1)/size - 1
+		s.mu.Lock()
+		held := o.held((b + 1) * size)
+		if held {
+			o.levels()[k].set(b, sum)
+			if o.added != nil {
+				o.added(sum)
+			}
+		}
+		s.mu.Unlock()
+		if !held || k+1 == aggLevels || (abs+1)%blockChunks(k+1) != 0 {
+			return
+		}
+		// Reading the levels without mu is safe here: only this writer
+		// changes them, and it holds writeMu.
+		lv := &o.levels()[k]
+		parts := make([]*summary, 0, 1<<aggFanShift)
+		for c := (b + 1 - 1<<aggFanShift); c <= b; c++ {
+			part := lv.at(c)
+			if part == nil {
+				break
+			}
+			parts = append(parts, part)
+		}
+		if len(parts) < 1<<aggFanShift {
+			return
+		}
+		sum = mergeSummaries(parts)
+	}
+}
+
 // summarizeChunks summarises full chunks of points (a level-0 block).
 func summarizeChunks(chunks []*chunk[geoRec], metas []*chunk[geoMeta]) *summary {
+	return summarize(len(chunks)*chunkLen, func(i int) (*geoRec, post.GeoSource) {
+		return &chunks[i>>chunkShift][i&chunkMask], metas[i>>chunkShift][i&chunkMask].source
+	})
+}
+
+// summarizeTagBlock summarises a hashtag's block of points (positions in
+// l's points), or returns nil when its first point was dropped. Caller
+// holds writeMu.
+func summarizeTagBlock(l *lang, pos []uint32) *summary {
+	front := uint32(l.geoNext - uint64(l.geo.Len()))
+	if int(pos[0]-front) >= l.geo.Len() {
+		return nil // wrapped below the front: dropped
+	}
+	return summarize(len(pos), func(i int) (*geoRec, post.GeoSource) {
+		at := int(pos[i] - front)
+		return l.geo.Ptr(at), l.geoMeta.At(at).source
+	})
+}
+
+// summarize summarises the n points point returns (n ≤ 65,536: the order
+// holds 2-byte positions).
+func summarize(n int, point func(i int) (*geoRec, post.GeoSource)) *summary {
 	var cells [2][]aggCell
 	var boxes [2][]cellBox
 	var idx [2]map[uint32]int32
-	keys := make([]uint32, len(chunks)*chunkLen) // per position: class<<31 | finest key
-	for ci, c := range chunks {
-		m := metas[ci]
-		for i := range c {
-			k := classOf(m[i].source)
-			if idx[k] == nil {
-				idx[k] = make(map[uint32]int32, 1024)
-			}
-			col, row := analysis.CellIndex(c[i].point(), aggMaxZoom)
-			key := row<<16 | col
-			keys[ci*chunkLen+i] = uint32(k)<<31 | key
-			pb := boxOfPoint(c[i].lat, c[i].lon)
-			at, ok := idx[k][key]
-			if !ok {
-				at = int32(len(cells[k]))
-				idx[k][key] = at
-				cells[k] = append(cells[k], aggCell{key: key})
-				boxes[k] = append(boxes[k], pb)
-			}
-			qLat, qLon := analysis.Quantize(c[i].lat, c[i].lon)
-			a := &cells[k][at]
-			a.n++
-			a.lat += qLat
-			a.lon += qLon
-			boxes[k][at] = boxes[k][at].union(pb)
+	keys := make([]uint32, n) // per position: class<<31 | finest key
+	for i := range n {
+		g, src := point(i)
+		k := classOf(src)
+		if idx[k] == nil {
+			idx[k] = make(map[uint32]int32, 1024)
 		}
+		col, row := analysis.CellIndex(g.point(), aggMaxZoom)
+		key := row<<16 | col
+		keys[i] = uint32(k)<<31 | key
+		pb := boxOfPoint(g.lat, g.lon)
+		at, ok := idx[k][key]
+		if !ok {
+			at = int32(len(cells[k]))
+			idx[k][key] = at
+			cells[k] = append(cells[k], aggCell{key: key})
+			boxes[k] = append(boxes[k], pb)
+		}
+		qLat, qLon := analysis.Quantize(g.lat, g.lon)
+		a := &cells[k][at]
+		a.n++
+		a.lat += qLat
+		a.lon += qLon
+		boxes[k][at] = boxes[k][at].union(pb)
 	}
 	s := new(summary)
 	for k := range cells {

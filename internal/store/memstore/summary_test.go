@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -18,21 +19,34 @@ import (
 // summarised and one beyond, for the world, the dashboard's band, boxes
 // whose borders cut cells, time spans that cut blocks, languages and
 // provenance sets, with posts arriving out of time order, points on cell
-// edges, dense points across the boxes' borders, inferred points, and the
+// edges, dense points across the boxes' borders, inferred points, runs of
+// backfilled posts (gaps inside blocks in a time range), and the
 // oldest posts dropped (so the oldest block is partly gone). Blocks of 2, 4 and 8 chunks reach every level.
 func TestHeatThroughSummaries(t *testing.T) {
 	defer func(shift int) { aggFanShift = shift }(aggFanShift)
 	aggFanShift = 1
 	rng := rand.New(rand.NewPCG(3, 4))
+	batches := 0
 	mix := func(b []post.Post) []post.Post {
+		// Backfills: runs of batches two hours old, so that a range
+		// skips runs of points in the middle (gaps inside blocks).
+		batches++
+		backfill := batches%25 < 4
 		for i := range b {
 			p := &b[i]
+			if backfill {
+				p.Time = p.Time.Add(-2 * time.Hour)
+			}
 			// Late posts: up to ten minutes before their neighbours.
 			if rng.IntN(10) == 0 {
 				p.Time = p.Time.Add(-time.Duration(rng.IntN(600)) * time.Second)
 			}
 			if !p.HasPoint {
 				continue
+			}
+			if rng.IntN(2) == 0 {
+				// A busy tag: its list fills blocks of every level.
+				p.Hashtags = append(p.Hashtags, "Busy")
 			}
 			switch rng.IntN(8) {
 			case 0: // on a zoom-3 cell edge
@@ -63,6 +77,31 @@ func TestHeatThroughSummaries(t *testing.T) {
 	}
 	if blocks < 20 {
 		t.Fatalf("%d blocks summarised; the test needs many", blocks)
+	}
+	// The busy tag's lists have blocks of every level, and the lists'
+	// byte counts follow their summaries through the drops.
+	var tagLevels [maxAggLevels]int
+	for _, l := range s.langs {
+		var bytes int64
+		for _, p := range l.tagPts.byTag {
+			bytes += postingEntryBytes + int64(cap(p.pos))*4 + tagSumBytes(p)
+			if p.sums == nil {
+				continue
+			}
+			for k, lv := range p.sums {
+				for _, b := range lv.s {
+					tagLevels[k] += b2i(b != nil)
+				}
+			}
+		}
+		if bytes != l.tagPts.bytes {
+			t.Errorf("%s: tag lists counted at %d bytes, hold %d", l.key, l.tagPts.bytes, bytes)
+		}
+	}
+	for k := range aggLevels {
+		if tagLevels[k] == 0 {
+			t.Fatalf("tag lists summarised %v blocks per level; the test needs every level", tagLevels[:aggLevels])
+		}
 	}
 	// The tag lists hold exactly the held points' distinct tags: drops
 	// took the dropped points out.
@@ -106,7 +145,7 @@ func TestHeatThroughSummaries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tags := []string{""}
+	tags := []string{"", "busy"}
 	for _, lt := range top[:min(2, len(top))] {
 		for _, tc := range lt.Tags {
 			tags = append(tags, tc.Tag)
@@ -237,9 +276,20 @@ func TestHeatCostFollowsTheView(t *testing.T) {
 		// read point by point but the newest blocks.
 		"Western Europe, on cell edges": {BBox: store.BBox{West: -57 * 0.17578125, South: 199 * 0.17578125, East: 114 * 0.17578125, North: 341 * 0.17578125}, Zoom: 5},
 		"world, last hour":              {Window: time.Hour, Zoom: 3},
+		// A busy tag (on half the points): its list's blocks.
+		"hashtag, everything":     {Tag: "busy", Zoom: 3},
+		"hashtag, Western Europe": {Tag: "busy", BBox: store.BBox{West: -10, South: 35, East: 20, North: 60}, Zoom: 5},
+	}
+	busy := func(b []post.Post) []post.Post {
+		for i := range b {
+			if b[i].HasPoint && i%2 == 0 {
+				b[i].Hashtags = append(b[i].Hashtags, "busy")
+			}
+		}
+		return b
 	}
 	cost := func(n int, summaries bool) map[string]int64 {
-		s := fillWith(t, Options{}, n, nil)
+		s := fillWith(t, Options{}, n, busy)
 		defer s.Close()
 		useSummaries = summaries
 		defer func() { useSummaries = true }()
@@ -290,7 +340,7 @@ func TestSummariesWhileRecording(t *testing.T) {
 		}
 		done <- nil
 	}()
-	queries := []store.HeatQuery{{Zoom: 3}, {Lang: "en", Zoom: 5, BBox: store.BBox{West: -10, South: 35, East: 20, North: 60}}, {Window: 10 * time.Minute, Zoom: 2}}
+	queries := []store.HeatQuery{{Zoom: 3}, {Lang: "en", Zoom: 5, BBox: store.BBox{West: -10, South: 35, East: 20, North: 60}}, {Window: 10 * time.Minute, Zoom: 2}, {Tag: "tag0", Zoom: 4}}
 	for running := true; running; {
 		select {
 		case err := <-done:
@@ -320,5 +370,56 @@ func TestSummariesWhileRecording(t *testing.T) {
 		if via.Points == 0 || !reflect.DeepEqual(via, all) {
 			t.Errorf("%+v: %d points through summaries, %d point by point (or they differ)", q, via.Points, all.Points)
 		}
+	}
+}
+
+// TestTagBlocksAtSpanGaps checks that a hashtag's block summary is used
+// only when every one of its points is in the query's span: here the
+// tag's second block (of 2,048 points, blocks of 2 chunks) begins, or
+// ends, with points backfilled before the range, which the range skips.
+func TestTagBlocksAtSpanGaps(t *testing.T) {
+	defer func(shift int) { aggFanShift = shift }(aggFanShift)
+	aggFanShift = 1
+	size := blockChunks(0) * chunkLen
+	for _, gap := range []struct {
+		name     string
+		from, to int // the backfilled posts
+	}{
+		{"gap at the block's start", size, size + 3},
+		{"gap at the block's end", 2*size - 3, 2 * size},
+		{"gap inside the block", size + 100, size + 103},
+		{"the block's last point", 2*size - 1, 2 * size},
+		{"the block's first point", size, size + 1},
+	} {
+		t.Run(gap.name, func(t *testing.T) {
+			s := open(t, Options{Now: storetest.NewClock(storetest.T0.Add(24 * time.Hour)).Now})
+			defer s.Close()
+			posts := make([]post.Post, 3*size)
+			for i := range posts {
+				at := storetest.T0.Add(time.Hour + time.Duration(i)*time.Second)
+				if i >= gap.from && i < gap.to {
+					at = storetest.T0 // before the range below
+				}
+				posts[i] = post.Post{ID: fmt.Sprint(i + 1), Time: at, Lang: "en", Hashtags: []string{"x"},
+					HasPoint: true, Point: post.Point{Lat: 10 + float64(i%97)*0.3, Lon: -20 + float64(i%89)*0.4}}
+			}
+			for b := 0; b < len(posts); b += 256 {
+				if err := s.Record(context.Background(), posts[b:b+256]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			id, _ := s.tags.Lookup("x")
+			if p := s.langs[0].tagPts.of(id); p == nil || p.sums == nil || p.sums[1].at(0) == nil {
+				t.Fatal("the tag's list has no level-1 block: the test needs one")
+			}
+			q := store.HeatQuery{Tag: "x", Zoom: 3, Range: store.Range{From: storetest.T0.Add(time.Hour), To: storetest.T0.Add(3 * time.Hour)}}
+			via, err := s.Heat(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := int64(3*size - (gap.to - gap.from)); via.Points != want {
+				t.Errorf("%d points through the tag's summaries, want %d", via.Points, want)
+			}
+		})
 	}
 }

@@ -12,22 +12,36 @@ import "unsafe"
 // at 2^32 like geoRec.post), ascending. Points drop from the front in
 // order, so a dropped point is the first entry of each of its tags'
 // lists.
+//
+// A busy tag's list is itself summarised like a language's points
+// (summary.go): every 32 × 1,024 entries of the list (counted from the
+// list's first ever entry) make a level-0 block, 32 of those a level-1
+// one, and so on, so that a busy tag's map over a long span adds the
+// cells of whole blocks instead of reading their points. A tag on fewer
+// than 32,768 held points has none.
 type tagPoints struct {
 	byTag map[uint32]*posting
-	bytes int64 // the lists' capacity and the map's entries, kept as they change
+	// bytes: the lists' capacity, the map's entries and the summaries,
+	// kept as they change.
+	bytes int64
 }
 
 // posting is one hashtag's points. Its array is never written below len
 // once appended, so a query may read a copy of the slice without the lock
 // while Record appends: shrinking allocates a new array.
-type posting struct{ pos []uint32 }
+type posting struct {
+	pos   []uint32
+	front uint64                  // entries dropped: the list's absolute index of pos[0]
+	sums  *[maxAggLevels]aggLevel // the list's block summaries; nil before the first
+}
 
 // postingEntryBytes estimates a map entry and its posting.
 const postingEntryBytes = 48 + int64(unsafe.Sizeof(posting{}))
 
 // add records that the point at abs carries tag (a post naming a tag
-// twice is recorded once).
-func (tp *tagPoints) add(tag, abs uint32) {
+// twice is recorded once). It returns the posting and true when the entry
+// filled a level-0 block of the list.
+func (tp *tagPoints) add(tag, abs uint32) (*posting, bool) {
 	if tp.byTag == nil {
 		tp.byTag = make(map[uint32]*posting)
 	}
@@ -38,11 +52,20 @@ func (tp *tagPoints) add(tag, abs uint32) {
 		tp.bytes += postingEntryBytes
 	}
 	if n := len(p.pos); n > 0 && p.pos[n-1] == abs {
-		return
+		return p, false
 	}
 	before := cap(p.pos)
 	p.pos = append(p.pos, abs)
 	tp.bytes += int64(cap(p.pos)-before) * 4
+	size := blockChunks(0) * chunkLen
+	return p, len(p.pos) >= size && (p.front+uint64(len(p.pos)))%uint64(size) == 0
+}
+
+// blockJob returns the job that summarises p's block just filled by add.
+func (p *posting) blockJob(l *lang, tag uint32) summaryJob {
+	size := blockChunks(0) * chunkLen
+	end := p.front + uint64(len(p.pos))
+	return summaryJob{abs: int(end>>chunkShift) - 1, l: l, tag: p, tagID: tag, pos: p.pos[len(p.pos)-size:]}
 }
 
 // dropFront forgets the point at abs, the oldest held, from tag's list.
@@ -52,10 +75,16 @@ func (tp *tagPoints) dropFront(tag, abs uint32) {
 		return // a tag the post named twice: gone with its first mention
 	}
 	p.pos = p.pos[1:]
+	p.front++
+	if p.sums != nil && p.front&chunkMask == 0 {
+		for k := range p.sums {
+			tp.bytes -= p.sums[k].dropBefore(int(p.front>>chunkShift), k)
+		}
+	}
 	switch {
 	case len(p.pos) == 0:
 		delete(tp.byTag, tag)
-		tp.bytes -= postingEntryBytes + int64(cap(p.pos)+1)*4
+		tp.bytes -= postingEntryBytes + int64(cap(p.pos)+1)*4 + tagSumBytes(p)
 	case cap(p.pos) > 64 && len(p.pos) < cap(p.pos)/4:
 		// Give back the dropped front: a fresh array, so that readers of
 		// the old one are not disturbed.
@@ -67,10 +96,20 @@ func (tp *tagPoints) dropFront(tag, abs uint32) {
 	}
 }
 
-// of returns tag's positions (ascending), nil when none.
-func (tp *tagPoints) of(tag uint32) []uint32 {
-	if p := tp.byTag[tag]; p != nil {
-		return p.pos
+// tagSumBytes is what p's summaries hold.
+func tagSumBytes(p *posting) (n int64) {
+	if p.sums == nil {
+		return 0
 	}
-	return nil
+	for _, lv := range p.sums {
+		for _, s := range lv.s {
+			if s != nil {
+				n += s.memBytes()
+			}
+		}
+	}
+	return n
 }
+
+// of returns tag's list, nil when none.
+func (tp *tagPoints) of(tag uint32) *posting { return tp.byTag[tag] }
