@@ -29,6 +29,11 @@ type Counter struct {
 	counts []uint32      // by id; zero for ids not seen since the last Reset
 	seen   []uint32      // ids in first-seen order
 	ranked []rankedCount // scratch for MostCommon
+	// first, once AddRanked was called since the last Reset, holds by id
+	// the smallest rank it was added with: ties are then ordered by it
+	// instead of by the order of the calls.
+	first  []uint64
+	byRank bool
 }
 
 // Grow makes room for ids below n, so that Add never has to grow the dense
@@ -65,6 +70,29 @@ func (c *Counter) AddAll(ids []uint32) {
 	}
 }
 
+// AddRanked counts n occurrences of id, the first of which is at rank in
+// the sequence counted (say a post's position and the tag's place in it).
+// For counts that arrive out of order (a block's precomputed counts, then
+// posts before them): MostCommon then orders equal counts by their
+// smallest rank, as counting the sequence in order would have. Mixing Add
+// and AddRanked between Resets is not meaningful.
+func (c *Counter) AddRanked(id, n uint32, rank uint64) {
+	if int(id) >= len(c.counts) {
+		c.Grow(int(id) + 1)
+	}
+	if len(c.first) < len(c.counts) {
+		c.first = append(c.first, make([]uint64, len(c.counts)-len(c.first))...)
+	}
+	c.byRank = true
+	if c.counts[id] == 0 {
+		c.seen = append(c.seen, id)
+		c.first[id] = rank
+	} else if rank < c.first[id] {
+		c.first[id] = rank
+	}
+	c.counts[id] += n
+}
+
 // Count reports how often id was counted since the last Reset.
 func (c *Counter) Count(id uint32) int64 {
 	if int(id) >= len(c.counts) {
@@ -83,13 +111,16 @@ func (c *Counter) Reset() {
 		c.counts[id] = 0
 	}
 	c.seen = c.seen[:0]
+	c.byRank = false
 }
 
-// rankedCount is a candidate for the top list: rank is the position in
-// first-seen order, the tie breaker.
+// rankedCount is a candidate for the top list: rank is the tie breaker
+// (the position in first-seen order, or the first rank AddRanked was
+// given), at the id's index in seen.
 type rankedCount struct {
 	count uint32
-	rank  uint32
+	at    uint32
+	rank  uint64
 }
 
 // before reports whether a sorts before b in most_common order.
@@ -111,11 +142,15 @@ func (c *Counter) MostCommon(n int, dst []IDCount) []IDCount {
 		return dst
 	}
 	cand := c.ranked[:0]
-	for rank, id := range c.seen {
-		cand = append(cand, rankedCount{count: c.counts[id], rank: uint32(rank)})
+	for at, id := range c.seen {
+		rank := uint64(at)
+		if c.byRank {
+			rank = c.first[id]
+		}
+		cand = append(cand, rankedCount{count: c.counts[id], at: uint32(at), rank: rank})
 	}
 	for _, rc := range selectBest(cand, n, rankedCount.before) {
-		dst = append(dst, IDCount{ID: c.seen[rc.rank], Count: int64(rc.count)})
+		dst = append(dst, IDCount{ID: c.seen[rc.at], Count: int64(rc.count)})
 	}
 	c.ranked = cand[:0]
 	return dst

@@ -107,6 +107,56 @@ func TestCounterMatchesNaive(t *testing.T) {
 	}
 }
 
+// TestAddRankedOutOfOrder counts a sequence in shuffled runs with
+// AddRanked (each run's counts with the rank of its first occurrence, as
+// a block's summary gives them) and checks that the list is the one
+// counting the sequence in order gives, ties included; a Reset in
+// between goes back to first-seen order.
+func TestAddRankedOutOfOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var c Counter
+	for round := range 200 {
+		vocab := 1 + rng.IntN(40)
+		ids := make([]uint32, rng.IntN(300))
+		for i := range ids {
+			f := rng.Float64()
+			ids[i] = uint32(f * f * float64(vocab))
+		}
+		// Cut the sequence into runs and count them in a random order.
+		var cuts []int
+		for i := 0; i < len(ids); i += 1 + rng.IntN(20) {
+			cuts = append(cuts, i)
+		}
+		c.Reset()
+		for _, k := range rng.Perm(len(cuts)) {
+			end := len(ids)
+			if k+1 < len(cuts) {
+				end = cuts[k+1]
+			}
+			first := map[uint32]int{}
+			n := map[uint32]uint32{}
+			for i := cuts[k]; i < end; i++ {
+				if _, ok := first[ids[i]]; !ok {
+					first[ids[i]] = i
+				}
+				n[ids[i]]++
+			}
+			for id, cnt := range n {
+				c.AddRanked(id, cnt, uint64(first[id]))
+			}
+		}
+		n := rng.IntN(12)
+		if got, want := c.MostCommon(n, nil), naiveMostCommon(ids, n); len(got)+len(want) > 0 && !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: ids %v n %d:\n got %v\nwant %v", round, ids, n, got, want)
+		}
+	}
+	c.Reset()
+	c.AddAll([]uint32{5, 2, 2, 5, 9})
+	if got := c.MostCommon(3, nil); !reflect.DeepEqual(got, []IDCount{{5, 2}, {2, 2}, {9, 1}}) {
+		t.Fatalf("after Reset, first-seen order again: %v", got)
+	}
+}
+
 func TestCounterResetClearsCounts(t *testing.T) {
 	var c Counter
 	c.Grow(4)

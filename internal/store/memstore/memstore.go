@@ -558,6 +558,7 @@ func (s *Store) apply(b *batch, now int64) {
 			l.geoBySrc[p.source]++
 			if end := l.geo.head + l.geo.n; end&chunkMask == 0 {
 				if job, ok := l.geo.blockFilled(end>>chunkShift-1, &l.geoMeta); ok {
+					job.l = l
 					s.sumJobs = append(s.sumJobs, job)
 				}
 			}

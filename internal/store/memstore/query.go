@@ -130,6 +130,10 @@ func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, err
 		}
 	}
 	cells := newBoxCells(box)
+	var sums *topSums
+	if ts, ok := newTopSums(box); ok && useSummaries && !q.BBox.IsZero() && q.Q == "" {
+		sums = &ts
+	}
 	out := make([]store.LangTop, len(langs), max(len(langs), 1))
 	// Each language's top list is its own: with more than a core's worth
 	// of work (every language of a busy box or range), the languages are
@@ -157,7 +161,7 @@ func (s *Store) Top(ctx context.Context, q store.TopQuery) ([]store.LangTop, err
 		var top []analysis.IDCount
 		for _, i := range shard {
 			l := langs[i]
-			s.countTopTags(c, spans, l, q, lo, hi, byQ[l], &cells)
+			s.countTopTags(c, spans, l, q, lo, hi, byQ[l], &cells, sums)
 			top = c.MostCommon(q.N, top[:0])
 			tags := make([]store.TagCount, len(top))
 			for k, tc := range top {
@@ -218,7 +222,7 @@ func shareOut(work []int, total int) [][]int {
 // query selects: those of the posts matching its search (matches, in post
 // order), of the posts with a point in its box, of its window or range, or
 // the Last newest. Caller holds mu.
-func (s *Store) countTopTags(c *analysis.Counter, spans *[]span, l *lang, q store.TopQuery, lo, hi int64, matches []uint32, cells *boxCells) {
+func (s *Store) countTopTags(c *analysis.Counter, spans *[]span, l *lang, q store.TopQuery, lo, hi int64, matches []uint32, cells *boxCells, sums *topSums) {
 	c.Reset()
 	c.Grow(s.tags.Size())
 	add := func(seg []uint32) bool { c.AddAll(seg); return true }
@@ -229,6 +233,12 @@ func (s *Store) countTopTags(c *analysis.Counter, spans *[]span, l *lang, q stor
 		// The posts with a point in the box, in post order (points are in
 		// post order), so ties keep the first seen first.
 		*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
+		if sums != nil {
+			if classes, ok := classesFor(q.Geo, l.heldSources()); ok {
+				s.countTopBlocks(c, l, *spans, sums, classes, cells, q.Geo)
+				return
+			}
+		}
 		check := !l.geoBySource().Covers(q.Geo)
 		tf := uint32(l.tagFront())
 		for _, sp := range *spans {
@@ -255,6 +265,64 @@ func (s *Store) countTopTags(c *analysis.Counter, spans *[]span, l *lang, q stor
 		l.tags.Segments(max(n-q.Last, 0), n, add)
 	}
 }
+
+// countTopBlocks counts into c the hashtags of l's points in the box and
+// runs, through the summaries of the whole blocks they cover (topSums)
+// and point by point elsewhere, every count with its rank. Caller holds
+// mu.
+func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *topSums, classes [2]bool, cells *boxCells, geo post.GeoSet) {
+	front := l.geoNext - uint64(l.geo.Len()) // absolute position of point 0
+	tf := uint32(l.tagFront())
+	add := func(i int, tagAt uint32, n int) {
+		for j := range n {
+			c.AddRanked(l.tags.At(int(tagAt-tf)+j), 1, tagRank(front+uint64(i), j))
+		}
+	}
+	check := !l.geoBySource().Covers(geo)
+	var read int64
+	for _, sp := range runs {
+		blockRuns(&l.geo.agg, l.geo.base, l.geo.head, sp.from, sp.to,
+			func(sum *summary, from, to int) bool {
+				read += ts.addBlock(c, sum, classes, front+uint64(from))
+				if ts.world {
+					return true
+				}
+				// The border's points, through the level-0 parts (a
+				// block in use is wholly held, so are its parts).
+				size := blockChunks(0) * chunkLen
+				for at := from; at < to; at += size {
+					part := l.geo.agg[0].at((l.geo.base*chunkLen + l.geo.head + at) >> chunkShift / blockChunks(0))
+					read += ts.eachOnBorder(part, classes, func(pos int) {
+						i := at + pos
+						read++
+						if g := l.geo.Ptr(i); cells.box.Contains(g.point()) {
+							tagAt, n := l.tagsOf(g.post)
+							add(i, tagAt, n)
+						}
+					})
+				}
+				return true
+			},
+			func(from, to int) bool {
+				l.geo.eachInBox(cells, from, to, l.tagsOf, func(i int, _ *geoRec, tagAt uint32, n int) bool {
+					read++
+					if n > 0 && (!check || geo.Has(l.geoMeta.At(i).source)) {
+						add(i, tagAt, n)
+					}
+					return true
+				})
+				return true
+			})
+	}
+	if topWorkHook != nil {
+		topWorkHook(read)
+	}
+}
+
+// topWorkHook, when set by a test, gets what each language's top list of
+// a box read through summaries (points, hashtag cells and border cells
+// looked up): a measure of cost that does not depend on the machine.
+var topWorkHook func(read int64)
 
 // geoBySource is Counts' per-provenance breakdown.
 func (l *lang) geoBySource() store.GeoCounts {

@@ -47,6 +47,39 @@ const (
 	aggMaxZoom   = 7  // finest zoom summarised (cells of 0.18°)
 )
 
+// tagZoom is the zoom of the cells a summary counts hashtags in (1.4°):
+// finer costs memory (a cell and tag per entry), coarser makes the strips
+// along a box's border, read point by point, wider.
+const tagZoom = 4
+
+// tagCell is how often a hashtag occurs on the points of one cell (at
+// tagZoom) of a block, and where it first occurs: the position in the
+// block of its point and its place among the post's hashtags, so that the
+// top list keeps Counter's first-seen order for ties.
+type tagCell struct {
+	key   uint32 // row<<16 | col at tagZoom
+	tag   uint32
+	n     uint32
+	first uint32 // a block holds at most 2^25 points
+	idx   uint16 // the place among the post's hashtags, capped
+}
+
+// rank is the entry's first occurrence in a language's sequence of point
+// hashtags, for Counter.AddRanked; base is the block's first point,
+// absolute.
+func (c *tagCell) rank(base uint64) uint64 { return tagRank(base+uint64(c.first), int(c.idx)) }
+
+// tagRank orders the hashtag at place idx of the post of the absolute
+// point pos as counting the points in order meets it.
+func tagRank(pos uint64, idx int) uint64 { return pos<<16 | uint64(min(idx, math.MaxUint16)) }
+
+func tagCellLess(a, b tagCell) int {
+	if c := cmp.Compare(a.key, b.key); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.tag, b.tag)
+}
+
 // aggCell is one cell of a summary at one zoom.
 type aggCell struct {
 	key      uint32 // row<<16 | col at the level's zoom
@@ -69,9 +102,18 @@ type pyramid [aggMaxZoom + 1][]aggCell
 // points of a few cells (a box's border, a city) are read without reading
 // the block's others. 2 bytes per point and 4 per finest cell.
 type summary struct {
-	cls   [2]*pyramid
-	order [2][]uint16
-	start [2][]uint32
+	cls [2]*pyramid
+	// order is grouped by tagZoom cell (zkeys[k][i]'s points from
+	// zstart[k][i] on), then by finest cell, so that both a finest cell's
+	// points and a hashtag cell's are one run.
+	order  [2][]uint16
+	start  [2][]uint32
+	zkeys  [2][]uint32
+	zstart [2][]uint32
+	// tags[k] counts the hashtags of class k's points per cell at tagZoom
+	// (a language's blocks only; sorted by cell, then tag), for the top
+	// hashtags of a box (topSums).
+	tags [2][]tagCell
 	// boxes[k][i] bounds the points of class k's i-th finest cell: a
 	// cell that the query's box border cuts is read point by point only
 	// when its points reach into the box. 16 bytes per finest cell.
@@ -218,7 +260,11 @@ func (s *Store) runSummaryJobs() {
 		s.sumJobs[i] = summaryJob{}
 		if job.p != nil {
 			p := job.p
-			s.publishLevels(job.abs, summarizeChunks(job.geo, job.meta), aggOwner{
+			sum := summarizeChunks(job.l, job.abs, job.geo, job.meta)
+			if sum == nil {
+				continue // partly dropped meanwhile: never used
+			}
+			s.publishLevels(job.abs, sum, aggOwner{
 				levels: func() *[maxAggLevels]aggLevel { return &p.agg },
 				held:   func(end int) bool { return end > p.base },
 			})
@@ -287,14 +333,26 @@ func (s *Store) publishLevels(abs int, sum *summary, o aggOwner) {
 		if len(parts) < 1<<aggFanShift {
 			return
 		}
-		sum = mergeSummaries(parts)
+		sum = mergeSummaries(parts, size*chunkLen)
 	}
 }
 
-// summarizeChunks summarises full chunks of points (a level-0 block).
-func summarizeChunks(chunks []*chunk[geoRec], metas []*chunk[geoMeta]) *summary {
+// summarizeChunks summarises full chunks of l's points (a level-0 block
+// ending at absolute chunk abs) with their hashtags, or returns nil when
+// some were dropped. Caller holds writeMu.
+func summarizeChunks(l *lang, abs int, chunks []*chunk[geoRec], metas []*chunk[geoMeta]) *summary {
+	p := &l.geo
+	if (abs+1-len(chunks)-p.base)*chunkLen-p.head < 0 {
+		return nil
+	}
+	tf := uint32(l.tagFront())
 	return summarize(len(chunks)*chunkLen, func(i int) (*geoRec, post.GeoSource) {
 		return &chunks[i>>chunkShift][i&chunkMask], metas[i>>chunkShift][i&chunkMask].source
+	}, func(g *geoRec, fn func(tag uint32, idx int)) {
+		at, n := l.tagsOf(g.post)
+		for j := range n {
+			fn(l.tags.At(int(at-tf)+j), j)
+		}
 	})
 }
 
@@ -309,19 +367,38 @@ func summarizeTagBlock(l *lang, pos []uint32) *summary {
 	return summarize(len(pos), func(i int) (*geoRec, post.GeoSource) {
 		at := int(pos[i] - front)
 		return l.geo.Ptr(at), l.geoMeta.At(at).source
-	})
+	}, nil)
 }
 
 // summarize summarises the n points point returns (n ≤ 65,536: the order
-// holds 2-byte positions).
-func summarize(n int, point func(i int) (*geoRec, post.GeoSource)) *summary {
+// holds 2-byte positions), and their hashtags when tagsOf is not nil.
+func summarize(n int, point func(i int) (*geoRec, post.GeoSource), tagsOf func(g *geoRec, fn func(tag uint32, idx int))) *summary {
 	var cells [2][]aggCell
 	var boxes [2][]cellBox
 	var idx [2]map[uint32]int32
+	var tags [2][]tagCell
+	var tagIdx [2]map[uint64]int32
 	keys := make([]uint32, n) // per position: class<<31 | finest key
 	for i := range n {
 		g, src := point(i)
 		k := classOf(src)
+		if tagsOf != nil {
+			tc, tr := analysis.CellIndex(g.point(), tagZoom)
+			zkey := tr<<16 | tc
+			tagsOf(g, func(tag uint32, j int) {
+				if tagIdx[k] == nil {
+					tagIdx[k] = make(map[uint64]int32, 1024)
+				}
+				mk := uint64(zkey)<<32 | uint64(tag)
+				at, ok := tagIdx[k][mk]
+				if !ok {
+					at = int32(len(tags[k]))
+					tagIdx[k][mk] = at
+					tags[k] = append(tags[k], tagCell{key: zkey, tag: tag, first: uint32(i), idx: uint16(min(j, math.MaxUint16))})
+				}
+				tags[k][at].n++
+			})
+		}
 		if idx[k] == nil {
 			idx[k] = make(map[uint32]int32, 1024)
 		}
@@ -345,21 +422,36 @@ func summarize(n int, point func(i int) (*geoRec, post.GeoSource)) *summary {
 	}
 	s := new(summary)
 	for k := range cells {
+		slices.SortFunc(tags[k], tagCellLess)
+		s.tags[k] = tags[k]
 		if len(cells[k]) == 0 {
 			continue
 		}
 		py, bx := buildPyramid(cells[k], boxes[k])
 		s.cls[k], s.boxes[k] = py, bx
-		// Order the class's points by finest cell: a counting sort over
-		// the cells' sorted order.
+		// Order the class's points by tagZoom cell, then finest cell: a
+		// counting sort over the finest cells in that order.
 		fine := py[aggMaxZoom]
+		byZ := make([]int32, len(fine))
+		for i := range byZ {
+			byZ[i] = int32(i)
+		}
+		const zs = aggMaxZoom - tagZoom
+		zkeyOf := func(c aggCell) uint32 { return c.row()>>zs<<16 | c.col()>>zs }
+		slices.SortStableFunc(byZ, func(a, b int32) int { return cmp.Compare(zkeyOf(fine[a]), zkeyOf(fine[b])) })
 		start := make([]uint32, len(fine))
+		var zkeys, zstart []uint32
 		var n uint32
-		for i, c := range fine {
-			idx[k][c.key] = int32(i)
+		for _, i := range byZ {
+			c := fine[i]
+			if z := zkeyOf(c); len(zkeys) == 0 || zkeys[len(zkeys)-1] != z {
+				zkeys, zstart = append(zkeys, z), append(zstart, n)
+			}
+			idx[k][c.key] = i
 			start[i] = n
 			n += c.n
 		}
+		s.zkeys[k], s.zstart[k] = zkeys, zstart
 		next := slices.Clone(start)
 		order := make([]uint16, n)
 		for pos, key := range keys {
@@ -453,10 +545,12 @@ func sortMerge(cells []aggCell) []aggCell {
 	return slices.Clip(out)
 }
 
-// mergeSummaries adds up the summaries of a block's parts.
-func mergeSummaries(parts []*summary) *summary {
+// mergeSummaries adds up the summaries of a block's parts, each of
+// partLen points.
+func mergeSummaries(parts []*summary, partLen int) *summary {
 	s := new(summary)
 	for k := range s.cls {
+		s.tags[k] = mergeTagCells(parts, k, partLen)
 		var all []aggCell
 		var boxes []cellBox
 		for _, part := range parts {
@@ -472,10 +566,75 @@ func mergeSummaries(parts []*summary) *summary {
 	return s
 }
 
+// mergeTagCells merges the parts' hashtag cells of class k (each sorted)
+// into one sorted list: counts add up, the first occurrence is the
+// earliest part's. A k-way merge rather than a sort: a last-level block
+// merges tens of millions of entries.
+func mergeTagCells(parts []*summary, k, partLen int) []tagCell {
+	total := 0
+	for _, p := range parts {
+		total += len(p.tags[k])
+	}
+	if total == 0 {
+		return nil
+	}
+	out := make([]tagCell, 0, total)
+	at := make([]int, len(parts))
+	// heap of part indexes by their next entry, ties to the earlier part.
+	h := make([]int, 0, len(parts))
+	less := func(a, b int) bool {
+		if c := tagCellLess(parts[a].tags[k][at[a]], parts[b].tags[k][at[b]]); c != 0 {
+			return c < 0
+		}
+		return a < b
+	}
+	down := func(i int) {
+		for {
+			m := i
+			if l := 2*i + 1; l < len(h) && less(h[l], h[m]) {
+				m = l
+			}
+			if r := 2*i + 2; r < len(h) && less(h[r], h[m]) {
+				m = r
+			}
+			if m == i {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for j, p := range parts {
+		if len(p.tags[k]) > 0 {
+			h = append(h, j)
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for len(h) > 0 {
+		j := h[0]
+		c := parts[j].tags[k][at[j]]
+		c.first += uint32(j * partLen)
+		if n := len(out); n > 0 && out[n-1].key == c.key && out[n-1].tag == c.tag {
+			out[n-1].n += c.n // an earlier part's: its first stays
+		} else {
+			out = append(out, c)
+		}
+		if at[j]++; at[j] == len(parts[j].tags[k]) {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+		}
+		down(0)
+	}
+	return slices.Clip(out)
+}
+
 func (s *summary) memBytes() int64 {
 	n := int64(unsafe.Sizeof(*s))
 	for k := range s.order {
 		n += int64(cap(s.order[k]))*2 + int64(cap(s.start[k]))*4 + int64(cap(s.boxes[k]))*int64(unsafe.Sizeof(cellBox{}))
+		n += int64(cap(s.zkeys[k]))*4 + int64(cap(s.zstart[k]))*4 + int64(cap(s.tags[k]))*int64(unsafe.Sizeof(tagCell{}))
 	}
 	for _, py := range s.cls {
 		if py == nil {
@@ -727,4 +886,105 @@ func classesFor(set, held post.GeoSet) (classes [2]bool, ok bool) {
 		}
 	}
 	return classes, true
+}
+
+// topSums is how the top hashtags of a box read summaries: the hashtags
+// of the cells at tagZoom (1.4°) wholly in the box come from each whole
+// block's hashtag cells; the points of the cells the box's border cuts
+// are read one by one, through the level-0 summaries' order grouped by
+// those cells, and tested against the box. Counts add up with ranks
+// (Counter.AddRanked), so the list and its ties are the ones counting
+// the points in order gives.
+type topSums struct {
+	world          bool
+	hasWhole       bool
+	r0, r1, c0, c1 uint32 // the whole cells at tagZoom
+	R0, R1, C0, C1 uint32 // every cell the box meets at tagZoom
+}
+
+// newTopSums returns how a top list of box reads summaries, or false for
+// a box crossing the antimeridian.
+func newTopSums(box analysis.Box) (topSums, bool) {
+	if box.CrossesAntimeridian() {
+		return topSums{}, false
+	}
+	ts := topSums{world: box.IsWorld()}
+	if ts.world {
+		return ts, true
+	}
+	b := box.BBox()
+	ts.C0, ts.R0 = analysis.CellIndex(post.Point{Lat: b.South, Lon: b.West}, tagZoom)
+	ts.C1, ts.R1 = analysis.CellIndex(post.Point{Lat: b.North, Lon: b.East}, tagZoom)
+	var okR, okC bool
+	ts.r0, ts.r1, okR = wholeCells(b.South, b.North, 90, tagZoom, 8<<tagZoom)
+	ts.c0, ts.c1, okC = wholeCells(b.West, b.East, 180, tagZoom, 16<<tagZoom)
+	ts.hasWhole = okR && okC
+	return ts, true
+}
+
+func (ts *topSums) whole(key uint32) bool {
+	r, c := key>>16, key&0xffff
+	return ts.hasWhole && r >= ts.r0 && r <= ts.r1 && c >= ts.c0 && c <= ts.c1
+}
+
+// addBlock counts into c the hashtags of the block's points (of the
+// classes wanted) in the whole cells; base is the absolute position of
+// the block's first point. It returns the entries read.
+func (ts *topSums) addBlock(c *analysis.Counter, sum *summary, classes [2]bool, base uint64) (read int64) {
+	for k, tags := range sum.tags {
+		if !classes[k] {
+			continue
+		}
+		if ts.world {
+			for i := range tags {
+				c.AddRanked(tags[i].tag, tags[i].n, tags[i].rank(base))
+			}
+			read += int64(len(tags))
+			continue
+		}
+		if !ts.hasWhole {
+			continue
+		}
+		for r := ts.r0; r <= ts.r1; r++ {
+			lo := r<<16 | ts.c0
+			at := sort.Search(len(tags), func(i int) bool { return tags[i].key >= lo })
+			for ; at < len(tags) && tags[at].key <= r<<16|ts.c1; at++ {
+				c.AddRanked(tags[at].tag, tags[at].n, tags[at].rank(base))
+				read++
+			}
+		}
+	}
+	return read
+}
+
+// eachOnBorder calls fn with the position in the block of every point of
+// the classes wanted in the cells the box's border cuts; s must be a
+// level-0 summary. It returns how many cells it looked up.
+func (ts *topSums) eachOnBorder(s *summary, classes [2]bool, fn func(pos int)) (read int64) {
+	if ts.world {
+		return 0
+	}
+	for k, zkeys := range s.zkeys {
+		if !classes[k] {
+			continue
+		}
+		for r := ts.R0; r <= ts.R1; r++ {
+			lo := r<<16 | ts.C0
+			at := sort.Search(len(zkeys), func(i int) bool { return zkeys[i] >= lo })
+			for ; at < len(zkeys) && zkeys[at] <= r<<16|ts.C1; at++ {
+				read++
+				if ts.whole(zkeys[at]) {
+					continue
+				}
+				end := uint32(len(s.order[k]))
+				if at+1 < len(zkeys) {
+					end = s.zstart[k][at+1]
+				}
+				for _, pos := range s.order[k][s.zstart[k][at]:end] {
+					fn(int(pos))
+				}
+			}
+		}
+	}
+	return read
 }

@@ -3,8 +3,11 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"reflect"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,45 +28,7 @@ import (
 func TestHeatThroughSummaries(t *testing.T) {
 	defer func(shift int) { aggFanShift = shift }(aggFanShift)
 	aggFanShift = 1
-	rng := rand.New(rand.NewPCG(3, 4))
-	batches := 0
-	mix := func(b []post.Post) []post.Post {
-		// Backfills: runs of batches two hours old, so that a range
-		// skips runs of points in the middle (gaps inside blocks).
-		batches++
-		backfill := batches%25 < 4
-		for i := range b {
-			p := &b[i]
-			if backfill {
-				p.Time = p.Time.Add(-2 * time.Hour)
-			}
-			// Late posts: up to ten minutes before their neighbours.
-			if rng.IntN(10) == 0 {
-				p.Time = p.Time.Add(-time.Duration(rng.IntN(600)) * time.Second)
-			}
-			if !p.HasPoint {
-				continue
-			}
-			if rng.IntN(2) == 0 {
-				// A busy tag: its list fills blocks of every level.
-				p.Hashtags = append(p.Hashtags, "Busy")
-			}
-			switch rng.IntN(8) {
-			case 0: // on a zoom-3 cell edge
-				p.Point = post.Point{Lat: float64(rng.IntN(60)-30) * 2.8125, Lon: float64(rng.IntN(100)-50) * 2.8125}
-			case 1:
-				p.GeoSource, p.GeoConfidence = post.GeoProfile, 0.5
-			case 2:
-				p.GeoSource, p.GeoConfidence = post.GeoText, 0.25
-			case 3, 4: // all over the European boxes below and their borders
-				p.Point = post.Point{Lat: 32 + rng.Float64()*32, Lon: -13 + rng.Float64()*45}
-			case 5: // all over the city box below and its border
-				p.Point = post.Point{Lat: 40.1 + rng.Float64()*0.9, Lon: -73.4 + rng.Float64()*0.4}
-			}
-		}
-		return b
-	}
-	s := fillWith(t, Options{MaxPosts: 150_000}, 200_000, mix)
+	s := fillMixed(t)
 	defer s.Close()
 	ctx := context.Background()
 	st, _ := s.Stats(ctx)
@@ -258,7 +223,8 @@ func TestTagPointsBytes(t *testing.T) {
 // other, and checks that what a heat map reads (points one by one plus
 // summary cells; heatWorkHook) at most doubles for views over everything
 // held, where reading every point would quadruple it (checked too, so
-// that the test can fail). Blocks of 2, 4, ... 1,024 chunks stand in for
+// that the test can fail); and that a box's top list reads fewer
+// hashtag cells than the box holds points, growing slower than them. Blocks of 2, 4, ... 1,024 chunks stand in for
 // the store's 32, 1,024 and 32,768, so that a few hundred thousand posts
 // reach the levels a billion does.
 func TestHeatCostFollowsTheView(t *testing.T) {
@@ -280,6 +246,10 @@ func TestHeatCostFollowsTheView(t *testing.T) {
 		"hashtag, everything":     {Tag: "busy", Zoom: 3},
 		"hashtag, Western Europe": {Tag: "busy", BBox: store.BBox{West: -10, South: 35, East: 20, North: 60}, Zoom: 5},
 	}
+	topBoxes := map[string]store.BBox{
+		"top, world, everything":          store.World,
+		"top, Western Europe, everything": {West: -10, South: 35, East: 20, North: 60},
+	}
 	busy := func(b []post.Post) []post.Post {
 		for i := range b {
 			if b[i].HasPoint && i%2 == 0 {
@@ -300,16 +270,50 @@ func TestHeatCostFollowsTheView(t *testing.T) {
 			}
 			out[name] = work
 		}
+		// Top lists of boxes: what they read through summaries, or (point
+		// by point) the points in the box, which that must at least read.
+		var read atomic.Int64
+		topWorkHook = func(n int64) { read.Add(n) }
+		defer func() { topWorkHook = nil }()
+		for name, box := range topBoxes {
+			read.Store(0)
+			if _, err := s.Top(context.Background(), store.TopQuery{N: 10, BBox: box}); err != nil {
+				t.Fatal(err)
+			}
+			out[name] = read.Load()
+			if !summaries {
+				useSummaries = true
+				h, err := s.Heat(context.Background(), store.HeatQuery{BBox: box})
+				useSummaries = false
+				if err != nil {
+					t.Fatal(err)
+				}
+				out[name] = h.Points
+			}
+		}
 		return out
 	}
 	const small, large = 300_000, 1_200_000
 	sumSmall, sumLarge := cost(small, true), cost(large, true)
 	rawSmall, rawLarge := cost(small, false), cost(large, false)
-	for name := range queries {
+	names := slices.Collect(maps.Keys(queries))
+	for name := range topBoxes {
+		names = append(names, name)
+	}
+	for _, name := range names {
 		ratio := float64(sumLarge[name]) / float64(sumSmall[name])
 		raw := float64(rawLarge[name]) / float64(rawSmall[name])
 		t.Logf("%-28s read %8d → %8d (×%.2f); point by point %8d → %8d (×%.2f)", name, sumSmall[name], sumLarge[name], ratio, rawSmall[name], rawLarge[name], raw)
-		if ratio > 2 {
+		if _, top := topBoxes[name]; top {
+			// A top list must count every distinct hashtag of the box:
+			// what it reads grows with the (cell, tag) pairs, about as
+			// n^0.8 for this Zipf vocabulary, but stays below the
+			// points it would read one by one.
+			if sumSmall[name] == 0 || ratio > 3.5 || float64(sumLarge[name]) > 0.7*float64(rawLarge[name]) {
+				t.Errorf("%s: reads ×%.2f for ×4 the posts (want at most ×3.5), %d against %d points in the box (want at most 70 %%)",
+					name, ratio, sumLarge[name], rawLarge[name])
+			}
+		} else if ratio > 2 {
 			t.Errorf("%s: reads ×%.2f for ×4 the posts, want at most ×2", name, ratio)
 		}
 		if name != "world, last hour" && raw < 3 {
@@ -354,6 +358,9 @@ func TestSummariesWhileRecording(t *testing.T) {
 			if _, err := s.Heat(ctx, q); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if _, err := s.Top(ctx, store.TopQuery{BBox: store.BBox{West: -10, South: 35, East: 20, North: 60}}); err != nil {
+			t.Fatal(err)
 		}
 	}
 	for _, q := range queries {
@@ -421,5 +428,183 @@ func TestTagBlocksAtSpanGaps(t *testing.T) {
 				t.Errorf("%d points through the tag's summaries, want %d", via.Points, want)
 			}
 		})
+	}
+}
+
+// fillMixed fills a store (the caller shrinks the blocks) with what makes
+// summaries hard: posts arriving out of time order, runs of backfilled
+// posts (gaps inside blocks in a time range), points on cell edges, dense
+// points across the test boxes' borders, inferred points, a busy hashtag,
+// and the oldest posts dropped (so the oldest block is partly gone).
+func fillMixed(t *testing.T) *Store {
+	rng := rand.New(rand.NewPCG(3, 4))
+	batches := 0
+	mix := func(b []post.Post) []post.Post {
+		// Backfills: runs of batches two hours old, so that a range
+		// skips runs of points in the middle (gaps inside blocks).
+		batches++
+		backfill := batches%25 < 4
+		for i := range b {
+			p := &b[i]
+			if backfill {
+				p.Time = p.Time.Add(-2 * time.Hour)
+			}
+			// Late posts: up to ten minutes before their neighbours.
+			if rng.IntN(10) == 0 {
+				p.Time = p.Time.Add(-time.Duration(rng.IntN(600)) * time.Second)
+			}
+			if !p.HasPoint {
+				continue
+			}
+			if rng.IntN(2) == 0 {
+				// A busy tag: its list fills blocks of every level.
+				p.Hashtags = append(p.Hashtags, "Busy")
+			}
+			switch rng.IntN(8) {
+			case 0: // on a zoom-3 cell edge
+				p.Point = post.Point{Lat: float64(rng.IntN(60)-30) * 2.8125, Lon: float64(rng.IntN(100)-50) * 2.8125}
+			case 1:
+				p.GeoSource, p.GeoConfidence = post.GeoProfile, 0.5
+			case 2:
+				p.GeoSource, p.GeoConfidence = post.GeoText, 0.25
+			case 3, 4: // all over the European boxes below and their borders
+				p.Point = post.Point{Lat: 32 + rng.Float64()*32, Lon: -13 + rng.Float64()*45}
+			case 5: // all over the city box below and its border
+				p.Point = post.Point{Lat: 40.1 + rng.Float64()*0.9, Lon: -73.4 + rng.Float64()*0.4}
+			}
+		}
+		return b
+	}
+	return fillWith(t, Options{MaxPosts: 150_000}, 200_000, mix)
+}
+
+// TestTopThroughSummaries checks that the top hashtags of a box read
+// through the summaries' hashtag cells are the lists read point by point,
+// counts and the order of ties included (N 40 reaches the many tags with
+// equal small counts): for boxes on and off the hashtag cells' edges, a
+// city, the world, the dashboard's band and one across the antimeridian,
+// over spans that cut blocks, per language and provenance set.
+func TestTopThroughSummaries(t *testing.T) {
+	defer func(shift int) { aggFanShift = shift }(aggFanShift)
+	aggFanShift = 1
+	s := fillMixed(t)
+	defer s.Close()
+	ctx := context.Background()
+	st, _ := s.Stats(ctx)
+	tagCells := 0
+	for _, l := range s.langs {
+		for _, lv := range l.geo.agg {
+			for _, b := range lv.s {
+				if b != nil {
+					tagCells += len(b.tags[0]) + len(b.tags[1])
+				}
+			}
+		}
+	}
+	if tagCells == 0 {
+		t.Fatal("no summary counts hashtags: the test compares nothing")
+	}
+	var read atomic.Int64
+	topWorkHook = func(n int64) { read.Add(n) }
+	defer func() { topWorkHook = nil }()
+	boxes := []store.BBox{
+		store.World,
+		{West: -180, South: -85, East: 180, North: 85},
+		{West: -10, South: 35, East: 30, North: 60},
+		{West: -11.25, South: 33.75, East: 28.125, North: 61.875}, // on tagZoom cell edges
+		{West: -73.3, South: 40.2, East: -73.1, North: 40.9},      // no whole cell
+		{West: 170, South: -50, East: -170, North: -10},           // across the antimeridian
+	}
+	spans := []struct {
+		window time.Duration
+		rng    store.Range
+	}{
+		{},
+		{window: 17 * time.Minute},
+		{rng: store.Range{From: st.Oldest.Add(7 * time.Minute), To: st.Head.Add(-13 * time.Minute)}},
+	}
+	geos := []post.GeoSet{0, post.GeoSetAll, post.GeoSetInferred, 1 << post.GeoExact}
+	compared := 0
+	for _, box := range boxes {
+		for _, sp := range spans {
+			for _, geo := range geos {
+				for _, lang := range []string{"", "en"} {
+					q := store.TopQuery{N: 40, Lang: lang, BBox: box, Window: sp.window, Range: sp.rng, Geo: geo}
+					via, err := s.Top(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					useSummaries = false
+					all, err := s.Top(ctx, q)
+					useSummaries = true
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(via, all) {
+						for i := range min(len(via), len(all)) {
+							if !reflect.DeepEqual(via[i], all[i]) {
+								t.Fatalf("%+v: %s through summaries\n%v\npoint by point\n%v", q, all[i].Lang, via[i].Tags, all[i].Tags)
+							}
+						}
+						t.Fatalf("%+v: %d languages through summaries, %d point by point", q, len(via), len(all))
+					}
+					for _, lt := range all {
+						compared += b2i(len(lt.Tags) > 0)
+					}
+				}
+			}
+		}
+	}
+	if compared < 50 || read.Load() == 0 {
+		t.Errorf("%d lists compared, %d read through summaries: the comparison is too thin", compared, read.Load())
+	}
+}
+
+// TestMergeTagCells checks the k-way merge of parts' hashtag cells
+// against adding them up in a map: counts add, the first occurrence is
+// the earliest part's, the result is sorted.
+func TestMergeTagCells(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const partLen = 1000
+	for round := range 50 {
+		parts := make([]*summary, 1+rng.IntN(8))
+		type key struct{ cell, tag uint32 }
+		want := map[key]tagCell{}
+		for j := range parts {
+			seen := map[key]bool{}
+			var cells []tagCell
+			for range rng.IntN(60) {
+				k := key{uint32(rng.IntN(4)), uint32(rng.IntN(10))}
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				c := tagCell{key: k.cell, tag: k.tag, n: 1 + uint32(rng.IntN(5)), first: uint32(rng.IntN(partLen)), idx: uint16(rng.IntN(3))}
+				cells = append(cells, c)
+				w, ok := want[k]
+				if !ok {
+					w = c
+					w.first += uint32(j * partLen)
+				} else {
+					w.n += c.n
+				}
+				want[k] = w
+			}
+			slices.SortFunc(cells, tagCellLess)
+			parts[j] = &summary{}
+			parts[j].tags[1] = cells
+		}
+		got := mergeTagCells(parts, 1, partLen)
+		if len(got) != len(want) {
+			t.Fatalf("round %d: %d cells merged, want %d", round, len(got), len(want))
+		}
+		for i, c := range got {
+			if i > 0 && tagCellLess(got[i-1], c) >= 0 {
+				t.Fatalf("round %d: not sorted at %d", round, i)
+			}
+			if w := want[key{c.key, c.tag}]; c != w {
+				t.Fatalf("round %d: %+v, want %+v", round, c, w)
+			}
+		}
 	}
 }
