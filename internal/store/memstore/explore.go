@@ -382,8 +382,10 @@ func (s *Store) histogramOfColumns(q store.HistogramQuery, h *histo, posts, poin
 // histogramOfBox counts the points in the box (with the tag), chunk by
 // chunk so that the provenances are read in step, and through the chunks'
 // cell indexes: a box over a busy region holds millions of points, and
-// reading the world's to find them cost more than counting them. Caller
-// holds mu.
+// reading the world's to find them cost more than counting them. Without
+// a tag, a summarised block whose points' times all fall in one bucket
+// adds its count in the box from its summary instead (as a heat map at
+// zoom 0 reads it), largest blocks first. Caller holds mu.
 func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *histo, counts []int64) {
 	cells := newBoxCells(box)
 	var tag uint32
@@ -393,44 +395,91 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 			return
 		}
 	}
+	var f heatFilter
+	useSums := false
+	if useSummaries && q.Tag == "" {
+		f.box = box
+		f.sums, useSums = newHeatSums(box, 0)
+	}
+	var g analysis.Grid
+	inBucket := func(sum *summary) bool {
+		k := h.bucket(sum.lo)
+		return k >= 0 && k == h.bucket(sum.hi)
+	}
 	for _, l := range s.histogramLangs(q.Lang) {
 		checkGeo := !l.geoBySource().Covers(q.Geo)
 		d := &l.geo
-		for ci, b := range d.bounds {
-			first := max(ci*chunkLen-d.head, 0)
-			last := min((ci+1)*chunkLen-d.head, d.n)
-			if first >= last || b.hi < h.lo || b.lo >= h.hi {
-				continue
-			}
-			if k := h.bucket(b.lo); !checkGeo && q.Tag == "" && k >= 0 && k == h.bucket(b.hi) {
-				// The whole chunk falls in one bucket (the common case:
-				// a chunk spans minutes, a bucket hours): count the
-				// points inside without reading their times.
-				if n, ok := d.countInBox(&cells, first, last); ok {
-					counts[k] += int64(n)
-					continue
-				}
-			}
-			meta := l.geoMeta.Run(first, last-first)
-			k, kLo, kHi := -1, int64(0), int64(0)
-			d.eachInBox(&cells, first, last, l.tagsOf, func(i int, g *geoRec, tagAt uint32, ntag int) bool {
-				if checkGeo && !q.Geo.Has(meta[i-first].source) {
-					return true
-				}
-				if t := g.time; t < kLo || t >= kHi || k < 0 {
-					if k = h.bucket(t); k < 0 {
-						return true
-					}
-					kLo = h.start + int64(k)*h.step
-					kHi = max(kLo+h.step, kLo)
-					kLo, kHi = max(kLo, h.lo), min(kHi, h.hi)
-				}
-				if q.Tag == "" || l.hasTagAt(tagAt, ntag, tag) {
-					counts[k]++
+		run := func(from, to int) bool {
+			l.histogramChunks(q, tag, checkGeo, &cells, h, counts, from, to)
+			return true
+		}
+		var classes [2]bool
+		ok := false
+		if useSums {
+			classes, ok = classesFor(q.Geo, l.heldSources())
+		}
+		if !ok {
+			run(0, d.Len())
+			continue
+		}
+		v := heatView{geo: l.geo, classes: classes}
+		blockRuns(&d.agg, d.base, d.head, 0, d.Len(), inBucket,
+			func(sum *summary, from, to int) bool {
+				g.Reset(0)
+				f.sums.addSummary(sum, classes, &g)
+				f.scanEdges(&v, &d.agg, d.base*chunkLen+d.head, sum, &g, from, to, func(i int) int { return i })
+				counts[h.bucket(sum.lo)] += g.Points()
+				if histogramBlockHook != nil {
+					histogramBlockHook()
 				}
 				return true
-			})
+			}, run)
+	}
+}
+
+// histogramBlockHook, when set by a test, runs for every block a box's
+// histogram counts from its summary.
+var histogramBlockHook func()
+
+// histogramChunks counts the points [from, to) of l in the box (with the
+// tag, when tagged), chunk by chunk. Caller holds mu.
+func (l *lang) histogramChunks(q store.HistogramQuery, tag uint32, checkGeo bool, cells *boxCells, h *histo, counts []int64, from, to int) {
+	d := &l.geo
+	for ci := (d.head + from) >> chunkShift; ci < len(d.bounds) && ci*chunkLen-d.head < to; ci++ {
+		b := d.bounds[ci]
+		first := max(ci*chunkLen-d.head, from)
+		last := min((ci+1)*chunkLen-d.head, to)
+		if first >= last || b.hi < h.lo || b.lo >= h.hi {
+			continue
 		}
+		if k := h.bucket(b.lo); !checkGeo && q.Tag == "" && k >= 0 && k == h.bucket(b.hi) {
+			// The whole chunk falls in one bucket (the common case:
+			// a chunk spans minutes, a bucket hours): count the
+			// points inside without reading their times.
+			if n, ok := d.countInBox(cells, first, last); ok {
+				counts[k] += int64(n)
+				continue
+			}
+		}
+		meta := l.geoMeta.Run(first, last-first)
+		k, kLo, kHi := -1, int64(0), int64(0)
+		d.eachInBox(cells, first, last, l.tagsOf, func(i int, g *geoRec, tagAt uint32, ntag int) bool {
+			if checkGeo && !q.Geo.Has(meta[i-first].source) {
+				return true
+			}
+			if t := g.time; t < kLo || t >= kHi || k < 0 {
+				if k = h.bucket(t); k < 0 {
+					return true
+				}
+				kLo = h.start + int64(k)*h.step
+				kHi = max(kLo+h.step, kLo)
+				kLo, kHi = max(kLo, h.lo), min(kHi, h.hi)
+			}
+			if q.Tag == "" || l.hasTagAt(tagAt, ntag, tag) {
+				counts[k]++
+			}
+			return true
+		})
 	}
 }
 

@@ -281,7 +281,7 @@ func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *to
 	check := !l.geoBySource().Covers(geo)
 	var read int64
 	for _, sp := range runs {
-		blockRuns(&l.geo.agg, l.geo.base, l.geo.head, sp.from, sp.to,
+		blockRuns(&l.geo.agg, l.geo.base, l.geo.head, sp.from, sp.to, nil,
 			func(sum *summary, from, to int) bool {
 				read += ts.addBlock(c, sum, classes, front+uint64(from))
 				if ts.world {
@@ -719,7 +719,7 @@ func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, 
 			}
 			for _, sp := range v.spans {
 				if v.useSums {
-					blockRuns(&v.geo.agg, v.geo.base, v.geo.head, sp.from, sp.to,
+					blockRuns(&v.geo.agg, v.geo.base, v.geo.head, sp.from, sp.to, nil,
 						func(sum *summary, from, to int) bool {
 							if !check() {
 								return false
@@ -878,7 +878,7 @@ func (f *heatFilter) scanTagged(v *heatView, g *analysis.Grid, check func() bool
 			break
 		}
 		if a := v.tagFront + uint64(n); v.useSums && a&chunkMask == 0 {
-			sum, size := blockAt(&v.tagAgg, int(a>>chunkShift), len(v.tagPos)-n)
+			sum, size := blockAt(&v.tagAgg, int(a>>chunkShift), len(v.tagPos)-n, nil)
 			if sum != nil && i >= v.spans[k].from && index(n+size-1) < v.spans[k].to {
 				if !check() {
 					return false

@@ -110,6 +110,8 @@ type summary struct {
 	start  [2][]uint32
 	zkeys  [2][]uint32
 	zstart [2][]uint32
+	// lo and hi bound the times of the block's points.
+	lo, hi int64
 	// tags[k] counts the hashtags of class k's points per cell at tagZoom
 	// (a language's blocks only; sorted by cell, then tag), for the top
 	// hashtags of a box (topSums).
@@ -379,9 +381,11 @@ func summarize(n int, point func(i int) (*geoRec, post.GeoSource), tagsOf func(g
 	var tags [2][]tagCell
 	var tagIdx [2]map[uint64]int32
 	keys := make([]uint32, n) // per position: class<<31 | finest key
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
 	for i := range n {
 		g, src := point(i)
 		k := classOf(src)
+		lo, hi = min(lo, g.time), max(hi, g.time)
 		if tagsOf != nil {
 			tc, tr := analysis.CellIndex(g.point(), tagZoom)
 			zkey := tr<<16 | tc
@@ -420,7 +424,7 @@ func summarize(n int, point func(i int) (*geoRec, post.GeoSource), tagsOf func(g
 		a.lon += qLon
 		boxes[k][at] = boxes[k][at].union(pb)
 	}
-	s := new(summary)
+	s := &summary{lo: lo, hi: hi}
 	for k := range cells {
 		slices.SortFunc(tags[k], tagCellLess)
 		s.tags[k] = tags[k]
@@ -548,7 +552,10 @@ func sortMerge(cells []aggCell) []aggCell {
 // mergeSummaries adds up the summaries of a block's parts, each of
 // partLen points.
 func mergeSummaries(parts []*summary, partLen int) *summary {
-	s := new(summary)
+	s := &summary{lo: parts[0].lo, hi: parts[0].hi}
+	for _, p := range parts {
+		s.lo, s.hi = min(s.lo, p.lo), max(s.hi, p.hi)
+	}
 	for k := range s.cls {
 		s.tags[k] = mergeTagCells(parts, k, partLen)
 		var all []aggCell
@@ -829,13 +836,14 @@ func (cr cellRange) has(s *summary, classes [2]bool, box *store.BBox) bool {
 // blockRuns splits the positions [from, to) of a view's points (base and
 // head as the deque's) into the blocks it covers whole, largest first,
 // and the runs between them, in order; either callback returns false to
-// stop.
-func blockRuns(agg *[maxAggLevels]aggLevel, base, head, from, to int, block func(s *summary, from, to int) bool, run func(from, to int) bool) bool {
+// stop. use, when not nil, says which summaries may be used (a smaller
+// block inside a refused one may be).
+func blockRuns(agg *[maxAggLevels]aggLevel, base, head, from, to int, use func(*summary) bool, block func(s *summary, from, to int) bool, run func(from, to int) bool) bool {
 	rawFrom, i := from, from
 	for i < to {
 		a := base*chunkLen + head + i // absolute position
 		if a&chunkMask == 0 {
-			if s, n := blockAt(agg, a>>chunkShift, to-i); s != nil {
+			if s, n := blockAt(agg, a>>chunkShift, to-i, use); s != nil {
 				if rawFrom < i && !run(rawFrom, i) {
 					return false
 				}
@@ -853,14 +861,15 @@ func blockRuns(agg *[maxAggLevels]aggLevel, base, head, from, to int, block func
 }
 
 // blockAt returns the largest summarised block starting at absolute chunk
-// c that fits in room positions, and its length in positions.
-func blockAt(agg *[maxAggLevels]aggLevel, c, room int) (*summary, int) {
+// c that fits in room positions (and that use accepts, when not nil), and
+// its length in positions.
+func blockAt(agg *[maxAggLevels]aggLevel, c, room int, use func(*summary) bool) (*summary, int) {
 	for k := aggLevels - 1; k >= 0; k-- {
 		size := blockChunks(k)
 		if c%size != 0 || size*chunkLen > room {
 			continue
 		}
-		if s := agg[k].at(c / size); s != nil {
+		if s := agg[k].at(c / size); s != nil && (use == nil || use(s)) {
 			return s, size * chunkLen
 		}
 	}

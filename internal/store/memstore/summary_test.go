@@ -165,7 +165,7 @@ func TestSummariesReadFewPoints(t *testing.T) {
 	var summarised, held int
 	for _, l := range s.langs {
 		held += l.geo.Len()
-		_ = blockRuns(&l.geo.agg, l.geo.base, l.geo.head, 0, l.geo.Len(),
+		_ = blockRuns(&l.geo.agg, l.geo.base, l.geo.head, 0, l.geo.Len(), nil,
 			func(_ *summary, from, to int) bool { summarised += to - from; return true },
 			func(int, int) bool { return true })
 	}
@@ -606,5 +606,61 @@ func TestMergeTagCells(t *testing.T) {
 				t.Fatalf("round %d: %+v, want %+v", round, c, w)
 			}
 		}
+	}
+}
+
+// TestHistogramThroughSummaries checks that a box's histogram counting
+// whole blocks from their summaries (where a block's times fall in one
+// bucket) is the histogram counted point by point: for boxes on and off
+// cell edges, the world, one across the antimeridian, few and many
+// buckets, ranges that cut blocks, per language and provenance set.
+func TestHistogramThroughSummaries(t *testing.T) {
+	defer func(shift int) { aggFanShift = shift }(aggFanShift)
+	aggFanShift = 1
+	s := fillMixed(t)
+	defer s.Close()
+	ctx := context.Background()
+	st, _ := s.Stats(ctx)
+	var blocks int
+	histogramBlockHook = func() { blocks++ }
+	defer func() { histogramBlockHook = nil }()
+	boxes := []store.BBox{
+		store.World,
+		{West: -180, South: -85, East: 180, North: 85},
+		{West: -10, South: 35, East: 30, North: 60},
+		{West: -11.25, South: 33.75, East: 28.125, North: 61.875},
+		{West: -73.3, South: 40.2, East: -73.1, North: 40.9},
+		{West: 170, South: -50, East: -170, North: -10},
+	}
+	ranges := []store.Range{{}, {From: st.Oldest.Add(7 * time.Minute), To: st.Head.Add(-13 * time.Minute)}}
+	geos := []post.GeoSet{0, post.GeoSetAll, post.GeoSetInferred, 1 << post.GeoExact}
+	compared := 0
+	for _, box := range boxes {
+		for _, rg := range ranges {
+			for _, buckets := range []int{1, 3, 60} {
+				for _, geo := range geos {
+					for _, lang := range []string{"", "en"} {
+						q := store.HistogramQuery{Lang: lang, BBox: box, Range: rg, Buckets: buckets, Geo: geo}
+						via, err := s.Histogram(ctx, q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						useSummaries = false
+						all, err := s.Histogram(ctx, q)
+						useSummaries = true
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !reflect.DeepEqual(via, all) {
+							t.Fatalf("%+v: through summaries %d points, point by point %d (or buckets differ)\n%v\n%v", q, via.Points, all.Points, via.Buckets, all.Buckets)
+						}
+						compared += b2i(all.Points > 0)
+					}
+				}
+			}
+		}
+	}
+	if compared < 50 || blocks < 100 {
+		t.Errorf("%d histograms with points compared, %d blocks counted from summaries: too thin", compared, blocks)
 	}
 }
