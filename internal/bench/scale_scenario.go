@@ -118,8 +118,9 @@ var (
 // ScaleQueries are the query kinds over a year held (head is the
 // newest post time): heat of the world (zoom 3) and of a city (zoom 10)
 // over 1 h, 24 h, 30 days and everything, for every language, English,
-// a hashtag; top and trends; the histogram; counts; the seed's last-N
-// answers; and the dashboard's default view.
+// a hashtag; top of a continent and of the world; trends; the histogram
+// of everything and of a continent; counts; the seed's last-N answers; and
+// the dashboard's default view.
 func ScaleQueries(head time.Time) []QueryCase {
 	spans := []struct {
 		name string
@@ -147,14 +148,23 @@ func ScaleQueries(head time.Time) []QueryCase {
 			}})
 		}
 	}
+	// The top list of the dashboard's world view, every language, over
+	// everything held.
+	cases = append(cases, QueryCase{Name: "top-world-all-all", Direct: func(ctx context.Context, st store.Querier) error {
+		_, err := st.Top(ctx, store.TopQuery{N: 10, BBox: scaleWorld})
+		return err
+	}})
 	day := store.Range{From: head.Add(-24 * time.Hour), To: head.Add(time.Second)}
 	for _, r := range []struct {
 		name string
-		r    store.Range
-	}{{"24h", day}, {"all", store.Range{}}} {
-		hq := store.HistogramQuery{Range: r.r}
-		cases = append(cases, QueryCase{Name: "hist-" + r.name, Direct: func(ctx context.Context, st store.Querier) error {
-			_, err := st.Histogram(ctx, hq)
+		hq   store.HistogramQuery
+	}{
+		{"hist-24h", store.HistogramQuery{Range: day}},
+		{"hist-all", store.HistogramQuery{}},
+		{"hist-weuro-all", store.HistogramQuery{BBox: exploreWEuro}},
+	} {
+		cases = append(cases, QueryCase{Name: r.name, Direct: func(ctx context.Context, st store.Querier) error {
+			_, err := st.Histogram(ctx, r.hq)
 			return err
 		}})
 	}
