@@ -38,6 +38,17 @@ func naiveMostCommon(ids []uint32, n int) []IDCount {
 	return out
 }
 
+// skewedIDs returns n ids below vocab; squaring skews the distribution so
+// that ties at several counts are common.
+func skewedIDs(rng *rand.Rand, vocab, n int) []uint32 {
+	ids := make([]uint32, n)
+	for i := range ids {
+		f := rng.Float64()
+		ids[i] = uint32(f * f * float64(vocab))
+	}
+	return ids
+}
+
 func tc(tag string, n int64) store.TagCount { return store.TagCount{Tag: tag, Count: n} }
 
 func TestMostCommonStrings(t *testing.T) {
@@ -79,14 +90,7 @@ func TestCounterMatchesNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var c Counter
 	for round := range 200 {
-		vocab := 1 + rng.IntN(50)
-		ids := make([]uint32, rng.IntN(300))
-		for i := range ids {
-			// Squaring skews the distribution so that ties at several
-			// counts are common.
-			f := rng.Float64()
-			ids[i] = uint32(f * f * float64(vocab))
-		}
+		ids := skewedIDs(rng, 1+rng.IntN(50), rng.IntN(300))
 		n := rng.IntN(12)
 		c.Reset()
 		if round%2 == 0 {
@@ -116,12 +120,7 @@ func TestAddRankedOutOfOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var c Counter
 	for round := range 200 {
-		vocab := 1 + rng.IntN(40)
-		ids := make([]uint32, rng.IntN(300))
-		for i := range ids {
-			f := rng.Float64()
-			ids[i] = uint32(f * f * float64(vocab))
-		}
+		ids := skewedIDs(rng, 1+rng.IntN(40), rng.IntN(300))
 		// Cut the sequence into runs and count them in a random order.
 		var cuts []int
 		for i := 0; i < len(ids); i += 1 + rng.IntN(20) {

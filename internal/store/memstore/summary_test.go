@@ -26,20 +26,12 @@ import (
 // backfilled posts (gaps inside blocks in a time range), and the
 // oldest posts dropped (so the oldest block is partly gone). Blocks of 2, 4 and 8 chunks reach every level.
 func TestHeatThroughSummaries(t *testing.T) {
-	defer func(shift int) { aggFanShift = shift }(aggFanShift)
-	aggFanShift = 1
 	s := fillMixed(t)
 	defer s.Close()
 	ctx := context.Background()
 	st, _ := s.Stats(ctx)
 	blocks := 0
-	for _, l := range s.langs {
-		for _, lv := range l.geo.agg {
-			for _, b := range lv.s {
-				blocks += b2i(b != nil)
-			}
-		}
-	}
+	eachSummary(s, func(*summary) { blocks++ })
 	if blocks < 20 {
 		t.Fatalf("%d blocks summarised; the test needs many", blocks)
 	}
@@ -89,23 +81,6 @@ func TestHeatThroughSummaries(t *testing.T) {
 		}
 	}
 
-	boxes := []store.BBox{
-		{},
-		{West: -180, South: -85, East: 180, North: 85},
-		{West: -10, South: 35, East: 30, North: 60},
-		{West: -11.25, South: 33.75, East: 28.125, North: 61.875}, // on zoom-3 cell edges
-		{West: -73.3, South: 40.2, East: -73.1, North: 40.9},      // no whole cell at low zooms
-		{West: 170, South: -50, East: -170, North: -10},           // across the antimeridian
-	}
-	spans := []struct {
-		window time.Duration
-		rng    store.Range
-	}{
-		{},
-		{window: 17 * time.Minute},
-		{rng: store.Range{From: st.Oldest.Add(7 * time.Minute), To: st.Head.Add(-13 * time.Minute)}},
-	}
-	geos := []post.GeoSet{0, post.GeoSetAll, post.GeoSetInferred, 1 << post.GeoExact}
 	top, err := s.Top(ctx, store.TopQuery{N: 2, BBox: store.World})
 	if err != nil {
 		t.Fatal(err)
@@ -120,25 +95,16 @@ func TestHeatThroughSummaries(t *testing.T) {
 		t.Fatalf("top tags %+v: the test needs some", top)
 	}
 	compared := 0
-	for _, box := range boxes {
+	for _, box := range append([]store.BBox{{}}, summaryBoxes...) {
 		for _, zoom := range []int{0, 2, 3, 5, aggMaxZoom, aggMaxZoom + 1} {
-			for _, sp := range spans {
-				for _, geo := range geos {
+			for _, sp := range summarySpans(st) {
+				for _, geo := range summaryGeos {
 					for k, lang := range []string{"", "en", "", "en"} {
-						q := store.HeatQuery{Lang: lang, BBox: box, Zoom: zoom, Window: sp.window, Range: sp.rng, Geo: geo}
+						q := store.HeatQuery{Lang: lang, BBox: box, Zoom: zoom, Window: sp.Window, Range: sp.Range, Geo: geo}
 						if k >= 2 {
 							q.Tag = tags[1+(k+zoom)%(len(tags)-1)]
 						}
-						via, err := s.Heat(ctx, q)
-						if err != nil {
-							t.Fatal(err)
-						}
-						useSummaries, useTagPoints = false, false
-						all, err := s.Heat(ctx, q)
-						useSummaries, useTagPoints = true, true
-						if err != nil {
-							t.Fatal(err)
-						}
+						via, all := bothWays(t, func() (store.HeatResult, error) { return s.Heat(ctx, q) })
 						if !reflect.DeepEqual(via, all) {
 							t.Fatalf("%+v: through summaries %d points in %d cells, point by point %d in %d (or they differ)",
 								q, via.Points, len(via.Cells), all.Points, len(all.Cells))
@@ -437,6 +403,9 @@ func TestTagBlocksAtSpanGaps(t *testing.T) {
 // points across the test boxes' borders, inferred points, a busy hashtag,
 // and the oldest posts dropped (so the oldest block is partly gone).
 func fillMixed(t *testing.T) *Store {
+	shift := aggFanShift
+	t.Cleanup(func() { aggFanShift = shift })
+	aggFanShift = 1 // blocks of 2, 4 and 8 chunks
 	rng := rand.New(rand.NewPCG(3, 4))
 	batches := 0
 	mix := func(b []post.Post) []post.Post {
@@ -485,61 +454,25 @@ func fillMixed(t *testing.T) *Store {
 // city, the world, the dashboard's band and one across the antimeridian,
 // over spans that cut blocks, per language and provenance set.
 func TestTopThroughSummaries(t *testing.T) {
-	defer func(shift int) { aggFanShift = shift }(aggFanShift)
-	aggFanShift = 1
 	s := fillMixed(t)
 	defer s.Close()
 	ctx := context.Background()
 	st, _ := s.Stats(ctx)
 	tagCells := 0
-	for _, l := range s.langs {
-		for _, lv := range l.geo.agg {
-			for _, b := range lv.s {
-				if b != nil {
-					tagCells += len(b.tags[0]) + len(b.tags[1])
-				}
-			}
-		}
-	}
+	eachSummary(s, func(b *summary) { tagCells += len(b.tags[0]) + len(b.tags[1]) })
 	if tagCells == 0 {
 		t.Fatal("no summary counts hashtags: the test compares nothing")
 	}
 	var read atomic.Int64
 	topWorkHook = func(n int64) { read.Add(n) }
 	defer func() { topWorkHook = nil }()
-	boxes := []store.BBox{
-		store.World,
-		{West: -180, South: -85, East: 180, North: 85},
-		{West: -10, South: 35, East: 30, North: 60},
-		{West: -11.25, South: 33.75, East: 28.125, North: 61.875}, // on tagZoom cell edges
-		{West: -73.3, South: 40.2, East: -73.1, North: 40.9},      // no whole cell
-		{West: 170, South: -50, East: -170, North: -10},           // across the antimeridian
-	}
-	spans := []struct {
-		window time.Duration
-		rng    store.Range
-	}{
-		{},
-		{window: 17 * time.Minute},
-		{rng: store.Range{From: st.Oldest.Add(7 * time.Minute), To: st.Head.Add(-13 * time.Minute)}},
-	}
-	geos := []post.GeoSet{0, post.GeoSetAll, post.GeoSetInferred, 1 << post.GeoExact}
 	compared := 0
-	for _, box := range boxes {
-		for _, sp := range spans {
-			for _, geo := range geos {
+	for _, box := range summaryBoxes {
+		for _, sp := range summarySpans(st) {
+			for _, geo := range summaryGeos {
 				for _, lang := range []string{"", "en"} {
-					q := store.TopQuery{N: 40, Lang: lang, BBox: box, Window: sp.window, Range: sp.rng, Geo: geo}
-					via, err := s.Top(ctx, q)
-					if err != nil {
-						t.Fatal(err)
-					}
-					useSummaries = false
-					all, err := s.Top(ctx, q)
-					useSummaries = true
-					if err != nil {
-						t.Fatal(err)
-					}
+					q := store.TopQuery{N: 40, Lang: lang, BBox: box, Window: sp.Window, Range: sp.Range, Geo: geo}
+					via, all := bothWays(t, func() ([]store.LangTop, error) { return s.Top(ctx, q) })
 					if !reflect.DeepEqual(via, all) {
 						for i := range min(len(via), len(all)) {
 							if !reflect.DeepEqual(via[i], all[i]) {
@@ -615,8 +548,6 @@ func TestMergeTagCells(t *testing.T) {
 // cell edges, the world, one across the antimeridian, few and many
 // buckets, ranges that cut blocks, per language and provenance set.
 func TestHistogramThroughSummaries(t *testing.T) {
-	defer func(shift int) { aggFanShift = shift }(aggFanShift)
-	aggFanShift = 1
 	s := fillMixed(t)
 	defer s.Close()
 	ctx := context.Background()
@@ -624,33 +555,17 @@ func TestHistogramThroughSummaries(t *testing.T) {
 	var blocks int
 	histogramBlockHook = func() { blocks++ }
 	defer func() { histogramBlockHook = nil }()
-	boxes := []store.BBox{
-		store.World,
-		{West: -180, South: -85, East: 180, North: 85},
-		{West: -10, South: 35, East: 30, North: 60},
-		{West: -11.25, South: 33.75, East: 28.125, North: 61.875},
-		{West: -73.3, South: 40.2, East: -73.1, North: 40.9},
-		{West: 170, South: -50, East: -170, North: -10},
-	}
-	ranges := []store.Range{{}, {From: st.Oldest.Add(7 * time.Minute), To: st.Head.Add(-13 * time.Minute)}}
-	geos := []post.GeoSet{0, post.GeoSetAll, post.GeoSetInferred, 1 << post.GeoExact}
 	compared := 0
-	for _, box := range boxes {
-		for _, rg := range ranges {
+	for _, box := range summaryBoxes {
+		for _, sp := range summarySpans(st) {
+			if sp.Window > 0 {
+				continue // a histogram takes a range
+			}
 			for _, buckets := range []int{1, 3, 60} {
-				for _, geo := range geos {
+				for _, geo := range summaryGeos {
 					for _, lang := range []string{"", "en"} {
-						q := store.HistogramQuery{Lang: lang, BBox: box, Range: rg, Buckets: buckets, Geo: geo}
-						via, err := s.Histogram(ctx, q)
-						if err != nil {
-							t.Fatal(err)
-						}
-						useSummaries = false
-						all, err := s.Histogram(ctx, q)
-						useSummaries = true
-						if err != nil {
-							t.Fatal(err)
-						}
+						q := store.HistogramQuery{Lang: lang, BBox: box, Range: sp.Range, Buckets: buckets, Geo: geo}
+						via, all := bothWays(t, func() (store.HistogramResult, error) { return s.Histogram(ctx, q) })
 						if !reflect.DeepEqual(via, all) {
 							t.Fatalf("%+v: through summaries %d points, point by point %d (or buckets differ)\n%v\n%v", q, via.Points, all.Points, via.Buckets, all.Buckets)
 						}
@@ -662,5 +577,67 @@ func TestHistogramThroughSummaries(t *testing.T) {
 	}
 	if compared < 50 || blocks < 100 {
 		t.Errorf("%d histograms with points compared, %d blocks counted from summaries: too thin", compared, blocks)
+	}
+}
+
+// The boxes, spans and provenance sets the summary tests compare answers
+// over: the world, the dashboard's band, a box cutting cells, one on cell
+// edges (zoom 3, so zoom 4 and 7 too), a city with no whole cell at low
+// zooms, one across the antimeridian (not summarised).
+var (
+	summaryBoxes = []store.BBox{
+		store.World,
+		{West: -180, South: -85, East: 180, North: 85},
+		{West: -10, South: 35, East: 30, North: 60},
+		{West: -11.25, South: 33.75, East: 28.125, North: 61.875},
+		{West: -73.3, South: 40.2, East: -73.1, North: 40.9},
+		{West: 170, South: -50, East: -170, North: -10},
+	}
+	summaryGeos = []post.GeoSet{0, post.GeoSetAll, post.GeoSetInferred, 1 << post.GeoExact}
+)
+
+// summarySpan is a Window or a Range.
+type summarySpan struct {
+	Window time.Duration
+	Range  store.Range
+}
+
+// summarySpans are everything held, a window, and a range cutting blocks
+// at both ends.
+func summarySpans(st store.Stats) []summarySpan {
+	return []summarySpan{
+		{},
+		{Window: 17 * time.Minute},
+		{Range: store.Range{From: st.Oldest.Add(7 * time.Minute), To: st.Head.Add(-13 * time.Minute)}},
+	}
+}
+
+// bothWays returns a query's answer through the summaries and the tags'
+// point lists, and read point by point.
+func bothWays[R any](t *testing.T, query func() (R, error)) (via, all R) {
+	t.Helper()
+	via, err := query()
+	if err != nil {
+		t.Fatal(err)
+	}
+	useSummaries, useTagPoints = false, false
+	all, err = query()
+	useSummaries, useTagPoints = true, true
+	if err != nil {
+		t.Fatal(err)
+	}
+	return via, all
+}
+
+// eachSummary calls fn with every language block summary s holds.
+func eachSummary(s *Store, fn func(*summary)) {
+	for _, l := range s.langs {
+		for _, lv := range l.geo.agg {
+			for _, b := range lv.s {
+				if b != nil {
+					fn(b)
+				}
+			}
+		}
 	}
 }
