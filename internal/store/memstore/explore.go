@@ -427,7 +427,7 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 			func(sum *summary, from, to int) bool {
 				g.Reset(0)
 				f.sums.addSummary(sum, classes, &g)
-				f.scanEdges(&v, &d.agg, d.base*chunkLen+d.head, sum, &g, from, to, func(i int) int { return i })
+				f.scanEdges(&v, f.sums.edges, &d.agg, d.base*chunkLen+d.head, sum, &g, from, to, func(i int) int { return i })
 				counts[h.bucket(sum.lo)] += g.Points()
 				if histogramBlockHook != nil {
 					histogramBlockHook()

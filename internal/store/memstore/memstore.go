@@ -45,13 +45,16 @@
 // no memory per post; aggregates would cost at least 12 bytes per distinct
 // tag and minute and lose Counter.most_common's first-seen tie order.
 //
-// Heat maps are the exception (summary.go): every 32 full point chunks of
-// a language get the cells their points fall in at zooms 0..7 with counts
-// and integer position sums, and 32 such blocks (and 32 of those) a
-// summary of their own, so that a map over a long span adds the cells of
-// the whole blocks it covers instead of reading their points; each
-// hashtag keeps the positions of its points (tagpoints.go, 4 bytes per
-// point and tag) for a hashtag's map. Answers are the same bit for bit.
+// Maps and boxes are the exception (summary.go, docs/scale.md): every 32
+// full point chunks of a language get the cells their points fall in at
+// zooms 0..7 with counts and integer position sums, their hashtags per
+// 1.4° cell with the first occurrence of each, and their time bounds; 32
+// such blocks (and 32 of those) get a summary of their own. A map, a
+// box's top list or its histogram over a long span adds up the whole
+// blocks it covers instead of reading their points. Each hashtag keeps
+// the positions of its points (tagpoints.go, 4 bytes per point and tag),
+// summarised the same way once busy, for a hashtag's map. Answers are the
+// same bit for bit, ties in top lists included.
 //
 // Trends (Trends, docs/trends.md) come from a trend.Index fed by the same
 // apply: per 5-minute bucket and language each tag's distinct authors and

@@ -719,14 +719,18 @@ func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, 
 			}
 			for _, sp := range v.spans {
 				if v.useSums {
-					blockRuns(&v.geo.agg, v.geo.base, v.geo.head, sp.from, sp.to, nil,
+					blockRuns(&v.geo.agg, v.geo.base, v.geo.head, sp.from, sp.to, f.sums.useBlock(),
 						func(sum *summary, from, to int) bool {
 							if !check() {
 								return false
 							}
-							f.work += f.sums.addSummary(sum, v.classes, g)
 							abs := v.geo.base*chunkLen + v.geo.head
-							return f.scanEdges(v, &v.geo.agg, abs, sum, g, from, to, func(i int) int { return i })
+							if f.sums.hasDeep(sum) {
+								f.work += f.sums.addDeep(sum, v.classes, g)
+								return f.scanEdges(v, f.sums.rim, &v.geo.agg, abs, sum, g, from, to, func(i int) int { return i })
+							}
+							f.work += f.sums.addSummary(sum, v.classes, g)
+							return f.scanEdges(v, f.sums.edges, &v.geo.agg, abs, sum, g, from, to, func(i int) int { return i })
 						},
 						func(from, to int) bool { return f.scanRun(v, g, from, to, check) })
 				} else {
@@ -884,7 +888,7 @@ func (f *heatFilter) scanTagged(v *heatView, g *analysis.Grid, check func() bool
 					return false
 				}
 				f.work += f.sums.addSummary(sum, v.classes, g)
-				f.scanEdges(v, &v.tagAgg, int(a)-n, sum, g, n, n+size, index)
+				f.scanEdges(v, f.sums.edges, &v.tagAgg, int(a)-n, sum, g, n, n+size, index)
 				n += size - 1
 				continue
 			}
@@ -908,9 +912,9 @@ func (f *heatFilter) scanTagged(v *heatView, g *analysis.Grid, check func() bool
 // block is of the view's points (index is the identity) or of its tag's
 // list (index maps an entry to its point); abs is the absolute number of
 // entry 0.
-func (f *heatFilter) scanEdges(v *heatView, agg *[maxAggLevels]aggLevel, abs int, sum *summary, g *analysis.Grid, from, to int, index func(int) int) bool {
+func (f *heatFilter) scanEdges(v *heatView, edges []cellRange, agg *[maxAggLevels]aggLevel, abs int, sum *summary, g *analysis.Grid, from, to int, index func(int) int) bool {
 	box := f.box.BBox()
-	for _, cr := range f.sums.edges {
+	for _, cr := range edges {
 		if !cr.has(sum, v.classes, &box) {
 			continue
 		}

@@ -45,6 +45,13 @@ var (
 const (
 	maxAggLevels = 10 // what tests may set aggLevels to
 	aggMaxZoom   = 7  // finest zoom summarised (cells of 0.18°)
+	// deepZoom: level-1 blocks (a million points) also keep their cells
+	// at zoom 10 (0.022°, a city's street zoom), so that a city's map
+	// over a long span adds them instead of reading the city's points.
+	// Level 0 would hold nearly a cell per point; level 2 adds little
+	// over its 32 level-1 parts.
+	deepZoom  = 10
+	deepLevel = 1
 )
 
 // tagZoom is the zoom of the cells a summary counts hashtags in (1.4°):
@@ -112,6 +119,11 @@ type summary struct {
 	zstart [2][]uint32
 	// lo and hi bound the times of the block's points.
 	lo, hi int64
+	level  int
+	// deep[k]: class k's cells at deepZoom, sorted by key, at deepLevel
+	// only. A level-0 summary holds its own until its level-1 block is
+	// merged (queries never read a level-0 summary's).
+	deep [2][]aggCell
 	// tags[k] counts the hashtags of class k's points per cell at tagZoom
 	// (a language's blocks only; sorted by cell, then tag), for the top
 	// hashtags of a box (topSums).
@@ -306,6 +318,7 @@ type aggOwner struct {
 // absolute chunk abs, and merges the blocks of higher levels it completes.
 // Caller holds writeMu, not mu.
 func (s *Store) publishLevels(abs int, sum *summary, o aggOwner) {
+	var parts []*summary // sum's, when merged
 	for k := 0; ; k++ {
 		size := blockChunks(k)
 		b := (abs+1)/size - 1
@@ -316,6 +329,12 @@ func (s *Store) publishLevels(abs int, sum *summary, o aggOwner) {
 			if o.added != nil {
 				o.added(sum)
 			}
+			if k == deepLevel {
+				// The parts' deep cells are in sum now.
+				for _, p := range parts {
+					p.deep = [2][]aggCell{}
+				}
+			}
 		}
 		s.mu.Unlock()
 		if !held || k+1 == aggLevels || (abs+1)%blockChunks(k+1) != 0 {
@@ -324,7 +343,7 @@ func (s *Store) publishLevels(abs int, sum *summary, o aggOwner) {
 		// Reading the levels without mu is safe here: only this writer
 		// changes them, and it holds writeMu.
 		lv := &o.levels()[k]
-		parts := make([]*summary, 0, 1<<aggFanShift)
+		parts = make([]*summary, 0, 1<<aggFanShift)
 		for c := (b + 1 - 1<<aggFanShift); c <= b; c++ {
 			part := lv.at(c)
 			if part == nil {
@@ -380,6 +399,7 @@ func summarize(n int, point func(i int) (*geoRec, post.GeoSource), tagsOf func(g
 	var idx [2]map[uint32]int32
 	var tags [2][]tagCell
 	var tagIdx [2]map[uint64]int32
+	var deep [2][]aggCell     // one per point, sorted and added up below
 	keys := make([]uint32, n) // per position: class<<31 | finest key
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
 	for i := range n {
@@ -418,6 +438,10 @@ func summarize(n int, point func(i int) (*geoRec, post.GeoSource), tagsOf func(g
 			boxes[k] = append(boxes[k], pb)
 		}
 		qLat, qLon := analysis.Quantize(g.lat, g.lon)
+		if tagsOf != nil {
+			dc, dr := analysis.CellIndex(g.point(), deepZoom)
+			deep[k] = append(deep[k], aggCell{key: dr<<16 | dc, n: 1, lat: qLat, lon: qLon})
+		}
 		a := &cells[k][at]
 		a.n++
 		a.lat += qLat
@@ -428,6 +452,9 @@ func summarize(n int, point func(i int) (*geoRec, post.GeoSource), tagsOf func(g
 	for k := range cells {
 		slices.SortFunc(tags[k], tagCellLess)
 		s.tags[k] = tags[k]
+		if len(deep[k]) > 0 {
+			s.deep[k] = sortMerge(deep[k])
+		}
 		if len(cells[k]) == 0 {
 			continue
 		}
@@ -552,12 +579,21 @@ func sortMerge(cells []aggCell) []aggCell {
 // mergeSummaries adds up the summaries of a block's parts, each of
 // partLen points.
 func mergeSummaries(parts []*summary, partLen int) *summary {
-	s := &summary{lo: parts[0].lo, hi: parts[0].hi}
+	s := &summary{lo: parts[0].lo, hi: parts[0].hi, level: parts[0].level + 1}
 	for _, p := range parts {
 		s.lo, s.hi = min(s.lo, p.lo), max(s.hi, p.hi)
 	}
 	for k := range s.cls {
 		s.tags[k] = mergeTagCells(parts, k, partLen)
+		if s.level == deepLevel {
+			var all []aggCell
+			for _, p := range parts {
+				all = append(all, p.deep[k]...)
+			}
+			if len(all) > 0 {
+				s.deep[k] = sortMerge(all)
+			}
+		}
 		var all []aggCell
 		var boxes []cellBox
 		for _, part := range parts {
@@ -642,6 +678,7 @@ func (s *summary) memBytes() int64 {
 	for k := range s.order {
 		n += int64(cap(s.order[k]))*2 + int64(cap(s.start[k]))*4 + int64(cap(s.boxes[k]))*int64(unsafe.Sizeof(cellBox{}))
 		n += int64(cap(s.zkeys[k]))*4 + int64(cap(s.zstart[k]))*4 + int64(cap(s.tags[k]))*int64(unsafe.Sizeof(tagCell{}))
+		n += int64(cap(s.deep[k])) * int64(unsafe.Sizeof(aggCell{}))
 	}
 	for _, py := range s.cls {
 		if py == nil {
@@ -678,6 +715,11 @@ type heatSums struct {
 	// edges are the finest cells of the box that are not whole: their
 	// points are read one by one.
 	edges []cellRange
+	// deep: a map at zoom 8..deepZoom whose box holds whole finest cells
+	// (R0..R1, C0..C1) takes them from level-1 blocks' deep cells, and
+	// reads only the points of the finest cells around them (rim) there.
+	deep bool
+	rim  []cellRange
 }
 
 // cellRange is rows r0..r1, columns c0..c1 of the finest zoom.
@@ -723,34 +765,74 @@ func newHeatSums(box analysis.Box, zoom int) (heatSums, bool) {
 	b := box.BBox()
 	bc0, br0 := analysis.CellIndex(post.Point{Lat: b.South, Lon: b.West}, aggMaxZoom)
 	bc1, br1 := analysis.CellIndex(post.Point{Lat: b.North, Lon: b.East}, aggMaxZoom)
+	var okR, okC bool
+	hs.R0, hs.R1, okR = wholeCells(b.South, b.North, 90, aggMaxZoom, 8<<aggMaxZoom)
+	hs.C0, hs.C1, okC = wholeCells(b.West, b.East, 180, aggMaxZoom, 16<<aggMaxZoom)
+	whole := okR && okC
+	// The box's finest cells around the whole ones: rows below and above
+	// them, then their rows' columns west and east of them.
+	var around []cellRange
+	add := func(r0, r1, c0, c1 uint32, ok bool) {
+		if ok && r0 <= r1 && c0 <= c1 {
+			around = append(around, cellRange{r0, r1, c0, c1})
+		}
+	}
+	if whole {
+		add(br0, hs.R0-1, bc0, bc1, hs.R0 > 0)
+		add(hs.R1+1, br1, bc0, bc1, true)
+		add(hs.R0, hs.R1, bc0, hs.C0-1, hs.C0 > 0)
+		add(hs.R0, hs.R1, hs.C1+1, bc1, true)
+	}
 	if hs.pointsOnly {
 		if (br1-br0+1)*(bc1-bc0+1) > maxPointCells {
 			return heatSums{}, false
 		}
 		hs.edges = []cellRange{{br0, br1, bc0, bc1}}
+		hs.deep, hs.rim = whole && zoom <= deepZoom, around
 		return hs, true
 	}
-	var okR, okC bool
+	if !whole {
+		return heatSums{}, false
+	}
 	hs.r0, hs.r1, okR = wholeCells(b.South, b.North, 90, zoom, 8<<zoom)
 	hs.c0, hs.c1, okC = wholeCells(b.West, b.East, 180, zoom, 16<<zoom)
 	hs.hasCoarse = okR && okC
-	hs.R0, hs.R1, okR = wholeCells(b.South, b.North, 90, aggMaxZoom, 8<<aggMaxZoom)
-	hs.C0, hs.C1, okC = wholeCells(b.West, b.East, 180, aggMaxZoom, 16<<aggMaxZoom)
-	if !okR || !okC {
-		return heatSums{}, false
+	hs.edges = around
+	return hs, true
+}
+
+// hasDeep reports whether a heat query reads s's deep cells: a level-1
+// block of a language's points (a hashtag's blocks keep none).
+func (hs *heatSums) hasDeep(s *summary) bool {
+	return hs.deep && s.level == deepLevel && (s.deep[0] != nil || s.deep[1] != nil)
+}
+
+// useBlock says which blocks a heat query may add: with deep cells, none
+// above their level (its level-1 parts are added instead).
+func (hs *heatSums) useBlock() func(*summary) bool {
+	if !hs.deep {
+		return nil
 	}
-	// The box's finest cells around the whole ones: rows below and above
-	// them, then their rows' columns west and east of them.
-	add := func(r0, r1, c0, c1 uint32, ok bool) {
-		if ok && r0 <= r1 && c0 <= c1 {
-			hs.edges = append(hs.edges, cellRange{r0, r1, c0, c1})
+	return func(s *summary) bool { return s.level <= deepLevel }
+}
+
+// addDeep adds to g the deep cells (of the classes wanted) of the whole
+// finest cells of the box, and returns how many cells it read.
+func (hs *heatSums) addDeep(s *summary, classes [2]bool, g *analysis.Grid) (read int64) {
+	const fine = deepZoom - aggMaxZoom // deep cells per finest cell, as a shift
+	sh := uint32(deepZoom - hs.zoom)
+	for k, deep := range s.deep {
+		if !classes[k] {
+			continue
+		}
+		for r := hs.R0 << fine; r < (hs.R1+1)<<fine; r++ {
+			rowCells(deep, r, hs.C0<<fine, (hs.C1+1)<<fine-1, func(c aggCell) {
+				g.AddCell(c.col()>>sh, c.row()>>sh, int64(c.n), c.lat, c.lon)
+				read++
+			})
 		}
 	}
-	add(br0, hs.R0-1, bc0, bc1, hs.R0 > 0)
-	add(hs.R1+1, br1, bc0, bc1, true)
-	add(hs.R0, hs.R1, bc0, hs.C0-1, hs.C0 > 0)
-	add(hs.R0, hs.R1, hs.C1+1, bc1, true)
-	return hs, true
+	return read
 }
 
 // rowCells calls fn with the cells of row among cells (sorted by key) in

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -34,6 +35,25 @@ func TestHeatThroughSummaries(t *testing.T) {
 	eachSummary(s, func(*summary) { blocks++ })
 	if blocks < 20 {
 		t.Fatalf("%d blocks summarised; the test needs many", blocks)
+	}
+	// Deep cells are kept at level 1; a level-0 block gives its own up
+	// once its level-1 block is built.
+	deep := 0
+	for _, l := range s.langs {
+		for b, sum := range l.geo.agg[deepLevel].s {
+			if sum == nil {
+				continue
+			}
+			deep += len(sum.deep[0]) + len(sum.deep[1])
+			for c := range 1 << aggFanShift {
+				if part := l.geo.agg[0].at((l.geo.agg[deepLevel].first+b)<<aggFanShift + c); part != nil && (part.deep[0] != nil || part.deep[1] != nil) {
+					t.Fatalf("%s: a level-0 block keeps its deep cells under a level-1 block", l.key)
+				}
+			}
+		}
+	}
+	if deep == 0 {
+		t.Fatal("no level-1 block has deep cells")
 	}
 	// The busy tag's lists have blocks of every level, and the lists'
 	// byte counts follow their summaries through the drops.
@@ -96,7 +116,7 @@ func TestHeatThroughSummaries(t *testing.T) {
 	}
 	compared := 0
 	for _, box := range append([]store.BBox{{}}, summaryBoxes...) {
-		for _, zoom := range []int{0, 2, 3, 5, aggMaxZoom, aggMaxZoom + 1} {
+		for _, zoom := range []int{0, 2, 3, 5, aggMaxZoom, aggMaxZoom + 1, deepZoom, deepZoom + 2} {
 			for _, sp := range summarySpans(st) {
 				for _, geo := range summaryGeos {
 					for k, lang := range []string{"", "en", "", "en"} {
@@ -310,7 +330,8 @@ func TestSummariesWhileRecording(t *testing.T) {
 		}
 		done <- nil
 	}()
-	queries := []store.HeatQuery{{Zoom: 3}, {Lang: "en", Zoom: 5, BBox: store.BBox{West: -10, South: 35, East: 20, North: 60}}, {Window: 10 * time.Minute, Zoom: 2}, {Tag: "tag0", Zoom: 4}}
+	queries := []store.HeatQuery{{Zoom: 3}, {Lang: "en", Zoom: 5, BBox: store.BBox{West: -10, South: 35, East: 20, North: 60}}, {Window: 10 * time.Minute, Zoom: 2}, {Tag: "tag0", Zoom: 4},
+		{Zoom: deepZoom, BBox: snappedAround(gen.cities[0], 0.4)}}
 	for running := true; running; {
 		select {
 		case err := <-done:
@@ -583,7 +604,8 @@ func TestHistogramThroughSummaries(t *testing.T) {
 // The boxes, spans and provenance sets the summary tests compare answers
 // over: the world, the dashboard's band, a box cutting cells, one on cell
 // edges (zoom 3, so zoom 4 and 7 too), a city with no whole cell at low
-// zooms, one across the antimeridian (not summarised).
+// zooms, the city on finest-cell edges, one across the antimeridian (not
+// summarised).
 var (
 	summaryBoxes = []store.BBox{
 		store.World,
@@ -591,6 +613,10 @@ var (
 		{West: -10, South: 35, East: 30, North: 60},
 		{West: -11.25, South: 33.75, East: 28.125, North: 61.875},
 		{West: -73.3, South: 40.2, East: -73.1, North: 40.9},
+		{West: -73.4, South: 40.15, East: -72.9, North: 40.95}, // whole finest cells and a rim
+		// The city widened to finest-cell edges as the dashboard asks for
+		// it (snapOut): at street zoom it takes level-1 blocks' deep cells.
+		{West: -417*0.17578125 - 1e-7, South: 228*0.17578125 - 1e-7, East: -415*0.17578125 + 1e-7, North: 233*0.17578125 + 1e-7},
 		{West: 170, South: -50, East: -170, North: -10},
 	}
 	summaryGeos = []post.GeoSet{0, post.GeoSetAll, post.GeoSetInferred, 1 << post.GeoExact}
@@ -639,5 +665,15 @@ func eachSummary(s *Store, fn func(*summary)) {
 				}
 			}
 		}
+	}
+}
+
+// snappedAround returns the box of half-size d around c widened to
+// finest-cell edges, as the dashboard's snapOut does.
+func snappedAround(c post.Point, d float64) store.BBox {
+	const cell = 0.17578125
+	return store.BBox{
+		West: math.Floor((c.Lon-d)/cell)*cell - 1e-7, South: math.Floor((c.Lat-d)/cell)*cell - 1e-7,
+		East: math.Ceil((c.Lon+d)/cell)*cell + 1e-7, North: math.Ceil((c.Lat+d)/cell)*cell + 1e-7,
 	}
 }
