@@ -113,10 +113,15 @@ func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int) (float6
 var (
 	scaleWorld = store.BBox{West: -180, South: -85, East: 180, North: 85}
 	scaleCity  = exploreCity
+	// scaleCitySnapped is the city's box as the dashboard asks for its
+	// map: widened to the summaries' finest cells (22.5/128°) and 1e-7
+	// (snapOut in web/src/query.js).
+	scaleCitySnapped = store.BBox{West: -23*0.17578125 - 1e-7, South: 228*0.17578125 - 1e-7, East: -19*0.17578125 + 1e-7, North: 232*0.17578125 + 1e-7}
 )
 
 // ScaleQueries are the query kinds over a year held (head is the
-// newest post time): heat of the world (zoom 3) and of a city (zoom 10)
+// newest post time): heat of the world (zoom 3) and of a city (zoom 10,
+// its box as given and as the dashboard widens it)
 // over 1 h, 24 h, 30 days and everything, for every language, English,
 // a hashtag; top of a continent and of the world; trends; the histogram
 // of everything and of a continent; counts; the seed's last-N answers; and
@@ -137,6 +142,7 @@ func ScaleQueries(head time.Time) []QueryCase {
 		heat("heat-world-"+sp.name, store.HeatQuery{Window: sp.w, BBox: scaleWorld, Zoom: 3, Limit: 5000})
 		heat("heat-world-en-"+sp.name, store.HeatQuery{Lang: "en", Window: sp.w, BBox: scaleWorld, Zoom: 3, Limit: 5000})
 		heat("heat-city-"+sp.name, store.HeatQuery{Window: sp.w, BBox: scaleCity, Zoom: 10, Limit: 5000})
+		heat("heat-city-snap-"+sp.name, store.HeatQuery{Window: sp.w, BBox: scaleCitySnapped, Zoom: 10, Limit: 5000})
 		heat("heat-world-tag-"+sp.name, store.HeatQuery{Tag: "love", Window: sp.w, BBox: scaleWorld, Zoom: 3, Limit: 5000})
 	}
 	for _, sp := range spans {
