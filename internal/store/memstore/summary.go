@@ -392,7 +392,9 @@ func summarizeTagBlock(l *lang, pos []uint32) *summary {
 }
 
 // summarize summarises the n points point returns (n ≤ 65,536: the order
-// holds 2-byte positions), and their hashtags when tagsOf is not nil.
+// holds 2-byte positions). A language's block (tagsOf not nil) also counts
+// their hashtags and keeps their deep cells until its level-1 block is
+// built; a hashtag's block needs neither.
 func summarize(n int, point func(i int) (*geoRec, post.GeoSource), tagsOf func(g *geoRec, fn func(tag uint32, idx int))) *summary {
 	var cells [2][]aggCell
 	var boxes [2][]cellBox
