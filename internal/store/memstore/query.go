@@ -868,20 +868,21 @@ func (f *heatFilter) scanTagged(v *heatView, g *analysis.Grid, check func() bool
 	first := v.spans[0].from
 	n := sort.Search(len(v.tagPos), func(n int) bool { return int(v.tagPos[n]-v.geoFt) >= first })
 	index := func(n int) int { return int(v.tagPos[n] - v.geoFt) }
+	blocks := v.useSums && len(v.tagAgg[0].s) > 0
 	k := 0
 	for read := 0; n < len(v.tagPos); n++ {
 		if read&chunkMask == 0 && !check() {
 			return false
 		}
 		read++
-		i := index(n)
+		i := int(v.tagPos[n] - v.geoFt)
 		for k < len(v.spans) && v.spans[k].to <= i {
 			k++
 		}
 		if k == len(v.spans) {
 			break
 		}
-		if a := v.tagFront + uint64(n); v.useSums && a&chunkMask == 0 {
+		if a := v.tagFront + uint64(n); blocks && a&chunkMask == 0 {
 			sum, size := blockAt(&v.tagAgg, int(a>>chunkShift), len(v.tagPos)-n, nil)
 			if sum != nil && i >= v.spans[k].from && index(n+size-1) < v.spans[k].to {
 				if !check() {
