@@ -434,7 +434,7 @@ func encodeModel(version string, codes []string, scripts *[numScripts]langSet, o
 	}
 	w.WriteByte(byte(k))
 	put32(uint32(nDense))
-	w.Write(make([]byte, (1<<k)*hotSlotBytes+nDense*2*len(codes)))
+	w.Write(make([]byte, (1<<k)*hotSlotBytes+nDense*8*((len(codes)+3)/4)))
 	return w.Bytes(), nil
 }
 
@@ -448,8 +448,9 @@ func fillDense(file []byte, dense []uint64, raw *[maxOrder + 1]rawOrder) error {
 		return err
 	}
 	n := len(m.codes)
-	slots := len(file) - len(dense)*2*n - len(m.dense.slots)
-	vecs := len(file) - len(dense)*2*n
+	stride := 8 * m.vecWords
+	slots := len(file) - len(dense)*stride - len(m.dense.slots)
+	vecs := len(file) - len(dense)*stride
 	mask := 1<<m.dense.k - 1
 	for i, h := range dense {
 		var sum [maxLangs]int32
@@ -468,11 +469,12 @@ func fillDense(file []byte, dense []uint64, raw *[maxOrder + 1]rawOrder) error {
 			}
 			m.addPostings(&sum, v>>8, int(v&0xff))
 		}
-		for id := range n {
-			if sum[id] < math.MinInt16 || sum[id] > math.MaxInt16 {
+		for id := range 4 * m.vecWords {
+			v := sum[id] + vecBias
+			if v < 0 || v >= denseVecCap || id >= n && v != vecBias {
 				return fmt.Errorf("ngram: dense n-gram %x: %d for language %d", h, sum[id], id)
 			}
-			binary.LittleEndian.PutUint16(file[vecs+2*(i*n+id):], uint16(int16(sum[id])))
+			binary.LittleEndian.PutUint16(file[vecs+i*stride+2*id:], uint16(v))
 		}
 		j := int(bucketOf(h, m.dense.k))
 		for binary.LittleEndian.Uint64(file[slots+j*hotSlotBytes:]) != 0 {

@@ -143,6 +143,16 @@ type analysis struct {
 	pendingVecs  [pendingLists]uint32
 	npendingVecs int
 	sink         uint64 // keeps the flushes' touches from being optimised away
+	// acc sums the vectors added (dense positions, short words) four
+	// languages a word, 16 bits a language, each value stored with
+	// vecBias added so that no lane goes negative: one 8-byte add for
+	// four languages. accUsed bounds the lanes' sums (the caps of the
+	// vectors added, at most 65535, so no lane carries into the next);
+	// accN is how many vectors it holds, each adding vecBias to every
+	// lane. flushAcc moves it into scores.
+	acc     [maxLangs / 4]uint64
+	accUsed int32
+	accN    int32
 	// queued is the n-grams (hash, order) not yet looked up
 	// (flushQueue), nqueued how many: a position's orders 2 to top, one
 	// after the other; queuedHot is what the hot table says of them.
@@ -229,9 +239,16 @@ func (d *Detector) analyse(text string, a *analysis) {
 		*a = analysis{}
 		d.scan(text, a, true)
 	}
+	d.finish(a)
+}
+
+// finish adds what scan left queued: the n-grams and posting lists not
+// yet looked up or added, the letters' credits and the vectors' sums.
+func (d *Detector) finish(a *analysis) {
 	d.flushQueue(a)
 	d.flushPending(a)
 	d.scoreLetters(a)
+	a.flushAcc(d.m.vecWords)
 }
 
 // scan is analyse's single pass; with tags, the words of #hashtags are
@@ -258,7 +275,7 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 		if wordLen > 0 {
 			if e, ok := d.m.words.lookup(wordHash | 1); ok {
 				if nHeld > 0 && e.vec != 0 && d.m.vecs != "" {
-					addVec(&a.scores, d.m.vecs, int(e.vec-1), len(d.m.codes))
+					a.addVec(d.m.vecs, int(e.vec-1), d.m.vecWords, wordVecCap)
 					nHeld = 0
 				}
 				a.addWord(&e)
@@ -286,13 +303,13 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
-		lowerBefore := isLowerLetter(prev)
+		before := prev
 		prev = r
 		if !isWordRune(r) {
 			endWord()
 			continue
 		}
-		if tags && lowerBefore && isUpperLetter(r) {
+		if tags && isLowerLetter(before) && isUpperLetter(r) {
 			endWord() // camelCase inside a hashtag
 		}
 		r = toLower(r)
@@ -431,11 +448,11 @@ func (d *Detector) flushPending(a *analysis) {
 		i := postingBytes * int(v>>8)
 		sink += uint64(p[i]) + uint64(p[i+postingBytes*int(v&0xff)-1])
 	}
-	n := d.m.nLingua
+	words := d.m.vecWords
 	vecs := d.m.dense.vecs
 	for _, v := range a.pendingVecs[:a.npendingVecs] {
-		i := 2 * n * int(v)
-		sink += uint64(vecs[i]) + uint64(vecs[i+2*n-1])
+		i := 8 * words * int(v)
+		sink += uint64(vecs[i]) + uint64(vecs[i+8*words-1])
 	}
 	a.sink += sink
 	for _, v := range a.pending[:a.npending] {
@@ -443,7 +460,7 @@ func (d *Detector) flushPending(a *analysis) {
 	}
 	a.npending = 0
 	for _, v := range a.pendingVecs[:a.npendingVecs] {
-		addVec(&a.scores, vecs, int(v), n)
+		a.addVec(vecs, int(v), words, denseVecCap)
 	}
 	a.npendingVecs = 0
 }
@@ -468,22 +485,38 @@ func (m *model) addPostings(scores *[maxLangs]int32, first uint32, cnt int) {
 	}
 }
 
-// addVec adds the i-th vector of vecs (n i16 scores) to scores, four at a
-// time.
-func addVec(scores *[maxLangs]int32, vecs string, i, n int) {
-	v := vecs[2*i*n:][:2*n]
-	id := 0
-	for ; id+4 <= n && id+4 <= maxLangs; id += 4 {
-		x := le64(v, 2*id)
-		s := scores[id : id+4 : id+4]
-		s[0] += int32(int16(x))
-		s[1] += int32(int16(x >> 16))
-		s[2] += int32(int16(x >> 32))
-		s[3] += int32(int16(x >> 48))
+// addVec adds the i-th vector of vecs (words 8-byte words: four u16
+// lanes each, every value stored plus vecBias, and at most lim-1) to
+// acc, four languages an add.
+func (a *analysis) addVec(vecs string, i, words int, lim int32) {
+	if a.accUsed+lim > 1<<16-1 {
+		a.flushAcc(words)
 	}
-	for ; id < n; id++ {
-		scores[id&(maxLangs-1)] += int32(int16(le16(v, 2*id)))
+	a.accUsed += lim
+	a.accN++
+	v := vecs[8*words*i:][:8*words]
+	acc := a.acc[:words]
+	for w := range acc {
+		acc[w] += le64(v, 8*w)
 	}
+}
+
+// flushAcc adds the vectors' sums to scores, each lane less the bias of
+// the vectors added, and empties acc.
+func (a *analysis) flushAcc(words int) {
+	if a.accN == 0 {
+		return
+	}
+	bias := a.accN * vecBias
+	for w, x := range a.acc[:words] {
+		s := a.scores[4*w : 4*w+4 : 4*w+4]
+		s[0] += int32(uint16(x)) - bias
+		s[1] += int32(uint16(x>>16)) - bias
+		s[2] += int32(uint16(x>>32)) - bias
+		s[3] += int32(uint16(x>>48)) - bias
+		a.acc[w] = 0
+	}
+	a.accUsed, a.accN = 0, 0
 }
 
 // creditLetter credits every language that knows letter r with count
@@ -516,9 +549,9 @@ func (d *Detector) scoreLetters(a *analysis) {
 	for i := range a.hist.slots {
 		if e := &a.hist.slots[i]; e.count > 0 {
 			d.creditLetter(a, e.r, e.count, e.back)
+			*e = hist{}
 		}
 	}
-	a.hist = letterHist{}
 }
 
 // letterHist counts a text's scored letters: a post has a few dozen
@@ -527,10 +560,12 @@ func (d *Detector) scoreLetters(a *analysis) {
 // reports false when the table is full, and the caller credits the
 // letter at once.
 type letterHist struct {
-	slots [64]struct {
-		r           rune
-		count, back int32
-	}
+	slots [64]hist
+}
+
+type hist struct {
+	r           rune
+	count, back int32
 }
 
 func (h *letterHist) add(r rune, back int32) bool {

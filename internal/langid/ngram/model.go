@@ -48,7 +48,11 @@ type model struct {
 	confusable [maxLangs]langSet
 	// words is the word evidence, looked up once per word (wordtable.go).
 	words wordTable
-	vecs  string // n-gram scores of short words, len(codes) i16s each (wordtable.go)
+	vecs  string // n-gram scores of short words, vecWords u64s each (wordtable.go)
+	// vecWords is how many 8-byte words a vector (dense or a word's) takes:
+	// a u16 lane for each of the model file's languages, rounded up to
+	// four (analysis.addVec).
+	vecWords int
 	// wordPtrs is the word table while BuildWordTable builds it.
 	wordPtrs map[string]*wordEntry
 

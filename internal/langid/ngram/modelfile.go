@@ -33,8 +33,8 @@ import (
 //	              knows (build.go, posting); then postingsPad zero bytes,
 //	              so that Detect reads postings 8 bytes at a time
 //	dense table   u8 k, u32 n, 2^k hot-table slots (u64 hash, u32 1 +
-//	              vector index), then n vectors of one i16 a language
-//	              (denseTable)
+//	              vector index), then n vectors of vecWords u64s: one
+//	              u16 lane a language, plus vecBias (denseTable)
 //
 // An n-gram's hash picks its home bucket (homeSlot) and its fingerprint;
 // the slots are scanned from the bucket's first, wrapping at the end, for
@@ -47,7 +47,20 @@ import (
 // few cache lines: the one it replaced (a bucket index, the bucket's
 // 5-byte entries, then 3-byte postings; 29.8 MB) took three dependent
 // misses a lookup and half again as many bytes of postings.
-const modelMagic = "GHNGRAMA"
+const modelMagic = "GHNGRAMB"
+
+// Vectors (the dense table's and the word table's) hold one u16 lane a
+// language, the model file's languages rounded up to a multiple of four
+// (model.vecWords 8-byte words; the extra lanes hold 0), each value
+// stored plus vecBias, so that Detect adds four languages with one 8-byte
+// add (analysis.addVec). A dense vector's stored values are below
+// denseVecCap, a word's below wordVecCap: the build checks it, and the
+// caps bound the lanes' sums between flushes.
+const (
+	vecBias     = 512
+	denseVecCap = 1 << 10
+	wordVecCap  = 1 << 12
+)
 
 const (
 	slotBytes      = 8
@@ -225,7 +238,8 @@ func openModel(file string) (*model, error) {
 		return nil, fmt.Errorf("%w: dense table: %d vectors in 2^%d slots", errModelFile, nDense, m.dense.k)
 	}
 	m.dense.slots = r.str((1 << m.dense.k) * hotSlotBytes)
-	m.dense.vecs = r.str(nDense * 2 * nLangs)
+	m.vecWords = (nLangs + 3) / 4
+	m.dense.vecs = r.str(nDense * 8 * m.vecWords)
 	if r.err != nil {
 		return nil, r.err
 	}
