@@ -48,19 +48,22 @@ func Build(src fs.FS, version string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The dense vectors: what Detect adds at a position whose 4-gram is
-	// one of them, found as Detect finds them.
+	// The dense vectors: what Detect credits at a position whose 4-gram
+	// is one of them, or for the first three letters of a word that
+	// starts with one of the 3-grams, scored by Detect itself.
 	if err := fillDense(file, dense, &raw); err != nil {
 		return nil, err
 	}
 	return file, nil
 }
 
-// hotCount is how many n-grams (orders 2 to 4) the hot table holds, and
-// denseCount how many 4-grams the dense table holds.
+// hotCount is how many n-grams (orders 2 to 4) the hot table holds,
+// denseCount how many 4-grams the dense table holds, and prefixCount how
+// many 3-grams it holds as a word's first three letters.
 const (
-	hotCount   = 32768
-	denseCount = 16384
+	hotCount    = 32768
+	denseCount  = 16384
+	prefixCount = 8192
 )
 
 // hotNgrams returns the hotCount n-grams of orders 2 to maxOrder most
@@ -71,8 +74,9 @@ const (
 // is very skewed: on the shared tweets, 4,000 n-grams make 80 % of the
 // lookups. The choice uses nothing but lingua's models and the priors.
 //
-// It also returns the denseCount hottest n-grams of order maxOrder, most
-// likely first, for the dense table (modelfile.go).
+// It also returns, for the dense table (modelfile.go), the denseCount
+// hottest n-grams of order maxOrder, then the prefixCount hottest of
+// order 3, each group most likely first.
 func hotNgrams(raw *[maxOrder + 1]rawOrder, codes []string) (hot, dense []uint64) {
 	m := &model{codes: codes, ids: map[string]uint8{}}
 	for id, c := range codes {
@@ -133,12 +137,16 @@ func hotNgrams(raw *[maxOrder + 1]rawOrder, codes []string) (hot, dense []uint64
 		hot = append(hot, s.h)
 	}
 
+	var prefixes []uint64
 	for _, s := range all {
 		if s.order == maxOrder && len(dense) < denseCount {
 			dense = append(dense, s.h)
 		}
+		if s.order == 3 && len(prefixes) < prefixCount {
+			prefixes = append(prefixes, s.h)
+		}
 	}
-	return hot, dense
+	return hot, append(dense, prefixes...)
 }
 
 // assignScripts puts each language in the scripts that carry at least a
@@ -178,6 +186,7 @@ type rawOrder struct {
 	lists  map[uint64][]uint16 // lang<<8 | q
 	suffix map[uint64]uint64
 	prefix map[uint64]uint64 // the n-gram without its last letter (hotNgrams)
+	runes  map[uint64]string // the n-gram itself (fillDense)
 }
 
 // builtOrder is one order's n-grams: their hashes, sorted, and
@@ -202,7 +211,8 @@ type posting struct {
 
 // readOrder reads every language's model of one order.
 func readOrder(src fs.FS, codes []string, order int) (rawOrder, error) {
-	ro := rawOrder{lists: make(map[uint64][]uint16), suffix: make(map[uint64]uint64), prefix: make(map[uint64]uint64)}
+	ro := rawOrder{lists: make(map[uint64][]uint16), suffix: make(map[uint64]uint64),
+		prefix: make(map[uint64]uint64), runes: make(map[uint64]string)}
 	var runes [maxOrder]rune
 	for id, code := range codes {
 		_, err := readLinguaModel(src, code, order, func(ng []byte, p float64) {
@@ -226,6 +236,7 @@ func readOrder(src fs.FS, codes []string, order int) (rawOrder, error) {
 				q = 255
 			}
 			ro.lists[h] = append(ro.lists[h], uint16(id)<<8|uint16(q))
+			ro.runes[h] = string(runes[:n])
 			if order > 1 {
 				ro.suffix[h] = hashRunes(runes[1:n])
 				ro.prefix[h] = hashRunes(runes[:n-1])
@@ -439,44 +450,56 @@ func encodeModel(version string, codes []string, scripts *[numScripts]langSet, o
 }
 
 // fillDense fills the dense table of file (zero as encodeModel leaves it)
-// with the n-grams of dense (order maxOrder) and their vectors: each
-// language's sum of the postings of the n-gram and of its suffixes, the
-// lists Detect's lookups find for them.
+// with the n-grams of dense and their vectors, scored by Detect's own
+// code on the tables alone: for a 4-gram, what a position ending in it is
+// credited (the n-gram's and its suffixes' postings and its last letter's
+// unigram credit); for a 3-gram, what the first three letters of a word
+// that starts with it are credited, as scan would score them one by one.
 func fillDense(file []byte, dense []uint64, raw *[maxOrder + 1]rawOrder) error {
 	m, err := openModel(string(file))
 	if err != nil {
 		return err
 	}
+	m.dense = denseTable{}
+	d := &Detector{m: m}
 	n := len(m.codes)
 	stride := 8 * m.vecWords
-	slots := len(file) - len(dense)*stride - len(m.dense.slots)
+	k := uint(1)
+	for 1<<k < 2*len(dense) {
+		k++
+	}
+	slots := len(file) - len(dense)*stride - (1<<k)*hotSlotBytes
 	vecs := len(file) - len(dense)*stride
-	mask := 1<<m.dense.k - 1
+	mask := 1<<k - 1
 	for i, h := range dense {
-		var sum [maxLangs]int32
-		hs := [maxOrder + 1]uint64{maxOrder: h}
-		for o := maxOrder; o > 2; o-- {
-			hs[o-1] = raw[o].suffix[hs[o]]
-		}
-		for o := 2; o <= maxOrder; o++ {
-			v := m.hot.lookup(hs[o])
-			if v == 0 {
-				first, c, ok := m.tables[o].lookup(hs[o])
-				if !ok {
-					return fmt.Errorf("ngram: dense n-gram %x: order %d suffix not found", h, o)
-				}
-				v = first<<8 | uint32(c)
+		var rs []rune
+		for _, o := range []int{maxOrder, 3} {
+			if s, ok := raw[o].runes[h]; ok {
+				rs = []rune(s)
+				break
 			}
-			m.addPostings(&sum, v>>8, int(v&0xff))
 		}
+		var a analysis
+		switch len(rs) {
+		case maxOrder:
+			d.scorePosition(&a, rs)
+		case 3:
+			for j := range rs {
+				d.scorePosition(&a, rs[:j+1])
+			}
+		default:
+			return fmt.Errorf("ngram: dense n-gram %x: not a 3- or 4-gram", h)
+		}
+		d.finish(&a)
+		sum := &a.scores
 		for id := range 4 * m.vecWords {
 			v := sum[id] + vecBias
 			if v < 0 || v >= denseVecCap || id >= n && v != vecBias {
-				return fmt.Errorf("ngram: dense n-gram %x: %d for language %d", h, sum[id], id)
+				return fmt.Errorf("ngram: dense n-gram %q: %d for language %d", string(rs), sum[id], id)
 			}
 			binary.LittleEndian.PutUint16(file[vecs+i*stride+2*id:], uint16(v))
 		}
-		j := int(bucketOf(h, m.dense.k))
+		j := int(bucketOf(h, k))
 		for binary.LittleEndian.Uint64(file[slots+j*hotSlotBytes:]) != 0 {
 			j = (j + 1) & mask
 		}

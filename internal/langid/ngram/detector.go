@@ -266,7 +266,16 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 	var held [vecMaxLetters]rune
 	nHeld, streaming := 0, false
 	flushHeld := func() {
-		for i := range nHeld {
+		i := 0
+		if nHeld >= 3 {
+			// The word's first three letters, in one vector when the
+			// dense table has them.
+			if v := d.m.dense.lookup(hashRunes(held[:3])); v != 0 {
+				d.pendVec(a, v-1)
+				i = 3
+			}
+		}
+		for ; i < nHeld; i++ {
 			d.scorePosition(a, held[max(0, i+1-maxOrder):i+1])
 		}
 		nHeld = 0
@@ -360,6 +369,15 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 // position.
 func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 	top := len(ngram)
+	if top == maxOrder {
+		// The 4-gram is known, so are its suffixes: the dense vector is
+		// the position's whole credit, the three lists the lookups below
+		// would find and the letter's own.
+		if v := d.m.dense.lookup(hashRunes(ngram)); v != 0 {
+			d.pendVec(a, v-1)
+			return
+		}
+	}
 	// The letter's own credit depends on the letter and on how many
 	// orders lie above it (top-1), not on the rest of the window: the
 	// histogram sums it per distinct letter, to be credited once.
@@ -369,17 +387,6 @@ func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 	if top < 2 {
 		return
 	}
-	if top == maxOrder {
-		// The 4-gram is known, so are its suffixes: the dense vector is
-		// the sum of the three lists the lookups below would find.
-		if v := d.m.dense.lookup(hashRunes(ngram)); v != 0 {
-			a.pendingVecs[a.npendingVecs] = v - 1
-			if a.npendingVecs++; a.npendingVecs == len(a.pendingVecs) {
-				d.flushPending(a)
-			}
-			return
-		}
-	}
 	if a.nqueued+top-1 > len(a.queued) {
 		d.flushQueue(a)
 	}
@@ -387,6 +394,14 @@ func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 		a.queued[a.nqueued] = hashRunes(ngram[top-n:])
 		a.queuedOrder[a.nqueued] = uint8(n)
 		a.nqueued++
+	}
+}
+
+// pendVec queues the i-th dense vector for flushPending.
+func (d *Detector) pendVec(a *analysis, i uint32) {
+	a.pendingVecs[a.npendingVecs] = i
+	if a.npendingVecs++; a.npendingVecs == len(a.pendingVecs) {
+		d.flushPending(a)
 	}
 }
 

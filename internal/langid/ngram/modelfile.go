@@ -34,7 +34,8 @@ import (
 //	              so that Detect reads postings 8 bytes at a time
 //	dense table   u8 k, u32 n, 2^k hot-table slots (u64 hash, u32 1 +
 //	              vector index), then n vectors of vecWords u64s: one
-//	              u16 lane a language, plus vecBias (denseTable)
+//	              u16 lane a language, plus vecBias (denseTable): the
+//	              4-grams' then the 3-grams'
 //
 // An n-gram's hash picks its home bucket (homeSlot) and its fingerprint;
 // the slots are scanned from the bucket's first, wrapping at the end, for
@@ -57,8 +58,8 @@ const modelMagic = "GHNGRAMB"
 // denseVecCap, a word's below wordVecCap: the build checks it, and the
 // caps bound the lanes' sums between flushes.
 const (
-	vecBias     = 512
-	denseVecCap = 1 << 10
+	vecBias     = 1024
+	denseVecCap = 1 << 11
 	wordVecCap  = 1 << 12
 )
 
@@ -250,12 +251,17 @@ func openModel(file string) (*model, error) {
 }
 
 // denseTable is the view of the dense table: for the denseCount 4-grams
-// posts meet most, the sum of the postings of the 4-gram and of its
-// suffixes (what a position ending in it is credited), one i16 a
-// language. A position whose 4-gram is there costs one lookup (in
-// cache) and one pass over a short vector, instead of three lookups and
-// three lists of some forty postings each. Its slots are the hot table's
-// (u64 hash, u32 1 + vector index).
+// posts meet most, what a position ending in one is credited (the
+// postings of the 4-gram and of its suffixes, and the letter's own
+// unigram credit); for the prefixCount hottest 3-grams, what the first
+// three letters of a word starting with one are credited (three
+// positions, unigrams included). One u16 lane a language (vecBias). A
+// position whose 4-gram is there costs one lookup and one 152-byte
+// vector instead of three lookups, three lists of some forty postings
+// each and a letter's; a word's start, one instead of three positions.
+// The keys are the n-grams' whole hashes, so a 3-gram never answers for
+// a 4-gram. Its slots are the hot table's (u64 hash, u32 1 + vector
+// index).
 type denseTable struct {
 	hotTable // lookup returns 1 + the vector index, or 0
 	vecs     string
