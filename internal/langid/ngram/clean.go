@@ -76,6 +76,19 @@ func skipNonLanguage(text string, i int, prev rune) (int, skipKind) {
 	return 0, skipNone
 }
 
+// skipStarts holds the bytes skipNonLanguage's rules start with: scan
+// calls it only at those.
+var skipStarts = [256]bool{'@': true, '#': true, 0xEF: true, 'h': true, 'H': true, 'w': true, 'W': true, '&': true, 'R': true}
+
+// asciiLower maps an ASCII letter to its lower case, anything else to 0:
+// isWordRune and toLower for ASCII, in one load.
+var asciiLower = func() (t [utf8.RuneSelf]byte) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = byte(c), byte(c)
+	}
+	return t
+}()
+
 // skipKind says what skipNonLanguage skipped.
 type skipKind uint8
 

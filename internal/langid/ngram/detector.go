@@ -295,33 +295,58 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 	}
 	prev := utf8.RuneError
 	for i := 0; i < len(text); {
-		if n, kind := skipNonLanguage(text, i, prev); n > 0 {
-			if kind == skipHashtag {
-				a.hashtags++
-				if tags {
-					i++ // the '#' (or the first byte of '＃', not a letter either)
-					prev = '#'
-					endWord()
-					continue
+		c := text[i]
+		if skipStarts[c] {
+			if n, kind := skipNonLanguage(text, i, prev); n > 0 {
+				if kind == skipHashtag {
+					a.hashtags++
+					if tags {
+						i++ // the '#' (or the first byte of '＃', not a letter either)
+						prev = '#'
+						endWord()
+						continue
+					}
 				}
+				i += n
+				endWord()
+				prev = ' '
+				continue
 			}
-			i += n
-			endWord()
-			prev = ' '
-			continue
 		}
-		r, size := utf8.DecodeRuneInString(text[i:])
-		i += size
-		before := prev
-		prev = r
-		if !isWordRune(r) {
-			endWord()
-			continue
+		var r rune
+		if c < utf8.RuneSelf {
+			// ASCII: a table says whether c is a letter and lower-cases it.
+			i++
+			before := prev
+			prev = rune(c)
+			l := asciiLower[c]
+			if l == 0 {
+				if wordLen > 0 {
+					endWord()
+				}
+				continue
+			}
+			if tags && c <= 'Z' && isLowerLetter(before) {
+				endWord() // camelCase inside a hashtag
+			}
+			r = rune(l)
+		} else {
+			var size int
+			r, size = utf8.DecodeRuneInString(text[i:])
+			i += size
+			before := prev
+			prev = r
+			if !isWordRune(r) {
+				if wordLen > 0 {
+					endWord()
+				}
+				continue
+			}
+			if tags && isLowerLetter(before) && isUpperLetter(r) {
+				endWord() // camelCase inside a hashtag
+			}
+			r = toLower(r)
 		}
-		if tags && isLowerLetter(before) && isUpperLetter(r) {
-			endWord() // camelCase inside a hashtag
-		}
-		r = toLower(r)
 		if wordLen >= 2 && r == window[maxOrder-1] && r == window[maxOrder-2] {
 			continue // elongation ("sooooo"): score a letter at most twice in a row
 		}

@@ -248,3 +248,31 @@ func TestIsWordRuneFastPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestScanFastPaths: scan's ASCII table agrees with isWordRune and
+// toLower, and skipNonLanguage skips nothing that starts with a byte
+// skipStarts leaves out.
+func TestScanFastPaths(t *testing.T) {
+	for c := range utf8.RuneSelf {
+		want := byte(0)
+		if isWordRune(rune(c)) {
+			want = byte(toLower(rune(c)))
+		}
+		if asciiLower[c] != want {
+			t.Errorf("asciiLower[%q] = %q, want %q", rune(c), asciiLower[c], want)
+		}
+	}
+	tails := []string{"", "x", "ttp://a.b", "ttps://a.b", "ww.a.b", "user", "tag", "amp;", "T ", "T", "\xbc\xa0x", "\xbc\x83x", "#39;"}
+	for c := range 256 {
+		if skipStarts[c] {
+			continue
+		}
+		for _, tail := range tails {
+			for _, prev := range []rune{utf8.RuneError, ' ', 'a'} {
+				if n, _ := skipNonLanguage(string([]byte{byte(c)})+tail, 0, prev); n != 0 {
+					t.Errorf("skipNonLanguage(%q) skips %d bytes, but skipStarts[%#x] is false", string([]byte{byte(c)})+tail, n, c)
+				}
+			}
+		}
+	}
+}
