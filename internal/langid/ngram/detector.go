@@ -24,6 +24,7 @@ package ngram
 
 import (
 	"math"
+	mbits "math/bits"
 	"sort"
 	"unicode/utf8"
 
@@ -536,7 +537,15 @@ func (a *analysis) addVec(vecs string, i, words int, lim int32) {
 	a.accN++
 	v := vecs[8*words*i:][:8*words]
 	acc := a.acc[:words]
-	for w := range acc {
+	w := 0
+	for ; w+4 <= len(acc); w += 4 {
+		x, s := v[8*w:8*w+32], (*[4]uint64)(acc[w:w+4])
+		s[0] += le64(x, 0)
+		s[1] += le64(x, 8)
+		s[2] += le64(x, 16)
+		s[3] += le64(x, 24)
+	}
+	for ; w < len(acc); w++ {
 		acc[w] += le64(v, 8*w)
 	}
 }
@@ -661,8 +670,13 @@ func (d *Detector) decide(a *analysis) (string, langSet, float64, bool) {
 		return "tg", none, share, enough
 	}
 	cands := d.m.scripts[dominant]
-	for id := range d.m.codes {
-		a.scores[id] += d.prior[id]
+	// Only the candidates' scores are read from here on (Galician's,
+	// Nepali's and Hinglish's come from candidates of their script).
+	for w, bits := range cands {
+		for ; bits != 0; bits &= bits - 1 {
+			id := w*64 + mbits.TrailingZeros64(bits)
+			a.scores[id] += d.prior[id]
+		}
 	}
 	if m := d.m; m.hasGalician && dominant == scriptLatin {
 		a.scores[m.galician] = max(a.scores[m.pt], a.scores[m.es]) - galicianPenalty +
@@ -670,15 +684,15 @@ func (d *Detector) decide(a *analysis) (string, langSet, float64, bool) {
 	}
 	d.scoreDerived(a, dominant)
 	best, second := -1, -1
-	for id := range d.m.codes {
-		if !cands.has(uint8(id)) {
-			continue
-		}
-		switch {
-		case best < 0 || a.scores[id] > a.scores[best]:
-			best, second = id, best
-		case second < 0 || a.scores[id] > a.scores[second]:
-			second = id
+	for w, bits := range cands {
+		for ; bits != 0; bits &= bits - 1 {
+			id := w*64 + mbits.TrailingZeros64(bits)
+			switch {
+			case best < 0 || a.scores[id] > a.scores[best]:
+				best, second = id, best
+			case second < 0 || a.scores[id] > a.scores[second]:
+				second = id
+			}
 		}
 	}
 	if best < 0 {
