@@ -44,17 +44,14 @@ func Build(src fs.FS, version string) ([]byte, error) {
 		}
 	}
 	hot, dense := hotNgrams(&raw, codes)
-	file, err := encodeModel(version, codes, &scripts, &orders, hot, len(dense))
+	file, err := encodeModel(version, codes, &scripts, &orders, hot)
 	if err != nil {
 		return nil, err
 	}
 	// The dense vectors: what Detect credits at a position whose 4-gram
 	// is one of them, or for the first three letters of a word that
 	// starts with one of the 3-grams, scored by Detect itself.
-	if err := fillDense(file, dense, &raw); err != nil {
-		return nil, err
-	}
-	return file, nil
+	return withDense(file, dense, &raw)
 }
 
 // hotCount is how many n-grams (orders 2 to 4) the hot table holds,
@@ -314,7 +311,7 @@ func bucketsFor(n int) int {
 	return max(1, (n*slotLoadDen/slotLoadNum+slotsPerBucket-1)/slotsPerBucket)
 }
 
-func encodeModel(version string, codes []string, scripts *[numScripts]langSet, orders *[maxOrder + 1]builtOrder, hot []uint64, nDense int) ([]byte, error) {
+func encodeModel(version string, codes []string, scripts *[numScripts]langSet, orders *[maxOrder + 1]builtOrder, hot []uint64) ([]byte, error) {
 	var w bytes.Buffer
 	put32 := func(v uint32) { w.Write(binary.LittleEndian.AppendUint32(nil, v)) }
 	put64 := func(v uint64) { w.Write(binary.LittleEndian.AppendUint64(nil, v)) }
@@ -438,40 +435,35 @@ func encodeModel(version string, codes []string, scripts *[numScripts]langSet, o
 		}
 	}
 	w.Write(make([]byte, postingsPad))
-	// The dense table, filled in by fillDense.
-	k = uint(1)
-	for 1<<k < 2*nDense {
-		k++
-	}
-	w.WriteByte(byte(k))
-	put32(uint32(nDense))
-	w.Write(make([]byte, (1<<k)*hotSlotBytes+nDense*8*((len(codes)+3)/4)))
+	w.Write(emptyDense)
 	return w.Bytes(), nil
 }
 
-// fillDense fills the dense table of file (zero as encodeModel leaves it)
-// with the n-grams of dense and their vectors, scored by Detect's own
-// code on the tables alone: for a 4-gram, what a position ending in it is
-// credited (the n-gram's and its suffixes' postings and its last letter's
-// unigram credit); for a 3-gram, what the first three letters of a word
-// that starts with it are credited, as scan would score them one by one.
-func fillDense(file []byte, dense []uint64, raw *[maxOrder + 1]rawOrder) error {
+// emptyDense is a dense table with no vectors (2 empty slots): what
+// encodeModel writes, for withDense to replace.
+var emptyDense = append([]byte{1, 0, 0, 0, 0}, make([]byte, 2*hotSlotBytes)...)
+
+// withDense returns file (encodeModel's, with an empty dense table) with
+// the dense table of the n-grams of dense and their vectors, scored by
+// Detect's own code on the other tables: for a 4-gram, what a position
+// ending in it is credited (the n-gram's and its suffixes' postings and
+// its last letter's unigram credit); for a 3-gram, what the first three
+// letters of a word that starts with it are credited, as scan would score
+// them one by one.
+func withDense(file []byte, dense []uint64, raw *[maxOrder + 1]rawOrder) ([]byte, error) {
 	m, err := openModel(string(file))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	m.dense = denseTable{}
 	d := &Detector{m: m}
-	n := len(m.codes)
-	stride := 8 * m.vecWords
 	k := uint(1)
 	for 1<<k < 2*len(dense) {
 		k++
 	}
-	slots := len(file) - len(dense)*stride - (1<<k)*hotSlotBytes
-	vecs := len(file) - len(dense)*stride
+	slots := make([]byte, (1<<k)*hotSlotBytes)
 	mask := 1<<k - 1
-	for i, h := range dense {
+	var vecs []byte
+	for _, h := range dense {
 		var rs []rune
 		for _, o := range []int{maxOrder, 3} {
 			if s, ok := raw[o].runes[h]; ok {
@@ -488,25 +480,24 @@ func fillDense(file []byte, dense []uint64, raw *[maxOrder + 1]rawOrder) error {
 				d.scorePosition(&a, rs[:j+1])
 			}
 		default:
-			return fmt.Errorf("ngram: dense n-gram %x: not a 3- or 4-gram", h)
+			return nil, fmt.Errorf("ngram: dense n-gram %x: not a 3- or 4-gram", h)
 		}
 		d.finish(&a)
-		sum := &a.scores
-		for id := range 4 * m.vecWords {
-			v := sum[id] + vecBias
-			if v < 0 || v >= denseVecCap || id >= n && v != vecBias {
-				return fmt.Errorf("ngram: dense n-gram %q: %d for language %d", string(rs), sum[id], id)
-			}
-			binary.LittleEndian.PutUint16(file[vecs+i*stride+2*id:], uint16(v))
+		var ref uint32
+		if vecs, ref, err = m.appendVec(vecs, &a.scores, denseVecCap); err != nil {
+			return nil, fmt.Errorf("dense n-gram %q: %w", string(rs), err)
 		}
 		j := int(bucketOf(h, k))
-		for binary.LittleEndian.Uint64(file[slots+j*hotSlotBytes:]) != 0 {
+		for binary.LittleEndian.Uint64(slots[j*hotSlotBytes:]) != 0 {
 			j = (j + 1) & mask
 		}
-		binary.LittleEndian.PutUint64(file[slots+j*hotSlotBytes:], h)
-		binary.LittleEndian.PutUint32(file[slots+j*hotSlotBytes+8:], uint32(i+1))
+		binary.LittleEndian.PutUint64(slots[j*hotSlotBytes:], h)
+		binary.LittleEndian.PutUint32(slots[j*hotSlotBytes+8:], ref)
 	}
-	return nil
+	out := append(file[:len(file)-len(emptyDense):len(file)-len(emptyDense)], byte(k))
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(vecs)/8))
+	out = append(out, slots...)
+	return append(out, vecs...), nil
 }
 
 // bucketOf is the top k bits of a Fibonacci-hashed value, which spreads

@@ -144,16 +144,14 @@ type analysis struct {
 	pendingVecs  [pendingLists]uint32
 	npendingVecs int
 	sink         uint64 // keeps the flushes' touches from being optimised away
-	// acc sums the vectors added (dense positions, short words) four
-	// languages a word, 16 bits a language, each value stored with
-	// vecBias added so that no lane goes negative: one 8-byte add for
-	// four languages. accUsed bounds the lanes' sums (the caps of the
-	// vectors added, at most 65535, so no lane carries into the next);
-	// accN is how many vectors it holds, each adding vecBias to every
-	// lane. flushAcc moves it into scores.
-	acc     [maxLangs / 4]uint64
-	accUsed int32
-	accN    int32
+	// acc sums the vectors added (dense positions, short words), four
+	// 16-bit lanes a word (vectors.go). accUsed bounds the lanes' sums
+	// (the caps of the vectors added, at most 65535, so no lane carries
+	// into the next); biasDiff counts the vectors that covered each lane
+	// word, as differences. flushAcc moves it into scores.
+	acc      [32]uint64
+	biasDiff [32]int32
+	accUsed  int32
 	// queued is the n-grams (hash, order) not yet looked up
 	// (flushQueue), nqueued how many: a position's orders 2 to top, one
 	// after the other; queuedHot is what the hot table says of them.
@@ -249,7 +247,7 @@ func (d *Detector) finish(a *analysis) {
 	d.flushQueue(a)
 	d.flushPending(a)
 	d.scoreLetters(a)
-	a.flushAcc(d.m.vecWords)
+	a.flushAcc(d.m)
 }
 
 // scan is analyse's single pass; with tags, the words of #hashtags are
@@ -272,7 +270,7 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 			// The word's first three letters, in one vector when the
 			// dense table has them.
 			if v := d.m.dense.lookup(hashRunes(held[:3])); v != 0 {
-				d.pendVec(a, v-1)
+				d.pendVec(a, v)
 				i = 3
 			}
 		}
@@ -285,7 +283,7 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 		if wordLen > 0 {
 			if e, ok := d.m.words.lookup(wordHash | 1); ok {
 				if nHeld > 0 && e.vec != 0 && d.m.vecs != "" {
-					a.addVec(d.m.vecs, int(e.vec-1), d.m.vecWords, wordVecCap)
+					a.addVec(d.m.vecs, e.vec, wordVecCap, d.m)
 					nHeld = 0
 				}
 				a.addWord(&e)
@@ -400,7 +398,7 @@ func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 		// the position's whole credit, the three lists the lookups below
 		// would find and the letter's own.
 		if v := d.m.dense.lookup(hashRunes(ngram)); v != 0 {
-			d.pendVec(a, v-1)
+			d.pendVec(a, v)
 			return
 		}
 	}
@@ -423,9 +421,9 @@ func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 	}
 }
 
-// pendVec queues the i-th dense vector for flushPending.
-func (d *Detector) pendVec(a *analysis, i uint32) {
-	a.pendingVecs[a.npendingVecs] = i
+// pendVec queues a dense vector (its vecRef) for flushPending.
+func (d *Detector) pendVec(a *analysis, ref uint32) {
+	a.pendingVecs[a.npendingVecs] = ref
 	if a.npendingVecs++; a.npendingVecs == len(a.pendingVecs) {
 		d.flushPending(a)
 	}
@@ -489,11 +487,10 @@ func (d *Detector) flushPending(a *analysis) {
 		i := postingBytes * int(v>>8)
 		sink += uint64(p[i]) + uint64(p[i+postingBytes*int(v&0xff)-1])
 	}
-	words := d.m.vecWords
 	vecs := d.m.dense.vecs
 	for _, v := range a.pendingVecs[:a.npendingVecs] {
-		i := 8 * words * int(v)
-		sink += uint64(vecs[i]) + uint64(vecs[i+8*words-1])
+		i, n := 8*int(v>>10), 8*int(v&31)
+		sink += uint64(vecs[i]) + uint64(vecs[i+n-1])
 	}
 	a.sink += sink
 	for _, v := range a.pending[:a.npending] {
@@ -501,7 +498,7 @@ func (d *Detector) flushPending(a *analysis) {
 	}
 	a.npending = 0
 	for _, v := range a.pendingVecs[:a.npendingVecs] {
-		a.addVec(vecs, int(v), words, denseVecCap)
+		a.addVec(vecs, v, denseVecCap, d.m)
 	}
 	a.npendingVecs = 0
 }
@@ -524,48 +521,6 @@ func (m *model) addPostings(scores *[maxLangs]int32, first uint32, cnt int) {
 		x := le16(p, i)
 		scores[x&(maxLangs-1)] += int32(int16(x) >> 7)
 	}
-}
-
-// addVec adds the i-th vector of vecs (words 8-byte words: four u16
-// lanes each, every value stored plus vecBias, and at most lim-1) to
-// acc, four languages an add.
-func (a *analysis) addVec(vecs string, i, words int, lim int32) {
-	if a.accUsed+lim > 1<<16-1 {
-		a.flushAcc(words)
-	}
-	a.accUsed += lim
-	a.accN++
-	v := vecs[8*words*i:][:8*words]
-	acc := a.acc[:words]
-	w := 0
-	for ; w+4 <= len(acc); w += 4 {
-		x, s := v[8*w:8*w+32], (*[4]uint64)(acc[w:w+4])
-		s[0] += le64(x, 0)
-		s[1] += le64(x, 8)
-		s[2] += le64(x, 16)
-		s[3] += le64(x, 24)
-	}
-	for ; w < len(acc); w++ {
-		acc[w] += le64(v, 8*w)
-	}
-}
-
-// flushAcc adds the vectors' sums to scores, each lane less the bias of
-// the vectors added, and empties acc.
-func (a *analysis) flushAcc(words int) {
-	if a.accN == 0 {
-		return
-	}
-	bias := a.accN * vecBias
-	for w, x := range a.acc[:words] {
-		s := a.scores[4*w : 4*w+4 : 4*w+4]
-		s[0] += int32(uint16(x)) - bias
-		s[1] += int32(uint16(x>>16)) - bias
-		s[2] += int32(uint16(x>>32)) - bias
-		s[3] += int32(uint16(x>>48)) - bias
-		a.acc[w] = 0
-	}
-	a.accUsed, a.accN = 0, 0
 }
 
 // creditLetter credits every language that knows letter r with count

@@ -48,10 +48,10 @@ type model struct {
 	confusable [maxLangs]langSet
 	// words is the word evidence, looked up once per word (wordtable.go).
 	words wordTable
-	vecs  string // n-gram scores of short words, vecWords u64s each (wordtable.go)
-	// vecWords is how many 8-byte words a vector (dense or a word's) takes:
-	// a u16 lane for each of the model file's languages, rounded up to
-	// four (analysis.addVec).
+	vecs  string // n-gram scores of short words (wordtable.go, vectors.go)
+	// lanes is the language id of each vector lane, and vecWords how
+	// many 8-byte words the lanes take (vectors.go).
+	lanes    [4 * maxVecWords]uint8
 	vecWords int
 	// wordPtrs is the word table while BuildWordTable builds it.
 	wordPtrs map[string]*wordEntry

@@ -32,10 +32,8 @@ import (
 //	              orders' the credit over the longest suffix the language
 //	              knows (build.go, posting); then postingsPad zero bytes,
 //	              so that Detect reads postings 8 bytes at a time
-//	dense table   u8 k, u32 n, 2^k hot-table slots (u64 hash, u32 1 +
-//	              vector index), then n vectors of vecWords u64s: one
-//	              u16 lane a language, plus vecBias (denseTable): the
-//	              4-grams' then the 3-grams'
+//	dense table   u8 k, u32 n, 2^k hot-table slots (u64 hash, u32
+//	              vecRef), then n u64 words: the vectors (vectors.go)
 //
 // An n-gram's hash picks its home bucket (homeSlot) and its fingerprint;
 // the slots are scanned from the bucket's first, wrapping at the end, for
@@ -48,20 +46,7 @@ import (
 // few cache lines: the one it replaced (a bucket index, the bucket's
 // 5-byte entries, then 3-byte postings; 29.8 MB) took three dependent
 // misses a lookup and half again as many bytes of postings.
-const modelMagic = "GHNGRAMB"
-
-// Vectors (the dense table's and the word table's) hold one u16 lane a
-// language, the model file's languages rounded up to a multiple of four
-// (model.vecWords 8-byte words; the extra lanes hold 0), each value
-// stored plus vecBias, so that Detect adds four languages with one 8-byte
-// add (analysis.addVec). A dense vector's stored values are below
-// denseVecCap, a word's below wordVecCap: the build checks it, and the
-// caps bound the lanes' sums between flushes.
-const (
-	vecBias     = 1024
-	denseVecCap = 1 << 11
-	wordVecCap  = 1 << 12
-)
+const modelMagic = "GHNGRAMC"
 
 const (
 	slotBytes      = 8
@@ -233,14 +218,17 @@ func openModel(file string) (*model, error) {
 	if m.posts[len(m.posts)-postingsPad:] != "\x00\x00\x00\x00\x00\x00\x00\x00" {
 		return nil, fmt.Errorf("%w: postings padding", errModelFile)
 	}
+	var err error
+	if m.lanes, m.vecWords, err = laneOrder(&m.scripts, nLangs); err != nil {
+		return nil, err
+	}
 	m.dense.k = uint(r.u8())
-	nDense := int(r.u32())
-	if r.err == nil && (m.dense.k == 0 || m.dense.k > 30 || nDense > 1<<m.dense.k) {
-		return nil, fmt.Errorf("%w: dense table: %d vectors in 2^%d slots", errModelFile, nDense, m.dense.k)
+	nWords := int(r.u32())
+	if r.err == nil && (m.dense.k == 0 || m.dense.k > 30) {
+		return nil, fmt.Errorf("%w: dense table: 2^%d slots", errModelFile, m.dense.k)
 	}
 	m.dense.slots = r.str((1 << m.dense.k) * hotSlotBytes)
-	m.vecWords = (nLangs + 3) / 4
-	m.dense.vecs = r.str(nDense * 8 * m.vecWords)
+	m.dense.vecs = r.str(nWords * 8)
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -255,15 +243,14 @@ func openModel(file string) (*model, error) {
 // postings of the 4-gram and of its suffixes, and the letter's own
 // unigram credit); for the prefixCount hottest 3-grams, what the first
 // three letters of a word starting with one are credited (three
-// positions, unigrams included). One u16 lane a language (vecBias). A
-// position whose 4-gram is there costs one lookup and one 152-byte
-// vector instead of three lookups, three lists of some forty postings
+// positions, unigrams included): vectors (vectors.go). A position whose
+// 4-gram is there costs one lookup and one vector (104 bytes for a Latin
+// n-gram) instead of three lookups, three lists of some forty postings
 // each and a letter's; a word's start, one instead of three positions.
 // The keys are the n-grams' whole hashes, so a 3-gram never answers for
-// a 4-gram. Its slots are the hot table's (u64 hash, u32 1 + vector
-// index).
+// a 4-gram. Its slots are the hot table's (u64 hash, u32 vecRef).
 type denseTable struct {
-	hotTable // lookup returns 1 + the vector index, or 0
+	hotTable // lookup returns the vector's vecRef, or 0
 	vecs     string
 }
 
