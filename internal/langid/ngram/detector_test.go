@@ -276,3 +276,11 @@ func TestScanFastPaths(t *testing.T) {
 		}
 	}
 }
+
+func TestToLowerFastPaths(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if got, want := toLower(r), unicode.ToLower(r); got != want {
+			t.Fatalf("toLower(%U) = %U, want %U", r, got, want)
+		}
+	}
+}

@@ -23,9 +23,9 @@ import (
 // stored values are below denseVecCap, a word's below wordVecCap (the
 // build checks it), and the caps bound the lanes' sums between flushes.
 const (
-	vecBias     = 1024
-	denseVecCap = 1 << 11
-	wordVecCap  = 1 << 12
+	vecBias     = 320
+	denseVecCap = 1 << 10
+	wordVecCap  = 1 << 11
 	// maxVecWords bounds the words of a vector (the lanes of the model
 	// file's languages), which vecRef packs in 5 bits.
 	maxVecWords = 20
