@@ -130,6 +130,9 @@ func TestSkipNonLanguage(t *testing.T) {
 		{"＃タグ 今日は", "今日は"},
 		{"ARTE y RTVE", "arte y rtve"}, // RT only as a word of its own
 		{"# alone @ alone", "alone alone"},
+		// Laughter is not scored; words merely made of its letters are.
+		{"hahaha yes HAHA ahahah hehe hihihi!", "yes"},
+		{"hah aha heh hahn haha1 hawaii hei ahead", "hah aha heh hahn haha hawaii hei ahead"},
 	}
 	for _, tt := range tests {
 		if got := keptWords(tt.text); got != tt.want {
