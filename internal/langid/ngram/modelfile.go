@@ -41,7 +41,7 @@ import (
 // where the n-gram's postings are, so a lookup reads one slot run (a
 // cache line, mostly: the tables are at most 3/4 full) and then the
 // postings: 8 bytes an n-gram at 3/4 load and 2 a posting, 31.7 MB for
-// lingua's orders 1 to 4 (35.2 MB with the hot and dense tables). Detect is bound by memory latency (the postings
+// lingua's orders 1 to 4 (35.3 MB with the hot and dense tables). Detect is bound by memory latency (the postings
 // a day's posts meet are tens of MB), so the layout is about touching
 // few cache lines: the one it replaced (a bucket index, the bucket's
 // 5-byte entries, then 3-byte postings; 29.8 MB) took three dependent
