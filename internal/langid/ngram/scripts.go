@@ -122,10 +122,10 @@ func isWordRune(r rune) bool {
 	case r >= 0x300 && r < 0x370, // combining diacritics
 		r >= 0x400 && r < 0x482, r >= 0x48A && r < 0x530, // Cyrillic
 		r >= 0x3041 && r < 0x3097, r >= 0x30A1 && r < 0x30FB, // Hiragana, Katakana
-		r >= 0x4E00 && r < 0xA000, // CJK unified ideographs
-		r >= 0xAC00 && r < 0xD7A4, // Hangul syllables
+		r >= 0x4E00 && r < 0xA000,                        // CJK unified ideographs
+		r >= 0xAC00 && r < 0xD7A4,                        // Hangul syllables
 		r >= 0x620 && r < 0x660, r >= 0x66E && r < 0x6D4, // Arabic letters and vowel marks
-		r >= 0x900 && r < 0x964, // Devanagari
+		r >= 0x900 && r < 0x964,                          // Devanagari
 		r >= 0xE01 && r < 0xE3B, r >= 0xE40 && r < 0xE4F: // Thai
 		return true
 	}
