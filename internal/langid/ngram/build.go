@@ -44,23 +44,23 @@ func Build(src fs.FS, version string) ([]byte, error) {
 		}
 	}
 	hot, dense := hotNgrams(&raw, codes)
-	file, err := encodeModel(version, codes, &scripts, &orders, hot, len(dense))
+	file, err := encodeModel(version, codes, &scripts, &orders, hot)
 	if err != nil {
 		return nil, err
 	}
-	// The dense vectors: what Detect adds at a position whose 4-gram is
-	// one of them, found as Detect finds them.
-	if err := fillDense(file, dense, &raw); err != nil {
-		return nil, err
-	}
-	return file, nil
+	// The dense vectors: what Detect credits at a position whose 4-gram
+	// is one of them, or for the first three letters of a word that
+	// starts with one of the 3-grams, scored by Detect itself.
+	return withDense(file, dense, &raw)
 }
 
-// hotCount is how many n-grams (orders 2 to 4) the hot table holds, and
-// denseCount how many 4-grams the dense table holds.
+// hotCount is how many n-grams (orders 2 to 4) the hot table holds,
+// denseCount how many 4-grams the dense table holds, and prefixCount how
+// many 3-grams it holds as a word's first three letters.
 const (
-	hotCount   = 32768
-	denseCount = 16384
+	hotCount    = 32768
+	denseCount  = 16384
+	prefixCount = 8192
 )
 
 // hotNgrams returns the hotCount n-grams of orders 2 to maxOrder most
@@ -71,8 +71,9 @@ const (
 // is very skewed: on the shared tweets, 4,000 n-grams make 80 % of the
 // lookups. The choice uses nothing but lingua's models and the priors.
 //
-// It also returns the denseCount hottest n-grams of order maxOrder, most
-// likely first, for the dense table (modelfile.go).
+// It also returns, for the dense table (modelfile.go), the denseCount
+// hottest n-grams of order maxOrder, then the prefixCount hottest of
+// order 3, each group most likely first.
 func hotNgrams(raw *[maxOrder + 1]rawOrder, codes []string) (hot, dense []uint64) {
 	m := &model{codes: codes, ids: map[string]uint8{}}
 	for id, c := range codes {
@@ -133,12 +134,16 @@ func hotNgrams(raw *[maxOrder + 1]rawOrder, codes []string) (hot, dense []uint64
 		hot = append(hot, s.h)
 	}
 
+	var prefixes []uint64
 	for _, s := range all {
 		if s.order == maxOrder && len(dense) < denseCount {
 			dense = append(dense, s.h)
 		}
+		if s.order == 3 && len(prefixes) < prefixCount {
+			prefixes = append(prefixes, s.h)
+		}
 	}
-	return hot, dense
+	return hot, append(dense, prefixes...)
 }
 
 // assignScripts puts each language in the scripts that carry at least a
@@ -178,6 +183,7 @@ type rawOrder struct {
 	lists  map[uint64][]uint16 // lang<<8 | q
 	suffix map[uint64]uint64
 	prefix map[uint64]uint64 // the n-gram without its last letter (hotNgrams)
+	runes  map[uint64]string // the n-gram itself (fillDense)
 }
 
 // builtOrder is one order's n-grams: their hashes, sorted, and
@@ -202,7 +208,8 @@ type posting struct {
 
 // readOrder reads every language's model of one order.
 func readOrder(src fs.FS, codes []string, order int) (rawOrder, error) {
-	ro := rawOrder{lists: make(map[uint64][]uint16), suffix: make(map[uint64]uint64), prefix: make(map[uint64]uint64)}
+	ro := rawOrder{lists: make(map[uint64][]uint16), suffix: make(map[uint64]uint64),
+		prefix: make(map[uint64]uint64), runes: make(map[uint64]string)}
 	var runes [maxOrder]rune
 	for id, code := range codes {
 		_, err := readLinguaModel(src, code, order, func(ng []byte, p float64) {
@@ -226,6 +233,7 @@ func readOrder(src fs.FS, codes []string, order int) (rawOrder, error) {
 				q = 255
 			}
 			ro.lists[h] = append(ro.lists[h], uint16(id)<<8|uint16(q))
+			ro.runes[h] = string(runes[:n])
 			if order > 1 {
 				ro.suffix[h] = hashRunes(runes[1:n])
 				ro.prefix[h] = hashRunes(runes[:n-1])
@@ -303,7 +311,7 @@ func bucketsFor(n int) int {
 	return max(1, (n*slotLoadDen/slotLoadNum+slotsPerBucket-1)/slotsPerBucket)
 }
 
-func encodeModel(version string, codes []string, scripts *[numScripts]langSet, orders *[maxOrder + 1]builtOrder, hot []uint64, nDense int) ([]byte, error) {
+func encodeModel(version string, codes []string, scripts *[numScripts]langSet, orders *[maxOrder + 1]builtOrder, hot []uint64) ([]byte, error) {
 	var w bytes.Buffer
 	put32 := func(v uint32) { w.Write(binary.LittleEndian.AppendUint32(nil, v)) }
 	put64 := func(v uint64) { w.Write(binary.LittleEndian.AppendUint64(nil, v)) }
@@ -427,61 +435,69 @@ func encodeModel(version string, codes []string, scripts *[numScripts]langSet, o
 		}
 	}
 	w.Write(make([]byte, postingsPad))
-	// The dense table, filled in by fillDense.
-	k = uint(1)
-	for 1<<k < 2*nDense {
-		k++
-	}
-	w.WriteByte(byte(k))
-	put32(uint32(nDense))
-	w.Write(make([]byte, (1<<k)*hotSlotBytes+nDense*2*len(codes)))
+	w.Write(emptyDense)
 	return w.Bytes(), nil
 }
 
-// fillDense fills the dense table of file (zero as encodeModel leaves it)
-// with the n-grams of dense (order maxOrder) and their vectors: each
-// language's sum of the postings of the n-gram and of its suffixes, the
-// lists Detect's lookups find for them.
-func fillDense(file []byte, dense []uint64, raw *[maxOrder + 1]rawOrder) error {
+// emptyDense is a dense table with no vectors (2 empty slots): what
+// encodeModel writes, for withDense to replace.
+var emptyDense = append([]byte{1, 0, 0, 0, 0}, make([]byte, 2*hotSlotBytes)...)
+
+// withDense returns file (encodeModel's, with an empty dense table) with
+// the dense table of the n-grams of dense and their vectors, scored by
+// Detect's own code on the other tables: for a 4-gram, what a position
+// ending in it is credited (the n-gram's and its suffixes' postings and
+// its last letter's unigram credit); for a 3-gram, what the first three
+// letters of a word that starts with it are credited, as scan would score
+// them one by one.
+func withDense(file []byte, dense []uint64, raw *[maxOrder + 1]rawOrder) ([]byte, error) {
 	m, err := openModel(string(file))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	n := len(m.codes)
-	slots := len(file) - len(dense)*2*n - len(m.dense.slots)
-	vecs := len(file) - len(dense)*2*n
-	mask := 1<<m.dense.k - 1
-	for i, h := range dense {
-		var sum [maxLangs]int32
-		hs := [maxOrder + 1]uint64{maxOrder: h}
-		for o := maxOrder; o > 2; o-- {
-			hs[o-1] = raw[o].suffix[hs[o]]
-		}
-		for o := 2; o <= maxOrder; o++ {
-			v := m.hot.lookup(hs[o])
-			if v == 0 {
-				first, c, ok := m.tables[o].lookup(hs[o])
-				if !ok {
-					return fmt.Errorf("ngram: dense n-gram %x: order %d suffix not found", h, o)
-				}
-				v = first<<8 | uint32(c)
+	d := &Detector{m: m}
+	k := uint(1)
+	for 1<<k < 2*len(dense) {
+		k++
+	}
+	slots := make([]byte, (1<<k)*hotSlotBytes)
+	mask := 1<<k - 1
+	var vecs []byte
+	for _, h := range dense {
+		var rs []rune
+		for _, o := range []int{maxOrder, 3} {
+			if s, ok := raw[o].runes[h]; ok {
+				rs = []rune(s)
+				break
 			}
-			m.addPostings(&sum, v>>8, int(v&0xff))
 		}
-		for id := range n {
-			if sum[id] < math.MinInt16 || sum[id] > math.MaxInt16 {
-				return fmt.Errorf("ngram: dense n-gram %x: %d for language %d", h, sum[id], id)
+		var a analysis
+		switch len(rs) {
+		case maxOrder:
+			d.scorePosition(&a, rs)
+		case 3:
+			for j := range rs {
+				d.scorePosition(&a, rs[:j+1])
 			}
-			binary.LittleEndian.PutUint16(file[vecs+2*(i*n+id):], uint16(int16(sum[id])))
+		default:
+			return nil, fmt.Errorf("ngram: dense n-gram %x: not a 3- or 4-gram", h)
 		}
-		j := int(bucketOf(h, m.dense.k))
-		for binary.LittleEndian.Uint64(file[slots+j*hotSlotBytes:]) != 0 {
+		d.finish(&a)
+		var ref uint32
+		if vecs, ref, err = m.appendVec(vecs, &a.scores, denseVecCap); err != nil {
+			return nil, fmt.Errorf("dense n-gram %q: %w", string(rs), err)
+		}
+		j := int(bucketOf(h, k))
+		for binary.LittleEndian.Uint64(slots[j*hotSlotBytes:]) != 0 {
 			j = (j + 1) & mask
 		}
-		binary.LittleEndian.PutUint64(file[slots+j*hotSlotBytes:], h)
-		binary.LittleEndian.PutUint32(file[slots+j*hotSlotBytes+8:], uint32(i+1))
+		binary.LittleEndian.PutUint64(slots[j*hotSlotBytes:], h)
+		binary.LittleEndian.PutUint32(slots[j*hotSlotBytes+8:], ref)
 	}
-	return nil
+	out := append(file[:len(file)-len(emptyDense):len(file)-len(emptyDense)], byte(k))
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(vecs)/8))
+	out = append(out, slots...)
+	return append(out, vecs...), nil
 }
 
 // bucketOf is the top k bits of a Fibonacci-hashed value, which spreads

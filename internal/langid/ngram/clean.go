@@ -18,7 +18,7 @@ import (
 func skipNonLanguage(text string, i int, prev rune) (int, skipKind) {
 	c := text[i]
 	switch c {
-	case '@', '#', 0xEF, 'h', 'H', 'w', 'W', '&', 'R':
+	case '@', '#', 0xEF, 'h', 'H', 'w', 'W', '&', 'R', 'a', 'A':
 	default:
 		return 0, skipNone // the common case: no rule starts with c
 	}
@@ -57,6 +57,13 @@ func skipNonLanguage(text string, i int, prev rune) (int, skipKind) {
 		if hasPrefixFold(text[i:], "http://") || hasPrefixFold(text[i:], "https://") || hasPrefixFold(text[i:], "www.") {
 			return untilSpace(text, i), skipURL
 		}
+		if n := laughter(text[i:]); n > 0 {
+			return n, skipLaughter
+		}
+	case (c == 'a' || c == 'A') && atWordStart:
+		if n := laughter(text[i:]); n > 0 {
+			return n, skipLaughter
+		}
 	case c == '&':
 		// &amp; &lt; &gt; &quot; &#39; as Twitter's API escapes them.
 		for j := i + 1; j < len(text) && j <= i+8; j++ {
@@ -76,6 +83,19 @@ func skipNonLanguage(text string, i int, prev rune) (int, skipKind) {
 	return 0, skipNone
 }
 
+// skipStarts holds the bytes skipNonLanguage's rules start with: scan
+// calls it only at those.
+var skipStarts = [256]bool{'@': true, '#': true, 0xEF: true, 'h': true, 'H': true, 'w': true, 'W': true, '&': true, 'R': true, 'a': true, 'A': true}
+
+// asciiLower maps an ASCII letter to its lower case, anything else to 0:
+// isWordRune and toLower for ASCII, in one load.
+var asciiLower = func() (t [utf8.RuneSelf]byte) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = byte(c), byte(c)
+	}
+	return t
+}()
+
 // skipKind says what skipNonLanguage skipped.
 type skipKind uint8
 
@@ -86,7 +106,39 @@ const (
 	skipHashtag
 	skipEntity
 	skipRetweet
+	skipLaughter
 )
+
+// laughter returns the length of a written laugh at the start of s
+// ("haha", "hehehe", "ahahah", "HAHAHA", "hihi"), 0 if none: a word of at
+// least four letters, all of them h, a, e or i, with at least two h and
+// two vowels. Posts in every language laugh this way, and some of
+// lingua's corpora (Tagalog's, Dutch's) hold more of it than others, so
+// it is not scored.
+func laughter(s string) int {
+	n, hs := 0, 0
+	for n < len(s) {
+		switch s[n] | 0x20 {
+		case 'h':
+			hs++
+		case 'a', 'e', 'i':
+		default:
+			if isWordByte(s[n]) {
+				return 0
+			}
+			return laughLen(n, hs)
+		}
+		n++
+	}
+	return laughLen(n, hs)
+}
+
+func laughLen(n, hs int) int {
+	if n >= 4 && hs >= 2 && n-hs >= 2 {
+		return n
+	}
+	return 0
+}
 
 // untilSpace returns the length of the run of non-space bytes at text[i:].
 func untilSpace(text string, i int) int {

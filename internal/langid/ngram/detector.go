@@ -24,6 +24,7 @@ package ngram
 
 import (
 	"math"
+	mbits "math/bits"
 	"sort"
 	"unicode/utf8"
 
@@ -143,6 +144,14 @@ type analysis struct {
 	pendingVecs  [pendingLists]uint32
 	npendingVecs int
 	sink         uint64 // keeps the flushes' touches from being optimised away
+	// acc sums the vectors added (dense positions, short words), four
+	// 16-bit lanes a word (vectors.go). accUsed bounds the lanes' sums
+	// (the caps of the vectors added, at most 65535, so no lane carries
+	// into the next); biasDiff counts the vectors that covered each lane
+	// word, as differences. flushAcc moves it into scores.
+	acc      [32]uint64
+	biasDiff [32]int32
+	accUsed  int32
 	// queued is the n-grams (hash, order) not yet looked up
 	// (flushQueue), nqueued how many: a position's orders 2 to top, one
 	// after the other; queuedHot is what the hot table says of them.
@@ -229,9 +238,16 @@ func (d *Detector) analyse(text string, a *analysis) {
 		*a = analysis{}
 		d.scan(text, a, true)
 	}
+	d.finish(a)
+}
+
+// finish adds what scan left queued: the n-grams and posting lists not
+// yet looked up or added, the letters' credits and the vectors' sums.
+func (d *Detector) finish(a *analysis) {
 	d.flushQueue(a)
 	d.flushPending(a)
 	d.scoreLetters(a)
+	a.flushAcc(d.m)
 }
 
 // scan is analyse's single pass; with tags, the words of #hashtags are
@@ -249,7 +265,16 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 	var held [vecMaxLetters]rune
 	nHeld, streaming := 0, false
 	flushHeld := func() {
-		for i := range nHeld {
+		i := 0
+		if nHeld >= 3 {
+			// The word's first three letters, in one vector when the
+			// dense table has them.
+			if v := d.m.dense.lookup(hashRunes(held[:3])); v != 0 {
+				d.pendVec(a, v)
+				i = 3
+			}
+		}
+		for ; i < nHeld; i++ {
 			d.scorePosition(a, held[max(0, i+1-maxOrder):i+1])
 		}
 		nHeld = 0
@@ -258,7 +283,7 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 		if wordLen > 0 {
 			if e, ok := d.m.words.lookup(wordHash | 1); ok {
 				if nHeld > 0 && e.vec != 0 && d.m.vecs != "" {
-					addVec(&a.scores, d.m.vecs, int(e.vec-1), len(d.m.codes))
+					a.addVec(d.m.vecs, e.vec, wordVecCap, d.m)
 					nHeld = 0
 				}
 				a.addWord(&e)
@@ -269,33 +294,58 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 	}
 	prev := utf8.RuneError
 	for i := 0; i < len(text); {
-		if n, kind := skipNonLanguage(text, i, prev); n > 0 {
-			if kind == skipHashtag {
-				a.hashtags++
-				if tags {
-					i++ // the '#' (or the first byte of '＃', not a letter either)
-					prev = '#'
-					endWord()
-					continue
+		c := text[i]
+		if skipStarts[c] {
+			if n, kind := skipNonLanguage(text, i, prev); n > 0 {
+				if kind == skipHashtag {
+					a.hashtags++
+					if tags {
+						i++ // the '#' (or the first byte of '＃', not a letter either)
+						prev = '#'
+						endWord()
+						continue
+					}
 				}
+				i += n
+				endWord()
+				prev = ' '
+				continue
 			}
-			i += n
-			endWord()
-			prev = ' '
-			continue
 		}
-		r, size := utf8.DecodeRuneInString(text[i:])
-		i += size
-		lowerBefore := isLowerLetter(prev)
-		prev = r
-		if !isWordRune(r) {
-			endWord()
-			continue
+		var r rune
+		if c < utf8.RuneSelf {
+			// ASCII: a table says whether c is a letter and lower-cases it.
+			i++
+			before := prev
+			prev = rune(c)
+			l := asciiLower[c]
+			if l == 0 {
+				if wordLen > 0 {
+					endWord()
+				}
+				continue
+			}
+			if tags && c <= 'Z' && isLowerLetter(before) {
+				endWord() // camelCase inside a hashtag
+			}
+			r = rune(l)
+		} else {
+			var size int
+			r, size = utf8.DecodeRuneInString(text[i:])
+			i += size
+			before := prev
+			prev = r
+			if !isWordRune(r) {
+				if wordLen > 0 {
+					endWord()
+				}
+				continue
+			}
+			if tags && isLowerLetter(before) && isUpperLetter(r) {
+				endWord() // camelCase inside a hashtag
+			}
+			r = toLower(r)
 		}
-		if tags && lowerBefore && isUpperLetter(r) {
-			endWord() // camelCase inside a hashtag
-		}
-		r = toLower(r)
 		if wordLen >= 2 && r == window[maxOrder-1] && r == window[maxOrder-2] {
 			continue // elongation ("sooooo"): score a letter at most twice in a row
 		}
@@ -343,6 +393,15 @@ func (d *Detector) scan(text string, a *analysis, tags bool) {
 // position.
 func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 	top := len(ngram)
+	if top == maxOrder {
+		// The 4-gram is known, so are its suffixes: the dense vector is
+		// the position's whole credit, the three lists the lookups below
+		// would find and the letter's own.
+		if v := d.m.dense.lookup(hashRunes(ngram)); v != 0 {
+			d.pendVec(a, v)
+			return
+		}
+	}
 	// The letter's own credit depends on the letter and on how many
 	// orders lie above it (top-1), not on the rest of the window: the
 	// histogram sums it per distinct letter, to be credited once.
@@ -352,17 +411,6 @@ func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 	if top < 2 {
 		return
 	}
-	if top == maxOrder {
-		// The 4-gram is known, so are its suffixes: the dense vector is
-		// the sum of the three lists the lookups below would find.
-		if v := d.m.dense.lookup(hashRunes(ngram)); v != 0 {
-			a.pendingVecs[a.npendingVecs] = v - 1
-			if a.npendingVecs++; a.npendingVecs == len(a.pendingVecs) {
-				d.flushPending(a)
-			}
-			return
-		}
-	}
 	if a.nqueued+top-1 > len(a.queued) {
 		d.flushQueue(a)
 	}
@@ -370,6 +418,14 @@ func (d *Detector) scorePosition(a *analysis, ngram []rune) {
 		a.queued[a.nqueued] = hashRunes(ngram[top-n:])
 		a.queuedOrder[a.nqueued] = uint8(n)
 		a.nqueued++
+	}
+}
+
+// pendVec queues a dense vector (its vecRef) for flushPending.
+func (d *Detector) pendVec(a *analysis, ref uint32) {
+	a.pendingVecs[a.npendingVecs] = ref
+	if a.npendingVecs++; a.npendingVecs == len(a.pendingVecs) {
+		d.flushPending(a)
 	}
 }
 
@@ -431,11 +487,10 @@ func (d *Detector) flushPending(a *analysis) {
 		i := postingBytes * int(v>>8)
 		sink += uint64(p[i]) + uint64(p[i+postingBytes*int(v&0xff)-1])
 	}
-	n := d.m.nLingua
 	vecs := d.m.dense.vecs
 	for _, v := range a.pendingVecs[:a.npendingVecs] {
-		i := 2 * n * int(v)
-		sink += uint64(vecs[i]) + uint64(vecs[i+2*n-1])
+		i, n := 8*int(v>>10), 8*int(v&31)
+		sink += uint64(vecs[i]) + uint64(vecs[i+n-1])
 	}
 	a.sink += sink
 	for _, v := range a.pending[:a.npending] {
@@ -443,7 +498,7 @@ func (d *Detector) flushPending(a *analysis) {
 	}
 	a.npending = 0
 	for _, v := range a.pendingVecs[:a.npendingVecs] {
-		addVec(&a.scores, vecs, int(v), n)
+		a.addVec(vecs, v, denseVecCap, d.m)
 	}
 	a.npendingVecs = 0
 }
@@ -465,24 +520,6 @@ func (m *model) addPostings(scores *[maxLangs]int32, first uint32, cnt int) {
 	for ; i < end; i += postingBytes {
 		x := le16(p, i)
 		scores[x&(maxLangs-1)] += int32(int16(x) >> 7)
-	}
-}
-
-// addVec adds the i-th vector of vecs (n i16 scores) to scores, four at a
-// time.
-func addVec(scores *[maxLangs]int32, vecs string, i, n int) {
-	v := vecs[2*i*n:][:2*n]
-	id := 0
-	for ; id+4 <= n && id+4 <= maxLangs; id += 4 {
-		x := le64(v, 2*id)
-		s := scores[id : id+4 : id+4]
-		s[0] += int32(int16(x))
-		s[1] += int32(int16(x >> 16))
-		s[2] += int32(int16(x >> 32))
-		s[3] += int32(int16(x >> 48))
-	}
-	for ; id < n; id++ {
-		scores[id&(maxLangs-1)] += int32(int16(le16(v, 2*id)))
 	}
 }
 
@@ -516,9 +553,9 @@ func (d *Detector) scoreLetters(a *analysis) {
 	for i := range a.hist.slots {
 		if e := &a.hist.slots[i]; e.count > 0 {
 			d.creditLetter(a, e.r, e.count, e.back)
+			*e = hist{}
 		}
 	}
-	a.hist = letterHist{}
 }
 
 // letterHist counts a text's scored letters: a post has a few dozen
@@ -527,10 +564,12 @@ func (d *Detector) scoreLetters(a *analysis) {
 // reports false when the table is full, and the caller credits the
 // letter at once.
 type letterHist struct {
-	slots [64]struct {
-		r           rune
-		count, back int32
-	}
+	slots [64]hist
+}
+
+type hist struct {
+	r           rune
+	count, back int32
 }
 
 func (h *letterHist) add(r rune, back int32) bool {
@@ -586,8 +625,13 @@ func (d *Detector) decide(a *analysis) (string, langSet, float64, bool) {
 		return "tg", none, share, enough
 	}
 	cands := d.m.scripts[dominant]
-	for id := range d.m.codes {
-		a.scores[id] += d.prior[id]
+	// Only the candidates' scores are read from here on (Galician's,
+	// Nepali's and Hinglish's come from candidates of their script).
+	for w, bits := range cands {
+		for ; bits != 0; bits &= bits - 1 {
+			id := w*64 + mbits.TrailingZeros64(bits)
+			a.scores[id] += d.prior[id]
+		}
 	}
 	if m := d.m; m.hasGalician && dominant == scriptLatin {
 		a.scores[m.galician] = max(a.scores[m.pt], a.scores[m.es]) - galicianPenalty +
@@ -595,15 +639,15 @@ func (d *Detector) decide(a *analysis) (string, langSet, float64, bool) {
 	}
 	d.scoreDerived(a, dominant)
 	best, second := -1, -1
-	for id := range d.m.codes {
-		if !cands.has(uint8(id)) {
-			continue
-		}
-		switch {
-		case best < 0 || a.scores[id] > a.scores[best]:
-			best, second = id, best
-		case second < 0 || a.scores[id] > a.scores[second]:
-			second = id
+	for w, bits := range cands {
+		for ; bits != 0; bits &= bits - 1 {
+			id := w*64 + mbits.TrailingZeros64(bits)
+			switch {
+			case best < 0 || a.scores[id] > a.scores[best]:
+				best, second = id, best
+			case second < 0 || a.scores[id] > a.scores[second]:
+				second = id
+			}
 		}
 	}
 	if best < 0 {

@@ -48,7 +48,11 @@ type model struct {
 	confusable [maxLangs]langSet
 	// words is the word evidence, looked up once per word (wordtable.go).
 	words wordTable
-	vecs  string // n-gram scores of short words, len(codes) i16s each (wordtable.go)
+	vecs  string // n-gram scores of short words (wordtable.go, vectors.go)
+	// lanes is the language id of each vector lane, and vecWords how
+	// many 8-byte words the lanes take (vectors.go).
+	lanes    [4 * maxVecWords]uint8
+	vecWords int
 	// wordPtrs is the word table while BuildWordTable builds it.
 	wordPtrs map[string]*wordEntry
 

@@ -32,9 +32,8 @@ import (
 //	              orders' the credit over the longest suffix the language
 //	              knows (build.go, posting); then postingsPad zero bytes,
 //	              so that Detect reads postings 8 bytes at a time
-//	dense table   u8 k, u32 n, 2^k hot-table slots (u64 hash, u32 1 +
-//	              vector index), then n vectors of one i16 a language
-//	              (denseTable)
+//	dense table   u8 k, u32 n, 2^k hot-table slots (u64 hash, u32
+//	              vecRef), then n u64 words: the vectors (vectors.go)
 //
 // An n-gram's hash picks its home bucket (homeSlot) and its fingerprint;
 // the slots are scanned from the bucket's first, wrapping at the end, for
@@ -42,12 +41,12 @@ import (
 // where the n-gram's postings are, so a lookup reads one slot run (a
 // cache line, mostly: the tables are at most 3/4 full) and then the
 // postings: 8 bytes an n-gram at 3/4 load and 2 a posting, 31.7 MB for
-// lingua's orders 1 to 4 (35.2 MB with the hot and dense tables). Detect is bound by memory latency (the postings
+// lingua's orders 1 to 4 (35.3 MB with the hot and dense tables). Detect is bound by memory latency (the postings
 // a day's posts meet are tens of MB), so the layout is about touching
 // few cache lines: the one it replaced (a bucket index, the bucket's
 // 5-byte entries, then 3-byte postings; 29.8 MB) took three dependent
 // misses a lookup and half again as many bytes of postings.
-const modelMagic = "GHNGRAMA"
+const modelMagic = "GHNGRAMC"
 
 const (
 	slotBytes      = 8
@@ -219,13 +218,17 @@ func openModel(file string) (*model, error) {
 	if m.posts[len(m.posts)-postingsPad:] != "\x00\x00\x00\x00\x00\x00\x00\x00" {
 		return nil, fmt.Errorf("%w: postings padding", errModelFile)
 	}
+	var err error
+	if m.lanes, m.vecWords, err = laneOrder(&m.scripts, nLangs); err != nil {
+		return nil, err
+	}
 	m.dense.k = uint(r.u8())
-	nDense := int(r.u32())
-	if r.err == nil && (m.dense.k == 0 || m.dense.k > 30 || nDense > 1<<m.dense.k) {
-		return nil, fmt.Errorf("%w: dense table: %d vectors in 2^%d slots", errModelFile, nDense, m.dense.k)
+	nWords := int(r.u32())
+	if r.err == nil && (m.dense.k == 0 || m.dense.k > 30) {
+		return nil, fmt.Errorf("%w: dense table: 2^%d slots", errModelFile, m.dense.k)
 	}
 	m.dense.slots = r.str((1 << m.dense.k) * hotSlotBytes)
-	m.dense.vecs = r.str(nDense * 2 * nLangs)
+	m.dense.vecs = r.str(nWords * 8)
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -236,14 +239,18 @@ func openModel(file string) (*model, error) {
 }
 
 // denseTable is the view of the dense table: for the denseCount 4-grams
-// posts meet most, the sum of the postings of the 4-gram and of its
-// suffixes (what a position ending in it is credited), one i16 a
-// language. A position whose 4-gram is there costs one lookup (in
-// cache) and one pass over a short vector, instead of three lookups and
-// three lists of some forty postings each. Its slots are the hot table's
-// (u64 hash, u32 1 + vector index).
+// posts meet most, what a position ending in one is credited (the
+// postings of the 4-gram and of its suffixes, and the letter's own
+// unigram credit); for the prefixCount hottest 3-grams, what the first
+// three letters of a word starting with one are credited (three
+// positions, unigrams included): vectors (vectors.go). A position whose
+// 4-gram is there costs one lookup and one vector (104 bytes for a Latin
+// n-gram) instead of three lookups, three lists of some forty postings
+// each and a letter's; a word's start, one instead of three positions.
+// The keys are the n-grams' whole hashes, so a 3-gram never answers for
+// a 4-gram. Its slots are the hot table's (u64 hash, u32 vecRef).
 type denseTable struct {
-	hotTable // lookup returns 1 + the vector index, or 0
+	hotTable // lookup returns the vector's vecRef, or 0
 	vecs     string
 }
 

@@ -122,8 +122,11 @@ func isWordRune(r rune) bool {
 	case r >= 0x300 && r < 0x370, // combining diacritics
 		r >= 0x400 && r < 0x482, r >= 0x48A && r < 0x530, // Cyrillic
 		r >= 0x3041 && r < 0x3097, r >= 0x30A1 && r < 0x30FB, // Hiragana, Katakana
-		r >= 0x4E00 && r < 0xA000, // CJK unified ideographs
-		r >= 0xAC00 && r < 0xD7A4: // Hangul syllables
+		r >= 0x4E00 && r < 0xA000,                        // CJK unified ideographs
+		r >= 0xAC00 && r < 0xD7A4,                        // Hangul syllables
+		r >= 0x620 && r < 0x660, r >= 0x66E && r < 0x6D4, // Arabic letters and vowel marks
+		r >= 0x900 && r < 0x964,                          // Devanagari
+		r >= 0xE01 && r < 0xE3B, r >= 0xE40 && r < 0xE4F: // Thai
 		return true
 	}
 	return isWordRuneSlow(r)
@@ -133,12 +136,22 @@ func isWordRuneSlow(r rune) bool {
 	return unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
 }
 
-// toLower lower-cases one rune, with an ASCII fast path.
+// toLower lower-cases one rune, with fast paths for ASCII, Latin-1,
+// Russian's Cyrillic and blocks without case (TestToLowerFastPaths checks
+// every rune against unicode.ToLower).
 func toLower(r rune) rune {
 	if r < 0x80 {
 		if 'A' <= r && r <= 'Z' {
 			return r + ('a' - 'A')
 		}
+		return r
+	}
+	switch {
+	case r >= 0xC0 && r < 0xDF && r != 0xD7, r >= 0x410 && r < 0x430:
+		return r + 0x20
+	case r >= 0xDF && r < 0x100, r >= 0x430 && r < 0x460,
+		r >= 0x600 && r < 0x700, r >= 0x900 && r < 0xE80, // Arabic; Devanagari to Thai
+		r >= 0x3040 && r < 0xA000, r >= 0xAC00 && r < 0xD7A4: // kana, CJK, Hangul
 		return r
 	}
 	return unicode.ToLower(r)

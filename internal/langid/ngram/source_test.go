@@ -282,7 +282,8 @@ func TestOpenAllocates(t *testing.T) {
 
 // TestDenseAndHotTables: the dense table's vectors and the hot table give
 // the scores the orders' tables give alone, on texts of several languages
-// (most of their 4-grams are in the dense table).
+// (most of their 4-grams and of their words' first three letters are in
+// the dense table).
 func TestDenseAndHotTables(t *testing.T) {
 	d := newDetector(t)
 	if d.m.dense.slots == "" || d.m.hot.slots == "" {
@@ -293,7 +294,7 @@ func TestDenseAndHotTables(t *testing.T) {
 	m := *d.m
 	m.dense, m.hot = denseTable{}, hotTable{}
 	plain.m = &m
-	hits := 0
+	hits, starts := 0, 0
 	for _, text := range []string{
 		"the government announced that the national elections will take place tomorrow",
 		"el gobierno anunció que las elecciones nacionales serán mañana por la tarde",
@@ -315,8 +316,13 @@ func TestDenseAndHotTables(t *testing.T) {
 				hits++
 			}
 		}
+		for _, w := range strings.Fields(strings.ToLower(text)) {
+			if w := []rune(w); len(w) >= 3 && d.m.dense.lookup(hashRunes(w[:3])) != 0 {
+				starts++
+			}
+		}
 	}
-	if hits < 50 {
-		t.Errorf("only %d 4-grams of the texts in the dense table", hits)
+	if hits < 50 || starts < 30 {
+		t.Errorf("only %d 4-grams and %d words' first three letters of the texts in the dense table", hits, starts)
 	}
 }

@@ -72,7 +72,7 @@ type wordEntry struct {
 	nCredit  uint8    // ... how many
 	galician int8     // +1 Galician-only, -1 Portuguese- or Spanish-only
 	derived  int8     // derivedNepali, derivedNotNepali or derivedHinglish
-	// vec is 1 + the index of the word's n-gram scores in model.vecs, 0
+	// vec is the vecRef of the word's n-gram scores in model.vecs, 0
 	// when it has none (BuildWordTable).
 	vec uint32
 }

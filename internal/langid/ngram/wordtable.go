@@ -3,7 +3,6 @@ package ngram
 import (
 	"encoding/binary"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 )
@@ -26,17 +25,18 @@ import (
 //	          took, by open addressing with linear probing from
 //	          bucketOf(hash, k); 0 is an empty slot
 //	entries   2^k x wordSlotBytes: the evidence of the word in the slot
-//	vectors   u32 count, then count x languages i16: a short word's
-//	          n-gram scores, as scan would credit it letter by letter
+//	vectors   u32 count, then count u64 words: short words' n-gram
+//	          scores, as scan would credit them letter by letter
+//	          (vectors.go)
 //
 // The keys are apart from the entries so that a lookup, once a word, scans
 // a 128 kB array that stays in cache; about half the words of a post are
 // not in the table and cost nothing more. An entry: u64 word hash
 // (hashRunes of its lower-cased letters, checked on a key match, so a
-// lookup is exact), the stop langSet (2 x u64), u32 vec (1 + vector
-// index, 0 for none), credit[3] (u8 ids), and a flags byte: nCredit in
+// lookup is exact), the stop langSet (2 x u64), u32 vec (the vecRef
+// of its n-gram scores, 0 for none), credit[3] (u8 ids), and a flags byte: nCredit in
 // bits 0-1, galician+1 in bits 2-3, derived in bits 4-5.
-const wordTableMagic = "GHWORDS2"
+const wordTableMagic = "GHWORDS4"
 
 const wordSlotBytes = 32
 
@@ -104,23 +104,21 @@ func BuildWordTable(modelFile, wordLists []byte) ([]byte, error) {
 	d := &Detector{m: m}
 	var vecs []byte
 	var a analysis
-	for i, w := range vecWords(m.wordPtrs) {
+	for _, w := range vecWords(m.wordPtrs) {
 		rs := []rune(w)
 		a = analysis{}
 		for i := range rs {
 			d.scorePosition(&a, rs[max(0, i+1-maxOrder):i+1])
 		}
-		d.flushQueue(&a)
-		d.flushPending(&a)
-		d.scoreLetters(&a)
-		for id := range m.codes {
-			v := a.scores[id]
-			if v < math.MinInt16 || v > math.MaxInt16 {
-				return nil, fmt.Errorf("ngram: word %q scores %d for %s", w, v, m.codes[id])
+		d.finish(&a)
+		for id := m.nLingua; id < len(m.codes); id++ {
+			if a.scores[id] != 0 {
+				return nil, fmt.Errorf("ngram: word %q scores %d for %s, which has no n-gram model", w, a.scores[id], m.codes[id])
 			}
-			vecs = binary.LittleEndian.AppendUint16(vecs, uint16(int16(v)))
 		}
-		m.wordPtrs[w].vec = uint32(i + 1)
+		if vecs, m.wordPtrs[w].vec, err = m.appendVec(vecs, &a.scores, wordVecCap); err != nil {
+			return nil, fmt.Errorf("word %q: %w", w, err)
+		}
 	}
 
 	out := []byte(wordTableMagic)
@@ -163,7 +161,7 @@ func BuildWordTable(modelFile, wordLists []byte) ([]byte, error) {
 	}
 	out = append(out, keys...)
 	out = append(out, slots...)
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(vecs)/(2*len(m.codes))))
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(vecs)/8))
 	return append(out, vecs...), nil
 }
 
@@ -211,7 +209,7 @@ func (m *model) openWordTable(file string) error {
 	m.words = wordTable{k: k, keys: r.str((1 << k) * 4)}
 	m.words.entries = r.str((1 << k) * wordSlotBytes)
 	n := int(r.u32())
-	m.vecs = r.str(n * 2 * len(m.codes))
+	m.vecs = r.str(n * 8)
 	if r.err != nil {
 		return r.err
 	}
