@@ -287,11 +287,8 @@ func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *to
 				if ts.world {
 					return true
 				}
-				// The border's points, through the level-0 parts (a
-				// block in use is wholly held, so are its parts).
-				size := blockChunks(0) * chunkLen
-				for at := from; at < to; at += size {
-					part := l.geo.agg[0].at((l.geo.base*chunkLen + l.geo.head + at) >> chunkShift / blockChunks(0))
+				// The border's points, through the level-0 parts.
+				eachPart(&l.geo.agg, l.geo.base*chunkLen+l.geo.head, from, to, func(part *summary, at int) {
 					read += ts.eachOnBorder(part, classes, func(pos int) {
 						i := at + pos
 						read++
@@ -300,7 +297,7 @@ func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *to
 							add(i, tagAt, n)
 						}
 					})
-				}
+				})
 				return true
 			},
 			func(from, to int) bool {
@@ -919,12 +916,7 @@ func (f *heatFilter) scanEdges(v *heatView, edges []cellRange, agg *[maxAggLevel
 		if !cr.has(sum, v.classes, &box) {
 			continue
 		}
-		size := blockChunks(0) * chunkLen
-		for at := from; at < to; at += size {
-			// A block in use is wholly held, so are its level-0 parts:
-			// drops forget only blocks that end before the first chunk.
-			c := (abs + at) >> chunkShift
-			part := agg[0].at(c / blockChunks(0))
+		eachPart(agg, abs, from, to, func(part *summary, at int) {
 			f.work += part.eachInCells(v.classes, cr, &box, func(pos int) {
 				i := index(at + pos)
 				f.work++
@@ -935,7 +927,7 @@ func (f *heatFilter) scanEdges(v *heatView, edges []cellRange, agg *[maxAggLevel
 					g.AddLatLon(p.lat, p.lon)
 				}
 			})
-		}
+		})
 	}
 	return true
 }

@@ -944,6 +944,18 @@ func blockRuns(agg *[maxAggLevels]aggLevel, base, head, from, to int, use func(*
 	return rawFrom >= to || run(rawFrom, to)
 }
 
+// eachPart calls fn with each level-0 summary of the summarised block at
+// positions [from, to) of a view (abs: the absolute number of position
+// 0) and the position where it starts. A block in use is wholly held, so
+// are its parts: drops forget only blocks that end before the first
+// chunk.
+func eachPart(agg *[maxAggLevels]aggLevel, abs, from, to int, fn func(part *summary, at int)) {
+	size := blockChunks(0) * chunkLen
+	for at := from; at < to; at += size {
+		fn(agg[0].at((abs+at)>>chunkShift/blockChunks(0)), at)
+	}
+}
+
 // blockAt returns the largest summarised block starting at absolute chunk
 // c that fits in room positions (and that use accepts, when not nil), and
 // its length in positions.
