@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // Mem is a process's resident memory, from /proc/PID/status.
@@ -101,6 +102,16 @@ func Which(name string) string {
 		return ""
 	}
 	return p
+}
+
+// FreeDisk reports the bytes free to this user on dir's file system, 0
+// when it cannot tell.
+func FreeDisk(dir string) int64 {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0
+	}
+	return int64(st.Bavail) * st.Bsize
 }
 
 // MemAvailable is the memory the kernel says can be given to processes

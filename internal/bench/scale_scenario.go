@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -57,7 +58,8 @@ func ParseSizes(s string) ([]int, error) {
 // over a year and times every query kind at each size (ScaleQueries), so
 // that the table shows how each query's cost grows with what is held. A
 // size the machine cannot hold (by the bytes per post the first size
-// measured, against the memory available) is reported, not attempted.
+// measured, on the heap against the memory available and in cold files
+// against the work directory's free disk) is reported, not attempted.
 func (b *runner) scale(ctx context.Context) error {
 	pool, err := b.pool()
 	if err != nil {
@@ -66,46 +68,59 @@ func (b *runner) scale(ctx context.Context) error {
 	if len(pool) == 0 {
 		return errors.New("the corpus has no posts")
 	}
-	var perPost float64
+	var perPost, coldPerPost float64
 	for _, n := range b.cfg.ScaleSizes {
 		if perPost > 0 {
 			need := perPost * float64(n) * 1.3 // the heap's growth slack
+			disk := coldPerPost * float64(n) * 1.1
+			var why string
 			if avail := MemAvailable(); avail > 0 && need > float64(avail) {
-				b.rows = append(b.rows, Row{Scenario: fmt.Sprintf("scale (%s posts)", human(n)), Load: LoadAvg(),
-					Note: fmt.Sprintf("not run: needs about %.0f GB in memory at %.1f B/post, %.0f GB available", need/1e9, perPost, float64(avail)/1e9)})
+				why = fmt.Sprintf("needs about %.0f GB in memory at %.1f B/post, %.0f GB available", need/1e9, perPost, float64(avail)/1e9)
+			} else if free := FreeDisk(b.dir); free > 0 && disk > float64(free) {
+				why = fmt.Sprintf("needs about %.0f GB of disk for cold files at %.1f B/post, %.0f GB free", disk/1e9, coldPerPost, float64(free)/1e9)
+			}
+			if why != "" {
+				b.rows = append(b.rows, Row{Scenario: fmt.Sprintf("scale (%s posts)", human(n)), Load: LoadAvg(), Note: "not run: " + why})
 				continue
 			}
 		}
-		pp, err := b.scaleOnce(ctx, pool, n)
+		pp, cp, err := b.scaleOnce(ctx, pool, n)
 		if err != nil {
 			return err
 		}
-		perPost = cmp.Or(perPost, pp)
+		if perPost == 0 {
+			perPost, coldPerPost = pp, cp
+		}
 		runtime.GC()
 		debug.FreeOSMemory()
 	}
 	return nil
 }
 
-func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int) (float64, error) {
-	f, err := fillStore(ctx, memstore.Options{}, pool, n, scaleSpan)
+// scaleOnce fills and times one size and returns the heap and the cold
+// files it took per post.
+func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int) (heap, cold float64, err error) {
+	// Cold chunks go to files in the work directory, as they go to the
+	// data directory of a store that has one.
+	f, err := fillStore(ctx, memstore.Options{ColdDir: filepath.Join(b.dir, "cold")}, pool, n, scaleSpan)
 	if f.st != nil {
 		defer f.st.Close()
 	}
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	st, took, perPost, stats, load := f.st, f.took, f.perPost, f.stats, f.load
 	lat, err := TimeDirect(ctx, st, ScaleQueries(stats.Head), b.cfg.QueryIters)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	mem, _ := ReadMem("self")
-	note := fmt.Sprintf("%d posts over 365 days (%d with a point, %d languages); filled at %.2f M posts/s; store's own estimate %.1f B/post; %d runs per query",
-		n, stats.Points, stats.Languages, float64(n)/took.Seconds()/1e6, float64(stats.MemoryBytes)/float64(n), b.cfg.QueryIters)
+	note := fmt.Sprintf("%d posts over 365 days (%d with a point, %d languages); filled at %.2f M posts/s; store's own estimate %.1f B/post on the heap, cold files %.1f B/post (%.2f GB); %d runs per query",
+		n, stats.Points, stats.Languages, float64(n)/took.Seconds()/1e6, float64(stats.MemoryBytes)/float64(n),
+		float64(stats.ColdBytes)/float64(n), float64(stats.ColdBytes)/1e9, b.cfg.QueryIters)
 	b.rows = append(b.rows, Row{Scenario: fmt.Sprintf("scale (%s posts)", human(n)), Latencies: lat,
 		BytesPerPost: perPost, RSSBytes: mem.Peak, Load: load, Note: note})
-	return perPost, nil
+	return perPost, float64(stats.ColdBytes) / float64(n), nil
 }
 
 // Views of the scale scenario: the world as the dashboard asks for it, a

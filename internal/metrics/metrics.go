@@ -170,6 +170,10 @@ var (
 		"Posts held by the store.", nil, nil)
 	descMemory = prometheus.NewDesc("geoheat_store_memory_bytes",
 		"Estimated bytes the store holds for its data.", nil, nil)
+	descCold = prometheus.NewDesc("geoheat_store_cold_bytes",
+		"Bytes of the store's data kept in memory-mapped files instead of on the heap (not in geoheat_store_memory_bytes).", nil, nil)
+	descColdErrors = prometheus.NewDesc("geoheat_store_cold_write_errors_total",
+		"Writes of cold chunks to their files that failed (the chunks stayed in memory).", nil, nil)
 	descLiveSubs = prometheus.NewDesc("geoheat_live_subscribers",
 		"Open /api/live streams (dashboards watching).", nil, nil)
 	descLiveDropped = prometheus.NewDesc("geoheat_live_dropped_slow_total",
@@ -203,7 +207,7 @@ type snapshotCollector struct {
 
 func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descMessages, descPosts, descRecorded, descDropped,
-		descQueueLen, descQueueCap, descWorkers, descSourceUp, descHeld, descMemory, descRepair,
+		descQueueLen, descQueueCap, descWorkers, descSourceUp, descHeld, descMemory, descCold, descColdErrors, descRepair,
 		descLiveSubs, descLiveDropped, descRefused, descLocated, descTagsCut, descProfSkipped, descSourceCounter, descSourceGauge} {
 		ch <- d
 	}
@@ -276,6 +280,8 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descDropped, st.Dropped, "retention", "")
 		gauge(descHeld, float64(st.Posts))
 		gauge(descMemory, float64(st.MemoryBytes))
+		gauge(descCold, float64(st.ColdBytes))
+		counter(descColdErrors, st.ColdErrors)
 		var repaired int64
 		if r := st.LogRepair; r != nil {
 			repaired = r.CutEntries + r.SkippedEntries

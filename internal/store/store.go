@@ -235,14 +235,20 @@ type Stats struct {
 	Points int64 `json:"points"` // posts held with a point, any provenance
 	// InferredPoints is how many of Points geoheat placed itself (profile,
 	// text): Points − InferredPoints is what the default map draws.
-	InferredPoints int64     `json:"inferred_points"`
-	Hashtags       int64     `json:"hashtags"`     // hashtags held
-	Languages      int       `json:"languages"`    // languages with posts
-	MemoryBytes    int64     `json:"memory_bytes"` // estimated bytes held for the data
-	Head           time.Time `json:"head"`         // head time (see package doc)
-	Oldest         time.Time `json:"oldest"`       // oldest post time held
-	Dropped        int64     `json:"dropped"`      // posts dropped by retention or max-posts
-	Written        int64     `json:"written"`      // posts recorded since start
+	InferredPoints int64 `json:"inferred_points"`
+	Hashtags       int64 `json:"hashtags"`     // hashtags held
+	Languages      int   `json:"languages"`    // languages with posts
+	MemoryBytes    int64 `json:"memory_bytes"` // estimated bytes held for the data
+	// ColdBytes is the data kept in memory-mapped files instead of on the
+	// heap (the embedded store's cold chunks): it costs disk and page
+	// cache, and MemoryBytes does not count it. ColdErrors counts the
+	// writes to those files that failed; the data stayed on the heap.
+	ColdBytes  int64     `json:"cold_bytes,omitempty"`
+	ColdErrors int64     `json:"cold_errors,omitempty"`
+	Head       time.Time `json:"head"`    // head time (see package doc)
+	Oldest     time.Time `json:"oldest"`  // oldest post time held
+	Dropped    int64     `json:"dropped"` // posts dropped by retention or max-posts
+	Written    int64     `json:"written"` // posts recorded since start
 	// LogRepair reports what opening the store had to cut or skip from a
 	// damaged write-ahead log (a torn tail after a crash, corrupt entries);
 	// nil when the log was intact or the store keeps no log.

@@ -33,6 +33,7 @@ import (
 
 	"github.com/geoheat/geoheat/internal/intern"
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/spill"
 	"github.com/geoheat/geoheat/internal/store"
 )
 
@@ -125,6 +126,13 @@ type Index struct {
 	sinceCompact int
 	idBuf        []uint32
 	held         int64 // bytes of every bucket (bucket.bytes), kept as they change
+
+	// Cold buckets (cold.go): area holds them when set; warm lists the
+	// old buckets still on the heap (brought back by a late post, or not
+	// yet folded or taken).
+	area    *spill.Area
+	warm    []*bucket
+	coldBuf []byte
 }
 
 // New returns an empty index. countryOf may be nil: country queries then
@@ -143,6 +151,8 @@ func (ix *Index) HasCountries() bool { return ix.countryOf != nil }
 
 type langIndex struct {
 	buckets []*bucket // by idx, ascending
+	// coldN: buckets[:coldN] have been considered by MoveCold.
+	coldN int
 }
 
 // bucket is one language's (or all languages') posts in one time bucket.
@@ -158,6 +168,10 @@ type bucket struct {
 	// reads only the countries it overlaps.
 	places []placeRange
 	dirty  bool
+	// cold is the block in the index's area holding runs, authors, geo
+	// and places (cold.go), nil while they are on the heap.
+	cold    []byte
+	dropped bool
 }
 
 // pair is a (tag, author) occurrence packed so that pairs sort as plain
@@ -199,7 +213,7 @@ func (l *langIndex) find(idx int64) (*bucket, bool) {
 
 // bucket returns the bucket idx, adding it (and its bytes to *held) when
 // new.
-func (l *langIndex) bucket(idx int64, held *int64) *bucket {
+func (l *langIndex) bucket(idx int64, held *int64, warm *[]*bucket) *bucket {
 	if n := len(l.buckets); n > 0 && l.buckets[n-1].idx == idx {
 		return l.buckets[n-1]
 	}
@@ -209,6 +223,12 @@ func (l *langIndex) bucket(idx int64, held *int64) *bucket {
 	}
 	b := &bucket{idx: idx}
 	l.buckets = slices.Insert(l.buckets, i, b)
+	if i < l.coldN {
+		// A late post's bucket among the old ones: MoveCold finds it
+		// through the index's warm list.
+		l.coldN++
+		*warm = append(*warm, b)
+	}
 	*held += b.bytes()
 	return b
 }
@@ -218,6 +238,9 @@ func (l *langIndex) bucket(idx int64, held *int64) *bucket {
 // not walk a year of 5-minute buckets per language (tens of milliseconds
 // that every status request paid).
 func (bk *bucket) bytes() int64 {
+	if bk.cold != nil {
+		return int64(unsafe.Sizeof(*bk)) + int64(cap(bk.pending))*int64(unsafe.Sizeof(pair(0)))
+	}
 	return int64(unsafe.Sizeof(*bk)) + int64(cap(bk.pending))*int64(unsafe.Sizeof(pair(0))) +
 		int64(cap(bk.runs))*int64(unsafe.Sizeof(run{})) + int64(cap(bk.authors))*4 +
 		int64(cap(bk.geo))*int64(unsafe.Sizeof(geoEv{})) + int64(cap(bk.places))*int64(unsafe.Sizeof(placeRange{}))
@@ -270,7 +293,8 @@ func (ix *Index) Add(p *Post) {
 		}
 	}
 	for _, li := range [2]*langIndex{l, ix.all} {
-		bk := li.bucket(b, &ix.held)
+		bk := li.bucket(b, &ix.held, &ix.warm)
+		ix.thaw(bk)
 		ix.held -= bk.bytes()
 		for _, id := range ids {
 			bk.pending = append(bk.pending, pairOf(id, p.Author))
@@ -487,9 +511,9 @@ func unionSorted(dst, a, b []uint32) []uint32 {
 // the index reaches back as far as the posts do.
 func (ix *Index) DropBefore(t int64) {
 	cut := BucketOf(t)
-	ix.held -= ix.all.dropBefore(cut, ix.tags)
+	ix.held -= ix.all.dropBefore(cut, ix.tags, ix.area)
 	for key, l := range ix.langs {
-		ix.held -= l.dropBefore(cut, ix.tags)
+		ix.held -= l.dropBefore(cut, ix.tags, ix.area)
 		if len(l.buckets) == 0 {
 			delete(ix.langs, key)
 			if at, ok := slices.BinarySearch(ix.sorted, key); ok {
@@ -503,7 +527,7 @@ func (ix *Index) DropBefore(t int64) {
 }
 
 // dropBefore forgets the buckets before cut and returns their bytes.
-func (l *langIndex) dropBefore(cut int64, tags *intern.Table) (bytes int64) {
+func (l *langIndex) dropBefore(cut int64, tags *intern.Table, area *spill.Area) (bytes int64) {
 	n := 0
 	for n < len(l.buckets) && l.buckets[n].idx < cut {
 		bk := l.buckets[n]
@@ -517,12 +541,17 @@ func (l *langIndex) dropBefore(cut int64, tags *intern.Table) (bytes int64) {
 		for _, g := range bk.geo {
 			tags.Unref(g.tag)
 		}
-		bk.dirty = false
+		bk.dirty, bk.dropped = false, true
+		if bk.cold != nil {
+			area.Release(bk.cold)
+			bk.cold = nil
+		}
 		n++
 	}
 	if n > 0 {
 		clear(l.buckets[:n])
 		l.buckets = l.buckets[n:]
+		l.coldN = max(l.coldN-n, 0)
 	}
 	return bytes
 }

@@ -89,6 +89,9 @@ func newChunkCells(c *chunk[geoRec], live int, tags tagsOfPost) *chunkCells {
 type pointDeque struct {
 	deque[geoRec]
 	cells []*chunkCells
+	// cellsCold: the cells of chunks numbered below it (absolute) are in
+	// the area, like the chunks below deque.cold.
+	cellsCold int
 	// agg: the summaries of blocks of chunks (summary.go), numbered like
 	// the deque's base.
 	agg [maxAggLevels]aggLevel
@@ -109,10 +112,13 @@ func (p *pointDeque) PushTimed(g geoRec, t int64, tags tagsOfPost) {
 
 // DropFront drops the first k points with the indexes of released chunks.
 func (p *pointDeque) DropFront(k int) {
-	before := len(p.chunks)
+	before, base := len(p.chunks), p.base
 	p.deque.DropFront(k)
 	released := before - len(p.chunks)
 	gone := min(released, len(p.cells))
+	for ci := range min(gone, max(p.cellsCold-base, 0)) {
+		releaseCold(p.area, p.cells[ci])
+	}
 	clear(p.cells[:gone])
 	p.cells = p.cells[gone:]
 	if len(p.chunks) == 0 {
@@ -125,10 +131,27 @@ func (p *pointDeque) DropFront(k int) {
 	}
 }
 
+// spill moves the chunks and their cells gone cold to the area (see
+// deque.spill).
+func (p *pointDeque) spill(keep int) error {
+	err := p.deque.spill(keep)
+	for ci := max(p.cellsCold-p.base, 0); ci < min(p.cold-p.base, len(p.cells)); ci++ {
+		if c := p.cells[ci]; c != nil {
+			cold, cerr := putCold(p.area, c)
+			if cerr != nil {
+				return cerr
+			}
+			p.cells[ci] = cold
+		}
+		p.cellsCold = p.base + ci + 1
+	}
+	return err
+}
+
 func (p *pointDeque) memBytes() int64 {
 	n := p.deque.memBytes() + int64(cap(p.cells))*8
-	for _, c := range p.cells {
-		if c != nil {
+	for ci, c := range p.cells {
+		if c != nil && p.base+ci >= p.cellsCold {
 			n += int64(unsafe.Sizeof(*c))
 		}
 	}

@@ -3,6 +3,8 @@ package memstore
 import (
 	"math"
 	"unsafe"
+
+	"github.com/geoheat/geoheat/internal/spill"
 )
 
 // Columns are chunked deques: fixed-size chunks so that appending never
@@ -44,6 +46,10 @@ type deque[T any] struct {
 	base       int // absolute number of chunks[0]: chunks released before it
 	head       int // index of element 0 within chunks[0]
 	n          int
+	// area, when set, holds the chunks numbered below cold (absolute)
+	// in memory-mapped files instead of on the heap (spill, cold.go).
+	area *spill.Area
+	cold int
 }
 
 // blockShiftT: a time block spans 32 chunks.
@@ -136,6 +142,7 @@ func (d *deque[T]) push(v T) int {
 // chunks they emptied.
 func (d *deque[T]) DropFront(k int) {
 	if k >= d.n {
+		d.releaseCold(0, len(d.chunks))
 		d.base += len(d.chunks)
 		clear(d.chunks)
 		d.chunks, d.bounds, d.blocks, d.head, d.n = d.chunks[:0], d.bounds[:0], d.blocks[:0], 0, 0
@@ -144,6 +151,7 @@ func (d *deque[T]) DropFront(k int) {
 	d.head += k
 	d.n -= k
 	if full := d.head >> chunkShift; full > 0 {
+		d.releaseCold(0, full)
 		// Nil the released slots so the chunks can be collected before
 		// append reallocates the slice.
 		clear(d.chunks[:full])
@@ -170,6 +178,8 @@ func (d *deque[T]) DropBack(k int) {
 	}
 	d.n -= k
 	keep := (d.head + d.n + chunkMask) >> chunkShift
+	d.releaseCold(keep, len(d.chunks))
+	d.cold = min(d.cold, d.base+keep)
 	clear(d.chunks[keep:])
 	d.chunks = d.chunks[:keep]
 	if len(d.bounds) > keep {
@@ -263,11 +273,41 @@ func (d *deque[T]) Between(lo, hi int64, timeOf func(*T) int64, dst []span) []sp
 	return dst
 }
 
-// memBytes reports the bytes allocated for the deque: its chunks and the
-// slice pointing at them.
+// memBytes reports the bytes allocated on the heap for the deque: its
+// chunks not in the area and the slices pointing at them.
 func (d *deque[T]) memBytes() int64 {
-	return int64(len(d.chunks))*int64(unsafe.Sizeof(chunk[T]{})) + int64(cap(d.chunks))*8 +
+	return int64(len(d.chunks)-d.coldChunks())*int64(unsafe.Sizeof(chunk[T]{})) + int64(cap(d.chunks))*8 +
 		int64(cap(d.bounds))*int64(unsafe.Sizeof(bounds{}))
+}
+
+// coldChunks is how many of the chunks held are in the area.
+func (d *deque[T]) coldChunks() int { return min(max(d.cold-d.base, 0), len(d.chunks)) }
+
+// spill moves the full chunks more than keep chunks behind the newest
+// to the area. A chunk the area cannot take (a write error) stays on the
+// heap and is tried again next time; the error is returned.
+func (d *deque[T]) spill(keep int) error {
+	if d.area == nil {
+		return nil
+	}
+	full := (d.head + d.n) >> chunkShift // chunks[:full] are full
+	for ci := d.coldChunks(); ci < full-keep; ci++ {
+		c, err := putCold(d.area, d.chunks[ci])
+		if err != nil {
+			return err
+		}
+		d.chunks[ci], d.cold = c, d.base+ci+1
+	}
+	return nil
+}
+
+// releaseCold gives the area back the chunks [from, to) of those held
+// that it holds.
+func (d *deque[T]) releaseCold(from, to int) {
+	cold := d.coldChunks()
+	for ci := from; ci < min(to, cold); ci++ {
+		releaseCold(d.area, d.chunks[ci])
+	}
 }
 
 // MinTime returns the lowest time held, and false when the deque is empty

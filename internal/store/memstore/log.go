@@ -276,10 +276,13 @@ func (s *Store) replay() error {
 			continue
 		}
 		lastGood = i
+		r := s.enterCold()
 		s.mu.Lock()
 		s.apply(&b, now)
 		s.mu.Unlock()
 		s.runSummaryJobs()
+		s.moveCold()
+		s.exitCold(r)
 		s.walSpans.Push(walSpan{index: i, seqEnd: s.seqNext, size: int64(len(data))})
 	}
 	if lastGood < last {

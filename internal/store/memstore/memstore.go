@@ -135,6 +135,7 @@ import (
 
 	"github.com/geoheat/geoheat/internal/intern"
 	"github.com/geoheat/geoheat/internal/post"
+	"github.com/geoheat/geoheat/internal/spill"
 	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/textindex"
 	"github.com/geoheat/geoheat/internal/trend"
@@ -168,9 +169,24 @@ type Options struct {
 	KeepText    int
 	KeepTextAge time.Duration
 
+	// ColdDir is where full chunks that are only read any more are kept,
+	// in memory-mapped files (cold.go), instead of on the heap: the
+	// heap then holds the newest chunks, the summaries and the indexes,
+	// and the rest costs disk and page cache. "" puts them in Dir/cold
+	// when Dir is set and keeps everything on the heap otherwise; "-"
+	// keeps everything on the heap. The files are rebuilt from the log on
+	// every start: Open empties the directory.
+	ColdDir string
+
 	// segmentSize is the log segment size and the truncation threshold
 	// (default 8 MiB); tests shrink it.
 	segmentSize int
+	// coldKeep is how many of each column's newest full chunks stay on
+	// the heap (default defaultColdKeep); tests shrink it.
+	coldKeep int
+	// coldFileSize is the cold files' size (default spill.DefaultFileSize);
+	// tests shrink it.
+	coldFileSize int64
 }
 
 // ErrLocked is returned by Open when another process holds the data
@@ -219,6 +235,9 @@ type Store struct {
 	syncArmed    bool
 	fsync        Fsync
 	repair       store.LogRepair // loss found by Open; written only before Open returns
+	area         *spill.Area     // cold chunks (cold.go); nil keeps them on the heap
+	coldKeep     int
+	coldFailing  bool // the last spill failed (logged once per run of failures)
 
 	// mu guards the data. Record holds it only to apply a prepared batch;
 	// queries hold it for reading while they scan, except Heat, which
@@ -345,6 +364,7 @@ func Open(opts Options) (*Store, error) {
 		tags:        intern.New(),
 		trends:      trend.New(opts.CountryOf),
 		counting:    true,
+		coldKeep:    opts.coldKeep,
 	}
 	if opts.KeepText > 0 || opts.KeepTextAge > 0 {
 		limit := opts.KeepText
@@ -365,10 +385,25 @@ func Open(opts Options) (*Store, error) {
 	if s.segmentSize <= 0 {
 		s.segmentSize = defaultSegmentSize
 	}
+	if s.coldKeep <= 0 {
+		s.coldKeep = defaultColdKeep
+	}
+	coldDir := opts.ColdDir
+	if coldDir == "" && s.dir != "" {
+		coldDir = filepath.Join(s.dir, "cold")
+	}
+	if s.dir == "" && coldDir != "-" && coldDir != "" {
+		if err := s.openCold(coldDir, opts.coldFileSize); err != nil {
+			return nil, err
+		}
+	}
 	if s.dir == "" {
 		return s, nil
 	}
-	if err := s.openDir(); err != nil {
+	if err := s.openDir(coldDir, opts.coldFileSize); err != nil {
+		if s.area != nil {
+			s.area.Close()
+		}
 		if s.wal != nil {
 			s.wal.Close()
 		}
@@ -380,7 +415,7 @@ func Open(opts Options) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) openDir() error {
+func (s *Store) openDir(coldDir string, coldFileSize int64) error {
 	if err := os.MkdirAll(s.dir, 0o750); err != nil {
 		return fmt.Errorf("memstore: create data dir: %w", err)
 	}
@@ -389,6 +424,13 @@ func (s *Store) openDir() error {
 		return err
 	}
 	s.lockFile = f
+	// After the lock: the cold files of a process still running are not
+	// ours to remove.
+	if coldDir != "-" {
+		if err := s.openCold(coldDir, coldFileSize); err != nil {
+			return err
+		}
+	}
 	walDir := filepath.Join(s.dir, "wal")
 	s.wal, s.repair.TornBytes, err = openLog(walDir, s.segmentSize, s.log)
 	if err != nil {
@@ -411,6 +453,9 @@ func (s *Store) Record(ctx context.Context, posts []post.Post) error {
 	if s.writerClosed {
 		return store.ErrClosed
 	}
+	// A drop may release cold chunks a summary job of this Record still
+	// reads.
+	defer s.exitCold(s.enterCold())
 	// After a failed fsync under --fsync always nothing more is logged or
 	// applied (see refuseWrites).
 	if err := s.refuseWrites(); err != nil {
@@ -448,6 +493,7 @@ func (s *Store) Record(ctx context.Context, posts []post.Post) error {
 	seqEnd, seqFront := s.seqNext, s.seqFront()
 	s.mu.Unlock()
 	s.runSummaryJobs()
+	s.moveCold()
 	if s.wal != nil {
 		s.walSpans.Push(walSpan{index: s.walNext, seqEnd: seqEnd, size: int64(len(s.encBuf))})
 		s.walNext++
@@ -599,7 +645,9 @@ func (s *Store) langID(key string) uint16 {
 	}
 	id := uint16(len(s.langs)) // Record checked there is room
 	key = strings.Clone(key)   // the batch's string may be a view of a log buffer
-	s.langs = append(s.langs, &lang{key: key})
+	l := &lang{key: key}
+	l.times.area, l.tagEnds.area, l.tags.area, l.geo.area, l.geoMeta.area = s.area, s.area, s.area, s.area, s.area
+	s.langs = append(s.langs, l)
 	s.langIDs[key] = id
 	at, _ := slices.BinarySearchFunc(s.sorted, key, func(i uint16, k string) int {
 		return strings.Compare(s.langs[i].key, k)
@@ -739,6 +787,12 @@ func (s *Store) Close() error {
 	s.trends = trend.New(nil)
 	s.keep = nil
 	s.mu.Unlock()
+	if s.area != nil {
+		// Waits for heat maps still reading their snapshot.
+		if err := s.area.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("memstore: close cold files: %w", err))
+		}
+	}
 	return errors.Join(errs...)
 }
 

@@ -551,6 +551,9 @@ func (s *Store) Heat(ctx context.Context, q store.HeatQuery) (store.HeatResult, 
 	defer sc.release()
 	sc.grid.Reset(q.Zoom)
 
+	// Before the snapshot: the cold chunks it takes stay mapped until the
+	// scan is done.
+	defer s.exitCold(s.enterCold())
 	if err := s.begin(ctx); err != nil {
 		return store.HeatResult{}, err
 	}
@@ -945,6 +948,10 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		Dropped:     s.dropped,
 		Written:     s.written,
 		LogRepair:   s.logRepair(),
+	}
+	if s.area != nil {
+		cs := s.area.Stats()
+		st.ColdBytes, st.ColdErrors = cs.HeldBytes, cs.PutErrors
 	}
 	for _, l := range s.langs {
 		if l.times.Len() == 0 {

@@ -1,0 +1,347 @@
+// Package spill keeps blocks of bytes that will never change again in
+// memory-mapped files instead of on the Go heap.
+//
+// The embedded store holds its posts in columns of fixed-size chunks; once a
+// chunk is full and a little behind the newest, it is only ever read, and
+// at a billion posts the chunks are most of the memory. Put copies such a
+// block into the current file of the area (with a pwrite, so the copy
+// costs the process no resident memory until it is read) and returns the
+// same bytes read through a read-only shared mapping of the file: the
+// caller swaps its heap block for them and the garbage collector frees the
+// heap copy. What is read through the mapping is served from the kernel's
+// page cache, so a working set that fits stays as fast as the heap, and
+// what is not read costs only disk.
+//
+// Files are written in order and never rewritten; a file is removed once
+// every block in it has been released (the store drops its oldest posts
+// first, so files empty roughly in the order they were written). Readers
+// that hold mapped bytes without the caller's lock (the store's heat maps
+// read their snapshot after releasing it) bracket their reading with Enter
+// and Exit: a file emptied while they read is unmapped only after every
+// reader that entered before it was emptied has left, so a reader never
+// touches an unmapped page.
+//
+// The files are a cache of what the store's write-ahead log holds, not a
+// second copy to recover from: Open removes what an earlier process left in
+// the directory. A write that fails (a full disk) leaves the block where it
+// was, on the heap: nothing held is lost, the store keeps more in memory
+// than it would, and Stats counts the failure.
+package spill
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// DefaultFileSize is the size of each mapped file: big enough that a
+// billion posts need a few hundred mappings, small enough that a file
+// empties soon after the posts it holds are dropped.
+const DefaultFileSize = 64 << 20
+
+// align is where blocks start within a file: a cache line, more than any
+// column element's alignment.
+const align = 64
+
+const filePrefix = "cold-"
+
+// Area is a directory of memory-mapped files holding released-to-disk
+// blocks. It is safe for concurrent use.
+type Area struct {
+	dir      string
+	fileSize int64
+
+	mu    sync.Mutex // guards files, cur, next and the counters
+	files []*file    // by mapping address, for Release's lookup
+	cur   *file      // the file being written
+	next  int        // number of the next file
+	stats Stats
+
+	// Readers: epoch counts files emptied; readers maps an epoch to the
+	// readers that entered in it. A file retired in epoch e is unmapped
+	// once no reader of an epoch <= e is left.
+	emu     sync.Mutex
+	epoch   uint64
+	readers map[uint64]int
+	retired []retiredFile
+}
+
+type file struct {
+	f    *os.File
+	path string
+	data []byte // the mapping, fileSize long
+	used int64  // bytes written (blocks and their alignment)
+	live int    // blocks put and not released
+	held int64  // bytes of those blocks
+}
+
+type retiredFile struct {
+	f     *file
+	epoch uint64
+}
+
+// Stats is what the area holds.
+type Stats struct {
+	Files      int   // files on disk
+	DiskBytes  int64 // bytes written to the files on disk
+	HeldBytes  int64 // bytes of blocks put and not released
+	Blocks     int64 // blocks put and not released
+	PutErrors  int64 // Puts that failed (the block stayed on the heap)
+	LastErrMsg string
+}
+
+// Open opens the area in dir, creating it, and removes the files an
+// earlier process left there. fileSize 0 means DefaultFileSize.
+func Open(dir string, fileSize int64) (*Area, error) {
+	if fileSize <= 0 {
+		fileSize = DefaultFileSize
+	}
+	fileSize = (fileSize + int64(os.Getpagesize()) - 1) &^ (int64(os.Getpagesize()) - 1)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("spill: create %s: %w", dir, err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("spill: read %s: %w", dir, err)
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), filePrefix) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return nil, fmt.Errorf("spill: remove an earlier process's file: %w", err)
+			}
+		}
+	}
+	return &Area{dir: dir, fileSize: fileSize, readers: make(map[uint64]int)}, nil
+}
+
+// Dir is the area's directory.
+func (a *Area) Dir() string { return a.dir }
+
+// Put copies b to the area and returns the copy, read-only: writing to it
+// faults. The copy stays valid until Release and, for a reader that
+// entered before the Release, until that reader's Exit. A block larger
+// than the file size is refused.
+func (a *Area) Put(b []byte) ([]byte, error) {
+	n := int64(len(b))
+	if n == 0 || n > a.fileSize {
+		return nil, fmt.Errorf("spill: block of %d bytes (files hold %d)", n, a.fileSize)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	off := int64(0)
+	if a.cur != nil {
+		off = (a.cur.used + align - 1) &^ (align - 1)
+	}
+	if a.cur == nil || off+n > a.fileSize {
+		if err := a.startFile(); err != nil {
+			return nil, a.failed(err)
+		}
+		off = 0
+	}
+	f := a.cur
+	if _, err := f.f.WriteAt(b, off); err != nil {
+		return nil, a.failed(fmt.Errorf("spill: write %s: %w", f.path, err))
+	}
+	a.stats.DiskBytes += off + n - f.used
+	f.used = off + n
+	f.live++
+	f.held += n
+	a.stats.HeldBytes += n
+	a.stats.Blocks++
+	return f.data[off : off+n : off+n], nil
+}
+
+func (a *Area) failed(err error) error {
+	a.stats.PutErrors++
+	a.stats.LastErrMsg = err.Error()
+	return err
+}
+
+// startFile seals the current file (retiring it when already empty) and
+// creates the next. Caller holds mu.
+func (a *Area) startFile() error {
+	path := filepath.Join(a.dir, fmt.Sprintf("%s%08d", filePrefix, a.next))
+	fd, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return fmt.Errorf("spill: create %s: %w", path, err)
+	}
+	// The mapping covers the whole file from the start, so that blocks
+	// written later need no new mapping; pages past what is written are
+	// never read.
+	if err := fd.Truncate(a.fileSize); err != nil {
+		fd.Close()
+		os.Remove(path)
+		return fmt.Errorf("spill: size %s: %w", path, err)
+	}
+	data, err := unix.Mmap(int(fd.Fd()), 0, int(a.fileSize), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		fd.Close()
+		os.Remove(path)
+		return fmt.Errorf("spill: map %s: %w", path, err)
+	}
+	a.next++
+	if old := a.cur; old != nil && old.live == 0 {
+		a.retire(old)
+	}
+	f := &file{f: fd, path: path, data: data}
+	a.cur = f
+	at, _ := slices.BinarySearchFunc(a.files, addr(data), func(x *file, p uintptr) int { return cmpAddr(addr(x.data), p) })
+	a.files = slices.Insert(a.files, at, f)
+	a.stats.Files++
+	return nil
+}
+
+func addr(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
+
+func cmpAddr(a, b uintptr) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Release tells the area that the block Put returned as b is no longer
+// used. b must be exactly what Put returned. A file whose blocks are all
+// released and that is no longer written is removed, once the readers that
+// entered before have left.
+func (a *Area) Release(b []byte) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := addr(b)
+	i, _ := slices.BinarySearchFunc(a.files, p, func(x *file, p uintptr) int { return cmpAddr(addr(x.data), p) })
+	// files[i-1] is the last file starting at or before p (i itself when
+	// it starts exactly at p).
+	if i == len(a.files) || addr(a.files[i].data) != p {
+		i--
+	}
+	if i < 0 || p >= addr(a.files[i].data)+uintptr(len(a.files[i].data)) {
+		panic("spill: Release of bytes the area does not hold")
+	}
+	f := a.files[i]
+	f.live--
+	f.held -= int64(len(b))
+	a.stats.HeldBytes -= int64(len(b))
+	a.stats.Blocks--
+	if f.live == 0 && f != a.cur {
+		a.retire(f)
+	}
+}
+
+// retire takes f out of the lookup and unmaps it once no reader that could
+// hold its bytes is left. Caller holds mu.
+func (a *Area) retire(f *file) {
+	i := slices.Index(a.files, f)
+	a.files = slices.Delete(a.files, i, i+1)
+	a.stats.Files--
+	a.stats.DiskBytes -= f.used
+	a.emu.Lock()
+	a.retired = append(a.retired, retiredFile{f: f, epoch: a.epoch})
+	a.epoch++
+	gone := a.reclaim()
+	a.emu.Unlock()
+	unmap(gone)
+}
+
+// reclaim takes the retired files no reader can hold any more off the
+// list. Caller holds emu.
+func (a *Area) reclaim() []*file {
+	oldest := a.epoch
+	for e := range a.readers {
+		oldest = min(oldest, e)
+	}
+	var gone []*file
+	keep := a.retired[:0]
+	for _, r := range a.retired {
+		if r.epoch < oldest {
+			gone = append(gone, r.f)
+		} else {
+			keep = append(keep, r)
+		}
+	}
+	clear(a.retired[len(keep):])
+	a.retired = keep
+	return gone
+}
+
+// unmap unmaps and removes files; the first error is what is left of it
+// (nothing a caller could do: the space stays taken until the process
+// exits).
+func unmap(files []*file) error {
+	var errs []error
+	for _, f := range files {
+		errs = append(errs, unix.Munmap(f.data), f.f.Close(), os.Remove(f.path))
+		f.data = nil
+	}
+	return errors.Join(errs...)
+}
+
+// Reader is what Enter returns and Exit takes.
+type Reader struct{ epoch uint64 }
+
+// Enter marks the start of reading blocks outside the caller's lock: no
+// file emptied after Enter is unmapped before the matching Exit. Enter
+// before taking the snapshot of what to read.
+func (a *Area) Enter() Reader {
+	a.emu.Lock()
+	e := a.epoch
+	a.readers[e]++
+	a.emu.Unlock()
+	return Reader{e}
+}
+
+// Exit ends what Enter started, unmapping the files that waited for it.
+func (a *Area) Exit(r Reader) {
+	a.emu.Lock()
+	if a.readers[r.epoch]--; a.readers[r.epoch] <= 0 {
+		delete(a.readers, r.epoch)
+	}
+	var gone []*file
+	if len(a.retired) > 0 {
+		gone = a.reclaim()
+	}
+	a.emu.Unlock()
+	unmap(gone)
+}
+
+// Stats reports what the area holds.
+func (a *Area) Stats() Stats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stats
+}
+
+// Close waits for the readers that entered to leave, then unmaps and
+// removes every file. Nothing may read the area's blocks after Close.
+func (a *Area) Close() error {
+	for {
+		a.emu.Lock()
+		n := len(a.readers)
+		a.emu.Unlock()
+		if n == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.emu.Lock()
+	files := a.files
+	for _, r := range a.retired {
+		files = append(files, r.f)
+	}
+	a.files, a.retired, a.cur = nil, nil, nil
+	a.emu.Unlock()
+	a.stats.Files, a.stats.DiskBytes, a.stats.HeldBytes, a.stats.Blocks = 0, 0, 0, 0
+	return unmap(files)
+}

@@ -1,0 +1,296 @@
+package spill
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+const testFile = 64 << 10 // 16 pages
+
+func openArea(t *testing.T, dir string) *Area {
+	t.Helper()
+	a, err := Open(dir, testFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+func files(t *testing.T, dir string) int {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(dir, filePrefix+"*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(m)
+}
+
+func block(rng *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	return b
+}
+
+// TestPutReleaseRemovesFiles checks that blocks read back as written,
+// start aligned, fill files in order, and that a file goes from disk once
+// every block in it is released and it is no longer written.
+func TestPutReleaseRemovesFiles(t *testing.T) {
+	dir := t.TempDir()
+	a := openArea(t, dir)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var want, got [][]byte
+	for range 40 { // 40 blocks of 8 KiB in files of 64 KiB: 5 files
+		b := block(rng, 8<<10-int(rng.IntN(100)))
+		c, err := a.Put(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if addr(c)%align != 0 {
+			t.Fatalf("block at %#x, not %d-aligned", addr(c), align)
+		}
+		want, got = append(want, b), append(got, c)
+	}
+	for i := range want {
+		if !bytes.Equal(want[i], got[i]) {
+			t.Fatalf("block %d reads back different bytes", i)
+		}
+	}
+	st := a.Stats()
+	if n := files(t, dir); n != 5 || st.Files != 5 || st.Blocks != 40 {
+		t.Fatalf("%d files on disk, stats %+v; want 5 files, 40 blocks", n, st)
+	}
+	// Release the first file's blocks but one: it stays.
+	for _, c := range got[:7] {
+		a.Release(c)
+	}
+	if n := files(t, dir); n != 5 {
+		t.Fatalf("a file with a block held was removed: %d files", n)
+	}
+	a.Release(got[7])
+	if n := files(t, dir); n != 4 {
+		t.Fatalf("after releasing every block of the first file: %d files, want 4", n)
+	}
+	// The file being written stays while empty.
+	for _, c := range got[8:] {
+		a.Release(c)
+	}
+	st = a.Stats()
+	if n := files(t, dir); n != 1 || st.Files != 1 || st.Blocks != 0 || st.HeldBytes != 0 {
+		t.Fatalf("everything released: %d files, stats %+v; want only the file being written", n, st)
+	}
+	if _, err := a.Put(block(rng, testFile)); err != nil {
+		t.Fatal(err)
+	}
+	if n := files(t, dir); n != 1 {
+		t.Fatalf("the emptied file was not removed when the next began: %d files", n)
+	}
+	if _, err := a.Put(block(rng, testFile+1)); err == nil {
+		t.Fatal("a block larger than a file was taken")
+	}
+}
+
+// TestReadersKeepFilesMapped: a file emptied while a reader is in still
+// reads, and is removed when the last reader that entered before leaves;
+// a reader that entered after does not hold it.
+func TestReadersKeepFilesMapped(t *testing.T) {
+	dir := t.TempDir()
+	a := openArea(t, dir)
+	rng := rand.New(rand.NewPCG(3, 4))
+	b := block(rng, testFile)
+	c, err := a.Put(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Put(block(rng, 100)); err != nil { // the first file is full
+		t.Fatal(err)
+	}
+	r1 := a.Enter()
+	r2 := a.Enter()
+	a.Release(c)
+	late := a.Enter()
+	a.Exit(late)
+	if n := files(t, dir); n != 2 {
+		t.Fatalf("%d files while readers hold the first; want 2", n)
+	}
+	a.Exit(r1)
+	if !bytes.Equal(c, b) {
+		t.Fatal("the released block reads different bytes while a reader holds it")
+	}
+	if n := files(t, dir); n != 2 {
+		t.Fatalf("%d files while a reader still holds the first; want 2", n)
+	}
+	a.Exit(r2)
+	if n := files(t, dir); n != 1 {
+		t.Fatalf("%d files after the readers left; want 1", n)
+	}
+}
+
+// TestOpenRemovesEarlierFiles: the files are a cache; what an earlier
+// process left is removed, other files are not.
+func TestOpenRemovesEarlierFiles(t *testing.T) {
+	dir := t.TempDir()
+	a, err := Open(dir, testFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Put([]byte("left behind")); err != nil {
+		t.Fatal(err)
+	}
+	// A crash: no Close.
+	other := filepath.Join(dir, "keep-me")
+	if err := os.WriteFile(other, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := openArea(t, dir)
+	if n := files(t, dir); n != 0 {
+		t.Fatalf("%d files of the earlier process left", n)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Fatalf("a file not the area's was removed: %v", err)
+	}
+	if _, err := b.Put([]byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+}
+
+// TestWriteErrors: with the file size limit lowered (the kernel then
+// fails writes past it, as a full disk fails them), Put fails and counts
+// it, both for a block in the file being written and for a new file;
+// with the limit back, Put works again, and what was put before reads as
+// written.
+func TestWriteErrors(t *testing.T) {
+	dir := t.TempDir()
+	a := openArea(t, dir)
+	rng := rand.New(rand.NewPCG(5, 6))
+	first := block(rng, 16<<10)
+	c, err := a.Put(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+		t.Fatal(err)
+	}
+	low := old
+	low.Cur = 20 << 10
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &low); err != nil {
+		t.Fatal(err)
+	}
+	restore := func() {
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer restore()
+	_, err1 := a.Put(block(rng, 16<<10)) // past the limit in this file
+	_, err2 := a.Put(block(rng, 60<<10)) // needs a new file
+	restore()
+	for i, err := range []error{err1, err2} {
+		if !errors.Is(err, syscall.EFBIG) {
+			t.Errorf("Put %d past the file size limit = %v, want EFBIG", i+1, err)
+		}
+	}
+	if st := a.Stats(); st.PutErrors != 2 || st.Blocks != 1 || st.LastErrMsg == "" {
+		t.Errorf("stats after two failed Puts: %+v", st)
+	}
+	again := block(rng, 16<<10)
+	d, err := a.Put(again)
+	if err != nil {
+		t.Fatalf("Put with room again: %v", err)
+	}
+	if !bytes.Equal(c, first) || !bytes.Equal(d, again) {
+		t.Error("blocks read back different bytes after the failures")
+	}
+}
+
+// TestConcurrentReaders runs readers that enter, read blocks they took
+// from a shared list and check them, while a writer puts and releases
+// blocks: no reader reads an unmapped page or changed bytes (run with
+// -race; an unmapped page would crash the test).
+func TestConcurrentReaders(t *testing.T) {
+	dir := t.TempDir()
+	a := openArea(t, dir)
+	type held struct {
+		b   []byte
+		sum byte
+	}
+	var mu sync.Mutex
+	var live []held
+	sumOf := func(b []byte) (s byte) {
+		for _, x := range b {
+			s ^= x
+		}
+		return s
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for r := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(r), 9))
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				rd := a.Enter()
+				mu.Lock()
+				var snap []held
+				for range 8 {
+					if len(live) > 0 {
+						snap = append(snap, live[rng.IntN(len(live))])
+					}
+				}
+				mu.Unlock()
+				for _, h := range snap {
+					if sumOf(h.b) != h.sum {
+						errs <- errors.New("a block changed while a reader held it")
+						a.Exit(rd)
+						return
+					}
+				}
+				a.Exit(rd)
+			}
+		}()
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 3000 {
+		b := block(rng, 1+rng.IntN(12<<10))
+		c, err := a.Put(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		live = append(live, held{c, sumOf(b)})
+		var gone []byte
+		if len(live) > 40 {
+			gone, live = live[0].b, live[1:]
+		}
+		mu.Unlock()
+		if gone != nil {
+			a.Release(gone)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if n, st := files(t, dir), a.Stats(); n != st.Files || n > 12 {
+		t.Errorf("%d files on disk, %d in stats: released files not removed", n, st.Files)
+	}
+}

@@ -1,0 +1,103 @@
+package memstore
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/geoheat/geoheat/internal/spill"
+)
+
+// Cold chunks: a column's full chunks more than coldKeep chunks behind its
+// newest are only ever read again, so with an area (Options.ColdDir) they
+// move to memory-mapped files (package spill) and the heap keeps the
+// newest chunks, the summaries and the indexes; the trend index moves its
+// buckets more than a week old there too (trend/cold.go). What a query reads of them
+// comes from the kernel's page cache; the heap no longer grows with every
+// post held. Every column element type is free of pointers, which is what
+// makes their bytes safe to copy out and read back in place.
+
+// defaultColdKeep is how many of a column's newest full chunks stay on the
+// heap: two summary blocks, so that the chunks a level-0 summary is built
+// from, and the newest ones every window query reads, are still there.
+const defaultColdKeep = 2 * blockChunksT
+
+// putCold copies the chunk c to the area and returns the copy.
+func putCold[T any](a *spill.Area, c *T) (*T, error) {
+	b, err := a.Put(unsafe.Slice((*byte)(unsafe.Pointer(c)), unsafe.Sizeof(*c)))
+	if err != nil {
+		return nil, err
+	}
+	return (*T)(unsafe.Pointer(unsafe.SliceData(b))), nil
+}
+
+// releaseCold tells the area that the chunk c, which putCold returned, is
+// dropped.
+func releaseCold[T any](a *spill.Area, c *T) {
+	if c != nil {
+		a.Release(unsafe.Slice((*byte)(unsafe.Pointer(c)), unsafe.Sizeof(*c)))
+	}
+}
+
+// moveCold moves the chunks gone cold since the last call to the area.
+// A write that fails leaves the chunk on the heap (nothing is lost, the
+// heap holds more) and is reported once per run of failures. Caller holds
+// writeMu, not mu: the chunks' pointers change under mu.
+func (s *Store) moveCold() {
+	if s.area == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// The first error says it all (the same disk); the columns after it
+	// are still tried, so that one column's failure holds back no other.
+	var err error
+	keep := func(e error) {
+		if err == nil {
+			err = e
+		}
+	}
+	keep(s.order.spill(s.coldKeep))
+	for _, l := range s.langs {
+		keep(l.times.spill(s.coldKeep))
+		keep(l.tagEnds.spill(s.coldKeep))
+		keep(l.tags.spill(s.coldKeep))
+		keep(l.geo.spill(s.coldKeep))
+		keep(l.geoMeta.spill(s.coldKeep))
+	}
+	keep(s.trends.MoveCold())
+	switch {
+	case err != nil && !s.coldFailing:
+		s.coldFailing = true
+		s.log.Error("memstore: cannot move chunks to the cold files; keeping them in memory", "dir", s.area.Dir(), "err", err)
+	case err == nil && s.coldFailing:
+		s.coldFailing = false
+		s.log.Info("memstore: moving chunks to the cold files again", "dir", s.area.Dir())
+	}
+}
+
+// enterCold marks the start of reading chunks without mu (see
+// spill.Area.Enter); exitCold ends it. Both do nothing without an area.
+func (s *Store) enterCold() spill.Reader {
+	if s.area == nil {
+		return spill.Reader{}
+	}
+	return s.area.Enter()
+}
+
+func (s *Store) exitCold(r spill.Reader) {
+	if s.area != nil {
+		s.area.Exit(r)
+	}
+}
+
+// openCold opens the area in dir for the columns and the trend index.
+// Caller is Open, before anything is recorded.
+func (s *Store) openCold(dir string, fileSize int64) error {
+	a, err := spill.Open(dir, fileSize)
+	if err != nil {
+		return fmt.Errorf("memstore: cold files: %w", err)
+	}
+	s.area, s.order.area = a, a
+	s.trends.SetCold(a)
+	return nil
+}

@@ -1,0 +1,304 @@
+package memstore
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"log/slog"
+
+	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/store/storetest"
+)
+
+// coldFiles counts the cold files in dir.
+func coldFiles(t *testing.T, dir string) int {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(dir, "cold-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(m)
+}
+
+// coldQueries asks s what the tests compare between a store with cold
+// chunks and one without: counts, stats, top lists (the seed's last
+// 5,000, a window, boxes), the last points per language, heat maps over
+// the summary tests' boxes and spans at three zooms (a hashtag's too),
+// histograms and trends.
+func coldQueries(t *testing.T, s *Store) []any {
+	t.Helper()
+	ctx := context.Background()
+	var out []any
+	add := func(v any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.MemoryBytes, st.ColdBytes, st.ColdErrors, st.Written = 0, 0, 0, 0
+	out = append(out, st)
+	add(s.Counts(ctx, store.CountsQuery{}))
+	add(s.Top(ctx, store.TopQuery{N: 5}))
+	add(s.Top(ctx, store.TopQuery{N: 5, Window: 10 * time.Minute}))
+	for _, l := range []string{"en", "es", "ja"} {
+		add(s.Points(ctx, store.PointsQuery{Lang: l, N: 400}))
+	}
+	for _, box := range summaryBoxes {
+		add(s.Top(ctx, store.TopQuery{N: 10, BBox: box}))
+		add(s.Histogram(ctx, store.HistogramQuery{BBox: box, Buckets: 7}))
+		for _, sp := range summarySpans(st) {
+			for _, zoom := range []int{3, aggMaxZoom, deepZoom} {
+				add(s.Heat(ctx, store.HeatQuery{BBox: box, Zoom: zoom, Window: sp.Window, Range: sp.Range}))
+				add(s.Heat(ctx, store.HeatQuery{BBox: box, Zoom: zoom, Window: sp.Window, Range: sp.Range, Tag: "busy", Lang: "en"}))
+			}
+		}
+	}
+	add(s.Posts(ctx, store.PostsQuery{N: 50}))
+	add(s.Trends(ctx, store.TrendsQuery{Window: time.Hour, Baseline: 24 * time.Hour, MinScore: -1}))
+	return out
+}
+
+// TestColdChunksAnswerTheSame fills a store whose chunks go cold almost
+// as soon as they are full (every chunk but the newest of each column)
+// and one that keeps them on the heap, with drops, late posts and
+// backfills, and checks that every query answers the same; that the cold
+// chunks' bytes left the heap for the files; and that the cold files
+// follow the drops: dropping everything leaves none but the one being
+// written.
+func TestColdChunksAnswerTheSame(t *testing.T) {
+	dir := t.TempDir()
+	heap := fillMixedWith(t, Options{ColdDir: "-"})
+	defer heap.Close()
+	cold := fillMixedWith(t, Options{ColdDir: dir, coldKeep: 1, coldFileSize: 1 << 20})
+	defer cold.Close()
+	ctx := context.Background()
+	hs, _ := heap.Stats(ctx)
+	cs, _ := cold.Stats(ctx)
+	if hs.ColdBytes != 0 || cs.ColdBytes == 0 || cs.ColdErrors != 0 {
+		t.Fatalf("cold bytes: %d without an area, %d (%d errors) with one", hs.ColdBytes, cs.ColdBytes, cs.ColdErrors)
+	}
+	// The chunks' bytes moved, no more: what left the heap is in the files.
+	if moved := hs.MemoryBytes - cs.MemoryBytes; moved > cs.ColdBytes || moved < cs.ColdBytes*9/10 {
+		t.Errorf("heap shrank by %d bytes, the cold files hold %d", moved, cs.ColdBytes)
+	}
+	// Files hold what is cold, give or take the files that the slowest
+	// languages' chunks keep (the store drops oldest first).
+	if n := coldFiles(t, dir); int64(n) > cs.ColdBytes/(1<<20)*2+4 {
+		t.Errorf("%d cold files of 1 MiB for %d bytes held", n, cs.ColdBytes)
+	}
+	if h, c := coldQueries(t, heap), coldQueries(t, cold); !reflect.DeepEqual(h, c) {
+		for i := range h {
+			if !reflect.DeepEqual(h[i], c[i]) {
+				t.Fatalf("query %d answers differently with cold chunks:\n%+v\nwithout:\n%+v", i, c[i], h[i])
+			}
+		}
+	}
+
+	// A year later, with a retention of an hour: everything drops.
+	if err := cold.Record(ctx, newGenerator(5).batch(10, storetest.T0.Add(365*24*time.Hour), time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	cold.retention = int64(time.Hour)
+	if err := cold.Record(ctx, newGenerator(6).batch(10, storetest.T0.Add(365*24*time.Hour+time.Minute), time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := cold.Stats(ctx); st.Posts != 20 || st.ColdBytes != 0 {
+		t.Fatalf("after dropping all but 20 posts: %d posts, %d cold bytes", st.Posts, st.ColdBytes)
+	}
+	if n := coldFiles(t, dir); n > 1 {
+		t.Errorf("%d cold files left after every cold chunk was dropped; want only the one being written", n)
+	}
+	if err := cold.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := coldFiles(t, dir); n != 0 {
+		t.Errorf("%d cold files left after Close", n)
+	}
+}
+
+// TestColdAfterReopen: a persisted store keeps its cold files in
+// Dir/cold by default; they are rebuilt from the log on every start (what
+// a crash left is removed), and the answers are the same after a restart.
+func TestColdAfterReopen(t *testing.T) {
+	dir := t.TempDir()
+	clock := storetest.NewClock(storetest.T0.Add(30 * 24 * time.Hour))
+	opts := Options{Dir: dir, Now: clock.Now, MaxPosts: 20_000, coldKeep: 1, coldFileSize: 256 << 10}
+	s := fillWith(t, opts, 30_000, nil)
+	before := takeSnapshot(t, s)
+	if st, _ := s.Stats(context.Background()); st.ColdBytes == 0 {
+		t.Fatal("no cold chunks: the test needs some")
+	}
+	coldDir := filepath.Join(dir, "cold")
+	if coldFiles(t, coldDir) == 0 {
+		t.Fatalf("no cold files in %s", coldDir)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := open(t, opts)
+	defer s2.Close()
+	if after := takeSnapshot(t, s2); !reflect.DeepEqual(before, after) {
+		t.Errorf("answers differ after a restart:\nbefore %+v\nafter  %+v", before, after)
+	}
+	if st, _ := s2.Stats(context.Background()); st.ColdBytes == 0 || coldFiles(t, coldDir) == 0 {
+		t.Errorf("the restarted store keeps no cold chunks (%d bytes)", st.ColdBytes)
+	}
+}
+
+// TestColdWriteFailureKeepsChunksOnTheHeap: with writes to the cold files
+// failing (the file size limit lowered: the kernel fails them as a full
+// disk does), Record still succeeds, the chunks stay on the heap, the
+// failures are counted and logged once, nothing held is lost; with room
+// again chunks go cold again.
+func TestColdWriteFailureKeepsChunksOnTheHeap(t *testing.T) {
+	dir := t.TempDir()
+	var logs safeBuffer
+	clock := storetest.NewClock(storetest.T0.Add(30 * 24 * time.Hour))
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	cold := open(t, Options{ColdDir: dir, Now: clock.Now, Logger: logger, coldKeep: 1, coldFileSize: 1 << 20})
+	defer cold.Close()
+	heap := open(t, Options{Now: clock.Now})
+	defer heap.Close()
+	gen, gen2 := newGenerator(11), newGenerator(11)
+	ctx := context.Background()
+	i := 0
+	record := func(n int) {
+		t.Helper()
+		for range n {
+			start := storetest.T0.Add(time.Duration(i) * time.Minute)
+			if err := cold.Record(ctx, gen.batch(256, start, time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			if err := heap.Record(ctx, gen2.batch(256, start, time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			i++
+		}
+	}
+	record(40)
+	st0, _ := cold.Stats(ctx)
+	if st0.ColdBytes == 0 {
+		t.Fatal("no cold chunks before the failure")
+	}
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+		t.Fatal(err)
+	}
+	low := old
+	low.Cur = 4096 // below what the first file holds
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &low); err != nil {
+		t.Fatal(err)
+	}
+	restore := func() {
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer restore()
+	record(40)
+	restore()
+	st1, _ := cold.Stats(ctx)
+	if st1.ColdErrors == 0 || st1.ColdBytes != st0.ColdBytes {
+		t.Fatalf("while writes fail: %d errors, cold bytes %d → %d (want errors and no change)", st1.ColdErrors, st0.ColdBytes, st1.ColdBytes)
+	}
+	if n := strings.Count(logs.String(), "cannot move chunks to the cold files"); n != 1 {
+		t.Errorf("the failure was logged %d times, want once:\n%s", n, logs.String())
+	}
+	if h, c := coldQueries(t, heap), coldQueries(t, cold); !reflect.DeepEqual(h, c) {
+		t.Error("answers differ after failed cold writes")
+	}
+	record(5)
+	st2, _ := cold.Stats(ctx)
+	if st2.ColdBytes <= st1.ColdBytes || st2.ColdErrors != st1.ColdErrors || !logs.Contains("moving chunks to the cold files again") {
+		t.Errorf("with room again: cold bytes %d → %d, errors %d → %d", st1.ColdBytes, st2.ColdBytes, st1.ColdErrors, st2.ColdErrors)
+	}
+	if h, c := coldQueries(t, heap), coldQueries(t, cold); !reflect.DeepEqual(h, c) {
+		t.Error("answers differ once chunks went cold again")
+	}
+}
+
+// TestColdReadersWhileDropping runs heat maps that read every point of
+// their snapshot (summaries off) while Record drops the oldest posts and
+// so empties cold files of 64 KiB (two geo chunks): a file unmapped under
+// a reader would crash the test (without Heat's enterCold it crashed in
+// most runs). The last maps are checked against a store that keeps its
+// chunks on the heap.
+func TestColdReadersWhileDropping(t *testing.T) {
+	defer func(u bool) { useSummaries = u }(useSummaries)
+	useSummaries = false
+	clock := storetest.NewClock(storetest.T0.Add(24 * time.Hour))
+	s := open(t, Options{ColdDir: t.TempDir(), MaxPosts: 100_000, Now: clock.Now, coldKeep: 1, coldFileSize: 64 << 10})
+	defer s.Close()
+	heap := open(t, Options{MaxPosts: 100_000, Now: clock.Now})
+	defer heap.Close()
+	gen, gen2 := newGenerator(7), newGenerator(7)
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() {
+		for i := range 1200 {
+			start := storetest.T0.Add(time.Duration(i) * 256 * time.Second / 50)
+			if err := s.Record(ctx, gen.batch(256, start, 256*time.Second/50)); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	queries := []store.HeatQuery{{Zoom: 3}, {Zoom: 6, Lang: "en"}, {Zoom: 2, Tag: "tag0"}}
+	reader := func() error {
+		for {
+			select {
+			case err := <-done:
+				done <- err
+				return nil
+			default:
+			}
+			for _, q := range queries {
+				if _, err := s.Heat(ctx, q); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- reader() }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1200 {
+		start := storetest.T0.Add(time.Duration(i) * 256 * time.Second / 50)
+		if err := heap.Record(ctx, gen2.batch(256, start, 256*time.Second/50)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range queries {
+		c, err := s.Heat(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := heap.Heat(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Points == 0 || !reflect.DeepEqual(c, h) {
+			t.Errorf("%+v: %d points with cold chunks, %d without (or they differ)", q, c.Points, h.Points)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package trend
+
+import (
+	"unsafe"
+
+	"github.com/geoheat/geoheat/internal/spill"
+)
+
+// Cold buckets: a trend query reads the buckets of its window and
+// baseline, at most a week back from the moment it asks about, almost
+// always the newest. Older buckets are read only by a query about a past
+// moment (at=), yet at a year held they are nearly all of the index. With
+// an area (SetCold), a bucket more than coldAfter behind the newest, whose
+// tails are folded in, moves its runs, authors, events and places to one
+// block in the area's memory-mapped files; the heap keeps the bucket
+// itself. A late post for a cold bucket brings it back to the heap first
+// (thaw), and the bucket goes cold again at the next MoveCold.
+
+// coldAfter is how far behind the newest bucket buckets stay on the heap:
+// a week (the longest window + baseline) and a day.
+const coldAfter = int64(8 * 24 * 60 * 60 * 1e9 / bucketNanos)
+
+// SetCold gives the index an area to move old buckets to (nil keeps them
+// on the heap). Call it before adding posts.
+func (ix *Index) SetCold(a *spill.Area) { ix.area = a }
+
+// MoveCold moves the buckets gone cold since the last call to the area.
+// A bucket the area cannot take stays on the heap and is tried again at
+// the next call; the first error is returned.
+func (ix *Index) MoveCold() error {
+	if ix.area == nil || !ix.hasNewest {
+		return nil
+	}
+	limit := ix.newest - coldAfter
+	var first error
+	try := func(bk *bucket) bool {
+		if err := ix.freeze(bk); err != nil {
+			if first == nil {
+				first = err
+			}
+			return false
+		}
+		return true
+	}
+	// Buckets brought back by late posts, or that could not go before.
+	keep := ix.warm[:0]
+	for _, bk := range ix.warm {
+		switch {
+		case bk.dropped || bk.cold != nil:
+		case bk.idx >= limit || bk.dirty || !try(bk):
+			keep = append(keep, bk)
+		}
+	}
+	clear(ix.warm[len(keep):])
+	ix.warm = keep
+	scan := func(l *langIndex) {
+		for l.coldN < len(l.buckets) && l.buckets[l.coldN].idx < limit {
+			if bk := l.buckets[l.coldN]; bk.dirty || !try(bk) {
+				ix.warm = append(ix.warm, bk)
+			}
+			l.coldN++
+		}
+	}
+	scan(ix.all)
+	for _, l := range ix.langs {
+		scan(l)
+	}
+	return first
+}
+
+// Section sizes of a cold block, each section 8-aligned.
+func coldLayout(bk *bucket) (runsAt, authorsAt, geoAt, placesAt, size int) {
+	up := func(n int) int { return (n + 7) &^ 7 }
+	authorsAt = up(len(bk.runs) * int(unsafe.Sizeof(run{})))
+	geoAt = authorsAt + up(len(bk.authors)*4)
+	placesAt = geoAt + up(len(bk.geo)*int(unsafe.Sizeof(geoEv{})))
+	return 0, authorsAt, geoAt, placesAt, placesAt + len(bk.places)*int(unsafe.Sizeof(placeRange{}))
+}
+
+func bytesOf[T any](s []T) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(*new(T))))
+}
+
+// sliceAt is the n elements of T at off in the block b.
+func sliceAt[T any](b []byte, off, n int) []T {
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(&b[off])), n)
+}
+
+// freeze moves a folded bucket's arrays to one block in the area.
+func (ix *Index) freeze(bk *bucket) error {
+	runsAt, authorsAt, geoAt, placesAt, size := coldLayout(bk)
+	if size == 0 {
+		return nil
+	}
+	buf := ix.coldBuf[:0]
+	buf = append(buf, make([]byte, size)...)
+	copy(buf[runsAt:], bytesOf(bk.runs))
+	copy(buf[authorsAt:], bytesOf(bk.authors))
+	copy(buf[geoAt:], bytesOf(bk.geo))
+	copy(buf[placesAt:], bytesOf(bk.places))
+	ix.coldBuf = buf[:0]
+	b, err := ix.area.Put(buf)
+	if err != nil {
+		return err
+	}
+	ix.held -= bk.bytes()
+	bk.cold = b
+	bk.runs = sliceAt[run](b, runsAt, len(bk.runs))
+	bk.authors = sliceAt[uint32](b, authorsAt, len(bk.authors))
+	bk.geo = sliceAt[geoEv](b, geoAt, len(bk.geo))
+	bk.places = sliceAt[placeRange](b, placesAt, len(bk.places))
+	ix.held += bk.bytes()
+	return nil
+}
+
+// thaw brings a cold bucket's arrays back to the heap, so that a late
+// post can be folded in, and releases its block.
+func (ix *Index) thaw(bk *bucket) {
+	if bk.cold == nil {
+		return
+	}
+	ix.held -= bk.bytes()
+	bk.runs, bk.authors = clone(bk.runs), clone(bk.authors)
+	bk.geo, bk.places = clone(bk.geo), clone(bk.places)
+	ix.area.Release(bk.cold)
+	bk.cold = nil
+	ix.held += bk.bytes()
+	ix.warm = append(ix.warm, bk)
+}
+
+func clone[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return append(make([]T, 0, len(s)), s...)
+}

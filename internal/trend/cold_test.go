@@ -1,0 +1,103 @@
+package trend
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/geoheat/geoheat/internal/spill"
+	"github.com/geoheat/geoheat/internal/store"
+)
+
+// TestColdBucketsAnswerTheSame fills an index whose buckets more than
+// eight days behind the newest move to an area and one that keeps them on
+// the heap, with posts over twelve days, some days late (they thaw cold
+// buckets, which go cold again), and checks that queries about moments
+// throughout answer the same as each other and as the posts say; that
+// the cold index's heap count shrank by what the area holds; and that
+// drops release the cold blocks.
+func TestColdBucketsAnswerTheSame(t *testing.T) {
+	area, err := spill.Open(t.TempDir(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer area.Close()
+	r := rand.New(rand.NewPCG(8, 9))
+	span := int64(12 * 24 * time.Hour)
+	ps := randomPosts(11, 60000)
+	for i := range ps {
+		ps[i].Time = t0 + span/int64(len(ps))*int64(i)
+		if r.IntN(30) == 0 {
+			ps[i].Time -= r.Int64N(int64(10 * 24 * time.Hour)) // days late
+		}
+	}
+	heap, cold := New(halves), New(halves)
+	cold.SetCold(area)
+	thawed := 0
+	for i := range ps {
+		heap.Add(&ps[i])
+		if bk, ok := cold.all.find(BucketOf(ps[i].Time)); ok && bk.cold != nil && len(ps[i].Tags) > 0 {
+			thawed++
+		}
+		cold.Add(&ps[i])
+		if i%500 == 0 {
+			if err := cold.MoveCold(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := cold.MoveCold(); err != nil {
+		t.Fatal(err)
+	}
+	held := area.Stats().HeldBytes
+	if held == 0 || thawed == 0 {
+		t.Fatalf("%d bytes cold, %d late posts for cold buckets: the test needs both", held, thawed)
+	}
+	// The heap's arrays had room to grow; the blocks are exact.
+	if got := heap.MemoryBytes() - cold.MemoryBytes(); got < held || got > held*3/2 {
+		t.Errorf("the heap count shrank by %d bytes, the area holds %d", got, held)
+	}
+	compare := func(oldest int64) {
+		t.Helper()
+		for _, at := range []time.Duration{20 * time.Hour, 3 * 24 * time.Hour, 6*24*time.Hour + 7*time.Minute, 11 * 24 * time.Hour, 12 * 24 * time.Hour} {
+			head := t0 + int64(at)
+			if head < oldest+int64(24*time.Hour) {
+				continue // dropped: nothing to compare
+			}
+			for _, q := range []store.TrendsQuery{
+				{MinScore: -1, MinAuthors: 1, N: 100},
+				{Lang: "es", Window: 2 * time.Hour, Baseline: 3 * 24 * time.Hour, MinScore: -1, MinAuthors: 1, N: 100},
+				{Country: "ES", MinScore: -1, MinAuthors: 1, N: 100},
+				{Within: func(lat, lon float64) bool { return lon > -15 && lon < 5 && lat > 0 && lat < 20 },
+					Bounds: store.BBox{West: -15, South: 0, East: 5, North: 20}, MinScore: -1, MinAuthors: 1, N: 100},
+			} {
+				h, err1 := heap.Query(q, head, oldest, false)
+				c, err2 := cold.Query(q, head, oldest, false)
+				if err1 != nil || err2 != nil {
+					t.Fatal(err1, err2)
+				}
+				if !reflect.DeepEqual(h, c) || len(c.Trends) == 0 {
+					t.Fatalf("at %v %+v: cold buckets answer\n%+v\nheap\n%+v", at, q, c, h)
+				}
+				if !q.HasArea() {
+					if want := naive(ps, q, head, oldest); !reflect.DeepEqual(c.Trends, want.Trends) {
+						t.Fatalf("at %v %+v: %+v, the posts say %+v", at, q, c.Trends, want.Trends)
+					}
+				}
+			}
+		}
+	}
+	compare(t0 - int64(5*24*time.Hour))
+	cut := t0 + int64(2*24*time.Hour)
+	heap.DropBefore(cut)
+	cold.DropBefore(cut)
+	compare(cut)
+	if after := area.Stats().HeldBytes; after >= held || after == 0 {
+		t.Errorf("cold bytes %d before dropping two days, %d after", held, after)
+	}
+	cold.DropBefore(t0 + span + int64(time.Hour))
+	if st := area.Stats(); st.HeldBytes != 0 || cold.held != 0 {
+		t.Errorf("everything dropped: %d bytes still cold, %d counted on the heap", st.HeldBytes, cold.held)
+	}
+}
