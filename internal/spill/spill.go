@@ -29,6 +29,7 @@
 package spill
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -193,23 +194,13 @@ func (a *Area) startFile() error {
 	}
 	f := &file{f: fd, path: path, data: data}
 	a.cur = f
-	at, _ := slices.BinarySearchFunc(a.files, addr(data), func(x *file, p uintptr) int { return cmpAddr(addr(x.data), p) })
+	at, _ := slices.BinarySearchFunc(a.files, addr(data), func(x *file, p uintptr) int { return cmp.Compare(addr(x.data), p) })
 	a.files = slices.Insert(a.files, at, f)
 	a.stats.Files++
 	return nil
 }
 
 func addr(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
-
-func cmpAddr(a, b uintptr) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
 
 // Release tells the area that the block Put returned as b is no longer
 // used. b must be exactly what Put returned. A file whose blocks are all
@@ -219,7 +210,7 @@ func (a *Area) Release(b []byte) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	p := addr(b)
-	i, _ := slices.BinarySearchFunc(a.files, p, func(x *file, p uintptr) int { return cmpAddr(addr(x.data), p) })
+	i, _ := slices.BinarySearchFunc(a.files, p, func(x *file, p uintptr) int { return cmp.Compare(addr(x.data), p) })
 	// files[i-1] is the last file starting at or before p (i itself when
 	// it starts exactly at p).
 	if i == len(a.files) || addr(a.files[i].data) != p {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 const testFile = 64 << 10 // 16 pages
@@ -177,21 +179,7 @@ func TestWriteErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-		t.Fatal(err)
-	}
-	low := old
-	low.Cur = 20 << 10
-	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &low); err != nil {
-		t.Fatal(err)
-	}
-	restore := func() {
-		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-			t.Fatal(err)
-		}
-	}
-	defer restore()
+	restore := testenv.LimitFileSize(t, 20<<10)
 	_, err1 := a.Put(block(rng, 16<<10)) // past the limit in this file
 	_, err2 := a.Put(block(rng, 60<<10)) // needs a new file
 	restore()

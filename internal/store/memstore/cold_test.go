@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/storetest"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // coldFiles counts the cold files in dir.
@@ -190,21 +190,7 @@ func TestColdWriteFailureKeepsChunksOnTheHeap(t *testing.T) {
 	if st0.ColdBytes == 0 {
 		t.Fatal("no cold chunks before the failure")
 	}
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-		t.Fatal(err)
-	}
-	low := old
-	low.Cur = 4096 // below what the first file holds
-	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &low); err != nil {
-		t.Fatal(err)
-	}
-	restore := func() {
-		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-			t.Fatal(err)
-		}
-	}
-	defer restore()
+	restore := testenv.LimitFileSize(t, 4096) // below what the first file holds
 	record(40)
 	restore()
 	st1, _ := cold.Stats(ctx)

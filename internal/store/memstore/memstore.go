@@ -56,6 +56,19 @@
 // summarised the same way once busy, for a hashtag's map. Answers are the
 // same bit for bit, ties in top lists included.
 //
+// # Cold chunks
+//
+// A column's full chunks more than two summary blocks behind its newest
+// are only read any more. With Options.ColdDir (by default Dir/cold when
+// Dir is set) they move to memory-mapped files (package spill, cold.go),
+// with the points' cell indexes and the trend index's buckets more than
+// eight days old: the heap then holds the newest chunks, the summaries,
+// the interner and the indexes' skeletons, and the rest costs disk and
+// page cache (Stats.ColdBytes). The files are a cache of the log, emptied
+// and rebuilt on every Open. Heat maps read their snapshot without mu, so
+// they enter the area before taking it: a file emptied by drops is
+// unmapped only after them. A failed write leaves the chunk on the heap.
+//
 // Trends (Trends, docs/trends.md) come from a trend.Index fed by the same
 // apply: per 5-minute bucket and language each tag's distinct authors and
 // post count, and per post with a point and tag a 32-byte event for place
