@@ -57,8 +57,8 @@ func ParseSizes(s string) ([]int, error) {
 // scale fills the embedded store with each of --scale-sizes posts spread
 // over a year and times every query kind at each size (ScaleQueries), so
 // that the table shows how each query's cost grows with what is held. A
-// size the machine cannot hold (by the bytes per post the first size
-// measured, on the heap against the memory available and in cold files
+// size the machine cannot hold (by the bytes per post the largest size so
+// far measured, on the heap against the memory available and in cold files
 // against the work directory's free disk) is reported, not attempted.
 func (b *runner) scale(ctx context.Context) error {
 	pool, err := b.pool()
@@ -88,9 +88,9 @@ func (b *runner) scale(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if perPost == 0 {
-			perPost, coldPerPost = pp, cp
-		}
+		// The largest size measured so far predicts best: what a post
+		// costs falls as fixed costs spread.
+		perPost, coldPerPost = pp, cp
 		runtime.GC()
 		debug.FreeOSMemory()
 	}
