@@ -21,6 +21,16 @@
 // reader that entered before it was emptied has left, so a reader never
 // touches an unmapped page.
 //
+// A page read through a mapping stays mapped into the process, and counts
+// in its resident memory, until the kernel needs the memory back. Reads
+// that sweep (a summary of a hashtag's points spread over a year) would
+// so make the process's resident size grow to the files' size while memory
+// is free. With a resident budget (Options.ResidentBudget), every 8 MiB
+// written the area checks the process's resident file pages and, over the
+// budget, unmaps the pages of every file but the one being written
+// (madvise MADV_DONTNEED): they stay in the kernel's page cache, and the
+// next read maps them again without touching the disk.
+//
 // The files are a cache of what the store's write-ahead log holds, not a
 // second copy to recover from: Open removes what an earlier process left in
 // the directory. A write that fails (a full disk) leaves the block where it
@@ -35,6 +45,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +59,19 @@ import (
 // empties soon after the posts it holds are dropped.
 const DefaultFileSize = 64 << 20
 
+// Options configures Open.
+type Options struct {
+	// FileSize is the size of each file (default DefaultFileSize).
+	FileSize int64
+	// ResidentBudget bounds the process's resident file-backed pages
+	// (RssFile) the area lets stay mapped; 0 never unmaps them.
+	ResidentBudget int64
+}
+
+// trimCheck is how many bytes are written between two checks of the
+// resident budget.
+const trimCheck = 8 << 20
+
 // align is where blocks start within a file: a cache line, more than any
 // column element's alignment.
 const align = 64
@@ -59,6 +83,8 @@ const filePrefix = "cold-"
 type Area struct {
 	dir      string
 	fileSize int64
+	budget   int64
+	sinceChk int64 // bytes written since the budget was last checked
 
 	mu    sync.Mutex // guards files, cur, next and the counters
 	files []*file    // by mapping address, for Release's lookup
@@ -97,11 +123,13 @@ type Stats struct {
 	Blocks     int64 // blocks put and not released
 	PutErrors  int64 // Puts that failed (the block stayed on the heap)
 	LastErrMsg string
+	Trims      int64 // times the files' pages were unmapped for the budget
 }
 
 // Open opens the area in dir, creating it, and removes the files an
-// earlier process left there. fileSize 0 means DefaultFileSize.
-func Open(dir string, fileSize int64) (*Area, error) {
+// earlier process left there.
+func Open(dir string, o Options) (*Area, error) {
+	fileSize := o.FileSize
 	if fileSize <= 0 {
 		fileSize = DefaultFileSize
 	}
@@ -120,7 +148,7 @@ func Open(dir string, fileSize int64) (*Area, error) {
 			}
 		}
 	}
-	return &Area{dir: dir, fileSize: fileSize, readers: make(map[uint64]int)}, nil
+	return &Area{dir: dir, fileSize: fileSize, budget: o.ResidentBudget, readers: make(map[uint64]int)}, nil
 }
 
 // Dir is the area's directory.
@@ -157,7 +185,44 @@ func (a *Area) Put(b []byte) ([]byte, error) {
 	f.held += n
 	a.stats.HeldBytes += n
 	a.stats.Blocks++
+	if a.sinceChk += n; a.budget > 0 && a.sinceChk >= trimCheck {
+		a.sinceChk = 0
+		if residentFile() > a.budget {
+			a.trim()
+		}
+	}
 	return f.data[off : off+n : off+n], nil
+}
+
+// trim unmaps the pages of every file but the current one from the
+// process; they stay in the page cache. Caller holds mu.
+func (a *Area) trim() {
+	page := int64(os.Getpagesize())
+	for _, f := range a.files {
+		if f != a.cur && f.used > 0 {
+			// Errors leave the pages mapped: nothing lost but memory.
+			_ = unix.Madvise(f.data[:min((f.used+page-1)&^(page-1), int64(len(f.data)))], unix.MADV_DONTNEED)
+		}
+	}
+	a.stats.Trims++
+}
+
+// residentFile is the process's resident file-backed and shared memory in
+// bytes (the third field of /proc/self/statm), 0 when unknown.
+func residentFile() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return 0
+	}
+	pages, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * int64(os.Getpagesize())
 }
 
 func (a *Area) failed(err error) error {

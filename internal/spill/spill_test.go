@@ -17,7 +17,7 @@ const testFile = 64 << 10 // 16 pages
 
 func openArea(t *testing.T, dir string) *Area {
 	t.Helper()
-	a, err := Open(dir, testFile)
+	a, err := Open(dir, Options{FileSize: testFile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestReadersKeepFilesMapped(t *testing.T) {
 // process left is removed, other files are not.
 func TestOpenRemovesEarlierFiles(t *testing.T) {
 	dir := t.TempDir()
-	a, err := Open(dir, testFile)
+	a, err := Open(dir, Options{FileSize: testFile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,5 +280,54 @@ func TestConcurrentReaders(t *testing.T) {
 	}
 	if n, st := files(t, dir), a.Stats(); n != st.Files || n > 12 {
 		t.Errorf("%d files on disk, %d in stats: released files not removed", n, st.Files)
+	}
+}
+
+// TestResidentBudget: pages read through the mappings stay resident
+// until the next budget check finds the process over its budget; then
+// every file but the one being written is unmapped from the process, and
+// its blocks still read as written (from the page cache).
+func TestResidentBudget(t *testing.T) {
+	dir := t.TempDir()
+	a, err := Open(dir, Options{FileSize: 1 << 20, ResidentBudget: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	rng := rand.New(rand.NewPCG(10, 11))
+	var want, got [][]byte
+	put := func(total int) {
+		for n := 0; n < total; n += 32 << 10 {
+			b := block(rng, 32<<10)
+			c, err := a.Put(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, got = append(want, b), append(got, c)
+		}
+	}
+	read := func() {
+		for i := range got {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Fatalf("block %d reads different bytes", i)
+			}
+		}
+	}
+	put(trimCheck) // the first check: nothing read yet
+	read()
+	before := residentFile()
+	trims := a.Stats().Trims
+	put(trimCheck) // the next check trims
+	after := residentFile()
+	if a.Stats().Trims <= trims {
+		t.Fatal("no trim at the budget check")
+	}
+	// The 8 MiB read are unmapped, less the file being written (1 MiB).
+	if before-after < 6<<20 {
+		t.Errorf("resident file pages %d before the trim, %d after: want at least 6 MiB less", before, after)
+	}
+	read()
+	if n := residentFile(); n < after+6<<20 {
+		t.Errorf("reading again mapped %d bytes back, want the blocks' 8 MiB and more", n-after)
 	}
 }

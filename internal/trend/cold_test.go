@@ -18,7 +18,7 @@ import (
 // the cold index's heap count shrank by what the area holds; and that
 // drops release the cold blocks.
 func TestColdBucketsAnswerTheSame(t *testing.T) {
-	area, err := spill.Open(t.TempDir(), 1<<20)
+	area, err := spill.Open(t.TempDir(), spill.Options{FileSize: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,11 @@ import (
 // from, and the newest ones every window query reads, are still there.
 const defaultColdKeep = 2 * blockChunksT
 
+// defaultColdResident is the resident budget of the cold files' pages
+// (spill.Options.ResidentBudget): what queries and summaries read of them
+// stays mapped up to it, so reads repeated soon after cost no fault.
+const defaultColdResident = 2 << 30
+
 // putCold copies the chunk c to the area and returns the copy.
 func putCold[T any](a *spill.Area, c *T) (*T, error) {
 	b, err := a.Put(unsafe.Slice((*byte)(unsafe.Pointer(c)), unsafe.Sizeof(*c)))
@@ -93,7 +98,7 @@ func (s *Store) exitCold(r spill.Reader) {
 // openCold opens the area in dir for the columns and the trend index.
 // Caller is Open, before anything is recorded.
 func (s *Store) openCold(dir string, fileSize int64) error {
-	a, err := spill.Open(dir, fileSize)
+	a, err := spill.Open(dir, spill.Options{FileSize: fileSize, ResidentBudget: defaultColdResident})
 	if err != nil {
 		return fmt.Errorf("memstore: cold files: %w", err)
 	}
