@@ -26,8 +26,9 @@
 // that sweep (a summary of a hashtag's points spread over a year) would
 // so make the process's resident size grow to the files' size while memory
 // is free. With a resident budget (Options.ResidentBudget), every 8 MiB
-// written the area checks the process's resident file pages and, over the
-// budget, unmaps the pages of every file but the one being written
+// written (and at every Trim) the area checks the process's resident file
+// pages and, over the budget, unmaps the pages of every file but the one
+// being written
 // (madvise MADV_DONTNEED): they stay in the kernel's page cache, and the
 // next read maps them again without touching the disk.
 //
@@ -185,13 +186,30 @@ func (a *Area) Put(b []byte) ([]byte, error) {
 	f.held += n
 	a.stats.HeldBytes += n
 	a.stats.Blocks++
-	if a.sinceChk += n; a.budget > 0 && a.sinceChk >= trimCheck {
-		a.sinceChk = 0
-		if residentFile() > a.budget {
-			a.trim()
-		}
+	if a.sinceChk += n; a.sinceChk >= trimCheck {
+		a.checkBudget()
 	}
 	return f.data[off : off+n : off+n], nil
+}
+
+// Trim unmaps the pages of every file but the one being written from the
+// process when its resident file pages are over the budget, and reports
+// whether it did. Put checks every 8 MiB written; a store that is read
+// without being written to calls Trim now and then.
+func (a *Area) Trim() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.checkBudget()
+}
+
+// checkBudget trims when over the budget. Caller holds mu.
+func (a *Area) checkBudget() bool {
+	a.sinceChk = 0
+	if a.budget <= 0 || residentFile() <= a.budget {
+		return false
+	}
+	a.trim()
+	return true
 }
 
 // trim unmaps the pages of every file but the current one from the
@@ -252,6 +270,15 @@ func (a *Area) startFile() error {
 		fd.Close()
 		os.Remove(path)
 		return fmt.Errorf("spill: map %s: %w", path, err)
+	}
+	// Blocks are read a few elements at a time, anywhere in the file: no
+	// readahead, which would read 128 KiB or more from disk around each
+	// page a read misses.
+	if err := unix.Madvise(data, unix.MADV_RANDOM); err != nil {
+		unix.Munmap(data)
+		fd.Close()
+		os.Remove(path)
+		return fmt.Errorf("spill: advise %s: %w", path, err)
 	}
 	a.next++
 	if old := a.cur; old != nil && old.live == 0 {

@@ -330,4 +330,8 @@ func TestResidentBudget(t *testing.T) {
 	if n := residentFile(); n < after+6<<20 {
 		t.Errorf("reading again mapped %d bytes back, want the blocks' 8 MiB and more", n-after)
 	}
+	// Without writes, Trim does what the next Put would.
+	if !a.Trim() || residentFile() > after+2<<20 {
+		t.Errorf("Trim left %d resident file bytes, %d after the last trim", residentFile(), after)
+	}
 }

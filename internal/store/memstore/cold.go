@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"fmt"
+	"time"
 	"unsafe"
 
 	"github.com/geoheat/geoheat/internal/spill"
@@ -80,6 +81,23 @@ func (s *Store) moveCold() {
 	}
 }
 
+// coldTrimEvery is how often a store checks its cold files' resident
+// pages against the budget when it is read but not written (Put checks as
+// it writes).
+const coldTrimEvery = 10 * time.Second
+
+// trimColdLater arms the check; it re-arms itself until Close.
+func (s *Store) trimColdLater() {
+	s.coldTimer = time.AfterFunc(coldTrimEvery, func() {
+		s.area.Trim()
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+		if !s.writerClosed {
+			s.trimColdLater()
+		}
+	})
+}
+
 // enterCold marks the start of reading chunks without mu (see
 // spill.Area.Enter); exitCold ends it. Both do nothing without an area.
 func (s *Store) enterCold() spill.Reader {
@@ -104,5 +122,6 @@ func (s *Store) openCold(dir string, fileSize int64) error {
 	}
 	s.area, s.order.area = a, a
 	s.trends.SetCold(a)
+	s.trimColdLater()
 	return nil
 }

@@ -288,3 +288,37 @@ func TestColdReadersWhileDropping(t *testing.T) {
 		}
 	}
 }
+
+// TestTagBlocksBeyondReach: a hashtag's block whose points reach further
+// back than tagBlockReach is not summarised (its points would be random
+// reads of cold files in Record); the tag's maps read its points and
+// answer as before.
+func TestTagBlocksBeyondReach(t *testing.T) {
+	defer func(r uint32) { tagBlockReach = r }(tagBlockReach)
+	tagBlockReach = 3000 // the busy tag's blocks of 2,048 span about 4,000 points
+	s := fillMixed(t)
+	defer s.Close()
+	for _, l := range s.langs {
+		for _, p := range l.tagPts.byTag {
+			if p.sums != nil {
+				t.Fatalf("%s: a hashtag's block was summarised beyond reach", l.key)
+			}
+		}
+	}
+	ctx := context.Background()
+	st, _ := s.Stats(ctx)
+	compared := 0
+	for _, box := range summaryBoxes {
+		for _, sp := range summarySpans(st) {
+			q := store.HeatQuery{BBox: box, Zoom: 4, Tag: "busy", Window: sp.Window, Range: sp.Range}
+			via, all := bothWays(t, func() (store.HeatResult, error) { return s.Heat(ctx, q) })
+			if !reflect.DeepEqual(via, all) {
+				t.Fatalf("%+v: %d points, %d read point by point (or they differ)", q, via.Points, all.Points)
+			}
+			compared += b2i(all.Points > 0)
+		}
+	}
+	if compared < 10 {
+		t.Errorf("only %d maps of the tag found points", compared)
+	}
+}

@@ -250,7 +250,8 @@ type Store struct {
 	repair       store.LogRepair // loss found by Open; written only before Open returns
 	area         *spill.Area     // cold chunks (cold.go); nil keeps them on the heap
 	coldKeep     int
-	coldFailing  bool // the last spill failed (logged once per run of failures)
+	coldFailing  bool        // the last spill failed (logged once per run of failures)
+	coldTimer    *time.Timer // the cold files' resident check (trimColdLater)
 
 	// mu guards the data. Record holds it only to apply a prepared batch;
 	// queries hold it for reading while they scan, except Heat, which
@@ -415,6 +416,10 @@ func Open(opts Options) (*Store, error) {
 	}
 	if err := s.openDir(coldDir, opts.coldFileSize); err != nil {
 		if s.area != nil {
+			s.writeMu.Lock()
+			s.writerClosed = true // the resident check re-arms no more
+			s.coldTimer.Stop()
+			s.writeMu.Unlock()
 			s.area.Close()
 		}
 		if s.wal != nil {
@@ -781,6 +786,9 @@ func (s *Store) Close() error {
 	s.writerClosed = true
 	if s.syncTimer != nil {
 		s.syncTimer.Stop()
+	}
+	if s.coldTimer != nil {
+		s.coldTimer.Stop()
 	}
 	var errs []error
 	if s.wal != nil {

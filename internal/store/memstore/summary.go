@@ -284,7 +284,20 @@ func (s *Store) runSummaryJobs() {
 			})
 			continue
 		}
+		if uint32(job.l.geoNext)-job.pos[0] > tagBlockReach {
+			// Its points are spread too far back for the page cache to
+			// hold them: reading them would be random disk reads in
+			// Record. The tag's map reads the block's points instead.
+			continue
+		}
 		sum := summarizeTagBlock(job.l, job.pos)
+		if s.area != nil {
+			// The tag's 32,768 points lie anywhere in its language's
+			// history: reading them maps up to 64 KiB of cold file
+			// around each (the kernel's fault-around), gigabytes at a
+			// billion posts, which the budget check then unmaps.
+			s.area.Trim()
+		}
 		if sum == nil {
 			continue // its points were dropped meanwhile
 		}
@@ -376,6 +389,13 @@ func summarizeChunks(l *lang, abs int, chunks []*chunk[geoRec], metas []*chunk[g
 		}
 	})
 }
+
+// tagBlockReach is how far back (in points of its language) a hashtag's
+// block may begin and still be summarised: 8 M points, 256 MiB of the
+// language's points, what the page cache keeps of the newest cold files.
+// A hashtag with at least 32,768 of those (0.4 %) has its blocks; a rarer
+// one's points lie all over the year. Tests shrink it.
+var tagBlockReach uint32 = 1 << 23
 
 // summarizeTagBlock summarises a hashtag's block of points (positions in
 // l's points), or returns nil when its first point was dropped. Caller
