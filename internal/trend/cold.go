@@ -32,15 +32,15 @@ func (ix *Index) MoveCold() error {
 		return nil
 	}
 	limit := ix.newest - coldAfter
+	// After a failure (a full disk) the rest wait for the next call: one
+	// failed write per call, not one per bucket.
 	var first error
 	try := func(bk *bucket) bool {
-		if err := ix.freeze(bk); err != nil {
-			if first == nil {
-				first = err
-			}
+		if first != nil {
 			return false
 		}
-		return true
+		first = ix.freeze(bk)
+		return first == nil
 	}
 	// Buckets brought back by late posts, or that could not go before.
 	keep := ix.warm[:0]
@@ -68,7 +68,8 @@ func (ix *Index) MoveCold() error {
 	return first
 }
 
-// Section sizes of a cold block, each section 8-aligned.
+// coldLayout places a bucket's arrays in one block, each 8-aligned, and
+// returns where each starts and the block's size.
 func coldLayout(bk *bucket) (runsAt, authorsAt, geoAt, placesAt, size int) {
 	up := func(n int) int { return (n + 7) &^ 7 }
 	authorsAt = up(len(bk.runs) * int(unsafe.Sizeof(run{})))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/geoheat/geoheat/internal/spill"
 	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/testenv"
 )
 
 // TestColdBucketsAnswerTheSame fills an index whose buckets more than
@@ -99,5 +100,51 @@ func TestColdBucketsAnswerTheSame(t *testing.T) {
 	cold.DropBefore(t0 + span + int64(time.Hour))
 	if st := area.Stats(); st.HeldBytes != 0 || cold.held != 0 {
 		t.Errorf("everything dropped: %d bytes still cold, %d counted on the heap", st.HeldBytes, cold.held)
+	}
+}
+
+// TestColdWriteFailure: when the area cannot write (the file size limit
+// lowered: the kernel fails the writes as a full disk does), buckets stay
+// on the heap and answer as before, one failed write per MoveCold; with
+// room again they go cold at the next call.
+func TestColdWriteFailure(t *testing.T) {
+	area, err := spill.Open(t.TempDir(), spill.Options{FileSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer area.Close()
+	ps := randomPosts(12, 20000)
+	span := int64(12 * 24 * time.Hour)
+	for i := range ps {
+		ps[i].Time = t0 + span/int64(len(ps))*int64(i)
+	}
+	heap, cold := New(halves), New(halves)
+	cold.SetCold(area)
+	for i := range ps {
+		heap.Add(&ps[i])
+		cold.Add(&ps[i])
+	}
+	restore := testenv.LimitFileSize(t, 1)
+	for range 3 {
+		if err := cold.MoveCold(); err == nil {
+			t.Fatal("MoveCold with no room: no error")
+		}
+	}
+	restore()
+	if st := area.Stats(); st.HeldBytes != 0 || st.PutErrors != 3 {
+		t.Fatalf("after three failing calls: %+v; want nothing held and one failed write a call", st)
+	}
+	q := store.TrendsQuery{MinScore: -1, MinAuthors: 1, N: 100}
+	at := t0 + int64(3*24*time.Hour)
+	h, _ := heap.Query(q, at, t0, false)
+	c, _ := cold.Query(q, at, t0, false)
+	if !reflect.DeepEqual(h, c) || len(c.Trends) == 0 {
+		t.Fatalf("answers differ after failed writes:\n%+v\n%+v", c, h)
+	}
+	if err := cold.MoveCold(); err != nil || area.Stats().HeldBytes == 0 {
+		t.Fatalf("with room again: %v, %d bytes cold", err, area.Stats().HeldBytes)
+	}
+	if c, _ = cold.Query(q, at, t0, false); !reflect.DeepEqual(h, c) {
+		t.Fatal("answers differ once the buckets went cold")
 	}
 }
