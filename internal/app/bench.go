@@ -30,6 +30,7 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&scenarios, "scenarios", strings.Join(bench.Scenarios, ","), "comma-separated: "+strings.Join(bench.Scenarios, ", ")+"; and, only when named, "+strings.Join(bench.Optional, ", "))
 	scaleSizes := fs.String("scale-sizes", "10M,100M,1B", "scale: posts held at each step, spread over 365 days (k, M, B suffixes)")
+	fs.BoolVar(&c.ScaleRestart, "scale-restart", false, "scale: keep a data directory (the write-ahead log) and time a restart at each size: Close writing the snapshot, Open reading it, and (up to 100M posts) Open replaying the log instead")
 	fs.Int64Var(&c.Messages, "messages", 200_000, "corpus size in demo messages (ingest, ngram, redis, load, overload, seed)")
 	fs.IntVar(&c.Posts, "posts", 10_000_000, "posts held for query, trends and startup")
 	fs.DurationVar(&c.Duration, "duration", 60*time.Second, "load: how long 200 clients and 100 live subscribers run (issue 8)")

@@ -50,6 +50,7 @@ type Config struct {
 	LoadBaseline time.Duration
 	LoadPosts    int
 	ScaleSizes   []int
+	ScaleRestart bool
 	SkipMissing  bool
 	// Scenarios run, in this order (names from Scenarios).
 	Scenarios []string

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -101,8 +104,16 @@ func (b *runner) scale(ctx context.Context) error {
 // files it took per post.
 func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int) (heap, cold float64, err error) {
 	// Cold chunks go to files in the work directory, as they go to the
-	// data directory of a store that has one.
-	f, err := fillStore(ctx, memstore.Options{ColdDir: filepath.Join(b.dir, "cold")}, pool, n, scaleSpan)
+	// data directory of a store that has one; with --scale-restart the
+	// store has one, and logs every post.
+	opts := memstore.Options{ColdDir: filepath.Join(b.dir, "cold")}
+	if b.cfg.ScaleRestart {
+		opts = memstore.Options{Dir: filepath.Join(b.dir, "data")}
+		if err := os.RemoveAll(opts.Dir); err != nil {
+			return 0, 0, err
+		}
+	}
+	f, err := fillStore(ctx, opts, pool, n, scaleSpan)
 	if f.st != nil {
 		defer f.st.Close()
 	}
@@ -118,9 +129,71 @@ func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int) (heap, 
 	note := fmt.Sprintf("%d posts over 365 days (%d with a point, %d languages); filled at %.2f M posts/s; store's own estimate %.1f B/post on the heap, cold files %.1f B/post (%.2f GB); %d runs per query",
 		n, stats.Points, stats.Languages, float64(n)/took.Seconds()/1e6, float64(stats.MemoryBytes)/float64(n),
 		float64(stats.ColdBytes)/float64(n), float64(stats.ColdBytes)/1e9, b.cfg.QueryIters)
+	if b.cfg.ScaleRestart {
+		opts.MaxPosts = n
+		restart, err := scaleRestart(ctx, st, opts, n)
+		if err != nil {
+			return 0, 0, err
+		}
+		note += "; " + restart
+	}
 	b.rows = append(b.rows, Row{Scenario: fmt.Sprintf("scale (%s posts)", human(n)), Latencies: lat,
 		BytesPerPost: perPost, RSSBytes: mem.Peak, Load: load, Note: note})
 	return perPost, float64(stats.ColdBytes) / float64(n), nil
+}
+
+// replayUpTo is the largest size whose restart is also timed replaying
+// the whole log (about a minute at 100 M posts; a billion would take a
+// quarter of an hour).
+const replayUpTo = 100_000_000
+
+// scaleRestart closes st, a store of n posts with a data directory, and
+// times what a restart takes: Close writing the snapshot, Open reading it
+// back (the store is ready when Open returns), and, up to replayUpTo
+// posts, Open replaying the whole log when there is no snapshot. It
+// reports the times and the data directory's parts on disk.
+func scaleRestart(ctx context.Context, st *memstore.Store, opts memstore.Options, n int) (string, error) {
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	start := time.Now()
+	if err := st.Close(); err != nil {
+		return "", err
+	}
+	closed := time.Since(start)
+	snap := dirSize(filepath.Join(opts.Dir, "snapshot"))
+	wal, cold := dirSize(filepath.Join(opts.Dir, "wal")), dirSize(filepath.Join(opts.Dir, "cold"))
+	reopen := func() (time.Duration, store.Stats, error) {
+		start := time.Now()
+		s, err := memstore.Open(opts)
+		if err != nil {
+			return 0, store.Stats{}, err
+		}
+		took := time.Since(start)
+		stats, err := s.Stats(ctx)
+		if err == nil && stats.Posts != int64(n) {
+			err = fmt.Errorf("restarted store holds %d posts, want %d", stats.Posts, n)
+		}
+		return took, stats, errors.Join(err, s.Close())
+	}
+	fromSnap, stats, err := reopen()
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(stats.Snapshot, "read the snapshot") {
+		return "", fmt.Errorf("restart did not read the snapshot: %q", stats.Snapshot)
+	}
+	note := fmt.Sprintf("restart: Close %.1f s (snapshot %.2f GB), Open from the snapshot %.1f s; disk: log %.2f GB, cold files %.2f GB",
+		closed.Seconds(), float64(snap)/1e9, fromSnap.Seconds(), float64(wal)/1e9, float64(cold)/1e9)
+	if n <= replayUpTo {
+		if err := os.Remove(filepath.Join(opts.Dir, "snapshot")); err != nil {
+			return "", err
+		}
+		replayed, _, err := reopen()
+		if err != nil {
+			return "", err
+		}
+		note += fmt.Sprintf("; Open replaying the log instead %.1f s", replayed.Seconds())
+	}
+	return note, nil
 }
 
 // Views of the scale scenario: the world as the dashboard asks for it, a

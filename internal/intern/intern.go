@@ -3,7 +3,11 @@
 // counting can index a dense slice.
 package intern
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/geoheat/geoheat/internal/snapshot"
+)
 
 // Table maps lower-cased hashtags to small consecutive ids, so that the
 // columns hold 4 bytes per hashtag and counting indexes a dense slice.
@@ -87,4 +91,36 @@ func (in *Table) MemoryBytes() int64 {
 	const perEntry = 16 + 4 + 12 // string header + id + swiss-table control/slack, roughly
 	const perID = 16 + 4         // names slot + refs slot
 	return in.bytes + int64(len(in.ids))*perEntry + int64(cap(in.names))*perID + int64(cap(in.free))*4
+}
+
+// WriteSnapshot writes the table for ReadSnapshot.
+func (in *Table) WriteSnapshot(w *snapshot.Writer) {
+	w.Strings(in.names)
+	snapshot.Put(w, in.refs)
+	snapshot.Put(w, in.free)
+}
+
+// ReadSnapshot reads a table WriteSnapshot wrote.
+func ReadSnapshot(r *snapshot.Reader) *Table {
+	in := &Table{names: r.Strings(), refs: snapshot.Get[uint32](r), free: snapshot.Get[uint32](r)}
+	if len(in.refs) != len(in.names) {
+		r.Fail("interner: %d names, %d reference counts", len(in.names), len(in.refs))
+		return New()
+	}
+	isFree := make([]bool, len(in.names))
+	for _, id := range in.free {
+		if int(id) >= len(in.names) || isFree[id] {
+			r.Fail("interner: free id %d of %d", id, len(in.names))
+			return New()
+		}
+		isFree[id] = true
+	}
+	in.ids = make(map[string]uint32, len(in.names)-len(in.free))
+	for id, name := range in.names {
+		if !isFree[id] {
+			in.ids[name] = uint32(id)
+			in.bytes += int64(len(name))
+		}
+	}
+	return in
 }

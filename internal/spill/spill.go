@@ -34,7 +34,8 @@
 //
 // The files are a cache of what the store's write-ahead log holds, not a
 // second copy to recover from: Open removes what an earlier process left in
-// the directory. A write that fails (a full disk) leaves the block where it
+// the directory, unless told to keep it for a snapshot that points into it
+// (Options.Keep, Adopt, Settle; CloseKeep leaves the files for that). A write that fails (a full disk) leaves the block where it
 // was, on the heap: nothing held is lost, the store keeps more in memory
 // than it would, and Stats counts the failure.
 package spill
@@ -67,6 +68,10 @@ type Options struct {
 	// ResidentBudget bounds the process's resident file-backed pages
 	// (RssFile) the area lets stay mapped; 0 never unmaps them.
 	ResidentBudget int64
+	// Keep keeps the files an earlier process left (CloseKeep) instead of
+	// removing them: Adopt takes back the blocks a snapshot names, and
+	// Settle then removes the files none was taken back from.
+	Keep bool
 }
 
 // trimCheck is how many bytes are written between two checks of the
@@ -87,10 +92,11 @@ type Area struct {
 	budget   int64
 	sinceChk int64 // bytes written since the budget was last checked
 
-	mu    sync.Mutex // guards files, cur, next and the counters
-	files []*file    // by mapping address, for Release's lookup
-	cur   *file      // the file being written
-	next  int        // number of the next file
+	mu    sync.Mutex      // guards files, cur, next, kept and the counters
+	files []*file         // by mapping address, for Release's lookup
+	kept  map[int64]*file // Options.Keep: the earlier files by number, until Settle
+	cur   *file           // the file being written
+	next  int             // number of the next file
 	stats Stats
 
 	// Readers: epoch counts files emptied; readers maps an epoch to the
@@ -103,6 +109,7 @@ type Area struct {
 }
 
 type file struct {
+	num  int64 // the number in its name
 	f    *os.File
 	path string
 	data []byte // the mapping, fileSize long
@@ -142,14 +149,138 @@ func Open(dir string, o Options) (*Area, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spill: read %s: %w", dir, err)
 	}
+	a := &Area{dir: dir, fileSize: fileSize, budget: o.ResidentBudget, readers: make(map[uint64]int)}
+	if o.Keep {
+		a.kept = make(map[int64]*file)
+	}
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), filePrefix) {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
-				return nil, fmt.Errorf("spill: remove an earlier process's file: %w", err)
+		if !strings.HasPrefix(e.Name(), filePrefix) {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		num, err := strconv.ParseInt(strings.TrimPrefix(e.Name(), filePrefix), 10, 64)
+		if o.Keep && err == nil && num >= 0 {
+			if err := a.keepFile(path, num); err != nil {
+				a.Close()
+				return nil, err
 			}
+			continue
+		}
+		if err := os.Remove(path); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("spill: remove an earlier process's file: %w", err)
 		}
 	}
-	return &Area{dir: dir, fileSize: fileSize, budget: o.ResidentBudget, readers: make(map[uint64]int)}, nil
+	return a, nil
+}
+
+// keepFile maps an earlier process's file for Adopt. Caller is Open.
+func (a *Area) keepFile(path string, num int64) error {
+	fd, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("spill: open %s: %w", path, err)
+	}
+	st, err := fd.Stat()
+	if err != nil || st.Size() <= 0 || st.Size() > 1<<40 {
+		fd.Close()
+		// Not one of ours to read; the files are a cache.
+		return os.Remove(path)
+	}
+	data, err := mapFile(fd, st.Size())
+	if err != nil {
+		fd.Close()
+		return fmt.Errorf("spill: map %s: %w", path, err)
+	}
+	f := &file{num: num, f: fd, path: path, data: data}
+	a.kept[num] = f
+	a.insert(f)
+	a.next = max(a.next, int(num)+1)
+	return nil
+}
+
+// mapFile maps size bytes of fd read-only for random reads: blocks are
+// read a few elements at a time, anywhere in the file, so no readahead,
+// which would read 128 KiB or more from disk around each page a read
+// misses.
+func mapFile(fd *os.File, size int64) ([]byte, error) {
+	data, err := unix.Mmap(int(fd.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Madvise(data, unix.MADV_RANDOM); err != nil {
+		unix.Munmap(data)
+		return nil, err
+	}
+	return data, nil
+}
+
+// insert adds f to the lookup by address. Caller holds mu or is Open.
+func (a *Area) insert(f *file) {
+	at, _ := slices.BinarySearchFunc(a.files, addr(f.data), func(x *file, p uintptr) int { return cmp.Compare(addr(x.data), p) })
+	a.files = slices.Insert(a.files, at, f)
+	a.stats.Files++
+}
+
+// Ref locates a block in the area's files.
+type Ref struct {
+	File int64 // the number in the file's name
+	Off  int64
+	Len  int64
+}
+
+// Ref returns where the block b, which Put or Adopt returned, lies.
+func (a *Area) Ref(b []byte) Ref {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.fileOf(b)
+	return Ref{File: f.num, Off: int64(addr(b) - addr(f.data)), Len: int64(len(b))}
+}
+
+// Adopt takes back a block an earlier process put in a file that Open
+// kept (Options.Keep) and returns its bytes, as Put would have.
+func (a *Area) Adopt(r Ref) ([]byte, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.kept[r.File]
+	if f == nil {
+		return nil, fmt.Errorf("spill: no file %s%08d in %s", filePrefix, r.File, a.dir)
+	}
+	if r.Off < 0 || r.Len <= 0 || r.Off > int64(len(f.data))-r.Len {
+		return nil, fmt.Errorf("spill: block %d+%d past the end of %s (%d bytes)", r.Off, r.Len, f.path, len(f.data))
+	}
+	if end := r.Off + r.Len; end > f.used {
+		a.stats.DiskBytes += end - f.used
+		f.used = end
+	}
+	f.live++
+	f.held += r.Len
+	a.stats.HeldBytes += r.Len
+	a.stats.Blocks++
+	return f.data[r.Off : r.Off+r.Len : r.Off+r.Len], nil
+}
+
+// Settle ends the adoption: the kept files no block was taken back from
+// are removed, and the next Put starts a new file.
+func (a *Area) Settle() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, f := range a.kept {
+		if f.live == 0 {
+			a.retire(f)
+		}
+	}
+	a.kept = nil
+}
+
+// Sync flushes every file's blocks to disk.
+func (a *Area) Sync() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var errs []error
+	for _, f := range a.files {
+		errs = append(errs, f.f.Sync())
+	}
+	return errors.Join(errs...)
 }
 
 // Dir is the area's directory.
@@ -265,42 +396,26 @@ func (a *Area) startFile() error {
 		os.Remove(path)
 		return fmt.Errorf("spill: size %s: %w", path, err)
 	}
-	data, err := unix.Mmap(int(fd.Fd()), 0, int(a.fileSize), unix.PROT_READ, unix.MAP_SHARED)
+	data, err := mapFile(fd, a.fileSize)
 	if err != nil {
 		fd.Close()
 		os.Remove(path)
 		return fmt.Errorf("spill: map %s: %w", path, err)
 	}
-	// Blocks are read a few elements at a time, anywhere in the file: no
-	// readahead, which would read 128 KiB or more from disk around each
-	// page a read misses.
-	if err := unix.Madvise(data, unix.MADV_RANDOM); err != nil {
-		unix.Munmap(data)
-		fd.Close()
-		os.Remove(path)
-		return fmt.Errorf("spill: advise %s: %w", path, err)
-	}
-	a.next++
 	if old := a.cur; old != nil && old.live == 0 {
 		a.retire(old)
 	}
-	f := &file{f: fd, path: path, data: data}
+	f := &file{num: int64(a.next), f: fd, path: path, data: data}
+	a.next++
 	a.cur = f
-	at, _ := slices.BinarySearchFunc(a.files, addr(data), func(x *file, p uintptr) int { return cmp.Compare(addr(x.data), p) })
-	a.files = slices.Insert(a.files, at, f)
-	a.stats.Files++
+	a.insert(f)
 	return nil
 }
 
 func addr(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
 
-// Release tells the area that the block Put returned as b is no longer
-// used. b must be exactly what Put returned. A file whose blocks are all
-// released and that is no longer written is removed, once the readers that
-// entered before have left.
-func (a *Area) Release(b []byte) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// fileOf returns the file holding b. Caller holds mu.
+func (a *Area) fileOf(b []byte) *file {
 	p := addr(b)
 	i, _ := slices.BinarySearchFunc(a.files, p, func(x *file, p uintptr) int { return cmp.Compare(addr(x.data), p) })
 	// files[i-1] is the last file starting at or before p (i itself when
@@ -309,14 +424,25 @@ func (a *Area) Release(b []byte) {
 		i--
 	}
 	if i < 0 || p >= addr(a.files[i].data)+uintptr(len(a.files[i].data)) {
-		panic("spill: Release of bytes the area does not hold")
+		panic("spill: bytes the area does not hold")
 	}
-	f := a.files[i]
+	return a.files[i]
+}
+
+// Release tells the area that the block Put returned as b is no longer
+// used. b must be exactly what Put returned. A file whose blocks are all
+// released and that is no longer written is removed, once the readers that
+// entered before have left.
+func (a *Area) Release(b []byte) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.fileOf(b)
 	f.live--
 	f.held -= int64(len(b))
 	a.stats.HeldBytes -= int64(len(b))
 	a.stats.Blocks--
-	if f.live == 0 && f != a.cur {
+	// A kept file is Settle's to retire until the adoption ends.
+	if f.live == 0 && f != a.cur && a.kept[f.num] != f {
 		a.retire(f)
 	}
 }
@@ -406,7 +532,14 @@ func (a *Area) Stats() Stats {
 
 // Close waits for the readers that entered to leave, then unmaps and
 // removes every file. Nothing may read the area's blocks after Close.
-func (a *Area) Close() error {
+func (a *Area) Close() error { return a.close(false) }
+
+// CloseKeep is Close but leaves the files that hold blocks on disk, for a
+// later Open with Options.Keep to adopt (call Sync first for them to
+// outlast a power loss).
+func (a *Area) CloseKeep() error { return a.close(true) }
+
+func (a *Area) close(keep bool) error {
 	for {
 		a.emu.Lock()
 		n := len(a.readers)
@@ -419,12 +552,24 @@ func (a *Area) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.emu.Lock()
-	files := a.files
-	for _, r := range a.retired {
-		files = append(files, r.f)
+	var gone, kept []*file
+	for _, f := range a.files {
+		if keep && f.live > 0 {
+			kept = append(kept, f)
+		} else {
+			gone = append(gone, f)
+		}
 	}
-	a.files, a.retired, a.cur = nil, nil, nil
+	for _, r := range a.retired {
+		gone = append(gone, r.f)
+	}
+	a.files, a.retired, a.cur, a.kept = nil, nil, nil, nil
 	a.emu.Unlock()
 	a.stats.Files, a.stats.DiskBytes, a.stats.HeldBytes, a.stats.Blocks = 0, 0, 0, 0
-	return unmap(files)
+	var errs []error
+	for _, f := range kept {
+		errs = append(errs, unix.Munmap(f.data), f.f.Close())
+		f.data = nil
+	}
+	return errors.Join(append(errs, unmap(gone))...)
 }

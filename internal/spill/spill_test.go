@@ -335,3 +335,92 @@ func TestResidentBudget(t *testing.T) {
 		t.Errorf("Trim left %d resident file bytes, %d after the last trim", residentFile(), after)
 	}
 }
+
+// TestCloseKeepAndAdopt: CloseKeep leaves the files that hold blocks (not
+// the emptied ones); Open with Keep maps them again; Adopt gives back each
+// block's bytes by its Ref, refuses refs that point nowhere, and Settle
+// removes the files no block was adopted from; new blocks go to a new
+// file, and released adopted blocks empty their files as Put's do.
+func TestCloseKeepAndAdopt(t *testing.T) {
+	dir := t.TempDir()
+	a, err := Open(dir, Options{FileSize: testFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	var want [][]byte
+	var refs []Ref
+	for range 12 {
+		b := block(rng, 10<<10+rng.IntN(5<<10))
+		c, err := a.Put(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, b)
+		refs = append(refs, a.Ref(c))
+	}
+	if err := a.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	written := files(t, dir)
+	if written < 3 {
+		t.Fatalf("%d files: the test needs several", written)
+	}
+	if err := a.CloseKeep(); err != nil {
+		t.Fatal(err)
+	}
+	if n := files(t, dir); n != written {
+		t.Fatalf("%d files after CloseKeep, want the %d that hold blocks", n, written)
+	}
+
+	b, err := Open(dir, Options{FileSize: testFile, Keep: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	// Adopt the blocks of every file but the first's.
+	var got [][]byte
+	for i, r := range refs {
+		if r.File == refs[0].File {
+			continue
+		}
+		c, err := b.Adopt(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(c, want[i]) {
+			t.Fatalf("block %d adopted with other bytes", i)
+		}
+		got = append(got, c)
+	}
+	for _, bad := range []Ref{
+		{File: 999, Off: 0, Len: 1},
+		{File: refs[1].File, Off: testFile - 10, Len: 11},
+		{File: refs[1].File, Off: -1, Len: 5},
+		{File: refs[1].File, Off: 0, Len: 0},
+	} {
+		if _, err := b.Adopt(bad); err == nil {
+			t.Errorf("Adopt(%+v) accepted", bad)
+		}
+	}
+	b.Settle()
+	if n := files(t, dir); n != written-1 {
+		t.Errorf("%d files after Settle, want %d (the first one, adopted from by none, removed)", n, written-1)
+	}
+	if st := b.Stats(); st.Blocks != int64(len(got)) {
+		t.Errorf("stats after adopting %d blocks: %+v", len(got), st)
+	}
+	c, err := b.Put(want[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := b.Ref(c); r.File <= refs[len(refs)-1].File {
+		t.Errorf("a new block went to file %d, not after the kept ones (last %d)", r.File, refs[len(refs)-1].File)
+	}
+	for _, g := range got {
+		b.Release(g)
+	}
+	if n := files(t, dir); n != 1 {
+		t.Errorf("%d files after releasing every adopted block, want only the one being written", n)
+	}
+}

@@ -253,6 +253,11 @@ type Stats struct {
 	// damaged write-ahead log (a torn tail after a crash, corrupt entries);
 	// nil when the log was intact or the store keeps no log.
 	LogRepair *LogRepair `json:"log_repair,omitempty"`
+	// Snapshot says how a store that keeps a log started: from the
+	// snapshot its last Close wrote, or why that snapshot was not used
+	// (the log was replayed instead; nothing is lost). Empty when there
+	// was no snapshot.
+	Snapshot string `json:"snapshot,omitempty"`
 }
 
 // LogRepair is the loss found in a store's log when it was opened. The

@@ -344,13 +344,7 @@ func (x *Index) tail() *chunk {
 	if k := len(x.chunks); k > 0 && x.chunks[k-1].n < chunkSize {
 		return x.chunks[k-1]
 	}
-	// Size the arena for the posts seen so far, a little over, so that it
-	// rarely grows.
-	size := 64 << 10
-	if x.blobPosts > 0 {
-		size = int(x.blobBytes/x.blobPosts)*chunkSize*17/16 + 1024
-	}
-	c := &chunk{data: make([]byte, 0, size)}
+	c := &chunk{data: make([]byte, 0, x.arenaSize())}
 	if k := len(x.chunks); k > 0 {
 		c.prefMax = x.chunks[k-1].prefMax
 	} else {
@@ -358,6 +352,15 @@ func (x *Index) tail() *chunk {
 	}
 	x.chunks = append(x.chunks, c)
 	return c
+}
+
+// arenaSize is the capacity of a new chunk's arena: sized for the posts
+// seen so far, a little over, so that it rarely grows.
+func (x *Index) arenaSize() int {
+	if x.blobPosts == 0 {
+		return 64 << 10
+	}
+	return int(x.blobBytes/x.blobPosts)*chunkSize*17/16 + 1024
 }
 
 func (x *Index) post(w Word, ord uint32) {

@@ -68,14 +68,16 @@ func (ix *Index) MoveCold() error {
 	return first
 }
 
-// coldLayout places a bucket's arrays in one block, each 8-aligned, and
-// returns where each starts and the block's size.
-func coldLayout(bk *bucket) (runsAt, authorsAt, geoAt, placesAt, size int) {
+// coldLayout places a bucket's arrays, of the given lengths, in one
+// block, each 8-aligned, and returns where each starts and the block's
+// size. It takes lengths so that a snapshot's reader can place a block
+// before it has the arrays.
+func coldLayout(runs, authors, geo, places int) (runsAt, authorsAt, geoAt, placesAt, size int) {
 	up := func(n int) int { return (n + 7) &^ 7 }
-	authorsAt = up(len(bk.runs) * int(unsafe.Sizeof(run{})))
-	geoAt = authorsAt + up(len(bk.authors)*4)
-	placesAt = geoAt + up(len(bk.geo)*int(unsafe.Sizeof(geoEv{})))
-	return 0, authorsAt, geoAt, placesAt, placesAt + len(bk.places)*int(unsafe.Sizeof(placeRange{}))
+	authorsAt = up(runs * int(unsafe.Sizeof(run{})))
+	geoAt = authorsAt + up(authors*4)
+	placesAt = geoAt + up(geo*int(unsafe.Sizeof(geoEv{})))
+	return 0, authorsAt, geoAt, placesAt, placesAt + places*int(unsafe.Sizeof(placeRange{}))
 }
 
 func bytesOf[T any](s []T) []byte {
@@ -92,7 +94,7 @@ func sliceAt[T any](b []byte, off, n int) []T {
 
 // freeze moves a folded bucket's arrays to one block in the area.
 func (ix *Index) freeze(bk *bucket) error {
-	runsAt, authorsAt, geoAt, placesAt, size := coldLayout(bk)
+	runsAt, authorsAt, geoAt, placesAt, size := coldLayout(len(bk.runs), len(bk.authors), len(bk.geo), len(bk.places))
 	if size == 0 {
 		return nil
 	}

@@ -113,15 +113,18 @@ func (s *Store) exitCold(r spill.Reader) {
 	}
 }
 
-// openCold opens the area in dir for the columns and the trend index.
-// Caller is Open, before anything is recorded.
-func (s *Store) openCold(dir string, fileSize int64) error {
-	a, err := spill.Open(dir, spill.Options{FileSize: fileSize, ResidentBudget: defaultColdResident})
+// openCold opens the area in s.coldDir for the columns and the trend
+// index, keeping the files an earlier process left when a snapshot points
+// into them. Caller is Open, before anything is recorded.
+func (s *Store) openCold(keep bool) error {
+	a, err := spill.Open(s.coldDir, spill.Options{FileSize: s.coldFileSize, ResidentBudget: defaultColdResident, Keep: keep})
 	if err != nil {
 		return fmt.Errorf("memstore: cold files: %w", err)
 	}
 	s.area, s.order.area = a, a
 	s.trends.SetCold(a)
-	s.trimColdLater()
+	if s.coldTimer == nil {
+		s.trimColdLater()
+	}
 	return nil
 }

@@ -134,7 +134,7 @@ func TestColdAfterReopen(t *testing.T) {
 	clock := storetest.NewClock(storetest.T0.Add(30 * 24 * time.Hour))
 	opts := Options{Dir: dir, Now: clock.Now, MaxPosts: 20_000, coldKeep: 1, coldFileSize: 256 << 10}
 	s := fillWith(t, opts, 30_000, nil)
-	before := takeSnapshot(t, s)
+	before := takeAnswers(t, s)
 	if st, _ := s.Stats(context.Background()); st.ColdBytes == 0 {
 		t.Fatal("no cold chunks: the test needs some")
 	}
@@ -147,7 +147,7 @@ func TestColdAfterReopen(t *testing.T) {
 	}
 	s2 := open(t, opts)
 	defer s2.Close()
-	if after := takeSnapshot(t, s2); !reflect.DeepEqual(before, after) {
+	if after := takeAnswers(t, s2); !reflect.DeepEqual(before, after) {
 		t.Errorf("answers differ after a restart:\nbefore %+v\nafter  %+v", before, after)
 	}
 	if st, _ := s2.Stats(context.Background()); st.ColdBytes == 0 || coldFiles(t, coldDir) == 0 {

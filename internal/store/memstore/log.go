@@ -233,14 +233,10 @@ func segmentIndexes(dir string) ([]uint64, error) {
 
 func segmentName(index uint64) string { return fmt.Sprintf("%020d", index) }
 
-// replay applies every entry of the log, as Record did, then removes what
-// recovery found unusable at the tail and what is already dropped at the
-// front.
-func (s *Store) replay() error {
-	first, err := s.wal.FirstIndex()
-	if err != nil {
-		return err
-	}
+// replay applies the log's entries from first on, as Record did, then
+// removes what recovery found unusable at the tail and what is already
+// dropped at the front.
+func (s *Store) replay(first uint64) error {
 	last, err := s.wal.LastIndex()
 	if err != nil {
 		return err

@@ -64,8 +64,9 @@
 // with the points' cell indexes and the trend index's buckets more than
 // eight days old: the heap then holds the newest chunks, the summaries,
 // the interner and the indexes' skeletons, and the rest costs disk and
-// page cache (Stats.ColdBytes). The files are a cache of the log, emptied
-// and rebuilt on every Open. Heat maps read their snapshot without mu, so
+// page cache (Stats.ColdBytes). The files are a cache of the log: a
+// replay empties and rebuilds them; a start from the snapshot Close wrote
+// (snapshot.go) adopts them instead of replaying. Heat maps read their snapshot without mu, so
 // they enter the area before taking it: a file emptied by drops is
 // unmapped only after them. A failed write leaves the chunk on the heap.
 //
@@ -187,8 +188,9 @@ type Options struct {
 	// heap then holds the newest chunks, the summaries and the indexes,
 	// and the rest costs disk and page cache. "" puts them in Dir/cold
 	// when Dir is set and keeps everything on the heap otherwise; "-"
-	// keeps everything on the heap. The files are rebuilt from the log on
-	// every start: Open empties the directory.
+	// keeps everything on the heap. A start that replays the log
+	// empties the directory and rebuilds them; a start from the snapshot
+	// Close wrote (snapshot.go) keeps the blocks it names.
 	ColdDir string
 
 	// segmentSize is the log segment size and the truncation threshold
@@ -252,6 +254,14 @@ type Store struct {
 	coldKeep     int
 	coldFailing  bool        // the last spill failed (logged once per run of failures)
 	coldTimer    *time.Timer // the cold files' resident check (trimColdLater)
+	coldDir      string
+	coldFileSize int64
+	snapshotMsg  string // Stats.Snapshot; written only before Open returns
+
+	// What a reset (resetData) builds anew.
+	countryOf trend.CountryFunc
+	keepLimit int
+	keepAge   time.Duration
 
 	// mu guards the data. Record holds it only to apply a prepared batch;
 	// queries hold it for reading while they scan, except Heat, which
@@ -350,8 +360,9 @@ func (l *lang) tagSpan(i int) (from, to int) {
 }
 
 // Open opens a store. With opts.Dir set it locks the directory (ErrLocked
-// when another process has it), replays the log and returns once the store
-// holds everything the log had.
+// when another process has it), reads the snapshot the last Close wrote
+// (or, without a usable one, replays the whole log), replays the log after
+// it and returns once the store holds everything the log had.
 func Open(opts Options) (*Store, error) {
 	if opts.Retention < 0 {
 		return nil, fmt.Errorf("memstore: negative retention %v", opts.Retention)
@@ -379,13 +390,15 @@ func Open(opts Options) (*Store, error) {
 		trends:      trend.New(opts.CountryOf),
 		counting:    true,
 		coldKeep:    opts.coldKeep,
+		countryOf:   opts.CountryOf,
+		keepAge:     opts.KeepTextAge,
 	}
 	if opts.KeepText > 0 || opts.KeepTextAge > 0 {
-		limit := opts.KeepText
-		if limit == 0 {
-			limit = textindex.MaxLimit
+		s.keepLimit = opts.KeepText
+		if s.keepLimit == 0 {
+			s.keepLimit = textindex.MaxLimit
 		}
-		s.keep = textindex.New(limit, opts.KeepTextAge)
+		s.keep = textindex.New(s.keepLimit, s.keepAge)
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -402,19 +415,19 @@ func Open(opts Options) (*Store, error) {
 	if s.coldKeep <= 0 {
 		s.coldKeep = defaultColdKeep
 	}
-	coldDir := opts.ColdDir
-	if coldDir == "" && s.dir != "" {
-		coldDir = filepath.Join(s.dir, "cold")
+	s.coldDir, s.coldFileSize = opts.ColdDir, opts.coldFileSize
+	if s.coldDir == "" && s.dir != "" {
+		s.coldDir = filepath.Join(s.dir, "cold")
 	}
-	if s.dir == "" && coldDir != "-" && coldDir != "" {
-		if err := s.openCold(coldDir, opts.coldFileSize); err != nil {
+	if s.dir == "" && s.coldDir != "-" && s.coldDir != "" {
+		if err := s.openCold(false); err != nil {
 			return nil, err
 		}
 	}
 	if s.dir == "" {
 		return s, nil
 	}
-	if err := s.openDir(coldDir, opts.coldFileSize); err != nil {
+	if err := s.openDir(); err != nil {
 		if s.area != nil {
 			s.writeMu.Lock()
 			s.writerClosed = true // the resident check re-arms no more
@@ -433,7 +446,7 @@ func Open(opts Options) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) openDir(coldDir string, coldFileSize int64) error {
+func (s *Store) openDir() error {
 	if err := os.MkdirAll(s.dir, 0o750); err != nil {
 		return fmt.Errorf("memstore: create data dir: %w", err)
 	}
@@ -442,10 +455,13 @@ func (s *Store) openDir(coldDir string, coldFileSize int64) error {
 		return err
 	}
 	s.lockFile = f
+	snapPath := filepath.Join(s.dir, snapshotName)
+	_, err = os.Stat(snapPath)
+	haveSnap := err == nil
 	// After the lock: the cold files of a process still running are not
-	// ours to remove.
-	if coldDir != "-" {
-		if err := s.openCold(coldDir, coldFileSize); err != nil {
+	// ours to remove (nor to keep).
+	if s.coldDir != "-" {
+		if err := s.openCold(haveSnap); err != nil {
 			return err
 		}
 	}
@@ -454,11 +470,72 @@ func (s *Store) openDir(coldDir string, coldFileSize int64) error {
 	if err != nil {
 		return fmt.Errorf("memstore: open log %s: %w", walDir, err)
 	}
-	if err := s.replay(); err != nil {
+	from, err := s.wal.FirstIndex()
+	if err != nil {
+		return fmt.Errorf("memstore: open log %s: %w", walDir, err)
+	}
+	if haveSnap {
+		if from, err = s.startFromSnapshot(snapPath, from); err != nil {
+			return err
+		}
+	}
+	if err := s.replay(from); err != nil {
 		return fmt.Errorf("memstore: replay %s: %w", walDir, err)
 	}
 	s.lastSync = time.Now()
 	return nil
+}
+
+// startFromSnapshot reads the snapshot at path and returns the first log
+// entry to replay: the one after the snapshot, or first (the whole log)
+// when the snapshot cannot be used. Either way the snapshot is removed
+// before anything is written: what follows changes the cold files it
+// points into.
+func (s *Store) startFromSnapshot(path string, first uint64) (uint64, error) {
+	from, err := s.loadSnapshot(path)
+	if err != nil {
+		s.log.Error("memstore: snapshot unusable; replaying the log", "dir", s.dir, "err", err)
+		s.snapshotMsg = fmt.Sprintf("snapshot unusable (%v); replayed the log", err)
+		s.resetData()
+		if s.area != nil {
+			s.area.Close()
+			if err := s.openCold(false); err != nil {
+				return 0, err
+			}
+		}
+		from = first
+	} else {
+		s.snapshotMsg = fmt.Sprintf("read the snapshot (%d posts)", s.order.Len())
+		if s.area != nil {
+			s.area.Settle()
+		}
+		// Replay drops what a shorter retention or a lower MaxPosts
+		// than the last run's leaves out; so does a start from it.
+		s.counting = false
+		s.mu.Lock()
+		s.enforceLimits(store.UnixNanos(s.now()))
+		s.mu.Unlock()
+		s.counting = true
+	}
+	if err := os.Remove(path); err != nil {
+		return 0, fmt.Errorf("memstore: remove the snapshot it read: %w", err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		return 0, fmt.Errorf("memstore: remove the snapshot it read: %w", err)
+	}
+	return from, nil
+}
+
+// resetData empties what the store holds, as Open made it.
+func (s *Store) resetData() {
+	s.langs, s.langIDs, s.sorted, s.order, s.tags = nil, make(map[string]uint16), nil, deque[uint16]{area: s.area}, intern.New()
+	s.seqNext, s.maxTime, s.hasTime, s.dropTime, s.hasDrop, s.dropped, s.written = 0, 0, false, 0, false, 0, 0
+	s.trends = trend.New(s.countryOf)
+	s.trends.SetCold(s.area)
+	if s.keep != nil {
+		s.keep = textindex.New(s.keepLimit, s.keepAge)
+	}
+	s.walNext, s.walSpans, s.walCursor, s.walDroppable = 0, deque[walSpan]{}, 0, 0
 }
 
 // Record implements store.Recorder.
@@ -791,10 +868,27 @@ func (s *Store) Close() error {
 		s.coldTimer.Stop()
 	}
 	var errs []error
+	// The snapshot needs the log's last entry, read before the log closes,
+	// and is written after its last fsync. A store whose log refuses
+	// writes leaves none: its next start goes by the log.
+	var snapHeader snapshotHeader
+	snapErr := errors.New("no log")
+	if s.wal != nil && s.logFailed == nil {
+		snapHeader, snapErr = s.header()
+	}
 	if s.wal != nil {
 		// wal.Close fsyncs the tail segment.
 		if err := s.wal.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("memstore: close log: %w", err))
+			snapErr = err
+		}
+	}
+	snapped := false
+	if snapErr == nil {
+		if err := s.writeSnapshot(snapHeader); err != nil {
+			s.log.Warn("memstore: cannot write the snapshot; the next start replays the log", "dir", s.dir, "err", err)
+		} else {
+			snapped = true
 		}
 	}
 	if s.lockFile != nil {
@@ -810,7 +904,11 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 	if s.area != nil {
 		// Waits for heat maps still reading their snapshot.
-		if err := s.area.Close(); err != nil {
+		closeArea := s.area.Close
+		if snapped {
+			closeArea = s.area.CloseKeep
+		}
+		if err := closeArea(); err != nil {
 			errs = append(errs, fmt.Errorf("memstore: close cold files: %w", err))
 		}
 	}

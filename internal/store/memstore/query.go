@@ -948,6 +948,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		Dropped:     s.dropped,
 		Written:     s.written,
 		LogRepair:   s.logRepair(),
+		Snapshot:    s.snapshotMsg,
 	}
 	if s.area != nil {
 		cs := s.area.Stats()
