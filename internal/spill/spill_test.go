@@ -424,3 +424,43 @@ func TestCloseKeepAndAdopt(t *testing.T) {
 		t.Errorf("%d files after releasing every adopted block, want only the one being written", n)
 	}
 }
+
+// TestReleaseBeforeSettle: an adopted block released before Settle (a
+// snapshot read that fails half way) leaves its file to Settle, which
+// removes it once, and the area's counts stay whole.
+func TestReleaseBeforeSettle(t *testing.T) {
+	dir := t.TempDir()
+	a, err := Open(dir, Options{FileSize: testFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	c, err := a.Put(block(rng, 1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := a.Ref(c)
+	if err := a.CloseKeep(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(dir, Options{FileSize: testFile, Keep: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	got, err := b.Adopt(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Release(got)
+	if n := files(t, dir); n != 1 {
+		t.Errorf("%d files before Settle, want the kept one", n)
+	}
+	b.Settle()
+	if n := files(t, dir); n != 0 {
+		t.Errorf("%d files after Settle, want none", n)
+	}
+	if st := b.Stats(); st.Files != 0 || st.Blocks != 0 || st.HeldBytes != 0 || st.DiskBytes != 0 {
+		t.Errorf("stats after Settle: %+v", st)
+	}
+}

@@ -68,6 +68,29 @@ func (ix *Index) MoveCold() error {
 	return first
 }
 
+// ColdDue reports whether MoveCold has a bucket to consider: one brought
+// back to the heap, or one gone more than coldAfter behind the newest
+// since the last call. It only reads the index.
+func (ix *Index) ColdDue() bool {
+	if ix.area == nil || !ix.hasNewest {
+		return false
+	}
+	if len(ix.warm) > 0 {
+		return true
+	}
+	limit := ix.newest - coldAfter
+	due := func(l *langIndex) bool { return l.coldN < len(l.buckets) && l.buckets[l.coldN].idx < limit }
+	if due(ix.all) {
+		return true
+	}
+	for _, l := range ix.langs {
+		if due(l) {
+			return true
+		}
+	}
+	return false
+}
+
 // coldLayout places a bucket's arrays, of the given lengths, in one
 // block, each 8-aligned, and returns where each starts and the block's
 // size. It takes lengths so that a snapshot's reader can place a block

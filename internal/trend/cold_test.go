@@ -148,3 +148,69 @@ func TestColdWriteFailure(t *testing.T) {
 		t.Fatal("answers differ once the buckets went cold")
 	}
 }
+
+// TestColdDue: ColdDue, which lets the store skip MoveCold (and its lock)
+// on most posts, says true whenever MoveCold would move a bucket: one
+// gone more than coldAfter behind the newest, or one a late post brought
+// back; and false once MoveCold has run.
+func TestColdDue(t *testing.T) {
+	area, err := spill.Open(t.TempDir(), spill.Options{FileSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer area.Close()
+	ix := New(halves)
+	ix.SetCold(area)
+	ps := randomPosts(12, 2000)
+	day := int64(24 * time.Hour)
+	add := func(i int, at int64) {
+		t.Helper()
+		p := ps[i]
+		p.Time = at
+		ix.Add(&p)
+	}
+	for i := range 1000 {
+		add(i, t0+int64(i)*int64(time.Minute))
+	}
+	if ix.ColdDue() {
+		t.Fatal("due with every bucket within a day of the newest")
+	}
+	moved := func() int64 {
+		t.Helper()
+		before := area.Stats().Blocks
+		if err := ix.MoveCold(); err != nil {
+			t.Fatal(err)
+		}
+		return area.Stats().Blocks - before
+	}
+	add(1000, t0+9*day)
+	if !ix.ColdDue() {
+		t.Fatal("not due with a day of buckets nine days behind the newest")
+	}
+	if n := moved(); n == 0 {
+		t.Fatal("MoveCold moved nothing")
+	}
+	if ix.ColdDue() {
+		t.Fatal("still due after MoveCold")
+	}
+	// A late post thaws a cold bucket (in the language's index and all
+	// languages'): due until both are moved again, which waits for its
+	// tail to be folded in.
+	add(1001, t0+int64(10*time.Minute))
+	if !ix.ColdDue() {
+		t.Fatal("not due after a late post brought a bucket back")
+	}
+	if n := moved(); n != 0 {
+		t.Errorf("MoveCold moved %d blocks with an unfolded tail", n)
+	}
+	if !ix.ColdDue() {
+		t.Fatal("not due with thawed buckets waiting to be folded")
+	}
+	ix.compactDirty()
+	if n := moved(); n != 2 {
+		t.Errorf("MoveCold moved %d blocks after a bucket thawed in two indexes, want 2", n)
+	}
+	if ix.ColdDue() {
+		t.Error("still due after the thawed bucket went back")
+	}
+}

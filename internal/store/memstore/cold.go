@@ -49,7 +49,7 @@ func releaseCold[T any](a *spill.Area, c *T) {
 // heap holds more) and is reported once per run of failures. Caller holds
 // writeMu, not mu: the chunks' pointers change under mu.
 func (s *Store) moveCold() {
-	if s.area == nil {
+	if s.area == nil || !s.coldDue() {
 		return
 	}
 	s.mu.Lock()
@@ -79,6 +79,34 @@ func (s *Store) moveCold() {
 		s.coldFailing = false
 		s.log.Info("memstore: moving chunks to the cold files again", "dir", s.area.Dir())
 	}
+}
+
+// coldDue reports whether moveCold has anything to move. Most Records
+// fill no chunk, and taking mu for nothing would make the writer wait for
+// every query running (and new queries for it). Reading the columns'
+// lengths without mu is safe: only the writer, which holds writeMu,
+// changes them.
+func (s *Store) coldDue() bool {
+	if s.order.coldDue(s.coldKeep) || s.trends.ColdDue() {
+		return true
+	}
+	for _, l := range s.langs {
+		if l.times.coldDue(s.coldKeep) || l.tagEnds.coldDue(s.coldKeep) || l.tags.coldDue(s.coldKeep) ||
+			l.geo.coldDue(s.coldKeep) || l.geoMeta.coldDue(s.coldKeep) {
+			return true
+		}
+	}
+	return false
+}
+
+// coldDue reports whether spill(keep) has a chunk to move.
+func (d *deque[T]) coldDue(keep int) bool {
+	return d.area != nil && (d.head+d.n)>>chunkShift-keep > d.coldChunks()
+}
+
+// coldDue reports whether spill(keep) has a chunk or a cell index to move.
+func (p *pointDeque) coldDue(keep int) bool {
+	return p.deque.coldDue(keep) || max(p.cellsCold-p.base, 0) < min(p.cold-p.base, len(p.cells))
 }
 
 // coldTrimEvery is how often a store checks its cold files' resident

@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -321,4 +322,68 @@ func TestTagBlocksBeyondReach(t *testing.T) {
 	if compared < 10 {
 		t.Errorf("only %d maps of the tag found points", compared)
 	}
+}
+
+// TestColdDueLeavesNothingBehind: moveCold takes the store's lock only
+// when coldDue says a chunk, a cell index or a trend bucket is due, so
+// coldDue must never miss one: after every Record (with drops, and ten
+// days in, a day of trend buckets going cold), every column holds on the
+// heap exactly its keep newest full chunks (and its partial one), and
+// nothing is due. While nothing is due, moveCold does not wait for a
+// query.
+func TestColdDueLeavesNothingBehind(t *testing.T) {
+	const keep = 2
+	s := open(t, Options{ColdDir: t.TempDir(), MaxPosts: 40_000, coldKeep: keep, coldFileSize: 1 << 20})
+	defer s.Close()
+	ctx := context.Background()
+	gen := newGenerator(8)
+	// Checked under writeMu, released before a failure ends the test
+	// (the deferred Close takes it).
+	var failure string
+	check := func(name string, full, cold int) {
+		if want := max(full-keep, 0); cold != want && failure == "" {
+			failure = fmt.Sprintf("%s: %d of %d full chunks cold, want %d", name, cold, full, want)
+		}
+	}
+	for i := range 60 {
+		at := storetest.T0.Add(time.Duration(i) * time.Minute)
+		if i == 59 {
+			at = at.Add(10 * 24 * time.Hour)
+		}
+		if err := s.Record(ctx, gen.batch(1_000, at, time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		s.writeMu.Lock()
+		if s.coldDue() {
+			failure = "chunks or buckets still due"
+		}
+		check("order", (s.order.head+s.order.n)>>chunkShift, s.order.coldChunks())
+		for _, l := range s.langs {
+			check(l.key+" times", (l.times.head+l.times.n)>>chunkShift, l.times.coldChunks())
+			check(l.key+" tag ends", (l.tagEnds.head+l.tagEnds.n)>>chunkShift, l.tagEnds.coldChunks())
+			check(l.key+" tags", (l.tags.head+l.tags.n)>>chunkShift, l.tags.coldChunks())
+			check(l.key+" points", (l.geo.head+l.geo.n)>>chunkShift, l.geo.coldChunks())
+			check(l.key+" provenance", (l.geoMeta.head+l.geoMeta.n)>>chunkShift, l.geoMeta.coldChunks())
+		}
+		s.writeMu.Unlock()
+		if failure != "" {
+			t.Fatalf("after Record %d: %s", i, failure)
+		}
+	}
+	if st := s.area.Stats(); st.Blocks == 0 {
+		t.Fatal("nothing went cold: the test needs cold chunks")
+	}
+	// A query holds the lock: with nothing due, moveCold returns at once.
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	s.mu.RLock()
+	done := make(chan struct{})
+	go func() { s.moveCold(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Error("moveCold waited for a query with nothing to move")
+	}
+	s.mu.RUnlock()
+	<-done
 }

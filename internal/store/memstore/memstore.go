@@ -135,6 +135,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
@@ -456,6 +457,10 @@ func (s *Store) openDir() error {
 	}
 	s.lockFile = f
 	snapPath := filepath.Join(s.dir, snapshotName)
+	// What a Close cut short (a second SIGINT, a kill) left half written.
+	if err := os.Remove(snapPath + ".tmp"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("memstore: remove a half-written snapshot: %w", err)
+	}
 	_, err = os.Stat(snapPath)
 	haveSnap := err == nil
 	// After the lock: the cold files of a process still running are not

@@ -65,7 +65,14 @@ func TestRestartFromSnapshot(t *testing.T) {
 		t.Fatalf("no snapshot after Close: %v", err)
 	}
 
+	// And what a Close cut short would have left.
+	if err := os.WriteFile(snapPath+".tmp", []byte("half"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	s = open(t, opts)
+	if _, err := os.Stat(snapPath + ".tmp"); !os.IsNotExist(err) {
+		t.Errorf("a half-written snapshot is left (%v)", err)
+	}
 	st, _ := s.Stats(ctx)
 	if !strings.HasPrefix(st.Snapshot, "read the snapshot") {
 		t.Fatalf("started with %q, want it read from the snapshot", st.Snapshot)
