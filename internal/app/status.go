@@ -66,6 +66,9 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 	if s.Store.Snapshot != "" {
 		fmt.Fprintf(tw, "store start\t%s\n", s.Store.Snapshot)
 	}
+	if s.Store.ColdDamaged != "" {
+		fmt.Fprintf(tw, "store cold files DAMAGED\t%s\n", s.Store.ColdDamaged)
+	}
 	if s.Store.ColdBytes > 0 || s.Store.ColdErrors > 0 {
 		fmt.Fprintf(tw, "store cold files\t%s (%d failed writes)\n", humanBytes(s.Store.ColdBytes), s.Store.ColdErrors)
 	}

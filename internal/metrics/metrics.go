@@ -174,6 +174,8 @@ var (
 		"Bytes of the store's data kept in memory-mapped files instead of on the heap (not in geoheat_store_memory_bytes).", nil, nil)
 	descColdErrors = prometheus.NewDesc("geoheat_store_cold_write_errors_total",
 		"Writes of cold chunks to their files that failed (the chunks stayed in memory).", nil, nil)
+	descColdDamaged = prometheus.NewDesc("geoheat_store_cold_damaged",
+		"1 when the check of the cold files a start from a snapshot adopted found a damaged block (restart to replay the log), else 0.", nil, nil)
 	descLiveSubs = prometheus.NewDesc("geoheat_live_subscribers",
 		"Open /api/live streams (dashboards watching).", nil, nil)
 	descLiveDropped = prometheus.NewDesc("geoheat_live_dropped_slow_total",
@@ -207,7 +209,7 @@ type snapshotCollector struct {
 
 func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descMessages, descPosts, descRecorded, descDropped,
-		descQueueLen, descQueueCap, descWorkers, descSourceUp, descHeld, descMemory, descCold, descColdErrors, descRepair,
+		descQueueLen, descQueueCap, descWorkers, descSourceUp, descHeld, descMemory, descCold, descColdErrors, descColdDamaged, descRepair,
 		descLiveSubs, descLiveDropped, descRefused, descLocated, descTagsCut, descProfSkipped, descSourceCounter, descSourceGauge} {
 		ch <- d
 	}
@@ -282,6 +284,11 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descMemory, float64(st.MemoryBytes))
 		gauge(descCold, float64(st.ColdBytes))
 		counter(descColdErrors, st.ColdErrors)
+		damaged := 0.0
+		if st.ColdDamaged != "" {
+			damaged = 1
+		}
+		gauge(descColdDamaged, damaged)
 		var repaired int64
 		if r := st.LogRepair; r != nil {
 			repaired = r.CutEntries + r.SkippedEntries

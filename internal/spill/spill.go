@@ -41,9 +41,15 @@
 package spill
 
 import (
+	"bufio"
 	"cmp"
+	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -95,9 +101,11 @@ type Area struct {
 	mu    sync.Mutex      // guards files, cur, next, kept and the counters
 	files []*file         // by mapping address, for Release's lookup
 	kept  map[int64]*file // Options.Keep: the earlier files by number, until Settle
-	cur   *file           // the file being written
-	next  int             // number of the next file
-	stats Stats
+	// toVerify: the kept files Settle kept, for Verify.
+	toVerify []string
+	cur      *file // the file being written
+	next     int   // number of the next file
+	stats    Stats
 
 	// Readers: epoch counts files emptied; readers maps an epoch to the
 	// readers that entered in it. A file retired in epoch e is unmapped
@@ -132,6 +140,10 @@ type Stats struct {
 	PutErrors  int64 // Puts that failed (the block stayed on the heap)
 	LastErrMsg string
 	Trims      int64 // times the files' pages were unmapped for the budget
+	// Damaged counts the kept files in which Verify found a block whose
+	// checksum fails; DamagedMsg says where.
+	Damaged    int64
+	DamagedMsg string
 }
 
 // Open opens the area in dir, creating it, and removes the files an
@@ -267,9 +279,87 @@ func (a *Area) Settle() {
 	for _, f := range a.kept {
 		if f.live == 0 {
 			a.retire(f)
+		} else {
+			a.toVerify = append(a.toVerify, f.path)
 		}
 	}
 	a.kept = nil
+}
+
+// Verify reads through the files that Settle kept, checking every block's
+// checksum, and reports the first damage found (also counted in Stats) or
+// ctx's error. A file removed meanwhile (its blocks all dropped) is
+// skipped. It reads with the file's own readahead, not through the
+// mapping, and holds no lock while it reads.
+func (a *Area) Verify(ctx context.Context) error {
+	a.mu.Lock()
+	paths := a.toVerify
+	a.toVerify = nil
+	a.mu.Unlock()
+	var first error
+	for _, path := range paths {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := verifyFile(ctx, path)
+		if err == nil || errors.Is(err, fs.ErrNotExist) || errors.Is(err, context.Canceled) {
+			continue
+		}
+		a.mu.Lock()
+		a.stats.Damaged++
+		a.stats.DamagedMsg = err.Error()
+		a.mu.Unlock()
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// verifyFile checks the blocks of one file, up to the first header of
+// length 0 (where nothing was written).
+func verifyFile(ctx context.Context, path string) error {
+	fd, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer fd.Close()
+	st, err := fd.Stat()
+	if err != nil {
+		return err
+	}
+	r := bufio.NewReaderSize(fd, 1<<20)
+	var head [headerLen]byte
+	var buf []byte
+	pos, off := int64(0), int64(align)
+	for i := 0; off+headerLen <= st.Size(); i++ {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if _, err := r.Discard(int(off - headerLen - pos)); err != nil {
+			return fmt.Errorf("spill: %s: %w", path, err)
+		}
+		if _, err := io.ReadFull(r, head[:]); err != nil {
+			return fmt.Errorf("spill: %s: %w", path, err)
+		}
+		n := int64(binary.LittleEndian.Uint32(head[:4]))
+		if n == 0 {
+			return nil
+		}
+		if off+n > st.Size() {
+			return fmt.Errorf("spill: %s: damaged: a block of %d bytes at %d runs past the file's end", path, n, off)
+		}
+		buf = slices.Grow(buf[:0], int(n))[:n]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return fmt.Errorf("spill: %s: %w", path, err)
+		}
+		if crc32.Checksum(buf, castagnoli) != binary.LittleEndian.Uint32(head[4:]) {
+			return fmt.Errorf("spill: %s: damaged: the block of %d bytes at %d fails its checksum", path, n, off)
+		}
+		pos = off + n
+		off = dataAt(pos)
+	}
+	return nil
 }
 
 // Sync flushes every file's blocks to disk.
@@ -292,23 +382,26 @@ func (a *Area) Dir() string { return a.dir }
 // than the file size is refused.
 func (a *Area) Put(b []byte) ([]byte, error) {
 	n := int64(len(b))
-	if n == 0 || n > a.fileSize {
+	if n == 0 || n > a.fileSize-align {
 		return nil, fmt.Errorf("spill: block of %d bytes (files hold %d)", n, a.fileSize)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	off := int64(0)
+	off := int64(align)
 	if a.cur != nil {
-		off = (a.cur.used + align - 1) &^ (align - 1)
+		off = dataAt(a.cur.used)
 	}
 	if a.cur == nil || off+n > a.fileSize {
 		if err := a.startFile(); err != nil {
 			return nil, a.failed(err)
 		}
-		off = 0
+		off = align
 	}
 	f := a.cur
-	if _, err := f.f.WriteAt(b, off); err != nil {
+	var head [headerLen]byte
+	binary.LittleEndian.PutUint32(head[:4], uint32(n))
+	binary.LittleEndian.PutUint32(head[4:], crc32.Checksum(b, castagnoli))
+	if err := writeFull(f.f, [][]byte{head[:], b}, off-headerLen); err != nil {
 		return nil, a.failed(fmt.Errorf("spill: write %s: %w", f.path, err))
 	}
 	a.stats.DiskBytes += off + n - f.used
@@ -321,6 +414,40 @@ func (a *Area) Put(b []byte) ([]byte, error) {
 		a.checkBudget()
 	}
 	return f.data[off : off+n : off+n], nil
+}
+
+// Each block is preceded by a header, its length and CRC-32C, so that
+// Verify can read a file through and check every block without an index.
+// A block's data starts aligned, its header in the 8 bytes before.
+const headerLen = 8
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// dataAt is where the data of the block after a file's first used bytes
+// starts.
+func dataAt(used int64) int64 { return (used + headerLen + align - 1) &^ (align - 1) }
+
+// writeFull writes bufs at off with one pwritev, finishing a short write.
+func writeFull(f *os.File, bufs [][]byte, off int64) error {
+	for len(bufs) > 0 {
+		n, err := unix.Pwritev(int(f.Fd()), bufs, off)
+		if err != nil {
+			return &os.PathError{Op: "pwritev", Path: f.Name(), Err: err}
+		}
+		if n == 0 {
+			return &os.PathError{Op: "pwritev", Path: f.Name(), Err: io.ErrShortWrite}
+		}
+		off += int64(n)
+		for n > 0 && len(bufs) > 0 {
+			k := min(n, len(bufs[0]))
+			bufs[0] = bufs[0][k:]
+			n -= k
+			if len(bufs[0]) == 0 {
+				bufs = bufs[1:]
+			}
+		}
+	}
+	return nil
 }
 
 // Trim unmaps the pages of every file but the one being written from the

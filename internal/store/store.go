@@ -258,6 +258,11 @@ type Stats struct {
 	// (the log was replayed instead; nothing is lost). Empty when there
 	// was no snapshot.
 	Snapshot string `json:"snapshot,omitempty"`
+	// ColdDamaged says where the check of the cold files a start from a
+	// snapshot adopted found a block whose checksum fails: answers that
+	// read it may be wrong until a restart, which then replays the log
+	// (no snapshot is written while it is set). Empty when all is well.
+	ColdDamaged string `json:"cold_damaged,omitempty"`
 }
 
 // LogRepair is the loss found in a store's log when it was opened. The

@@ -258,6 +258,10 @@ type Store struct {
 	coldDir      string
 	coldFileSize int64
 	snapshotMsg  string // Stats.Snapshot; written only before Open returns
+	// The check of the cold files a start from a snapshot adopted
+	// (verifyCold): stopped and waited for by Close.
+	verifyStop context.CancelFunc
+	verifyDone chan struct{}
 
 	// What a reset (resetData) builds anew.
 	countryOf trend.CountryFunc
@@ -486,6 +490,9 @@ func (s *Store) openDir() error {
 	}
 	if err := s.replay(from); err != nil {
 		return fmt.Errorf("memstore: replay %s: %w", walDir, err)
+	}
+	if haveSnap && s.area != nil {
+		s.verifyCold()
 	}
 	s.lastSync = time.Now()
 	return nil
@@ -878,7 +885,14 @@ func (s *Store) Close() error {
 	// writes leaves none: its next start goes by the log.
 	var snapHeader snapshotHeader
 	snapErr := errors.New("no log")
-	if s.wal != nil && s.logFailed == nil {
+	if s.verifyStop != nil {
+		s.verifyStop()
+		<-s.verifyDone
+	}
+	switch {
+	case s.area != nil && s.area.Stats().Damaged > 0:
+		s.log.Warn("memstore: no snapshot: the cold files are damaged; the next start replays the log", "dir", s.dir)
+	case s.wal != nil && s.logFailed == nil:
 		snapHeader, snapErr = s.header()
 	}
 	if s.wal != nil {

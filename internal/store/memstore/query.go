@@ -953,6 +953,9 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	if s.area != nil {
 		cs := s.area.Stats()
 		st.ColdBytes, st.ColdErrors = cs.HeldBytes, cs.PutErrors
+		if cs.Damaged > 0 {
+			st.ColdDamaged = fmt.Sprintf("%d files: %s", cs.Damaged, cs.DamagedMsg)
+		}
 	}
 	for _, l := range s.langs {
 		if l.times.Len() == 0 {

@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -173,5 +174,65 @@ func TestCrashAfterSnapshotStart(t *testing.T) {
 		if g, w := gv.Field(i).Interface(), wv.Field(i).Interface(); !reflect.DeepEqual(g, w) {
 			t.Errorf("after a crash, %s:\n%+v\nwant\n%+v", gv.Type().Field(i).Name, g, w)
 		}
+	}
+}
+
+// TestDamagedColdFileAfterSnapshotStart: a cold file damaged on disk while
+// the store was down is found by the check a start from the snapshot runs
+// in the background, reported in Stats and the log; the next Close writes
+// no snapshot, so the next start replays the log and answers as before.
+func TestDamagedColdFileAfterSnapshotStart(t *testing.T) {
+	dir := t.TempDir()
+	clock := storetest.NewClock(storetest.T0.Add(30 * 24 * time.Hour))
+	opts := Options{Dir: dir, Now: clock.Now, MaxPosts: 20_000, coldKeep: 1, coldFileSize: 256 << 10}
+	s := fillWith(t, opts, 30_000, nil)
+	want := takeAnswers(t, s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "cold", "cold-*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no cold files (%v)", err)
+	}
+	// The first block of a file starts at 64, its header before it; every
+	// block is longer than a few bytes.
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[64+3] ^= 0x10
+	if err := os.WriteFile(files[0], data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var logs safeBuffer
+	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	s = open(t, opts)
+	<-s.verifyDone
+	ctx := context.Background()
+	st, _ := s.Stats(ctx)
+	if !strings.HasPrefix(st.Snapshot, "read the snapshot") || !strings.Contains(st.ColdDamaged, "checksum") {
+		t.Fatalf("started %q, cold files damaged %q; want the snapshot read and the damage found", st.Snapshot, st.ColdDamaged)
+	}
+	if !logs.Contains("cold files damaged") {
+		t.Errorf("the damage is not logged: %s", logs.String())
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, snapshotName)); !os.IsNotExist(err) {
+		t.Fatalf("a snapshot was written over damaged cold files (%v)", err)
+	}
+	opts.Logger = nil
+	s = open(t, opts)
+	defer s.Close()
+	st, _ = s.Stats(ctx)
+	if st.Snapshot != "" || st.ColdDamaged != "" {
+		t.Errorf("after the damage, the next start: snapshot %q, damage %q; want the log replayed", st.Snapshot, st.ColdDamaged)
+	}
+	got := takeAnswers(t, s)
+	got.Stats.ColdBytes, want.Stats.ColdBytes = 0, 0
+	if !reflect.DeepEqual(got, want) {
+		t.Error("answers after the replay differ from before the damage")
 	}
 }
