@@ -28,8 +28,9 @@ func buildBinary(t *testing.T) string {
 }
 
 // A real process, stopped by SIGINT or SIGTERM in the middle of a fast
-// ingest, drains its queues, flushes the store and exits 0; a restart finds
-// every post it reported as written.
+// ingest, drains its queues, flushes the store, writes its snapshot and
+// exits 0; a restart reads the snapshot and finds every post it reported
+// as written.
 func TestSignalDrainsAndPersists(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -110,6 +111,11 @@ func TestSignalDrainsAndPersists(t *testing.T) {
 			mustUnmarshal(t, string(out), &after)
 			if after.Store.Posts != written {
 				t.Fatalf("restart holds %d posts, the process reported %d written", after.Store.Posts, written)
+			}
+			// The clean stop wrote a snapshot, which the restart read
+			// instead of replaying the log.
+			if !strings.HasPrefix(after.Store.Snapshot, "read the snapshot") {
+				t.Errorf("the restart started with %q; want the snapshot the stop wrote", after.Store.Snapshot)
 			}
 		})
 	}
