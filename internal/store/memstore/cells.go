@@ -39,6 +39,11 @@ type chunkCells struct {
 	// without hashtags (most) costs one read and no lookup of its post.
 	tagAt [chunkLen]uint32
 	ntag  [chunkLen]uint16
+	// inferred marks the points whose provenance is inferred (classOf):
+	// a query over whole classes (the default map reads the trusted
+	// ones) masks the candidates with it instead of reading every
+	// point's provenance.
+	inferred bitmap
 }
 
 // manyTags marks a post with too many hashtags for ntag: its span is
@@ -52,10 +57,10 @@ type tagsOfPost func(post uint32) (at uint32, n int)
 func gridRow(lat float64) int { return min(max(int((lat+90)/gridDeg), 0), gridRows-1) }
 func gridCol(lon float64) int { return min(max(int((lon+180)/gridDeg), 0), gridCols-1) }
 
-// newChunkCells indexes a full chunk by a counting sort on the cell. Slots
-// before live hold dropped points, whose posts are gone: they get no
-// hashtags (queries never read them).
-func newChunkCells(c *chunk[geoRec], live int, tags tagsOfPost) *chunkCells {
+// newChunkCells indexes a full chunk by a counting sort on the cell; meta
+// is the chunk's provenances. Slots before live hold dropped points, whose
+// posts are gone: they get no hashtags (queries never read them).
+func newChunkCells(c *chunk[geoRec], meta *chunk[geoMeta], live int, tags tagsOfPost) *chunkCells {
 	var keys [chunkLen]uint16
 	var start [gridRows*gridCols + 1]uint16
 	for i := range c {
@@ -73,6 +78,9 @@ func newChunkCells(c *chunk[geoRec], live int, tags tagsOfPost) *chunkCells {
 	for i := live; i < len(c); i++ {
 		at, n := tags(c[i].post)
 		cc.tagAt[i], cc.ntag[i] = at, uint16(min(n, manyTags))
+		if classOf(meta[i].source) == classInferred {
+			cc.inferred.set(uint16(i))
+		}
 	}
 	next := start // the next free slot of each cell
 	for i, k := range keys {
@@ -98,16 +106,48 @@ type pointDeque struct {
 }
 
 // PushTimed appends g and indexes its chunk when g filled it; tags gives
-// the hashtags of the chunk's posts.
-func (p *pointDeque) PushTimed(g geoRec, t int64, tags tagsOfPost) {
+// the hashtags of the chunk's posts, meta their provenances (in step with
+// the points: g's is pushed already).
+func (p *pointDeque) PushTimed(g geoRec, t int64, tags tagsOfPost, meta *deque[geoMeta]) {
 	p.deque.PushTimed(g, t)
 	if end := p.head + p.n; end&chunkMask == 0 { // g filled chunk ci
 		ci := end>>chunkShift - 1
 		for len(p.cells) < ci {
 			p.cells = append(p.cells, nil)
 		}
-		p.cells = append(p.cells[:ci], newChunkCells(p.chunks[ci], max(p.head-ci*chunkLen, 0), tags))
+		p.cells = append(p.cells[:ci], newChunkCells(p.chunks[ci], meta.chunks[ci], max(p.head-ci*chunkLen, 0), tags))
 	}
+}
+
+// classFilter selects a language's points by provenance class (a query's
+// provenances that are whole classes of those held: classesFor); nil
+// selects every point. meta is the language's provenances, in step with
+// its points, read for the points of chunks without a cell index.
+type classFilter struct {
+	classes [2]bool
+	meta    *deque[geoMeta]
+}
+
+// mask returns the offsets of chunk cc's points in the filter's classes.
+func (cf *classFilter) mask(cc *chunkCells) (m bitmap) {
+	switch {
+	case cf.classes[classTrusted] && cf.classes[classInferred]:
+		for w := range m {
+			m[w] = ^uint64(0)
+		}
+	case cf.classes[classTrusted]:
+		for w := range m {
+			m[w] = ^cc.inferred[w]
+		}
+	case cf.classes[classInferred]:
+		m = cc.inferred
+	}
+	return m
+}
+
+// has reports whether point o of chunk ci is in the filter's classes.
+func (cf *classFilter) has(ci, o int) bool {
+	return cf.classes[classOf(cf.meta.chunks[ci][o].source)]
 }
 
 // DropFront drops the first k points with the indexes of released chunks.
@@ -272,6 +312,19 @@ type bitmap [chunkLen / 64]uint64
 
 func (m *bitmap) set(o uint16) { m[o>>6] |= 1 << (o & 63) }
 
+// candidatesOf is candidates of the points in cf's classes (every point
+// when cf is nil).
+func (bc *boxCells) candidatesOf(cc *chunkCells, cf *classFilter, in, edge *bitmap) {
+	bc.candidates(cc, in, edge)
+	if cf != nil {
+		m := cf.mask(cc)
+		for w := range in {
+			in[w] &= m[w]
+			edge[w] &= m[w]
+		}
+	}
+}
+
 // candidates marks the offsets of chunk cc's points in the box's cells:
 // in those of cells wholly inside the box, edge those of cells the box's
 // border crosses.
@@ -297,9 +350,10 @@ func (bc *boxCells) candidates(cc *chunkCells, in, edge *bitmap) {
 // in the box among positions [from, to) of the deque and where its post's
 // hashtags are (tagAt, absolute) and how many: through the cell index for
 // full chunks (reading only the points on the box's border), reading
-// every point of the others (their hashtags through tags). fn also gets
-// the point's record; it returns false to stop.
-func (p *pointDeque) eachInBox(bc *boxCells, from, to int, tags tagsOfPost, fn func(i int, g *geoRec, tagAt uint32, ntag int) bool) bool {
+// every point of the others (their hashtags through tags). cf, when not
+// nil, leaves out the points outside its classes. fn also gets the
+// point's record; it returns false to stop.
+func (p *pointDeque) eachInBox(bc *boxCells, from, to int, tags tagsOfPost, cf *classFilter, fn func(i int, g *geoRec, tagAt uint32, ntag int) bool) bool {
 	for from < to {
 		j := p.head + from
 		ci, off := j>>chunkShift, j&chunkMask
@@ -308,7 +362,7 @@ func (p *pointDeque) eachInBox(bc *boxCells, from, to int, tags tagsOfPost, fn f
 		base := from - off // position of the chunk's slot 0
 		if ci >= len(p.cells) || p.cells[ci] == nil {
 			for o := off; o < off+n; o++ {
-				if g := &c[o]; bc.box.Contains(g.point()) {
+				if g := &c[o]; bc.box.Contains(g.point()) && (cf == nil || cf.has(ci, o)) {
 					if at, k := tags(g.post); !fn(base+o, g, at, k) {
 						return false
 					}
@@ -319,7 +373,7 @@ func (p *pointDeque) eachInBox(bc *boxCells, from, to int, tags tagsOfPost, fn f
 		}
 		var in, edge bitmap
 		cc := p.cells[ci]
-		bc.candidates(cc, &in, &edge)
+		bc.candidatesOf(cc, cf, &in, &edge)
 		for w := off >> 6; w <= (off+n-1)>>6; w++ {
 			word := in[w] | edge[w]
 			for word != 0 {
@@ -348,15 +402,16 @@ func (p *pointDeque) eachInBox(bc *boxCells, from, to int, tags tagsOfPost, fn f
 
 // countInBox counts the points in the box among positions [from, to) of
 // one chunk (to-from <= chunkLen, not crossing chunks), reading only those
-// on the box's border; ok is false when the chunk has no index.
-func (p *pointDeque) countInBox(bc *boxCells, from, to int) (n int, ok bool) {
+// on the box's border, and with cf not nil only those in its classes; ok
+// is false when the chunk has no index.
+func (p *pointDeque) countInBox(bc *boxCells, from, to int, cf *classFilter) (n int, ok bool) {
 	j := p.head + from
 	ci, off := j>>chunkShift, j&chunkMask
 	if ci >= len(p.cells) || p.cells[ci] == nil {
 		return 0, false
 	}
 	var in, edge bitmap
-	bc.candidates(p.cells[ci], &in, &edge)
+	bc.candidatesOf(p.cells[ci], cf, &in, &edge)
 	end := off + (to - from)
 	for w := off >> 6; w <= (end-1)>>6; w++ {
 		mask := ^uint64(0)

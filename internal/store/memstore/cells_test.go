@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/geoheat/geoheat/internal/analysis"
+	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
 )
 
@@ -24,10 +25,14 @@ func fakeTags(post uint32) (uint32, int) {
 // TestEachInBox checks the cell index against reading every point: the
 // same positions, in order, for boxes inside one cell, across many, on the
 // grid's edges and across the antimeridian, after drops from the front
-// (chunks with stale slots before the head) and with a filling last chunk.
+// (chunks with stale slots before the head) and with a filling last chunk;
+// and with each selection of provenance classes, against reading every
+// point's provenance.
 func TestEachInBox(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	var p pointDeque
+	var meta deque[geoMeta]
+	sources := []post.GeoSource{post.GeoExact, post.GeoPlace, post.GeoProfile, post.GeoText}
 	edges := []float64{-180, 180, -90, 90, 0, 5.625, -5.625}
 	for i := range 5*chunkLen + 300 {
 		g := geoRec{lat: r.Float64()*180 - 90, lon: r.Float64()*360 - 180, time: int64(i), post: uint32(i)}
@@ -38,9 +43,11 @@ func TestEachInBox(t *testing.T) {
 		if i%5 == 0 { // a dense city
 			g.lat, g.lon = 40.4+r.Float64()*0.1, -3.7+r.Float64()*0.1
 		}
-		p.PushTimed(g, g.time, fakeTags)
+		meta.Push(geoMeta{source: sources[r.IntN(len(sources))]})
+		p.PushTimed(g, g.time, fakeTags, &meta)
 		if i == 2*chunkLen+10 {
 			p.DropFront(chunkLen + 500)
+			meta.DropFront(chunkLen + 500)
 		}
 	}
 	boxes := []store.BBox{
@@ -63,42 +70,48 @@ func TestEachInBox(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, rg := range [][2]int{{0, p.Len()}, {3, p.Len() - 7}, {chunkLen - 1, chunkLen + 1}, {p.Len() - 100, p.Len()}} {
-			var want, got []int
-			for i := rg[0]; i < rg[1]; i++ {
-				if box.Contains(p.Ptr(i).point()) {
-					want = append(want, i)
+			for _, cls := range []*[2]bool{nil, {true, true}, {true, false}, {false, true}, {false, false}} {
+				var cf *classFilter
+				if cls != nil {
+					cf = &classFilter{classes: *cls, meta: &meta}
 				}
-			}
-			bc := newBoxCells(box)
-			p.eachInBox(&bc, rg[0], rg[1], fakeTags, func(i int, g *geoRec, at uint32, n int) bool {
-				if g != p.Ptr(i) {
-					t.Fatalf("box %v: position %d given with another record", b, i)
-				}
-				if wantAt, wantN := fakeTags(p.Ptr(i).post); at != wantAt || n != wantN {
-					t.Fatalf("box %v: position %d given with tags %d+%d, want %d+%d", b, i, at, n, wantAt, wantN)
-				}
-				got = append(got, i)
-				return true
-			})
-			if !slices.Equal(got, want) {
-				t.Errorf("box %v, positions %v: %d points through the index, %d by reading all", b, rg, len(got), len(want))
-			}
-			// countInBox, one chunk's part at a time.
-			var n int
-			for from := rg[0]; from < rg[1]; {
-				to := min(rg[1], from+chunkLen-(p.head+from)&chunkMask)
-				k, ok := p.countInBox(&bc, from, to)
-				if !ok {
-					for i := from; i < to; i++ {
-						if box.Contains(p.Ptr(i).point()) {
-							k++
-						}
+				var want, got []int
+				for i := rg[0]; i < rg[1]; i++ {
+					if box.Contains(p.Ptr(i).point()) && (cf == nil || cf.classes[classOf(meta.At(i).source)]) {
+						want = append(want, i)
 					}
 				}
-				n, from = n+k, to
-			}
-			if n != len(want) {
-				t.Errorf("box %v, positions %v: counted %d in the box, want %d", b, rg, n, len(want))
+				bc := newBoxCells(box)
+				p.eachInBox(&bc, rg[0], rg[1], fakeTags, cf, func(i int, g *geoRec, at uint32, n int) bool {
+					if g != p.Ptr(i) {
+						t.Fatalf("box %v: position %d given with another record", b, i)
+					}
+					if wantAt, wantN := fakeTags(p.Ptr(i).post); at != wantAt || n != wantN {
+						t.Fatalf("box %v: position %d given with tags %d+%d, want %d+%d", b, i, at, n, wantAt, wantN)
+					}
+					got = append(got, i)
+					return true
+				})
+				if !slices.Equal(got, want) {
+					t.Errorf("box %v, positions %v: %d points through the index, %d by reading all", b, rg, len(got), len(want))
+				}
+				// countInBox, one chunk's part at a time.
+				var n int
+				for from := rg[0]; from < rg[1]; {
+					to := min(rg[1], from+chunkLen-(p.head+from)&chunkMask)
+					k, ok := p.countInBox(&bc, from, to, cf)
+					if !ok {
+						for i := from; i < to; i++ {
+							if box.Contains(p.Ptr(i).point()) && (cf == nil || cf.classes[classOf(meta.At(i).source)]) {
+								k++
+							}
+						}
+					}
+					n, from = n+k, to
+				}
+				if n != len(want) {
+					t.Errorf("box %v, positions %v, classes %v: counted %d in the box, want %d", b, rg, cf, n, len(want))
+				}
 			}
 		}
 	}
@@ -115,7 +128,17 @@ func TestEachInBox(t *testing.T) {
 // through the cell index are the same, to the bit, as reading every point
 // (the same points, summed in the same order), with and without windows.
 func TestHeatThroughCells(t *testing.T) {
-	s := fillWith(t, Options{}, 60_000, nil)
+	r := rand.New(rand.NewPCG(4, 5))
+	s := fillWith(t, Options{}, 60_000, func(ps []post.Post) []post.Post {
+		// Inferred points beside the platform's: the default map reads
+		// the trusted class through the index's class marks.
+		for i := range ps {
+			if ps[i].HasPoint && r.IntN(3) == 0 {
+				ps[i].GeoSource = []post.GeoSource{post.GeoProfile, post.GeoText, post.GeoPlace}[r.IntN(3)]
+			}
+		}
+		return ps
+	})
 	defer s.Close()
 	ctx := context.Background()
 	st, _ := s.Stats(ctx)
@@ -124,6 +147,9 @@ func TestHeatThroughCells(t *testing.T) {
 		{BBox: store.BBox{West: 170, South: -50, East: -170, North: -10}, Zoom: 3},
 		{BBox: store.BBox{West: -60, South: -30, East: -40, North: -10}, Zoom: 6},
 		{BBox: store.BBox{West: -10, South: 35, East: 30, North: 60}, Zoom: 5, Range: store.Range{From: st.Head.Add(-20 * time.Minute)}},
+		{BBox: store.BBox{West: -10, South: 35, East: 30, North: 60}, Zoom: 4, Geo: post.GeoSetInferred},
+		{BBox: store.BBox{West: -10, South: 35, East: 30, North: 60}, Zoom: 4, Geo: post.GeoSetAll},
+		{BBox: store.BBox{West: -10, South: 35, East: 30, North: 60}, Zoom: 4, Geo: 1<<post.GeoExact | 1<<post.GeoText},
 	} {
 		box, err := analysis.NewBox(q.BBox)
 		if err != nil {

@@ -69,7 +69,7 @@ func (s *Store) countsSelected(ctx context.Context, q store.CountsQuery) ([]stor
 		if withBox {
 			*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
 			for _, sp := range *spans {
-				l.geo.eachInBox(&cells, sp.from, sp.to, l.tagsOf, func(i int, _ *geoRec, _ uint32, ntag int) bool {
+				l.geo.eachInBox(&cells, sp.from, sp.to, l.tagsOf, nil, func(i int, _ *geoRec, _ uint32, ntag int) bool {
 					if src := l.geoMeta.At(i).source; q.Geo.Has(src) {
 						lc.Posts++
 						addSource(&lc.GeoBySource, src)
@@ -408,9 +408,17 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 	}
 	for _, l := range s.histogramLangs(q.Lang) {
 		checkGeo := !l.geoBySource().Covers(q.Geo)
+		// A query over whole provenance classes (the default: trusted)
+		// reads the cell index's class marks, not each point's provenance.
+		var cf *classFilter
+		if checkGeo {
+			if classes, ok := classesFor(q.Geo, l.heldSources()); ok {
+				cf = &classFilter{classes: classes, meta: &l.geoMeta}
+			}
+		}
 		d := &l.geo
 		run := func(from, to int) bool {
-			l.histogramChunks(q, tag, checkGeo, &cells, h, counts, from, to)
+			l.histogramChunks(q, tag, checkGeo, cf, &cells, h, counts, from, to)
 			return true
 		}
 		var classes [2]bool
@@ -442,8 +450,9 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 var histogramBlockHook func()
 
 // histogramChunks counts the points [from, to) of l in the box (with the
-// tag, when tagged), chunk by chunk. Caller holds mu.
-func (l *lang) histogramChunks(q store.HistogramQuery, tag uint32, checkGeo bool, cells *boxCells, h *histo, counts []int64, from, to int) {
+// tag, when tagged), chunk by chunk. With checkGeo, the points' provenances
+// are read unless cf selects them by class. Caller holds mu.
+func (l *lang) histogramChunks(q store.HistogramQuery, tag uint32, checkGeo bool, cf *classFilter, cells *boxCells, h *histo, counts []int64, from, to int) {
 	d := &l.geo
 	for ci := (d.head + from) >> chunkShift; ci < len(d.bounds) && ci*chunkLen-d.head < to; ci++ {
 		b := d.bounds[ci]
@@ -452,19 +461,23 @@ func (l *lang) histogramChunks(q store.HistogramQuery, tag uint32, checkGeo bool
 		if first >= last || b.hi < h.lo || b.lo >= h.hi {
 			continue
 		}
-		if k := h.bucket(b.lo); !checkGeo && q.Tag == "" && k >= 0 && k == h.bucket(b.hi) {
+		if k := h.bucket(b.lo); (!checkGeo || cf != nil) && q.Tag == "" && k >= 0 && k == h.bucket(b.hi) {
 			// The whole chunk falls in one bucket (the common case:
 			// a chunk spans minutes, a bucket hours): count the
 			// points inside without reading their times.
-			if n, ok := d.countInBox(cells, first, last); ok {
+			if n, ok := d.countInBox(cells, first, last, cf); ok {
 				counts[k] += int64(n)
 				continue
 			}
 		}
-		meta := l.geoMeta.Run(first, last-first)
+		readGeo := checkGeo && cf == nil
+		var meta []geoMeta
+		if readGeo {
+			meta = l.geoMeta.Run(first, last-first)
+		}
 		k, kLo, kHi := -1, int64(0), int64(0)
-		d.eachInBox(cells, first, last, l.tagsOf, func(i int, g *geoRec, tagAt uint32, ntag int) bool {
-			if checkGeo && !q.Geo.Has(meta[i-first].source) {
+		d.eachInBox(cells, first, last, l.tagsOf, cf, func(i int, g *geoRec, tagAt uint32, ntag int) bool {
+			if readGeo && !q.Geo.Has(meta[i-first].source) {
 				return true
 			}
 			if t := g.time; t < kLo || t >= kHi || k < 0 {

@@ -26,6 +26,11 @@ func TestHistogramAgainstPosts(t *testing.T) {
 			if r.IntN(50) == 0 {
 				ps[i].Time = ps[i].Time.Add(-time.Duration(r.IntN(3600)) * time.Second)
 			}
+			// Inferred points beside the platform's: the default
+			// (trusted) histogram of a box selects by class.
+			if ps[i].HasPoint && r.IntN(3) == 0 {
+				ps[i].GeoSource = []post.GeoSource{post.GeoProfile, post.GeoText, post.GeoPlace}[r.IntN(3)]
+			}
 		}
 		all = append(all, ps...)
 		return ps
@@ -43,6 +48,11 @@ func TestHistogramAgainstPosts(t *testing.T) {
 		{BBox: europe, Buckets: 3}, // whole chunks counted through the cell index
 		{BBox: europe, Buckets: 2, Tag: "tag1"},
 		{BBox: store.BBox{West: 100, South: -60, East: -100, North: 20}, Buckets: 5},
+		{BBox: europe, Buckets: 3, Geo: post.GeoSetInferred},
+		{BBox: europe, Buckets: 3, Geo: post.GeoSetAll},
+		{BBox: europe, Buckets: 3, Geo: 1<<post.GeoExact | 1<<post.GeoText}, // not whole classes
+		{BBox: europe, Buckets: 100, Geo: post.GeoSetInferred},
+		{Buckets: 7, Geo: post.GeoSetInferred},
 	} {
 		box, _ := analysis.NewBox(q.BBox)
 		got, err := s.Histogram(ctx, q)
@@ -67,12 +77,13 @@ func TestHistogramAgainstPosts(t *testing.T) {
 					continue
 				}
 			}
-			if !q.BBox.IsZero() && (!p.HasPoint || !box.Contains(p.Point)) {
+			inGeo := p.HasPoint && nq.Geo.Has(store.PointSource(&p))
+			if !q.BBox.IsZero() && (!inGeo || !box.Contains(p.Point)) {
 				continue
 			}
 			k := (tm - start) / int64(step)
 			posts[k]++
-			if p.HasPoint {
+			if inGeo {
 				points[k]++
 			}
 		}

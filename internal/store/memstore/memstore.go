@@ -706,11 +706,11 @@ func (s *Store) apply(b *batch, now int64) {
 		at := l.postNext
 		l.postNext++ // the post is in: tagsOf can find its hashtags
 		if p.hasPoint {
+			l.geoMeta.Push(geoMeta{source: p.source, conf: p.conf})
 			l.geo.PushTimed(geoRec{
 				lat: p.point.Lat, lon: p.point.Lon, time: p.time,
 				seq: uint32(s.seqNext), post: uint32(at),
-			}, p.time, l.tagsOf)
-			l.geoMeta.Push(geoMeta{source: p.source, conf: p.conf})
+			}, p.time, l.tagsOf, &l.geoMeta)
 			l.geoBySrc[p.source]++
 			if end := l.geo.head + l.geo.n; end&chunkMask == 0 {
 				if job, ok := l.geo.blockFilled(end>>chunkShift-1, &l.geoMeta); ok {

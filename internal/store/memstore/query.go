@@ -235,14 +235,14 @@ func (s *Store) countTopTags(c *analysis.Counter, spans *[]span, l *lang, q stor
 		*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
 		if sums != nil {
 			if classes, ok := classesFor(q.Geo, l.heldSources()); ok {
-				s.countTopBlocks(c, l, *spans, sums, classes, cells, q.Geo)
+				s.countTopBlocks(c, l, *spans, sums, classes, cells)
 				return
 			}
 		}
 		check := !l.geoBySource().Covers(q.Geo)
 		tf := uint32(l.tagFront())
 		for _, sp := range *spans {
-			l.geo.eachInBox(cells, sp.from, sp.to, l.tagsOf, func(i int, _ *geoRec, tagAt uint32, n int) bool {
+			l.geo.eachInBox(cells, sp.from, sp.to, l.tagsOf, nil, func(i int, _ *geoRec, tagAt uint32, n int) bool {
 				if n > 0 && (!check || q.Geo.Has(l.geoMeta.At(i).source)) {
 					from := int(tagAt - tf)
 					l.tags.Segments(from, from+n, add)
@@ -270,7 +270,7 @@ func (s *Store) countTopTags(c *analysis.Counter, spans *[]span, l *lang, q stor
 // runs, through the summaries of the whole blocks they cover (topSums)
 // and point by point elsewhere, every count with its rank. Caller holds
 // mu.
-func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *topSums, classes [2]bool, cells *boxCells, geo post.GeoSet) {
+func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *topSums, classes [2]bool, cells *boxCells) {
 	front := l.geoNext - uint64(l.geo.Len()) // absolute position of point 0
 	tf := uint32(l.tagFront())
 	add := func(i int, tagAt uint32, n int) {
@@ -278,7 +278,9 @@ func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *to
 			c.AddRanked(l.tags.At(int(tagAt-tf)+j), 1, tagRank(front+uint64(i), j))
 		}
 	}
-	check := !l.geoBySource().Covers(geo)
+	// Points outside the blocks: the cell index's class marks select
+	// them (classes are whole classes of the provenances held).
+	cf := &classFilter{classes: classes, meta: &l.geoMeta}
 	var read int64
 	for _, sp := range runs {
 		blockRuns(&l.geo.agg, l.geo.base, l.geo.head, sp.from, sp.to, nil,
@@ -301,9 +303,9 @@ func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *to
 				return true
 			},
 			func(from, to int) bool {
-				l.geo.eachInBox(cells, from, to, l.tagsOf, func(i int, _ *geoRec, tagAt uint32, n int) bool {
+				l.geo.eachInBox(cells, from, to, l.tagsOf, cf, func(i int, _ *geoRec, tagAt uint32, n int) bool {
 					read++
-					if n > 0 && (!check || geo.Has(l.geoMeta.At(i).source)) {
+					if n > 0 {
 						add(i, tagAt, n)
 					}
 					return true
@@ -449,8 +451,13 @@ type heatView struct {
 	postFt   uint32         // l.postFront() at the snapshot, wrapping
 	tagFt    uint32         // l.tagFront() at the snapshot, wrapping
 	checkGeo bool           // the language holds points outside the query's provenances
-	useCells bool           // read the box's points through the cell index (heatFilter.useCells, sparse enough)
-	spans    []span         // into heatScratch.spans
+	// byClass: with checkGeo, the query's provenances are whole classes
+	// of those held (classesFor), those of cls: the cell index's class
+	// marks select its points.
+	byClass  bool
+	cls      [2]bool
+	useCells bool   // read the box's points through the cell index (heatFilter.useCells, sparse enough)
+	spans    []span // into heatScratch.spans
 	// classes: the summaries' provenance classes that make up the query's
 	// points in this language; useSums when some do (heatFilter.useSums).
 	classes [2]bool
@@ -661,6 +668,7 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 		}
 		if v.checkGeo = !l.geoBySource().Covers(f.geo); v.checkGeo {
 			v.geoMeta, sc.metaPtrs = snapshotDeque(&l.geoMeta, sc.metaPtrs)
+			v.cls, v.byClass = classesFor(f.geo, l.heldSources())
 		}
 		if f.byTag && q.Last == 0 && useTagPoints {
 			// The tag's list is appended to, never written below its
@@ -785,14 +793,18 @@ func (s *Store) scanHeat(ctx context.Context, q store.HeatQuery, f *heatFilter, 
 // calling check before every run of up to a chunk; false when check
 // stopped it.
 func (f *heatFilter) scanRun(v *heatView, g *analysis.Grid, from, to int, check func() bool) bool {
-	if v.useCells && !v.checkGeo && !f.byTag {
+	if v.useCells && (!v.checkGeo || v.byClass) && !f.byTag {
 		// A small box: only its cells' points, in the same order.
+		var cf *classFilter
+		if v.checkGeo {
+			cf = &classFilter{classes: v.cls, meta: &v.geoMeta}
+		}
 		for from < to {
 			if !check() {
 				return false
 			}
 			end := min(to, from+chunkLen-(v.geo.head+from)&chunkMask)
-			v.geo.eachInBox(&f.cells, from, end, noTags, func(_ int, p *geoRec, _ uint32, _ int) bool {
+			v.geo.eachInBox(&f.cells, from, end, noTags, cf, func(_ int, p *geoRec, _ uint32, _ int) bool {
 				f.work++
 				g.AddLatLon(p.lat, p.lon)
 				return true
