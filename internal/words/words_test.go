@@ -48,3 +48,20 @@ func FuzzAppend(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkAppend cuts posts of the kinds a stream carries: plain ASCII,
+// accented Latin, Cyrillic and unspaced Japanese (the last three go
+// through the accent remover).
+func BenchmarkAppend(b *testing.B) {
+	texts := []string{
+		"Just landed in Madrid, the weather is great #travel #spain",
+		"Qué día tan bonito en la playa, ¡mañana más! #verano",
+		"Привет всем, сегодня отличная погода в Москве",
+		"今日は東京でラーメンを食べました。とても美味しかった！",
+	}
+	var dst []string
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		dst = Append(dst[:0], texts[i%len(texts)])
+	}
+}
