@@ -412,7 +412,12 @@ func (p *pointDeque) countInBox(bc *boxCells, from, to int, cf *classFilter) (n 
 	}
 	var in, edge bitmap
 	bc.candidatesOf(p.cells[ci], cf, &in, &edge)
-	end := off + (to - from)
+	return bc.countMarked(&in, &edge, p.chunks[ci], off, off+(to-from)), true
+}
+
+// countMarked counts the candidates among offsets [off, end) of chunk c:
+// those marked in, and those marked edge that lie in the box.
+func (bc *boxCells) countMarked(in, edge *bitmap, c *chunk[geoRec], off, end int) (n int) {
 	for w := off >> 6; w <= (end-1)>>6; w++ {
 		mask := ^uint64(0)
 		if lo := off - w<<6; lo > 0 {
@@ -423,10 +428,10 @@ func (p *pointDeque) countInBox(bc *boxCells, from, to int, cf *classFilter) (n 
 		}
 		n += bits.OnesCount64(in[w] & mask)
 		for word := edge[w] & mask; word != 0; word &= word - 1 {
-			if bc.box.Contains(p.chunks[ci][w<<6|bits.TrailingZeros64(word)].point()) {
+			if bc.box.Contains(c[w<<6|bits.TrailingZeros64(word)].point()) {
 				n++
 			}
 		}
 	}
-	return n, true
+	return n
 }

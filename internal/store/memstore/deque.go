@@ -29,7 +29,13 @@ type chunk[T any] [chunkLen]T
 // wider than the elements held: drops from the front and DropBack leave
 // them as they were (recomputing them on every drop cost more than the
 // occasional extra scan of the front chunk it saves); never narrower.
-type bounds struct{ lo, hi int64 }
+// unsorted is set once an element came with a time below an earlier one's
+// in its chunk: a chunk without it holds its times in order, so a
+// histogram splits it at bucket edges by binary search.
+type bounds struct {
+	lo, hi   int64
+	unsorted bool
+}
 
 // deque is a FIFO of T with random access. The zero value is empty.
 // Deques filled with PushTimed keep one bounds per chunk; others keep none.
@@ -83,9 +89,12 @@ func (d *deque[T]) Push(v T) { d.push(v) }
 func (d *deque[T]) PushTimed(v T, t int64) {
 	ci := d.push(v)
 	if ci == len(d.bounds) {
-		d.bounds = append(d.bounds, bounds{t, t})
+		d.bounds = append(d.bounds, bounds{lo: t, hi: t})
 	} else {
 		b := &d.bounds[ci]
+		// hi is at least every held element's time (DropBack leaves it):
+		// an element at or above it keeps the order.
+		b.unsorted = b.unsorted || t < b.hi
 		b.lo, b.hi = min(b.lo, t), max(b.hi, t)
 	}
 	if (d.head+d.n)&chunkMask == 0 && (d.base+ci+1)%blockChunksT == 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/geoheat/geoheat/internal/analysis"
@@ -461,12 +462,16 @@ func (l *lang) histogramChunks(q store.HistogramQuery, tag uint32, checkGeo bool
 		if first >= last || b.hi < h.lo || b.lo >= h.hi {
 			continue
 		}
-		if k := h.bucket(b.lo); (!checkGeo || cf != nil) && q.Tag == "" && k >= 0 && k == h.bucket(b.hi) {
-			// The whole chunk falls in one bucket (the common case:
-			// a chunk spans minutes, a bucket hours): count the
-			// points inside without reading their times.
-			if n, ok := d.countInBox(cells, first, last, cf); ok {
-				counts[k] += int64(n)
+		if (!checkGeo || cf != nil) && q.Tag == "" {
+			if k := h.bucket(b.lo); k >= 0 && k == h.bucket(b.hi) {
+				// The whole chunk falls in one bucket (the common
+				// case: a chunk spans minutes, a bucket hours): count
+				// the points inside without reading their times.
+				if n, ok := d.countInBox(cells, first, last, cf); ok {
+					counts[k] += int64(n)
+					continue
+				}
+			} else if !b.unsorted && d.countByBucket(cells, first, last, cf, h, counts) {
 				continue
 			}
 		}
@@ -494,6 +499,47 @@ func (l *lang) histogramChunks(q store.HistogramQuery, tag uint32, checkGeo bool
 			return true
 		})
 	}
+}
+
+// countByBucket counts the points in the box (in cf's classes, when not
+// nil) among positions [from, to) of one chunk whose times never decrease,
+// per bucket of h: a bucket's edge splits the positions where a binary
+// search on the times puts it, and each part is counted through the cell
+// index, reading only the times the searches touch and the points on the
+// box's border. false when the chunk has no index.
+func (p *pointDeque) countByBucket(bc *boxCells, from, to int, cf *classFilter, h *histo, counts []int64) bool {
+	j := p.head + from
+	ci, off := j>>chunkShift, j&chunkMask
+	if ci >= len(p.cells) || p.cells[ci] == nil {
+		return false
+	}
+	var in, edge bitmap
+	bc.candidatesOf(p.cells[ci], cf, &in, &edge)
+	c := p.chunks[ci]
+	end := off + (to - from)
+	// first returns the first offset in [at, end) whose time is at least t.
+	first := func(at int, t int64) int {
+		return at + sort.Search(end-at, func(x int) bool { return c[at+x].time >= t })
+	}
+	for off < end {
+		t := c[off].time
+		if t >= h.hi {
+			break // and so are all after it
+		}
+		if t < h.lo {
+			off = first(off, h.lo)
+			continue
+		}
+		k := h.bucket(t)
+		kHi := h.start + int64(k)*h.step + h.step
+		if kHi <= t || kHi > h.hi {
+			kHi = h.hi // the last bucket, or a step past the int64 range
+		}
+		split := first(off+1, kHi)
+		counts[k] += int64(bc.countMarked(&in, &edge, c, off, split))
+		off = split
+	}
+	return true
 }
 
 // hasTagAt reports whether the n hashtags at absolute position at of l
