@@ -440,39 +440,85 @@ func (p *Pipeline) detectStage() {
 
 func (p *Pipeline) writeStage(ctx context.Context) error {
 	var firstErr error
-	for b := range p.write {
-		<-b.ready
-		kept := b.posts
-		if p.cfg.Detector != nil {
-			kept = b.posts[:0]
-			for _, ps := range b.posts {
-				if ps.Lang != "" {
-					kept = append(kept, ps)
-				}
+	var group []*batch
+	var posts []post.Post
+	var next *batch // taken from the queue before it was ready: the next group's first
+	for {
+		b := next
+		next = nil
+		if b == nil {
+			var ok bool
+			if b, ok = <-p.write; !ok {
+				return firstErr
 			}
 		}
-		if len(kept) == 0 {
-			p.handled(b, firstErr)
+		<-b.ready
+		group = append(group[:0], b)
+		posts = p.keep(posts[:0], b)
+		// Group commit: the batches that are ready behind this one go
+		// into the same Record. A store that makes its writer wait (for
+		// queries holding a read lock) then waits once per group, not
+		// once per batch, so a writer that fell behind catches up
+		// instead of falling further behind; a writer that keeps up
+		// records batch by batch as before.
+		for len(group) < maxGroup && next == nil {
+			var nb *batch
+			select {
+			case nb = <-p.write:
+			default:
+			}
+			if nb == nil {
+				break // nothing queued, or the queue is closed
+			}
+			select {
+			case <-nb.ready:
+				group = append(group, nb)
+				posts = p.keep(posts, nb)
+			default:
+				next = nb
+			}
+		}
+		if len(posts) == 0 {
+			for _, b := range group {
+				p.handled(b, firstErr)
+			}
 			continue
 		}
 		start := time.Now()
-		err := p.cfg.Recorder.Record(ctx, kept)
+		err := p.cfg.Recorder.Record(ctx, posts)
 		if p.cfg.Observer != nil {
-			p.cfg.Observer.ObserveRecord(len(kept), time.Since(start), err)
+			p.cfg.Observer.ObserveRecord(len(posts), time.Since(start), err)
 		}
+		clear(posts) // drop the references to the batches' texts
 		if err != nil {
 			p.recordErrs.Add(1)
-			p.cfg.Logger.Error("record failed", "posts", len(kept), "err", err)
+			p.cfg.Logger.Error("record failed", "posts", len(posts), "err", err)
 			if firstErr == nil {
 				firstErr = fmt.Errorf("pipeline: record: %w", err)
 			}
 			continue
 		}
-		p.written.Add(int64(len(kept)))
-		p.rate.Add(int64(len(kept)))
-		p.handled(b, firstErr)
+		p.written.Add(int64(len(posts)))
+		p.rate.Add(int64(len(posts)))
+		for _, b := range group {
+			p.handled(b, firstErr)
+		}
 	}
-	return firstErr
+}
+
+// maxGroup bounds the batches one Record takes (group commit): 8 of 256
+// messages keep the store's write lock a few milliseconds at most.
+const maxGroup = 8
+
+// keep appends to dst the posts of b to record: those with a language
+// when the pipeline detects.
+func (p *Pipeline) keep(dst []post.Post, b *batch) []post.Post {
+	for _, ps := range b.posts {
+		if p.cfg.Detector == nil || ps.Lang != "" {
+			dst = append(dst, ps)
+		}
+	}
+	return dst
 }
 
 // handled moves the done count past b, unless a Record failed before it:

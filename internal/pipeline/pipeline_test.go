@@ -98,6 +98,7 @@ func (textDetector) Detect(text string) langid.Result {
 type sliceRecorder struct {
 	mu    sync.Mutex
 	posts []post.Post
+	sizes []int         // posts per Record call
 	gate  chan struct{} // when set, each Record waits for a token
 }
 
@@ -111,6 +112,7 @@ func (r *sliceRecorder) Record(ctx context.Context, posts []post.Post) error {
 	}
 	r.mu.Lock()
 	r.posts = append(r.posts, posts...)
+	r.sizes = append(r.sizes, len(posts))
 	r.mu.Unlock()
 	return nil
 }
@@ -225,6 +227,60 @@ func TestPipelineDrainsOnCancel(t *testing.T) {
 	}
 }
 
+// A writer that fell behind (its store made it wait) records the batches
+// ready behind the one it waited for in one Record, never more than
+// maxGroup, in stream order; one that keeps up records batch by batch.
+func TestWriterGroupsReadyBatches(t *testing.T) {
+	const batch = 8
+	in := msgs(20_000)
+	rec := &sliceRecorder{gate: make(chan struct{})}
+	p := newTest(t, &sliceSource{msgs: in}, rec, 2, batch)
+	done := make(chan error, 1)
+	go func() { done <- p.Run(context.Background()) }()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(time.Millisecond) { // polling a condition, not timing the test
+		if s := p.Stats(); s.Queues[3].Len == s.Queues[3].Cap {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("write queue not full after 20 s")
+		}
+	}
+	close(rec.gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	grouped := 0
+	for _, n := range rec.sizes {
+		if n > maxGroup*batch {
+			t.Fatalf("a Record of %d posts: more than %d batches of %d", n, maxGroup, batch)
+		}
+		if n > batch {
+			grouped++
+		}
+	}
+	if grouped == 0 {
+		t.Fatalf("no Record took more than one batch (sizes %v)", rec.sizes)
+	}
+	posts, _, _ := classifyLines(in)
+	var want []string
+	for _, ps := range posts {
+		if ps[1] != "none" {
+			want = append(want, ps[0])
+		}
+	}
+	if len(rec.posts) != len(want) {
+		t.Fatalf("recorded %d posts, want %d", len(rec.posts), len(want))
+	}
+	for i, ps := range rec.posts {
+		if ps.ID != want[i] {
+			t.Fatalf("post %d is %s, want %s: order not kept", i, ps.ID, want[i])
+		}
+	}
+	if s := p.Stats(); s.Written != int64(len(want)) {
+		t.Fatalf("written %d, want %d", s.Written, len(want))
+	}
+}
+
 // A stuck store holds the pipeline back instead of growing its memory.
 func TestPipelineBackpressureIsBounded(t *testing.T) {
 	in := msgs(50_000)
@@ -247,7 +303,7 @@ func TestPipelineBackpressureIsBounded(t *testing.T) {
 	}
 	s := p.Stats()
 	inFlight := int(s.Messages)
-	maxInFlight := 8192 + 8*(2*p.cfg.Queue+2) + 8 // raw + batches queued or held by stages
+	maxInFlight := 8192 + 8*(2*p.cfg.Queue+2+maxGroup) + 8 // raw + batches queued or held by stages (the writer's group)
 	if inFlight > maxInFlight || s.Written != 0 {
 		t.Fatalf("read %d messages with a stuck store (bound %d), written %d", inFlight, maxInFlight, s.Written)
 	}
