@@ -144,6 +144,34 @@ func newTest(t *testing.T, src ingest.Source, rec *sliceRecorder, workers, batch
 	return p
 }
 
+// wantRecorded returns the ids of the posts of in that textDetector keeps,
+// in order, and how many it leaves undetected.
+func wantRecorded(in [][]byte) (want []string, undetected int64) {
+	posts, _, _ := classifyLines(in)
+	for _, ps := range posts {
+		if ps[1] == "none" {
+			undetected++
+		} else {
+			want = append(want, ps[0])
+		}
+	}
+	return want, undetected
+}
+
+// checkRecordedInOrder fails unless rec holds exactly the posts want, in
+// order.
+func checkRecordedInOrder(t *testing.T, rec *sliceRecorder, want []string) {
+	t.Helper()
+	if len(rec.posts) != len(want) {
+		t.Fatalf("recorded %d posts, want %d", len(rec.posts), len(want))
+	}
+	for i, ps := range rec.posts {
+		if ps.ID != want[i] {
+			t.Fatalf("post %d is %s, want %s: order not kept", i, ps.ID, want[i])
+		}
+	}
+}
+
 func TestPipelineKeepsStreamOrderAndCounts(t *testing.T) {
 	for _, tc := range []struct{ workers, batch int }{{1, 1}, {4, 1}, {8, 7}, {3, 256}} {
 		t.Run(fmt.Sprintf("workers=%d/batch=%d", tc.workers, tc.batch), func(t *testing.T) {
@@ -153,23 +181,10 @@ func TestPipelineKeepsStreamOrderAndCounts(t *testing.T) {
 			if err := p.Run(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			posts, notices, malformed := classifyLines(in)
-			var want []string
-			var undetected int64
-			for _, ps := range posts {
-				if ps[1] == "none" {
-					undetected++
-				} else {
-					want = append(want, ps[0])
-				}
-			}
-			if len(rec.posts) != len(want) {
-				t.Fatalf("recorded %d posts, want %d", len(rec.posts), len(want))
-			}
-			for i, ps := range rec.posts {
-				if ps.ID != want[i] {
-					t.Fatalf("post %d is %s, want %s: order not kept", i, ps.ID, want[i])
-				}
+			_, notices, malformed := classifyLines(in)
+			want, undetected := wantRecorded(in)
+			checkRecordedInOrder(t, rec, want)
+			for _, ps := range rec.posts {
 				if ps.Lang != ps.Text {
 					t.Fatalf("post %s has lang %q, want %q", ps.ID, ps.Lang, ps.Text)
 				}
@@ -261,21 +276,8 @@ func TestWriterGroupsReadyBatches(t *testing.T) {
 	if grouped == 0 {
 		t.Fatalf("no Record took more than one batch (sizes %v)", rec.sizes)
 	}
-	posts, _, _ := classifyLines(in)
-	var want []string
-	for _, ps := range posts {
-		if ps[1] != "none" {
-			want = append(want, ps[0])
-		}
-	}
-	if len(rec.posts) != len(want) {
-		t.Fatalf("recorded %d posts, want %d", len(rec.posts), len(want))
-	}
-	for i, ps := range rec.posts {
-		if ps.ID != want[i] {
-			t.Fatalf("post %d is %s, want %s: order not kept", i, ps.ID, want[i])
-		}
-	}
+	want, _ := wantRecorded(in)
+	checkRecordedInOrder(t, rec, want)
 	if s := p.Stats(); s.Written != int64(len(want)) {
 		t.Fatalf("written %d, want %d", s.Written, len(want))
 	}
