@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/geoheat/geoheat/internal/analysis"
+	"github.com/geoheat/geoheat/internal/post"
 )
 
 // A box query (top, counts or the histogram of a map view) used to read
@@ -126,6 +127,20 @@ func (p *pointDeque) PushTimed(g geoRec, t int64, tags tagsOfPost, meta *deque[g
 type classFilter struct {
 	classes [2]bool
 	meta    *deque[geoMeta]
+}
+
+// selectGeo tells how l's points of the provenances geo are picked out:
+// all of them when l holds no others (nil, false); through the cell
+// index's class marks when geo is whole classes of those held (cf); else
+// by reading each point's provenance (nil, true). Caller holds mu.
+func (l *lang) selectGeo(geo post.GeoSet) (cf *classFilter, readEach bool) {
+	if l.geoBySource().Covers(geo) {
+		return nil, false
+	}
+	if classes, ok := classesFor(geo, l.heldSources()); ok {
+		return &classFilter{classes: classes, meta: &l.geoMeta}, false
+	}
+	return nil, true
 }
 
 // mask returns the offsets of chunk cc's points in the filter's classes.

@@ -408,18 +408,10 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 		return k >= 0 && k == h.bucket(sum.hi)
 	}
 	for _, l := range s.histogramLangs(q.Lang) {
-		checkGeo := !l.geoBySource().Covers(q.Geo)
-		// A query over whole provenance classes (the default: trusted)
-		// reads the cell index's class marks, not each point's provenance.
-		var cf *classFilter
-		if checkGeo {
-			if classes, ok := classesFor(q.Geo, l.heldSources()); ok {
-				cf = &classFilter{classes: classes, meta: &l.geoMeta}
-			}
-		}
+		cf, readEach := l.selectGeo(q.Geo)
 		d := &l.geo
 		run := func(from, to int) bool {
-			l.histogramChunks(q, tag, checkGeo, cf, &cells, h, counts, from, to)
+			l.histogramChunks(q, tag, readEach, cf, &cells, h, counts, from, to)
 			return true
 		}
 		var classes [2]bool
@@ -451,9 +443,10 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 var histogramBlockHook func()
 
 // histogramChunks counts the points [from, to) of l in the box (with the
-// tag, when tagged), chunk by chunk. With checkGeo, the points' provenances
-// are read unless cf selects them by class. Caller holds mu.
-func (l *lang) histogramChunks(q store.HistogramQuery, tag uint32, checkGeo bool, cf *classFilter, cells *boxCells, h *histo, counts []int64, from, to int) {
+// tag, when tagged), chunk by chunk, of the provenances cf selects or,
+// with readEach, those q.Geo has, read point by point (selectGeo). Caller
+// holds mu.
+func (l *lang) histogramChunks(q store.HistogramQuery, tag uint32, readEach bool, cf *classFilter, cells *boxCells, h *histo, counts []int64, from, to int) {
 	d := &l.geo
 	for ci := (d.head + from) >> chunkShift; ci < len(d.bounds) && ci*chunkLen-d.head < to; ci++ {
 		b := d.bounds[ci]
@@ -462,7 +455,7 @@ func (l *lang) histogramChunks(q store.HistogramQuery, tag uint32, checkGeo bool
 		if first >= last || b.hi < h.lo || b.lo >= h.hi {
 			continue
 		}
-		if (!checkGeo || cf != nil) && q.Tag == "" {
+		if !readEach && q.Tag == "" {
 			if k := h.bucket(b.lo); k >= 0 && k == h.bucket(b.hi) {
 				// The whole chunk falls in one bucket (the common
 				// case: a chunk spans minutes, a bucket hours): count
@@ -475,14 +468,13 @@ func (l *lang) histogramChunks(q store.HistogramQuery, tag uint32, checkGeo bool
 				continue
 			}
 		}
-		readGeo := checkGeo && cf == nil
 		var meta []geoMeta
-		if readGeo {
+		if readEach {
 			meta = l.geoMeta.Run(first, last-first)
 		}
 		k, kLo, kHi := -1, int64(0), int64(0)
 		d.eachInBox(cells, first, last, l.tagsOf, cf, func(i int, g *geoRec, tagAt uint32, ntag int) bool {
-			if readGeo && !q.Geo.Has(meta[i-first].source) {
+			if readEach && !q.Geo.Has(meta[i-first].source) {
 				return true
 			}
 			if t := g.time; t < kLo || t >= kHi || k < 0 {

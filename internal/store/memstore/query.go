@@ -233,17 +233,17 @@ func (s *Store) countTopTags(c *analysis.Counter, spans *[]span, l *lang, q stor
 		// The posts with a point in the box, in post order (points are in
 		// post order), so ties keep the first seen first.
 		*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
+		cf, readEach := l.selectGeo(q.Geo)
 		if sums != nil {
 			if classes, ok := classesFor(q.Geo, l.heldSources()); ok {
-				s.countTopBlocks(c, l, *spans, sums, classes, cells)
+				s.countTopBlocks(c, l, *spans, sums, classes, cells, cf)
 				return
 			}
 		}
-		check := !l.geoBySource().Covers(q.Geo)
 		tf := uint32(l.tagFront())
 		for _, sp := range *spans {
-			l.geo.eachInBox(cells, sp.from, sp.to, l.tagsOf, nil, func(i int, _ *geoRec, tagAt uint32, n int) bool {
-				if n > 0 && (!check || q.Geo.Has(l.geoMeta.At(i).source)) {
+			l.geo.eachInBox(cells, sp.from, sp.to, l.tagsOf, cf, func(i int, _ *geoRec, tagAt uint32, n int) bool {
+				if n > 0 && (!readEach || q.Geo.Has(l.geoMeta.At(i).source)) {
 					from := int(tagAt - tf)
 					l.tags.Segments(from, from+n, add)
 				}
@@ -268,9 +268,10 @@ func (s *Store) countTopTags(c *analysis.Counter, spans *[]span, l *lang, q stor
 
 // countTopBlocks counts into c the hashtags of l's points in the box and
 // runs, through the summaries of the whole blocks they cover (topSums)
-// and point by point elsewhere, every count with its rank. Caller holds
-// mu.
-func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *topSums, classes [2]bool, cells *boxCells) {
+// and point by point elsewhere (those cf selects: classes are whole
+// classes of the provenances held, so selectGeo gave a filter or none),
+// every count with its rank. Caller holds mu.
+func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *topSums, classes [2]bool, cells *boxCells, cf *classFilter) {
 	front := l.geoNext - uint64(l.geo.Len()) // absolute position of point 0
 	tf := uint32(l.tagFront())
 	add := func(i int, tagAt uint32, n int) {
@@ -278,9 +279,6 @@ func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *to
 			c.AddRanked(l.tags.At(int(tagAt-tf)+j), 1, tagRank(front+uint64(i), j))
 		}
 	}
-	// Points outside the blocks: the cell index's class marks select
-	// them (classes are whole classes of the provenances held).
-	cf := &classFilter{classes: classes, meta: &l.geoMeta}
 	var read int64
 	for _, sp := range runs {
 		blockRuns(&l.geo.agg, l.geo.base, l.geo.head, sp.from, sp.to, nil,
