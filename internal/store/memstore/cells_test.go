@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sort"
 	"testing"
 	"time"
 
@@ -175,6 +176,58 @@ func TestHeatThroughCells(t *testing.T) {
 		}
 		if len(via.Cells) == 0 || !reflect.DeepEqual(via, all) {
 			t.Errorf("%+v: %d cells through the index, %d reading every point (or they differ)", q, len(via.Cells), len(all.Cells))
+		}
+	}
+}
+
+// TestSearchTime checks the histogram's search against sort.Search, on
+// times a steady stream gives and on bursts, long runs of one second and
+// a gap of a day.
+func TestSearchTime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	shapes := map[string]func(i int, prev int64) int64{
+		"steady": func(i int, prev int64) int64 { return prev + rng.Int64N(3) },
+		"seconds": func(i int, prev int64) int64 {
+			if rng.IntN(8) == 0 {
+				return prev + int64(time.Second)
+			}
+			return prev
+		},
+		"burst": func(i int, prev int64) int64 {
+			if i == chunkLen/2 {
+				return prev + int64(24*time.Hour)
+			}
+			return prev + rng.Int64N(2)
+		},
+		"equal":   func(i int, prev int64) int64 { return prev },
+		"growing": func(i int, prev int64) int64 { return prev + int64(i*i) },
+	}
+	var c chunk[geoRec]
+	for name, next := range shapes {
+		for round := range 50 {
+			prev := int64(1_700_000_000) * int64(time.Second)
+			for i := range c {
+				prev = next(i, prev)
+				c[i].time = prev
+			}
+			for range 200 {
+				lo := rng.IntN(chunkLen + 1)
+				hi := lo + rng.IntN(chunkLen+1-lo)
+				// Times at, between and beyond those held.
+				var at int64
+				switch k := rng.IntN(4); {
+				case k == 0 || hi == lo:
+					at = c[0].time - 1 + rng.Int64N(c[chunkLen-1].time-c[0].time+3)
+				case k == 1:
+					at = c[lo+rng.IntN(hi-lo)].time
+				default:
+					at = c[lo+rng.IntN(hi-lo)].time + 1 - rng.Int64N(3)
+				}
+				want := lo + sort.Search(hi-lo, func(x int) bool { return c[lo+x].time >= at })
+				if got := searchTime(&c, lo, hi, at); got != want {
+					t.Fatalf("%s round %d: searchTime([%d, %d), %d) = %d, want %d", name, round, lo, hi, at, got, want)
+				}
+			}
 		}
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/geoheat/geoheat/internal/analysis"
@@ -495,10 +495,12 @@ func (l *lang) histogramChunks(q store.HistogramQuery, tag uint32, readEach bool
 
 // countByBucket counts the points in the box (in cf's classes, when not
 // nil) among positions [from, to) of one chunk whose times never decrease,
-// per bucket of h: a bucket's edge splits the positions where a binary
-// search on the times puts it, and each part is counted through the cell
-// index, reading only the times the searches touch and the points on the
-// box's border. false when the chunk has no index.
+// per bucket of h: from each candidate in the box (its cells' points), a
+// binary search on the times finds where its bucket ends, and the part up
+// to there is counted through the cell index. Buckets without a candidate
+// cost nothing: a small box has none in most chunks, and searching every
+// bucket edge of every chunk was most of what such a box's histogram cost
+// under load. false when the chunk has no index.
 func (p *pointDeque) countByBucket(bc *boxCells, from, to int, cf *classFilter, h *histo, counts []int64) bool {
 	j := p.head + from
 	ci, off := j>>chunkShift, j&chunkMask
@@ -509,17 +511,16 @@ func (p *pointDeque) countByBucket(bc *boxCells, from, to int, cf *classFilter, 
 	bc.candidatesOf(p.cells[ci], cf, &in, &edge)
 	c := p.chunks[ci]
 	end := off + (to - from)
-	// first returns the first offset in [at, end) whose time is at least t.
-	first := func(at int, t int64) int {
-		return at + sort.Search(end-at, func(x int) bool { return c[at+x].time >= t })
-	}
-	for off < end {
+	for {
+		if off = nextMarked(&in, &edge, off, end); off >= end {
+			break
+		}
 		t := c[off].time
 		if t >= h.hi {
 			break // and so are all after it
 		}
 		if t < h.lo {
-			off = first(off, h.lo)
+			off = searchTime(c, off+1, end, h.lo)
 			continue
 		}
 		k := h.bucket(t)
@@ -527,11 +528,43 @@ func (p *pointDeque) countByBucket(bc *boxCells, from, to int, cf *classFilter, 
 		if kHi <= t || kHi > h.hi {
 			kHi = h.hi // the last bucket, or a step past the int64 range
 		}
-		split := first(off+1, kHi)
+		split := searchTime(c, off+1, end, kHi)
 		counts[k] += int64(bc.countMarked(&in, &edge, c, off, split))
 		off = split
 	}
 	return true
+}
+
+// nextMarked returns the first offset in [off, end) marked in in or edge,
+// or end.
+func nextMarked(in, edge *bitmap, off, end int) int {
+	for w := off >> 6; w<<6 < end; w++ {
+		word := in[w] | edge[w]
+		if w == off>>6 {
+			word &^= 1<<(off&63) - 1
+		}
+		if word != 0 {
+			return min(w<<6|bits.TrailingZeros64(word), end)
+		}
+	}
+	return end
+}
+
+// searchTime returns the first offset in [lo, hi) of c whose time is at
+// least t, or hi; the times there never decrease. (sort.Search's closure
+// call per probe cost more than the comparison; an interpolation search
+// measured no faster on BenchmarkExplore/histogram/views.)
+func searchTime(c *chunk[geoRec], lo, hi int, t int64) int {
+	for n := hi - lo; n > 0; {
+		half := n >> 1
+		if c[lo+half].time < t {
+			lo += half + 1
+			n -= half + 1
+		} else {
+			n = half
+		}
+	}
+	return lo
 }
 
 // hasTagAt reports whether the n hashtags at absolute position at of l

@@ -85,6 +85,13 @@ func BenchmarkExplore(b *testing.B) {
 	run("histogram/tag", hist(store.HistogramQuery{Tag: "tag1"}))
 	run("histogram/bbox", hist(store.HistogramQuery{BBox: europe}))
 	run("histogram/q", hist(store.HistogramQuery{Q: "w3"}))
+	views := randomHistogramViews(64)
+	k := 0
+	run("histogram/views", func() error {
+		k++
+		_, err := s.Histogram(ctx, views[k%len(views)])
+		return err
+	})
 	run("posts/newest", posts(store.PostsQuery{}))
 	run("posts/q", posts(store.PostsQuery{Q: "w3 w7"}))
 	run("posts/q-rare", posts(store.PostsQuery{Q: "w40000"}))
@@ -102,6 +109,28 @@ func BenchmarkExplore(b *testing.B) {
 		b.ReportMetric(float64(st.MemoryBytes)/float64(st.Posts), "B/post")
 		b.ReportMetric(float64(st.MemoryBytes)/1e6, "MB")
 	})
+}
+
+// randomHistogramViews returns n histograms of the load scenario's
+// random views (bench.RandomView): a box from the world to a city in a
+// random language, over everything held, in buckets small enough that a
+// chunk of points spans several (as the load scenario's minute buckets do).
+func randomHistogramViews(n int) []store.HistogramQuery {
+	rng := rand.New(rand.NewPCG(3, 4))
+	langs := []string{"", "", "en", "es", "pt", "ja", "ar", "fr", "tr", "id"}
+	out := make([]store.HistogramQuery, n)
+	for i := range out {
+		w := 360 / float64(int(1)<<rng.IntN(11))
+		h := min(170, w/2)
+		lat := min(85-h/2, max(-60+h/2, rng.Float64()*120-50))
+		lon := rng.Float64()*360 - 180
+		out[i] = store.HistogramQuery{
+			BBox:    store.BBox{West: max(-180, lon-w/2), South: lat - h/2, East: min(180, lon+w/2), North: lat + h/2},
+			Lang:    langs[rng.IntN(len(langs))],
+			Buckets: store.MaxHistogramBuckets,
+		}
+	}
+	return out
 }
 
 // BenchmarkRecordKeepText is BenchmarkRecord's in-memory case with the
