@@ -214,8 +214,8 @@ func TestColdWriteFailureKeepsChunksOnTheHeap(t *testing.T) {
 	}
 }
 
-// TestColdReadersWhileDropping runs heat maps that read every point of
-// their snapshot (summaries off) while Record drops the oldest posts and
+// TestColdReadersWhileDropping runs heat maps and a box's histogram that
+// read every point of their snapshot (summaries off) while Record drops the oldest posts and
 // so empties cold files of 64 KiB (two geo chunks): a file unmapped under
 // a reader would crash the test (without Heat's enterCold it crashed in
 // most runs). The last maps are checked against a store that keeps its
@@ -242,6 +242,7 @@ func TestColdReadersWhileDropping(t *testing.T) {
 		done <- nil
 	}()
 	queries := []store.HeatQuery{{Zoom: 3}, {Zoom: 6, Lang: "en"}, {Zoom: 2, Tag: "tag0"}}
+	boxHist := store.HistogramQuery{BBox: store.BBox{West: -120, South: -50, East: 150, North: 70}, Buckets: 1000}
 	reader := func() error {
 		for {
 			select {
@@ -254,6 +255,9 @@ func TestColdReadersWhileDropping(t *testing.T) {
 				if _, err := s.Heat(ctx, q); err != nil {
 					return err
 				}
+			}
+			if _, err := s.Histogram(ctx, boxHist); err != nil {
+				return err
 			}
 		}
 	}
@@ -287,6 +291,17 @@ func TestColdReadersWhileDropping(t *testing.T) {
 		if c.Points == 0 || !reflect.DeepEqual(c, h) {
 			t.Errorf("%+v: %d points with cold chunks, %d without (or they differ)", q, c.Points, h.Points)
 		}
+	}
+	c, err := s.Histogram(ctx, boxHist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := heap.Histogram(ctx, boxHist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Points == 0 || !reflect.DeepEqual(c, h) {
+		t.Errorf("histogram of a box: %d points with cold chunks, %d without (or they differ)", c.Points, h.Points)
 	}
 }
 

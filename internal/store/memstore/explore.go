@@ -209,10 +209,18 @@ func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.Hi
 		}
 	}
 	now := store.UnixNanos(s.now())
+	// Before the lock: the cold chunks a box's histogram takes stay
+	// mapped until it is counted.
+	defer s.exitCold(s.enterCold())
 	if err := s.begin(ctx); err != nil {
 		return store.HistogramResult{}, err
 	}
-	defer s.mu.RUnlock()
+	locked := true
+	defer func() {
+		if locked {
+			s.mu.RUnlock()
+		}
+	}()
 
 	lo, hi := q.Range.Nanos()
 	if q.Range.From.IsZero() || q.Range.To.IsZero() {
@@ -245,7 +253,15 @@ func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.Hi
 		case q.Q != "":
 			err = s.histogramOfSearch(q, box, &h, posts, points)
 		case !q.BBox.IsZero():
-			s.histogramOfBox(q, box, &h, posts)
+			sc := heatPool.Get().(*heatScratch)
+			if tag, found := s.snapshotHistogram(q, box, sc); found {
+				if q.Tag == "" {
+					s.mu.RUnlock()
+					locked = false
+				}
+				histogramOfBox(q, box, tag, &h, posts, sc)
+			}
+			sc.release()
 			copy(points, posts)
 		default:
 			s.histogramOfColumns(q, &h, posts, points)
@@ -380,22 +396,61 @@ func (s *Store) histogramOfColumns(q store.HistogramQuery, h *histo, posts, poin
 	}
 }
 
-// histogramOfBox counts the points in the box (with the tag), chunk by
-// chunk so that the provenances are read in step, and through the chunks'
-// cell indexes: a box over a busy region holds millions of points, and
-// reading the world's to find them cost more than counting them. Without
-// a tag, a summarised block whose points' times all fall in one bucket
-// adds its count in the box from its summary instead (as a heat map at
-// zoom 0 reads it), largest blocks first. Caller holds mu.
-func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *histo, counts []int64) {
-	cells := newBoxCells(box)
-	var tag uint32
+// histView is what a box's histogram counts of one language, taken under
+// the read lock (snapshotHistogram) and counted without it, as Heat does
+// with heatView: the points' chunks and cell indexes are shared (copies of
+// their pointer lists), their time bounds and summary lists copied. Only a
+// histogram of a hashtag counts with the lock held, reading its posts'
+// hashtags through l.
+type histView struct {
+	l        *lang
+	geo      pointDeque
+	meta     deque[geoMeta] // with cf or readEach
+	cf       classFilter    // used when byClass
+	byClass  bool
+	readEach bool
+	classes  [2]bool // the summaries' classes, when useSums
+	useSums  bool
+}
+
+// snapshotHistogram fills sc.hists with the languages a box's histogram
+// counts and returns the tag's number (found false when the tag was never
+// seen: nothing to count). Caller holds mu for reading.
+func (s *Store) snapshotHistogram(q store.HistogramQuery, box analysis.Box, sc *heatScratch) (tag uint32, found bool) {
 	if q.Tag != "" {
-		var ok bool
-		if tag, ok = s.tags.Lookup(pytext.Lower(q.Tag)); !ok {
-			return
+		if tag, found = s.tags.Lookup(pytext.Lower(q.Tag)); !found {
+			return 0, false
 		}
 	}
+	useSums := useSummaries && q.Tag == ""
+	for _, l := range s.histogramLangs(q.Lang) {
+		v := histView{l: l}
+		cf, readEach := l.selectGeo(q.Geo)
+		if useSums {
+			v.classes, v.useSums = classesFor(q.Geo, l.heldSources())
+		}
+		v.geo = sc.snapshotPoints(&l.geo, true, v.useSums)
+		if v.byClass, v.readEach = cf != nil, readEach; cf != nil || readEach {
+			v.meta, sc.metaPtrs = snapshotDeque(&l.geoMeta, sc.metaPtrs)
+		}
+		if cf != nil {
+			v.cf.classes = cf.classes
+		}
+		sc.hists = append(sc.hists, v)
+	}
+	return tag, true
+}
+
+// histogramOfBox counts the points in the box (with the tag) of the views
+// snapshotHistogram took, chunk by chunk so that the provenances are read
+// in step, and through the chunks' cell indexes: a box over a busy region
+// holds millions of points, and reading the world's to find them cost
+// more than counting them. Without a tag, a summarised block whose points'
+// times all fall in one bucket adds its count in the box from its summary
+// instead (as a heat map at zoom 0 reads it), largest blocks first. With a
+// tag, caller holds mu.
+func histogramOfBox(q store.HistogramQuery, box analysis.Box, tag uint32, h *histo, counts []int64, sc *heatScratch) {
+	cells := newBoxCells(box)
 	var f heatFilter
 	useSums := false
 	if useSummaries && q.Tag == "" {
@@ -407,28 +462,26 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 		k := h.bucket(sum.lo)
 		return k >= 0 && k == h.bucket(sum.hi)
 	}
-	for _, l := range s.histogramLangs(q.Lang) {
-		cf, readEach := l.selectGeo(q.Geo)
-		d := &l.geo
+	for i := range sc.hists {
+		v := &sc.hists[i]
+		if v.byClass {
+			v.cf.meta = &v.meta
+		}
+		d := &v.geo
 		run := func(from, to int) bool {
-			l.histogramChunks(q, tag, readEach, cf, &cells, h, counts, from, to)
+			v.countChunks(q, tag, &cells, h, counts, from, to)
 			return true
 		}
-		var classes [2]bool
-		ok := false
-		if useSums {
-			classes, ok = classesFor(q.Geo, l.heldSources())
-		}
-		if !ok {
+		if !useSums || !v.useSums {
 			run(0, d.Len())
 			continue
 		}
-		v := heatView{geo: l.geo, classes: classes}
+		hv := heatView{geo: v.geo, classes: v.classes}
 		blockRuns(&d.agg, d.base, d.head, 0, d.Len(), inBucket,
 			func(sum *summary, from, to int) bool {
 				g.Reset(0)
-				f.sums.addSummary(sum, classes, &g)
-				f.scanEdges(&v, f.sums.edges, &d.agg, d.base*chunkLen+d.head, sum, &g, from, to, func(i int) int { return i })
+				f.sums.addSummary(sum, v.classes, &g)
+				f.scanEdges(&hv, f.sums.edges, &d.agg, d.base*chunkLen+d.head, sum, &g, from, to, func(i int) int { return i })
 				counts[h.bucket(sum.lo)] += g.Points()
 				if histogramBlockHook != nil {
 					histogramBlockHook()
@@ -439,23 +492,35 @@ func (s *Store) histogramOfBox(q store.HistogramQuery, box analysis.Box, h *hist
 }
 
 // histogramBlockHook, when set by a test, runs for every block a box's
-// histogram counts from its summary.
-var histogramBlockHook func()
+// histogram counts from its summary; histogramScanHook before every chunk
+// it counts otherwise.
+var histogramBlockHook, histogramScanHook func()
 
-// histogramChunks counts the points [from, to) of l in the box (with the
-// tag, when tagged), chunk by chunk, of the provenances cf selects or,
-// with readEach, those q.Geo has, read point by point (selectGeo). Caller
-// holds mu.
-func (l *lang) histogramChunks(q store.HistogramQuery, tag uint32, readEach bool, cf *classFilter, cells *boxCells, h *histo, counts []int64, from, to int) {
-	d := &l.geo
+// countChunks counts the points [from, to) of the view in the box (with
+// the tag, when tagged, under mu), chunk by chunk, of the provenances its
+// class filter selects or, with readEach, those q.Geo has, read point by
+// point (selectGeo).
+func (v *histView) countChunks(q store.HistogramQuery, tag uint32, cells *boxCells, h *histo, counts []int64, from, to int) {
+	d := &v.geo
+	var cf *classFilter
+	if v.byClass {
+		cf = &v.cf
+	}
+	tags := noTags
+	if q.Tag != "" {
+		tags = v.l.tagsOf
+	}
 	for ci := (d.head + from) >> chunkShift; ci < len(d.bounds) && ci*chunkLen-d.head < to; ci++ {
+		if histogramScanHook != nil {
+			histogramScanHook()
+		}
 		b := d.bounds[ci]
 		first := max(ci*chunkLen-d.head, from)
 		last := min((ci+1)*chunkLen-d.head, to)
 		if first >= last || b.hi < h.lo || b.lo >= h.hi {
 			continue
 		}
-		if !readEach && q.Tag == "" {
+		if !v.readEach && q.Tag == "" {
 			if k := h.bucket(b.lo); k >= 0 && k == h.bucket(b.hi) {
 				// The whole chunk falls in one bucket (the common
 				// case: a chunk spans minutes, a bucket hours): count
@@ -469,12 +534,12 @@ func (l *lang) histogramChunks(q store.HistogramQuery, tag uint32, readEach bool
 			}
 		}
 		var meta []geoMeta
-		if readEach {
-			meta = l.geoMeta.Run(first, last-first)
+		if v.readEach {
+			meta = v.meta.Run(first, last-first)
 		}
 		k, kLo, kHi := -1, int64(0), int64(0)
-		d.eachInBox(cells, first, last, l.tagsOf, cf, func(i int, g *geoRec, tagAt uint32, ntag int) bool {
-			if readEach && !q.Geo.Has(meta[i-first].source) {
+		d.eachInBox(cells, first, last, tags, cf, func(i int, g *geoRec, tagAt uint32, ntag int) bool {
+			if v.readEach && !q.Geo.Has(meta[i-first].source) {
 				return true
 			}
 			if t := g.time; t < kLo || t >= kHi || k < 0 {
@@ -485,7 +550,7 @@ func (l *lang) histogramChunks(q store.HistogramQuery, tag uint32, readEach bool
 				kHi = max(kLo+h.step, kLo)
 				kLo, kHi = max(kLo, h.lo), min(kHi, h.hi)
 			}
-			if q.Tag == "" || l.hasTagAt(tagAt, ntag, tag) {
+			if q.Tag == "" || v.l.hasTagAt(tagAt, ntag, tag) {
 				counts[k]++
 			}
 			return true

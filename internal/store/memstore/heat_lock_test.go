@@ -154,65 +154,84 @@ func TestHeatMatchesNaive(t *testing.T) {
 	}
 }
 
-// TestHeatDoesNotBlockRecord: while a heat scan is in progress (held in its
-// hook, after the snapshot), Record completes. Before the scan ran without
-// the lock this Record waited for the scan, which waited for it: the test
-// would fail at its timeout. The timeout only turns that deadlock into a
-// failure; a passing run never comes near it.
-func TestHeatDoesNotBlockRecord(t *testing.T) {
-	s := fill(t, Options{}, 50_000)
-	defer s.Close()
+// TestScansDoNotBlockRecord: while a heat scan or a box's histogram is in
+// progress (held in its hook, after the snapshot), Record completes. Before
+// they ran without the lock this Record waited for the scan, which waited
+// for it: the test would fail at its timeout. The timeout only turns that
+// deadlock into a failure; a passing run never comes near it.
+func TestScansDoNotBlockRecord(t *testing.T) {
 	ctx := context.Background()
-	before, err := s.Heat(ctx, store.HeatQuery{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen := newGenerator(9)
-	recorded := 0
-	var hookCalls int
-	setScanHook(t, func() {
-		hookCalls++
-		if hookCalls != 2 { // mid-scan, not at its start
-			return
-		}
-		done := make(chan error, 1)
-		go func() {
-			// Every post with a point, so the map must change.
-			b := gen.batch(300, storetest.T0.Add(48*time.Hour), time.Minute)
-			for i := range b {
-				b[i].HasPoint = true
-				b[i].Point = post.Point{Lat: 1, Lon: 1}
-			}
-			done <- s.Record(ctx, b)
-		}()
-		select {
-		case err := <-done:
+	world := store.BBox{West: -180, South: -90, East: 180, North: 90}
+	for _, tc := range []struct {
+		name  string
+		hook  *func() // runs before every run of up to a chunk the scan reads
+		query func(s *Store) (res any, points int64, err error)
+	}{
+		{"heat", &heatScanHook, func(s *Store) (any, int64, error) {
+			r, err := s.Heat(ctx, store.HeatQuery{})
+			return r, r.Points, err
+		}},
+		{"histogram", &histogramScanHook, func(s *Store) (any, int64, error) {
+			r, err := s.Histogram(ctx, store.HistogramQuery{BBox: world})
+			return r, r.Points, err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := fill(t, Options{}, 50_000)
+			defer s.Close()
+			before, nBefore, err := tc.query(s)
 			if err != nil {
-				t.Error(err)
+				t.Fatal(err)
 			}
-			recorded++
-		case <-time.After(time.Minute):
-			t.Fatal("Record did not complete during a heat scan: the scan holds the lock")
-		}
-	})
-	during, err := s.Heat(ctx, store.HeatQuery{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if recorded != 1 || hookCalls < 3 {
-		t.Fatalf("recorded %d batches during a scan of %d chunks, want 1 during a scan of several", recorded, hookCalls)
-	}
-	// The scan answers for its snapshot; the next one sees the new batch.
-	if !reflect.DeepEqual(during, before) {
-		t.Errorf("heat during the Record = %d points, want the snapshot's %d", during.Points, before.Points)
-	}
-	heatScanHook = nil
-	after, err := s.Heat(ctx, store.HeatQuery{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if after.Points != before.Points+300 {
-		t.Errorf("heat after the Record = %d points, want %d", after.Points, before.Points+300)
+			gen := newGenerator(9)
+			recorded := 0
+			var hookCalls int
+			*tc.hook = func() {
+				hookCalls++
+				if hookCalls != 2 { // mid-scan, not at its start
+					return
+				}
+				done := make(chan error, 1)
+				go func() {
+					// Every post with a point, so the answer must change.
+					b := gen.batch(300, storetest.T0.Add(48*time.Hour), time.Minute)
+					for i := range b {
+						b[i].HasPoint = true
+						b[i].Point = post.Point{Lat: 1, Lon: 1}
+					}
+					done <- s.Record(ctx, b)
+				}()
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Error(err)
+					}
+					recorded++
+				case <-time.After(time.Minute):
+					t.Fatal("Record did not complete during a scan: the scan holds the lock")
+				}
+			}
+			t.Cleanup(func() { *tc.hook = nil })
+			during, _, err := tc.query(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if recorded != 1 || hookCalls < 3 {
+				t.Fatalf("recorded %d batches during a scan of %d chunks, want 1 during a scan of several", recorded, hookCalls)
+			}
+			// The scan answers for its snapshot; the next one sees the new batch.
+			if !reflect.DeepEqual(during, before) {
+				t.Errorf("answer during the Record differs from the snapshot's (%d points)", nBefore)
+			}
+			*tc.hook = nil
+			_, nAfter, err := tc.query(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if nAfter != nBefore+300 {
+				t.Errorf("after the Record: %d points, want %d", nAfter, nBefore+300)
+			}
+		})
 	}
 }
 
@@ -272,7 +291,8 @@ func cellCentre(k int) post.Point {
 }
 
 // TestHeatConcurrentRecordRace runs heat queries of every kind (world,
-// window, tag, box, Last, mixed provenance) against Records that drop from
+// window, tag, box, Last, mixed provenance) and histograms of boxes
+// against Records that drop from
 // the front through MaxPosts and retention, so chunks are released while
 // scans read them. Under -race a scan reading memory a writer touches is a
 // failure; the answers are checked for consistency as well: with MaxPosts
@@ -334,6 +354,31 @@ func TestHeatConcurrentRecordRace(t *testing.T) {
 				{Zoom: 2, Last: 700},
 				{Zoom: 5, Last: 3000, Geo: post.GeoSetInferred},
 			}
+			// Histograms of a box count a snapshot without the lock too.
+			hists := []store.HistogramQuery{
+				{BBox: store.BBox{West: -180, South: -90, East: 180, North: 90}, Geo: post.GeoSetAll},
+				{BBox: store.BBox{West: -100, South: -40, East: 100, North: 40}, Buckets: 500},
+				{BBox: store.BBox{West: -100, South: -40, East: 100, North: 40}, Lang: "es", Tag: "even"},
+			}
+			checkHistogram := func(q store.HistogramQuery) {
+				wasFull := full.Load()
+				res, err := s.Histogram(ctx, q)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				queries.Add(1)
+				var sum int64
+				for _, b := range res.Buckets {
+					sum += b.Points
+				}
+				if sum != res.Points {
+					t.Errorf("%+v: buckets add up to %d points, total %d", q, sum, res.Points)
+				}
+				if q.Geo == post.GeoSetAll && tc.opts.MaxPosts > 0 && wasFull && res.Points != int64(tc.opts.MaxPosts) {
+					t.Errorf("histogram of the world in a full store = %d points, want %d", res.Points, tc.opts.MaxPosts)
+				}
+			}
 			for r := range 2 {
 				wg.Go(func() {
 					for i := r; ; i++ {
@@ -343,6 +388,7 @@ func TestHeatConcurrentRecordRace(t *testing.T) {
 						default:
 						}
 						check(qs[i%len(qs)])
+						checkHistogram(hists[i%len(hists)])
 					}
 				})
 			}
@@ -381,7 +427,7 @@ func TestHeatConcurrentRecordRace(t *testing.T) {
 			if st.Dropped == 0 {
 				t.Fatal("nothing was dropped: the test did not exercise drops")
 			}
-			t.Logf("%d heat queries alongside %d Records; %d posts dropped", queries.Load(), batches, st.Dropped)
+			t.Logf("%d heat maps and histograms alongside %d Records; %d posts dropped", queries.Load(), batches, st.Dropped)
 		})
 	}
 }

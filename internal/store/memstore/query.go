@@ -17,7 +17,8 @@ import (
 )
 
 // Queries scan under the read lock and copy out what they return, except
-// Heat, which scans a snapshot without it (see Heat). Scratch space (dense
+// Heat and the histogram of a box without a hashtag, which count a
+// snapshot without it (see Heat). Scratch space (dense
 // counters, span lists, chunk pointer buffers, grids) is pooled so that
 // a busy API does not allocate per query what it needs for millions of
 // posts.
@@ -31,6 +32,8 @@ var (
 // it scans (views, with their chunk pointers and runs) and the grid.
 type heatScratch struct {
 	views    []heatView
+	hists    []histView // a box's histogram's (Histogram)
+	bounds   []bounds
 	geoPtrs  []*chunk[geoRec]
 	cellPtrs []*chunkCells
 	aggPtrs  []*summary
@@ -479,6 +482,27 @@ func snapshotDeque[T any](d *deque[T], ptrs []*chunk[T]) (deque[T], []*chunk[T])
 	return deque[T]{chunks: ptrs[at:len(ptrs):len(ptrs)], head: d.head, n: d.n}, ptrs
 }
 
+// snapshotPoints returns a view of p sharing its chunks and cell indexes
+// (copies of their pointer lists), with copies of its chunks' time bounds
+// (withBounds: the newest chunk's widen as points come) and of its
+// summary lists (withSums). Caller holds mu for reading.
+func (sc *heatScratch) snapshotPoints(p *pointDeque, withBounds, withSums bool) (v pointDeque) {
+	v.deque, sc.geoPtrs = snapshotDeque(&p.deque, sc.geoPtrs)
+	at := len(sc.cellPtrs)
+	sc.cellPtrs = append(sc.cellPtrs, p.cells...)
+	v.cells = sc.cellPtrs[at:len(sc.cellPtrs):len(sc.cellPtrs)]
+	if withBounds {
+		at := len(sc.bounds)
+		sc.bounds = append(sc.bounds, p.bounds...)
+		v.bounds = sc.bounds[at:len(sc.bounds):len(sc.bounds)]
+	}
+	if withSums {
+		v.base = p.base
+		sc.copyLevels(&v.agg, &p.agg)
+	}
+	return v
+}
+
 // tagSpan is lang.tagSpan over the view.
 func (v *heatView) tagSpan(i int) (from, to int) {
 	if i > 0 {
@@ -611,7 +635,9 @@ func (sc *heatScratch) release() {
 	clear(sc.metaPtrs)
 	clear(sc.u32Ptrs)
 	clear(sc.views)
+	clear(sc.hists)
 	sc.geoPtrs, sc.cellPtrs, sc.metaPtrs, sc.u32Ptrs, sc.views = sc.geoPtrs[:0], sc.cellPtrs[:0], sc.metaPtrs[:0], sc.u32Ptrs[:0], sc.views[:0]
+	sc.hists, sc.bounds = sc.hists[:0], sc.bounds[:0]
 	sc.aggPtrs = sc.aggPtrs[:0]
 	sc.recent, sc.spans = sc.recent[:0], sc.spans[:0]
 	heatPool.Put(sc)
@@ -652,18 +678,11 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 			continue
 		}
 		v.spans = sc.spans[from:len(sc.spans):len(sc.spans)]
-		v.geo.deque, sc.geoPtrs = snapshotDeque(&l.geo.deque, sc.geoPtrs)
-		at := len(sc.cellPtrs)
-		sc.cellPtrs = append(sc.cellPtrs, l.geo.cells...)
-		v.geo.cells = sc.cellPtrs[at:len(sc.cellPtrs):len(sc.cellPtrs)]
 		v.useCells = f.useCells && l.geo.candidateShare(&f.cells) <= denseShare
 		if f.useSums {
 			v.classes, v.useSums = classesFor(f.geo, l.heldSources())
 		}
-		if v.useSums && !f.byTag {
-			v.geo.base = l.geo.base
-			sc.copyLevels(&v.geo.agg, &l.geo.agg)
-		}
+		v.geo = sc.snapshotPoints(&l.geo, false, v.useSums && !f.byTag)
 		if v.checkGeo = !l.geoBySource().Covers(f.geo); v.checkGeo {
 			v.geoMeta, sc.metaPtrs = snapshotDeque(&l.geoMeta, sc.metaPtrs)
 			v.cls, v.byClass = classesFor(f.geo, l.heldSources())
