@@ -101,6 +101,7 @@ func ReadSnapshot(r *snapshot.Reader, limit int, maxAge time.Duration) *Index {
 	if !ok || r.Err() != nil || x.limit == 0 {
 		return New(limit, maxAge)
 	}
+	x.sized()
 	// Only when tighter: after a DropBefore the writer may hold a front
 	// post older than its maxAge until its next Add, and so must we.
 	if x.limit < wLimit || x.maxAge > 0 && (wAge == 0 || x.maxAge < wAge) {

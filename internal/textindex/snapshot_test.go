@@ -258,6 +258,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		if y.MemoryBytes() > x.MemoryBytes()+spare(y) {
 			t.Errorf("%s: MemoryBytes %d, read back %d", what, x.MemoryBytes(), y.MemoryBytes())
 		}
+		checkSized(t, x)
+		checkSized(t, y)
 		sameAnswers(t, what, x, y, snapFilters(f))
 
 		for i := range max(8000, 2*x.Len()) {

@@ -158,6 +158,11 @@ type Index struct {
 	wordBuf   []Word
 	blobBytes int64 // bytes and posts added, for sizing arenas
 	blobPosts int64
+	// The sizes MemoryBytes sums that a walk would take: the chunks and
+	// their arenas, the words' bytes, the lists' capacity. Kept as they
+	// change (sized), because the store's status, which every answer
+	// cache miss asks for, walked half a million words under its lock.
+	chunkBytes, keyBytes, listBytes int64
 }
 
 // New returns an index that keeps at most limit posts (clamped to
@@ -234,7 +239,7 @@ func (x *Index) Add(p Post) {
 			r.source = post.GeoExact
 		}
 	}
-	start := len(c.data)
+	start, capBefore := len(c.data), cap(c.data)
 	for i, s := range [4]string{id, handle, text, url} {
 		c.data = append(c.data, s...)
 		r.ends[i] = uint16(len(c.data) - start)
@@ -268,6 +273,7 @@ func (x *Index) Add(p Post) {
 		// stay valid; it is freed when the last goes.
 		c.data = slices.Clone(c.data)
 	}
+	x.chunkBytes += int64(cap(c.data) - capBefore)
 
 	ord := x.front + uint32(x.n)
 	x.n++
@@ -345,6 +351,7 @@ func (x *Index) tail() *chunk {
 		return x.chunks[k-1]
 	}
 	c := &chunk{data: make([]byte, 0, x.arenaSize())}
+	x.chunkBytes += chunkBytes(c)
 	if k := len(x.chunks); k > 0 {
 		c.prefMax = x.chunks[k-1].prefMax
 	} else {
@@ -377,13 +384,16 @@ func (x *Index) post(w Word, ord uint32) {
 			x.keys = append(x.keys, text)
 			x.hashes = append(x.hashes, w.Hash)
 		}
+		x.keyBytes += int64(len(text))
 		if _, taken := x.byHash[w.Hash]; taken {
 			x.collide[text] = li
 		} else {
 			x.byHash[w.Hash] = li
 		}
 	}
+	before := cap(x.lists[li])
 	x.lists[li] = append(x.lists[li], ord)
+	x.listBytes += int64(cap(x.lists[li])-before) * 4
 	x.postings++
 }
 
@@ -406,6 +416,8 @@ func (x *Index) forget(li int32) {
 	} else {
 		delete(x.collide, x.keys[li])
 	}
+	x.keyBytes -= int64(len(x.keys[li]))
+	x.listBytes -= int64(cap(x.lists[li])) * 4
 	x.keys[li] = ""
 	x.lists[li] = nil
 	x.free = append(x.free, li)
@@ -438,13 +450,14 @@ func (x *Index) dropFront() {
 	x.n--
 	x.front++
 	if x.skip == chunkSize {
+		x.chunkBytes -= chunkBytes(x.chunks[0])
 		x.chunks[0] = nil
 		x.chunks = x.chunks[1:]
 		x.skip = 0
 	}
 	if x.n == 0 {
 		// Nothing held: start afresh so an emptied index costs nothing.
-		x.chunks, x.skip = nil, 0
+		x.chunks, x.skip, x.chunkBytes = nil, 0, 0
 	}
 }
 
@@ -486,6 +499,7 @@ func (x *Index) trimSome() {
 			x.postings -= int64(len(list))
 		case i > 0 && 2*i >= len(list):
 			x.lists[li] = slices.Clone(list[i:])
+			x.listBytes += int64(cap(x.lists[li])-cap(list)) * 4
 			x.postings -= int64(i)
 		}
 	}
@@ -510,24 +524,33 @@ func (x *Index) OldestTime() (int64, bool) {
 }
 
 // MemoryBytes estimates the bytes the index holds: chunks and their
-// arenas, posting lists, the word map.
+// arenas, posting lists, the word map. It reads sizes kept as they change
+// (sized recounts them: the tests hold the two equal).
 func (x *Index) MemoryBytes() int64 {
-	n := int64(cap(x.chunks)) * 8
-	for _, c := range x.chunks {
-		n += int64(unsafe.Sizeof(*c)) + int64(cap(c.data))
-	}
+	n := int64(cap(x.chunks))*8 + x.chunkBytes + x.keyBytes + x.listBytes
 	// A map entry costs its key and value and the group's share (control
 	// word, load factor): ~24 bytes by hash, ~48 by string.
-	for _, k := range x.keys {
-		n += int64(len(k))
-	}
 	n += int64(len(x.byHash))*24 + int64(len(x.collide))*48
 	n += int64(cap(x.keys))*16 + int64(cap(x.hashes))*8 + int64(cap(x.lists))*24 + int64(cap(x.free))*4
-	for _, l := range x.lists {
-		n += int64(cap(l)) * 4
-	}
 	return n + int64(cap(x.langs))*16
 }
+
+// sized sets the sizes MemoryBytes reads by walking the index: after a
+// snapshot is read, and in tests against the kept ones.
+func (x *Index) sized() {
+	x.chunkBytes, x.keyBytes, x.listBytes = 0, 0, 0
+	for _, c := range x.chunks {
+		x.chunkBytes += chunkBytes(c)
+	}
+	for _, k := range x.keys {
+		x.keyBytes += int64(len(k))
+	}
+	for _, l := range x.lists {
+		x.listBytes += int64(cap(l)) * 4
+	}
+}
+
+func chunkBytes(c *chunk) int64 { return int64(unsafe.Sizeof(*c)) + int64(cap(c.data)) }
 
 // Filter selects posts. The zero Filter selects every post held.
 type Filter struct {

@@ -252,6 +252,9 @@ func TestAgainstOracle(t *testing.T) {
 			p := randPost(r, seq, pt)
 			x.Add(p)
 			o.add(p)
+			if seq%97 == 0 {
+				checkSized(t, x)
+			}
 			if seq%1500 != 1499 {
 				continue
 			}
@@ -316,6 +319,17 @@ func TestAgainstOracle(t *testing.T) {
 		if live := x.Len() * 12; x.postings > int64(live) {
 			t.Errorf("bounds %+v: %d postings for %d posts", bounds, x.postings, x.Len())
 		}
+	}
+}
+
+// checkSized checks the sizes MemoryBytes reads, kept as the index
+// changes, against a walk of it.
+func checkSized(t *testing.T, x *Index) {
+	t.Helper()
+	kept := [3]int64{x.chunkBytes, x.keyBytes, x.listBytes}
+	x.sized()
+	if walked := [3]int64{x.chunkBytes, x.keyBytes, x.listBytes}; kept != walked {
+		t.Fatalf("chunk, word and list bytes kept %v, walked %v", kept, walked)
 	}
 }
 

@@ -254,7 +254,7 @@ func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.Hi
 			err = s.histogramOfSearch(q, box, &h, posts, points)
 		case !q.BBox.IsZero():
 			sc := heatPool.Get().(*heatScratch)
-			if tag, found := s.snapshotHistogram(q, box, sc); found {
+			if tag, found := s.snapshotHistogram(q, sc); found {
 				if q.Tag == "" {
 					s.mu.RUnlock()
 					locked = false
@@ -416,7 +416,7 @@ type histView struct {
 // snapshotHistogram fills sc.hists with the languages a box's histogram
 // counts and returns the tag's number (found false when the tag was never
 // seen: nothing to count). Caller holds mu for reading.
-func (s *Store) snapshotHistogram(q store.HistogramQuery, box analysis.Box, sc *heatScratch) (tag uint32, found bool) {
+func (s *Store) snapshotHistogram(q store.HistogramQuery, sc *heatScratch) (tag uint32, found bool) {
 	if q.Tag != "" {
 		if tag, found = s.tags.Lookup(pytext.Lower(q.Tag)); !found {
 			return 0, false

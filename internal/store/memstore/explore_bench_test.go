@@ -104,6 +104,8 @@ func BenchmarkExplore(b *testing.B) {
 	run("counts/bbox", func() error { _, err := s.Counts(ctx, store.CountsQuery{BBox: europe}); return err })
 	run("counts/lastHour", func() error { _, err := s.Counts(ctx, store.CountsQuery{Range: lastHour}); return err })
 	run("heat/q", func() error { _, err := s.Heat(ctx, store.HeatQuery{Zoom: 3, Q: "w3"}); return err })
+	// What the answer cache asks on every miss (httpapi.Guard).
+	run("status", func() error { _, err := s.Stats(ctx); return err })
 	b.Run("stats", func(b *testing.B) {
 		st, _ := s.Stats(ctx)
 		b.ReportMetric(float64(st.MemoryBytes)/float64(st.Posts), "B/post")
