@@ -28,8 +28,9 @@ var (
 	spanPool    = sync.Pool{New: func() any { return new([]span) }}
 )
 
-// heatScratch is one Heat query's scratch: the snapshot of the languages
-// it scans (views, with their chunk pointers and runs) and the grid.
+// heatScratch is one Heat query's scratch, or one box histogram's: the
+// snapshot of the languages it scans (views or hists, with their chunk
+// pointers, bounds and runs) and the grid.
 type heatScratch struct {
 	views    []heatView
 	hists    []histView // a box's histogram's (Histogram)
