@@ -43,8 +43,11 @@ type chunkCells struct {
 	// inferred marks the points whose provenance is inferred (classOf):
 	// a query over whole classes (the default map reads the trusted
 	// ones) masks the candidates with it instead of reading every
-	// point's provenance.
-	inferred bitmap
+	// point's provenance. inferredAt marks the same points by their
+	// place in order, so that a count of a cell's run of points by class
+	// is a few popcounts (countWhole).
+	inferred   bitmap
+	inferredAt bitmap
 }
 
 // manyTags marks a post with too many hashtags for ntag: its span is
@@ -88,6 +91,9 @@ func newChunkCells(c *chunk[geoRec], meta *chunk[geoMeta], live int, tags tagsOf
 		at := next[k]
 		next[k]++
 		cc.order[at], cc.col[at] = uint16(i), uint8(k%gridCols)
+		if cc.inferred.has(uint16(i)) {
+			cc.inferredAt.set(at)
+		}
 	}
 	return cc
 }
@@ -231,6 +237,9 @@ type boxCells struct {
 	cols   [2][2]int // [from, to] inclusive; cols[1] only when two
 	two    bool
 	colIn  [gridCols]bool
+	// inner are the columns of each of cols wholly inside the box, [from,
+	// to] inclusive (from > to when none): one run, since cols is.
+	inner [2][2]int
 }
 
 // edgeMargin keeps a row or column whose border lies within rounding of
@@ -252,9 +261,20 @@ func newBoxCells(box analysis.Box) boxCells {
 	}
 	for k, l := range lons[:1+b2i(bc.two)] {
 		bc.cols[k] = [2]int{gridCol(l[0]), gridCol(l[1])}
+		bc.inner[k] = [2]int{bc.cols[k][1] + 1, bc.cols[k][1]}
 		for c := bc.cols[k][0]; c <= bc.cols[k][1]; c++ {
 			lo := float64(c)*gridDeg - 180
-			bc.colIn[c] = bc.colIn[c] || l[0] <= lo-edgeMargin && lo+gridDeg+edgeMargin <= l[1]
+			if l[0] <= lo-edgeMargin && lo+gridDeg+edgeMargin <= l[1] {
+				bc.colIn[c] = true
+				bc.inner[k][0] = min(bc.inner[k][0], c)
+			}
+		}
+		if bc.inner[k][0] <= bc.cols[k][1] {
+			// The interior is one run: its last column is the last
+			// whose right border lies inside.
+			for c := bc.inner[k][0]; c <= bc.cols[k][1] && bc.colIn[c]; c++ {
+				bc.inner[k][1] = c
+			}
 		}
 	}
 	return bc
@@ -326,6 +346,40 @@ func b2i(b bool) int {
 type bitmap [chunkLen / 64]uint64
 
 func (m *bitmap) set(o uint16) { m[o>>6] |= 1 << (o & 63) }
+
+func (m *bitmap) has(o uint16) bool { return m[o>>6]&(1<<(o&63)) != 0 }
+
+// countRange counts the marks among [from, to).
+func (m *bitmap) countRange(from, to int) (n int) {
+	for w := from >> 6; w<<6 < to; w++ {
+		word := m[w]
+		if lo := from - w<<6; lo > 0 {
+			word &^= 1<<lo - 1
+		}
+		if hi := to - w<<6; hi < 64 {
+			word &= 1<<hi - 1
+		}
+		n += bits.OnesCount64(word)
+	}
+	return n
+}
+
+// searchCol returns the first index of row (columns in order) whose
+// column is at least c, or len(row); without sort.Search's closure call
+// per probe, which cost more than the comparison.
+func searchCol(row []uint8, c int) int {
+	lo := 0
+	for n := len(row); n > 0; {
+		half := n >> 1
+		if int(row[lo+half]) < c {
+			lo += half + 1
+			n -= half + 1
+		} else {
+			n = half
+		}
+	}
+	return lo
+}
 
 // candidatesOf is candidates of the points in cf's classes (every point
 // when cf is nil).
@@ -425,9 +479,51 @@ func (p *pointDeque) countInBox(bc *boxCells, from, to int, cf *classFilter) (n 
 	if ci >= len(p.cells) || p.cells[ci] == nil {
 		return 0, false
 	}
+	if off == 0 && to-from == chunkLen {
+		return bc.countWhole(p.cells[ci], p.chunks[ci], cf), true
+	}
 	var in, edge bitmap
 	bc.candidatesOf(p.cells[ci], cf, &in, &edge)
 	return bc.countMarked(&in, &edge, p.chunks[ci], off, off+(to-from)), true
+}
+
+// countWhole counts the points of a whole chunk c in the box (with cf not
+// nil, those in its classes) without marking each candidate, as a box's
+// histogram asks for every chunk that falls in one bucket: a row's run of
+// points in cells wholly inside the box (the index's order groups them)
+// adds its length (or the inferred marks' count in it, by class), and only
+// the points of cells the box's border crosses are read. Marking a bit
+// per candidate was most of what a continent's histogram cost.
+func (bc *boxCells) countWhole(cc *chunkCells, c *chunk[geoRec], cf *classFilter) (n int) {
+	classes := [2]bool{true, true}
+	if cf != nil {
+		classes = cf.classes
+	}
+	edges := func(from, to int) {
+		for at := from; at < to; at++ {
+			o := cc.order[at]
+			if classes[b2i(cc.inferredAt.has(uint16(at)))] && bc.box.Contains(c[o].point()) {
+				n++
+			}
+		}
+	}
+	for r := bc.r0; r <= bc.r1; r++ {
+		lo, hi := int(cc.rowStart[r]), int(cc.rowStart[r+1])
+		row := cc.col[lo:hi]
+		for k := 0; k <= b2i(bc.two); k++ {
+			from, to := lo+searchCol(row, bc.cols[k][0]), lo+searchCol(row, bc.cols[k][1]+1)
+			if !bc.rowIn[r] || bc.inner[k][0] > bc.inner[k][1] {
+				edges(from, to)
+				continue
+			}
+			inFrom, inTo := lo+searchCol(row, bc.inner[k][0]), lo+searchCol(row, bc.inner[k][1]+1)
+			edges(from, inFrom)
+			inferred := cc.inferredAt.countRange(inFrom, inTo)
+			n += b2i(classes[classTrusted])*(inTo-inFrom-inferred) + b2i(classes[classInferred])*inferred
+			edges(inTo, to)
+		}
+	}
+	return n
 }
 
 // countMarked counts the candidates among offsets [off, end) of chunk c:

@@ -321,18 +321,31 @@ func (d *deque[T]) releaseCold(from, to int) {
 
 // MinTime returns the lowest time held, and false when the deque is empty
 // or not timed. The front chunk's bounds may be stale after drops, so its
-// held elements are read; the other chunks' bounds are exact.
+// held elements are read, or only its first when its times are in order;
+// the other chunks' bounds are exact, taken 32 at a time from their
+// block's. Every histogram over everything held asks it of every
+// language: reading the front chunks and every chunk's bounds was a fifth
+// of what a box's histogram cost at a million posts.
 func (d *deque[T]) MinTime(timeOf func(*T) int64) (int64, bool) {
 	if d.n == 0 || len(d.bounds) == 0 {
 		return 0, false
 	}
 	lo := int64(math.MaxInt64)
 	front := d.chunks[0]
-	for i := d.head; i < min(chunkLen, d.head+d.n); i++ {
-		lo = min(lo, timeOf(&front[i]))
+	if d.bounds[0].unsorted {
+		for i := d.head; i < min(chunkLen, d.head+d.n); i++ {
+			lo = min(lo, timeOf(&front[i]))
+		}
+	} else {
+		lo = timeOf(&front[d.head])
 	}
-	for _, b := range d.bounds[1:] {
-		lo = min(lo, b.lo)
+	for ci := 1; ci < len(d.bounds); ci++ {
+		if blk, ok := d.wholeBlock(ci); ok {
+			lo = min(lo, blk.lo)
+			ci += blockChunksT - 1
+			continue
+		}
+		lo = min(lo, d.bounds[ci].lo)
 	}
 	return lo, true
 }

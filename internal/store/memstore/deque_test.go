@@ -8,7 +8,7 @@ import (
 )
 
 // TestBetweenAndCountByBlocks checks the time queries that decide whole
-// blocks of chunks at once (Between, countDeque) against reading every
+// blocks of chunks at once (Between, countDeque, MinTime) against reading every
 // element: times mostly ascending with late ones, the front dropped part
 // way through a block, spans inside, across and outside blocks.
 func TestBetweenAndCountByBlocks(t *testing.T) {
@@ -31,6 +31,9 @@ func TestBetweenAndCountByBlocks(t *testing.T) {
 	check := func(what string) {
 		t.Helper()
 		timeOf := func(v *int64) int64 { return *v }
+		if got, ok := d.MinTime(timeOf); !ok || got != slices.Min(held) {
+			t.Fatalf("%s: MinTime %d (%v), want %d", what, got, ok, slices.Min(held))
+		}
 		for range 200 {
 			lo := held[0] + rng.Int64N(held[len(held)-1]-held[0]+1) - 1000
 			hi := lo + rng.Int64N(int64(len(held)))
@@ -88,4 +91,17 @@ func TestBetweenAndCountByBlocks(t *testing.T) {
 		held = append(held, t0)
 	}
 	check("after dropping everything")
+	// In order but for one late element far behind, deep in a block: the
+	// front chunk's first time is not the lowest held.
+	d.DropFront(1500)
+	held = held[1500:]
+	t0++
+	d.PushTimed(held[0]-10, held[0]-10)
+	held = append(held, held[0]-10)
+	for range 40_000 {
+		t0++
+		d.PushTimed(t0, t0)
+		held = append(held, t0)
+	}
+	check("a late element")
 }

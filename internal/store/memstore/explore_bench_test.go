@@ -85,13 +85,18 @@ func BenchmarkExplore(b *testing.B) {
 	run("histogram/tag", hist(store.HistogramQuery{Tag: "tag1"}))
 	run("histogram/bbox", hist(store.HistogramQuery{BBox: europe}))
 	run("histogram/q", hist(store.HistogramQuery{Q: "w3"}))
-	views := randomHistogramViews(64)
-	k := 0
-	run("histogram/views", func() error {
-		k++
-		_, err := s.Histogram(ctx, views[k%len(views)])
-		return err
-	})
+	for _, vs := range []struct {
+		name    string
+		buckets int
+	}{{"views", store.MaxHistogramBuckets}, {"views60", store.DefaultHistogramBuckets}} {
+		views := randomHistogramViews(64, vs.buckets)
+		k := 0
+		run("histogram/"+vs.name, func() error {
+			k++
+			_, err := s.Histogram(ctx, views[k%len(views)])
+			return err
+		})
+	}
 	run("posts/newest", posts(store.PostsQuery{}))
 	run("posts/q", posts(store.PostsQuery{Q: "w3 w7"}))
 	run("posts/q-rare", posts(store.PostsQuery{Q: "w40000"}))
@@ -115,9 +120,10 @@ func BenchmarkExplore(b *testing.B) {
 
 // randomHistogramViews returns n histograms of the load scenario's
 // random views (bench.RandomView): a box from the world to a city in a
-// random language, over everything held, in buckets small enough that a
-// chunk of points spans several (as the load scenario's minute buckets do).
-func randomHistogramViews(n int) []store.HistogramQuery {
+// random language, over everything held, in at most buckets buckets: the
+// API's default (what the load scenario asks for: most chunks of points
+// fall in one bucket), or its most (a chunk spans several).
+func randomHistogramViews(n, buckets int) []store.HistogramQuery {
 	rng := rand.New(rand.NewPCG(3, 4))
 	langs := []string{"", "", "en", "es", "pt", "ja", "ar", "fr", "tr", "id"}
 	out := make([]store.HistogramQuery, n)
@@ -129,7 +135,7 @@ func randomHistogramViews(n int) []store.HistogramQuery {
 		out[i] = store.HistogramQuery{
 			BBox:    store.BBox{West: max(-180, lon-w/2), South: lat - h/2, East: min(180, lon+w/2), North: lat + h/2},
 			Lang:    langs[rng.IntN(len(langs))],
-			Buckets: store.MaxHistogramBuckets,
+			Buckets: buckets,
 		}
 	}
 	return out
