@@ -529,10 +529,10 @@ func (s *summary) eachInCells(classes [2]bool, cr cellRange, box *store.BBox, fn
 		if py == nil || !classes[k] {
 			continue
 		}
-		fine := py[aggMaxZoom]
+		fine, at := py[aggMaxZoom], 0
 		for r := r0; r <= r1 && r >= r0; r++ {
 			lo := r<<16 | c0
-			at := sort.Search(len(fine), func(i int) bool { return fine[i].key >= lo })
+			at = gallop(len(fine), at, func(i int) bool { return fine[i].key < lo })
 			for ; at < len(fine) && fine[at].key <= r<<16|c1; at++ {
 				read++
 				if !s.boxes[k][at].meets(box) {
@@ -847,8 +847,9 @@ func (hs *heatSums) addDeep(s *summary, classes [2]bool, g *analysis.Grid) (read
 		if !classes[k] {
 			continue
 		}
+		at := 0
 		for r := hs.R0 << fine; r < (hs.R1+1)<<fine; r++ {
-			rowCells(deep, r, hs.C0<<fine, (hs.C1+1)<<fine-1, func(c aggCell) {
+			at = rowCells(deep, at, r, hs.C0<<fine, (hs.C1+1)<<fine-1, func(c aggCell) {
 				g.AddCell(c.col()>>sh, c.row()>>sh, int64(c.n), c.lat, c.lon)
 				read++
 			})
@@ -858,16 +859,45 @@ func (hs *heatSums) addDeep(s *summary, classes [2]bool, g *analysis.Grid) (read
 }
 
 // rowCells calls fn with the cells of row among cells (sorted by key) in
-// columns c0..c1.
-func rowCells(cells []aggCell, row, c0, c1 uint32, fn func(c aggCell)) {
+// columns c0..c1, searching from at (no cell before it is in them), and
+// returns where the next search of a later row or columns may start.
+func rowCells(cells []aggCell, at int, row, c0, c1 uint32, fn func(c aggCell)) int {
 	if c0 > c1 {
-		return
+		return at
 	}
 	lo := row<<16 | c0
-	at := sort.Search(len(cells), func(i int) bool { return cells[i].key >= lo })
+	at = gallop(len(cells), at, func(i int) bool { return cells[i].key < lo })
 	for ; at < len(cells) && cells[at].key <= row<<16|c1; at++ {
 		fn(cells[at])
 	}
+	return at
+}
+
+// gallop returns the first index in [from, n) for which before is false
+// (n when none), before being true up to some index and false after it.
+// It probes from, from+1, from+3, from+7... and then searches between
+// the last two probes: a box's rows are looked up in order, each a few
+// cells past the last, so a search from the start of a block's cells for
+// every row (a binary search over thousands of cells, each probe a cache
+// miss) was most of what a box's histogram over a year cost.
+func gallop(n, from int, before func(i int) bool) int {
+	if from >= n || !before(from) {
+		return from
+	}
+	lo, step := from+1, 1 // before(lo-1) holds
+	hi := n
+	for lo < n {
+		probe := lo + step - 1
+		if probe >= n {
+			break
+		}
+		if !before(probe) {
+			hi = probe
+			break
+		}
+		lo, step = probe+1, step*2
+	}
+	return lo + sort.Search(hi-lo, func(i int) bool { return !before(lo + i) })
 }
 
 // addSummary adds to g the summary's cells (of the classes wanted) that
@@ -896,21 +926,22 @@ func (hs *heatSums) addSummary(s *summary, classes [2]bool, g *analysis.Grid) (r
 			continue
 		}
 		if hs.hasCoarse {
+			at := 0
 			for r := hs.r0; r <= hs.r1; r++ {
-				rowCells(py[hs.zoom], r, hs.c0, hs.c1, add)
+				at = rowCells(py[hs.zoom], at, r, hs.c0, hs.c1, add)
 			}
 		}
 		// The finest whole cells outside the query's whole cells.
-		fine := py[aggMaxZoom]
+		fine, at := py[aggMaxZoom], 0
 		for R := hs.R0; R <= hs.R1; R++ {
 			if r := R >> sh; hs.hasCoarse && r >= hs.r0 && r <= hs.r1 {
 				if hs.c0<<sh > 0 {
-					rowCells(fine, R, hs.C0, hs.c0<<sh-1, addFine)
+					at = rowCells(fine, at, R, hs.C0, hs.c0<<sh-1, addFine)
 				}
-				rowCells(fine, R, (hs.c1+1)<<sh, hs.C1, addFine)
+				at = rowCells(fine, at, R, (hs.c1+1)<<sh, hs.C1, addFine)
 				continue
 			}
-			rowCells(fine, R, hs.C0, hs.C1, addFine)
+			at = rowCells(fine, at, R, hs.C0, hs.C1, addFine)
 		}
 	}
 	return read
@@ -923,10 +954,10 @@ func (cr cellRange) has(s *summary, classes [2]bool, box *store.BBox) bool {
 		if py == nil || !classes[k] {
 			continue
 		}
-		fine := py[aggMaxZoom]
+		fine, at := py[aggMaxZoom], 0
 		for r := cr.r0; r <= cr.r1 && r >= cr.r0; r++ {
 			lo := r<<16 | cr.c0
-			at := sort.Search(len(fine), func(i int) bool { return fine[i].key >= lo })
+			at = gallop(len(fine), at, func(i int) bool { return fine[i].key < lo })
 			for ; at < len(fine) && fine[at].key <= r<<16|cr.c1; at++ {
 				if s.boxes[k][at].meets(box) {
 					return true
@@ -1070,9 +1101,10 @@ func (ts *topSums) addBlock(c *analysis.Counter, sum *summary, classes [2]bool, 
 		if !ts.hasWhole {
 			continue
 		}
+		at := 0
 		for r := ts.r0; r <= ts.r1; r++ {
 			lo := r<<16 | ts.c0
-			at := sort.Search(len(tags), func(i int) bool { return tags[i].key >= lo })
+			at = gallop(len(tags), at, func(i int) bool { return tags[i].key < lo })
 			for ; at < len(tags) && tags[at].key <= r<<16|ts.c1; at++ {
 				c.AddRanked(tags[at].tag, tags[at].n, tags[at].rank(base))
 				read++
@@ -1093,9 +1125,10 @@ func (ts *topSums) eachOnBorder(s *summary, classes [2]bool, fn func(pos int)) (
 		if !classes[k] {
 			continue
 		}
+		at := 0
 		for r := ts.R0; r <= ts.R1; r++ {
 			lo := r<<16 | ts.C0
-			at := sort.Search(len(zkeys), func(i int) bool { return zkeys[i] >= lo })
+			at = gallop(len(zkeys), at, func(i int) bool { return zkeys[i] < lo })
 			for ; at < len(zkeys) && zkeys[at] <= r<<16|ts.C1; at++ {
 				read++
 				if ts.whole(zkeys[at]) {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sort"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -691,5 +692,27 @@ func snappedAround(c post.Point, d float64) store.BBox {
 	return store.BBox{
 		West: math.Floor((c.Lon-d)/cell)*cell - 1e-7, South: math.Floor((c.Lat-d)/cell)*cell - 1e-7,
 		East: math.Ceil((c.Lon+d)/cell)*cell + 1e-7, North: math.Ceil((c.Lat+d)/cell)*cell + 1e-7,
+	}
+}
+
+// TestGallop checks gallop against sort.Search from every start before
+// the answer: empty, all below, all above, runs of equal keys, and gaps
+// that end on and between its probes.
+func TestGallop(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{0, 1, 2, 3, 7, 8, 9, 100, 1000} {
+		keys := make([]uint32, n)
+		for i := range keys {
+			keys[i] = uint32(r.IntN(n/3 + 2))
+		}
+		slices.Sort(keys)
+		for k := uint32(0); k <= uint32(n/3+3); k++ {
+			want := sort.Search(n, func(i int) bool { return keys[i] >= k })
+			for from := 0; from <= want; from++ {
+				if got := gallop(n, from, func(i int) bool { return keys[i] < k }); got != want {
+					t.Fatalf("n %d, key %d, from %d: %d, want %d", n, k, from, got, want)
+				}
+			}
+		}
 	}
 }
