@@ -3,7 +3,6 @@ package memstore
 import (
 	"math"
 	"math/bits"
-	"sort"
 	"unsafe"
 
 	"github.com/geoheat/geoheat/internal/analysis"
@@ -322,9 +321,7 @@ func (p *pointDeque) candidateShare(bc *boxCells) float64 {
 			row := cc.col[lo:hi]
 			for k := 0; k <= b2i(bc.two); k++ {
 				c0, c1 := bc.cols[k][0], bc.cols[k][1]
-				from := sort.Search(len(row), func(x int) bool { return int(row[x]) >= c0 })
-				to := sort.Search(len(row), func(x int) bool { return int(row[x]) > c1 })
-				n += to - from
+				n += searchCol(row, c1+1) - searchCol(row, c0)
 			}
 		}
 		return float64(n) / chunkLen
@@ -403,7 +400,7 @@ func (bc *boxCells) candidates(cc *chunkCells, in, edge *bitmap) {
 		row := cc.col[lo:hi]
 		for k := 0; k <= b2i(bc.two); k++ {
 			c0, c1 := bc.cols[k][0], bc.cols[k][1]
-			at := lo + sort.Search(len(row), func(x int) bool { return int(row[x]) >= c0 })
+			at := lo + searchCol(row, c0)
 			for ; at < hi && int(cc.col[at]) <= c1; at++ {
 				if bc.rowIn[r] && bc.colIn[cc.col[at]] {
 					in.set(cc.order[at])
