@@ -13,6 +13,7 @@ import (
 
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
+	"github.com/geoheat/geoheat/internal/store/storetest"
 )
 
 // explorePosts is how many posts BenchmarkExplore holds;
@@ -164,6 +165,58 @@ func BenchmarkRecordKeepText(b *testing.B) {
 				i++
 			}
 			b.ReportMetric(float64(i*per)/b.Elapsed().Seconds(), "posts/s")
+		})
+	}
+}
+
+var (
+	yearOnce  sync.Once
+	yearStore *Store
+)
+
+// BenchmarkYearBox asks for Western Europe over a year of posts held
+// (GEOHEAT_TEST_YEAR_POSTS, default 10 M), where summarised blocks carry
+// most of the answer: the histogram in one bucket (every block counted
+// from its summary) and in the API's default buckets, the heat map at
+// zoom 3 and the top 10. Its cost per block is what grows with the posts
+// held in the scale scenario.
+func BenchmarkYearBox(b *testing.B) {
+	n := 10_000_000
+	if v, err := strconv.Atoi(os.Getenv("GEOHEAT_TEST_YEAR_POSTS")); err == nil && v > 0 {
+		n = v
+	}
+	const span = 365 * 24 * time.Hour
+	yearOnce.Do(func() {
+		s := open(b, Options{Now: storetest.NewClock(storetest.T0.Add(span)).Now, Logger: quiet})
+		gen := newGenerator(42)
+		step := span / time.Duration(n)
+		for i := 0; i < n; i += 256 {
+			if err := s.Record(context.Background(), gen.batch(256, storetest.T0.Add(time.Duration(i)*step), 256*step)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		yearStore = s
+	})
+	s, ctx := yearStore, context.Background()
+	europe := store.BBox{West: -10, South: 35, East: 20, North: 60}
+	for _, c := range []struct {
+		name string
+		fn   func() error
+	}{
+		{"histogram/one-bucket", func() error {
+			_, err := s.Histogram(ctx, store.HistogramQuery{BBox: europe, Buckets: 1})
+			return err
+		}},
+		{"histogram/default", func() error { _, err := s.Histogram(ctx, store.HistogramQuery{BBox: europe}); return err }},
+		{"heat", func() error { _, err := s.Heat(ctx, store.HeatQuery{BBox: europe, Zoom: 3}); return err }},
+		{"top", func() error { _, err := s.Top(ctx, store.TopQuery{BBox: europe, N: 10}); return err }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := c.fn(); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }

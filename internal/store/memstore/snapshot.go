@@ -463,6 +463,9 @@ func readSummary(r *snapshot.Reader) *summary {
 		s.deep[k] = snapshot.Get[aggCell](r)
 		s.tags[k] = snapshot.Get[tagCell](r)
 		s.boxes[k] = snapshot.Get[cellBox](r)
+		if s.cls[k] != nil {
+			s.rows[k] = indexRows(s.cls[k][aggMaxZoom])
+		}
 	}
 	return s
 }

@@ -132,6 +132,60 @@ type summary struct {
 	// cell that the query's box border cuts is read point by point only
 	// when its points reach into the box. 16 bytes per finest cell.
 	boxes [2][]cellBox
+	// rows[k][R] is where finest row R's cells begin among class k's
+	// finest cells (indexRows; rows[k][fineRows] is their count). A box
+	// reads each of its finest rows in every block it adds, at least its
+	// border's (142 rows for Western Europe): a search of the block's
+	// cells per row, a cache miss per probe, was most of what a box's
+	// histogram over a year cost. 4 KiB per class and block, derived from
+	// the cells (the snapshot does not hold it).
+	rows [2][]uint32
+}
+
+// fineRows is how many rows of cells the finest zoom has.
+const fineRows = 8 << aggMaxZoom
+
+// indexRows returns the row index (summary.rows) of finest cells.
+func indexRows(fine []aggCell) []uint32 {
+	if len(fine) == 0 {
+		return nil
+	}
+	rows := make([]uint32, fineRows+1)
+	at := 0
+	for r := range rows {
+		for at < len(fine) && int(fine[at].row()) < r {
+			at++
+		}
+		rows[r] = uint32(at)
+	}
+	return rows
+}
+
+// fineRowCells returns the range of class k's finest cells in row r and
+// columns c0..c1 (empty when the class has none).
+func (s *summary) fineRowCells(k int, r, c0, c1 uint32) (from, to int) {
+	rows := s.rows[k]
+	if int(r) >= fineRows || len(rows) == 0 || c0 > c1 {
+		return 0, 0
+	}
+	fine := s.cls[k][aggMaxZoom]
+	lo, hi := int(rows[r]), int(rows[r+1])
+	return searchColIn(fine, lo, hi, c0), searchColIn(fine, lo, hi, c1+1)
+}
+
+// searchColIn returns the first index in [lo, hi) of cells (one row's,
+// sorted by column) whose column is at least c, or hi.
+func searchColIn(cells []aggCell, lo, hi int, c uint32) int {
+	for n := hi - lo; n > 0; {
+		half := n >> 1
+		if cells[lo+half].col() < c {
+			lo += half + 1
+			n -= half + 1
+		} else {
+			n = half
+		}
+	}
+	return lo
 }
 
 // cellBox bounds points, rounded outwards to float32.
@@ -481,7 +535,7 @@ func summarize(n int, point func(i int) (*geoRec, post.GeoSource), tagsOf func(g
 			continue
 		}
 		py, bx := buildPyramid(cells[k], boxes[k])
-		s.cls[k], s.boxes[k] = py, bx
+		s.cls[k], s.boxes[k], s.rows[k] = py, bx, indexRows(py[aggMaxZoom])
 		// Order the class's points by tagZoom cell, then finest cell: a
 		// counting sort over the finest cells in that order.
 		fine := py[aggMaxZoom]
@@ -529,17 +583,16 @@ func (s *summary) eachInCells(classes [2]bool, cr cellRange, box *store.BBox, fn
 		if py == nil || !classes[k] {
 			continue
 		}
-		fine, at := py[aggMaxZoom], 0
+		fine := py[aggMaxZoom]
 		for r := r0; r <= r1 && r >= r0; r++ {
-			lo := r<<16 | c0
-			at = gallop(len(fine), at, func(i int) bool { return fine[i].key < lo })
-			for ; at < len(fine) && fine[at].key <= r<<16|c1; at++ {
+			from, to := s.fineRowCells(k, r, c0, c1)
+			for at := from; at < to; at++ {
 				read++
 				if !s.boxes[k][at].meets(box) {
 					continue
 				}
-				from := s.start[k][at]
-				for _, pos := range s.order[k][from : from+fine[at].n] {
+				first := s.start[k][at]
+				for _, pos := range s.order[k][first : first+fine[at].n] {
 					fn(int(pos))
 				}
 			}
@@ -626,6 +679,7 @@ func mergeSummaries(parts []*summary, partLen int) *summary {
 		}
 		if len(all) > 0 {
 			s.cls[k], s.boxes[k] = buildPyramid(all, boxes)
+			s.rows[k] = indexRows(s.cls[k][aggMaxZoom])
 		}
 	}
 	return s
@@ -700,7 +754,7 @@ func (s *summary) memBytes() int64 {
 	for k := range s.order {
 		n += int64(cap(s.order[k]))*2 + int64(cap(s.start[k]))*4 + int64(cap(s.boxes[k]))*int64(unsafe.Sizeof(cellBox{}))
 		n += int64(cap(s.zkeys[k]))*4 + int64(cap(s.zstart[k]))*4 + int64(cap(s.tags[k]))*int64(unsafe.Sizeof(tagCell{}))
-		n += int64(cap(s.deep[k])) * int64(unsafe.Sizeof(aggCell{}))
+		n += int64(cap(s.deep[k]))*int64(unsafe.Sizeof(aggCell{})) + int64(cap(s.rows[k]))*4
 	}
 	for _, py := range s.cls {
 		if py == nil {
@@ -932,16 +986,22 @@ func (hs *heatSums) addSummary(s *summary, classes [2]bool, g *analysis.Grid) (r
 			}
 		}
 		// The finest whole cells outside the query's whole cells.
-		fine, at := py[aggMaxZoom], 0
+		fine := py[aggMaxZoom]
+		addRow := func(R, c0, c1 uint32) {
+			from, to := s.fineRowCells(k, R, c0, c1)
+			for _, c := range fine[from:to] {
+				addFine(c)
+			}
+		}
 		for R := hs.R0; R <= hs.R1; R++ {
 			if r := R >> sh; hs.hasCoarse && r >= hs.r0 && r <= hs.r1 {
 				if hs.c0<<sh > 0 {
-					at = rowCells(fine, at, R, hs.C0, hs.c0<<sh-1, addFine)
+					addRow(R, hs.C0, hs.c0<<sh-1)
 				}
-				at = rowCells(fine, at, R, (hs.c1+1)<<sh, hs.C1, addFine)
+				addRow(R, (hs.c1+1)<<sh, hs.C1)
 				continue
 			}
-			at = rowCells(fine, at, R, hs.C0, hs.C1, addFine)
+			addRow(R, hs.C0, hs.C1)
 		}
 	}
 	return read
@@ -954,12 +1014,10 @@ func (cr cellRange) has(s *summary, classes [2]bool, box *store.BBox) bool {
 		if py == nil || !classes[k] {
 			continue
 		}
-		fine, at := py[aggMaxZoom], 0
 		for r := cr.r0; r <= cr.r1 && r >= cr.r0; r++ {
-			lo := r<<16 | cr.c0
-			at = gallop(len(fine), at, func(i int) bool { return fine[i].key < lo })
-			for ; at < len(fine) && fine[at].key <= r<<16|cr.c1; at++ {
-				if s.boxes[k][at].meets(box) {
+			from, to := s.fineRowCells(k, r, cr.c0, cr.c1)
+			for _, b := range s.boxes[k][from:to] {
+				if b.meets(box) {
 					return true
 				}
 			}
