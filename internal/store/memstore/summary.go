@@ -137,8 +137,8 @@ type summary struct {
 	// reads each of its finest rows in every block it adds, at least its
 	// border's (142 rows for Western Europe): a search of the block's
 	// cells per row, a cache miss per probe, was most of what a box's
-	// histogram over a year cost. 4 KiB per class and block, derived from
-	// the cells (the snapshot does not hold it).
+	// histogram cost in a block its bucket holds whole. 4 KiB per class
+	// and block, derived from the cells (the snapshot does not hold it).
 	rows [2][]uint32
 }
 
@@ -931,9 +931,8 @@ func rowCells(cells []aggCell, at int, row, c0, c1 uint32, fn func(c aggCell)) i
 // (n when none), before being true up to some index and false after it.
 // It probes from, from+1, from+3, from+7... and then searches between
 // the last two probes: a box's rows are looked up in order, each a few
-// cells past the last, so a search from the start of a block's cells for
-// every row (a binary search over thousands of cells, each probe a cache
-// miss) was most of what a box's histogram over a year cost.
+// cells past the last, where a binary search over all the block's cells
+// for every row cost a cache miss per probe.
 func gallop(n, from int, before func(i int) bool) int {
 	if from >= n || !before(from) {
 		return from
