@@ -458,9 +458,17 @@ func histogramOfBox(q store.HistogramQuery, box analysis.Box, tag uint32, h *his
 		f.sums, useSums = newHeatSums(box, 0)
 	}
 	var g analysis.Grid
-	inBucket := func(sum *summary) bool {
+	// A block is counted from its summary when its times fall in one
+	// bucket, or (a level-0 block) in two: over a year in weeks, every
+	// language has a block across each week's edge, and counting its 32
+	// chunks one by one was most of what the histogram cost.
+	useBlock := func(sum *summary) bool {
 		k := h.bucket(sum.lo)
-		return k >= 0 && k == h.bucket(sum.hi)
+		if k < 0 {
+			return false
+		}
+		k1 := h.bucket(sum.hi)
+		return k1 == k || k1 == k+1 && sum.level == 0
 	}
 	for i := range sc.hists {
 		v := &sc.hists[i]
@@ -477,18 +485,57 @@ func histogramOfBox(q store.HistogramQuery, box analysis.Box, tag uint32, h *his
 			continue
 		}
 		hv := heatView{geo: v.geo, classes: v.classes}
-		blockRuns(&d.agg, d.base, d.head, 0, d.Len(), inBucket,
+		blockRuns(&d.agg, d.base, d.head, 0, d.Len(), useBlock,
 			func(sum *summary, from, to int) bool {
 				g.Reset(0)
 				f.sums.addSummary(sum, v.classes, &g)
 				f.scanEdges(&hv, f.sums.edges, &d.agg, d.base*chunkLen+d.head, sum, &g, from, to, func(i int) int { return i })
-				counts[h.bucket(sum.lo)] += g.Points()
+				if k := h.bucket(sum.lo); k == h.bucket(sum.hi) {
+					counts[k] += g.Points()
+				} else {
+					v.countAcross(q, tag, &cells, h, counts, from, to, k, g.Points())
+				}
 				if histogramBlockHook != nil {
 					histogramBlockHook()
 				}
 				return true
 			}, run)
 	}
+}
+
+// countAcross counts a block [from, to) of the view whose points' times
+// fall in buckets k and k+1 and of which total lie in the box: the chunks
+// on the side with fewer chunks, and those across the edge, are counted
+// one by one (countChunks); the rest, all in the other bucket, are the
+// total less what those counted. Chunk bounds are never narrower than
+// their times, so a chunk they place wholly in a bucket is in it.
+func (v *histView) countAcross(q store.HistogramQuery, tag uint32, cells *boxCells, h *histo, counts []int64, from, to, k int, total int64) {
+	d := &v.geo
+	ci0, ci1 := (d.head+from)>>chunkShift, (d.head+to-1)>>chunkShift
+	left, right := 0, 0
+	for _, b := range d.bounds[ci0 : ci1+1] {
+		switch {
+		case h.bucket(b.hi) == k:
+			left++
+		case h.bucket(b.lo) == k+1:
+			right++
+		}
+	}
+	far := k + 1 // the bucket of the chunks not counted one by one
+	if left > right {
+		far = k
+	}
+	// The chunks' times lie in buckets k and k+1, and so does what
+	// counting them adds.
+	before := counts[k] + counts[k+1]
+	for ci := ci0; ci <= ci1; ci++ {
+		b := d.bounds[ci]
+		if far == k && h.bucket(b.hi) == k || far == k+1 && h.bucket(b.lo) == k+1 {
+			continue
+		}
+		v.countChunks(q, tag, cells, h, counts, max(ci*chunkLen-d.head, from), min((ci+1)*chunkLen-d.head, to))
+	}
+	counts[far] += total - (counts[k] + counts[k+1] - before)
 }
 
 // histogramBlockHook, when set by a test, runs for every block a box's
