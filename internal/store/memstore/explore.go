@@ -447,8 +447,9 @@ func (s *Store) snapshotHistogram(q store.HistogramQuery, sc *heatScratch) (tag 
 // holds millions of points, and reading the world's to find them cost
 // more than counting them. Without a tag, a summarised block whose points'
 // times all fall in one bucket adds its count in the box from its summary
-// instead (as a heat map at zoom 0 reads it), largest blocks first. With a
-// tag, caller holds mu.
+// instead (as a heat map at zoom 0 reads it), largest blocks first, and a
+// level-0 block across one bucket edge too (countAcross). With a tag,
+// caller holds mu.
 func histogramOfBox(q store.HistogramQuery, box analysis.Box, tag uint32, h *histo, counts []int64, sc *heatScratch) {
 	cells := newBoxCells(box)
 	var f heatFilter
