@@ -208,3 +208,49 @@ func TestBenchEveryScenarioTiny(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchScaleTiny runs the scale scenario at two small sizes with the
+// write-ahead log and checks each size's row: the store was filled, its
+// queries timed, ingest ran end to end into the full store at a rate, and
+// the restart read the snapshot back.
+func TestBenchScaleTiny(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	md := filepath.Join(t.TempDir(), "bench.md")
+	out, errOut, err := run(t, ctx, "", "bench", "--scenarios", "scale", "--scale-sizes", "20k,40k", "--scale-restart",
+		"--messages", "2000", "--query-iters", "3", "--stopwords-dir", miniStopwords, "--work-dir", t.TempDir(), "--out", md)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s\n%s", err, out, errOut)
+	}
+	b, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rate := regexp.MustCompile(`ingest end to end into the full store \(stopwords, file of 2000 demo messages\): (\d+) msg/s, (\d+) posts written`)
+	for _, size := range []string{"20 k", "40 k"} {
+		var row string
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "| scale ("+size+" posts) |") {
+				row = line
+			}
+		}
+		if row == "" {
+			t.Fatalf("no row for %s posts in:\n%s", size, b)
+		}
+		m := rate.FindStringSubmatch(row)
+		if m == nil {
+			t.Errorf("%s: no end-to-end ingest in the row:\n%s", size, row)
+			continue
+		}
+		if r, _ := strconv.Atoi(m[1]); r < 100 {
+			t.Errorf("%s: ingest rate %s msg/s is not plausible", size, m[1])
+		}
+		// The test's stopword lists are small: a few hundred posts are detected.
+		if w, _ := strconv.Atoi(m[2]); w < 100 || w > 2000 {
+			t.Errorf("%s: %s posts written from 2000 messages", size, m[2])
+		}
+		if !strings.Contains(row, "Open from the snapshot") {
+			t.Errorf("%s: no restart from the snapshot in the row:\n%s", size, row)
+		}
+	}
+}

@@ -19,11 +19,18 @@ var CorpusEpoch = time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
 // file's size. The demo generator is what `geoheat demo` writes: raw v1.1
 // stream messages of 2.5-5 KB with notices, malformed lines and ~30 % geo.
 func WriteCorpus(path string, n int64, seed uint64) (int64, error) {
+	return WriteCorpusFrom(path, n, seed, CorpusEpoch)
+}
+
+// WriteCorpusFrom is WriteCorpus with the messages' times starting at
+// start: the scale scenario's ingest stamps them after the year it holds,
+// as a live stream's would be.
+func WriteCorpusFrom(path string, n int64, seed uint64, start time.Time) (int64, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, err
 	}
-	src := demo.New(demo.Options{Seed: seed, Now: func() time.Time { return CorpusEpoch }})
+	src := demo.New(demo.Options{Seed: seed, Now: func() time.Time { return start }})
 	if err := src.WriteFile(f, n); err != nil {
 		f.Close()
 		return 0, err

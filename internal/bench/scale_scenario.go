@@ -15,6 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/geoheat/geoheat/internal/ingest/file"
+	"github.com/geoheat/geoheat/internal/langid"
+	"github.com/geoheat/geoheat/internal/pipeline"
 	"github.com/geoheat/geoheat/internal/post"
 	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/memstore"
@@ -71,6 +74,12 @@ func (b *runner) scale(ctx context.Context) error {
 	if len(pool) == 0 {
 		return errors.New("the corpus has no posts")
 	}
+	// The detector of each size's ingest, opened first: a missing list
+	// fails the scenario before an hour of filling, not after.
+	det, err := b.product.OpenDetector("stopwords", b.cfg.StopwordsDir)
+	if err != nil {
+		return err
+	}
 	var perPost, coldPerPost float64
 	for _, n := range b.cfg.ScaleSizes {
 		if perPost > 0 {
@@ -87,7 +96,7 @@ func (b *runner) scale(ctx context.Context) error {
 				continue
 			}
 		}
-		pp, cp, err := b.scaleOnce(ctx, pool, n)
+		pp, cp, err := b.scaleOnce(ctx, pool, n, det)
 		if err != nil {
 			return err
 		}
@@ -102,7 +111,7 @@ func (b *runner) scale(ctx context.Context) error {
 
 // scaleOnce fills and times one size and returns the heap and the cold
 // files it took per post.
-func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int) (heap, cold float64, err error) {
+func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int, det langid.Detector) (heap, cold float64, err error) {
 	// Cold chunks go to files in the work directory, as they go to the
 	// data directory of a store that has one; with --scale-restart the
 	// store has one, and logs every post.
@@ -113,6 +122,7 @@ func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int) (heap, 
 			return 0, 0, err
 		}
 	}
+	b.logf("  filling %s posts over 365 days", human(n))
 	f, err := fillStore(ctx, opts, pool, n, scaleSpan)
 	if f.st != nil {
 		defer f.st.Close()
@@ -121,7 +131,12 @@ func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int) (heap, 
 		return 0, 0, err
 	}
 	st, took, perPost, stats, load := f.st, f.took, f.perPost, f.stats, f.load
+	b.logf("  filled in %.0f s; timing queries", took.Seconds())
 	lat, err := TimeDirect(ctx, st, ScaleQueries(stats.Head), b.cfg.QueryIters)
+	if err != nil {
+		return 0, 0, err
+	}
+	ingested, err := b.scaleIngest(ctx, st, det, stats.Head, n)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -129,8 +144,10 @@ func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int) (heap, 
 	note := fmt.Sprintf("%d posts over 365 days (%d with a point, %d languages); filled at %.2f M posts/s; store's own estimate %.1f B/post on the heap, cold files %.1f B/post (%.2f GB); %d runs per query",
 		n, stats.Points, stats.Languages, float64(n)/took.Seconds()/1e6, float64(stats.MemoryBytes)/float64(n),
 		float64(stats.ColdBytes)/float64(n), float64(stats.ColdBytes)/1e9, b.cfg.QueryIters)
+	note += "; " + ingested
 	if b.cfg.ScaleRestart {
 		opts.MaxPosts = n
+		b.logf("  closing and reopening")
 		restart, err := scaleRestart(ctx, st, opts, n)
 		if err != nil {
 			return 0, 0, err
@@ -140,6 +157,50 @@ func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int) (heap, 
 	b.rows = append(b.rows, Row{Scenario: fmt.Sprintf("scale (%s posts)", human(n)), Latencies: lat,
 		BytesPerPost: perPost, RSSBytes: mem.Peak, Load: load, Note: note})
 	return perPost, float64(stats.ColdBytes) / float64(n), nil
+}
+
+// scaleIngest runs ingest end to end into st, a store holding n posts
+// up to head and bounded at n: the file source over --messages demo
+// messages stamped from just after head (a stream going on from the year
+// held, not late posts), the product's parser, the stopwords detector and
+// the same pipeline `geoheat ingest` runs. Every post recorded drops the
+// oldest held, as in a store kept full at its bound. It reports the rate,
+// and fails when a message goes missing or a record fails.
+func (b *runner) scaleIngest(ctx context.Context, st store.Store, det langid.Detector, head time.Time, n int) (string, error) {
+	corpus := filepath.Join(b.dir, "scale-ingest.jsonl")
+	defer os.Remove(corpus)
+	if _, err := WriteCorpusFrom(corpus, b.cfg.Messages, b.cfg.Seed, head.Add(time.Second)); err != nil {
+		return "", err
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	src, err := file.New(corpus, file.WithLogger(quiet))
+	if err != nil {
+		return "", err
+	}
+	p, err := pipeline.New(pipeline.Config{Source: src, NewParser: b.product.NewParser, Detector: det, Recorder: st, Logger: quiet})
+	if err != nil {
+		return "", err
+	}
+	load := LoadAvg()
+	b.logf("  ingesting %d messages end to end", b.cfg.Messages)
+	start := time.Now()
+	if err := p.Run(ctx); err != nil {
+		return "", fmt.Errorf("ingest into %s posts: %w", human(n), err)
+	}
+	took := time.Since(start)
+	ps := p.Stats()
+	if ps.Messages != b.cfg.Messages || ps.RecordErrs != 0 || ps.Written == 0 {
+		return "", fmt.Errorf("ingest into %s posts read %d messages of %d, wrote %d posts, %d record errors", human(n), ps.Messages, b.cfg.Messages, ps.Written, ps.RecordErrs)
+	}
+	stats, err := st.Stats(ctx)
+	if err != nil {
+		return "", err
+	}
+	if stats.Posts != int64(n) {
+		return "", fmt.Errorf("after ingest the store holds %d posts, want its bound %d", stats.Posts, n)
+	}
+	return fmt.Sprintf("ingest end to end into the full store (stopwords, file of %d demo messages): %.0f msg/s, %d posts written (load %s)",
+		ps.Messages, float64(ps.Messages)/took.Seconds(), ps.Written, load), nil
 }
 
 // replayUpTo is the largest size whose restart is also timed replaying
