@@ -272,7 +272,7 @@ var (
 // newest post time): heat of the world (zoom 3) and of a city (zoom 10,
 // its box as given and as the dashboard widens it)
 // over 1 h, 24 h, 30 days and everything, for every language, English,
-// a hashtag; top of a continent and of the world; trends; the histogram
+// a hashtag; top of a continent, a city and the world; trends; the histogram
 // of everything and of a continent; counts; the seed's last-N answers; and
 // the dashboard's default view.
 func ScaleQueries(head time.Time) []QueryCase {
@@ -302,6 +302,15 @@ func ScaleQueries(head time.Time) []QueryCase {
 				return err
 			}})
 		}
+	}
+	// The top list of a city's box (every language), over 30 days and
+	// everything: a box without a whole 1.4° hashtag cell.
+	for _, sp := range spans[2:] {
+		q := store.TopQuery{N: 10, BBox: scaleCity, Window: sp.w}
+		cases = append(cases, QueryCase{Name: "top-city-all-" + sp.name, Direct: func(ctx context.Context, st store.Querier) error {
+			_, err := st.Top(ctx, q)
+			return err
+		}})
 	}
 	// The top list of the dashboard's world view, every language, over
 	// everything held.

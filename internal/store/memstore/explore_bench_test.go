@@ -172,13 +172,14 @@ func BenchmarkRecordKeepText(b *testing.B) {
 var (
 	yearOnce  sync.Once
 	yearStore *Store
+	yearCity  store.BBox // around the busiest city of the year's posts
 )
 
 // BenchmarkYearBox asks for Western Europe over a year of posts held
 // (GEOHEAT_TEST_YEAR_POSTS, default 10 M), where summarised blocks carry
 // most of the answer: the histogram in one bucket (every block counted
 // from its summary) and in the API's default buckets, the heat map at
-// zoom 3 and the top 10. Its cost per block is what grows with the posts
+// zoom 3 and the top 10; and the top 10 of the busiest city's box. Its cost per block is what grows with the posts
 // held in the scale scenario.
 func BenchmarkYearBox(b *testing.B) {
 	n := 10_000_000
@@ -196,6 +197,8 @@ func BenchmarkYearBox(b *testing.B) {
 			}
 		}
 		yearStore = s
+		c := gen.cities[0] // the busiest: cities are drawn with weight falling from the first
+		yearCity = store.BBox{West: c.Lon - 0.45, South: c.Lat - 0.45, East: c.Lon + 0.45, North: c.Lat + 0.45}
 	})
 	s, ctx := yearStore, context.Background()
 	europe := store.BBox{West: -10, South: 35, East: 20, North: 60}
@@ -210,6 +213,9 @@ func BenchmarkYearBox(b *testing.B) {
 		{"histogram/default", func() error { _, err := s.Histogram(ctx, store.HistogramQuery{BBox: europe}); return err }},
 		{"heat", func() error { _, err := s.Heat(ctx, store.HeatQuery{BBox: europe, Zoom: 3}); return err }},
 		{"top", func() error { _, err := s.Top(ctx, store.TopQuery{BBox: europe, N: 10}); return err }},
+		// The busiest city's box: no whole hashtag cell (1.4°), so its
+		// top list comes from fine hashtag cells and the points around.
+		{"top/city", func() error { _, err := s.Top(ctx, store.TopQuery{BBox: yearCity, N: 10}); return err }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {

@@ -283,7 +283,9 @@ func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *to
 			c.AddRanked(l.tags.At(int(tagAt-tf)+j), 1, tagRank(front+uint64(i), j))
 		}
 	}
-	var read int64
+	var read, fineEntries, finePoints int64
+	var cut []cutCell
+	bb := cells.box.BBox()
 	for _, sp := range runs {
 		blockRuns(&l.geo.agg, l.geo.base, l.geo.head, sp.from, sp.to, nil,
 			func(sum *summary, from, to int) bool {
@@ -291,16 +293,36 @@ func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *to
 				if ts.world {
 					return true
 				}
-				// The border's points, through the level-0 parts.
+				// The border's points, through the level-0 parts: only
+				// the finest cells the border cuts when the block counts
+				// its hashtags per finest cell, else every point of the
+				// tagZoom cells it cuts.
+				fine := ts.usesFine(sum)
+				if fine {
+					var n int64
+					n, cut = ts.borderFine(c, sum, classes, front+uint64(from), &bb, cut[:0])
+					read += n
+					fineEntries += n
+					if len(cut) == 0 {
+						return true
+					}
+				}
 				eachPart(&l.geo.agg, l.geo.base*chunkLen+l.geo.head, from, to, func(part *summary, at int) {
-					read += ts.eachOnBorder(part, classes, func(pos int) {
+					each := func(pos int) {
 						i := at + pos
 						read++
 						if g := l.geo.Ptr(i); cells.box.Contains(g.point()) {
 							tagAt, n := l.tagsOf(g.post)
 							add(i, tagAt, n)
 						}
-					})
+					}
+					if fine {
+						before := read
+						read += eachInCut(part, cut, &bb, each)
+						finePoints += read - before
+					} else {
+						read += ts.eachOnBorder(part, classes, each)
+					}
 				})
 				return true
 			},
@@ -318,12 +340,20 @@ func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *to
 	if topWorkHook != nil {
 		topWorkHook(read)
 	}
+	if topFineHook != nil {
+		topFineHook(fineEntries, finePoints)
+	}
 }
 
 // topWorkHook, when set by a test, gets what each language's top list of
 // a box read through summaries (points, hashtag cells and border cells
 // looked up): a measure of cost that does not depend on the machine.
 var topWorkHook func(read int64)
+
+// topFineHook, when set by a test, gets what each language's top list of
+// a box read through fine hashtag cells: their entries, and the cells
+// looked up and points read around them.
+var topFineHook func(entries, points int64)
 
 // geoBySource is Counts' per-provenance breakdown.
 func (l *lang) geoBySource() store.GeoCounts {

@@ -39,12 +39,18 @@ const (
 	snapshotMagic = "geoheat memstore snapshot\n"
 )
 
+// snapshotStream numbers what the snapshot writes beyond the types'
+// layouts (which lists, in which order): a change there makes a snapshot
+// another build's, as a changed type does. 2: summaries' fine hashtag
+// cells (summary.ftags).
+const snapshotStream = 2
+
 // snapshotLayout fingerprints the types written as bytes and the constants
 // that shape the columns and summaries.
 func snapshotLayout() string {
 	return snapshot.Layout(geoRec{}, geoMeta{}, chunkCells{}, aggCell{}, tagCell{}, cellBox{}, bounds{},
 		walSpan{}, spill.Ref{}, chunk[int64]{}, pyramid{}) +
-		fmt.Sprintf("/%d/%d/%d/%d/%d", chunkLen, blockChunksT, aggLevels, maxAggLevels, aggFanShift)
+		fmt.Sprintf("/%d/%d/%d/%d/%d/s%d", chunkLen, blockChunksT, aggLevels, maxAggLevels, aggFanShift, snapshotStream)
 }
 
 // snapshotHeader is what must match for a snapshot to be read.
@@ -443,6 +449,7 @@ func (s *summary) write(w *snapshot.Writer) {
 		snapshot.Put(w, s.zstart[k])
 		snapshot.Put(w, s.deep[k])
 		snapshot.Put(w, s.tags[k])
+		snapshot.Put(w, s.ftags[k])
 		snapshot.Put(w, s.boxes[k])
 	}
 }
@@ -462,6 +469,7 @@ func readSummary(r *snapshot.Reader) *summary {
 		s.zstart[k] = snapshot.Get[uint32](r)
 		s.deep[k] = snapshot.Get[aggCell](r)
 		s.tags[k] = snapshot.Get[tagCell](r)
+		s.ftags[k] = snapshot.Get[tagCell](r)
 		s.boxes[k] = snapshot.Get[cellBox](r)
 		if s.cls[k] != nil {
 			s.rows[k] = indexRows(s.cls[k][aggMaxZoom])

@@ -59,6 +59,10 @@ const (
 // along a box's border, read point by point, wider.
 const tagZoom = 4
 
+// fineTagLevel is the lowest level whose summaries keep their hashtags
+// per finest cell (summary.ftags).
+const fineTagLevel = deepLevel
+
 // tagCell is how often a hashtag occurs on the points of one cell (at
 // tagZoom) of a block, and where it first occurs: the position in the
 // block of its point and its place among the post's hashtags, so that the
@@ -128,6 +132,14 @@ type summary struct {
 	// (a language's blocks only; sorted by cell, then tag), for the top
 	// hashtags of a box (topSums).
 	tags [2][]tagCell
+	// ftags[k] counts them per finest cell (keys at aggMaxZoom), from
+	// level fineTagLevel up; a level-0 summary holds its own until its
+	// level-1 block is merged, as deep. A box's top list takes the strips
+	// along its border, where its tagZoom cells are cut, from these, and
+	// reads only the points of the finest cells its border cuts: at a
+	// billion posts, reading the strips' points one by one was most of
+	// what a continent's top list over the year cost.
+	ftags [2][]tagCell
 	// boxes[k][i] bounds the points of class k's i-th finest cell: a
 	// cell that the query's box border cuts is read point by point only
 	// when its points reach into the box. 16 bytes per finest cell.
@@ -397,9 +409,10 @@ func (s *Store) publishLevels(abs int, sum *summary, o aggOwner) {
 				o.added(sum)
 			}
 			if k == deepLevel {
-				// The parts' deep cells are in sum now.
+				// The parts' deep cells and fine hashtag cells are in
+				// sum now.
 				for _, p := range parts {
-					p.deep = [2][]aggCell{}
+					p.deep, p.ftags = [2][]aggCell{}, [2][]tagCell{}
 				}
 			}
 		}
@@ -473,8 +486,8 @@ func summarize(n int, point func(i int) (*geoRec, post.GeoSource), tagsOf func(g
 	var cells [2][]aggCell
 	var boxes [2][]cellBox
 	var idx [2]map[uint32]int32
-	var tags [2][]tagCell
-	var tagIdx [2]map[uint64]int32
+	var tags, ftags [2][]tagCell
+	var tagIdx, ftagIdx [2]map[uint64]int32
 	var deep [2][]aggCell     // one per point, sorted and added up below
 	keys := make([]uint32, n) // per position: class<<31 | finest key
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
@@ -482,28 +495,19 @@ func summarize(n int, point func(i int) (*geoRec, post.GeoSource), tagsOf func(g
 		g, src := point(i)
 		k := classOf(src)
 		lo, hi = min(lo, g.time), max(hi, g.time)
+		col, row := analysis.CellIndex(g.point(), aggMaxZoom)
+		key := row<<16 | col
 		if tagsOf != nil {
 			tc, tr := analysis.CellIndex(g.point(), tagZoom)
 			zkey := tr<<16 | tc
 			tagsOf(g, func(tag uint32, j int) {
-				if tagIdx[k] == nil {
-					tagIdx[k] = make(map[uint64]int32, 1024)
-				}
-				mk := uint64(zkey)<<32 | uint64(tag)
-				at, ok := tagIdx[k][mk]
-				if !ok {
-					at = int32(len(tags[k]))
-					tagIdx[k][mk] = at
-					tags[k] = append(tags[k], tagCell{key: zkey, tag: tag, first: uint32(i), idx: uint16(min(j, math.MaxUint16))})
-				}
-				tags[k][at].n++
+				countTag(&tags[k], &tagIdx[k], zkey, tag, i, j)
+				countTag(&ftags[k], &ftagIdx[k], key, tag, i, j)
 			})
 		}
 		if idx[k] == nil {
 			idx[k] = make(map[uint32]int32, 1024)
 		}
-		col, row := analysis.CellIndex(g.point(), aggMaxZoom)
-		key := row<<16 | col
 		keys[i] = uint32(k)<<31 | key
 		pb := boxOfPoint(g.lat, g.lon)
 		at, ok := idx[k][key]
@@ -527,7 +531,8 @@ func summarize(n int, point func(i int) (*geoRec, post.GeoSource), tagsOf func(g
 	s := &summary{lo: lo, hi: hi}
 	for k := range cells {
 		slices.SortFunc(tags[k], tagCellLess)
-		s.tags[k] = tags[k]
+		slices.SortFunc(ftags[k], tagCellLess)
+		s.tags[k], s.ftags[k] = tags[k], ftags[k]
 		if len(deep[k]) > 0 {
 			s.deep[k] = sortMerge(deep[k])
 		}
@@ -572,6 +577,22 @@ func summarize(n int, point func(i int) (*geoRec, post.GeoSource), tagsOf func(g
 		s.order[k], s.start[k] = order, start
 	}
 	return s
+}
+
+// countTag counts the hashtag tag of the block's point i (its j-th) in
+// the cell key of list, whose entries idx finds by cell and tag.
+func countTag(list *[]tagCell, idx *map[uint64]int32, key, tag uint32, i, j int) {
+	if *idx == nil {
+		*idx = make(map[uint64]int32, 1024)
+	}
+	mk := uint64(key)<<32 | uint64(tag)
+	at, ok := (*idx)[mk]
+	if !ok {
+		at = int32(len(*list))
+		(*idx)[mk] = at
+		*list = append(*list, tagCell{key: key, tag: tag, first: uint32(i), idx: uint16(min(j, math.MaxUint16))})
+	}
+	(*list)[at].n++
 }
 
 // eachInCells calls fn with the position in the block of every point of
@@ -659,7 +680,10 @@ func mergeSummaries(parts []*summary, partLen int) *summary {
 		s.lo, s.hi = min(s.lo, p.lo), max(s.hi, p.hi)
 	}
 	for k := range s.cls {
-		s.tags[k] = mergeTagCells(parts, k, partLen)
+		s.tags[k] = mergeTagCells(parts, partLen, func(p *summary) []tagCell { return p.tags[k] })
+		if s.level >= fineTagLevel {
+			s.ftags[k] = mergeTagCells(parts, partLen, func(p *summary) []tagCell { return p.ftags[k] })
+		}
 		if s.level == deepLevel {
 			var all []aggCell
 			for _, p := range parts {
@@ -685,14 +709,16 @@ func mergeSummaries(parts []*summary, partLen int) *summary {
 	return s
 }
 
-// mergeTagCells merges the parts' hashtag cells of class k (each sorted)
-// into one sorted list: counts add up, the first occurrence is the
-// earliest part's. A k-way merge rather than a sort: a last-level block
-// merges tens of millions of entries.
-func mergeTagCells(parts []*summary, k, partLen int) []tagCell {
+// mergeTagCells merges the parts' hashtag cells that list returns (each
+// sorted) into one sorted list: counts add up, the first occurrence is
+// the earliest part's. A k-way merge rather than a sort: a last-level
+// block merges tens of millions of entries.
+func mergeTagCells(parts []*summary, partLen int, list func(*summary) []tagCell) []tagCell {
+	lists := make([][]tagCell, len(parts))
 	total := 0
-	for _, p := range parts {
-		total += len(p.tags[k])
+	for j, p := range parts {
+		lists[j] = list(p)
+		total += len(lists[j])
 	}
 	if total == 0 {
 		return nil
@@ -702,7 +728,7 @@ func mergeTagCells(parts []*summary, k, partLen int) []tagCell {
 	// heap of part indexes by their next entry, ties to the earlier part.
 	h := make([]int, 0, len(parts))
 	less := func(a, b int) bool {
-		if c := tagCellLess(parts[a].tags[k][at[a]], parts[b].tags[k][at[b]]); c != 0 {
+		if c := tagCellLess(lists[a][at[a]], lists[b][at[b]]); c != 0 {
 			return c < 0
 		}
 		return a < b
@@ -723,8 +749,8 @@ func mergeTagCells(parts []*summary, k, partLen int) []tagCell {
 			i = m
 		}
 	}
-	for j, p := range parts {
-		if len(p.tags[k]) > 0 {
+	for j, l := range lists {
+		if len(l) > 0 {
 			h = append(h, j)
 		}
 	}
@@ -733,14 +759,14 @@ func mergeTagCells(parts []*summary, k, partLen int) []tagCell {
 	}
 	for len(h) > 0 {
 		j := h[0]
-		c := parts[j].tags[k][at[j]]
+		c := lists[j][at[j]]
 		c.first += uint32(j * partLen)
 		if n := len(out); n > 0 && out[n-1].key == c.key && out[n-1].tag == c.tag {
 			out[n-1].n += c.n // an earlier part's: its first stays
 		} else {
 			out = append(out, c)
 		}
-		if at[j]++; at[j] == len(parts[j].tags[k]) {
+		if at[j]++; at[j] == len(lists[j]) {
 			h[0] = h[len(h)-1]
 			h = h[:len(h)-1]
 		}
@@ -753,7 +779,7 @@ func (s *summary) memBytes() int64 {
 	n := int64(unsafe.Sizeof(*s))
 	for k := range s.order {
 		n += int64(cap(s.order[k]))*2 + int64(cap(s.start[k]))*4 + int64(cap(s.boxes[k]))*int64(unsafe.Sizeof(cellBox{}))
-		n += int64(cap(s.zkeys[k]))*4 + int64(cap(s.zstart[k]))*4 + int64(cap(s.tags[k]))*int64(unsafe.Sizeof(tagCell{}))
+		n += int64(cap(s.zkeys[k]))*4 + int64(cap(s.zstart[k]))*4 + int64(cap(s.tags[k])+cap(s.ftags[k]))*int64(unsafe.Sizeof(tagCell{}))
 		n += int64(cap(s.deep[k]))*int64(unsafe.Sizeof(aggCell{})) + int64(cap(s.rows[k]))*4
 	}
 	for _, py := range s.cls {
@@ -839,42 +865,60 @@ func newHeatSums(box analysis.Box, zoom int) (heatSums, bool) {
 		return hs, true
 	}
 	b := box.BBox()
-	bc0, br0 := analysis.CellIndex(post.Point{Lat: b.South, Lon: b.West}, aggMaxZoom)
-	bc1, br1 := analysis.CellIndex(post.Point{Lat: b.North, Lon: b.East}, aggMaxZoom)
-	var okR, okC bool
-	hs.R0, hs.R1, okR = wholeCells(b.South, b.North, 90, aggMaxZoom, 8<<aggMaxZoom)
-	hs.C0, hs.C1, okC = wholeCells(b.West, b.East, 180, aggMaxZoom, 16<<aggMaxZoom)
-	whole := okR && okC
-	// The box's finest cells around the whole ones: rows below and above
-	// them, then their rows' columns west and east of them.
-	var around []cellRange
-	add := func(r0, r1, c0, c1 uint32, ok bool) {
-		if ok && r0 <= r1 && c0 <= c1 {
-			around = append(around, cellRange{r0, r1, c0, c1})
-		}
-	}
-	if whole {
-		add(br0, hs.R0-1, bc0, bc1, hs.R0 > 0)
-		add(hs.R1+1, br1, bc0, bc1, true)
-		add(hs.R0, hs.R1, bc0, hs.C0-1, hs.C0 > 0)
-		add(hs.R0, hs.R1, hs.C1+1, bc1, true)
-	}
+	f := newFinestCells(b)
+	hs.R0, hs.R1, hs.C0, hs.C1 = f.whole.r0, f.whole.r1, f.whole.c0, f.whole.c1
 	if hs.pointsOnly {
-		if (br1-br0+1)*(bc1-bc0+1) > maxPointCells {
+		if (f.all.r1-f.all.r0+1)*(f.all.c1-f.all.c0+1) > maxPointCells {
 			return heatSums{}, false
 		}
-		hs.edges = []cellRange{{br0, br1, bc0, bc1}}
-		hs.deep, hs.rim = whole && zoom <= deepZoom, around
+		hs.edges = []cellRange{f.all}
+		hs.deep, hs.rim = f.hasWhole && zoom <= deepZoom, f.around
 		return hs, true
 	}
-	if !whole {
+	if !f.hasWhole {
 		return heatSums{}, false
 	}
+	var okR, okC bool
 	hs.r0, hs.r1, okR = wholeCells(b.South, b.North, 90, zoom, 8<<zoom)
 	hs.c0, hs.c1, okC = wholeCells(b.West, b.East, 180, zoom, 16<<zoom)
 	hs.hasCoarse = okR && okC
-	hs.edges = around
+	hs.edges = f.around
 	return hs, true
+}
+
+// finestCells is how a box (not crossing the antimeridian) meets the
+// finest cells: all of them, those wholly inside it (when hasWhole), and
+// the ones around those, which its border cuts.
+type finestCells struct {
+	all, whole cellRange
+	hasWhole   bool
+	// around: rows below and above the whole cells, then their rows'
+	// columns west and east of them.
+	around []cellRange
+}
+
+func newFinestCells(b store.BBox) finestCells {
+	var f finestCells
+	f.all.c0, f.all.r0 = analysis.CellIndex(post.Point{Lat: b.South, Lon: b.West}, aggMaxZoom)
+	f.all.c1, f.all.r1 = analysis.CellIndex(post.Point{Lat: b.North, Lon: b.East}, aggMaxZoom)
+	var okR, okC bool
+	f.whole.r0, f.whole.r1, okR = wholeCells(b.South, b.North, 90, aggMaxZoom, 8<<aggMaxZoom)
+	f.whole.c0, f.whole.c1, okC = wholeCells(b.West, b.East, 180, aggMaxZoom, 16<<aggMaxZoom)
+	f.hasWhole = okR && okC
+	if !f.hasWhole {
+		return f
+	}
+	add := func(r0, r1, c0, c1 uint32, ok bool) {
+		if ok && r0 <= r1 && c0 <= c1 {
+			f.around = append(f.around, cellRange{r0, r1, c0, c1})
+		}
+	}
+	a, w := f.all, f.whole
+	add(a.r0, w.r0-1, a.c0, a.c1, w.r0 > 0)
+	add(w.r1+1, a.r1, a.c0, a.c1, true)
+	add(w.r0, w.r1, a.c0, w.c0-1, w.c0 > 0)
+	add(w.r0, w.r1, w.c1+1, a.c1, true)
+	return f
 }
 
 // hasDeep reports whether a heat query reads s's deep cells: a level-1
@@ -1113,6 +1157,13 @@ type topSums struct {
 	hasWhole       bool
 	r0, r1, c0, c1 uint32 // the whole cells at tagZoom
 	R0, R1, C0, C1 uint32 // every cell the box meets at tagZoom
+	// fine: the box's finest cells, for the blocks that count hashtags
+	// per finest cell (ftags, level fineTagLevel up) when the box holds
+	// whole finest cells (hasFine): the strips of whole finest cells
+	// outside the whole tagZoom cells come from those, and only the
+	// points of the finest cells around them are read.
+	fine    finestCells
+	hasFine bool
 }
 
 // newTopSums returns how a top list of box reads summaries, or false for
@@ -1132,7 +1183,111 @@ func newTopSums(box analysis.Box) (topSums, bool) {
 	ts.r0, ts.r1, okR = wholeCells(b.South, b.North, 90, tagZoom, 8<<tagZoom)
 	ts.c0, ts.c1, okC = wholeCells(b.West, b.East, 180, tagZoom, 16<<tagZoom)
 	ts.hasWhole = okR && okC
+	ts.fine = newFinestCells(b)
+	ts.hasFine = ts.fine.hasWhole
 	return ts, true
+}
+
+// usesFine reports whether a top list reads the block's border through
+// its fine hashtag cells (borderFine) rather than the points of
+// its border's tagZoom cells (eachOnBorder): blocks from fineTagLevel up,
+// and level-0 blocks not yet merged into one (whose lists are nil only
+// when their points have no hashtag, which either way counts right).
+func (ts *topSums) usesFine(sum *summary) bool {
+	return ts.hasFine && !ts.world && (sum.level >= fineTagLevel || sum.ftags[0] != nil || sum.ftags[1] != nil)
+}
+
+// borderFine counts into c the hashtags of the block's points (of the
+// classes wanted) in the box's whole finest cells that lie in the tagZoom
+// cells its border cuts, from the block's fine hashtag cells, and appends
+// to cut the finest cells the border cuts where the block holds points
+// that may lie in the box: those are read one by one in its level-0 parts
+// (eachInCut). Only the tagZoom cells where the block holds points are
+// visited. base is the absolute position of the block's first point. It
+// returns the fine hashtag cells read.
+func (ts *topSums) borderFine(c *analysis.Counter, s *summary, classes [2]bool, base uint64, box *store.BBox, cut []cutCell) (read int64, _ []cutCell) {
+	const sh = aggMaxZoom - tagZoom // finest cells per tagZoom cell, as a shift
+	a, w := ts.fine.all, ts.fine.whole
+	var zcs []uint32
+	for k, py := range s.cls {
+		if py == nil || !classes[k] {
+			continue
+		}
+		tags, fine := s.ftags[k], py[aggMaxZoom]
+		at, zat := 0, 0
+		cutRange := func(R, c0, c1 uint32) {
+			if c0 > c1 {
+				return
+			}
+			from, to := s.fineRowCells(k, R, c0, c1)
+			for i := from; i < to; i++ {
+				if s.boxes[k][i].meets(box) {
+					cut = append(cut, cutCell{k, fine[i].key})
+				}
+			}
+		}
+		for zr := ts.R0; zr <= ts.R1; zr++ {
+			// The cells of row zr the border cuts where the block holds
+			// points, west to east.
+			zcs = zcs[:0]
+			collect := func(c0, c1 uint32) {
+				zat = rowCells(py[tagZoom], zat, zr, c0, c1, func(c aggCell) { zcs = append(zcs, c.col()) })
+			}
+			if ts.hasWhole && zr >= ts.r0 && zr <= ts.r1 {
+				if ts.c0 > ts.C0 {
+					collect(ts.C0, ts.c0-1)
+				}
+				collect(ts.c1+1, ts.C1)
+			} else {
+				collect(ts.C0, ts.C1)
+			}
+			for R := max(zr<<sh, a.r0); R <= min(zr<<sh|(1<<sh-1), a.r1) && len(zcs) > 0; R++ {
+				wholeRow := R >= w.r0 && R <= w.r1
+				for _, zc := range zcs {
+					c0, c1 := max(zc<<sh, a.c0), min(zc<<sh|(1<<sh-1), a.c1)
+					wc0, wc1 := max(c0, w.c0), min(c1, w.c1)
+					if !wholeRow || wc0 > wc1 {
+						cutRange(R, c0, c1)
+						continue
+					}
+					cutRange(R, c0, wc0-1)
+					lo := R<<16 | wc0
+					at = gallop(len(tags), at, func(i int) bool { return tags[i].key < lo })
+					for ; at < len(tags) && tags[at].key <= R<<16|wc1; at++ {
+						c.AddRanked(tags[at].tag, tags[at].n, tags[at].rank(base))
+						read++
+					}
+					cutRange(R, wc1+1, c1)
+				}
+			}
+		}
+	}
+	return read, cut
+}
+
+// cutCell is a finest cell (key at aggMaxZoom) of class k.
+type cutCell struct {
+	k   int
+	key uint32
+}
+
+// eachInCut calls fn with the position in the block of every point of
+// the level-0 summary s in the cells cut (from borderFine), and returns how
+// many cells it looked up.
+func eachInCut(s *summary, cut []cutCell, box *store.BBox, fn func(pos int)) (read int64) {
+	for _, cc := range cut {
+		r, col := cc.key>>16, cc.key&0xffff
+		from, to := s.fineRowCells(cc.k, r, col, col)
+		read++
+		if from == to || !s.boxes[cc.k][from].meets(box) {
+			continue
+		}
+		first := s.start[cc.k][from]
+		for _, pos := range s.order[cc.k][first : first+s.cls[cc.k][aggMaxZoom][from].n] {
+			fn(int(pos))
+		}
+	}
+	return read
 }
 
 func (ts *topSums) whole(key uint32) bool {

@@ -501,9 +501,10 @@ func TestTopThroughSummaries(t *testing.T) {
 	if tagCells == 0 {
 		t.Fatal("no summary counts hashtags: the test compares nothing")
 	}
-	var read atomic.Int64
+	var read, fineEntries, finePoints atomic.Int64
 	topWorkHook = func(n int64) { read.Add(n) }
-	defer func() { topWorkHook = nil }()
+	topFineHook = func(entries, points int64) { fineEntries.Add(entries); finePoints.Add(points) }
+	defer func() { topWorkHook, topFineHook = nil, nil }()
 	compared := 0
 	for _, box := range summaryBoxes {
 		for _, sp := range summarySpans(st) {
@@ -528,6 +529,11 @@ func TestTopThroughSummaries(t *testing.T) {
 	}
 	if compared < 50 || read.Load() == 0 {
 		t.Errorf("%d lists compared, %d read through summaries: the comparison is too thin", compared, read.Load())
+	}
+	// The strips along a box's border come from level-1 blocks' fine
+	// hashtag cells, and the points of the cells the border cuts are read.
+	if fineEntries.Load() == 0 || finePoints.Load() == 0 {
+		t.Errorf("%d fine hashtag cells and %d cells and points around them read: the border's way through them is not compared", fineEntries.Load(), finePoints.Load())
 	}
 }
 
@@ -565,7 +571,7 @@ func TestMergeTagCells(t *testing.T) {
 			parts[j] = &summary{}
 			parts[j].tags[1] = cells
 		}
-		got := mergeTagCells(parts, 1, partLen)
+		got := mergeTagCells(parts, partLen, func(p *summary) []tagCell { return p.tags[1] })
 		if len(got) != len(want) {
 			t.Fatalf("round %d: %d cells merged, want %d", round, len(got), len(want))
 		}
