@@ -1250,7 +1250,9 @@ func (ts *topSums) borderFine(c *analysis.Counter, s *summary, classes [2]bool, 
 						cutRange(R, c0, c1)
 						continue
 					}
-					cutRange(R, c0, wc0-1)
+					if wc0 > c0 {
+						cutRange(R, c0, wc0-1)
+					}
 					lo := R<<16 | wc0
 					at = gallop(len(tags), at, func(i int) bool { return tags[i].key < lo })
 					for ; at < len(tags) && tags[at].key <= R<<16|wc1; at++ {

@@ -537,6 +537,51 @@ func TestTopThroughSummaries(t *testing.T) {
 	}
 }
 
+// TestTopFromTheFirstColumn asks for the top hashtags of boxes starting
+// at -180° whose southern border cuts the 1.4° cells where the points
+// lie: the strips along the border start at the first column, where a
+// range "up to the column before the whole ones" has no column.
+func TestTopFromTheFirstColumn(t *testing.T) {
+	shift := aggFanShift
+	t.Cleanup(func() { aggFanShift = shift })
+	aggFanShift = 1 // blocks of 2, 4 and 8 chunks
+	s := open(t, Options{})
+	defer s.Close()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(7, 8))
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for b := range 40 {
+		batch := make([]post.Post, 256)
+		for i := range batch {
+			batch[i] = post.Post{ID: fmt.Sprint(b*256 + i + 1), Lang: "en", Time: t0.Add(time.Duration(b*256+i) * time.Second),
+				Hashtags: []string{fmt.Sprintf("t%d", rng.IntN(12))}, HasPoint: true,
+				Point: post.Point{Lat: 10 + rng.Float64()*1.2, Lon: -180 + rng.Float64()*3}}
+		}
+		if err := s.Record(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fine atomic.Int64
+	topFineHook = func(entries, _ int64) { fine.Add(entries) }
+	defer func() { topFineHook = nil }()
+	for _, box := range []store.BBox{
+		{West: -180, South: 10.3, East: -170, North: 30},
+		{West: -180, South: 0, East: -177.5, North: 10.9},
+	} {
+		q := store.TopQuery{N: 20, BBox: box}
+		via, all := bothWays(t, func() ([]store.LangTop, error) { return s.Top(ctx, q) })
+		if !reflect.DeepEqual(via, all) {
+			t.Fatalf("%+v: through summaries\n%v\npoint by point\n%v", box, via, all)
+		}
+		if len(all) == 0 || len(all[0].Tags) == 0 {
+			t.Fatalf("%+v: no hashtag counted: the test compares nothing", box)
+		}
+	}
+	if fine.Load() == 0 {
+		t.Error("no fine hashtag cell read: the strips are not compared")
+	}
+}
+
 // TestMergeTagCells checks the k-way merge of parts' hashtag cells
 // against adding them up in a map: counts add, the first occurrence is
 // the earliest part's, the result is sorted.
