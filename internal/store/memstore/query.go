@@ -284,7 +284,7 @@ func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *to
 		}
 	}
 	var read, fineEntries, finePoints int64
-	var cut []cutCell
+	var border borderScratch
 	bb := cells.box.BBox()
 	for _, sp := range runs {
 		blockRuns(&l.geo.agg, l.geo.base, l.geo.head, sp.from, sp.to, nil,
@@ -299,11 +299,10 @@ func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *to
 				// tagZoom cells it cuts.
 				fine := ts.usesFine(sum)
 				if fine {
-					var n int64
-					n, cut = ts.borderFine(c, sum, classes, front+uint64(from), &bb, cut[:0])
+					n := ts.borderFine(c, sum, classes, front+uint64(from), &bb, &border)
 					read += n
 					fineEntries += n
-					if len(cut) == 0 {
+					if len(border.cut) == 0 {
 						return true
 					}
 				}
@@ -318,7 +317,7 @@ func (s *Store) countTopBlocks(c *analysis.Counter, l *lang, runs []span, ts *to
 					}
 					if fine {
 						before := read
-						read += eachInCut(part, cut, &bb, each)
+						read += eachInCut(part, border.cut, &bb, each)
 						finePoints += read - before
 					} else {
 						read += ts.eachOnBorder(part, classes, each)

@@ -1203,12 +1203,13 @@ func (ts *topSums) usesFine(sum *summary) bool {
 // to cut the finest cells the border cuts where the block holds points
 // that may lie in the box: those are read one by one in its level-0 parts
 // (eachInCut). Only the tagZoom cells where the block holds points are
-// visited. base is the absolute position of the block's first point. It
-// returns the fine hashtag cells read.
-func (ts *topSums) borderFine(c *analysis.Counter, s *summary, classes [2]bool, base uint64, box *store.BBox, cut []cutCell) (read int64, _ []cutCell) {
+// visited. base is the absolute position of the block's first point;
+// sc.cut is reset and filled, sc.zcs is scratch. It returns the fine
+// hashtag cells read.
+func (ts *topSums) borderFine(c *analysis.Counter, s *summary, classes [2]bool, base uint64, box *store.BBox, sc *borderScratch) (read int64) {
 	const sh = aggMaxZoom - tagZoom // finest cells per tagZoom cell, as a shift
 	a, w := ts.fine.all, ts.fine.whole
-	var zcs []uint32
+	sc.cut = sc.cut[:0]
 	for k, py := range s.cls {
 		if py == nil || !classes[k] {
 			continue
@@ -1222,16 +1223,16 @@ func (ts *topSums) borderFine(c *analysis.Counter, s *summary, classes [2]bool, 
 			from, to := s.fineRowCells(k, R, c0, c1)
 			for i := from; i < to; i++ {
 				if s.boxes[k][i].meets(box) {
-					cut = append(cut, cutCell{k, fine[i].key})
+					sc.cut = append(sc.cut, cutCell{k, fine[i].key})
 				}
 			}
 		}
 		for zr := ts.R0; zr <= ts.R1; zr++ {
 			// The cells of row zr the border cuts where the block holds
 			// points, west to east.
-			zcs = zcs[:0]
+			sc.zcs = sc.zcs[:0]
 			collect := func(c0, c1 uint32) {
-				zat = rowCells(py[tagZoom], zat, zr, c0, c1, func(c aggCell) { zcs = append(zcs, c.col()) })
+				zat = rowCells(py[tagZoom], zat, zr, c0, c1, func(c aggCell) { sc.zcs = append(sc.zcs, c.col()) })
 			}
 			if ts.hasWhole && zr >= ts.r0 && zr <= ts.r1 {
 				if ts.c0 > ts.C0 {
@@ -1241,9 +1242,9 @@ func (ts *topSums) borderFine(c *analysis.Counter, s *summary, classes [2]bool, 
 			} else {
 				collect(ts.C0, ts.C1)
 			}
-			for R := max(zr<<sh, a.r0); R <= min(zr<<sh|(1<<sh-1), a.r1) && len(zcs) > 0; R++ {
+			for R := max(zr<<sh, a.r0); R <= min(zr<<sh|(1<<sh-1), a.r1) && len(sc.zcs) > 0; R++ {
 				wholeRow := R >= w.r0 && R <= w.r1
-				for _, zc := range zcs {
+				for _, zc := range sc.zcs {
 					c0, c1 := max(zc<<sh, a.c0), min(zc<<sh|(1<<sh-1), a.c1)
 					wc0, wc1 := max(c0, w.c0), min(c1, w.c1)
 					if !wholeRow || wc0 > wc1 {
@@ -1264,13 +1265,20 @@ func (ts *topSums) borderFine(c *analysis.Counter, s *summary, classes [2]bool, 
 			}
 		}
 	}
-	return read, cut
+	return read
 }
 
 // cutCell is a finest cell (key at aggMaxZoom) of class k.
 type cutCell struct {
 	k   int
 	key uint32
+}
+
+// borderScratch is what borderFine fills and uses, kept by the caller
+// across a top list's blocks so that none allocates its own.
+type borderScratch struct {
+	cut []cutCell // the cells the border cuts, for eachInCut
+	zcs []uint32  // one row's tagZoom columns
 }
 
 // eachInCut calls fn with the position in the block of every point of
