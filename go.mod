@@ -26,7 +26,10 @@ require (
 	github.com/paulmach/orb v0.14.0
 )
 
-require github.com/kr/text v0.2.0 // indirect
+require (
+	github.com/dustin/go-humanize v1.0.1 // indirect
+	github.com/kr/text v0.2.0 // indirect
+)
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect

@@ -31,6 +31,7 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&scenarios, "scenarios", strings.Join(bench.Scenarios, ","), "comma-separated: "+strings.Join(bench.Scenarios, ", ")+"; and, only when named, "+strings.Join(bench.Optional, ", "))
 	scaleSizes := fs.String("scale-sizes", "10M,100M,1B", "scale: posts held at each step, spread over 365 days (k, M, B suffixes)")
 	fs.BoolVar(&c.ScaleRestart, "scale-restart", false, "scale: keep a data directory (the write-ahead log) and time a restart at each size: Close writing the snapshot, Open reading it, and (up to 100M posts) Open replaying the log instead")
+	checkpoint := fs.String("checkpoint", "off", "scale, with --scale-restart: the store's --checkpoint (write the snapshot every time the log grows by this much, 1GiB, and cut the log before it)")
 	fs.Int64Var(&c.Messages, "messages", 200_000, "corpus size in demo messages (ingest, ngram, redis, load, overload, seed)")
 	fs.IntVar(&c.Posts, "posts", 10_000_000, "posts held for query, trends and startup")
 	fs.DurationVar(&c.Duration, "duration", 60*time.Second, "load: how long 200 clients and 100 live subscribers run (issue 8)")
@@ -78,6 +79,9 @@ func runBench(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("%w: geoheat bench: --scale-sizes: %v", ErrUsage, err)
 	}
 	c.ScaleSizes = sizes
+	if c.Checkpoint, err = ParseCheckpoint(*checkpoint); err != nil {
+		return fmt.Errorf("%w: geoheat bench: --checkpoint: %v", ErrUsage, err)
+	}
 	if len(c.Scenarios) == 0 || c.Messages < 1 || c.Posts < 1 || c.Repeat < 1 || c.QueryIters < 1 {
 		return fmt.Errorf("%w: geoheat bench: need at least one scenario, --messages, --posts, --repeat and --query-iters >= 1", ErrUsage)
 	}

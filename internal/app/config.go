@@ -46,6 +46,9 @@ type Config struct {
 	Retention time.Duration
 	MaxPosts  int
 	Fsync     string
+	// Checkpoint is --checkpoint: "off", or how much log (1GiB) between two
+	// checkpoints of the embedded store.
+	Checkpoint string
 	// KeepText is how much post text the store keeps (--keep-text): the
 	// newest posts by count or by age, or none.
 	KeepText KeepText
@@ -185,6 +188,7 @@ func (c *Config) register(fs *flag.FlagSet, groups flagGroup) {
 		c.KeepText = KeepText{Posts: DefaultKeepTextPosts}
 		fs.Var(&c.KeepText, "keep-text", "keep the text, handle and link of the newest posts for /api/posts and keyword search (q): a count of posts (1000000), a duration (24h: the posts of the last day), or off (none kept; see docs/explore.md)")
 		fs.StringVar(&c.Fsync, "fsync", "everysec", "embedded store: fsync the log always (before each batch is acknowledged), everysec (lose at most ~1 s on power loss) or no (leave it to the OS); a process crash loses nothing acknowledged in any mode")
+		fs.StringVar(&c.Checkpoint, "checkpoint", "off", "embedded store: write the snapshot while running every time the log grows by this much (1GiB, 512MB; at least the last snapshot's size) and cut the log before it, so the disk holds the log since the last checkpoint only and a start after a crash replays only that; off keeps the whole log (the snapshot is then written at shutdown only). Once the log is cut, only the build that wrote the snapshot can start from it (see docs/scale.md)")
 	}
 	if groups&groupSummary != 0 {
 		fs.StringVar(&c.To, "to", "", "where posts go: store (default), or redis-stream (publish for `geoheat work`; needs --store redis://...)")

@@ -63,6 +63,9 @@ func runStatus(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(tw, "source\tnone (this process does not ingest)\n")
 	}
 	fmt.Fprintf(tw, "store memory\t%s\n", humanBytes(s.Store.MemoryBytes))
+	if s.Store.Checkpoint != "" {
+		fmt.Fprintf(tw, "checkpoints\t%s\n", s.Store.Checkpoint)
+	}
 	if s.Store.Snapshot != "" {
 		fmt.Fprintf(tw, "store start\t%s\n", s.Store.Snapshot)
 	}

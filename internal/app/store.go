@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/dustin/go-humanize"
 	"log/slog"
 	"strings"
 
@@ -31,8 +32,13 @@ func openStore(cfg *Config, env Env, log *slog.Logger) (store.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: --fsync: %v", ErrUsage, err)
 	}
+	checkpoint, err := ParseCheckpoint(cfg.Checkpoint)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --checkpoint: %v", ErrUsage, err)
+	}
 	keep, keepAge := cfg.KeepText.StoreLimits(cfg.MaxPosts)
 	return memstore.Open(memstore.Options{
+		Checkpoint:  checkpoint,
 		Dir:         cfg.DataDir,
 		Retention:   cfg.Retention,
 		MaxPosts:    cfg.MaxPosts,
@@ -102,4 +108,21 @@ func redacted(s string) string {
 		}
 	}
 	return s
+}
+
+// ParseCheckpoint reads a --checkpoint value: off (or empty) is 0, else a
+// size of log such as 1GiB or 512MB, at least a megabyte (below that every
+// few batches would rewrite the snapshot).
+func ParseCheckpoint(v string) (int64, error) {
+	if v == "" || v == "off" {
+		return 0, nil
+	}
+	n, err := humanize.ParseBytes(v)
+	if err != nil {
+		return 0, fmt.Errorf("%q: want off or a size such as 1GiB", v)
+	}
+	if n < 1<<20 || n > 1<<50 {
+		return 0, fmt.Errorf("%q: want a size from 1MiB to 1PiB, or off", v)
+	}
+	return int64(n), nil
 }

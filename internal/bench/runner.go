@@ -51,6 +51,9 @@ type Config struct {
 	LoadPosts    int
 	ScaleSizes   []int
 	ScaleRestart bool
+	// Checkpoint is the scale store's memstore.Options.Checkpoint (with
+	// ScaleRestart): the log is cut at a snapshot every this many bytes.
+	Checkpoint int64
 	SkipMissing  bool
 	// Scenarios run, in this order (names from Scenarios).
 	Scenarios []string

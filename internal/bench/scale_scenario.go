@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/geoheat/geoheat/internal/ingest/file"
@@ -117,12 +118,17 @@ func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int, det lan
 	// store has one, and logs every post.
 	opts := memstore.Options{ColdDir: filepath.Join(b.dir, "cold")}
 	if b.cfg.ScaleRestart {
-		opts = memstore.Options{Dir: filepath.Join(b.dir, "data")}
+		opts = memstore.Options{Dir: filepath.Join(b.dir, "data"), Checkpoint: b.cfg.Checkpoint}
 		if err := os.RemoveAll(opts.Dir); err != nil {
 			return 0, 0, err
 		}
 	}
 	b.logf("  filling %s posts over 365 days", human(n))
+	storeDir := opts.ColdDir
+	if opts.Dir != "" {
+		storeDir = opts.Dir
+	}
+	peak := watchDisk(storeDir)
 	f, err := fillStore(ctx, opts, pool, n, scaleSpan)
 	if f.st != nil {
 		defer f.st.Close()
@@ -140,11 +146,18 @@ func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int, det lan
 	if err != nil {
 		return 0, 0, err
 	}
+	diskPeak := peak()
 	mem, _ := ReadMem("self")
 	note := fmt.Sprintf("%d posts over 365 days (%d with a point, %d languages); filled at %.2f M posts/s; store's own estimate %.1f B/post on the heap, cold files %.1f B/post (%.2f GB); %d runs per query",
 		n, stats.Points, stats.Languages, float64(n)/took.Seconds()/1e6, float64(stats.MemoryBytes)/float64(n),
 		float64(stats.ColdBytes)/float64(n), float64(stats.ColdBytes)/1e9, b.cfg.QueryIters)
 	note += "; " + ingested
+	if b.cfg.ScaleRestart {
+		note += fmt.Sprintf("; disk at most %.2f GB while filling and ingesting", float64(diskPeak)/1e9)
+		if st, err := st.Stats(ctx); err == nil && st.Checkpoint != "" {
+			note += "; checkpoints: " + st.Checkpoint
+		}
+	}
 	if b.cfg.ScaleRestart {
 		opts.MaxPosts = n
 		b.logf("  closing and reopening")
@@ -244,7 +257,9 @@ func scaleRestart(ctx context.Context, st *memstore.Store, opts memstore.Options
 	}
 	note := fmt.Sprintf("restart: Close %.1f s (snapshot %.2f GB), Open from the snapshot %.1f s; disk: log %.2f GB, cold files %.2f GB",
 		closed.Seconds(), float64(snap)/1e9, fromSnap.Seconds(), float64(wal)/1e9, float64(cold)/1e9)
-	if n <= replayUpTo {
+	if n <= replayUpTo && opts.Checkpoint == 0 {
+		// (With checkpoints the log no longer holds what the snapshot
+		// does.)
 		if err := os.Remove(filepath.Join(opts.Dir, "snapshot")); err != nil {
 			return "", err
 		}
@@ -356,4 +371,45 @@ func ScaleQueries(head time.Time) []QueryCase {
 		cases = append(cases, c)
 	}
 	return cases
+}
+
+// watchDisk samples the disk space the files under dir take (allocated
+// blocks, not sizes: the cold files are created at full length) every two
+// seconds until the returned function is called, which returns the most
+// seen.
+func watchDisk(dir string) func() int64 {
+	done := make(chan struct{})
+	most := make(chan int64)
+	go func() {
+		var m int64
+		t := time.NewTicker(2 * time.Second)
+		defer t.Stop()
+		for {
+			m = max(m, diskUsed(dir))
+			select {
+			case <-done:
+				most <- max(m, diskUsed(dir))
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 {
+		close(done)
+		return <-most
+	}
+}
+
+// diskUsed is the disk space the regular files under dir take.
+func diskUsed(dir string) int64 {
+	var n int64
+	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() {
+			if st, ok := info.Sys().(*syscall.Stat_t); ok {
+				n += st.Blocks * 512
+			}
+		}
+		return nil
+	})
+	return n
 }

@@ -32,10 +32,12 @@
 // (madvise MADV_DONTNEED): they stay in the kernel's page cache, and the
 // next read maps them again without touching the disk.
 //
-// The files are a cache of what the store's write-ahead log holds, not a
-// second copy to recover from: Open removes what an earlier process left in
-// the directory, unless told to keep it for a snapshot that points into it
-// (Options.Keep, Adopt, Settle; CloseKeep leaves the files for that). A write that fails (a full disk) leaves the block where it
+// The files are a cache of what the store's write-ahead log holds, unless
+// the store cuts its log at a snapshot (a checkpoint): Open removes what an
+// earlier process left in the directory, unless told to keep it for a
+// snapshot that points into it (Options.Keep, Adopt, Settle; CloseKeep
+// leaves the files for that), and PinLive keeps the files a checkpoint
+// names until the next one. A write that fails (a full disk) leaves the block where it
 // was, on the heap: nothing held is lost, the store keeps more in memory
 // than it would, and Stats counts the failure.
 package spill
@@ -101,6 +103,9 @@ type Area struct {
 	mu    sync.Mutex      // guards files, cur, next, kept and the counters
 	files []*file         // by mapping address, for Release's lookup
 	kept  map[int64]*file // Options.Keep: the earlier files by number, until Settle
+	// pinned are the files a snapshot on disk names blocks in (PinLive):
+	// they stay, emptied or not, until the next PinLive.
+	pinned map[int64]bool
 	// toVerify: the kept files Settle kept, for Verify.
 	toVerify []string
 	cur      *file // the file being written
@@ -529,7 +534,7 @@ func (a *Area) startFile() error {
 		os.Remove(path)
 		return fmt.Errorf("spill: map %s: %w", path, err)
 	}
-	if old := a.cur; old != nil && old.live == 0 {
+	if old := a.cur; old != nil && old.live == 0 && !a.pinned[old.num] {
 		a.retire(old)
 	}
 	f := &file{num: int64(a.next), f: fd, path: path, data: data}
@@ -568,8 +573,33 @@ func (a *Area) Release(b []byte) {
 	f.held -= int64(len(b))
 	a.stats.HeldBytes -= int64(len(b))
 	a.stats.Blocks--
-	// A kept file is Settle's to retire until the adoption ends.
-	if f.live == 0 && f != a.cur && a.kept[f.num] != f {
+	// A kept file is Settle's to retire until the adoption ends; a
+	// pinned one PinLive's.
+	if f.live == 0 && f != a.cur && a.kept[f.num] != f && !a.pinned[f.num] {
+		a.retire(f)
+	}
+}
+
+// PinLive pins the files that now hold blocks, for a snapshot that names
+// them and was just made durable (a checkpoint): they stay on disk, even
+// once every block in them is released, until the next PinLive, and Close
+// leaves them. Files an earlier PinLive pinned that hold no block any more
+// are removed: the snapshot that named them has been replaced.
+func (a *Area) PinLive() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	pinned := make(map[int64]bool)
+	var empty []*file
+	for _, f := range a.files {
+		switch {
+		case f.live > 0:
+			pinned[f.num] = true
+		case f != a.cur && a.kept[f.num] != f:
+			empty = append(empty, f)
+		}
+	}
+	a.pinned = pinned
+	for _, f := range empty {
 		a.retire(f)
 	}
 }
@@ -663,7 +693,8 @@ func (a *Area) Close() error { return a.close(false) }
 
 // CloseKeep is Close but leaves the files that hold blocks on disk, for a
 // later Open with Options.Keep to adopt (call Sync first for them to
-// outlast a power loss).
+// outlast a power loss), and those Open kept that Settle has not dealt
+// with yet. Either leaves the files PinLive pinned.
 func (a *Area) CloseKeep() error { return a.close(true) }
 
 func (a *Area) close(keep bool) error {
@@ -681,7 +712,7 @@ func (a *Area) close(keep bool) error {
 	a.emu.Lock()
 	var gone, kept []*file
 	for _, f := range a.files {
-		if keep && f.live > 0 {
+		if keep && (f.live > 0 || a.kept[f.num] == f) || a.pinned[f.num] {
 			kept = append(kept, f)
 		} else {
 			gone = append(gone, f)
@@ -690,7 +721,7 @@ func (a *Area) close(keep bool) error {
 	for _, r := range a.retired {
 		gone = append(gone, r.f)
 	}
-	a.files, a.retired, a.cur, a.kept = nil, nil, nil, nil
+	a.files, a.retired, a.cur, a.kept, a.pinned = nil, nil, nil, nil, nil
 	a.emu.Unlock()
 	a.stats.Files, a.stats.DiskBytes, a.stats.HeldBytes, a.stats.Blocks = 0, 0, 0, 0
 	var errs []error

@@ -527,3 +527,48 @@ func TestVerify(t *testing.T) {
 		b.Close()
 	}
 }
+
+// TestPinLive: the files holding blocks when PinLive is called stay on
+// disk once their blocks are released, through Close too, until the next
+// PinLive, which removes those that hold none; the file being written is
+// never removed by it.
+func TestPinLive(t *testing.T) {
+	dir := t.TempDir()
+	a, err := Open(dir, Options{FileSize: testFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	var blocks [][]byte
+	for range 24 { // three blocks a file: 8 files
+		c, err := a.Put(block(rng, 20<<10))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks = append(blocks, c)
+	}
+	if n := files(t, dir); n != 8 {
+		t.Fatalf("%d files; the test wants 8", n)
+	}
+	a.PinLive()
+	for _, c := range blocks[:21] { // every file but the last's
+		a.Release(c)
+	}
+	if n := files(t, dir); n != 8 {
+		t.Errorf("%d files after their blocks were released, want the 8 pinned", n)
+	}
+	a.PinLive()
+	if n := files(t, dir); n != 1 {
+		t.Errorf("%d files after the next PinLive, want the one still holding blocks", n)
+	}
+	a.PinLive()
+	for _, c := range blocks[21:] {
+		a.Release(c)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := files(t, dir); n != 1 {
+		t.Errorf("%d files after Close, want the pinned one", n)
+	}
+}

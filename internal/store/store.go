@@ -263,6 +263,11 @@ type Stats struct {
 	// read it may be wrong until a restart, which then replays the log
 	// (no snapshot is written while it is set). Empty when all is well.
 	ColdDamaged string `json:"cold_damaged,omitempty"`
+	// Checkpoint says how many checkpoints (the snapshot written while
+	// running, after which the log is cut; --checkpoint) were taken since
+	// start and when the last was, or why the last failed. Empty when
+	// none was tried.
+	Checkpoint string `json:"checkpoint,omitempty"`
 }
 
 // LogRepair is the loss found in a store's log when it was opened. The

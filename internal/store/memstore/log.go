@@ -347,6 +347,19 @@ func (s *Store) maintainLog(seqFront uint64, force bool) {
 	if s.walCursor < s.walSpans.Len() {
 		keep = s.walSpans.At(s.walCursor).index
 	}
+	if s.hasKeepFrom && keep > s.walKeepFrom {
+		// The snapshot on disk is checked against its entry at Open.
+		keep = s.walKeepFrom
+		if first, err := s.wal.FirstIndex(); err != nil || keep <= first {
+			return
+		}
+	}
+	s.truncateFront(keep)
+}
+
+// truncateFront removes the log's entries before keep and forgets their
+// spans. Caller holds writeMu.
+func (s *Store) truncateFront(keep uint64) {
 	if err := s.wal.TruncateFront(keep); err != nil {
 		// The data is fine; the log just keeps entries it no longer needs
 		// (replay drops their posts again). If wal marked itself corrupt,
@@ -354,8 +367,7 @@ func (s *Store) maintainLog(seqFront uint64, force bool) {
 		s.log.Error("memstore: truncate the front of the log", "dir", s.dir, "keep", keep, "err", err)
 		return
 	}
-	s.walSpans.DropFront(s.walCursor)
-	s.walCursor, s.walDroppable = 0, 0
+	s.forgetEntriesBefore(keep)
 }
 
 // syncIfDue fsyncs the log when the last fsync is a second old, and

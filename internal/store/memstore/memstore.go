@@ -143,6 +143,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -194,6 +195,15 @@ type Options struct {
 	// Close wrote (snapshot.go) keeps the blocks it names.
 	ColdDir string
 
+	// Checkpoint, when above 0, writes the snapshot while the store runs
+	// every time the log has grown by this many bytes (or by the last
+	// snapshot's size, if larger) and cuts the log before it
+	// (checkpoint.go): the disk then holds the cold files, the snapshot
+	// and the log since it, instead of the whole log, and a start after a
+	// crash replays only that. 0 keeps the whole log, the snapshot being
+	// written at Close only. Needs Dir.
+	Checkpoint int64
+
 	// segmentSize is the log segment size and the truncation threshold
 	// (default 8 MiB); tests shrink it.
 	segmentSize int
@@ -244,20 +254,32 @@ type Store struct {
 	walSpans     deque[walSpan] // entries held in the log, oldest first
 	walCursor    int            // walSpans[:walCursor] hold only dropped posts
 	walDroppable int64          // bytes of walSpans[:walCursor]
-	segmentSize  int
-	dirty        bool // written since the last fsync
-	lastSync     time.Time
-	syncTimer    *time.Timer
-	syncArmed    bool
-	fsync        Fsync
-	repair       store.LogRepair // loss found by Open; written only before Open returns
-	area         *spill.Area     // cold chunks (cold.go); nil keeps them on the heap
-	coldKeep     int
-	coldFailing  bool        // the last spill failed (logged once per run of failures)
-	coldTimer    *time.Timer // the cold files' resident check (trimColdLater)
-	coldDir      string
-	coldFileSize int64
-	snapshotMsg  string // Stats.Snapshot; written only before Open returns
+	// Checkpoints (checkpoint.go). walKeepFrom is the first entry the
+	// snapshot on disk needs kept (when keepSnapshot): the one it was
+	// taken after.
+	checkpointEvery int64
+	sinceCheckpoint int64 // bytes logged since the last checkpoint
+	lastSnapBytes   int64 // size of the last snapshot written or read
+	checkpoints     int64
+	keepSnapshot    bool // the snapshot read or written stays: checkpoints are on, or the log was cut
+	logCut          bool // the marker is on disk: the log was cut at a checkpoint
+	walKeepFrom     uint64
+	hasKeepFrom     bool
+	checkpointMsg   atomic.Pointer[string] // Stats.Checkpoint; read without a lock
+	segmentSize     int
+	dirty           bool // written since the last fsync
+	lastSync        time.Time
+	syncTimer       *time.Timer
+	syncArmed       bool
+	fsync           Fsync
+	repair          store.LogRepair // loss found by Open; written only before Open returns
+	area            *spill.Area     // cold chunks (cold.go); nil keeps them on the heap
+	coldKeep        int
+	coldFailing     bool        // the last spill failed (logged once per run of failures)
+	coldTimer       *time.Timer // the cold files' resident check (trimColdLater)
+	coldDir         string
+	coldFileSize    int64
+	snapshotMsg     string // Stats.Snapshot; written only before Open returns
 	// The check of the cold files a start from a snapshot adopted
 	// (verifyCold): stopped and waited for by Close.
 	verifyStop context.CancelFunc
@@ -378,6 +400,9 @@ func Open(opts Options) (*Store, error) {
 	if opts.KeepText < 0 || opts.KeepTextAge < 0 {
 		return nil, fmt.Errorf("memstore: negative keep-text bound %d posts, %v", opts.KeepText, opts.KeepTextAge)
 	}
+	if opts.Checkpoint < 0 || opts.Checkpoint > 0 && opts.Dir == "" {
+		return nil, fmt.Errorf("memstore: checkpoints every %d bytes of log need a data dir and a positive size", opts.Checkpoint)
+	}
 	if opts.Fsync < FsyncEverySec || opts.Fsync > FsyncNo {
 		return nil, fmt.Errorf("memstore: unknown fsync mode %d", opts.Fsync)
 	}
@@ -397,6 +422,8 @@ func Open(opts Options) (*Store, error) {
 		coldKeep:    opts.coldKeep,
 		countryOf:   opts.CountryOf,
 		keepAge:     opts.KeepTextAge,
+
+		checkpointEvery: opts.Checkpoint,
 	}
 	if opts.KeepText > 0 || opts.KeepTextAge > 0 {
 		s.keepLimit = opts.KeepText
@@ -438,7 +465,9 @@ func Open(opts Options) (*Store, error) {
 			s.writerClosed = true // the resident check re-arms no more
 			s.coldTimer.Stop()
 			s.writeMu.Unlock()
-			s.area.Close()
+			// Keeps what a snapshot it could not use points into: after a
+			// checkpoint cut the log, that is the only copy.
+			s.area.CloseKeep()
 		}
 		if s.wal != nil {
 			s.wal.Close()
@@ -467,6 +496,10 @@ func (s *Store) openDir() error {
 	}
 	_, err = os.Stat(snapPath)
 	haveSnap := err == nil
+	if s.logCut, err = logWasCut(s.dir); err != nil {
+		return fmt.Errorf("memstore: %w", err)
+	}
+	s.keepSnapshot = s.checkpointEvery > 0 || s.logCut
 	// After the lock: the cold files of a process still running are not
 	// ours to remove (nor to keep).
 	if s.coldDir != "-" {
@@ -483,13 +516,27 @@ func (s *Store) openDir() error {
 	if err != nil {
 		return fmt.Errorf("memstore: open log %s: %w", walDir, err)
 	}
-	if haveSnap {
+	switch {
+	case haveSnap:
 		if from, err = s.startFromSnapshot(snapPath, from); err != nil {
 			return err
 		}
+	case s.logCut:
+		// Someone removed the snapshot, as the error below tells them
+		// they may: the posts before the log's first entry are gone.
+		s.log.Error("memstore: the log was cut at a checkpoint and there is no snapshot: starting from the log's posts alone",
+			"dir", s.dir, "first_entry", from)
+		s.snapshotMsg = fmt.Sprintf("no snapshot, and the log was cut at a checkpoint: started from its entries %d on alone", from)
 	}
 	if err := s.replay(from); err != nil {
 		return fmt.Errorf("memstore: replay %s: %w", walDir, err)
+	}
+	if s.logCut && !haveSnap {
+		// The log now holds everything the store does.
+		if err := os.Remove(filepath.Join(s.dir, logCutName)); err != nil {
+			return fmt.Errorf("memstore: %w", err)
+		}
+		s.logCut = false
 	}
 	if haveSnap && s.area != nil {
 		s.verifyCold()
@@ -501,10 +548,18 @@ func (s *Store) openDir() error {
 // startFromSnapshot reads the snapshot at path and returns the first log
 // entry to replay: the one after the snapshot, or first (the whole log)
 // when the snapshot cannot be used. Either way the snapshot is removed
-// before anything is written: what follows changes the cold files it
-// points into.
+// before anything is written (what follows changes the cold files it
+// points into), unless it is a checkpoint's (keepSnapshot): then it stays,
+// and the files it points into are pinned. One that cannot be read after
+// the log was cut at it is an error: the log no longer holds what it does.
 func (s *Store) startFromSnapshot(path string, first uint64) (uint64, error) {
-	from, err := s.loadSnapshot(path)
+	h, err := s.loadSnapshot(path)
+	from := h.walNext
+	if err != nil && s.logCut {
+		return 0, fmt.Errorf("memstore: %s cannot be read (%w), and the log before it was cut at a checkpoint (%s): "+
+			"start the build that wrote it, with the same options, or remove the snapshot to start from the log's posts alone",
+			path, err, filepath.Join(s.dir, logCutName))
+	}
 	if err != nil {
 		s.log.Error("memstore: snapshot unusable; replaying the log", "dir", s.dir, "err", err)
 		s.snapshotMsg = fmt.Sprintf("snapshot unusable (%v); replayed the log", err)
@@ -520,7 +575,11 @@ func (s *Store) startFromSnapshot(path string, first uint64) (uint64, error) {
 		s.snapshotMsg = fmt.Sprintf("read the snapshot (%d posts)", s.order.Len())
 		if s.area != nil {
 			s.area.Settle()
+			if s.keepSnapshot {
+				s.area.PinLive()
+			}
 		}
+		s.forgetEntriesBefore(first)
 		// Replay drops what a shorter retention or a lower MaxPosts
 		// than the last run's leaves out; so does a start from it.
 		s.counting = false
@@ -528,6 +587,11 @@ func (s *Store) startFromSnapshot(path string, first uint64) (uint64, error) {
 		s.enforceLimits(store.UnixNanos(s.now()))
 		s.mu.Unlock()
 		s.counting = true
+		if s.keepSnapshot {
+			// A checkpoint: the only copy of what the log no longer holds.
+			s.setKeepFrom(h)
+			return from, nil
+		}
 	}
 	if err := os.Remove(path); err != nil {
 		return 0, fmt.Errorf("memstore: remove the snapshot it read: %w", err)
@@ -604,11 +668,15 @@ func (s *Store) Record(ctx context.Context, posts []post.Post) error {
 	if s.wal != nil {
 		s.walSpans.Push(walSpan{index: s.walNext, seqEnd: seqEnd, size: int64(len(s.encBuf))})
 		s.walNext++
+		s.sinceCheckpoint += int64(len(s.encBuf))
 		s.maintainLog(seqFront, false)
 		if err := s.syncAfterRecord(); err != nil {
 			// The batch is applied and written, but not durable as
 			// promised: the caller counts it as a record error.
 			return err
+		}
+		if s.checkpointDue() {
+			s.checkpoint()
 		}
 	}
 	return nil
@@ -908,6 +976,10 @@ func (s *Store) Close() error {
 			s.log.Warn("memstore: cannot write the snapshot; the next start replays the log", "dir", s.dir, "err", err)
 		} else {
 			snapped = true
+			if s.area != nil && s.keepSnapshot {
+				// The checkpoint before it is replaced: its files may go.
+				s.area.PinLive()
+			}
 		}
 	}
 	if s.lockFile != nil {

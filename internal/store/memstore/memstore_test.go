@@ -217,7 +217,7 @@ func takeAnswers(t *testing.T, s store.Store) answers {
 	// Counters since Open, the estimate and what this Open repaired or
 	// read differ legitimately.
 	snap.Stats.Written, snap.Stats.Dropped, snap.Stats.MemoryBytes = 0, 0, 0
-	snap.Stats.LogRepair, snap.Stats.Snapshot = nil, ""
+	snap.Stats.LogRepair, snap.Stats.Snapshot, snap.Stats.Checkpoint = nil, "", ""
 	return snap
 }
 

@@ -1008,6 +1008,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		Written:     s.written,
 		LogRepair:   s.logRepair(),
 		Snapshot:    s.snapshotMsg,
+		Checkpoint:  s.checkpointStatus(),
 	}
 	if s.area != nil {
 		cs := s.area.Stats()

@@ -161,6 +161,7 @@ func (s *Store) writeSnapshot(h snapshotHeader) (err error) {
 	if err := syncDir(s.dir); err != nil {
 		return err
 	}
+	s.lastSnapBytes = int64(w.Len())
 	s.log.Info("memstore: wrote snapshot", "dir", s.dir, "posts", s.order.Len(),
 		"bytes", w.Len(), "took", time.Since(start).Round(time.Millisecond))
 	return nil
@@ -511,69 +512,83 @@ func (tp *tagPoints) read(r *snapshot.Reader) {
 }
 
 // loadSnapshot reads the snapshot at path into the store, which holds
-// nothing yet, and returns the first log entry to replay after it.
-func (s *Store) loadSnapshot(path string) (uint64, error) {
+// nothing yet, and returns its header. The first log entry to replay after
+// it is h.walNext. With keepSnapshot the log may hold entries after it (a
+// checkpoint's; its cold files were pinned); otherwise it must end there.
+func (s *Store) loadSnapshot(path string) (snapshotHeader, error) {
 	start := time.Now()
+	var h snapshotHeader
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, err
+		return h, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return 0, err
+		return h, err
 	}
 	r := snapshot.NewReader(f, st.Size())
-	var h snapshotHeader
 	h.read(r)
 	if err := r.Err(); err != nil {
-		return 0, err
+		return h, err
 	}
 	switch {
 	case h.layout != snapshotLayout():
-		return 0, errors.New("written by another build")
+		return h, errors.New("written by another build")
 	case h.cold != (s.area != nil):
-		return 0, fmt.Errorf("written with cold files %v, opened with %v", h.cold, s.area != nil)
+		return h, fmt.Errorf("written with cold files %v, opened with %v", h.cold, s.area != nil)
 	case h.keepText != (s.keep != nil):
-		return 0, fmt.Errorf("written keeping text %v, opened with %v", h.keepText, s.keep != nil)
+		return h, fmt.Errorf("written keeping text %v, opened with %v", h.keepText, s.keep != nil)
 	case h.countries != s.trends.HasCountries():
-		return 0, fmt.Errorf("written with countries %v, opened with %v", h.countries, s.trends.HasCountries())
+		return h, fmt.Errorf("written with countries %v, opened with %v", h.countries, s.trends.HasCountries())
 	}
 	if err := s.checkLogEnd(&h); err != nil {
-		return 0, err
+		return h, err
 	}
 	s.readData(r)
 	if err := r.Close(); err != nil {
-		return 0, err
+		return h, err
 	}
 	s.walNext = h.walNext
+	s.lastSnapBytes = st.Size()
 	s.log.Info("memstore: read snapshot", "dir", s.dir, "posts", s.order.Len(), "bytes", st.Size(),
 		"took", time.Since(start).Round(time.Millisecond))
-	return h.walNext, nil
+	return h, nil
 }
 
-// checkLogEnd checks that the log still ends with the entry the snapshot
-// was taken after, byte for byte (or is still empty at the same place).
+// checkLogEnd checks that the log still holds the entry the snapshot was
+// taken after, byte for byte, and ends with it (or is still empty at the
+// same place); with keepSnapshot, entries after it may follow.
 func (s *Store) checkLogEnd(h *snapshotHeader) error {
 	first, last, err := s.logRange()
 	if err != nil {
 		return err
 	}
-	if h.walNext == 0 || last+1 != h.walNext {
+	later := s.keepSnapshot && last+1 > h.walNext
+	if h.walNext == 0 || last+1 != h.walNext && !later {
 		return fmt.Errorf("taken after entry %d; the log ends at %d", int64(h.walNext)-1, last)
 	}
-	if last < first {
-		if h.lastLen != 0 {
-			return fmt.Errorf("taken after entry %d; the log is empty", last)
+	if h.lastLen == 0 {
+		// The log was empty when it was taken: what follows must start
+		// at the next entry.
+		if last >= first && first > h.walNext {
+			return fmt.Errorf("taken with the log empty before entry %d; the log starts at %d", h.walNext, first)
+		}
+		if !later && last >= first {
+			return fmt.Errorf("taken with the log empty before entry %d; the log now holds %d..%d", h.walNext, first, last)
 		}
 		return nil
 	}
-	data, err := s.wal.Read(last)
+	at := h.walNext - 1
+	if at < first || at > last {
+		return fmt.Errorf("taken after entry %d; the log holds %d..%d", at, first, last)
+	}
+	data, err := s.wal.Read(at)
 	if err != nil {
 		return err
 	}
 	if len(data) != h.lastLen || crc32.ChecksumIEEE(data) != h.lastCRC {
-		return fmt.Errorf("the log's entry %d is not the one the snapshot was taken after", last)
+		return fmt.Errorf("the log's entry %d is not the one the snapshot was taken after", at)
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ func snapshotAnswers(t *testing.T, s *Store) []any {
 	t.Helper()
 	out := coldQueries(t, s)
 	st := out[0].(store.Stats)
-	st.Snapshot, st.Dropped = "", 0
+	st.Snapshot, st.Checkpoint, st.Dropped = "", "", 0
 	out[0] = st
 	return out
 }
