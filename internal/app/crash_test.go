@@ -47,7 +47,10 @@ const pollInterval = 10 * time.Millisecond
 //     checks the same without a process). The part of everysec's and no's
 //     guarantee a SIGKILL cannot exercise (power loss) rests on the fsync
 //     schedule tested in memstore's TestFsyncModes;
-//   - a final SIGTERM loses nothing at any setting.
+//   - a final SIGTERM loses nothing at any setting;
+//   - the same with --checkpoint (the log cut at a snapshot written while
+//     serve runs, every second or so here): kills land in and between
+//     checkpoints, and each restart starts from the last one.
 func TestSIGKILLDurability(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -57,8 +60,19 @@ func TestSIGKILLDurability(t *testing.T) {
 	bin := buildBinary(t)
 	lists, _ := filepath.Abs(stopwordDir(t))
 	rng := rand.New(rand.NewPCG(seed, seed>>1|1))
-	for _, mode := range []string{"always", "everysec", "no"} {
-		t.Run(mode, func(t *testing.T) {
+	for _, run := range []struct {
+		name, mode string
+		extra      []string
+		runFor     int // milliseconds of ingest before a kill, at least (up to 550 more)
+	}{
+		{"always", "always", nil, 50}, {"everysec", "everysec", nil, 50}, {"no", "no", nil, 50},
+		// The log cut at a checkpoint every time it grows by a megabyte
+		// or the last snapshot's size (without kept text, a few MB: about
+		// a second of this ingest): kills land in and between checkpoints.
+		{"everysec-checkpoints", "everysec", []string{"--checkpoint", "1MiB", "--keep-text", "off"}, 1000},
+	} {
+		mode := run.mode
+		t.Run(run.name, func(t *testing.T) {
 			dataDir := t.TempDir()
 			var held int64   // posts the store holds, from the last restart
 			var killed int64 // posts written after the last status poll before a kill
@@ -81,11 +95,11 @@ func TestSIGKILLDurability(t *testing.T) {
 				}
 			}
 			for cycle := range crashCyclesPerMode {
-				p := startServe(t, bin, dataDir, lists, mode, uint64(cycle)+seed)
+				p := startServe(t, bin, dataDir, lists, mode, uint64(cycle)+seed, run.extra...)
 				checkRepair(p, fmt.Sprintf("cycle %d", cycle))
 				// Let ingest run for a random while, polling what it
 				// acknowledges, then kill it without warning.
-				deadline := time.Now().Add(time.Duration(50+rng.IntN(550)) * time.Millisecond)
+				deadline := time.Now().Add(time.Duration(run.runFor+rng.IntN(550)) * time.Millisecond)
 				var last httpapi.StatusData
 				for time.Now().Before(deadline) {
 					var st httpapi.StatusData
@@ -118,7 +132,7 @@ func TestSIGKILLDurability(t *testing.T) {
 				}
 			}
 			// A graceful stop loses nothing in any mode.
-			p := startServe(t, bin, dataDir, lists, mode, seed+99)
+			p := startServe(t, bin, dataDir, lists, mode, seed+99, run.extra...)
 			checkRepair(p, "final start")
 			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(pollInterval) {
 				var st httpapi.StatusData
@@ -143,8 +157,11 @@ func TestSIGKILLDurability(t *testing.T) {
 			if written < 0 || after.Store.Posts != held+written {
 				t.Fatalf("after SIGTERM: held %d, want %d + %d written", after.Store.Posts, held, written)
 			}
+			if _, err := os.Stat(filepath.Join(dataDir, "log-cut")); (err == nil) != (run.extra != nil) {
+				t.Errorf("%v: the marker of a log cut at a checkpoint: %v", run.extra, err)
+			}
 			t.Logf("%s: %d kills, no acknowledged post lost (%d more written between the last poll and a kill), %d posts held at the end",
-				mode, crashCyclesPerMode, killed, after.Store.Posts)
+				run.name, crashCyclesPerMode, killed, after.Store.Posts)
 		})
 	}
 }
@@ -176,11 +193,11 @@ func (p *serveProc) logs() string {
 
 // startServe starts a fast demo ingest on dataDir and returns once it
 // serves. The stopword detector keeps start-up at tens of milliseconds.
-func startServe(t *testing.T, bin, dataDir, lists, mode string, seed uint64) *serveProc {
+func startServe(t *testing.T, bin, dataDir, lists, mode string, seed uint64, extra ...string) *serveProc {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--source", "demo", "--rate", "20000", "--seed", fmt.Sprint(seed),
+	cmd := exec.Command(bin, append([]string{"serve", "--source", "demo", "--rate", "20000", "--seed", fmt.Sprint(seed),
 		"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--fsync", mode, "--workers", "2",
-		"--detector", "stopwords", "--stopwords-dir", lists)
+		"--detector", "stopwords", "--stopwords-dir", lists}, extra...)...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

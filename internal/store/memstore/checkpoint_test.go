@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/geoheat/geoheat/internal/store"
 	"github.com/geoheat/geoheat/internal/store/storetest"
 )
 
@@ -170,5 +171,39 @@ func TestCheckpointUnreadableRefusesToStart(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(opts.Dir, logCutName)); !os.IsNotExist(err) {
 		t.Errorf("the marker is left once the log holds all the store does (%v)", err)
+	}
+}
+
+// TestCheckpointWithOtherKeptText: once the log is cut, a snapshot
+// written keeping text (or not) is read by a store opened the other way,
+// as `geoheat status` without --keep-text off opens serve's directory:
+// the log cannot give the text back, so refusing would only lose the
+// posts. The kept text is dropped, or starts empty; every post stays.
+func TestCheckpointWithOtherKeptText(t *testing.T) {
+	clock := storetest.NewClock(storetest.T0.Add(30 * 24 * time.Hour))
+	ctx := context.Background()
+	for _, keep := range []int{0, 5_000} {
+		opts := Options{Dir: t.TempDir(), Now: clock.Now, KeepText: keep, segmentSize: 16 << 10, Checkpoint: 64 << 10}
+		s := fillWith(t, opts, 30_000, nil)
+		want := takeAnswers(t, s)
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		opts.KeepText = 5_000 - keep
+		s = open(t, opts)
+		st, _ := s.Stats(ctx)
+		if !strings.HasPrefix(st.Snapshot, "read the snapshot") || !strings.Contains(st.Snapshot, "text") {
+			t.Errorf("kept text %d, opened with %d: started %q", keep, opts.KeepText, st.Snapshot)
+		}
+		got := takeAnswers(t, s)
+		got.Stats.ColdBytes, want.Stats.ColdBytes = 0, 0
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("kept text %d, opened with %d: answers differ", keep, opts.KeepText)
+		}
+		res, err := s.Posts(ctx, store.PostsQuery{N: 10})
+		if err != nil || len(res.Posts) != 0 || res.Kept != 0 {
+			t.Errorf("kept text %d, opened with %d: %d posts with text, %d kept (%v), want none", keep, opts.KeepText, len(res.Posts), res.Kept, err)
+		}
+		s.Close()
 	}
 }

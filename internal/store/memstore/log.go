@@ -280,6 +280,8 @@ func (s *Store) replay(first uint64) error {
 		s.moveCold()
 		s.exitCold(r)
 		s.walSpans.Push(walSpan{index: i, seqEnd: s.seqNext, size: int64(len(data))})
+		// What a checkpoint would cut: the log since the last one.
+		s.sinceCheckpoint += int64(len(data))
 	}
 	if lastGood < last {
 		// Entries after the last good one are the remains of a crash (a

@@ -573,6 +573,12 @@ func (s *Store) startFromSnapshot(path string, first uint64) (uint64, error) {
 		from = first
 	} else {
 		s.snapshotMsg = fmt.Sprintf("read the snapshot (%d posts)", s.order.Len())
+		switch {
+		case h.keepText && s.keep == nil:
+			s.snapshotMsg += "; the text it kept is dropped (no --keep-text)"
+		case !h.keepText && s.keep != nil:
+			s.snapshotMsg += "; it kept no text: texts are kept from now on"
+		}
 		if s.area != nil {
 			s.area.Settle()
 			if s.keepSnapshot {
@@ -973,7 +979,11 @@ func (s *Store) Close() error {
 	snapped := false
 	if snapErr == nil {
 		if err := s.writeSnapshot(snapHeader); err != nil {
-			s.log.Warn("memstore: cannot write the snapshot; the next start replays the log", "dir", s.dir, "err", err)
+			next := "replays the log"
+			if s.keepSnapshot {
+				next = "reads the last checkpoint and replays the log after it"
+			}
+			s.log.Warn("memstore: cannot write the snapshot; the next start "+next, "dir", s.dir, "err", err)
 		} else {
 			snapped = true
 			if s.area != nil && s.keepSnapshot {

@@ -200,8 +200,10 @@ func (s *Store) writeData(w *snapshot.Writer) {
 }
 
 // readData reads what writeData wrote into a store holding nothing, whose
-// area (when it has one) was opened keeping the files. Errors are in r.
-func (s *Store) readData(r *snapshot.Reader) {
+// area (when it has one) was opened keeping the files. keptText says
+// whether the writer kept text: a reader that keeps none skips it, one
+// that does starts with none kept. Errors are in r.
+func (s *Store) readData(r *snapshot.Reader, keptText bool) {
 	s.seqNext = r.Uint64()
 	s.maxTime, s.hasTime = r.Int64(), r.Bool()
 	s.dropTime, s.hasDrop = r.Int64(), r.Bool()
@@ -228,8 +230,11 @@ func (s *Store) readData(r *snapshot.Reader) {
 	readDeque(r, &s.walSpans)
 	s.walCursor, s.walDroppable = r.Int(), r.Int64()
 	s.trends.ReadSnapshot(r)
-	if s.keep != nil {
-		s.keep = textindex.ReadSnapshot(r, s.keepLimit, s.keepAge)
+	if keptText {
+		kept := textindex.ReadSnapshot(r, max(s.keepLimit, 1), s.keepAge)
+		if s.keep != nil {
+			s.keep = kept
+		}
 	}
 	if r.Err() == nil {
 		s.checkData(r)
@@ -537,7 +542,9 @@ func (s *Store) loadSnapshot(path string) (snapshotHeader, error) {
 		return h, errors.New("written by another build")
 	case h.cold != (s.area != nil):
 		return h, fmt.Errorf("written with cold files %v, opened with %v", h.cold, s.area != nil)
-	case h.keepText != (s.keep != nil):
+	case h.keepText != (s.keep != nil) && !s.logCut:
+		// (After a cut the log cannot give the text back either: the
+		// snapshot is read, its kept text dropped or none kept before.)
 		return h, fmt.Errorf("written keeping text %v, opened with %v", h.keepText, s.keep != nil)
 	case h.countries != s.trends.HasCountries():
 		return h, fmt.Errorf("written with countries %v, opened with %v", h.countries, s.trends.HasCountries())
@@ -545,7 +552,7 @@ func (s *Store) loadSnapshot(path string) (snapshotHeader, error) {
 	if err := s.checkLogEnd(&h); err != nil {
 		return h, err
 	}
-	s.readData(r)
+	s.readData(r, h.keepText)
 	if err := r.Close(); err != nil {
 		return h, err
 	}
