@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -152,6 +154,15 @@ func (b *runner) scaleOnce(ctx context.Context, pool []post.Post, n int, det lan
 		n, stats.Points, stats.Languages, float64(n)/took.Seconds()/1e6, float64(stats.MemoryBytes)/float64(n),
 		float64(stats.ColdBytes)/float64(n), float64(stats.ColdBytes)/1e9, b.cfg.QueryIters)
 	note += "; " + ingested
+	if parts := st.ColdParts(); len(parts) > 0 {
+		names := slices.Sorted(maps.Keys(parts))
+		slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(parts[b], parts[a]) })
+		var each []string
+		for _, name := range names {
+			each = append(each, fmt.Sprintf("%s %.1f", name, float64(parts[name])/float64(n)))
+		}
+		note += "; cold files by part, B/post: " + strings.Join(each, ", ")
+	}
 	if b.cfg.ScaleRestart {
 		note += fmt.Sprintf("; disk at most %.2f GB while filling and ingesting", float64(diskPeak)/1e9)
 		if st, err := st.Stats(ctx); err == nil && st.Checkpoint != "" {

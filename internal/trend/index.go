@@ -130,9 +130,10 @@ type Index struct {
 	// Cold buckets (cold.go): area holds them when set; warm lists the
 	// old buckets still on the heap (brought back by a late post, or not
 	// yet folded or taken).
-	area    *spill.Area
-	warm    []*bucket
-	coldBuf []byte
+	area        *spill.Area
+	warm        []*bucket
+	coldBuf     []byte      // a bucket's arrays as one block, for freeze
+	coldScratch coldScratch // freeze's compressed block; thaw's and drops' arrays
 }
 
 // New returns an empty index. countryOf may be nil: country queries then
@@ -169,9 +170,11 @@ type bucket struct {
 	places []placeRange
 	dirty  bool
 	// cold is the block in the index's area holding runs, authors, geo
-	// and places (cold.go), nil while they are on the heap.
-	cold    []byte
-	dropped bool
+	// and places compressed (cold.go), nil while they are on the heap;
+	// coldLens are their lengths then (the slices are nil).
+	cold     []byte
+	coldLens [4]uint32
+	dropped  bool
 }
 
 // pair is a (tag, author) occurrence packed so that pairs sort as plain
@@ -511,9 +514,9 @@ func unionSorted(dst, a, b []uint32) []uint32 {
 // the index reaches back as far as the posts do.
 func (ix *Index) DropBefore(t int64) {
 	cut := BucketOf(t)
-	ix.held -= ix.all.dropBefore(cut, ix.tags, ix.area)
+	ix.held -= ix.all.dropBefore(cut, ix)
 	for key, l := range ix.langs {
-		ix.held -= l.dropBefore(cut, ix.tags, ix.area)
+		ix.held -= l.dropBefore(cut, ix)
 		if len(l.buckets) == 0 {
 			delete(ix.langs, key)
 			if at, ok := slices.BinarySearch(ix.sorted, key); ok {
@@ -527,24 +530,28 @@ func (ix *Index) DropBefore(t int64) {
 }
 
 // dropBefore forgets the buckets before cut and returns their bytes.
-func (l *langIndex) dropBefore(cut int64, tags *intern.Table, area *spill.Area) (bytes int64) {
+func (l *langIndex) dropBefore(cut int64, ix *Index) (bytes int64) {
+	tags := ix.tags
 	n := 0
 	for n < len(l.buckets) && l.buckets[n].idx < cut {
 		bk := l.buckets[n]
 		bytes += bk.bytes()
-		for _, r := range bk.runs {
+		// A cold block that does not decompress (damaged; the cold
+		// files' check reports it) leaves its tags referenced.
+		a, _ := arraysOf(bk, &ix.coldScratch)
+		for _, r := range a.runs {
 			tags.Unref(r.tag)
 		}
 		for _, p := range bk.pending {
 			tags.Unref(p.tag())
 		}
-		for _, g := range bk.geo {
+		for _, g := range a.geo {
 			tags.Unref(g.tag)
 		}
 		bk.dirty, bk.dropped = false, true
 		if bk.cold != nil {
-			area.Release(bk.cold)
-			bk.cold = nil
+			ix.area.Release(bk.cold)
+			bk.cold, bk.coldLens = nil, [4]uint32{}
 		}
 		n++
 	}

@@ -66,6 +66,9 @@ func (ix *Index) Query(q store.TrendsQuery, head, oldest int64, empty bool) (sto
 		acc.window(v, b)
 		windows[b-winLo] = v
 	}
+	if sel.err != nil {
+		return res, sel.err
+	}
 	res.WindowActivity, res.BaselineActivity = acc.winTotal, acc.baseTotal
 	if res.BaselineHeld < q.Window {
 		// A fresh store: with less than a window of baseline every tag
@@ -202,8 +205,10 @@ type selector struct {
 	li    *langIndex // nil: the language has no posts
 	cc    uint16
 	pairs []pair
-	runs  []run    // scratch for views not kept
-	auth  []uint32 // scratch for views not kept
+	runs  []run       // scratch for views not kept
+	auth  []uint32    // scratch for views not kept
+	cold  coldScratch // a cold bucket's arrays, decompressed
+	err   error       // a cold bucket that did not decompress
 }
 
 func (ix *Index) selector(q store.TrendsQuery) *selector {
@@ -234,9 +239,18 @@ func (s *selector) view(b int64, keep bool) view {
 		runs, authors = s.runs[:0], s.auth[:0]
 		defer func() { s.runs, s.auth = runs, authors }()
 	}
+	a, err := arraysOf(bk, &s.cold)
+	if err != nil {
+		s.err = err
+		return view{}
+	}
 	if !s.q.HasArea() {
-		stored := view{bk.runs, bk.authors}
+		stored := view{a.runs, a.authors}
 		if len(bk.pending) == 0 {
+			if keep && bk.cold != nil {
+				// s.cold is reused by the next view.
+				return view{clone(a.runs), clone(a.authors)}
+			}
 			return stored
 		}
 		s.pairs = append(s.pairs[:0], bk.pending...)
@@ -248,12 +262,12 @@ func (s *selector) view(b int64, keep bool) view {
 	}
 	s.pairs = s.pairs[:0]
 	ranges := 0
-	places := bk.places
+	places := a.places
 	if s.cc != 0 {
 		i, ok := slices.BinarySearchFunc(places, s.cc, func(r placeRange, cc uint16) int { return cmp.Compare(r.cc, cc) })
 		places = places[i:i]
 		if ok {
-			places = bk.places[i : i+1]
+			places = a.places[i : i+1]
 		}
 	}
 	for i := range places {
@@ -263,7 +277,7 @@ func (s *selector) view(b int64, keep bool) view {
 		}
 		ranges++
 		for j := r.from; j < r.to; j++ {
-			if g := &bk.geo[j]; s.keep(g) {
+			if g := &a.geo[j]; s.keep(g) {
 				s.pairs = append(s.pairs, pairOf(g.tag, g.author))
 			}
 		}
@@ -271,7 +285,7 @@ func (s *selector) view(b int64, keep bool) view {
 	// Events of one country come sorted by tag and author; several
 	// countries' or the unsorted tail's need sorting.
 	sorted := len(s.pairs)
-	for _, g := range bk.geo[bk.geoSort:] {
+	for _, g := range a.geo[bk.geoSort:] {
 		if (s.cc == 0 || g.cc == s.cc) && s.keep(&g) {
 			s.pairs = append(s.pairs, pairOf(g.tag, g.author))
 		}

@@ -30,8 +30,9 @@ import (
 // bucketHead is a bucket's fields other than its arrays.
 type bucketHead struct {
 	idx      int64
-	coldFile int64 // flagCold: the block's place in the area; its length follows from lens
+	coldFile int64 // flagCold: the block's place in the area
 	coldOff  int64
+	coldLen  int64 // its length (compressed)
 	lens     [numParts]uint32
 	caps     [numParts]uint32
 	geoSort  uint32
@@ -117,7 +118,7 @@ func (c *chunkWriter) writeList(w *snapshot.Writer, area *spill.Area, l *langInd
 			return
 		}
 		size := len(bk.pending) * int(unsafe.Sizeof(pair(0)))
-		if bk.cold == nil {
+		if bk.cold == nil { // (a cold one's arrays are a reference)
 			_, _, _, _, arrays := coldLayout(len(bk.runs), len(bk.authors), len(bk.geo), len(bk.places))
 			size += arrays
 		}
@@ -160,6 +161,12 @@ func headOf(w *snapshot.Writer, area *spill.Area, bk *bucket) (bucketHead, bool)
 		{len(bk.geo), cap(bk.geo)},
 		{len(bk.places), cap(bk.places)},
 	}
+	if bk.cold != nil {
+		nRuns, nAuthors, nGeo, nPlaces := bk.lens()
+		for k, n := range [...]int{nRuns, nAuthors, nGeo, nPlaces} {
+			sizes[partRuns+k] = [2]int{n, n}
+		}
+	}
 	for k, s := range sizes {
 		if s[1] > math.MaxUint32 {
 			w.Fail(fmt.Errorf("trend: bucket %d holds an array of %d elements", bk.idx, s[1]))
@@ -172,14 +179,9 @@ func headOf(w *snapshot.Writer, area *spill.Area, bk *bucket) (bucketHead, bool)
 		h.flags |= flagDirty
 	}
 	if bk.cold != nil {
-		_, _, _, _, size := coldLayout(len(bk.runs), len(bk.authors), len(bk.geo), len(bk.places))
-		if len(bk.cold) != size {
-			w.Fail(fmt.Errorf("trend: bucket %d: cold block of %d bytes for arrays of %d", bk.idx, len(bk.cold), size))
-			return h, false
-		}
 		ref := area.Ref(bk.cold)
 		h.flags |= flagCold
-		h.coldFile, h.coldOff = ref.File, ref.Off
+		h.coldFile, h.coldOff, h.coldLen = ref.File, ref.Off, ref.Len
 	}
 	return h, true
 }
@@ -364,7 +366,7 @@ func (c *chunkReader) bucket(r *snapshot.Reader, area *spill.Area, h *bucketHead
 		return bk, true
 	}
 	nRuns, nAuthors, nGeo, nPlaces := int(h.lens[partRuns]), int(h.lens[partAuthors]), int(h.lens[partGeo]), int(h.lens[partPlaces])
-	runsAt, authorsAt, geoAt, placesAt, size := coldLayout(nRuns, nAuthors, nGeo, nPlaces)
+	_, _, _, _, size := coldLayout(nRuns, nAuthors, nGeo, nPlaces)
 	switch {
 	case area == nil:
 		r.Fail("trend: the snapshot has cold buckets, the index no area")
@@ -373,20 +375,17 @@ func (c *chunkReader) bucket(r *snapshot.Reader, area *spill.Area, h *bucketHead
 		// Folding writes into the arrays, which a block's are not.
 		r.Fail("trend: cold bucket %d has a tail to fold", h.idx)
 		return nil, false
-	case size == 0 || h.coldOff%8 != 0:
-		r.Fail("trend: cold bucket %d: a block of %d bytes at %d", h.idx, size, h.coldOff)
+	case size == 0 || h.coldLen <= 0:
+		r.Fail("trend: cold bucket %d: a block of %d bytes for arrays of %d", h.idx, h.coldLen, size)
 		return nil, false
 	}
-	b, err := area.Adopt(spill.Ref{File: h.coldFile, Off: h.coldOff, Len: int64(size)})
+	b, err := area.Adopt(spill.Ref{File: h.coldFile, Off: h.coldOff, Len: h.coldLen})
 	if err != nil {
 		r.Fail("trend: cold bucket %d: %v", h.idx, err)
 		return nil, false
 	}
 	bk.cold = b
-	bk.runs = sliceAt[run](b, runsAt, nRuns)
-	bk.authors = sliceAt[uint32](b, authorsAt, nAuthors)
-	bk.geo = sliceAt[geoEv](b, geoAt, nGeo)
-	bk.places = sliceAt[placeRange](b, placesAt, nPlaces)
+	bk.coldLens = [4]uint32{h.lens[partRuns], h.lens[partAuthors], h.lens[partGeo], h.lens[partPlaces]}
 	return bk, true
 }
 

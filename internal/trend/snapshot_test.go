@@ -663,10 +663,10 @@ func TestSnapshotInconsistent(t *testing.T) {
 		{"a cold bucket with a tail", "a tail to fold", head(cold, coldAt, func(h *bucketHead) { h.flags |= flagDirty })},
 		{"a cold bucket with pending posts", "a chunk's arrays hold", head(cold, coldAt, func(h *bucketHead) { h.lens[partPending], h.caps[partPending] = 1, 1 })},
 		{"a cold bucket with unsorted events", "a tail to fold", head(cold, coldAt, func(h *bucketHead) { h.geoSort = 0 })},
-		{"an empty cold block", "a block of 0 bytes", head(cold, coldAt, func(h *bucketHead) {
+		{"a cold block for no arrays", "for arrays of 0", head(cold, coldAt, func(h *bucketHead) {
 			h.lens, h.caps, h.geoSort = [numParts]uint32{}, [numParts]uint32{}, 0
 		})},
-		{"a misaligned cold block", "a block of", head(cold, coldAt, func(h *bucketHead) { h.coldOff += 4 })},
+		{"an empty cold block", "a block of 0 bytes", head(cold, coldAt, func(h *bucketHead) { h.coldLen = 0 })},
 		{"a cold block past its file", "past the end", head(cold, coldAt, func(h *bucketHead) { h.coldOff = 1 << 40 })},
 		{"a cold block in no file", "no file", head(cold, coldAt, func(h *bucketHead) { h.coldFile = 1 << 40 })},
 		{"a dirty entry past its list", "is not there", word(dirtyAt, 1<<20<<32)},

@@ -183,3 +183,38 @@ func (s *Store) openCold(keep bool) error {
 	}
 	return nil
 }
+
+// ColdParts returns the bytes each part of the store holds in the cold
+// files, by name (the columns of every language together; "trends" the
+// trend buckets; "cells" the points' cell indexes): what to shrink first
+// when the files take too much disk. The bench reports it.
+func (s *Store) ColdParts() map[string]int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	parts := map[string]int64{}
+	if s.area == nil {
+		return parts
+	}
+	var total int64
+	add := func(name string, chunks int, size uintptr) {
+		parts[name] += int64(chunks) * int64(size)
+		total += int64(chunks) * int64(size)
+	}
+	add("order", s.order.coldChunks(), unsafe.Sizeof(chunk[uint16]{}))
+	for _, l := range s.langs {
+		add("times", l.times.coldChunks(), unsafe.Sizeof(chunk[int64]{}))
+		add("tagEnds", l.tagEnds.coldChunks(), unsafe.Sizeof(chunk[uint32]{}))
+		add("tags", l.tags.coldChunks(), unsafe.Sizeof(chunk[uint32]{}))
+		add("points", l.geo.coldChunks(), unsafe.Sizeof(chunk[geoRec]{}))
+		add("geoMeta", l.geoMeta.coldChunks(), unsafe.Sizeof(chunk[geoMeta]{}))
+		cells := 0
+		for ci, c := range l.geo.cells {
+			if c != nil && l.geo.base+ci < l.geo.cellsCold {
+				cells++
+			}
+		}
+		add("cells", cells, unsafe.Sizeof(chunkCells{}))
+	}
+	parts["trends"] = s.area.Stats().HeldBytes - total
+	return parts
+}

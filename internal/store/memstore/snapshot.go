@@ -42,8 +42,8 @@ const (
 // snapshotStream numbers what the snapshot writes beyond the types'
 // layouts (which lists, in which order): a change there makes a snapshot
 // another build's, as a changed type does. 2: summaries' fine hashtag
-// cells (summary.ftags).
-const snapshotStream = 2
+// cells (summary.ftags). 3: trend buckets cold compressed.
+const snapshotStream = 3
 
 // snapshotLayout fingerprints the types written as bytes and the constants
 // that shape the columns and summaries.
