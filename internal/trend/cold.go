@@ -94,16 +94,17 @@ func (ix *Index) ColdDue() bool {
 	return false
 }
 
-// coldLayout places a bucket's arrays, of the given lengths, in one
-// block, each 8-aligned, and returns where each starts and the block's
-// size. It takes lengths so that a snapshot's reader can place a block
-// before it has the arrays.
-func coldLayout(runs, authors, geo, places int) (runsAt, authorsAt, geoAt, placesAt, size int) {
+// coldLayout places a bucket's arrays, of the given lengths, in the two
+// parts of a cold block, each array 8-aligned: the runs and their
+// authors (what a query of the world reads), then the events and places
+// (what a query of a place reads). It returns where each array starts in
+// its part and the parts' sizes; it takes lengths so that a snapshot's
+// reader can place a block before it has the arrays.
+func coldLayout(runs, authors, geo, places int) (authorsAt, runsSize, placesAt, geoSize int) {
 	up := func(n int) int { return (n + 7) &^ 7 }
 	authorsAt = up(runs * int(unsafe.Sizeof(run{})))
-	geoAt = authorsAt + up(authors*4)
-	placesAt = geoAt + up(geo*int(unsafe.Sizeof(geoEv{})))
-	return 0, authorsAt, geoAt, placesAt, placesAt + places*int(unsafe.Sizeof(placeRange{}))
+	placesAt = up(geo * int(unsafe.Sizeof(geoEv{})))
+	return authorsAt, authorsAt + authors*4, placesAt, placesAt + places*int(unsafe.Sizeof(placeRange{}))
 }
 
 func bytesOf[T any](s []T) []byte {
@@ -118,22 +119,28 @@ func sliceAt[T any](b []byte, off, n int) []T {
 	return unsafe.Slice((*T)(unsafe.Pointer(&b[off])), n)
 }
 
-// The blocks are compressed (zstd, at its fastest): at a billion posts the
-// trend buckets were 25 of the cold files' 42 bytes per post, the largest
-// part, and the one read least (a query about a past moment, a bucket
-// dropped or brought back). They pack to about two thirds: most of what
-// they hold is rare tags' ids, authors and coordinates, which do not
-// compress (transposing the arrays' bytes and their differences, as Blosc
-// does, gained 2 % more; a slower level, 4 %). A reader decompresses a
-// block into scratch of its own (arraysOf).
+// A cold block is compressed (zstd at its fastest), each of its two parts
+// as a frame of its own, so that a query decompresses only the part it
+// reads: at a billion posts the trend buckets were 25 of the cold files'
+// 42 bytes per post, the largest part, and the one read least (a query
+// about a past moment, a bucket dropped or brought back). They pack to
+// about two thirds: most of what they hold is rare tags' ids, authors and
+// coordinates, which do not compress (transposing the arrays' bytes and
+// their differences, as Blosc does, gained 2 % more; a slower level, 4 %).
 var (
 	coldEnc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
 	coldDec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<31))
 )
 
-// coldScratch is a reader's or writer's buffer for cold blocks: the
-// arrays as one block (or, for a writer, compressed).
-type coldScratch struct{ buf []byte }
+// What arraysOf is asked for.
+const (
+	needRuns = 1 << iota // runs and authors
+	needGeo              // events and places
+	needAll  = needRuns | needGeo
+)
+
+// coldScratch is a reader's buffers for a cold block's two parts.
+type coldScratch struct{ runs, geo []byte }
 
 // arrays are a bucket's runs, authors, events and places.
 type arrays struct {
@@ -151,49 +158,82 @@ func (bk *bucket) lens() (runs, authors, geo, places int) {
 	return len(bk.runs), len(bk.authors), len(bk.geo), len(bk.places)
 }
 
-// arraysOf returns bk's arrays: its own while on the heap, else its cold
-// block decompressed into sc (valid until sc's next use). An error is a
-// damaged block.
-func arraysOf(bk *bucket, sc *coldScratch) (arrays, error) {
+// arraysOf returns bk's arrays: its own while on the heap, else the parts
+// of its cold block that need names, decompressed into sc (valid until
+// sc's next use; the others are nil). An error is a damaged block.
+func arraysOf(bk *bucket, sc *coldScratch, need int) (arrays, error) {
 	if bk.cold == nil {
 		return arrays{bk.runs, bk.authors, bk.geo, bk.places}, nil
 	}
 	nRuns, nAuthors, nGeo, nPlaces := bk.lens()
-	runsAt, authorsAt, geoAt, placesAt, size := coldLayout(nRuns, nAuthors, nGeo, nPlaces)
-	if cap(sc.buf) < size {
+	authorsAt, runsSize, placesAt, geoSize := coldLayout(nRuns, nAuthors, nGeo, nPlaces)
+	split := int(bk.coldSplit)
+	if split > len(bk.cold) {
+		return arrays{}, fmt.Errorf("trend: cold bucket %d: parts split at %d of %d bytes", bk.idx, split, len(bk.cold))
+	}
+	var a arrays
+	if need&needRuns != 0 && runsSize > 0 {
+		out, err := decode(bk, bk.cold[:split], &sc.runs, runsSize)
+		if err != nil {
+			return arrays{}, err
+		}
+		a.runs, a.authors = sliceAt[run](out, 0, nRuns), sliceAt[uint32](out, authorsAt, nAuthors)
+	}
+	if need&needGeo != 0 && geoSize > 0 {
+		out, err := decode(bk, bk.cold[split:], &sc.geo, geoSize)
+		if err != nil {
+			return arrays{}, err
+		}
+		a.geo, a.places = sliceAt[geoEv](out, 0, nGeo), sliceAt[placeRange](out, placesAt, nPlaces)
+	}
+	return a, nil
+}
+
+// decode decompresses the frame z of bk, size bytes, into *buf.
+func decode(bk *bucket, z []byte, buf *[]byte, size int) ([]byte, error) {
+	if cap(*buf) < size {
 		// Fresh, so 8-aligned for the arrays' fields; DecodeAll then
 		// writes into it without growing it.
-		sc.buf = make([]byte, 0, max(size, 64))
+		*buf = make([]byte, 0, max(size, 64))
 	}
-	out, err := coldDec.DecodeAll(bk.cold, sc.buf[:0])
-	if err != nil || len(out) != size || &out[0] != &sc.buf[:1][0] {
-		return arrays{}, fmt.Errorf("trend: cold bucket %d: %d bytes decompressed of %d (%v)", bk.idx, len(out), size, err)
+	out, err := coldDec.DecodeAll(z, (*buf)[:0])
+	if err != nil || len(out) != size || &out[0] != &(*buf)[:1][0] {
+		return nil, fmt.Errorf("trend: cold bucket %d: %d bytes decompressed of %d (%v)", bk.idx, len(out), size, err)
 	}
-	return arrays{sliceAt[run](out, runsAt, nRuns), sliceAt[uint32](out, authorsAt, nAuthors),
-		sliceAt[geoEv](out, geoAt, nGeo), sliceAt[placeRange](out, placesAt, nPlaces)}, nil
+	return out, nil
 }
 
 // freeze moves a folded bucket's arrays to one compressed block in the
 // area.
 func (ix *Index) freeze(bk *bucket) error {
-	runsAt, authorsAt, geoAt, placesAt, size := coldLayout(len(bk.runs), len(bk.authors), len(bk.geo), len(bk.places))
-	if size == 0 {
+	authorsAt, runsSize, placesAt, geoSize := coldLayout(len(bk.runs), len(bk.authors), len(bk.geo), len(bk.places))
+	if runsSize+geoSize == 0 {
 		return nil
 	}
-	buf := ix.coldBuf[:0]
-	buf = append(buf, make([]byte, size)...)
-	copy(buf[runsAt:], bytesOf(bk.runs))
-	copy(buf[authorsAt:], bytesOf(bk.authors))
-	copy(buf[geoAt:], bytesOf(bk.geo))
-	copy(buf[placesAt:], bytesOf(bk.places))
-	z := coldEnc.EncodeAll(buf, ix.coldScratch.buf[:0])
-	ix.coldBuf, ix.coldScratch.buf = buf[:0], z[:0]
+	plain := append(ix.coldBuf[:0], make([]byte, max(runsSize, geoSize))...)
+	z := ix.coldZip[:0]
+	if runsSize > 0 {
+		p := plain[:runsSize]
+		clear(p)
+		copy(p, bytesOf(bk.runs))
+		copy(p[authorsAt:], bytesOf(bk.authors))
+		z = coldEnc.EncodeAll(p, z)
+	}
+	split := len(z)
+	if geoSize > 0 {
+		p := plain[:geoSize]
+		clear(p)
+		copy(p, bytesOf(bk.geo))
+		copy(p[placesAt:], bytesOf(bk.places))
+		z = coldEnc.EncodeAll(p, z)
+	}
+	ix.coldBuf, ix.coldZip = plain[:0], z[:0]
 	b, err := ix.area.Put(z)
 	if err != nil {
 		return err
 	}
 	ix.held -= bk.bytes()
-	bk.cold = b
+	bk.cold, bk.coldSplit = b, uint32(split)
 	bk.coldLens = [4]uint32{uint32(len(bk.runs)), uint32(len(bk.authors)), uint32(len(bk.geo)), uint32(len(bk.places))}
 	bk.runs, bk.authors, bk.geo, bk.places = nil, nil, nil, nil
 	ix.held += bk.bytes()
@@ -209,14 +249,14 @@ func (ix *Index) thaw(bk *bucket) {
 		return
 	}
 	ix.held -= bk.bytes()
-	a, err := arraysOf(bk, &ix.coldScratch)
+	a, err := arraysOf(bk, &ix.coldScratch, needAll)
 	if err != nil {
 		a = arrays{}
 	}
 	bk.runs, bk.authors = clone(a.runs), clone(a.authors)
 	bk.geo, bk.places = clone(a.geo), clone(a.places)
 	ix.area.Release(bk.cold)
-	bk.cold, bk.coldLens = nil, [4]uint32{}
+	bk.cold, bk.coldLens, bk.coldSplit = nil, [4]uint32{}, 0
 	ix.held += bk.bytes()
 	ix.warm = append(ix.warm, bk)
 }

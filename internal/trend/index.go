@@ -132,8 +132,9 @@ type Index struct {
 	// yet folded or taken).
 	area        *spill.Area
 	warm        []*bucket
-	coldBuf     []byte      // a bucket's arrays as one block, for freeze
-	coldScratch coldScratch // freeze's compressed block; thaw's and drops' arrays
+	coldBuf     []byte      // freeze's block part, uncompressed
+	coldZip     []byte      // and compressed
+	coldScratch coldScratch // thaw's and drops' arrays
 }
 
 // New returns an empty index. countryOf may be nil: country queries then
@@ -171,10 +172,12 @@ type bucket struct {
 	dirty  bool
 	// cold is the block in the index's area holding runs, authors, geo
 	// and places compressed (cold.go), nil while they are on the heap;
-	// coldLens are their lengths then (the slices are nil).
-	cold     []byte
-	coldLens [4]uint32
-	dropped  bool
+	// coldLens are their lengths then (the slices are nil), coldSplit
+	// where the second part's frame starts.
+	cold      []byte
+	coldLens  [4]uint32
+	coldSplit uint32
+	dropped   bool
 }
 
 // pair is a (tag, author) occurrence packed so that pairs sort as plain
@@ -538,7 +541,7 @@ func (l *langIndex) dropBefore(cut int64, ix *Index) (bytes int64) {
 		bytes += bk.bytes()
 		// A cold block that does not decompress (damaged; the cold
 		// files' check reports it) leaves its tags referenced.
-		a, _ := arraysOf(bk, &ix.coldScratch)
+		a, _ := arraysOf(bk, &ix.coldScratch, needAll)
 		for _, r := range a.runs {
 			tags.Unref(r.tag)
 		}
@@ -551,7 +554,7 @@ func (l *langIndex) dropBefore(cut int64, ix *Index) (bytes int64) {
 		bk.dirty, bk.dropped = false, true
 		if bk.cold != nil {
 			ix.area.Release(bk.cold)
-			bk.cold, bk.coldLens = nil, [4]uint32{}
+			bk.cold, bk.coldLens, bk.coldSplit = nil, [4]uint32{}, 0
 		}
 		n++
 	}

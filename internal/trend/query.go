@@ -239,7 +239,11 @@ func (s *selector) view(b int64, keep bool) view {
 		runs, authors = s.runs[:0], s.auth[:0]
 		defer func() { s.runs, s.auth = runs, authors }()
 	}
-	a, err := arraysOf(bk, &s.cold)
+	need := needRuns
+	if s.q.HasArea() {
+		need = needGeo
+	}
+	a, err := arraysOf(bk, &s.cold, need)
 	if err != nil {
 		s.err = err
 		return view{}

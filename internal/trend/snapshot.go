@@ -29,14 +29,15 @@ import (
 
 // bucketHead is a bucket's fields other than its arrays.
 type bucketHead struct {
-	idx      int64
-	coldFile int64 // flagCold: the block's place in the area
-	coldOff  int64
-	coldLen  int64 // its length (compressed)
-	lens     [numParts]uint32
-	caps     [numParts]uint32
-	geoSort  uint32
-	flags    uint32
+	idx       int64
+	coldFile  int64 // flagCold: the block's place in the area
+	coldOff   int64
+	coldLen   int64 // its length (compressed)
+	coldSplit int64 // where its second part starts
+	lens      [numParts]uint32
+	caps      [numParts]uint32
+	geoSort   uint32
+	flags     uint32
 }
 
 // The arrays of a bucket, in the order a chunk holds them.
@@ -119,8 +120,8 @@ func (c *chunkWriter) writeList(w *snapshot.Writer, area *spill.Area, l *langInd
 		}
 		size := len(bk.pending) * int(unsafe.Sizeof(pair(0)))
 		if bk.cold == nil { // (a cold one's arrays are a reference)
-			_, _, _, _, arrays := coldLayout(len(bk.runs), len(bk.authors), len(bk.geo), len(bk.places))
-			size += arrays
+			_, runsSize, _, geoSize := coldLayout(len(bk.runs), len(bk.authors), len(bk.geo), len(bk.places))
+			size += runsSize + geoSize
 		}
 		if len(c.heads) > 0 && (len(c.heads) >= chunkBuckets || c.bytes+size > chunkBytes) {
 			c.flush(w)
@@ -181,7 +182,7 @@ func headOf(w *snapshot.Writer, area *spill.Area, bk *bucket) (bucketHead, bool)
 	if bk.cold != nil {
 		ref := area.Ref(bk.cold)
 		h.flags |= flagCold
-		h.coldFile, h.coldOff, h.coldLen = ref.File, ref.Off, ref.Len
+		h.coldFile, h.coldOff, h.coldLen, h.coldSplit = ref.File, ref.Off, ref.Len, int64(bk.coldSplit)
 	}
 	return h, true
 }
@@ -366,7 +367,8 @@ func (c *chunkReader) bucket(r *snapshot.Reader, area *spill.Area, h *bucketHead
 		return bk, true
 	}
 	nRuns, nAuthors, nGeo, nPlaces := int(h.lens[partRuns]), int(h.lens[partAuthors]), int(h.lens[partGeo]), int(h.lens[partPlaces])
-	_, _, _, _, size := coldLayout(nRuns, nAuthors, nGeo, nPlaces)
+	_, runsSize, _, geoSize := coldLayout(nRuns, nAuthors, nGeo, nPlaces)
+	size := runsSize + geoSize
 	switch {
 	case area == nil:
 		r.Fail("trend: the snapshot has cold buckets, the index no area")
@@ -375,8 +377,8 @@ func (c *chunkReader) bucket(r *snapshot.Reader, area *spill.Area, h *bucketHead
 		// Folding writes into the arrays, which a block's are not.
 		r.Fail("trend: cold bucket %d has a tail to fold", h.idx)
 		return nil, false
-	case size == 0 || h.coldLen <= 0:
-		r.Fail("trend: cold bucket %d: a block of %d bytes for arrays of %d", h.idx, h.coldLen, size)
+	case size == 0 || h.coldLen <= 0 || h.coldSplit < 0 || h.coldSplit > h.coldLen:
+		r.Fail("trend: cold bucket %d: a block of %d bytes (split at %d) for arrays of %d", h.idx, h.coldLen, h.coldSplit, size)
 		return nil, false
 	}
 	b, err := area.Adopt(spill.Ref{File: h.coldFile, Off: h.coldOff, Len: h.coldLen})
@@ -386,6 +388,7 @@ func (c *chunkReader) bucket(r *snapshot.Reader, area *spill.Area, h *bucketHead
 	}
 	bk.cold = b
 	bk.coldLens = [4]uint32{h.lens[partRuns], h.lens[partAuthors], h.lens[partGeo], h.lens[partPlaces]}
+	bk.coldSplit = uint32(h.coldSplit)
 	return bk, true
 }
 

@@ -725,7 +725,8 @@ func TestSnapshotColdNeedsArea(t *testing.T) {
 // BenchmarkSnapshot writes and reads the index of benchPosts posts (no
 // area: every bucket's arrays are in the snapshot).
 func BenchmarkSnapshot(b *testing.B) {
-	ix, _ := benchIndex(b, benchPosts())
+	ix := New(halves)
+	benchIndex(b, ix, benchPosts(), 24*time.Hour)
 	var buf bytes.Buffer
 	b.Run("write", func(b *testing.B) {
 		for b.Loop() {
