@@ -210,15 +210,16 @@ func TestBenchEveryScenarioTiny(t *testing.T) {
 }
 
 // TestBenchScaleTiny runs the scale scenario at two small sizes with the
-// write-ahead log and checks each size's row: the store was filled, its
-// queries timed, ingest ran end to end into the full store at a rate, and
+// write-ahead log cut at checkpoints and checks each size's row: the store
+// was filled, its queries timed, ingest ran end to end into the full store
+// at a rate, the disk was watched, the larger size took a checkpoint, and
 // the restart read the snapshot back.
 func TestBenchScaleTiny(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	md := filepath.Join(t.TempDir(), "bench.md")
 	out, errOut, err := run(t, ctx, "", "bench", "--scenarios", "scale", "--scale-sizes", "20k,40k", "--scale-restart",
-		"--messages", "2000", "--query-iters", "3", "--stopwords-dir", miniStopwords, "--work-dir", t.TempDir(), "--out", md)
+		"--checkpoint", "1MiB", "--messages", "2000", "--query-iters", "3", "--stopwords-dir", miniStopwords, "--work-dir", t.TempDir(), "--out", md)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s\n%s", err, out, errOut)
 	}
@@ -249,8 +250,12 @@ func TestBenchScaleTiny(t *testing.T) {
 		if w, _ := strconv.Atoi(m[2]); w < 100 || w > 2000 {
 			t.Errorf("%s: %s posts written from 2000 messages", size, m[2])
 		}
-		if !strings.Contains(row, "Open from the snapshot") {
-			t.Errorf("%s: no restart from the snapshot in the row:\n%s", size, row)
+		if !strings.Contains(row, "Open from the snapshot") || !strings.Contains(row, "disk at most") {
+			t.Errorf("%s: no restart from the snapshot or no disk in the row:\n%s", size, row)
+		}
+		// 40 k posts log more than a megabyte: one checkpoint at least.
+		if size == "40 k" && !regexp.MustCompile(`checkpoints: [1-9]\d* taken`).MatchString(row) {
+			t.Errorf("%s: no checkpoint in the row:\n%s", size, row)
 		}
 	}
 }

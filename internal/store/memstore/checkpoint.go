@@ -74,7 +74,7 @@ func (s *Store) checkpoint() {
 		return
 	}
 	s.checkpoints++
-	s.setCheckpointMsg(fmt.Sprintf("%d taken; the last at %s (%d posts, %d bytes, %s), the log kept from entry %d",
+	s.setCheckpointMsg(fmt.Sprintf("%d taken, the last at %s (%d posts, %d bytes, %s), the log kept from entry %d",
 		s.checkpoints, start.UTC().Format(time.RFC3339), s.order.Len(), s.lastSnapBytes,
 		time.Since(start).Round(time.Millisecond), s.walKeepFrom))
 }
