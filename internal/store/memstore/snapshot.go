@@ -231,8 +231,12 @@ func (s *Store) readData(r *snapshot.Reader, keptText bool) {
 	s.walCursor, s.walDroppable = r.Int(), r.Int64()
 	s.trends.ReadSnapshot(r)
 	if keptText {
-		kept := textindex.ReadSnapshot(r, max(s.keepLimit, 1), s.keepAge)
-		if s.keep != nil {
+		// Read through even when not kept: it is in the stream.
+		limit, age := s.keepLimit, s.keepAge
+		if s.keep == nil {
+			limit, age = textindex.MaxLimit, 0
+		}
+		if kept := textindex.ReadSnapshot(r, limit, age); s.keep != nil {
 			s.keep = kept
 		}
 	}
