@@ -211,22 +211,20 @@ func (ix *Index) freeze(bk *bucket) error {
 		return nil
 	}
 	plain := append(ix.coldBuf[:0], make([]byte, max(runsSize, geoSize))...)
-	z := ix.coldZip[:0]
-	if runsSize > 0 {
-		p := plain[:runsSize]
+	// pack appends a part (first at 0, second at secondAt) compressed.
+	pack := func(z []byte, size int, first, second []byte, secondAt int) []byte {
+		if size == 0 {
+			return z
+		}
+		p := plain[:size]
 		clear(p)
-		copy(p, bytesOf(bk.runs))
-		copy(p[authorsAt:], bytesOf(bk.authors))
-		z = coldEnc.EncodeAll(p, z)
+		copy(p, first)
+		copy(p[secondAt:], second)
+		return coldEnc.EncodeAll(p, z)
 	}
+	z := pack(ix.coldZip[:0], runsSize, bytesOf(bk.runs), bytesOf(bk.authors), authorsAt)
 	split := len(z)
-	if geoSize > 0 {
-		p := plain[:geoSize]
-		clear(p)
-		copy(p, bytesOf(bk.geo))
-		copy(p[placesAt:], bytesOf(bk.places))
-		z = coldEnc.EncodeAll(p, z)
-	}
+	z = pack(z, geoSize, bytesOf(bk.geo), bytesOf(bk.places), placesAt)
 	ix.coldBuf, ix.coldZip = plain[:0], z[:0]
 	b, err := ix.area.Put(z)
 	if err != nil {

@@ -113,16 +113,7 @@ func TestColdBucketsAnswerTheSame(t *testing.T) {
 // on the heap and answer as before, one failed write per MoveCold; with
 // room again they go cold at the next call.
 func TestColdWriteFailure(t *testing.T) {
-	area, err := spill.Open(t.TempDir(), spill.Options{FileSize: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer area.Close()
-	ps := randomPosts(12, 20000)
-	span := int64(12 * 24 * time.Hour)
-	for i := range ps {
-		ps[i].Time = t0 + span/int64(len(ps))*int64(i)
-	}
+	area, ps := twelveDays(t, t.TempDir(), 12)
 	heap, cold := New(halves), New(halves)
 	cold.SetCold(area)
 	for i := range ps {
@@ -225,16 +216,7 @@ func TestColdDue(t *testing.T) {
 // bucket named, instead of answering without its counts.
 func TestDamagedColdBucket(t *testing.T) {
 	dir := t.TempDir()
-	area, err := spill.Open(dir, spill.Options{FileSize: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer area.Close()
-	ps := randomPosts(13, 20000)
-	span := int64(12 * 24 * time.Hour)
-	for i := range ps {
-		ps[i].Time = t0 + span/int64(len(ps))*int64(i)
-	}
+	area, ps := twelveDays(t, dir, 13)
 	ix := New(halves)
 	ix.SetCold(area)
 	for i := range ps {
@@ -264,4 +246,21 @@ func TestDamagedColdBucket(t *testing.T) {
 	if _, err := ix.Query(q, at, t0, false); err == nil || !strings.Contains(err.Error(), fmt.Sprint(bk.idx)) {
 		t.Errorf("a damaged cold bucket answered: %v; want an error naming bucket %d", err, bk.idx)
 	}
+}
+
+// twelveDays opens an area in dir (closed when the test ends) and returns
+// it with 20,000 random posts spread over twelve days from t0.
+func twelveDays(t *testing.T, dir string, seed uint64) (*spill.Area, []Post) {
+	t.Helper()
+	area, err := spill.Open(dir, spill.Options{FileSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { area.Close() })
+	ps := randomPosts(seed, 20000)
+	span := int64(12 * 24 * time.Hour)
+	for i := range ps {
+		ps[i].Time = t0 + span/int64(len(ps))*int64(i)
+	}
+	return area, ps
 }
