@@ -36,8 +36,8 @@
 // the store cuts its log at a snapshot (a checkpoint): Open removes what an
 // earlier process left in the directory, unless told to keep it for a
 // snapshot that points into it (Options.Keep, Adopt, Settle; CloseKeep
-// leaves the files for that), and PinLive keeps the files a checkpoint
-// names until the next one. A write that fails (a full disk) leaves the block where it
+// leaves the files for that), and Pin keeps the files a checkpoint names
+// until the next one. A write that fails (a full disk) leaves the block where it
 // was, on the heap: nothing held is lost, the store keeps more in memory
 // than it would, and Stats counts the failure.
 package spill
@@ -52,6 +52,7 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -103,7 +104,7 @@ type Area struct {
 	mu    sync.Mutex      // guards files, cur, next, kept and the counters
 	files []*file         // by mapping address, for Release's lookup
 	kept  map[int64]*file // Options.Keep: the earlier files by number, until Settle
-	// pinned are the files a snapshot on disk names blocks in (PinLive):
+	// pinned are the files a snapshot on disk names blocks in (Pin):
 	// they stay, emptied or not, until the next PinLive.
 	pinned map[int64]bool
 	// toVerify: the kept files Settle kept, for Verify.
@@ -574,34 +575,63 @@ func (a *Area) Release(b []byte) {
 	a.stats.HeldBytes -= int64(len(b))
 	a.stats.Blocks--
 	// A kept file is Settle's to retire until the adoption ends; a
-	// pinned one PinLive's.
+	// pinned one Pin's.
 	if f.live == 0 && f != a.cur && a.kept[f.num] != f && !a.pinned[f.num] {
 		a.retire(f)
 	}
 }
 
-// PinLive pins the files that now hold blocks, for a snapshot that names
-// them and was just made durable (a checkpoint): they stay on disk, even
-// once every block in them is released, until the next PinLive, and Close
-// leaves them. Files an earlier PinLive pinned that hold no block any more
-// are removed: the snapshot that named them has been replaced.
-func (a *Area) PinLive() {
+// LiveFiles returns the numbers of the files that now hold blocks: those
+// a snapshot written now names.
+func (a *Area) LiveFiles() map[int64]bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	pinned := make(map[int64]bool)
+	live := make(map[int64]bool)
+	for _, f := range a.files {
+		if f.live > 0 {
+			live[f.num] = true
+		}
+	}
+	return live
+}
+
+// Pin keeps the files numbered in set on disk, emptied or not, until the
+// next Pin, and Close leaves them: the files a durable snapshot (a
+// checkpoint) names, and while the next one is being made durable, those
+// of both. Files pinned before and not now that hold no block any more are
+// removed.
+func (a *Area) Pin(set map[int64]bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	var empty []*file
 	for _, f := range a.files {
-		switch {
-		case f.live > 0:
-			pinned[f.num] = true
-		case f != a.cur && a.kept[f.num] != f:
+		if f.live == 0 && f != a.cur && a.kept[f.num] != f && a.pinned[f.num] && !set[f.num] {
 			empty = append(empty, f)
 		}
 	}
-	a.pinned = pinned
+	a.pinned = maps.Clone(set)
 	for _, f := range empty {
 		a.retire(f)
 	}
+}
+
+// SyncFiles flushes the files numbered in set to disk, without holding
+// the area's lock while it waits (Put goes on). None may be removed
+// meanwhile: they are pinned, or nothing releases blocks.
+func (a *Area) SyncFiles(set map[int64]bool) error {
+	a.mu.Lock()
+	var fs []*os.File
+	for _, f := range a.files {
+		if set[f.num] {
+			fs = append(fs, f.f)
+		}
+	}
+	a.mu.Unlock()
+	var errs []error
+	for _, f := range fs {
+		errs = append(errs, f.Sync())
+	}
+	return errors.Join(errs...)
 }
 
 // retire takes f out of the lookup and unmaps it once no reader that could
@@ -694,7 +724,7 @@ func (a *Area) Close() error { return a.close(false) }
 // CloseKeep is Close but leaves the files that hold blocks on disk, for a
 // later Open with Options.Keep to adopt (call Sync first for them to
 // outlast a power loss), and those Open kept that Settle has not dealt
-// with yet. Either leaves the files PinLive pinned.
+// with yet. Either leaves the files Pin pinned.
 func (a *Area) CloseKeep() error { return a.close(true) }
 
 func (a *Area) close(keep bool) error {

@@ -528,11 +528,11 @@ func TestVerify(t *testing.T) {
 	}
 }
 
-// TestPinLive: the files holding blocks when PinLive is called stay on
-// disk once their blocks are released, through Close too, until the next
-// PinLive, which removes those that hold none; the file being written is
-// never removed by it.
-func TestPinLive(t *testing.T) {
+// TestPin: the files holding blocks when they are pinned stay on disk
+// once their blocks are released, through Close too, until the next Pin,
+// which removes those that hold none; the file being written is never
+// removed by it. SyncFiles syncs pinned files.
+func TestPin(t *testing.T) {
 	dir := t.TempDir()
 	a, err := Open(dir, Options{FileSize: testFile})
 	if err != nil {
@@ -550,18 +550,21 @@ func TestPinLive(t *testing.T) {
 	if n := files(t, dir); n != 8 {
 		t.Fatalf("%d files; the test wants 8", n)
 	}
-	a.PinLive()
+	a.Pin(a.LiveFiles())
+	if err := a.SyncFiles(a.LiveFiles()); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range blocks[:21] { // every file but the last's
 		a.Release(c)
 	}
 	if n := files(t, dir); n != 8 {
 		t.Errorf("%d files after their blocks were released, want the 8 pinned", n)
 	}
-	a.PinLive()
+	a.Pin(a.LiveFiles())
 	if n := files(t, dir); n != 1 {
-		t.Errorf("%d files after the next PinLive, want the one still holding blocks", n)
+		t.Errorf("%d files after the next Pin, want the one still holding blocks", n)
 	}
-	a.PinLive()
+	a.Pin(a.LiveFiles())
 	for _, c := range blocks[21:] {
 		a.Release(c)
 	}

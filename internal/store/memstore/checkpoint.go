@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"maps"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -31,23 +32,27 @@ import (
 //   - a cold block found damaged cannot be rebuilt from the log: it stays
 //     reported (Stats.ColdDamaged) and no further checkpoint is taken.
 //
-// A checkpoint holds writeMu while it writes (Record waits; queries do
-// not): about a second per 400 MB of snapshot. Taking one only once the log
-// has grown by the last snapshot's size (or Checkpoint bytes, whichever is
-// more) keeps the bytes written for checkpoints below those logged.
+// A checkpoint holds writeMu while it writes the snapshot's bytes (Record
+// waits; queries do not); fsyncing them and the cold files, which takes
+// longer, runs without it. Taking one only once the log has grown by the
+// last snapshot's size (or Checkpoint bytes, whichever is more) keeps the
+// bytes written for checkpoints below those logged.
 
 const logCutName = "log-cut"
 
 // checkpointDue says whether the log has grown enough since the last
-// checkpoint for the next. Caller holds writeMu.
+// checkpoint for the next, and none is being finished. Caller holds
+// writeMu.
 func (s *Store) checkpointDue() bool {
-	return s.checkpointEvery > 0 && s.sinceCheckpoint >= max(s.checkpointEvery, s.lastSnapBytes)
+	return s.checkpointEvery > 0 && !s.ckBusy && s.sinceCheckpoint >= max(s.checkpointEvery, s.lastSnapBytes)
 }
 
-// checkpoint writes the snapshot and cuts the log before it. A failure is
-// logged and reported in Stats; the store goes on with its log whole since
-// the last checkpoint, and tries again after as much log again. Caller
-// holds writeMu.
+// checkpoint writes the snapshot's bytes (the only part Record waits for)
+// and leaves the rest to finishCheckpoint, in the background: fsyncing it
+// and the cold files it names, putting it in place and cutting the log. A
+// failure is logged and reported in Stats; the store goes on with its log
+// whole since the last checkpoint, and tries again after as much log
+// again. Caller holds writeMu.
 func (s *Store) checkpoint() {
 	s.sinceCheckpoint = 0
 	start := time.Now()
@@ -62,30 +67,73 @@ func (s *Store) checkpoint() {
 	if err == nil {
 		h, err = s.header()
 	}
+	var sf snapshotFile
 	if err == nil {
-		err = s.writeSnapshot(h)
-	}
-	if err == nil {
-		err = s.cutLog(h)
+		sf, err = s.writeSnapshotFile(h)
 	}
 	if err != nil {
-		s.log.Error("memstore: checkpoint failed; the log is kept whole since the last one", "dir", s.dir, "err", err)
-		s.setCheckpointMsg(fmt.Sprintf("failed at %s: %v", start.UTC().Format(time.RFC3339), err))
+		s.checkpointFailed(start, err)
+		return
+	}
+	s.lastSnapBytes = sf.bytes
+	var files map[int64]bool
+	if s.area != nil {
+		// Until the new snapshot is in place, the files of both stay.
+		files = s.area.LiveFiles()
+		s.area.Pin(union(s.pinned, files))
+	}
+	s.ckBusy = true
+	s.ckDone.Add(1)
+	go s.finishCheckpoint(sf, h, files, time.Since(start))
+}
+
+// finishCheckpoint makes the snapshot sf durable and puts it in place,
+// without the writer's lock, then cuts the log before it under the lock.
+// Close waits for it.
+func (s *Store) finishCheckpoint(sf snapshotFile, h snapshotHeader, files map[int64]bool, waited time.Duration) {
+	defer s.ckDone.Done()
+	err := s.commitSnapshot(sf, files)
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	s.ckBusy = false
+	if err == nil {
+		err = s.cutLog(h, files)
+	} else if s.area != nil {
+		s.area.Pin(s.pinned) // the last checkpoint's files only
+	}
+	if err != nil {
+		s.checkpointFailed(sf.start, err)
 		return
 	}
 	s.checkpoints++
-	s.setCheckpointMsg(fmt.Sprintf("%d taken, the last at %s (%d posts, %d bytes, %s), the log kept from entry %d",
-		s.checkpoints, start.UTC().Format(time.RFC3339), s.order.Len(), s.lastSnapBytes,
-		time.Since(start).Round(time.Millisecond), s.walKeepFrom))
+	s.setCheckpointMsg(fmt.Sprintf("%d taken, the last at %s (%d posts, %d bytes: ingest waited %s, in place after %s), the log kept from entry %d",
+		s.checkpoints, sf.start.UTC().Format(time.RFC3339), sf.posts, sf.bytes, waited.Round(time.Millisecond),
+		time.Since(sf.start).Round(time.Millisecond), s.walKeepFrom))
 }
 
-// cutLog follows a snapshot made durable with header h: the cold files it
-// names are pinned, and the log's entries before the one it was taken
-// after are removed (that entry stays: Open checks the snapshot against
-// it). Caller holds writeMu.
-func (s *Store) cutLog(h snapshotHeader) error {
+func (s *Store) checkpointFailed(start time.Time, err error) {
+	s.log.Error("memstore: checkpoint failed; the log is kept whole since the last one", "dir", s.dir, "err", err)
+	s.setCheckpointMsg(fmt.Sprintf("failed at %s: %v", start.UTC().Format(time.RFC3339), err))
+}
+
+// union returns the numbers in a or b.
+func union(a, b map[int64]bool) map[int64]bool {
+	u := maps.Clone(a)
+	if u == nil {
+		u = make(map[int64]bool, len(b))
+	}
+	maps.Copy(u, b)
+	return u
+}
+
+// cutLog follows a snapshot made durable with header h, naming the cold
+// files numbered in files: those files alone stay pinned, and the log's
+// entries before the one it was taken after are removed (that entry
+// stays: Open checks the snapshot against it). Caller holds writeMu.
+func (s *Store) cutLog(h snapshotHeader, files map[int64]bool) error {
 	if s.area != nil {
-		s.area.PinLive()
+		s.pinned = files
+		s.area.Pin(files)
 	}
 	s.keepSnapshot = true
 	s.setKeepFrom(h)

@@ -55,6 +55,7 @@ func TestCheckpointsCutTheLog(t *testing.T) {
 	defer ref.Close()
 	opts.MaxPosts = 150_000 // as fillMixedWith sets it
 	ctx := context.Background()
+	s.ckDone.Wait() // the last checkpoint in place and the log cut
 
 	st, _ := s.Stats(ctx)
 	if !strings.Contains(st.Checkpoint, "taken") || strings.HasPrefix(st.Checkpoint, "1 taken") {

@@ -265,6 +265,9 @@ type Store struct {
 	logCut          bool // the marker is on disk: the log was cut at a checkpoint
 	walKeepFrom     uint64
 	hasKeepFrom     bool
+	pinned          map[int64]bool // the cold files the snapshot on disk names
+	ckBusy          bool           // a checkpoint is being finished (finishCheckpoint)
+	ckDone          sync.WaitGroup // Close waits for it
 	checkpointMsg   atomic.Pointer[string] // Stats.Checkpoint; read without a lock
 	segmentSize     int
 	dirty           bool // written since the last fsync
@@ -582,7 +585,8 @@ func (s *Store) startFromSnapshot(path string, first uint64) (uint64, error) {
 		if s.area != nil {
 			s.area.Settle()
 			if s.keepSnapshot {
-				s.area.PinLive()
+				s.pinned = s.area.LiveFiles()
+				s.area.Pin(s.pinned)
 			}
 		}
 		s.forgetEntriesBefore(first)
@@ -942,11 +946,16 @@ func (s *Store) Flush(ctx context.Context) error {
 // the directory lock and the data.
 func (s *Store) Close() error {
 	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
 	if s.writerClosed {
+		s.writeMu.Unlock()
 		return store.ErrClosed
 	}
 	s.writerClosed = true
+	s.writeMu.Unlock()
+	// A checkpoint being finished takes writeMu at its end.
+	s.ckDone.Wait()
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	if s.syncTimer != nil {
 		s.syncTimer.Stop()
 	}
@@ -988,7 +997,8 @@ func (s *Store) Close() error {
 			snapped = true
 			if s.area != nil && s.keepSnapshot {
 				// The checkpoint before it is replaced: its files may go.
-				s.area.PinLive()
+				s.pinned = s.area.LiveFiles()
+				s.area.Pin(s.pinned)
 			}
 		}
 	}

@@ -120,50 +120,86 @@ func (s *Store) logRange() (first, last uint64, err error) {
 // and before the cold files are closed; it returns an error and leaves no
 // snapshot when it cannot be made whole. Caller holds writeMu; queries may
 // still run (it takes mu for reading).
-func (s *Store) writeSnapshot(h snapshotHeader) (err error) {
-	start := time.Now()
-	if s.area != nil {
-		// The files the snapshot points into must outlast a power loss
-		// as the snapshot does.
-		if err := s.area.Sync(); err != nil {
-			return err
-		}
-	}
-	path := filepath.Join(s.dir, snapshotName)
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+func (s *Store) writeSnapshot(h snapshotHeader) error {
+	sf, err := s.writeSnapshotFile(h)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
+	var files map[int64]bool
+	if s.area != nil {
+		files = s.area.LiveFiles()
+	}
+	return s.commitSnapshot(sf, files)
+}
+
+// snapshotFile is a snapshot written to its temporary file, not yet
+// durable nor in place.
+type snapshotFile struct {
+	f     *os.File
+	bytes int64
+	posts int
+	start time.Time
+}
+
+// writeSnapshotFile writes what the store holds, with header h, to the
+// snapshot's temporary file (into the page cache: no fsync). Caller holds
+// writeMu, so that nothing changes meanwhile; queries may still run (it
+// takes mu for reading).
+func (s *Store) writeSnapshotFile(h snapshotHeader) (snapshotFile, error) {
+	sf := snapshotFile{start: time.Now(), posts: s.order.Len()}
+	tmp := filepath.Join(s.dir, snapshotName+".tmp")
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return sf, err
+	}
 	w := snapshot.NewWriter(f)
 	h.write(w)
 	s.mu.RLock()
 	s.writeData(w)
 	s.mu.RUnlock()
 	if err := w.Close(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return sf, err
+	}
+	sf.f, sf.bytes = f, int64(w.Len())
+	return sf, nil
+}
+
+// commitSnapshot makes the snapshot sf durable and puts it in place: the
+// cold files it points into (numbered in files) and its own bytes are
+// fsynced, then it is renamed over the last one. It needs no lock when
+// the files are pinned: sf is written whole. On failure the temporary file
+// is removed.
+func (s *Store) commitSnapshot(sf snapshotFile, files map[int64]bool) (err error) {
+	tmp := sf.f.Name()
+	defer func() {
+		if err != nil {
+			sf.f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if s.area != nil {
+		// The files the snapshot points into must outlast a power loss
+		// as the snapshot does.
+		if err := s.area.SyncFiles(files); err != nil {
+			return err
+		}
+	}
+	if err := sf.f.Sync(); err != nil {
 		return err
 	}
-	if err := f.Sync(); err != nil {
+	if err := sf.f.Close(); err != nil {
 		return err
 	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := os.Rename(tmp, filepath.Join(s.dir, snapshotName)); err != nil {
 		return err
 	}
 	if err := syncDir(s.dir); err != nil {
 		return err
 	}
-	s.lastSnapBytes = int64(w.Len())
-	s.log.Info("memstore: wrote snapshot", "dir", s.dir, "posts", s.order.Len(),
-		"bytes", w.Len(), "took", time.Since(start).Round(time.Millisecond))
+	s.log.Info("memstore: wrote snapshot", "dir", s.dir, "posts", sf.posts,
+		"bytes", sf.bytes, "took", time.Since(sf.start).Round(time.Millisecond))
 	return nil
 }
 
