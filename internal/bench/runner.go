@@ -53,8 +53,8 @@ type Config struct {
 	ScaleRestart bool
 	// Checkpoint is the scale store's memstore.Options.Checkpoint (with
 	// ScaleRestart): the log is cut at a snapshot every this many bytes.
-	Checkpoint int64
-	SkipMissing  bool
+	Checkpoint  int64
+	SkipMissing bool
 	// Scenarios run, in this order (names from Scenarios).
 	Scenarios []string
 }

@@ -1,10 +1,10 @@
 package memstore
 
 import (
-	"maps"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"time"

@@ -265,9 +265,9 @@ type Store struct {
 	logCut          bool // the marker is on disk: the log was cut at a checkpoint
 	walKeepFrom     uint64
 	hasKeepFrom     bool
-	pinned          map[int64]bool // the cold files the snapshot on disk names
-	ckBusy          bool           // a checkpoint is being finished (finishCheckpoint)
-	ckDone          sync.WaitGroup // Close waits for it
+	pinned          map[int64]bool         // the cold files the snapshot on disk names
+	ckBusy          bool                   // a checkpoint is being finished (finishCheckpoint)
+	ckDone          sync.WaitGroup         // Close waits for it
 	checkpointMsg   atomic.Pointer[string] // Stats.Checkpoint; read without a lock
 	segmentSize     int
 	dirty           bool // written since the last fsync
