@@ -101,8 +101,14 @@ func openQueryStore(env Env, cfg *Config) (st store.Store, redirect string, err 
 	// Kept text is read back from the log as --keep-text bounds it, so that
 	// posts and q answer from the directory as they would from its server.
 	keep, keepAge := cfg.KeepText.StoreLimits(cfg.MaxPosts)
+	// --checkpoint as on serve: a directory whose log was cut keeps its
+	// snapshot either way (the marker says so).
+	checkpoint, err := ParseCheckpoint(cfg.Checkpoint)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: --checkpoint: %v", ErrUsage, err)
+	}
 	ms, err := memstore.Open(memstore.Options{Dir: cfg.DataDir, Now: env.Now, Logger: quiet, CountryOf: countryIndex(quiet),
-		KeepText: keep, KeepTextAge: keepAge})
+		KeepText: keep, KeepTextAge: keepAge, Checkpoint: checkpoint})
 	if errors.Is(err, memstore.ErrLocked) {
 		b, rerr := os.ReadFile(filepath.Join(cfg.DataDir, serverFile))
 		var info serverInfo
