@@ -66,7 +66,10 @@
 // the interner and the indexes' skeletons, and the rest costs disk and
 // page cache (Stats.ColdBytes). The files are a cache of the log: a
 // replay empties and rebuilds them; a start from the snapshot Close wrote
-// (snapshot.go) adopts them instead of replaying. Heat maps read their snapshot without mu, so
+// (snapshot.go) adopts them instead of replaying. With checkpoints
+// (Options.Checkpoint, checkpoint.go) the log is cut at a snapshot written
+// while running, and the snapshot and the files it names are then the
+// only copy of what came before the cut. Heat maps read their snapshot without mu, so
 // they enter the area before taking it: a file emptied by drops is
 // unmapped only after them. A failed write leaves the chunk on the heap.
 //
@@ -126,8 +129,9 @@
 // its checksum in the middle of the log is skipped and reported. Entries
 // whose posts have all been dropped are removed from the front of the log
 // (TruncateFront) once they add up to a segment (8 MiB), so the log stays
-// bounded by what is held plus about two segments, and rewriting costs at
-// most one segment per segment dropped. An intact entry of an unknown
+// bounded by what is held plus about two segments (with checkpoints, by
+// what came after the last one), and rewriting costs at most one segment
+// per segment dropped. An intact entry of an unknown
 // (newer) encoding version makes Open fail instead: it is not damage.
 package memstore
 

@@ -26,7 +26,9 @@ import (
 // stays whole, the source of truth. Open removes the snapshot once read
 // (or found unusable), before anything new is written: a store that then
 // crashes replays its log as before. This is Prometheus' head snapshot on
-// shutdown, for the same reason.
+// shutdown, for the same reason. With checkpoints (checkpoint.go) the
+// snapshot is also written while running, the log is cut before it, and
+// it stays after it is read.
 //
 // A snapshot is read only by the build that wrote it (the layout of every
 // type written is in its header), with the same options that shape what
