@@ -368,17 +368,6 @@ func verifyFile(ctx context.Context, path string) error {
 	return nil
 }
 
-// Sync flushes every file's blocks to disk.
-func (a *Area) Sync() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var errs []error
-	for _, f := range a.files {
-		errs = append(errs, f.f.Sync())
-	}
-	return errors.Join(errs...)
-}
-
 // Dir is the area's directory.
 func (a *Area) Dir() string { return a.dir }
 
@@ -722,7 +711,7 @@ func (a *Area) Stats() Stats {
 func (a *Area) Close() error { return a.close(false) }
 
 // CloseKeep is Close but leaves the files that hold blocks on disk, for a
-// later Open with Options.Keep to adopt (call Sync first for them to
+// later Open with Options.Keep to adopt (call SyncFiles first for them to
 // outlast a power loss), and those Open kept that Settle has not dealt
 // with yet. Either leaves the files Pin pinned.
 func (a *Area) CloseKeep() error { return a.close(true) }

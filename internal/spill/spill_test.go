@@ -362,7 +362,7 @@ func TestCloseKeepAndAdopt(t *testing.T) {
 		want = append(want, b)
 		refs = append(refs, a.Ref(c))
 	}
-	if err := a.Sync(); err != nil {
+	if err := a.SyncFiles(a.LiveFiles()); err != nil {
 		t.Fatal(err)
 	}
 	written := files(t, dir)
@@ -487,7 +487,7 @@ func TestVerify(t *testing.T) {
 			}
 			refs = append(refs, a.Ref(c))
 		}
-		if err := a.Sync(); err != nil {
+		if err := a.SyncFiles(a.LiveFiles()); err != nil {
 			t.Fatal(err)
 		}
 		if err := a.CloseKeep(); err != nil {

@@ -420,7 +420,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			written := stateOf(t, src, true)
 			var area *spill.Area
 			if c.cold {
-				if err := srcArea.Sync(); err != nil {
+				if err := srcArea.SyncFiles(srcArea.LiveFiles()); err != nil {
 					t.Fatal(err)
 				}
 				if err := srcArea.CloseKeep(); err != nil {
