@@ -9,6 +9,9 @@
 // therefore read back only by the build that wrote it (the caller's header
 // says which; see Layout); any other reader rebuilds from its log.
 //
+// A file (NewFileWriter, NewFileReader) holds the stream compressed with
+// zstd, behind a header that gives its length (file.go).
+//
 // Errors are sticky: after the first, writes do nothing and reads return
 // zero values, so that an encoder reads as a list of fields, checked once
 // at the end (Close).
@@ -25,6 +28,8 @@ import (
 	"reflect"
 	"sync"
 	"unsafe"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -36,6 +41,11 @@ type Writer struct {
 	n   int64
 	err error
 	buf [8]byte
+	// A Writer from NewFileWriter compresses through enc into out, the
+	// counted file.
+	file WriterAtWriter
+	enc  *zstd.Encoder
+	out  *countingWriter
 }
 
 // NewWriter returns a Writer on w.
@@ -113,9 +123,22 @@ func (w *Writer) Fail(err error) {
 // Err is the first error.
 func (w *Writer) Err() error { return w.err }
 
-// Close writes the checksum of everything written and flushes. It does
-// not close the underlying writer.
+// Close writes the checksum of everything written and flushes (and, from
+// NewFileWriter, completes the file). It does not close the underlying
+// writer.
 func (w *Writer) Close() error {
+	err := w.close()
+	if w.enc != nil {
+		if err != nil {
+			w.enc.Close() // its goroutines
+			return err
+		}
+		return w.closeFile()
+	}
+	return err
+}
+
+func (w *Writer) close() error {
 	if w.err != nil {
 		return w.err
 	}
@@ -156,6 +179,11 @@ type Reader struct {
 	left int64 // bytes of the stream not yet read
 	err  error
 	buf  [8]byte
+	dec  *zstd.Decoder // from NewFileReader
+	// closed: Close was called and returned closeErr; it may be called
+	// again (a deferred call releasing the decoder on every path).
+	closed   bool
+	closeErr error
 }
 
 // NewReader returns a Reader on r, which holds size bytes: a length read
@@ -293,7 +321,20 @@ func (r *Reader) Err() error { return r.err }
 
 // Close checks that the whole stream was read and that its checksum
 // matches; the values read are to be trusted only when it returns nil.
+// Calls after the first return the first's result.
 func (r *Reader) Close() error {
+	if r.closed {
+		return r.closeErr
+	}
+	r.closed = true
+	r.closeErr = r.close()
+	if r.dec != nil {
+		r.closeErr = r.closeFile(r.closeErr)
+	}
+	return r.closeErr
+}
+
+func (r *Reader) close() error {
 	if r.err != nil {
 		return r.err
 	}

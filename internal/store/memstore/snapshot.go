@@ -154,7 +154,7 @@ func (s *Store) writeSnapshotFile(h snapshotHeader) (snapshotFile, error) {
 	if err != nil {
 		return sf, err
 	}
-	w := snapshot.NewWriter(f)
+	w := snapshot.NewFileWriter(f)
 	h.write(w)
 	s.mu.RLock()
 	s.writeData(w)
@@ -164,7 +164,7 @@ func (s *Store) writeSnapshotFile(h snapshotHeader) (snapshotFile, error) {
 		os.Remove(tmp)
 		return sf, err
 	}
-	sf.f, sf.bytes = f, int64(w.Len())
+	sf.f, sf.bytes = f, w.FileLen()
 	return sf, nil
 }
 
@@ -574,7 +574,11 @@ func (s *Store) loadSnapshot(path string) (snapshotHeader, error) {
 	if err != nil {
 		return h, err
 	}
-	r := snapshot.NewReader(f, st.Size())
+	r, err := snapshot.NewFileReader(f)
+	if err != nil {
+		return h, err
+	}
+	defer r.Close() // (again: it only releases the decoder)
 	h.read(r)
 	if err := r.Err(); err != nil {
 		return h, err
