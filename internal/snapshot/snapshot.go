@@ -10,7 +10,7 @@
 // says which; see Layout); any other reader rebuilds from its log.
 //
 // A file (NewFileWriter, NewFileReader) holds the stream compressed with
-// zstd, behind a header that gives its length (file.go).
+// S2, behind a header that gives its length (file.go).
 //
 // Errors are sticky: after the first, writes do nothing and reads return
 // zero values, so that an encoder reads as a list of fields, checked once
@@ -29,7 +29,7 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/klauspost/compress/zstd"
+	"github.com/klauspost/compress/s2"
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -44,7 +44,7 @@ type Writer struct {
 	// A Writer from NewFileWriter compresses through enc into out, the
 	// counted file.
 	file WriterAtWriter
-	enc  *zstd.Encoder
+	enc  *s2.Writer
 	out  *countingWriter
 }
 
@@ -130,7 +130,7 @@ func (w *Writer) Close() error {
 	err := w.close()
 	if w.enc != nil {
 		if err != nil {
-			w.enc.Close() // its goroutines
+			w.enc.Close() // its goroutines; the error is err's
 			return err
 		}
 		return w.closeFile()
@@ -179,11 +179,7 @@ type Reader struct {
 	left int64 // bytes of the stream not yet read
 	err  error
 	buf  [8]byte
-	dec  *zstd.Decoder // from NewFileReader
-	// closed: Close was called and returned closeErr; it may be called
-	// again (a deferred call releasing the decoder on every path).
-	closed   bool
-	closeErr error
+	dec  *s2.Reader // from NewFileReader
 }
 
 // NewReader returns a Reader on r, which holds size bytes: a length read
@@ -321,17 +317,12 @@ func (r *Reader) Err() error { return r.err }
 
 // Close checks that the whole stream was read and that its checksum
 // matches; the values read are to be trusted only when it returns nil.
-// Calls after the first return the first's result.
 func (r *Reader) Close() error {
-	if r.closed {
-		return r.closeErr
-	}
-	r.closed = true
-	r.closeErr = r.close()
+	err := r.close()
 	if r.dec != nil {
-		r.closeErr = r.closeFile(r.closeErr)
+		return r.closeFile(err)
 	}
-	return r.closeErr
+	return err
 }
 
 func (r *Reader) close() error {

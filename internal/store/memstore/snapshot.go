@@ -578,7 +578,6 @@ func (s *Store) loadSnapshot(path string) (snapshotHeader, error) {
 	if err != nil {
 		return h, err
 	}
-	defer r.Close() // (again: it only releases the decoder)
 	h.read(r)
 	if err := r.Err(); err != nil {
 		return h, err
