@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -36,7 +37,7 @@ func TestEachInBox(t *testing.T) {
 	sources := []post.GeoSource{post.GeoExact, post.GeoPlace, post.GeoProfile, post.GeoText}
 	edges := []float64{-180, 180, -90, 90, 0, 5.625, -5.625}
 	for i := range 5*chunkLen + 300 {
-		g := geoRec{lat: r.Float64()*180 - 90, lon: r.Float64()*360 - 180, time: int64(i), post: uint32(i)}
+		g := geoRec{lat: r.Float64()*180 - 90, lon: r.Float64()*360 - 180, post: uint32(i)}
 		if i%17 == 0 { // points exactly on grid lines and the world's edge
 			g.lat = max(min(edges[r.IntN(len(edges))], 90), -90)
 			g.lon = edges[r.IntN(len(edges))]
@@ -45,7 +46,7 @@ func TestEachInBox(t *testing.T) {
 			g.lat, g.lon = 40.4+r.Float64()*0.1, -3.7+r.Float64()*0.1
 		}
 		meta.Push(geoMeta{source: sources[r.IntN(len(sources))]})
-		p.PushTimed(g, g.time, fakeTags, &meta)
+		p.PushTimed(g, int64(i), fakeTags, &meta)
 		if i == 2*chunkLen+10 {
 			p.DropFront(chunkLen + 500)
 			meta.DropFront(chunkLen + 500)
@@ -203,13 +204,21 @@ func TestSearchTime(t *testing.T) {
 		"growing": func(i int, prev int64) int64 { return prev + int64(i*i) },
 	}
 	var c chunk[geoRec]
+	// The points' posts are numbered across the wrap of 32 bits.
+	const front = math.MaxUint32 - chunkLen/3
+	for i := range c {
+		c[i].post = front + uint32(i)
+	}
 	for name, next := range shapes {
 		for round := range 50 {
+			var times deque[int64]
 			prev := int64(1_700_000_000) * int64(time.Second)
 			for i := range c {
 				prev = next(i, prev)
-				c[i].time = prev
+				times.Push(prev)
 			}
+			pt := timesOf(&times, front)
+			timeOf := func(i int) int64 { return times.At(i) }
 			for range 200 {
 				lo := rng.IntN(chunkLen + 1)
 				hi := lo + rng.IntN(chunkLen+1-lo)
@@ -217,14 +226,14 @@ func TestSearchTime(t *testing.T) {
 				var at int64
 				switch k := rng.IntN(4); {
 				case k == 0 || hi == lo:
-					at = c[0].time - 1 + rng.Int64N(c[chunkLen-1].time-c[0].time+3)
+					at = timeOf(0) - 1 + rng.Int64N(timeOf(chunkLen-1)-timeOf(0)+3)
 				case k == 1:
-					at = c[lo+rng.IntN(hi-lo)].time
+					at = timeOf(lo + rng.IntN(hi-lo))
 				default:
-					at = c[lo+rng.IntN(hi-lo)].time + 1 - rng.Int64N(3)
+					at = timeOf(lo+rng.IntN(hi-lo)) + 1 - rng.Int64N(3)
 				}
-				want := lo + sort.Search(hi-lo, func(x int) bool { return c[lo+x].time >= at })
-				if got := searchTime(&c, lo, hi, at); got != want {
+				want := lo + sort.Search(hi-lo, func(x int) bool { return timeOf(lo+x) >= at })
+				if got := searchTime(&c, pt, lo, hi, at); got != want {
 					t.Fatalf("%s round %d: searchTime([%d, %d), %d) = %d, want %d", name, round, lo, hi, at, got, want)
 				}
 			}

@@ -68,7 +68,7 @@ func (s *Store) countsSelected(ctx context.Context, q store.CountsQuery) ([]stor
 		l := s.langs[id]
 		lc := store.LangCount{Lang: l.key}
 		if withBox {
-			*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
+			*spans = l.geo.Between(lo, hi, l.pointTimes().of, (*spans)[:0])
 			for _, sp := range *spans {
 				l.geo.eachInBox(&cells, sp.from, sp.to, l.tagsOf, nil, func(i int, _ *geoRec, _ uint32, ntag int) bool {
 					if src := l.geoMeta.At(i).source; q.Geo.Has(src) {
@@ -87,7 +87,7 @@ func (s *Store) countsSelected(ctx context.Context, q store.CountsQuery) ([]stor
 				_, to := l.tagSpan(sp.to - 1)
 				lc.Hashtags += int64(to - from)
 			}
-			*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
+			*spans = l.geo.Between(lo, hi, l.pointTimes().of, (*spans)[:0])
 			for _, sp := range *spans {
 				l.geoMeta.Segments(sp.from, sp.to, func(seg []geoMeta) bool {
 					for _, m := range seg {
@@ -392,7 +392,7 @@ func (s *Store) histogramOfColumns(q store.HistogramQuery, h *histo, posts, poin
 				return (geoKeep == nil || geoKeep(i)) && hasTag(int(l.geo.Ptr(i).post-pf))
 			}
 		}
-		countDeque(&l.geo.deque, timeOfGeo, h, points, keep)
+		countDeque(&l.geo.deque, l.pointTimes().of, h, points, keep)
 	}
 }
 
@@ -405,6 +405,8 @@ func (s *Store) histogramOfColumns(q store.HistogramQuery, h *histo, posts, poin
 type histView struct {
 	l        *lang
 	geo      pointDeque
+	times    deque[int64]   // the points' times are their posts' (pointTimes)
+	postFt   uint32         // l.postFront() at the snapshot, wrapping
 	meta     deque[geoMeta] // with cf or readEach
 	cf       classFilter    // used when byClass
 	byClass  bool
@@ -430,6 +432,8 @@ func (s *Store) snapshotHistogram(q store.HistogramQuery, sc *heatScratch) (tag 
 			v.classes, v.useSums = classesFor(q.Geo, l.heldSources())
 		}
 		v.geo = sc.snapshotPoints(&l.geo, true, v.useSums)
+		v.times, sc.timePtrs = snapshotDeque(&l.times, sc.timePtrs)
+		v.postFt = uint32(l.postFront())
 		if v.byClass, v.readEach = cf != nil, readEach; cf != nil || readEach {
 			v.meta, sc.metaPtrs = snapshotDeque(&l.geoMeta, sc.metaPtrs)
 		}
@@ -550,6 +554,7 @@ var histogramBlockHook, histogramScanHook func()
 // point (selectGeo).
 func (v *histView) countChunks(q store.HistogramQuery, tag uint32, cells *boxCells, h *histo, counts []int64, from, to int) {
 	d := &v.geo
+	pt := timesOf(&v.times, uint64(v.postFt))
 	var cf *classFilter
 	if v.byClass {
 		cf = &v.cf
@@ -577,7 +582,7 @@ func (v *histView) countChunks(q store.HistogramQuery, tag uint32, cells *boxCel
 					counts[k] += int64(n)
 					continue
 				}
-			} else if !b.unsorted && d.countByBucket(cells, first, last, cf, h, counts) {
+			} else if !b.unsorted && d.countByBucket(cells, pt, first, last, cf, h, counts) {
 				continue
 			}
 		}
@@ -590,7 +595,7 @@ func (v *histView) countChunks(q store.HistogramQuery, tag uint32, cells *boxCel
 			if v.readEach && !q.Geo.Has(meta[i-first].source) {
 				return true
 			}
-			if t := g.time; t < kLo || t >= kHi || k < 0 {
+			if t := pt.of(g); t < kLo || t >= kHi || k < 0 {
 				if k = h.bucket(t); k < 0 {
 					return true
 				}
@@ -614,7 +619,7 @@ func (v *histView) countChunks(q store.HistogramQuery, tag uint32, cells *boxCel
 // cost nothing: a small box has none in most chunks, and searching every
 // bucket edge of every chunk was most of what such a box's histogram cost
 // under load. false when the chunk has no index.
-func (p *pointDeque) countByBucket(bc *boxCells, from, to int, cf *classFilter, h *histo, counts []int64) bool {
+func (p *pointDeque) countByBucket(bc *boxCells, pt *pointTimes, from, to int, cf *classFilter, h *histo, counts []int64) bool {
 	j := p.head + from
 	ci, off := j>>chunkShift, j&chunkMask
 	if ci >= len(p.cells) || p.cells[ci] == nil {
@@ -628,12 +633,12 @@ func (p *pointDeque) countByBucket(bc *boxCells, from, to int, cf *classFilter, 
 		if off = nextMarked(&in, &edge, off, end); off >= end {
 			break
 		}
-		t := c[off].time
+		t := pt.of(&c[off])
 		if t >= h.hi {
 			break // and so are all after it
 		}
 		if t < h.lo {
-			off = searchTime(c, off+1, end, h.lo)
+			off = searchTime(c, pt, off+1, end, h.lo)
 			continue
 		}
 		k := h.bucket(t)
@@ -641,7 +646,7 @@ func (p *pointDeque) countByBucket(bc *boxCells, from, to int, cf *classFilter, 
 		if kHi <= t || kHi > h.hi {
 			kHi = h.hi // the last bucket, or a step past the int64 range
 		}
-		split := searchTime(c, off+1, end, kHi)
+		split := searchTime(c, pt, off+1, end, kHi)
 		counts[k] += int64(bc.countMarked(&in, &edge, c, off, split))
 		off = split
 	}
@@ -663,14 +668,14 @@ func nextMarked(in, edge *bitmap, off, end int) int {
 	return end
 }
 
-// searchTime returns the first offset in [lo, hi) of c whose time is at
-// least t, or hi; the times there never decrease. (sort.Search's closure
+// searchTime returns the first offset in [lo, hi) of c whose time (per
+// pt) is at least t, or hi; the times there never decrease. (sort.Search's closure
 // call per probe cost more than the comparison; an interpolation search
 // measured no faster on BenchmarkExplore/histogram/views.)
-func searchTime(c *chunk[geoRec], lo, hi int, t int64) int {
+func searchTime(c *chunk[geoRec], pt *pointTimes, lo, hi int, t int64) int {
 	for n := hi - lo; n > 0; {
 		half := n >> 1
-		if c[lo+half].time < t {
+		if pt.of(&c[lo+half]) < t {
 			lo += half + 1
 			n -= half + 1
 		} else {

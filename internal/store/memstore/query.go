@@ -40,6 +40,7 @@ type heatScratch struct {
 	aggPtrs  []*summary
 	metaPtrs []*chunk[geoMeta]
 	u32Ptrs  []*chunk[uint32]
+	timePtrs []*chunk[int64]
 	recent   []recentPoint
 	spans    []span
 	grid     *analysis.Grid
@@ -236,7 +237,7 @@ func (s *Store) countTopTags(c *analysis.Counter, spans *[]span, l *lang, q stor
 	case !q.BBox.IsZero():
 		// The posts with a point in the box, in post order (points are in
 		// post order), so ties keep the first seen first.
-		*spans = l.geo.Between(lo, hi, timeOfGeo, (*spans)[:0])
+		*spans = l.geo.Between(lo, hi, l.pointTimes().of, (*spans)[:0])
 		cf, readEach := l.selectGeo(q.Geo)
 		if sums != nil {
 			if classes, ok := classesFor(q.Geo, l.heldSources()); ok {
@@ -380,7 +381,7 @@ func storePoint(g *geoRec, m geoMeta) store.Point {
 // holds mu.
 func (s *Store) exportPoint(l *lang, g *geoRec, m geoMeta) store.Point {
 	p := storePoint(g, m)
-	p.Time = time.Unix(0, g.time).UTC()
+	p.Time = time.Unix(0, l.pointTimes().of(g)).UTC()
 	from, to := l.tagSpan(int(g.post - uint32(l.postFront())))
 	if to > from {
 		p.Tags = make([]string, 0, to-from)
@@ -664,11 +665,12 @@ func (sc *heatScratch) release() {
 	clear(sc.aggPtrs)
 	clear(sc.metaPtrs)
 	clear(sc.u32Ptrs)
+	clear(sc.timePtrs)
 	clear(sc.views)
 	clear(sc.hists)
 	sc.geoPtrs, sc.cellPtrs, sc.metaPtrs, sc.u32Ptrs, sc.views = sc.geoPtrs[:0], sc.cellPtrs[:0], sc.metaPtrs[:0], sc.u32Ptrs[:0], sc.views[:0]
 	sc.hists, sc.bounds = sc.hists[:0], sc.bounds[:0]
-	sc.aggPtrs = sc.aggPtrs[:0]
+	sc.aggPtrs, sc.timePtrs = sc.aggPtrs[:0], sc.timePtrs[:0]
 	sc.recent, sc.spans = sc.recent[:0], sc.spans[:0]
 	heatPool.Put(sc)
 }
@@ -699,7 +701,7 @@ func (s *Store) snapshotHeat(q store.HeatQuery, f *heatFilter, now int64, sc *he
 			}
 			// A fresh dst: Between merges a run with the last one of dst,
 			// which here would be another language's.
-			runs := l.geo.Between(lo, hi, timeOfGeo, sc.spans[from:from])
+			runs := l.geo.Between(lo, hi, l.pointTimes().of, sc.spans[from:from])
 			sc.spans = append(sc.spans, runs...)
 		} else if l.geo.Len() > 0 {
 			sc.spans = append(sc.spans, span{0, l.geo.Len()})

@@ -446,9 +446,10 @@ func summarizeChunks(l *lang, abs int, chunks []*chunk[geoRec], metas []*chunk[g
 	if (abs+1-len(chunks)-p.base)*chunkLen-p.head < 0 {
 		return nil
 	}
-	tf := uint32(l.tagFront())
-	return summarize(len(chunks)*chunkLen, func(i int) (*geoRec, post.GeoSource) {
-		return &chunks[i>>chunkShift][i&chunkMask], metas[i>>chunkShift][i&chunkMask].source
+	tf, pt := uint32(l.tagFront()), l.pointTimes()
+	return summarize(len(chunks)*chunkLen, func(i int) (*geoRec, int64, post.GeoSource) {
+		g := &chunks[i>>chunkShift][i&chunkMask]
+		return g, pt.of(g), metas[i>>chunkShift][i&chunkMask].source
 	}, func(g *geoRec, fn func(tag uint32, idx int)) {
 		at, n := l.tagsOf(g.post)
 		for j := range n {
@@ -472,17 +473,19 @@ func summarizeTagBlock(l *lang, pos []uint32) *summary {
 	if int(pos[0]-front) >= l.geo.Len() {
 		return nil // wrapped below the front: dropped
 	}
-	return summarize(len(pos), func(i int) (*geoRec, post.GeoSource) {
+	pt := l.pointTimes()
+	return summarize(len(pos), func(i int) (*geoRec, int64, post.GeoSource) {
 		at := int(pos[i] - front)
-		return l.geo.Ptr(at), l.geoMeta.At(at).source
+		g := l.geo.Ptr(at)
+		return g, pt.of(g), l.geoMeta.At(at).source
 	}, nil)
 }
 
-// summarize summarises the n points point returns (n ≤ 65,536: the order
+// summarize summarises the n points point returns, with their times (n ≤ 65,536: the order
 // holds 2-byte positions). A language's block (tagsOf not nil) also counts
 // their hashtags and keeps their deep cells until its level-1 block is
 // built; a hashtag's block needs neither.
-func summarize(n int, point func(i int) (*geoRec, post.GeoSource), tagsOf func(g *geoRec, fn func(tag uint32, idx int))) *summary {
+func summarize(n int, point func(i int) (*geoRec, int64, post.GeoSource), tagsOf func(g *geoRec, fn func(tag uint32, idx int))) *summary {
 	var cells [2][]aggCell
 	var boxes [2][]cellBox
 	var idx [2]map[uint32]int32
@@ -492,9 +495,9 @@ func summarize(n int, point func(i int) (*geoRec, post.GeoSource), tagsOf func(g
 	keys := make([]uint32, n) // per position: class<<31 | finest key
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
 	for i := range n {
-		g, src := point(i)
+		g, t, src := point(i)
 		k := classOf(src)
-		lo, hi = min(lo, g.time), max(hi, g.time)
+		lo, hi = min(lo, t), max(hi, t)
 		col, row := analysis.CellIndex(g.point(), aggMaxZoom)
 		key := row<<16 | col
 		if tagsOf != nil {
