@@ -66,9 +66,9 @@ func encoded(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
-func TestRoundTrip(t *testing.T) {
-	b := encoded(t)
-	r := NewReader(bytes.NewReader(b), int64(len(b)))
+// readBack reads write's values from r and checks them.
+func readBack(t *testing.T, r *Reader) {
+	t.Helper()
 	got := read(r)
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
@@ -78,6 +78,11 @@ func TestRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("read back %+v\nwant %+v", got, want)
 	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	b := encoded(t)
+	readBack(t, NewReader(bytes.NewReader(b), int64(len(b))))
 }
 
 // TestDamage: every flipped byte and every cut is found, by a check on
@@ -130,6 +135,24 @@ func TestLayoutFollowsTypes(t *testing.T) {
 	}
 }
 
+// writeAgain encodes v, values read, as write wrote them.
+func writeAgain(v values) *bytes.Buffer {
+	var again bytes.Buffer
+	w := NewWriter(&again)
+	w.Uint64(v.U)
+	w.Int64(v.I64)
+	w.Int(v.I)
+	w.Uint32(v.U32)
+	w.Bool(v.B)
+	w.String(v.S)
+	w.Strings(v.SS)
+	Put(w, v.C)
+	Put(w, v.E)
+	PutValue(w, &v.V)
+	w.Close()
+	return &again
+}
+
 // FuzzReader: whatever the bytes, reading never panics and a stream that
 // reads back without error is one a Writer wrote.
 func FuzzReader(f *testing.F) {
@@ -144,19 +167,7 @@ func FuzzReader(f *testing.F) {
 		if r.Close() != nil {
 			return
 		}
-		var again bytes.Buffer
-		w := NewWriter(&again)
-		w.Uint64(v.U)
-		w.Int64(v.I64)
-		w.Int(v.I)
-		w.Uint32(v.U32)
-		w.Bool(v.B)
-		w.String(v.S)
-		w.Strings(v.SS)
-		Put(w, v.C)
-		Put(w, v.E)
-		PutValue(w, &v.V)
-		w.Close()
+		again := writeAgain(v)
 		if !bytes.Equal(again.Bytes(), b) {
 			t.Errorf("%x read back, written again as %x", b, again.Bytes())
 		}
@@ -192,15 +203,7 @@ func TestFileRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := read(r)
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	want := values{1 << 60, -5, 42, 7, true, "héllo", []string{"a", "", "bcd"},
-		[]cell{{1, 2, 3.5}, {4, 5, -6.25}}, nil, [3]int32{9, 8, 7}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("read back %+v\nwant %+v", got, want)
-	}
+	readBack(t, r)
 }
 
 // TestFileCompresses: what the store writes most (counts, bounds) takes
@@ -286,19 +289,7 @@ func FuzzFileReader(f *testing.F) {
 		if r.Close() != nil {
 			return
 		}
-		var again bytes.Buffer
-		w := NewWriter(&again)
-		w.Uint64(v.U)
-		w.Int64(v.I64)
-		w.Int(v.I)
-		w.Uint32(v.U32)
-		w.Bool(v.B)
-		w.String(v.S)
-		w.Strings(v.SS)
-		Put(w, v.C)
-		Put(w, v.E)
-		PutValue(w, &v.V)
-		w.Close()
+		again := writeAgain(v)
 		if again.Len() != int(binary.LittleEndian.Uint64(b[len(fileMagic):])) {
 			t.Errorf("a stream of %d bytes read back from a header saying %d", again.Len(), binary.LittleEndian.Uint64(b[len(fileMagic):]))
 		}
