@@ -135,6 +135,22 @@ func (d *deque[T]) wholeBlock(ci int) (bounds, bool) {
 	return d.blocks[i], true
 }
 
+// firstChunkFrom returns the index of the first chunk whose time bounds
+// reach t (len(bounds) when none does): every chunk before it holds
+// only times below t. The deque must be timed.
+func (d *deque[T]) firstChunkFrom(t int64) int {
+	for ci := 0; ci < len(d.bounds); ci++ {
+		if blk, ok := d.wholeBlock(ci); ok && blk.hi < t {
+			ci += blockChunksT - 1
+			continue
+		}
+		if d.bounds[ci].hi >= t {
+			return ci
+		}
+	}
+	return len(d.bounds)
+}
+
 // push appends v and returns the index of the chunk it went to.
 func (d *deque[T]) push(v T) int {
 	j := d.head + d.n

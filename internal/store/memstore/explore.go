@@ -254,7 +254,7 @@ func (s *Store) Histogram(ctx context.Context, q store.HistogramQuery) (store.Hi
 			err = s.histogramOfSearch(q, box, &h, posts, points)
 		case !q.BBox.IsZero():
 			sc := heatPool.Get().(*heatScratch)
-			if tag, found := s.snapshotHistogram(q, sc); found {
+			if tag, found := s.snapshotHistogram(q, h.lo, sc); found {
 				if q.Tag == "" {
 					s.mu.RUnlock()
 					locked = false
@@ -417,8 +417,9 @@ type histView struct {
 
 // snapshotHistogram fills sc.hists with the languages a box's histogram
 // counts and returns the tag's number (found false when the tag was never
-// seen: nothing to count). Caller holds mu for reading.
-func (s *Store) snapshotHistogram(q store.HistogramQuery, sc *heatScratch) (tag uint32, found bool) {
+// seen: nothing to count); lo is where its time span starts. Caller holds
+// mu for reading.
+func (s *Store) snapshotHistogram(q store.HistogramQuery, lo int64, sc *heatScratch) (tag uint32, found bool) {
 	if q.Tag != "" {
 		if tag, found = s.tags.Lookup(pytext.Lower(q.Tag)); !found {
 			return 0, false
@@ -432,8 +433,14 @@ func (s *Store) snapshotHistogram(q store.HistogramQuery, sc *heatScratch) (tag 
 			v.classes, v.useSums = classesFor(q.Geo, l.heldSources())
 		}
 		v.geo = sc.snapshotPoints(&l.geo, true, v.useSums)
-		v.times, sc.timePtrs = snapshotDeque(&l.times, sc.timePtrs)
-		v.postFt = uint32(l.postFront())
+		// Counting reads the times of points in chunks that reach lo only
+		// (the others are skipped by their bounds): a histogram of the
+		// last day need not copy a year of the times' chunk pointers.
+		if first := max(l.geo.firstChunkFrom(lo)*chunkLen-l.geo.head, 0); first < l.geo.Len() {
+			at := int(l.geo.Ptr(first).post - uint32(l.postFront()))
+			v.times, sc.timePtrs = snapshotDequeFrom(&l.times, at, sc.timePtrs)
+			v.postFt = uint32(l.postFront()) + uint32(at)
+		}
 		if v.byClass, v.readEach = cf != nil, readEach; cf != nil || readEach {
 			v.meta, sc.metaPtrs = snapshotDeque(&l.geoMeta, sc.metaPtrs)
 		}

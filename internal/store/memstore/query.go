@@ -508,9 +508,16 @@ type heatView struct {
 // snapshotDeque returns a view of d sharing its chunks (not its slice of
 // chunk pointers) and no bounds; ptrs is a reusable buffer, extended.
 func snapshotDeque[T any](d *deque[T], ptrs []*chunk[T]) (deque[T], []*chunk[T]) {
+	return snapshotDequeFrom(d, 0, ptrs)
+}
+
+// snapshotDequeFrom is snapshotDeque of d's elements from i on (its
+// element 0 is d's i), copying only their chunks' pointers.
+func snapshotDequeFrom[T any](d *deque[T], i int, ptrs []*chunk[T]) (deque[T], []*chunk[T]) {
+	j := d.head + i
 	at := len(ptrs)
-	ptrs = append(ptrs, d.chunks...)
-	return deque[T]{chunks: ptrs[at:len(ptrs):len(ptrs)], head: d.head, n: d.n}, ptrs
+	ptrs = append(ptrs, d.chunks[j>>chunkShift:]...)
+	return deque[T]{chunks: ptrs[at:len(ptrs):len(ptrs)], head: j & chunkMask, n: d.n - i}, ptrs
 }
 
 // snapshotPoints returns a view of p sharing its chunks and cell indexes
