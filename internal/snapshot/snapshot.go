@@ -433,3 +433,53 @@ func isPlain(t reflect.Type) bool {
 	}
 	return false
 }
+
+// PutRising writes s, a list of uint32 that mostly rise by little (the
+// positions of a hashtag's points, ascending and wrapping), as the
+// differences between neighbours (modulo 2^32) in varints: a byte or two
+// each instead of four, and bytes that compress besides.
+func PutRising(w *Writer, s []uint32) {
+	b := make([]byte, 0, len(s)*2)
+	prev := uint32(0)
+	for _, v := range s {
+		b = binary.AppendUvarint(b, uint64(v-prev))
+		prev = v
+	}
+	w.Int(len(s))
+	w.Int(len(b))
+	w.write(b)
+}
+
+// GetRising reads what PutRising wrote; nil when it wrote none.
+func GetRising(r *Reader) []uint32 {
+	n := r.Len(1) // every value takes at least a byte
+	size := r.Len(1)
+	if r.err != nil || n == 0 && size == 0 {
+		return nil
+	}
+	if n > size || size > n*binary.MaxVarintLen32 {
+		r.Fail("%d values in %d bytes", n, size)
+		return nil
+	}
+	b := make([]byte, size)
+	if !r.read(b) {
+		return nil
+	}
+	s := make([]uint32, n)
+	prev := uint32(0)
+	for i := range s {
+		d, k := binary.Uvarint(b)
+		// (An overlong encoding, ending in a zero byte, is not PutRising's.)
+		if k <= 0 || d > math.MaxUint32 || k > 1 && b[k-1] == 0 {
+			r.Fail("value %d of %d does not decode", i, n)
+			return nil
+		}
+		prev += uint32(d)
+		s[i], b = prev, b[k:]
+	}
+	if len(b) != 0 {
+		r.Fail("%d bytes after %d values", len(b), n)
+		return nil
+	}
+	return s
+}

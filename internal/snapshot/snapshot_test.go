@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"reflect"
 	"testing"
@@ -31,6 +32,8 @@ func write(w *Writer) {
 	Put(w, []uint16(nil))
 	v := [3]int32{9, 8, 7}
 	PutValue(w, &v)
+	PutRising(w, []uint32{math.MaxUint32 - 1, math.MaxUint32, 3, 3, 300, 70000})
+	PutRising(w, nil)
 }
 
 type values struct {
@@ -44,6 +47,8 @@ type values struct {
 	C   []cell
 	E   []uint16
 	V   [3]int32
+	R   []uint32
+	R0  []uint32
 }
 
 func read(r *Reader) values {
@@ -52,6 +57,7 @@ func read(r *Reader) values {
 	v.C = Get[cell](r)
 	v.E = Get[uint16](r)
 	GetValue(r, &v.V)
+	v.R, v.R0 = GetRising(r), GetRising(r)
 	return v
 }
 
@@ -74,7 +80,8 @@ func readBack(t *testing.T, r *Reader) {
 		t.Fatal(err)
 	}
 	want := values{1 << 60, -5, 42, 7, true, "héllo", []string{"a", "", "bcd"},
-		[]cell{{1, 2, 3.5}, {4, 5, -6.25}}, nil, [3]int32{9, 8, 7}}
+		[]cell{{1, 2, 3.5}, {4, 5, -6.25}}, nil, [3]int32{9, 8, 7},
+		[]uint32{math.MaxUint32 - 1, math.MaxUint32, 3, 3, 300, 70000}, nil}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("read back %+v\nwant %+v", got, want)
 	}
@@ -149,6 +156,8 @@ func writeAgain(v values) *bytes.Buffer {
 	Put(w, v.C)
 	Put(w, v.E)
 	PutValue(w, &v.V)
+	PutRising(w, v.R)
+	PutRising(w, v.R0)
 	w.Close()
 	return &again
 }

@@ -44,8 +44,9 @@ const (
 // snapshotStream numbers what the snapshot writes beyond the types'
 // layouts (which lists, in which order): a change there makes a snapshot
 // another build's, as a changed type does. 2: summaries' fine hashtag
-// cells (summary.ftags). 3: trend buckets cold compressed.
-const snapshotStream = 3
+// cells (summary.ftags). 3: trend buckets cold compressed. 4: hashtags'
+// point lists as differences (snapshot.PutRising).
+const snapshotStream = 4
 
 // snapshotLayout fingerprints the types written as bytes and the constants
 // that shape the columns and summaries.
@@ -532,7 +533,7 @@ func (tp *tagPoints) write(w *snapshot.Writer) {
 	for tag, p := range tp.byTag {
 		w.Uint32(tag)
 		w.Uint64(p.front)
-		snapshot.Put(w, p.pos)
+		snapshot.PutRising(w, p.pos)
 		w.Bool(p.sums != nil)
 		if p.sums != nil {
 			writeLevels(w, p.sums)
@@ -549,7 +550,7 @@ func (tp *tagPoints) read(r *snapshot.Reader) {
 	tp.byTag = make(map[uint32]*posting, n)
 	for range n {
 		tag := r.Uint32()
-		p := &posting{front: r.Uint64(), pos: snapshot.Get[uint32](r)}
+		p := &posting{front: r.Uint64(), pos: snapshot.GetRising(r)}
 		if r.Bool() {
 			p.sums = new([maxAggLevels]aggLevel)
 			readLevels(r, p.sums)
