@@ -46,6 +46,9 @@ type Writer struct {
 	file WriterAtWriter
 	enc  *s2.Writer
 	out  *countingWriter
+	// rising is PutRising's buffer, reused: a store writes a list per
+	// hashtag and language, millions at a billion posts.
+	rising []byte
 }
 
 // NewWriter returns a Writer on w.
@@ -439,12 +442,13 @@ func isPlain(t reflect.Type) bool {
 // differences between neighbours (modulo 2^32) in varints: a byte or two
 // each instead of four, and bytes that compress besides.
 func PutRising(w *Writer, s []uint32) {
-	b := make([]byte, 0, len(s)*2)
+	b := w.rising[:0]
 	prev := uint32(0)
 	for _, v := range s {
 		b = binary.AppendUvarint(b, uint64(v-prev))
 		prev = v
 	}
+	w.rising = b
 	w.Int(len(s))
 	w.Int(len(b))
 	w.write(b)

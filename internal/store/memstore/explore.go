@@ -561,7 +561,7 @@ var histogramBlockHook, histogramScanHook func()
 // point (selectGeo).
 func (v *histView) countChunks(q store.HistogramQuery, tag uint32, cells *boxCells, h *histo, counts []int64, from, to int) {
 	d := &v.geo
-	pt := timesOf(&v.times, uint64(v.postFt))
+	pt := timesOf(&v.times, v.postFt)
 	var cf *classFilter
 	if v.byClass {
 		cf = &v.cf

@@ -379,14 +379,15 @@ func (pt *pointTimes) of(g *geoRec) int64 {
 }
 
 // timesOf returns the times of the points of a language whose post times
-// are d, the first held being the post at absolute position front.
-func timesOf(d *deque[int64], front uint64) *pointTimes {
-	return &pointTimes{chunks: d.chunks, head: d.head, front: uint32(front)}
+// are d, the first held being the post at absolute position front
+// (wrapping).
+func timesOf(d *deque[int64], front uint32) *pointTimes {
+	return &pointTimes{chunks: d.chunks, head: d.head, front: front}
 }
 
 // pointTimes returns the times of l's points. Valid until l changes:
 // caller holds mu (or writeMu).
-func (l *lang) pointTimes() *pointTimes { return timesOf(&l.times, l.postFront()) }
+func (l *lang) pointTimes() *pointTimes { return timesOf(&l.times, uint32(l.postFront())) }
 
 // walSpan maps a log entry to the posts it recorded: those with arrival
 // numbers below seqEnd (and at or above the previous entry's seqEnd).
